@@ -1,0 +1,65 @@
+package dev.apilink.config;
+
+import java.net.URI;
+
+/**
+ * The API Management gateway that an environment is linked to.
+ *
+ * @param url the gateway's base URL; requests go to the same path under it
+ * @param subscriptionKey the subscription's primary key (a secret: never logged or shown)
+ * @param subscriptionKeyHeader the header that carries the key to the gateway
+ * @param audience the {@code aud} claim of the access tokens
+ * @param connectTimeoutSeconds the limit for opening a connection to the gateway
+ * @param timeoutSeconds the limit for a whole exchange with the gateway; 0 for none
+ * @param maxRequestBodyBytes the largest request body forwarded; 0 for no limit
+ * @param maxConnections the most connections opened to the gateway at once
+ */
+public record BackendConfig(
+    URI url,
+    String subscriptionKey,
+    String subscriptionKeyHeader,
+    String audience,
+    int connectTimeoutSeconds,
+    int timeoutSeconds,
+    long maxRequestBodyBytes,
+    int maxConnections) {
+
+  public static final String DEFAULT_SUBSCRIPTION_KEY_HEADER = "Ocp-Apim-Subscription-Key";
+  public static final int DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
+
+  /** Static Web Apps ends an API request after 45 seconds. */
+  public static final int DEFAULT_TIMEOUT_SECONDS = 45;
+
+  /** Static Web Apps refuses request bodies over 30 MB. */
+  public static final long DEFAULT_MAX_REQUEST_BODY_BYTES = 30L * 1024 * 1024;
+
+  public static final int DEFAULT_MAX_CONNECTIONS = 1024;
+
+  /** The gateway URL's path without a trailing slash: the prefix of every forwarded path. */
+  public String pathPrefix() {
+    String path = url.getRawPath();
+    if (path == null) {
+      return "";
+    }
+    return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+  }
+
+  @Override
+  public String toString() {
+    return "BackendConfig[url="
+        + url
+        + ", subscriptionKey=<redacted>, subscriptionKeyHeader="
+        + subscriptionKeyHeader
+        + ", audience="
+        + audience
+        + ", connectTimeoutSeconds="
+        + connectTimeoutSeconds
+        + ", timeoutSeconds="
+        + timeoutSeconds
+        + ", maxRequestBodyBytes="
+        + maxRequestBodyBytes
+        + ", maxConnections="
+        + maxConnections
+        + "]";
+  }
+}

@@ -1,0 +1,572 @@
+package dev.apilink.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.apilink.config.ConfigException.Problem;
+import dev.apilink.token.InvalidKeysException;
+import dev.apilink.token.SigningKeys;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code apilink.json}: parses it, resolves {@code ${env:NAME}} and {@code ${file:/path}}
+ * references, and checks every value in one pass that collects all problems by JSON path.
+ *
+ * <p>Every environment is checked for its shape; only the environment this deployment is has its
+ * references resolved, so that a production machine need not hold the staging key.
+ */
+public final class ConfigLoader {
+
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+          .build();
+
+  private static final Set<String> TOP_KEYS =
+      Set.of("$schema", "hostname", "environments", "token", "identityProvider");
+  private static final Set<String> ENVIRONMENT_KEYS = Set.of("backend", "pullRequest");
+  private static final Set<String> BACKEND_KEYS =
+      Set.of(
+          "resourceType",
+          "url",
+          "subscriptionKey",
+          "subscriptionKeyHeader",
+          "audience",
+          "connectTimeoutSeconds",
+          "timeoutSeconds",
+          "maxRequestBodyBytes",
+          "maxConnections");
+  private static final Set<String> TOKEN_KEYS =
+      Set.of("signingKeyFile", "signingKeyId", "lifetimeSeconds", "header");
+
+  private static final Pattern REFERENCE = Pattern.compile("\\$\\{(env|file):(.+)}");
+  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+  private static final Pattern HOST =
+      Pattern.compile(
+          "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?::[0-9]{1,5})?");
+
+  private final ConfigFiles files;
+  private final Function<String, String> environmentVariables;
+
+  /**
+   * @param files where the configuration and the files it names are read from
+   * @param environmentVariables resolves {@code ${env:NAME}} ({@code System::getenv} in production)
+   */
+  public ConfigLoader(ConfigFiles files, Function<String, String> environmentVariables) {
+    this.files = files;
+    this.environmentVariables = environmentVariables;
+  }
+
+  /**
+   * Reads the configuration at {@code location} for the environment {@code environmentName}.
+   *
+   * @throws ConfigException listing every problem found
+   */
+  public SiteConfig load(String location, String environmentName) throws ConfigException {
+    byte[] json;
+    try {
+      json = files.read(location);
+    } catch (IOException e) {
+      throw new ConfigException(
+          location, List.of(new Problem("", "cannot read the file (" + describe(e) + ")")));
+    }
+    Pass pass = new Pass(location, environmentName);
+    files.path(location).ifPresent(pass.read::add);
+    return pass.run(json);
+  }
+
+  private static String describe(IOException e) {
+    String type = e.getClass().getSimpleName();
+    return e.getMessage() == null ? type : type + ": " + e.getMessage();
+  }
+
+  /** One reading of one file: the problems found so far and the files read. */
+  private final class Pass {
+    final String source;
+    final String environmentName;
+    final List<Problem> problems = new ArrayList<>();
+    final Set<Path> read = new LinkedHashSet<>();
+
+    Pass(String source, String environmentName) {
+      this.source = source;
+      this.environmentName = environmentName;
+    }
+
+    SiteConfig run(byte[] json) throws ConfigException {
+      JsonNode root;
+      try {
+        root = JSON.readTree(new String(json, StandardCharsets.UTF_8));
+      } catch (JsonProcessingException e) {
+        throw new ConfigException(source, List.of(new Problem("", syntaxError(e))));
+      }
+      if (root == null || root.isMissingNode()) {
+        throw new ConfigException(source, List.of(new Problem("", "the file is empty")));
+      }
+      ObjectNode top = object(root, "", TOP_KEYS);
+      if (top == null) {
+        throw new ConfigException(source, problems);
+      }
+
+      URI origin = origin(top);
+      String identityProvider =
+          text(top, "", "identityProvider", Use.RESOLVE)
+              .orElse(SiteConfig.DEFAULT_IDENTITY_PROVIDER);
+      Set<String> names = new LinkedHashSet<>();
+      EnvironmentConfig environment = environments(top, names);
+      TokenConfig token = token(top);
+
+      if (!problems.isEmpty()) {
+        throw new ConfigException(source, problems);
+      }
+      return new SiteConfig(
+          origin, Set.copyOf(names), environment, token, identityProvider, Set.copyOf(read));
+    }
+
+    private URI origin(ObjectNode top) {
+      Optional<String> hostname = text(top, "", "hostname", Use.RESOLVE);
+      if (hostname.isEmpty()) {
+        if (!top.has("hostname")) {
+          problem("hostname", "missing; give the site's public host name or origin");
+        }
+        return null;
+      }
+      String value = hostname.get();
+      String candidate = value.contains("://") ? value : "https://" + value;
+      if (candidate.endsWith("/")) {
+        candidate = candidate.substring(0, candidate.length() - 1);
+      }
+      try {
+        URI uri = new URI(candidate);
+        boolean web = "https".equals(uri.getScheme()) || "http".equals(uri.getScheme());
+        if (web
+            && uri.getRawAuthority() != null
+            && HOST.matcher(uri.getRawAuthority()).matches()
+            && uri.getRawPath().isEmpty()
+            && uri.getRawQuery() == null
+            && uri.getRawFragment() == null) {
+          return uri;
+        }
+      } catch (URISyntaxException e) {
+        // reported below
+      }
+      problem("hostname", "not a host name or an http(s) origin" + was(value));
+      return null;
+    }
+
+    private EnvironmentConfig environments(ObjectNode top, Set<String> names) {
+      JsonNode node = top.get("environments");
+      if (node == null) {
+        problem("environments", "missing; define at least the environment \"production\"");
+        return null;
+      }
+      if (!node.isObject()) {
+        problem("environments", "must be an object" + wasType(node));
+        return null;
+      }
+      EnvironmentConfig selected = null;
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> entry = it.next();
+        String name = entry.getKey();
+        String path = "environments." + name;
+        names.add(name);
+        if (name.isBlank()) {
+          problem(path, "an environment name must not be empty");
+          continue;
+        }
+        boolean resolve = name.equals(environmentName);
+        EnvironmentConfig environment = environment(entry.getValue(), path, name, resolve);
+        if (resolve) {
+          selected = environment;
+        }
+      }
+      if (names.isEmpty()) {
+        problem("environments", "must define at least one environment");
+      } else if (!names.contains(environmentName)) {
+        problem(
+            "environments",
+            "has no environment \""
+                + environmentName
+                + "\", the environment this deployment is (defined: "
+                + String.join(", ", names)
+                + "); set the filter's init-param \"environment\" or APILINK_ENVIRONMENT");
+      }
+      return selected;
+    }
+
+    private EnvironmentConfig environment(
+        JsonNode node, String path, String name, boolean resolve) {
+      ObjectNode env = object(node, path, ENVIRONMENT_KEYS);
+      if (env == null) {
+        return null;
+      }
+      boolean pullRequest = bool(env, path, "pullRequest").orElse(false);
+      JsonNode backendNode = env.get("backend");
+      Optional<BackendConfig> backend = Optional.empty();
+      if (backendNode != null) {
+        if (pullRequest) {
+          // Static Web Apps: backend integration is not supported on pull request environments.
+          problem(
+              path + ".backend",
+              "backend integration is not supported on pull request environments");
+        } else {
+          backend = Optional.ofNullable(backend(backendNode, path + ".backend", resolve));
+        }
+      }
+      return new EnvironmentConfig(name, pullRequest, backend);
+    }
+
+    private BackendConfig backend(JsonNode node, String path, boolean resolve) {
+      ObjectNode backend = object(node, path, BACKEND_KEYS);
+      if (backend == null) {
+        return null;
+      }
+      Use use = resolve ? Use.RESOLVE : Use.SHAPE_ONLY;
+      Use secret = resolve ? Use.RESOLVE_SECRET : Use.SHAPE_ONLY;
+      int before = problems.size();
+
+      Optional<String> resourceType = required(backend, path, "resourceType", use);
+      resourceType
+          .filter(type -> !type.equals("apiManagement"))
+          .ifPresent(
+              type ->
+                  problem(
+                      path + ".resourceType",
+                      "must be \"apiManagement\", the only backend ApiLink links" + was(type)));
+
+      URI url =
+          required(backend, path, "url", use).map(u -> gatewayUrl(path + ".url", u)).orElse(null);
+
+      Optional<String> key = required(backend, path, "subscriptionKey", secret);
+      key.ifPresent(
+          k -> {
+            if (k.isBlank()) {
+              problem(path + ".subscriptionKey", "must not be empty");
+            } else if (!isHeaderValue(k)) {
+              problem(
+                  path + ".subscriptionKey",
+                  "must not contain control characters (value not shown: it is a secret)");
+            }
+          });
+
+      String keyHeader =
+          headerName(backend, path, "subscriptionKeyHeader", use)
+              .orElse(BackendConfig.DEFAULT_SUBSCRIPTION_KEY_HEADER);
+      String audience =
+          text(backend, path, "audience", use).orElse(url == null ? null : url.toString());
+      int connectTimeout =
+          integer(backend, path, "connectTimeoutSeconds", 1, 3600, use)
+              .map(Long::intValue)
+              .orElse(BackendConfig.DEFAULT_CONNECT_TIMEOUT_SECONDS);
+      int timeout =
+          integer(backend, path, "timeoutSeconds", 0, 86_400, use)
+              .map(Long::intValue)
+              .orElse(BackendConfig.DEFAULT_TIMEOUT_SECONDS);
+      long maxBody =
+          integer(backend, path, "maxRequestBodyBytes", 0, Long.MAX_VALUE, use)
+              .orElse(BackendConfig.DEFAULT_MAX_REQUEST_BODY_BYTES);
+      int maxConnections =
+          integer(backend, path, "maxConnections", 1, 65_536, use)
+              .map(Long::intValue)
+              .orElse(BackendConfig.DEFAULT_MAX_CONNECTIONS);
+
+      if (!resolve || problems.size() > before) {
+        return null;
+      }
+      return new BackendConfig(
+          url,
+          key.orElseThrow(),
+          keyHeader,
+          audience,
+          connectTimeout,
+          timeout,
+          maxBody,
+          maxConnections);
+    }
+
+    private URI gatewayUrl(String path, String value) {
+      try {
+        URI uri = new URI(value);
+        boolean web = "https".equals(uri.getScheme()) || "http".equals(uri.getScheme());
+        if (web
+            && uri.getHost() != null
+            && uri.getRawUserInfo() == null
+            && uri.getRawQuery() == null
+            && uri.getRawFragment() == null) {
+          return uri;
+        }
+      } catch (URISyntaxException e) {
+        // reported below
+      }
+      problem(path, "not an absolute http(s) URL without query or user info" + was(value));
+      return null;
+    }
+
+    private TokenConfig token(ObjectNode top) {
+      JsonNode node = top.get("token");
+      ObjectNode token = node == null ? JSON.createObjectNode() : object(node, "token", TOKEN_KEYS);
+      if (token == null) {
+        return null;
+      }
+      Optional<String> keyFile = text(token, "token", "signingKeyFile", Use.RESOLVE);
+      Optional<String> keyId = text(token, "token", "signingKeyId", Use.RESOLVE);
+      int lifetime =
+          integer(token, "token", "lifetimeSeconds", 30, 86_400, Use.RESOLVE)
+              .map(Long::intValue)
+              .orElse(TokenConfig.DEFAULT_LIFETIME_SECONDS);
+      String header =
+          headerName(token, "token", "header", Use.RESOLVE).orElse(TokenConfig.DEFAULT_HEADER);
+
+      Optional<SigningKeys> keys = Optional.empty();
+      if (keyFile.isPresent()) {
+        keys = signingKeys(keyFile.get(), keyId);
+      } else if (keyId.isPresent()) {
+        problem("token.signingKeyId", "needs token.signingKeyFile");
+      }
+      return new TokenConfig(keyFile, keys, lifetime, header);
+    }
+
+    private Optional<SigningKeys> signingKeys(String location, Optional<String> keyId) {
+      String json;
+      try {
+        json = new String(files.read(location), StandardCharsets.UTF_8);
+        files.path(location).ifPresent(read::add);
+      } catch (IOException e) {
+        problem("token.signingKeyFile", "cannot read " + location + " (" + describe(e) + ")");
+        return Optional.empty();
+      }
+      try {
+        return Optional.of(SigningKeys.parse(json, keyId));
+      } catch (InvalidKeysException e) {
+        for (String message : e.problems()) {
+          problem("token.signingKeyFile", location + ": " + message);
+        }
+        return Optional.empty();
+      }
+    }
+
+    // ---- typed readers; each reports its own problems and returns empty on any ----
+
+    private ObjectNode object(JsonNode node, String path, Set<String> known) {
+      if (!node.isObject()) {
+        problem(path, "must be an object" + wasType(node));
+        return null;
+      }
+      for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+        String key = it.next();
+        if (!known.contains(key)) {
+          problem(
+              join(path, key),
+              "unknown key (known here: "
+                  + String.join(", ", known.stream().sorted().toList())
+                  + ")");
+        }
+      }
+      return (ObjectNode) node;
+    }
+
+    private Optional<String> required(ObjectNode parent, String path, String key, Use use) {
+      if (!parent.has(key)) {
+        problem(join(path, key), "missing");
+        return Optional.empty();
+      }
+      return text(parent, path, key, use);
+    }
+
+    private Optional<String> text(ObjectNode parent, String path, String key, Use use) {
+      JsonNode node = parent.get(key);
+      String at = join(path, key);
+      if (node == null) {
+        return Optional.empty();
+      }
+      if (!node.isTextual()) {
+        problem(at, "must be a string" + (use.secret ? wasType(node) : wasValue(node)));
+        return Optional.empty();
+      }
+      return resolve(at, node.textValue(), use);
+    }
+
+    private Optional<String> headerName(ObjectNode parent, String path, String key, Use use) {
+      String at = join(path, key);
+      return text(parent, path, key, use)
+          .filter(
+              name -> {
+                boolean valid = HEADER_NAME.matcher(name).matches();
+                if (!valid) {
+                  problem(at, "not a valid HTTP header name" + was(name));
+                }
+                return valid;
+              });
+    }
+
+    private Optional<Boolean> bool(ObjectNode parent, String path, String key) {
+      JsonNode node = parent.get(key);
+      if (node == null) {
+        return Optional.empty();
+      }
+      if (!node.isBoolean()) {
+        problem(join(path, key), "must be true or false" + wasValue(node));
+        return Optional.empty();
+      }
+      return Optional.of(node.booleanValue());
+    }
+
+    private Optional<Long> integer(
+        ObjectNode parent, String path, String key, long min, long max, Use use) {
+      JsonNode node = parent.get(key);
+      String at = join(path, key);
+      if (node == null) {
+        return Optional.empty();
+      }
+      String range =
+          max == Long.MAX_VALUE
+              ? "a whole number of at least " + min
+              : "a whole number from " + min + " to " + max;
+      Optional<Long> value;
+      if (node.isIntegralNumber() && node.canConvertToLong()) {
+        value = Optional.of(node.longValue());
+      } else if (node.isTextual() && REFERENCE.matcher(node.textValue()).matches()) {
+        Optional<String> text = resolve(at, node.textValue(), use);
+        if (text.isEmpty() || !use.resolve) {
+          return Optional.empty();
+        }
+        try {
+          value = Optional.of(Long.parseLong(text.get().trim()));
+        } catch (NumberFormatException e) {
+          problem(at, "must be " + range + was(text.get()));
+          return Optional.empty();
+        }
+      } else {
+        problem(at, "must be " + range + wasValue(node));
+        return Optional.empty();
+      }
+      if (value.get() < min || value.get() > max) {
+        problem(at, "must be " + range + " (was " + value.get() + ")");
+        return Optional.empty();
+      }
+      return value;
+    }
+
+    /** Resolves a whole-value {@code ${env:NAME}} or {@code ${file:/path}} reference. */
+    private Optional<String> resolve(String path, String value, Use use) {
+      if (!value.startsWith("${")) {
+        return Optional.of(value);
+      }
+      Matcher reference = REFERENCE.matcher(value);
+      if (!reference.matches()) {
+        problem(
+            path,
+            "not a valid reference; use ${env:NAME} or ${file:/path}"
+                + (use.secret ? "" : was(value)));
+        return Optional.empty();
+      }
+      if (!use.resolve) {
+        return Optional.empty();
+      }
+      String target = reference.group(2);
+      if (reference.group(1).equals("env")) {
+        String resolved = environmentVariables.apply(target);
+        if (resolved == null) {
+          problem(path, "environment variable " + target + " is not set");
+          return Optional.empty();
+        }
+        return Optional.of(resolved);
+      }
+      try {
+        String content = new String(files.read(target), StandardCharsets.UTF_8);
+        files.path(target).ifPresent(read::add);
+        return Optional.of(content.stripTrailing());
+      } catch (IOException e) {
+        problem(path, "cannot read " + target + " (" + describe(e) + ")");
+        return Optional.empty();
+      }
+    }
+
+    private void problem(String path, String message) {
+      problems.add(new Problem(path, message));
+    }
+
+    private String join(String path, String key) {
+      return path.isEmpty() ? key : path + "." + key;
+    }
+  }
+
+  /** How a string value is used: resolved or only checked for its shape, secret or not. */
+  private enum Use {
+    RESOLVE(true, false),
+    RESOLVE_SECRET(true, true),
+    SHAPE_ONLY(false, false);
+
+    final boolean resolve;
+    final boolean secret;
+
+    Use(boolean resolve, boolean secret) {
+      this.resolve = resolve;
+      this.secret = secret;
+    }
+  }
+
+  private static String was(String value) {
+    return " (was \"" + value + "\")";
+  }
+
+  private static String wasValue(JsonNode node) {
+    return " (was " + node + ")";
+  }
+
+  private static String wasType(JsonNode node) {
+    return " (was " + node.getNodeType().name().toLowerCase(Locale.ROOT) + ")";
+  }
+
+  private static boolean isHeaderValue(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Jackson's messages can quote the text around the error, which may be a secret: keep the
+   * position and the kind of error, not the quoted text.
+   */
+  private static String syntaxError(JsonProcessingException e) {
+    String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+    message = message.replaceAll("'[^']*'", "'…'").replaceAll("\"[^\"]*\"", "\"…\"");
+    int newline = message.indexOf('\n');
+    if (newline >= 0) {
+      message = message.substring(0, newline);
+    }
+    if (e.getLocation() != null) {
+      return "not valid JSON at line "
+          + e.getLocation().getLineNr()
+          + ", column "
+          + e.getLocation().getColumnNr()
+          + ": "
+          + message;
+    }
+    return "not valid JSON: " + message;
+  }
+}

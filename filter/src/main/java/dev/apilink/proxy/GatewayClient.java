@@ -1,0 +1,54 @@
+package dev.apilink.proxy;
+
+import dev.apilink.config.BackendConfig;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The non-blocking HTTP client that talks to one gateway, with its connection pool. It forwards
+ * what it is given and nothing else: no cookies kept between requests (one client serves every
+ * user), no redirects followed, no authentication answered, no content decoded (compressed bodies
+ * pass through untouched), no default {@code User-Agent} or {@code Content-Type} added.
+ */
+public final class GatewayClient implements AutoCloseable {
+
+  private final HttpClient http;
+
+  private GatewayClient(HttpClient http) {
+    this.http = http;
+  }
+
+  /** Starts a client for {@code backend}. */
+  public static GatewayClient start(BackendConfig backend, String name) throws Exception {
+    QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+    threads.setName(name);
+    threads.setDaemon(true);
+
+    HttpClient http = new HttpClient();
+    http.setName(name);
+    http.setExecutor(threads);
+    http.setConnectTimeout(backend.connectTimeoutSeconds() * 1000L);
+    http.setFollowRedirects(false);
+    http.setHttpCookieStore(new HttpCookieStore.Empty());
+    http.setUserAgentField(null);
+    http.setDefaultRequestContentType(null);
+    http.setMaxConnectionsPerDestination(backend.maxConnections());
+    http.setMaxRequestsQueuedPerDestination(Math.max(1024, backend.maxConnections() * 4));
+    // Heap buffers let response chunks be written to the servlet stream without a copy.
+    http.setUseInputDirectByteBuffers(false);
+    http.start();
+    http.getContentDecoderFactories().clear();
+    http.getProtocolHandlers().clear();
+    return new GatewayClient(http);
+  }
+
+  HttpClient http() {
+    return http;
+  }
+
+  @Override
+  public void close() throws Exception {
+    http.stop();
+  }
+}

@@ -1,0 +1,96 @@
+package dev.apilink.proxy;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The one place where a failed exchange becomes a status and a body in APIM's JSON shape, {@code
+ * {"statusCode": N, "message": "..."}}. Messages say what went wrong on which leg; they never
+ * contain the gateway's address, a key or a token.
+ *
+ * @param status the HTTP status sent to the client
+ * @param message the {@code message} of the body
+ */
+public record GatewayError(int status, String message) {
+
+  /** The request body is over {@code maxRequestBodyBytes}. */
+  public static final class RequestBodyTooLarge extends IOException {
+    private static final long serialVersionUID = 1L;
+    final long limitBytes;
+
+    public RequestBodyTooLarge(long limitBytes) {
+      super("request body over " + limitBytes + " bytes", null);
+      this.limitBytes = limitBytes;
+    }
+  }
+
+  /** Maps the failure of an exchange whose response has not been committed. */
+  public static GatewayError of(Throwable failure, int connectTimeoutSeconds, int timeoutSeconds) {
+    if (find(failure, RequestBodyTooLarge.class) instanceof RequestBodyTooLarge tooLarge) {
+      return new GatewayError(
+          413,
+          "Request entity too large: the request body is over the limit of "
+              + tooLarge.limitBytes
+              + " bytes.");
+    }
+    if (find(failure, TimeoutException.class) != null) {
+      return new GatewayError(
+          504,
+          "Gateway timeout: the API gateway did not answer within " + timeoutSeconds + " seconds.");
+    }
+    if (find(failure, SocketTimeoutException.class) != null) {
+      return new GatewayError(
+          504,
+          "Gateway timeout: no connection to the API gateway within "
+              + connectTimeoutSeconds
+              + " seconds.");
+    }
+    if (find(failure, UnknownHostException.class) != null) {
+      return new GatewayError(502, "Bad gateway: the API gateway's host name does not resolve.");
+    }
+    return new GatewayError(502, "Bad gateway: the API gateway could not be reached.");
+  }
+
+  /** A gateway that broke off before its response headers were complete. */
+  public static GatewayError brokenResponse() {
+    return new GatewayError(502, "Bad gateway: the API gateway's response broke off.");
+  }
+
+  /** The body: {@code {"statusCode": N, "message": "..."}}. */
+  public byte[] body() {
+    return ("{\"statusCode\": " + status + ", \"message\": \"" + jsonEscape(message) + "\"}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The first throwable of {@code type} in the cause chain of {@code failure}, or null. */
+  private static Throwable find(Throwable failure, Class<? extends Throwable> type) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  private static String jsonEscape(String text) {
+    StringBuilder escaped = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '"' -> escaped.append("\\\"");
+        case '\\' -> escaped.append("\\\\");
+        default -> {
+          if (c < 0x20) {
+            escaped.append(String.format("\\u%04x", (int) c));
+          } else {
+            escaped.append(c);
+          }
+        }
+      }
+    }
+    return escaped.toString();
+  }
+}

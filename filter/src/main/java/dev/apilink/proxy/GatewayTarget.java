@@ -1,0 +1,77 @@
+package dev.apilink.proxy;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.StringJoiner;
+
+/** Which requests go to the gateway, and where exactly. */
+public final class GatewayTarget {
+
+  private static final String SUBSCRIPTION_KEY_PARAMETER = "subscription-key";
+
+  private GatewayTarget() {}
+
+  /**
+   * Whether a path inside the web application is an API path: {@code /api} itself or below it
+   * (Static Web Apps' fixed route prefix). Case matters, as it does for the gateway.
+   */
+  public static boolean isApiPath(String path) {
+    return path.startsWith("/api") && (path.length() == 4 || path.charAt(4) == '/');
+  }
+
+  /**
+   * The raw query without any {@code subscription-key} parameter, which APIM would read as a key
+   * (apim.md): only the key that ApiLink sends may reach the gateway. Everything else is kept byte
+   * for byte. Returns null when nothing is left.
+   */
+  public static String withoutSubscriptionKey(String rawQuery) {
+    if (rawQuery == null
+        || rawQuery.indexOf('%') < 0
+            && !rawQuery.toLowerCase(Locale.ROOT).contains(SUBSCRIPTION_KEY_PARAMETER)) {
+      return rawQuery;
+    }
+    StringJoiner kept = new StringJoiner("&");
+    boolean removed = false;
+    for (String parameter : rawQuery.split("&", -1)) {
+      int equals = parameter.indexOf('=');
+      String name = equals < 0 ? parameter : parameter.substring(0, equals);
+      if (decode(name).equalsIgnoreCase(SUBSCRIPTION_KEY_PARAMETER)) {
+        removed = true;
+      } else {
+        kept.add(parameter);
+      }
+    }
+    if (!removed) {
+      return rawQuery;
+    }
+    return kept.length() == 0 ? null : kept.toString();
+  }
+
+  /** Percent-decoding that keeps what it cannot decode, and reads '+' as a space (forms). */
+  static String decode(String raw) {
+    if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) {
+      return raw;
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c == '%' && i + 2 < raw.length()) {
+        int high = Character.digit(raw.charAt(i + 1), 16);
+        int low = Character.digit(raw.charAt(i + 2), 16);
+        if (high >= 0 && low >= 0) {
+          bytes.write(high << 4 | low);
+          i += 2;
+          continue;
+        }
+      }
+      if (c == '+') {
+        bytes.write(' ');
+      } else {
+        byte[] encoded = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+        bytes.write(encoded, 0, encoded.length);
+      }
+    }
+    return bytes.toString(StandardCharsets.UTF_8);
+  }
+}

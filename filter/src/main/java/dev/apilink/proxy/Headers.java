@@ -1,0 +1,152 @@
+package dev.apilink.proxy;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * An immutable, ordered list of header fields. Names compare case-insensitively (RFC 9110 5.1);
+ * every change returns a new list, so each step of the proxy is a function from headers to headers.
+ */
+public final class Headers implements Iterable<Headers.Field> {
+
+  /** One header field as it was received or is to be sent. */
+  public record Field(String name, String value) {
+    boolean is(String other) {
+      return name.equalsIgnoreCase(other);
+    }
+
+    /** The name only: a value may be a key, a token or a cookie. */
+    @Override
+    public String toString() {
+      return name + ": <value>";
+    }
+  }
+
+  private static final Headers EMPTY = new Headers(List.of());
+
+  private final List<Field> fields;
+
+  private Headers(List<Field> fields) {
+    this.fields = fields;
+  }
+
+  public static Headers of(List<Field> fields) {
+    return fields.isEmpty() ? EMPTY : new Headers(List.copyOf(fields));
+  }
+
+  /** Name, value, name, value, ... */
+  public static Headers of(String... namesAndValues) {
+    if (namesAndValues.length % 2 != 0) {
+      throw new IllegalArgumentException("names and values must come in pairs");
+    }
+    List<Field> fields = new ArrayList<>();
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      fields.add(new Field(namesAndValues[i], namesAndValues[i + 1]));
+    }
+    return of(fields);
+  }
+
+  /** This list without the fields whose lower-cased name is in {@code lowerCaseNames}. */
+  public Headers without(Set<String> lowerCaseNames) {
+    List<Field> kept = new ArrayList<>(fields.size());
+    for (Field field : fields) {
+      if (!lowerCaseNames.contains(field.name().toLowerCase(Locale.ROOT))) {
+        kept.add(field);
+      }
+    }
+    return kept.size() == fields.size() ? this : new Headers(Collections.unmodifiableList(kept));
+  }
+
+  /** This list with {@code name} set to {@code value} alone. */
+  public Headers with(String name, String value) {
+    List<Field> result = new ArrayList<>(fields.size() + 1);
+    for (Field field : fields) {
+      if (!field.is(name)) {
+        result.add(field);
+      }
+    }
+    result.add(new Field(name, value));
+    return new Headers(Collections.unmodifiableList(result));
+  }
+
+  /**
+   * This list with {@code value} appended to the list-valued field {@code name} (RFC 9110 5.3):
+   * earlier values are kept, joined with commas into one field.
+   */
+  public Headers appending(String name, String value) {
+    List<String> earlier = values(name);
+    if (earlier.isEmpty()) {
+      return with(name, value);
+    }
+    return with(name, String.join(", ", earlier) + ", " + value);
+  }
+
+  /** Every value of {@code name}, in order. */
+  public List<String> values(String name) {
+    List<String> values = new ArrayList<>(1);
+    for (Field field : fields) {
+      if (field.is(name)) {
+        values.add(field.value());
+      }
+    }
+    return values;
+  }
+
+  /** The first value of {@code name}, or null. */
+  public String first(String name) {
+    for (Field field : fields) {
+      if (field.is(name)) {
+        return field.value();
+      }
+    }
+    return null;
+  }
+
+  /** The lower-cased header names listed in the {@code Connection} fields (RFC 9110 7.6.1). */
+  public Set<String> connectionOptions() {
+    Set<String> options = new TreeSet<>();
+    for (String value : values("Connection")) {
+      for (String option : value.split(",")) {
+        String trimmed = option.trim();
+        if (!trimmed.isEmpty()) {
+          options.add(trimmed.toLowerCase(Locale.ROOT));
+        }
+      }
+    }
+    return options;
+  }
+
+  public int size() {
+    return fields.size();
+  }
+
+  public List<Field> asList() {
+    return fields;
+  }
+
+  @Override
+  public Iterator<Field> iterator() {
+    return fields.iterator();
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof Headers headers && headers.fields.equals(fields);
+  }
+
+  @Override
+  public int hashCode() {
+    return fields.hashCode();
+  }
+
+  /** Names only: values may hold keys, tokens or cookies. */
+  @Override
+  public String toString() {
+    return "Headers" + fields.stream().map(Field::name).toList();
+  }
+}

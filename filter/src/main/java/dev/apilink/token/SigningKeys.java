@@ -1,0 +1,218 @@
+package dev.apilink.token;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import java.text.ParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The private keys that sign access tokens, and the one that signs now.
+ *
+ * <p>A key file holds one private JWK or a JWK set. Every key is published in the JWKS, so a key
+ * added ahead of time is already trusted by the gateway when it becomes the current one; the
+ * current key is the one named by {@code token.signingKeyId}, else the first in the file.
+ */
+public final class SigningKeys {
+
+  static final int MIN_RSA_BITS = 2048;
+
+  private final List<JWK> keys;
+  private final JWK current;
+  private final boolean generated;
+
+  private SigningKeys(List<JWK> keys, JWK current, boolean generated) {
+    this.keys = List.copyOf(keys);
+    this.current = current;
+    this.generated = generated;
+  }
+
+  /**
+   * Parses a private JWK or JWK set.
+   *
+   * @param currentKeyId the {@code kid} of the key to sign with; the first key when empty
+   * @throws InvalidKeysException if the file is not a key set, a key is public-only, too short or
+   *     of an unsupported type, or {@code currentKeyId} names no key
+   */
+  public static SigningKeys parse(String json, Optional<String> currentKeyId)
+      throws InvalidKeysException {
+    List<JWK> parsed;
+    try {
+      Map<String, Object> object = com.nimbusds.jose.util.JSONObjectUtils.parse(json);
+      parsed =
+          object.containsKey("keys") ? JWKSet.parse(object).getKeys() : List.of(JWK.parse(object));
+    } catch (ParseException e) {
+      throw new InvalidKeysException(List.of("not a JWK or JWK set (" + safe(e) + ")"));
+    }
+    if (parsed.isEmpty()) {
+      throw new InvalidKeysException(List.of("the key set has no keys"));
+    }
+
+    List<String> problems = new ArrayList<>();
+    List<JWK> keys = new ArrayList<>();
+    Set<String> ids = new HashSet<>();
+    for (int i = 0; i < parsed.size(); i++) {
+      JWK key = parsed.get(i);
+      String name = key.getKeyID() != null ? "key \"" + key.getKeyID() + "\"" : "key #" + (i + 1);
+      Optional<String> problem = check(key);
+      if (problem.isPresent()) {
+        problems.add(name + ": " + problem.get());
+        continue;
+      }
+      JWK withId = key.getKeyID() != null ? key : withThumbprintId(key);
+      if (!ids.add(withId.getKeyID())) {
+        problems.add(name + ": the kid \"" + withId.getKeyID() + "\" is used by another key");
+        continue;
+      }
+      keys.add(withId);
+    }
+
+    JWK current = null;
+    if (currentKeyId.isPresent()) {
+      current =
+          keys.stream()
+              .filter(k -> k.getKeyID().equals(currentKeyId.get()))
+              .findFirst()
+              .orElse(null);
+      if (current == null && problems.isEmpty()) {
+        problems.add(
+            "token.signingKeyId \""
+                + currentKeyId.get()
+                + "\" names no key in the file (kids: "
+                + String.join(", ", keys.stream().map(JWK::getKeyID).toList())
+                + ")");
+      }
+    } else if (!keys.isEmpty()) {
+      current = keys.get(0);
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidKeysException(problems);
+    }
+    return new SigningKeys(keys, current, false);
+  }
+
+  /** A fresh RSA 2048 key, for a single instance without a configured key. */
+  public static SigningKeys generate() {
+    try {
+      RSAKey key =
+          new RSAKeyGenerator(MIN_RSA_BITS)
+              .keyUse(KeyUse.SIGNATURE)
+              .algorithm(JWSAlgorithm.RS256)
+              .keyIDFromThumbprint(true)
+              .generate();
+      return new SigningKeys(List.of(key), key, true);
+    } catch (JOSEException e) {
+      throw new IllegalStateException("cannot generate an RSA key", e);
+    }
+  }
+
+  private static Optional<String> check(JWK key) {
+    if (!key.isPrivate()) {
+      return Optional.of("has no private part; a public key cannot sign tokens");
+    }
+    if (key.getKeyUse() != null && !KeyUse.SIGNATURE.equals(key.getKeyUse())) {
+      return Optional.of("its \"use\" is \"" + key.getKeyUse().identifier() + "\", not \"sig\"");
+    }
+    if (key instanceof RSAKey rsa) {
+      if (rsa.size() < MIN_RSA_BITS) {
+        return Optional.of(
+            "is " + rsa.size() + " bits; RSA signing keys need at least " + MIN_RSA_BITS);
+      }
+      if (key.getAlgorithm() != null && !JWSAlgorithm.Family.RSA.contains(key.getAlgorithm())) {
+        return Optional.of(
+            "its \"alg\" " + key.getAlgorithm() + " is not an RSA signature algorithm");
+      }
+      return Optional.empty();
+    }
+    if (key instanceof ECKey ec) {
+      if (!Curve.P_256.equals(ec.getCurve())) {
+        return Optional.of("EC keys must be on the curve P-256 (ES256), not " + ec.getCurve());
+      }
+      return Optional.empty();
+    }
+    return Optional.of("key type " + key.getKeyType() + " is not supported; use RSA or EC P-256");
+  }
+
+  private static JWK withThumbprintId(JWK key) {
+    try {
+      String kid = key.computeThumbprint().toString();
+      if (key instanceof RSAKey rsa) {
+        return new RSAKey.Builder(rsa).keyID(kid).build();
+      }
+      return new ECKey.Builder((ECKey) key).keyID(kid).build();
+    } catch (JOSEException e) {
+      throw new IllegalStateException("cannot compute a JWK thumbprint", e);
+    }
+  }
+
+  /** Nimbus' messages name parameters, not values; keep them short all the same. */
+  private static String safe(ParseException e) {
+    String message = String.valueOf(e.getMessage());
+    return message.length() > 160 ? message.substring(0, 160) + "…" : message;
+  }
+
+  /** The key that signs tokens now. */
+  public JWK current() {
+    return current;
+  }
+
+  /** The signature algorithm for the current key. */
+  public JWSAlgorithm algorithm() {
+    return algorithmOf(current);
+  }
+
+  static JWSAlgorithm algorithmOf(JWK key) {
+    if (key.getAlgorithm() != null) {
+      return JWSAlgorithm.parse(key.getAlgorithm().getName());
+    }
+    return key instanceof ECKey ? JWSAlgorithm.ES256 : JWSAlgorithm.RS256;
+  }
+
+  /** Whether the key was generated at start-up rather than read from a file. */
+  public boolean generated() {
+    return generated;
+  }
+
+  /** Every key's public part, as a JWK set: the gateway's trust anchors. */
+  public JWKSet publicKeys() {
+    List<JWK> published = new ArrayList<>();
+    for (JWK key : keys) {
+      JWK pub = key.toPublicJWK();
+      if (pub.getAlgorithm() == null) {
+        pub =
+            pub instanceof RSAKey rsa
+                ? new RSAKey.Builder(rsa)
+                    .algorithm(algorithmOf(key))
+                    .keyUse(KeyUse.SIGNATURE)
+                    .build()
+                : new ECKey.Builder((ECKey) pub)
+                    .algorithm(algorithmOf(key))
+                    .keyUse(KeyUse.SIGNATURE)
+                    .build();
+      }
+      published.add(pub);
+    }
+    return new JWKSet(published);
+  }
+
+  /** The {@code kid}s of every key, the current one included. */
+  public List<String> keyIds() {
+    return keys.stream().map(JWK::getKeyID).toList();
+  }
+
+  @Override
+  public String toString() {
+    return "SigningKeys[kids=" + keyIds() + ", current=" + current.getKeyID() + "]";
+  }
+}

@@ -1,0 +1,140 @@
+package dev.apilink.token;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.time.Clock;
+import java.util.Date;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Mints the access tokens that the gateway's {@code validate-jwt} policy checks, and keeps the
+ * current one: a request takes the cached token, so there is no signature on the request path in
+ * steady state. A new token is minted once four fifths of the lifetime have passed, leaving the
+ * last fifth as a margin for tokens still in flight.
+ */
+public final class TokenIssuer {
+
+  private final JWSSigner signer;
+  private final JWSHeader header;
+  private final String issuer;
+  private final String audience;
+  private final String subject;
+  private final long lifetimeMillis;
+  private final long refreshAfterMillis;
+  private final Clock clock;
+  private final ReentrantLock minting = new ReentrantLock();
+  private final AtomicLong signatures = new AtomicLong();
+  private volatile Minted minted;
+
+  /**
+   * @param keys the signing keys; the current one signs
+   * @param issuer the {@code iss} claim
+   * @param audience the {@code aud} claim
+   * @param subject the {@code sub} claim
+   * @param lifetimeSeconds the time from {@code iat} to {@code exp}
+   * @param clock the time source
+   * @throws IllegalArgumentException if the current key cannot sign
+   */
+  public TokenIssuer(
+      SigningKeys keys,
+      String issuer,
+      String audience,
+      String subject,
+      int lifetimeSeconds,
+      Clock clock) {
+    JWK key = keys.current();
+    try {
+      this.signer =
+          key instanceof RSAKey rsa ? new RSASSASigner(rsa) : new ECDSASigner((ECKey) key);
+    } catch (JOSEException e) {
+      throw new IllegalArgumentException("key \"" + key.getKeyID() + "\" cannot sign", e);
+    }
+    this.header =
+        new JWSHeader.Builder(keys.algorithm())
+            .keyID(key.getKeyID())
+            .type(JOSEObjectType.JWT)
+            .build();
+    this.issuer = issuer;
+    this.audience = audience;
+    this.subject = subject;
+    this.lifetimeMillis = lifetimeSeconds * 1000L;
+    this.refreshAfterMillis = lifetimeMillis * 4 / 5;
+    this.clock = clock;
+  }
+
+  /** A valid token, minted now only if the cached one is due for renewal. */
+  public String token() {
+    Minted current = minted;
+    if (current != null && clock.millis() < current.refreshAt) {
+      return current.value;
+    }
+    return renew(current);
+  }
+
+  private String renew(Minted seen) {
+    // Only one thread signs; meanwhile the others keep using the old token while it is valid.
+    if (seen != null && clock.millis() < seen.expiresAt) {
+      if (!minting.tryLock()) {
+        return seen.value;
+      }
+    } else {
+      minting.lock();
+    }
+    try {
+      Minted current = minted;
+      if (current == null || clock.millis() >= current.refreshAt) {
+        current = mint(clock.millis());
+        minted = current;
+      }
+      return current.value;
+    } finally {
+      minting.unlock();
+    }
+  }
+
+  /** How many tokens this issuer has signed. */
+  public long signatures() {
+    return signatures.get();
+  }
+
+  private Minted mint(long now) {
+    // JWT times are whole seconds (RFC 7519 NumericDate).
+    long issuedAt = now / 1000 * 1000;
+    JWTClaimsSet claims =
+        new JWTClaimsSet.Builder()
+            .issuer(issuer)
+            .audience(audience)
+            .subject(subject)
+            .issueTime(new Date(issuedAt))
+            .notBeforeTime(new Date(issuedAt))
+            .expirationTime(new Date(issuedAt + lifetimeMillis))
+            .jwtID(UUID.randomUUID().toString())
+            .build();
+    SignedJWT jwt = new SignedJWT(header, claims);
+    try {
+      jwt.sign(signer);
+    } catch (JOSEException e) {
+      throw new IllegalStateException("signing the access token failed", e);
+    }
+    signatures.incrementAndGet();
+    return new Minted(jwt.serialize(), issuedAt + refreshAfterMillis, issuedAt + lifetimeMillis);
+  }
+
+  private record Minted(String value, long refreshAt, long expiresAt) {}
+
+  @Override
+  public String toString() {
+    return "TokenIssuer[iss=" + issuer + ", aud=" + audience + ", kid=" + header.getKeyID() + "]";
+  }
+}

@@ -1,0 +1,54 @@
+package dev.apilink.token;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The two documents that the gateway's {@code <openid-config url="..."/>} reads: the OpenID
+ * discovery document, whose {@code issuer} is the tokens' {@code iss} and whose {@code jwks_uri}
+ * points to the JWKS, and the JWKS with the public keys only. Built once, served as bytes.
+ *
+ * @param openidConfiguration the body of {@code /.auth/.well-known/openid-configuration}
+ * @param jwks the body of {@code /.auth/.well-known/jwks.json}
+ */
+public record WellKnown(byte[] openidConfiguration, byte[] jwks) {
+
+  public static final String OPENID_CONFIGURATION_PATH = "/.auth/.well-known/openid-configuration";
+  public static final String JWKS_PATH = "/.auth/.well-known/jwks.json";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * @param issuer the tokens' {@code iss}: the site's origin and context path, then {@code /.auth}
+   * @param keys the signing keys, of which only the public parts are published
+   */
+  public static WellKnown of(String issuer, SigningKeys keys) {
+    String base = issuer.substring(0, issuer.length() - "/.auth".length());
+    ObjectNode discovery = JSON.createObjectNode();
+    discovery.put("issuer", issuer);
+    discovery.put("jwks_uri", base + JWKS_PATH);
+    discovery.putArray("id_token_signing_alg_values_supported").add(keys.algorithm().getName());
+    discovery.putArray("response_types_supported").add("id_token");
+    discovery.putArray("subject_types_supported").add("public");
+    discovery
+        .putArray("claims_supported")
+        .add("iss")
+        .add("aud")
+        .add("sub")
+        .add("iat")
+        .add("nbf")
+        .add("exp")
+        .add("jti");
+    byte[] jwks = keys.publicKeys().toString(true).getBytes(StandardCharsets.UTF_8);
+    return new WellKnown(discovery.toString().getBytes(StandardCharsets.UTF_8), jwks);
+  }
+
+  /**
+   * The tokens' {@code iss} for a site at {@code origin} whose web application is at {@code
+   * contextPath}.
+   */
+  public static String issuer(String origin, String contextPath) {
+    return origin + contextPath + "/.auth";
+  }
+}
