@@ -68,7 +68,7 @@ public final class Link implements AutoCloseable {
     Object failure = request.getAttribute(ProxyExchange.ABORT_ATTRIBUTE);
     if (failure != null) {
       request.removeAttribute(ProxyExchange.ABORT_ATTRIBUTE);
-      throw new BrokenOff((Throwable) failure);
+      throw new BrokenOff(ProxyExchange.describe((Throwable) failure));
     }
   }
 
@@ -76,8 +76,8 @@ public final class Link implements AutoCloseable {
   static final class BrokenOff extends IOException {
     private static final long serialVersionUID = 1L;
 
-    BrokenOff(Throwable cause) {
-      super("ApiLink: the gateway's response broke off; closing the client's connection", cause);
+    BrokenOff(String cause) {
+      super("ApiLink: the gateway's response broke off (" + cause + "); closing the client's connection");
     }
 
     @Override

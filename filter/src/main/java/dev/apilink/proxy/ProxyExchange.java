@@ -287,15 +287,17 @@ final class ProxyExchange implements AsyncListener {
     }
   }
 
-  private static String describe(Throwable failure) {
+  /** The cause chain in one line; Jetty's messages can be whole connection dumps, so cut them. */
+  static String describe(Throwable failure) {
     StringBuilder text = new StringBuilder();
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (text.length() > 0) {
         text.append(" <- ");
       }
       text.append(t.getClass().getSimpleName());
-      if (t.getMessage() != null) {
-        text.append(": ").append(t.getMessage());
+      String message = t.getMessage();
+      if (message != null) {
+        text.append(": ").append(message.length() > 120 ? message.substring(0, 120) + "…" : message);
       }
     }
     return text.toString();
@@ -456,7 +458,7 @@ final class ProxyExchange implements AsyncListener {
           if (chunk == null) {
             // Nothing more yet: push what was written (SSE events must not wait), then wait.
             sendHeadersOnce();
-            if (unflushed) {
+            if (unflushed || !clientResponse.isCommitted()) {
               unflushed = false;
               out.flush();
               if (!out.isReady()) {

@@ -82,6 +82,7 @@ public final class EchoBackend implements AutoCloseable {
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final Map<String, SseStream> streams = new ConcurrentHashMap<>();
   private final List<Throwable> failedExchanges = new CopyOnWriteArrayList<>();
+  private final BlockingQueue<Throwable> failures = new LinkedBlockingQueue<>();
 
   private EchoBackend(int maxThreads) {
     QueuedThreadPool threads = new QueuedThreadPool(maxThreads, 8);
@@ -134,9 +135,18 @@ public final class EchoBackend implements AutoCloseable {
     return List.copyOf(failedExchanges);
   }
 
+  /**
+   * Waits until an exchange fails (its client went away or broke the connection) and returns the
+   * failure, or null after {@code timeout}.
+   */
+  public Throwable awaitFailedExchange(java.time.Duration timeout) throws InterruptedException {
+    return failures.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   public void clear() {
     received.clear();
     failedExchanges.clear();
+    failures.clear();
   }
 
   /** The server-sent-event stream opened by a request with {@code x-echo-sse: id}. */
@@ -230,6 +240,7 @@ public final class EchoBackend implements AutoCloseable {
           failure -> {
             if (failure != null) {
               failedExchanges.add(failure);
+              failures.add(failure);
             }
           });
       String sse = request.getHeaders().get("x-echo-sse");

@@ -1,0 +1,149 @@
+package dev.apilink.it;
+
+import dev.apilink.ApiLinkFilter;
+import dev.apilink.ApiLinkServlet;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleState;
+import org.apache.catalina.Wrapper;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.core.StandardContext;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
+
+/** Tomcat 10.1 (embedded) with ApiLink registered programmatically. */
+final class EmbeddedTomcat implements ServletContainer {
+
+  private Tomcat tomcat;
+  private Connector connector;
+  private Path baseDir;
+  private final StringBuilder failures = new StringBuilder();
+  private final Handler failureLog =
+      new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+          if (record.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue()) {
+            synchronized (failures) {
+              failures.append(record.getMessage()).append('\n');
+              for (Throwable t = record.getThrown(); t != null; t = t.getCause()) {
+                failures.append(t).append('\n');
+              }
+            }
+          }
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+      };
+
+  @Override
+  public void start() throws Exception {
+    baseDir = Files.createTempDirectory("tomcat");
+    tomcat = new Tomcat();
+    tomcat.setBaseDir(baseDir.toString());
+    connector = new Connector();
+    connector.setPort(0);
+    connector.setProperty("address", "127.0.0.1");
+    // As the README tells operators: %2F in paths must be passed through to be forwarded.
+    connector.setEncodedSolidusHandling("passthrough");
+    tomcat.setConnector(connector);
+    tomcat.getHost().setAutoDeploy(false);
+    Logger.getLogger("org.apache.catalina").addHandler(failureLog);
+    Logger.getLogger("dev.apilink").addHandler(failureLog);
+    tomcat.start();
+  }
+
+  @Override
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  @Override
+  public boolean deploy(Path webappDir, String contextPath, Map<String, String> initParameters) {
+    StandardContext context = new StandardContext();
+    context.setName(contextPath.isEmpty() ? "ROOT" : contextPath);
+    context.setPath(contextPath);
+    context.setDocBase(webappDir.toString());
+    context.addLifecycleListener(new Tomcat.FixContextListener());
+    context.setParentClassLoader(EmbeddedTomcat.class.getClassLoader());
+    context.addWelcomeFile("index.html");
+    for (String[] mime :
+        new String[][] {
+          {"html", "text/html"}, {"css", "text/css"}, {"js", "text/javascript"},
+          {"json", "application/json"}, {"png", "image/png"}, {"txt", "text/plain"}
+        }) {
+      context.addMimeMapping(mime[0], mime[1]);
+    }
+    Wrapper defaultServlet =
+        Tomcat.addServlet(context, "default", "org.apache.catalina.servlets.DefaultServlet");
+    defaultServlet.setLoadOnStartup(1); // not async-supported, as in conf/web.xml
+    context.addServletMappingDecoded("/", "default");
+    Wrapper apiServlet =
+        Tomcat.addServlet(context, "ApiLinkServlet", ApiLinkServlet.class.getName());
+    apiServlet.setAsyncSupported(true);
+    context.addServletMappingDecoded("/api/*", "ApiLinkServlet");
+
+    addFilter(context, "TestAuth", TestAuthFilter.class.getName(), Map.of(), "/*");
+    addFilter(
+        context,
+        "ApiLink",
+        ApiLinkFilter.class.getName(),
+        initParameters,
+        "/api/*",
+        "/.auth/.well-known/*");
+    synchronized (failures) {
+      failures.setLength(0);
+    }
+    // The host is started: adding the context starts it.
+    tomcat.getHost().addChild(context);
+    return context.getState() == LifecycleState.STARTED;
+  }
+
+  private static void addFilter(
+      Context context,
+      String name,
+      String className,
+      Map<String, String> init,
+      String... patterns) {
+    FilterDef def = new FilterDef();
+    def.setFilterName(name);
+    def.setFilterClass(className);
+    def.setAsyncSupported("true");
+    init.forEach(def::addInitParameter);
+    context.addFilterDef(def);
+    FilterMap map = new FilterMap();
+    map.setFilterName(name);
+    for (String pattern : patterns) {
+      map.addURLPatternDecoded(pattern);
+    }
+    map.setDispatcher("REQUEST");
+    map.setDispatcher("ASYNC");
+    context.addFilterMap(map);
+  }
+
+  @Override
+  public String deploymentFailure() {
+    synchronized (failures) {
+      return failures.toString();
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    Logger.getLogger("org.apache.catalina").removeHandler(failureLog);
+    Logger.getLogger("dev.apilink").removeHandler(failureLog);
+    if (tomcat != null) {
+      tomcat.stop();
+      tomcat.destroy();
+    }
+  }
+}

@@ -1,0 +1,706 @@
+package dev.apilink.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jwt.SignedJWT;
+import dev.apilink.testkit.echo.EchoBackend;
+import dev.apilink.testkit.echo.EchoBackend.Received;
+import dev.apilink.testkit.faults.SilentServer;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Date;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What ApiLink does between a client and a gateway, shown in a real container in front of a real
+ * echo backend. Run once per container by {@link ProxyOnJettyTest} and {@link ProxyOnTomcatTest}.
+ */
+abstract class ProxyContract {
+
+  static EchoBackend backend;
+  static final HttpClient CLIENT =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @TempDir Path dir;
+  Site site;
+
+  abstract ServletContainer.Kind kind();
+
+  @BeforeAll
+  static void startBackend() {
+    backend = EchoBackend.start();
+  }
+
+  @AfterAll
+  static void stopBackend() {
+    backend.close();
+  }
+
+  @BeforeEach
+  void startContainer() throws Exception {
+    backend.clear();
+    site = Site.create(kind(), dir, "");
+  }
+
+  @AfterEach
+  void stopContainer() throws Exception {
+    site.close();
+  }
+
+  // ---- helpers ----
+
+  HttpResponse<String> get(String path, String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(site.uri(path));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return CLIENT.send(request.build(), BodyHandlers.ofString());
+  }
+
+  JsonNode json(HttpResponse<String> response) throws IOException {
+    return Site.JSON.readTree(response.body());
+  }
+
+  Received onlyReceived() {
+    List<Received> received = backend.received();
+    assertEquals(1, received.size(), "requests that reached the backend");
+    return received.get(0);
+  }
+
+  static int closedPort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  // ---- what is proxied and what is not ----
+
+  @Test
+  void staticFilesAreStillServedByTheContainer() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    HttpResponse<String> home = get("/");
+    HttpResponse<String> css = get("/style.css");
+
+    assertEquals(200, home.statusCode());
+    assertTrue(home.body().contains("static home"));
+    assertEquals(200, css.statusCode());
+    assertEquals("body { color: teal }", css.body());
+    assertTrue(backend.received().isEmpty());
+  }
+
+  @Test
+  void apiAndEveryPathBelowItGoToTheGatewayUnderTheSamePath() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    for (String path : List.of("/api", "/api/", "/api/products", "/api/a/b/c.json")) {
+      backend.clear();
+      HttpResponse<String> response = get(path);
+      assertEquals(200, response.statusCode(), path);
+      assertEquals(path, onlyReceived().rawPath());
+    }
+  }
+
+  @Test
+  void pathsThatOnlyLookLikeApiStayWithTheContainer() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    assertEquals("static apiary", get("/apiary.txt").body());
+    assertEquals(404, get("/API/products").statusCode());
+    assertEquals(404, get("/x/api/products").statusCode());
+    assertEquals(404, get("/apiary").statusCode());
+    assertTrue(backend.received().isEmpty());
+  }
+
+  @Test
+  void theGatewayUrlsPathPrefixesTheForwardedPath() throws Exception {
+    site.deployLinkedTo(backend.url().resolve("/gw/base/"), c -> {});
+
+    get("/api/products?x=1");
+
+    assertEquals("/gw/base/api/products", onlyReceived().rawPath());
+  }
+
+  @Test
+  void encodedPathsAndQueriesArriveByteForByte() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+    String path = "/api/a%2Fb/c%20d/e%25f/%C3%A9t%C3%A9/x+y";
+    String query = "q=%2F%20x&y=a+b&z=%C3%A9&empty=&flag&%7Bbraces%7D=1";
+
+    HttpResponse<String> response = get(path + "?" + query);
+
+    assertEquals(200, response.statusCode());
+    Received received = onlyReceived();
+    assertEquals(path, received.rawPath());
+    assertEquals(query, received.rawQuery());
+    assertEquals(path, json(response).get("rawPath").asText());
+  }
+
+  @Test
+  void methodsAndBodiesAreForwarded() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+    byte[] body = "{\"name\": \"widget\"}".getBytes(StandardCharsets.UTF_8);
+
+    for (String method : List.of("POST", "PUT", "PATCH", "DELETE", "OPTIONS")) {
+      backend.clear();
+      HttpResponse<String> response =
+          CLIENT.send(
+              HttpRequest.newBuilder(site.uri("/api/items/7"))
+                  .method(method, BodyPublishers.ofByteArray(body))
+                  .header("Content-Type", "application/json")
+                  .build(),
+              BodyHandlers.ofString());
+      assertEquals(200, response.statusCode(), method);
+      Received received = onlyReceived();
+      assertEquals(method, received.method());
+      assertEquals(body.length, received.bodyBytes());
+      assertEquals(EchoBackend.sha256(new ByteArrayInputStream(body)), received.bodySha256());
+      assertEquals(List.of("application/json"), received.header("Content-Type"));
+      assertEquals(List.of(String.valueOf(body.length)), received.header("Content-Length"));
+    }
+  }
+
+  // ---- headers ----
+
+  @Test
+  void theGatewayReceivesTheKeyTheTokenAndTheProxyHeaders() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    get("/api/orders?page=2", "X-Forwarded-For", "203.0.113.9", "Accept", "application/json");
+
+    Received received = onlyReceived();
+    assertEquals(List.of(Site.KEY), received.header("Ocp-Apim-Subscription-Key"));
+    assertEquals(1, received.header("Authorization").size());
+    assertTrue(received.header("Authorization").get(0).startsWith("Bearer ey"));
+    assertEquals(
+        List.of(site.container().url() + "/api/orders?page=2"),
+        received.header("x-ms-original-url"));
+    assertEquals(List.of("203.0.113.9, 127.0.0.1"), received.header("X-Forwarded-For"));
+    assertEquals(List.of("http"), received.header("X-Forwarded-Proto"));
+    assertEquals(
+        List.of("127.0.0.1:" + site.container().port()), received.header("X-Forwarded-Host"));
+    assertEquals(List.of("1.1 apilink"), received.header("Via"));
+    assertEquals(List.of("127.0.0.1:" + backend.port()), received.header("Host"));
+    assertEquals(List.of("application/json"), received.header("Accept"));
+    assertTrue(received.header("x-ms-client-principal").isEmpty(), "anonymous user");
+  }
+
+  @Test
+  void clientCopiesOfTheKeyTheTokenAndThePrincipalNeverReachTheGateway() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    get(
+        "/api/me?subscription-key=stolen&a=1&Subscription%2DKey=also-stolen",
+        "Ocp-Apim-Subscription-Key",
+        "stolen",
+        "Authorization",
+        "Bearer forged",
+        "x-ms-client-principal",
+        "Zm9yZ2Vk",
+        "x-ms-original-url",
+        "https://evil.example/",
+        "X-Forwarded-Host",
+        "evil.example",
+        "X-Forwarded-Proto",
+        "https");
+
+    Received received = onlyReceived();
+    assertEquals(List.of(Site.KEY), received.header("Ocp-Apim-Subscription-Key"));
+    assertNotEquals("Bearer forged", received.header("Authorization").get(0));
+    assertEquals(1, received.header("Authorization").size());
+    assertTrue(received.header("x-ms-client-principal").isEmpty());
+    assertEquals("a=1", received.rawQuery());
+    assertEquals(
+        List.of("127.0.0.1:" + site.container().port()), received.header("X-Forwarded-Host"));
+    assertEquals(List.of("http"), received.header("X-Forwarded-Proto"));
+    assertFalse(received.header("x-ms-original-url").get(0).contains("evil"));
+  }
+
+  @Test
+  void anAuthenticatedUserIsSentAsTheClientPrincipal() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    get("/api/me", "X-Test-User", "alice@example.com", "x-ms-client-principal", "Zm9yZ2Vk");
+
+    List<String> principal = onlyReceived().header("x-ms-client-principal");
+    assertEquals(1, principal.size());
+    JsonNode decoded = Site.JSON.readTree(Base64.getDecoder().decode(principal.get(0)));
+    assertEquals("container", decoded.get("identityProvider").asText());
+    assertEquals("alice@example.com", decoded.get("userDetails").asText());
+    assertTrue(decoded.get("userId").asText().matches("[0-9a-f]{32}"));
+    assertEquals("[\"anonymous\",\"authenticated\"]", decoded.get("userRoles").toString());
+  }
+
+  @Test
+  void hopByHopHeadersAndThoseNamedInConnectionAreNotForwarded() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    String response =
+        RawHttp.exchange(
+            site.container().port(),
+            "GET /api/hop HTTP/1.1\r\n"
+                + "Host: 127.0.0.1\r\n"
+                + "Connection: close, X-Private, Ocp-Apim-Subscription-Key\r\n"
+                + "X-Private: secret\r\n"
+                + "Keep-Alive: timeout=5\r\n"
+                + "TE: trailers\r\n"
+                + "Proxy-Authorization: Basic Zm9vOmJhcg==\r\n"
+                + "X-Kept: kept\r\n"
+                + "\r\n");
+
+    assertTrue(response.startsWith("HTTP/1.1 200"), response);
+    Received received = onlyReceived();
+    for (String hop : List.of("X-Private", "Keep-Alive", "TE", "Proxy-Authorization")) {
+      assertTrue(received.header(hop).isEmpty(), hop + " was forwarded");
+    }
+    assertEquals(List.of("kept"), received.header("X-Kept"));
+    assertEquals(List.of(Site.KEY), received.header("Ocp-Apim-Subscription-Key"));
+  }
+
+  @Test
+  void theGatewaysHeadersReachTheClientAndEachSetCookieStaysSeparate() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    HttpResponse<String> response =
+        get(
+            "/api/login",
+            "x-echo-response-header",
+            "Set-Cookie: a=1; Path=/",
+            "x-echo-response-header",
+            "Set-Cookie: b=2; Path=/",
+            "x-echo-response-header",
+            "X-Custom: custom",
+            "x-echo-response-header",
+            "Connection: X-Hop",
+            "x-echo-response-header",
+            "X-Hop: hop");
+
+    assertEquals(List.of("a=1; Path=/", "b=2; Path=/"), response.headers().allValues("Set-Cookie"));
+    assertEquals(List.of("custom"), response.headers().allValues("X-Custom"));
+    assertTrue(response.headers().allValues("X-Hop").isEmpty());
+  }
+
+  // ---- the token ----
+
+  @Test
+  void theTokenVerifiesAgainstTheKeysPublishedByTheDiscoveryDocument() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+    String issuer = site.container().url() + "/.auth";
+
+    get("/api/x");
+    String token = onlyReceived().header("Authorization").get(0).substring("Bearer ".length());
+    JsonNode discovery = json(get("/.auth/.well-known/openid-configuration"));
+    HttpResponse<String> jwks =
+        CLIENT.send(
+            HttpRequest.newBuilder(URI.create(discovery.get("jwks_uri").asText())).build(),
+            BodyHandlers.ofString());
+
+    assertEquals(issuer, discovery.get("issuer").asText());
+    JWKSet keys = JWKSet.parse(jwks.body());
+    assertFalse(jwks.body().contains("\"d\""), "no private key in the JWKS");
+    SignedJWT jwt = SignedJWT.parse(token);
+    RSAKey key = (RSAKey) keys.getKeyByKeyId(jwt.getHeader().getKeyID());
+    assertNotNull(key, "the token's kid is published");
+    assertTrue(jwt.verify(new RSASSAVerifier(key)));
+    assertEquals("RS256", jwt.getHeader().getAlgorithm().getName());
+    assertEquals(issuer, jwt.getJWTClaimsSet().getIssuer());
+    assertEquals(List.of(backend.url().toString()), jwt.getJWTClaimsSet().getAudience());
+    assertEquals("127.0.0.1:" + site.container().port(), jwt.getJWTClaimsSet().getSubject());
+    Date now = new Date();
+    assertFalse(jwt.getJWTClaimsSet().getNotBeforeTime().after(now));
+    long lifetime =
+        jwt.getJWTClaimsSet().getExpirationTime().getTime()
+            - jwt.getJWTClaimsSet().getIssueTime().getTime();
+    assertEquals(300_000, lifetime);
+    assertNotNull(jwt.getJWTClaimsSet().getJWTID());
+  }
+
+  @Test
+  void theTokenIsNotSignedAgainForEveryRequest() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    for (int i = 0; i < 20; i++) {
+      get("/api/x" + i);
+    }
+
+    assertEquals(
+        1,
+        backend.received().stream().map(r -> r.header("Authorization").get(0)).distinct().count());
+  }
+
+  @Test
+  void aConfiguredTokenHeaderCarriesTheBareTokenAndAnAudienceOverridesTheUrl() throws Exception {
+    site.deployLinkedTo(
+        backend.url(),
+        c -> {
+          c.putObject("token").put("header", "X-Site-Token").put("lifetimeSeconds", 120);
+          ((com.fasterxml.jackson.databind.node.ObjectNode)
+                  c.get("environments").get("production").get("backend"))
+              .put("audience", "api://my-apis")
+              .put("subscriptionKeyHeader", "X-Key");
+        });
+
+    get("/api/x", "Authorization", "Bearer user-token-for-the-api");
+
+    Received received = onlyReceived();
+    SignedJWT jwt = SignedJWT.parse(received.header("X-Site-Token").get(0));
+    assertEquals(List.of("api://my-apis"), jwt.getJWTClaimsSet().getAudience());
+    assertEquals(List.of("Bearer user-token-for-the-api"), received.header("Authorization"));
+    assertEquals(List.of(Site.KEY), received.header("X-Key"));
+  }
+
+  // ---- bodies ----
+
+  @Test
+  void serverSentEventsReachTheClientOneByOne() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(30),
+        () -> {
+          HttpResponse<Stream<String>> response =
+              CLIENT.send(
+                  HttpRequest.newBuilder(site.uri("/api/events"))
+                      .header("x-echo-sse", kind() + "-events")
+                      .build(),
+                  BodyHandlers.ofLines());
+          assertEquals(200, response.statusCode());
+          assertEquals("text/event-stream", response.headers().firstValue("Content-Type").get());
+          Iterator<String> lines = response.body().iterator();
+          EchoBackend.SseStream events = backend.sse(kind() + "-events");
+          for (int i = 1; i <= 3; i++) {
+            // The next event is only sent once this one has arrived: nothing may be held back.
+            events.send("event " + i);
+            assertEquals("data: event " + i, lines.next());
+            assertEquals("", lines.next());
+          }
+          events.end();
+          assertFalse(lines.hasNext());
+        });
+  }
+
+  @Test
+  void headAnd204And304AnswersCarryNoBody() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    HttpResponse<String> head =
+        CLIENT.send(
+            HttpRequest.newBuilder(site.uri("/api/x"))
+                .method("HEAD", BodyPublishers.noBody())
+                .build(),
+            BodyHandlers.ofString());
+    HttpResponse<String> noContent = get("/api/x", "x-echo-status", "204");
+    HttpResponse<String> notModified = get("/api/x", "x-echo-status", "304");
+
+    assertEquals(200, head.statusCode());
+    assertEquals("", head.body());
+    assertEquals(204, noContent.statusCode());
+    assertEquals("", noContent.body());
+    assertEquals(304, notModified.statusCode());
+    assertEquals("", notModified.body());
+  }
+
+  @Test
+  void compressedBodiesPassThroughUntouched() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    HttpResponse<byte[]> response =
+        CLIENT.send(
+            HttpRequest.newBuilder(site.uri("/api/zipped"))
+                .header("x-echo-gzip", "true")
+                .header("Accept-Encoding", "gzip")
+                .build(),
+            BodyHandlers.ofByteArray());
+
+    assertEquals(List.of("gzip"), response.headers().allValues("Content-Encoding"));
+    assertEquals(List.of("gzip"), onlyReceived().header("Accept-Encoding"));
+    try (InputStream unzipped = new GZIPInputStream(new ByteArrayInputStream(response.body()))) {
+      JsonNode echoed = Site.JSON.readTree(unzipped);
+      assertEquals("/api/zipped", echoed.get("rawPath").asText());
+    }
+  }
+
+  @Test
+  void aDownloadArrivesIntactWhetherSizedOrChunked() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+    int size = 3 * 1024 * 1024 + 17;
+    String expected = EchoBackend.sha256(EchoBackend.pattern(size));
+
+    for (boolean chunked : new boolean[] {false, true}) {
+      HttpResponse<InputStream> response =
+          CLIENT.send(
+              HttpRequest.newBuilder(site.uri("/api/file"))
+                  .header("x-echo-download", String.valueOf(size))
+                  .header("x-echo-chunked", String.valueOf(chunked))
+                  .build(),
+              BodyHandlers.ofInputStream());
+      assertEquals(200, response.statusCode());
+      try (InputStream body = response.body()) {
+        assertEquals(expected, EchoBackend.sha256(body), "chunked=" + chunked);
+      }
+    }
+  }
+
+  // ---- failures ----
+
+  @Test
+  void anUnreachableGatewayIsA502WithAJsonBody() throws Exception {
+    site.deployLinkedTo(URI.create("http://127.0.0.1:" + closedPort()), c -> {});
+
+    HttpResponse<String> response = get("/api/x");
+
+    assertEquals(502, response.statusCode());
+    assertEquals(
+        "{\"statusCode\": 502, \"message\": \"Bad gateway: the API gateway could not be reached.\"}",
+        response.body());
+    assertTrue(response.headers().firstValue("Content-Type").get().startsWith("application/json"));
+  }
+
+  @Test
+  void aGatewayThatDoesNotResolveIsA502() throws Exception {
+    site.deployLinkedTo(URI.create("http://apilink-no-such-host.invalid"), c -> {});
+
+    HttpResponse<String> response = get("/api/x");
+
+    assertEquals(502, response.statusCode());
+    assertEquals(
+        "{\"statusCode\": 502, \"message\": \"Bad gateway: the API gateway's host name does not"
+            + " resolve.\"}",
+        response.body());
+  }
+
+  @Test
+  void aSlowGatewayIsA504AtTheConfiguredLimitAndItsRequestIsAborted() throws Exception {
+    try (SilentServer gateway = SilentServer.start()) {
+      site.deployLinkedTo(
+          gateway.url(),
+          c ->
+              ((com.fasterxml.jackson.databind.node.ObjectNode)
+                      c.get("environments").get("production").get("backend"))
+                  .put("timeoutSeconds", 1));
+
+      long start = System.nanoTime();
+      HttpResponse<String> response = get("/api/slow");
+      long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+
+      assertEquals(504, response.statusCode());
+      assertEquals(
+          "{\"statusCode\": 504, \"message\": \"Gateway timeout: the API gateway did not answer"
+              + " within 1 seconds.\"}",
+          response.body());
+      assertTrue(elapsedMillis >= 1000 && elapsedMillis < 20_000, "took " + elapsedMillis + " ms");
+      assertEquals(
+          "GET /api/slow HTTP/1.1",
+          gateway.awaitRequestGivenUp(Duration.ofSeconds(10)),
+          "the gateway request is aborted, not left hanging");
+    }
+  }
+
+  @Test
+  void aBodyOverTheLimitIsA413WhetherSizedOrChunked() throws Exception {
+    site.deployLinkedTo(
+        backend.url(),
+        c ->
+            ((com.fasterxml.jackson.databind.node.ObjectNode)
+                    c.get("environments").get("production").get("backend"))
+                .put("maxRequestBodyBytes", 1000));
+    String expected =
+        "{\"statusCode\": 413, \"message\": \"Request entity too large: the request body is over"
+            + " the limit of 1000 bytes.\"}";
+
+    HttpResponse<String> sized =
+        CLIENT.send(
+            HttpRequest.newBuilder(site.uri("/api/upload"))
+                .POST(BodyPublishers.ofByteArray(new byte[2000]))
+                .build(),
+            BodyHandlers.ofString());
+    HttpResponse<String> chunked =
+        CLIENT.send(
+            HttpRequest.newBuilder(site.uri("/api/upload"))
+                .POST(
+                    BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[64_000])))
+                .build(),
+            BodyHandlers.ofString());
+    HttpResponse<String> underLimit =
+        CLIENT.send(
+            HttpRequest.newBuilder(site.uri("/api/upload"))
+                .POST(BodyPublishers.ofByteArray(new byte[1000]))
+                .build(),
+            BodyHandlers.ofString());
+
+    assertEquals(413, sized.statusCode());
+    assertEquals(expected, sized.body());
+    assertEquals(413, chunked.statusCode());
+    assertEquals(expected, chunked.body());
+    assertEquals(200, underLimit.statusCode());
+  }
+
+  @Test
+  void aGatewayThatBreaksOffMidBodyBreaksOffTheClientsResponse() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    for (boolean chunked : new boolean[] {false, true}) {
+      HttpResponse<InputStream> response =
+          CLIENT.send(
+              HttpRequest.newBuilder(site.uri("/api/file"))
+                  .header("x-echo-download", String.valueOf(4 * 1024 * 1024))
+                  .header("x-echo-abort-after", String.valueOf(256 * 1024))
+                  .header("x-echo-chunked", String.valueOf(chunked))
+                  .build(),
+              BodyHandlers.ofInputStream());
+      assertEquals(200, response.statusCode());
+      try (InputStream body = response.body()) {
+        assertThrows(IOException.class, () -> body.readAllBytes(), "chunked=" + chunked);
+      }
+    }
+  }
+
+  @Test
+  void aClientThatGoesAwayAbortsTheGatewayRequest() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    RawHttp.readSomeThenClose(
+        site.container().port(),
+        "GET /api/file HTTP/1.1\r\nHost: 127.0.0.1\r\nx-echo-download: 200000000\r\n\r\n",
+        64 * 1024);
+
+    assertNotNull(backend.awaitFailedExchange(Duration.ofSeconds(20)), "gateway request aborted");
+  }
+
+  // ---- environments ----
+
+  @Test
+  void anUnlinkedEnvironmentLeavesApiToTheWebApplication() throws Exception {
+    java.nio.file.Files.createDirectories(site.webapp().resolve("api"));
+    java.nio.file.Files.writeString(site.webapp().resolve("api/status.json"), "{\"static\": true}");
+    com.fasterxml.jackson.databind.node.ObjectNode config = site.linkedTo(backend.url());
+    config.putObject("environments").putObject("production");
+
+    assertTrue(site.deploy(config), site.container().deploymentFailure());
+
+    assertEquals("{\"static\": true}", get("/api/status.json").body());
+    assertEquals(404, get("/api/other").statusCode());
+    assertTrue(backend.received().isEmpty());
+  }
+
+  @Test
+  void theInitParamChoosesTheEnvironment() throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode config = site.linkedTo(backend.url());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("environments"))
+        .putObject("staging");
+
+    assertTrue(site.deploy(config, Map.of("environment", "staging")));
+
+    assertEquals(404, get("/api/x").statusCode());
+    assertTrue(backend.received().isEmpty());
+  }
+
+  @Test
+  void aPullRequestEnvironmentWithABackendFailsTheDeployment() throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode config = site.linkedTo(backend.url());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("environments").get("production"))
+        .put("pullRequest", true);
+
+    assertFalse(site.deploy(config));
+    assertTrue(
+        site.container()
+            .deploymentFailure()
+            .contains(
+                "environments.production.backend: backend integration is not supported on pull"
+                    + " request environments"),
+        site.container().deploymentFailure());
+  }
+
+  @Test
+  void anInvalidConfigurationFailsTheDeploymentNamingEveryField() throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode config = site.linkedTo(URI.create("http://x"));
+    com.fasterxml.jackson.databind.node.ObjectNode gateway =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            config.get("environments").get("production").get("backend");
+    gateway.put("url", "my-apim");
+    gateway.put("timeoutSeconds", "soon");
+    config.put("hostnme", "typo");
+
+    assertFalse(site.deploy(config));
+    String failure = site.container().deploymentFailure();
+    assertTrue(
+        failure.contains(
+            "environments.production.backend.url: not an absolute http(s) URL without query or"
+                + " user info (was \"my-apim\")"),
+        failure);
+    assertTrue(
+        failure.contains(
+            "environments.production.backend.timeoutSeconds: must be a whole number from 0 to 86400"
+                + " (was \"soon\")"),
+        failure);
+    assertTrue(failure.contains("hostnme: unknown key"), failure);
+    assertFalse(failure.contains(Site.KEY), "the key never appears in a message");
+  }
+
+  @Test
+  void theDiscoveryDocumentsAreServedEvenWhenNotLinked() throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode config = site.linkedTo(backend.url());
+    config.putObject("environments").putObject("production");
+    assertTrue(site.deploy(config));
+
+    HttpResponse<String> discovery = get("/.auth/.well-known/openid-configuration");
+    HttpResponse<String> jwks = get("/.auth/.well-known/jwks.json");
+    HttpResponse<String> other = get("/.auth/.well-known/other");
+
+    assertEquals(200, discovery.statusCode());
+    assertEquals(site.container().url() + "/.auth", json(discovery).get("issuer").asText());
+    assertEquals(200, jwks.statusCode());
+    assertEquals(1, json(jwks).get("keys").size());
+    assertNull(json(jwks).get("keys").get(0).get("d"));
+    assertEquals(404, other.statusCode());
+  }
+
+  @Test
+  void aSecretNeverAppearsInAnErrorBody() throws Exception {
+    site.deployLinkedTo(URI.create("http://127.0.0.1:" + closedPort()), c -> {});
+
+    HttpResponse<String> response = get("/api/x?subscription-key=" + Site.KEY);
+
+    assertFalse(response.body().contains(Site.KEY));
+    assertArrayEquals(
+        new String[0],
+        response.headers().map().entrySet().stream()
+            .filter(h -> h.getValue().toString().contains(Site.KEY))
+            .map(Map.Entry::getKey)
+            .toArray(String[]::new));
+  }
+}

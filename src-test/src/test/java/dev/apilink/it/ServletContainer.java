@@ -1,0 +1,45 @@
+package dev.apilink.it;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** An embedded servlet container that runs one web application with ApiLink registered. */
+interface ServletContainer extends AutoCloseable {
+
+  /** Starts the container on a free loopback port, with no web application yet. */
+  void start() throws Exception;
+
+  int port();
+
+  /** {@code http://127.0.0.1:<port>} */
+  default URI url() {
+    return URI.create("http://127.0.0.1:" + port());
+  }
+
+  /**
+   * Deploys the static site in {@code webappDir} at {@code contextPath} ("" for the root) with
+   * ApiLink's filter and servlet registered as {@code web.xml.example} shows.
+   *
+   * @param initParameters the filter's init-params
+   * @return whether the web application started (false when the filter's init failed)
+   */
+  boolean deploy(Path webappDir, String contextPath, Map<String, String> initParameters)
+      throws Exception;
+
+  /** The text that the failed deployment logged, empty when none. */
+  String deploymentFailure();
+
+  @Override
+  void close() throws Exception;
+
+  /** The two containers ApiLink supports. */
+  enum Kind {
+    JETTY,
+    TOMCAT;
+
+    ServletContainer create() {
+      return this == JETTY ? new EmbeddedJetty() : new EmbeddedTomcat();
+    }
+  }
+}

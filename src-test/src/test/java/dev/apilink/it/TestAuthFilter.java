@@ -1,0 +1,51 @@
+package dev.apilink.it;
+
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import java.io.IOException;
+import java.security.Principal;
+import java.util.Set;
+
+/**
+ * A servlet security filter, as a site might run before ApiLink: the user named in {@code
+ * X-Test-User} is authenticated, with the roles listed in {@code X-Test-Roles}.
+ */
+public final class TestAuthFilter implements Filter {
+
+  @Override
+  public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+      throws IOException, ServletException {
+    HttpServletRequest http = (HttpServletRequest) request;
+    String user = http.getHeader("X-Test-User");
+    if (user == null) {
+      chain.doFilter(request, response);
+      return;
+    }
+    String roles = http.getHeader("X-Test-Roles");
+    Set<String> granted = roles == null ? Set.of() : Set.of(roles.split(","));
+    Principal principal = () -> user;
+    chain.doFilter(
+        new HttpServletRequestWrapper(http) {
+          @Override
+          public Principal getUserPrincipal() {
+            return principal;
+          }
+
+          @Override
+          public String getRemoteUser() {
+            return user;
+          }
+
+          @Override
+          public boolean isUserInRole(String role) {
+            return granted.contains(role);
+          }
+        },
+        response);
+  }
+}
