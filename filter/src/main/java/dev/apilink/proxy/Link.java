@@ -77,7 +77,10 @@ public final class Link implements AutoCloseable {
     private static final long serialVersionUID = 1L;
 
     BrokenOff(String cause) {
-      super("ApiLink: the gateway's response broke off (" + cause + "); closing the client's connection");
+      super(
+          "ApiLink: the gateway's response broke off ("
+              + cause
+              + "); closing the client's connection");
     }
 
     @Override

@@ -297,7 +297,8 @@ final class ProxyExchange implements AsyncListener {
       text.append(t.getClass().getSimpleName());
       String message = t.getMessage();
       if (message != null) {
-        text.append(": ").append(message.length() > 120 ? message.substring(0, 120) + "…" : message);
+        text.append(": ")
+            .append(message.length() > 120 ? message.substring(0, 120) + "…" : message);
       }
     }
     return text.toString();

@@ -1,0 +1,284 @@
+package dev.apilink.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+  static final String SECRET = "s3cr3t-primary-key";
+
+  @TempDir Path dir;
+  Map<String, String> env = Map.of("APIM_KEY", SECRET, "TIMEOUT", "12");
+
+  SiteConfig load(String json, String environment) throws Exception {
+    Files.writeString(dir.resolve("apilink.json"), json);
+    return new ConfigLoader(ConfigFiles.fileSystem(dir, Optional.empty()), env::get)
+        .load("apilink.json", environment);
+  }
+
+  List<String> problems(String json) throws IOException {
+    return problems(json, "production");
+  }
+
+  List<String> problems(String json, String environment) throws IOException {
+    Files.writeString(dir.resolve("apilink.json"), json);
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                new ConfigLoader(ConfigFiles.fileSystem(dir, Optional.empty()), env::get)
+                    .load("apilink.json", environment));
+    assertFalse(e.getMessage().contains(SECRET), "a secret in: " + e.getMessage());
+    return e.problems().stream().map(ConfigException.Problem::toString).toList();
+  }
+
+  static String linked(String backendExtra) {
+    return """
+        {"hostname": "red-sea-123.azurestaticapps.net",
+         "environments": {"production": {"backend": {
+            "resourceType": "apiManagement",
+            "url": "https://my-apim.azure-api.net",
+            "subscriptionKey": "${env:APIM_KEY}"%s}}}}
+        """
+        .formatted(backendExtra);
+  }
+
+  @Test
+  void theDesignsExampleLoadsWithItsDefaults() throws Exception {
+    SiteConfig config = load(linked(""), "production");
+
+    assertEquals("https://red-sea-123.azurestaticapps.net", config.origin().toString());
+    assertEquals("red-sea-123.azurestaticapps.net", config.hostname());
+    BackendConfig backend = config.environment().backend().orElseThrow();
+    assertEquals("https://my-apim.azure-api.net", backend.url().toString());
+    assertEquals(SECRET, backend.subscriptionKey());
+    assertEquals("Ocp-Apim-Subscription-Key", backend.subscriptionKeyHeader());
+    assertEquals("https://my-apim.azure-api.net", backend.audience());
+    assertEquals(10, backend.connectTimeoutSeconds());
+    assertEquals(45, backend.timeoutSeconds());
+    assertEquals(30L * 1024 * 1024, backend.maxRequestBodyBytes());
+    assertEquals(300, config.token().lifetimeSeconds());
+    assertEquals("Authorization", config.token().header());
+    assertTrue(config.token().signingKeys().isEmpty());
+    assertEquals("container", config.identityProvider());
+    assertEquals(java.util.Set.of(dir.resolve("apilink.json")), config.files());
+  }
+
+  @Test
+  void aFullOriginIsAcceptedAsTheHostname() throws Exception {
+    SiteConfig config =
+        load(
+            """
+            {"hostname": "http://localhost:8080/", "environments": {"production": {}}}
+            """,
+            "production");
+
+    assertEquals("http://localhost:8080", config.origin().toString());
+    assertEquals("localhost:8080", config.hostname());
+    assertFalse(config.environment().linked());
+  }
+
+  @Test
+  void referencesResolveFromTheEnvironmentAndFiles() throws Exception {
+    Files.writeString(dir.resolve("key.txt"), "from-a-file\n");
+    SiteConfig config =
+        load(
+            linked(", \"timeoutSeconds\": \"${env:TIMEOUT}\", \"audience\": \"${file:key.txt}\""),
+            "production");
+
+    BackendConfig backend = config.environment().backend().orElseThrow();
+    assertEquals(12, backend.timeoutSeconds());
+    assertEquals("from-a-file", backend.audience());
+    assertTrue(config.files().contains(dir.resolve("key.txt")));
+  }
+
+  @Test
+  void everyProblemIsListedByItsJsonPath() throws Exception {
+    List<String> problems =
+        problems(
+            """
+            {"hostname": "not a host!",
+             "environments": {"production": {"backend": {
+                "resourceType": "functions",
+                "url": "my-apim",
+                "subscriptionKey": "",
+                "timeoutSeconds": -1,
+                "connectTimeoutSeconds": "ten",
+                "subscriptionKeyHeader": "bad header",
+                "urll": "typo"}}},
+             "token": {"lifetimeSeconds": 5, "header": 7},
+             "extra": true}
+            """);
+
+    assertEquals(
+        List.of(
+            "extra: unknown key (known here: $schema, environments, hostname, identityProvider,"
+                + " token)",
+            "hostname: not a host name or an http(s) origin (was \"not a host!\")",
+            "environments.production.backend.urll: unknown key (known here: audience,"
+                + " connectTimeoutSeconds, maxConnections, maxRequestBodyBytes, resourceType,"
+                + " subscriptionKey, subscriptionKeyHeader, timeoutSeconds, url)",
+            "environments.production.backend.resourceType: must be \"apiManagement\", the only"
+                + " backend ApiLink links (was \"functions\")",
+            "environments.production.backend.url: not an absolute http(s) URL without query or user"
+                + " info (was \"my-apim\")",
+            "environments.production.backend.subscriptionKey: must not be empty",
+            "environments.production.backend.subscriptionKeyHeader: not a valid HTTP header name"
+                + " (was \"bad header\")",
+            "environments.production.backend.connectTimeoutSeconds: must be a whole number from 1"
+                + " to 3600 (was \"ten\")",
+            "environments.production.backend.timeoutSeconds: must be a whole number from 0 to"
+                + " 86400 (was -1)",
+            "token.lifetimeSeconds: must be a whole number from 30 to 86400 (was 5)",
+            "token.header: must be a string (was 7)"),
+        problems);
+  }
+
+  @Test
+  void missingRequiredValuesAreNamed() throws Exception {
+    assertEquals(
+        List.of(
+            "hostname: missing; give the site's public host name or origin",
+            "environments: missing; define at least the environment \"production\""),
+        problems("{}"));
+    assertEquals(
+        List.of(
+            "environments.production.backend.resourceType: missing",
+            "environments.production.backend.url: missing",
+            "environments.production.backend.subscriptionKey: missing"),
+        problems(
+            """
+            {"hostname": "a.example", "environments": {"production": {"backend": {}}}}
+            """));
+  }
+
+  @Test
+  void aPullRequestEnvironmentCannotHaveABackend() throws Exception {
+    assertEquals(
+        List.of(
+            "environments.pr-42.backend: backend integration is not supported on pull request"
+                + " environments"),
+        problems(
+            """
+            {"hostname": "a.example", "environments": {"production": {},
+              "pr-42": {"pullRequest": true, "backend": {"resourceType": "apiManagement",
+                "url": "https://x.azure-api.net", "subscriptionKey": "k"}}}}
+            """));
+  }
+
+  @Test
+  void theEnvironmentThisDeploymentIsMustBeDefined() throws Exception {
+    assertEquals(
+        List.of(
+            "environments: has no environment \"staging\", the environment this deployment is"
+                + " (defined: production); set the filter's init-param \"environment\" or"
+                + " APILINK_ENVIRONMENT"),
+        problems(linked(""), "staging"));
+  }
+
+  @Test
+  void onlyTheSelectedEnvironmentsReferencesAreResolved() throws Exception {
+    SiteConfig config =
+        load(
+            """
+            {"hostname": "a.example", "environments": {
+              "production": {"backend": {"resourceType": "apiManagement",
+                 "url": "https://prod.azure-api.net", "subscriptionKey": "${env:APIM_KEY}"}},
+              "staging": {"backend": {"resourceType": "apiManagement",
+                 "url": "https://staging.azure-api.net", "subscriptionKey": "${env:UNSET_ON_PROD}"}}}}
+            """,
+            "production");
+
+    assertEquals(java.util.Set.of("production", "staging"), config.environments());
+    assertEquals(SECRET, config.environment().backend().orElseThrow().subscriptionKey());
+  }
+
+  @Test
+  void unresolvableReferencesAreProblems() throws Exception {
+    assertEquals(
+        List.of(
+            "environments.production.backend.subscriptionKey: environment variable NOPE is not set",
+            "environments.production.backend.subscriptionKeyHeader: not a valid reference; use"
+                + " ${env:NAME} or ${file:/path} (was \"${vault:x}\")",
+            "environments.production.backend.audience: cannot read missing.txt"
+                + " (NoSuchFileException: "
+                + dir.resolve("missing.txt")
+                + ")"),
+        problems(
+            """
+            {"hostname": "a.example", "environments": {"production": {"backend": {
+              "resourceType": "apiManagement", "url": "https://x.azure-api.net",
+              "subscriptionKey": "${env:NOPE}", "audience": "${file:missing.txt}",
+              "subscriptionKeyHeader": "${vault:x}"}}}}
+            """));
+  }
+
+  @Test
+  void malformedJsonIsReportedByPositionWithoutQuotingTheText() throws Exception {
+    List<String> problems =
+        problems(
+            "{\"hostname\": \"a.example\",\n \"environments\": {\"production\": {\"backend\": "
+                + "{\"subscriptionKey\": "
+                + SECRET
+                + "}}}}");
+
+    assertEquals(1, problems.size());
+    assertTrue(problems.get(0).startsWith("not valid JSON at line 2, column "), problems.get(0));
+  }
+
+  @Test
+  void duplicateKeysAreRefused() throws Exception {
+    List<String> problems =
+        problems(
+            "{\"hostname\": \"a.example\", \"hostname\": \"b.example\", \"environments\": {}}");
+
+    assertTrue(problems.get(0).startsWith("not valid JSON at line 1"), problems.get(0));
+    assertTrue(problems.get(0).contains("Duplicate field"), problems.get(0));
+  }
+
+  @Test
+  void aSubscriptionKeyWithAControlCharacterIsRefusedWithoutShowingIt() throws Exception {
+    assertEquals(
+        List.of(
+            "environments.production.backend.subscriptionKey: must not contain control characters"
+                + " (value not shown: it is a secret)"),
+        problems(linked("").replace("${env:APIM_KEY}", SECRET + "\\r\\nX-Injected: 1")));
+  }
+
+  @Test
+  void theSubscriptionKeyNeverAppearsInToString() throws Exception {
+    SiteConfig config = load(linked(""), "production");
+
+    assertFalse(config.toString().contains(SECRET), config.toString());
+    assertTrue(config.toString().contains("subscriptionKey=<redacted>"));
+  }
+
+  @Test
+  void anUnreadableFileIsOneProblem() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                new ConfigLoader(ConfigFiles.fileSystem(dir, Optional.empty()), env::get)
+                    .load("nowhere.json", "production"));
+
+    assertEquals(
+        "Invalid ApiLink configuration nowhere.json (1 problem):"
+            + System.lineSeparator()
+            + "  - cannot read the file (NoSuchFileException: "
+            + dir.resolve("nowhere.json")
+            + ")",
+        e.getMessage());
+  }
+}

@@ -1,0 +1,47 @@
+package dev.apilink.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+class GatewayErrorTest {
+
+  static GatewayError of(Throwable failure) {
+    return GatewayError.of(failure, 10, 45);
+  }
+
+  @Test
+  void eachFailureHasItsStatusAndMessage() {
+    assertEquals(
+        new GatewayError(502, "Bad gateway: the API gateway could not be reached."),
+        of(new ConnectException("Connection refused")));
+    assertEquals(
+        new GatewayError(502, "Bad gateway: the API gateway's host name does not resolve."),
+        of(new IOException(new UnknownHostException("x.invalid"))));
+    assertEquals(
+        new GatewayError(504, "Gateway timeout: the API gateway did not answer within 45 seconds."),
+        of(new ExecutionException(new TimeoutException("Total timeout 45000 ms elapsed"))));
+    assertEquals(
+        new GatewayError(
+            504, "Gateway timeout: no connection to the API gateway within 10 seconds."),
+        of(new SocketTimeoutException("Connect Timeout")));
+    assertEquals(
+        new GatewayError(
+            413, "Request entity too large: the request body is over the limit of 100 bytes."),
+        of(new IOException(new GatewayError.RequestBodyTooLarge(100))));
+  }
+
+  @Test
+  void theBodyHasApimsShape() {
+    assertEquals(
+        "{\"statusCode\": 502, \"message\": \"a \\\"quoted\\\" \\\\ word\"}",
+        new String(new GatewayError(502, "a \"quoted\" \\ word").body(), StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,163 @@
+package dev.apilink.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ProxyHeadersTest {
+
+  static final ProxyHeaders.Added ADDED =
+      new ProxyHeaders.Added(
+          "Ocp-Apim-Subscription-Key",
+          "the-key",
+          "Authorization",
+          "Bearer minted",
+          null,
+          "https://site.example/api/x",
+          "10.0.0.7",
+          "https",
+          "site.example",
+          "1.1 apilink");
+
+  @Test
+  void theGatewayGetsEndToEndFieldsThenApiLinksOwn() {
+    Headers client =
+        Headers.of("Accept", "application/json", "Cookie", "a=1", "Host", "site.example");
+
+    Headers gateway = ProxyHeaders.toGateway(client, ADDED);
+
+    assertEquals(
+        List.of(
+            new Headers.Field("Accept", "application/json"),
+            new Headers.Field("Cookie", "a=1"),
+            new Headers.Field("Ocp-Apim-Subscription-Key", "the-key"),
+            new Headers.Field("Authorization", "Bearer minted"),
+            new Headers.Field("x-ms-original-url", "https://site.example/api/x"),
+            new Headers.Field("X-Forwarded-For", "10.0.0.7"),
+            new Headers.Field("X-Forwarded-Proto", "https"),
+            new Headers.Field("Via", "1.1 apilink"),
+            new Headers.Field("X-Forwarded-Host", "site.example")),
+        gateway.asList());
+  }
+
+  @Test
+  void hopByHopFieldsAndThoseNamedInConnectionAreDropped() {
+    Headers client =
+        Headers.of(
+            "Connection", "keep-alive, X-Hop, ocp-apim-subscription-key",
+            "Keep-Alive", "timeout=5",
+            "Transfer-Encoding", "chunked",
+            "TE", "trailers",
+            "Upgrade", "websocket",
+            "Proxy-Authorization", "Basic x",
+            "X-Hop", "1",
+            "X-Kept", "2");
+
+    Headers gateway = ProxyHeaders.toGateway(client, ADDED);
+
+    assertEquals(List.of("2"), gateway.values("X-Kept"));
+    for (String dropped :
+        List.of(
+            "Connection",
+            "Keep-Alive",
+            "Transfer-Encoding",
+            "TE",
+            "Upgrade",
+            "Proxy-Authorization",
+            "X-Hop")) {
+      assertEquals(List.of(), gateway.values(dropped), dropped);
+    }
+    assertEquals(List.of("the-key"), gateway.values("Ocp-Apim-Subscription-Key"));
+  }
+
+  @Test
+  void clientCopiesOfWhatApiLinkVouchesForAreReplaced() {
+    Headers client =
+        Headers.of(
+            "ocp-apim-subscription-key", "stolen",
+            "AUTHORIZATION", "Bearer forged",
+            "X-MS-CLIENT-PRINCIPAL", "forged",
+            "x-ms-original-url", "forged",
+            "X-Forwarded-Host", "forged",
+            "X-Forwarded-Proto", "forged",
+            "Content-Length", "12",
+            "Expect", "100-continue");
+
+    Headers gateway = ProxyHeaders.toGateway(client, ADDED);
+
+    assertEquals(List.of("the-key"), gateway.values("Ocp-Apim-Subscription-Key"));
+    assertEquals(List.of("Bearer minted"), gateway.values("Authorization"));
+    assertEquals(List.of(), gateway.values("x-ms-client-principal"));
+    assertEquals(List.of("https://site.example/api/x"), gateway.values("x-ms-original-url"));
+    assertEquals(List.of("site.example"), gateway.values("X-Forwarded-Host"));
+    assertEquals(List.of("https"), gateway.values("X-Forwarded-Proto"));
+    assertEquals(List.of(), gateway.values("Content-Length"));
+    assertEquals(List.of(), gateway.values("Expect"));
+  }
+
+  @Test
+  void theDefaultKeyHeaderIsDroppedEvenWhenAnotherIsConfigured() {
+    ProxyHeaders.Added custom =
+        new ProxyHeaders.Added(
+            "X-Key",
+            "the-key",
+            "X-Token",
+            "minted",
+            "cHJpbmNpcGFs",
+            "u",
+            "10.0.0.7",
+            "http",
+            null,
+            "1.1 apilink");
+    Headers client =
+        Headers.of("Ocp-Apim-Subscription-Key", "stolen", "X-Key", "stolen", "X-Token", "forged");
+
+    Headers gateway = ProxyHeaders.toGateway(client, custom);
+
+    assertEquals(List.of(), gateway.values("Ocp-Apim-Subscription-Key"));
+    assertEquals(List.of("the-key"), gateway.values("X-Key"));
+    assertEquals(List.of("minted"), gateway.values("X-Token"));
+    assertEquals(List.of("cHJpbmNpcGFs"), gateway.values("x-ms-client-principal"));
+  }
+
+  @Test
+  void forwardingFieldsAppendToWhatEarlierProxiesSet() {
+    Headers client = Headers.of("X-Forwarded-For", "203.0.113.9", "Via", "1.1 edge");
+
+    Headers gateway = ProxyHeaders.toGateway(client, ADDED);
+
+    assertEquals(List.of("203.0.113.9, 10.0.0.7"), gateway.values("X-Forwarded-For"));
+    assertEquals(List.of("1.1 edge, 1.1 apilink"), gateway.values("Via"));
+  }
+
+  @Test
+  void theClientGetsEveryEndToEndFieldOfTheGatewaysAnswer() {
+    Headers gateway =
+        Headers.of(
+            "Set-Cookie", "a=1",
+            "Set-Cookie", "b=2",
+            "Content-Encoding", "gzip",
+            "Transfer-Encoding", "chunked",
+            "Connection", "X-Internal",
+            "X-Internal", "1");
+
+    Headers client = ProxyHeaders.toClient(gateway);
+
+    assertEquals(
+        List.of(
+            new Headers.Field("Set-Cookie", "a=1"),
+            new Headers.Field("Set-Cookie", "b=2"),
+            new Headers.Field("Content-Encoding", "gzip")),
+        client.asList());
+  }
+
+  @Test
+  void headersShowNamesButNoValues() {
+    Headers headers = Headers.of("Ocp-Apim-Subscription-Key", "the-key");
+
+    assertEquals("Headers[Ocp-Apim-Subscription-Key]", headers.toString());
+    assertFalse(ADDED.toString().contains("the-key"));
+  }
+}

@@ -1,0 +1,116 @@
+package dev.apilink.token;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.OctetSequenceKey;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.jwk.gen.OctetSequenceKeyGenerator;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class SigningKeysTest {
+
+  static RSAKey rsa(String kid, int bits) throws Exception {
+    // Nimbus' generator refuses short keys; the JDK's makes the 1024-bit one a file might hold.
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+    generator.initialize(bits);
+    java.security.KeyPair pair = generator.generateKeyPair();
+    return new RSAKey.Builder((java.security.interfaces.RSAPublicKey) pair.getPublic())
+        .privateKey(pair.getPrivate())
+        .keyID(kid)
+        .build();
+  }
+
+  static String set(com.nimbusds.jose.jwk.JWK... keys) {
+    return new JWKSet(List.of(keys)).toString(false);
+  }
+
+  List<String> problems(String json, Optional<String> kid) {
+    return assertThrows(InvalidKeysException.class, () -> SigningKeys.parse(json, kid)).problems();
+  }
+
+  @Test
+  void aSetOfKeysPublishesEveryPublicKeyAndSignsWithTheFirst() throws Exception {
+    SigningKeys keys = SigningKeys.parse(set(rsa("k1", 2048), rsa("k2", 2048)), Optional.empty());
+
+    assertEquals("k1", keys.current().getKeyID());
+    assertEquals(List.of("k1", "k2"), keys.keyIds());
+    JWKSet published = keys.publicKeys();
+    assertEquals(2, published.getKeys().size());
+    assertFalse(published.toString(false).contains("\"d\""));
+    assertEquals(KeyUse.SIGNATURE, published.getKeyByKeyId("k1").getKeyUse());
+    assertEquals(JWSAlgorithm.RS256, published.getKeyByKeyId("k1").getAlgorithm());
+  }
+
+  @Test
+  void theSigningKeyIdChoosesTheCurrentKey() throws Exception {
+    SigningKeys keys = SigningKeys.parse(set(rsa("k1", 2048), rsa("k2", 2048)), Optional.of("k2"));
+
+    assertEquals("k2", keys.current().getKeyID());
+  }
+
+  @Test
+  void aSingleJwkAndAnEcKeyAreAccepted() throws Exception {
+    SigningKeys single = SigningKeys.parse(rsa("solo", 2048).toJSONString(), Optional.empty());
+    SigningKeys ec =
+        SigningKeys.parse(
+            new ECKeyGenerator(Curve.P_256).keyID("ec").generate().toJSONString(),
+            Optional.empty());
+
+    assertEquals("solo", single.current().getKeyID());
+    assertEquals(JWSAlgorithm.ES256, ec.algorithm());
+  }
+
+  @Test
+  void aKeyWithoutKidGetsItsThumbprint() throws Exception {
+    RSAKey key = new RSAKeyGenerator(2048).generate();
+
+    SigningKeys keys = SigningKeys.parse(key.toJSONString(), Optional.empty());
+
+    assertEquals(key.computeThumbprint().toString(), keys.current().getKeyID());
+  }
+
+  @Test
+  void unusableKeysAreEachNamed() throws Exception {
+    OctetSequenceKey hmac = new OctetSequenceKeyGenerator(256).keyID("hmac").generate();
+    assertEquals(
+        List.of(
+            "key \"pub\": has no private part; a public key cannot sign tokens",
+            "key \"short\": is 1024 bits; RSA signing keys need at least 2048",
+            "key \"hmac\": key type oct is not supported; use RSA or EC P-256"),
+        problems(set(rsa("pub", 2048).toPublicJWK(), rsa("short", 1024), hmac), Optional.empty()));
+  }
+
+  @Test
+  void anUnknownSigningKeyIdIsAProblem() throws Exception {
+    assertEquals(
+        List.of("token.signingKeyId \"k9\" names no key in the file (kids: k1)"),
+        problems(set(rsa("k1", 2048)), Optional.of("k9")));
+  }
+
+  @Test
+  void aFileThatIsNotAKeyIsAProblemThatQuotesNothing() throws Exception {
+    List<String> problems = problems("{\"kty\": \"RSA\", \"n\": \"secret-ish\"}", Optional.empty());
+
+    assertEquals(1, problems.size());
+    assertTrue(problems.get(0).startsWith("not a JWK or JWK set ("), problems.get(0));
+    assertFalse(problems.get(0).contains("secret-ish"));
+  }
+
+  @Test
+  void toStringNamesTheKeysOnly() throws Exception {
+    SigningKeys keys = SigningKeys.parse(set(rsa("k1", 2048)), Optional.empty());
+
+    assertEquals("SigningKeys[kids=[k1], current=k1]", keys.toString());
+  }
+}

@@ -1,0 +1,100 @@
+package dev.apilink.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.apilink.testkit.echo.EchoBackend;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * 50 MB each way through ApiLink, in a JVM whose heap is smaller than the body (the build runs
+ * these classes with {@code -Xmx48m}): a proxy that held a body whole would fail with
+ * OutOfMemoryError instead of matching hashes.
+ */
+abstract class StreamingContract {
+
+  static final long SIZE = 50L * 1024 * 1024;
+  static final HttpClient CLIENT =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @TempDir Path dir;
+  EchoBackend backend;
+  Site site;
+
+  abstract ServletContainer.Kind kind();
+
+  @BeforeEach
+  void start() throws Exception {
+    backend = EchoBackend.start();
+    site = Site.create(kind(), dir, "");
+    site.deployLinkedTo(
+        backend.url(),
+        c ->
+            ((com.fasterxml.jackson.databind.node.ObjectNode)
+                    c.get("environments").get("production").get("backend"))
+                .put("maxRequestBodyBytes", 0));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    site.close();
+    backend.close();
+  }
+
+  @Test
+  void aFiftyMegabyteUploadArrivesIntactInAHeapSmallerThanIt() throws Exception {
+    long maxHeap = Runtime.getRuntime().maxMemory();
+    HttpResponse<String> response =
+        CLIENT.send(
+            HttpRequest.newBuilder(site.uri("/api/upload"))
+                .POST(
+                    BodyPublishers.fromPublisher(
+                        BodyPublishers.ofInputStream(() -> EchoBackend.pattern(SIZE)), SIZE))
+                .build(),
+            BodyHandlers.ofString());
+
+    assertEquals(200, response.statusCode());
+    JsonNode echoed = Site.JSON.readTree(response.body());
+    assertEquals(SIZE, echoed.get("bodyBytes").asLong());
+    assertEquals(EchoBackend.sha256(EchoBackend.pattern(SIZE)), echoed.get("bodySha256").asText());
+    System.out.printf(
+        "%s upload of %d MB with a %d MB heap: peak heap use %d MB%n",
+        kind(), SIZE >> 20, maxHeap >> 20, peakHeapBytes() >> 20);
+  }
+
+  @Test
+  void aFiftyMegabyteDownloadArrivesIntactInAHeapSmallerThanIt() throws Exception {
+    HttpResponse<InputStream> response =
+        CLIENT.send(
+            HttpRequest.newBuilder(site.uri("/api/download"))
+                .header("x-echo-download", String.valueOf(SIZE))
+                .build(),
+            BodyHandlers.ofInputStream());
+
+    assertEquals(200, response.statusCode());
+    assertEquals(String.valueOf(SIZE), response.headers().firstValue("Content-Length").get());
+    try (InputStream body = response.body()) {
+      assertEquals(EchoBackend.sha256(EchoBackend.pattern(SIZE)), EchoBackend.sha256(body));
+    }
+    System.out.printf(
+        "%s download of %d MB: peak heap use %d MB%n", kind(), SIZE >> 20, peakHeapBytes() >> 20);
+  }
+
+  private static long peakHeapBytes() {
+    return ManagementFactory.getMemoryPoolMXBeans().stream()
+        .filter(pool -> pool.getType() == java.lang.management.MemoryType.HEAP)
+        .mapToLong(pool -> pool.getPeakUsage().getUsed())
+        .sum();
+  }
+}
