@@ -354,8 +354,8 @@ public final class ConfigLoader {
           headerName(token, "token", "header", Use.RESOLVE).orElse(TokenConfig.DEFAULT_HEADER);
 
       Optional<SigningKeys> keys = Optional.empty();
-      if (keyFile.isPresent() && readSecrets) {
-        keys = signingKeys(keyFile.get(), keyId);
+      if (keyFile.isPresent()) {
+        keys = readSecrets ? signingKeys(keyFile.get(), keyId) : Optional.empty();
       } else if (keyId.isPresent()) {
         problem("token.signingKeyId", "needs token.signingKeyFile");
       }
