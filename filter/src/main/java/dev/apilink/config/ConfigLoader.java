@@ -68,14 +68,30 @@ public final class ConfigLoader {
 
   private final ConfigFiles files;
   private final Function<String, String> environmentVariables;
+  private final boolean readSecrets;
 
   /**
    * @param files where the configuration and the files it names are read from
    * @param environmentVariables resolves {@code ${env:NAME}} ({@code System::getenv} in production)
    */
   public ConfigLoader(ConfigFiles files, Function<String, String> environmentVariables) {
+    this(files, environmentVariables, true);
+  }
+
+  private ConfigLoader(
+      ConfigFiles files, Function<String, String> environmentVariables, boolean readSecrets) {
     this.files = files;
     this.environmentVariables = environmentVariables;
+    this.readSecrets = readSecrets;
+  }
+
+  /**
+   * A loader that checks the secrets' shape but never reads them: the backend's {@code
+   * subscriptionKey} is null and {@code token.signingKeys} is empty. For the {@code link} command,
+   * which runs before the subscription (and so its key) exists and has no use for private keys.
+   */
+  public ConfigLoader withoutSecrets() {
+    return new ConfigLoader(files, environmentVariables, false);
   }
 
   /**
@@ -242,7 +258,7 @@ public final class ConfigLoader {
         return null;
       }
       Use use = resolve ? Use.RESOLVE : Use.SHAPE_ONLY;
-      Use secret = resolve ? Use.RESOLVE_SECRET : Use.SHAPE_ONLY;
+      Use secret = resolve && readSecrets ? Use.RESOLVE_SECRET : Use.SHAPE_ONLY;
       int before = problems.size();
 
       Optional<String> resourceType = required(backend, path, "resourceType", use);
@@ -295,7 +311,7 @@ public final class ConfigLoader {
       }
       return new BackendConfig(
           url,
-          key.orElseThrow(),
+          readSecrets ? key.orElseThrow() : null,
           keyHeader,
           audience,
           connectTimeout,
@@ -339,7 +355,7 @@ public final class ConfigLoader {
 
       Optional<SigningKeys> keys = Optional.empty();
       if (keyFile.isPresent()) {
-        keys = signingKeys(keyFile.get(), keyId);
+        keys = readSecrets ? signingKeys(keyFile.get(), keyId) : Optional.empty();
       } else if (keyId.isPresent()) {
         problem("token.signingKeyId", "needs token.signingKeyFile");
       }

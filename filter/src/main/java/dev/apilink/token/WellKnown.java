@@ -51,4 +51,12 @@ public record WellKnown(byte[] openidConfiguration, byte[] jwks) {
   public static String issuer(String origin, String contextPath) {
     return origin + contextPath + "/.auth";
   }
+
+  /**
+   * Where the gateway's {@code <openid-config url="..."/>} finds the discovery document of a site
+   * at {@code origin} whose web application is at {@code contextPath}.
+   */
+  public static String openidConfigurationUrl(String origin, String contextPath) {
+    return origin + contextPath + OPENID_CONFIGURATION_PATH;
+  }
 }

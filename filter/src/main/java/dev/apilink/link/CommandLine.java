@@ -1,0 +1,93 @@
+package dev.apilink.link;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The drop-in JAR's command line: {@code link}, {@code unlink} and {@code keygen}. Exit status 0
+ * when done, 1 for a configuration problem, 2 for arguments that cannot be used.
+ */
+public final class CommandLine {
+
+  public static final int OK = 0;
+  public static final int CONFIGURATION_PROBLEM = 1;
+  public static final int BAD_ARGUMENTS = 2;
+
+  static final String USAGE =
+      """
+      Usage: java -jar apilink-filter-<version>-all.jar <command> [options]
+
+      Commands:
+        link    --config <file> [--environment <name>] [--context-path </path>]
+                [--format text|policy|arm|json] [--apim-service <name>]
+                Print what to create in API Management for a linked environment, as Static
+                Web Apps' linking creates it: the product, its subscription and the product's
+                validate-jwt policy, also as an ARM template. Prints no secret.
+        unlink  --config <file> [--environment <name>] [--apim-service <name>]
+                Print how to unlink the environment, what stays in API Management afterwards,
+                and the commands that delete it.
+        keygen  [--kid <id>] [--bits 2048|3072|4096] [--add-to <jwks-file>]
+                Print a new private JWK set (RSA, RS256) for token.signingKeyFile; with
+                --add-to, the file's keys with the new key appended, for rotation. Write the
+                output to a new file, then move it over the old one.
+
+      Options:
+        --config        the site's apilink.json; inside a WEB-INF directory, /WEB-INF/...
+                        references are read from that directory
+        --environment   the environment (default: APILINK_ENVIRONMENT, else production)
+        --context-path  where the web application is deployed (default: /); part of the
+                        tokens' issuer and of the discovery URL
+        --format        text (default), policy (the XML), arm (the template), json (a summary)
+        --apim-service  the API Management service's name (default: the first label of the
+                        backend url's host)
+        --kid           the new key's id (default: its RFC 7638 thumbprint)
+        --bits          the new key's size (default: 2048)
+        --add-to        a private JWK or JWK set to append the new key to
+        --help          print this text
+
+      Exit status: 0 done, 1 configuration problem, 2 bad arguments.
+      """;
+
+  private CommandLine() {}
+
+  /**
+   * Runs one command.
+   *
+   * @param environmentVariables {@code System::getenv} in production
+   * @return the exit status
+   */
+  public static int run(
+      String[] args,
+      PrintStream out,
+      PrintStream err,
+      Function<String, String> environmentVariables) {
+    List<String> arguments = List.of(args);
+    if (arguments.contains("--help")) {
+      out.print(USAGE);
+      return OK;
+    }
+    if (arguments.isEmpty()) {
+      return usage(err, "apilink: no command given");
+    }
+    String command = arguments.get(0);
+    List<String> options = arguments.subList(1, arguments.size());
+    try {
+      return switch (command) {
+        case "link" -> LinkCommand.run(options, out, err, environmentVariables);
+        case "unlink" -> UnlinkCommand.run(options, out, err, environmentVariables);
+        case "keygen" -> KeygenCommand.run(options, out, err);
+        default -> usage(err, "apilink: unknown command \"" + command + "\"");
+      };
+    } catch (UsageException e) {
+      return usage(err, "apilink " + command + ": " + e.getMessage());
+    }
+  }
+
+  private static int usage(PrintStream err, String problem) {
+    err.println(problem);
+    err.println();
+    err.print(USAGE);
+    return BAD_ARGUMENTS;
+  }
+}

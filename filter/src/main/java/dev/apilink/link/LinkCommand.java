@@ -1,0 +1,283 @@
+package dev.apilink.link;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.apilink.config.BackendConfig;
+import dev.apilink.config.ConfigException;
+import dev.apilink.config.SiteConfig;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * {@code link}: prints what Static Web Apps' linking creates in API Management for the environment,
+ * for the operator to apply. It reads no secret and so prints none.
+ */
+final class LinkCommand {
+
+  static final Set<String> OPTIONS =
+      Set.of("config", "environment", "context-path", "format", "apim-service");
+
+  private static final Pattern CONTEXT_PATH = Pattern.compile("(/[^/?#\\s]+)*/?");
+  private static final Pattern APIM_SERVICE_NAME =
+      Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?");
+
+  enum Format {
+    TEXT,
+    POLICY,
+    ARM,
+    JSON
+  }
+
+  private LinkCommand() {}
+
+  static int run(List<String> args, PrintStream out, PrintStream err, Function<String, String> env)
+      throws UsageException {
+    Arguments arguments = Arguments.parse(args, OPTIONS);
+    String location = arguments.required("config");
+    Format format = format(arguments.get("format"));
+    String contextPath = contextPath(arguments.get("context-path"));
+    Optional<String> apimService = apimServiceName(arguments.get("apim-service"));
+    String environment = SiteOptions.environment(arguments, env);
+
+    SiteConfig site;
+    try {
+      site = SiteOptions.load(location, environment, env);
+    } catch (ConfigException e) {
+      err.println(e.getMessage());
+      return CommandLine.CONFIGURATION_PROBLEM;
+    }
+    Optional<BackendConfig> backend = site.environment().backend();
+    if (backend.isEmpty() && site.environment().pullRequest()) {
+      err.println(
+          "Environment \""
+              + environment
+              + "\" in "
+              + location
+              + " is a pull-request environment, which cannot be linked: backend integration is"
+              + " not supported on pull request environments.");
+      return CommandLine.CONFIGURATION_PROBLEM;
+    }
+    if (backend.isEmpty()) {
+      err.println(
+          "Environment \""
+              + environment
+              + "\" in "
+              + location
+              + " is not linked: environments."
+              + environment
+              + " has no \"backend\". Add one (resourceType, url, subscriptionKey), then run"
+              + " link again.");
+      return CommandLine.CONFIGURATION_PROBLEM;
+    }
+
+    LinkedProduct product = new LinkedProduct(site.hostname());
+    ValidateJwtPolicy policy = ValidateJwtPolicy.of(site, backend.get(), contextPath);
+    String serviceName = apimService.orElseGet(() -> defaultApimServiceName(backend.get()));
+    ObjectNode template = ArmTemplate.of(product, policy, serviceName);
+
+    switch (format) {
+      case POLICY -> out.println(policy.xml());
+      case ARM -> out.println(Json.pretty(template));
+      case JSON -> out.println(Json.pretty(summary(product, policy)));
+      case TEXT ->
+          out.print(
+              report(
+                  environment,
+                  site,
+                  backend.get(),
+                  product,
+                  policy,
+                  Json.pretty(template),
+                  rerunCommand(location, environment, contextPath, apimService),
+                  serviceName,
+                  contextPath));
+    }
+    return CommandLine.OK;
+  }
+
+  static Format format(Optional<String> given) throws UsageException {
+    if (given.isEmpty()) {
+      return Format.TEXT;
+    }
+    try {
+      return Format.valueOf(given.get().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(
+          "--format must be text, policy, arm or json (was \"" + given.get() + "\")");
+    }
+  }
+
+  /** The servlet context path: empty for the root, else {@code /name} without a trailing slash. */
+  static String contextPath(Optional<String> given) throws UsageException {
+    if (given.isEmpty()) {
+      return "";
+    }
+    String path = given.get();
+    if (!CONTEXT_PATH.matcher(path).matches()) {
+      throw new UsageException(
+          "--context-path must be a context path such as /shop, or / for the root (was \""
+              + path
+              + "\")");
+    }
+    return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+  }
+
+  static Optional<String> apimServiceName(Optional<String> given) throws UsageException {
+    if (given.isPresent() && !APIM_SERVICE_NAME.matcher(given.get()).matches()) {
+      throw new UsageException(
+          "--apim-service must be an API Management service name: letters, digits and hyphens"
+              + " (was \""
+              + given.get()
+              + "\")");
+    }
+    return given;
+  }
+
+  /** {@code my-apim} of {@code https://my-apim.azure-api.net}: the service's name. */
+  static String defaultApimServiceName(BackendConfig backend) {
+    String host = backend.url().getHost();
+    int dot = host.indexOf('.');
+    return dot < 0 ? host : host.substring(0, dot);
+  }
+
+  private static ObjectNode summary(LinkedProduct product, ValidateJwtPolicy policy) {
+    ObjectNode summary = Json.MAPPER.createObjectNode();
+    summary
+        .putObject("product")
+        .put("id", product.id())
+        .put("displayName", product.displayName())
+        .put("subscriptionRequired", true);
+    summary
+        .putObject("subscription")
+        .put("id", product.id())
+        .put("displayName", product.subscriptionDisplayName())
+        .put("scope", product.subscriptionScope());
+    summary.put("policy", policy.xml());
+    summary.put("issuer", policy.issuer());
+    summary.put("audience", policy.audience());
+    summary.put("openidConfigurationUrl", policy.openidConfigurationUrl());
+    return summary;
+  }
+
+  private static String report(
+      String environment,
+      SiteConfig site,
+      BackendConfig backend,
+      LinkedProduct product,
+      ValidateJwtPolicy policy,
+      String template,
+      String rerun,
+      String serviceName,
+      String contextPath) {
+    String n = "\n";
+    StringBuilder text = new StringBuilder();
+    text.append("Link environment \"")
+        .append(environment)
+        .append("\" of ")
+        .append(site.origin())
+        .append(contextPath)
+        .append(" to the API Management gateway ")
+        .append(backend.url())
+        .append(n)
+        .append(n);
+    text.append("Static Web Apps' linking creates the following in API Management; apply them")
+        .append(" with the ARM template below.")
+        .append(n)
+        .append(n);
+
+    text.append("Product").append(n);
+    text.append("  id:                    ").append(product.id()).append(n);
+    text.append("  display name:          ").append(product.displayName()).append(n);
+    text.append("  subscription required: yes (no approval; published)").append(n).append(n);
+
+    text.append("Subscription").append(n);
+    text.append("  id:           ").append(product.id()).append(n);
+    text.append("  display name: ").append(product.subscriptionDisplayName()).append(n);
+    text.append("  scope:        ").append(product.subscriptionScope()).append(n);
+    text.append("  state:        active").append(n).append(n);
+
+    text.append("Access tokens, checked by the product's validate-jwt policy").append(n);
+    text.append("  issuer:    ").append(policy.issuer()).append(n);
+    text.append("  audience:  ").append(policy.audience()).append(n);
+    text.append("  header:    ")
+        .append(policy.tokenHeader())
+        .append(policy.bearerScheme() ? ": Bearer <token>" : ": <token>")
+        .append(n);
+    text.append("  discovery: ").append(policy.openidConfigurationUrl()).append(n);
+    if (contextPath.isEmpty()) {
+      text.append("  (for a web application at the root; if it is deployed elsewhere, add")
+          .append(" --context-path /its-path)")
+          .append(n);
+    }
+    text.append(n);
+
+    text.append("Product policy").append(n).append(policy.xml()).append(n).append(n);
+    text.append("ARM template").append(n).append(template).append(n).append(n);
+
+    String id = product.id();
+    text.append("Next steps").append(n);
+    text.append("  1. Deploy the template to the resource group of the API Management service ")
+        .append(serviceName)
+        .append(':')
+        .append(n)
+        .append("       ")
+        .append(rerun)
+        .append(n)
+        .append("       az deployment group create --resource-group <resource-group>")
+        .append(" --template-file link.json")
+        .append(n);
+    text.append("  2. Add your APIs to the product: no API is exposed until it is added.")
+        .append(n)
+        .append("     The site forwards the whole path, /api included, so each API's URL suffix")
+        .append(" starts with api.")
+        .append(n)
+        .append("       az apim product api add --resource-group <resource-group> --service-name ")
+        .append(serviceName)
+        .append(" --product-id ")
+        .append(id)
+        .append(" --api-id <api-id>")
+        .append(n);
+    text.append("  3. Copy the subscription's primary key into the setting behind")
+        .append(" environments.")
+        .append(environment)
+        .append(".backend.subscriptionKey")
+        .append(n)
+        .append("     (such as ${env:APIM_SUBSCRIPTION_KEY}; not into apilink.json itself).")
+        .append(n)
+        .append("     Portal: API Management > Subscriptions > \"")
+        .append(product.subscriptionDisplayName())
+        .append("\" > Show keys.")
+        .append(n)
+        .append("     Regenerating that key cuts the site off until the setting is updated.")
+        .append(n);
+    text.append("  4. Make the discovery URL reachable from the gateway, with the filter mapped on")
+        .append(" /.auth/.well-known/*:")
+        .append(n)
+        .append("       curl -fsS ")
+        .append(policy.openidConfigurationUrl())
+        .append(n)
+        .append("     The gateway reads the signing keys from there; it refuses every token")
+        .append(" while it cannot.")
+        .append(n);
+    return text.toString();
+  }
+
+  /** The command that writes the template to {@code link.json}, with this run's options. */
+  private static String rerunCommand(
+      String location, String environment, String contextPath, Optional<String> apimService) {
+    StringBuilder command =
+        new StringBuilder("java -jar apilink-filter-<version>-all.jar link --config ")
+            .append(Shell.quote(location))
+            .append(" --environment ")
+            .append(Shell.quote(environment));
+    if (!contextPath.isEmpty()) {
+      command.append(" --context-path ").append(Shell.quote(contextPath));
+    }
+    apimService.ifPresent(name -> command.append(" --apim-service ").append(name));
+    return command.append(" --format arm > link.json").toString();
+  }
+}

@@ -1,0 +1,100 @@
+package dev.apilink.link;
+
+import dev.apilink.config.BackendConfig;
+import dev.apilink.config.ConfigException;
+import dev.apilink.config.SiteConfig;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * {@code unlink}: how to unlink the environment, and what stays in API Management afterwards. As on
+ * Static Web Apps, unlinking leaves the product and its subscription in place.
+ */
+final class UnlinkCommand {
+
+  static final Set<String> OPTIONS = Set.of("config", "environment", "apim-service");
+
+  private UnlinkCommand() {}
+
+  static int run(List<String> args, PrintStream out, PrintStream err, Function<String, String> env)
+      throws UsageException {
+    Arguments arguments = Arguments.parse(args, OPTIONS);
+    String location = arguments.required("config");
+    Optional<String> apimService = LinkCommand.apimServiceName(arguments.get("apim-service"));
+    String environment = SiteOptions.environment(arguments, env);
+
+    SiteConfig site;
+    try {
+      site = SiteOptions.load(location, environment, env);
+    } catch (ConfigException e) {
+      err.println(e.getMessage());
+      return CommandLine.CONFIGURATION_PROBLEM;
+    }
+    Optional<BackendConfig> backend = site.environment().backend();
+    LinkedProduct product = new LinkedProduct(site.hostname());
+    String serviceName =
+        apimService
+            .or(() -> backend.map(LinkCommand::defaultApimServiceName))
+            .orElse("<apim-service>");
+
+    StringBuilder text = new StringBuilder();
+    text.append("Unlink environment \"")
+        .append(environment)
+        .append("\" of ")
+        .append(site.origin())
+        .append('\n')
+        .append('\n');
+
+    text.append("1. Unlink ApiLink");
+    if (backend.isPresent()) {
+      text.append(": remove \"backend\" from environments.")
+          .append(environment)
+          .append(" in ")
+          .append(location)
+          .append(",\n")
+          .append("   then redeploy or restart the web application. From then on /api passes")
+          .append(" down the filter chain\n")
+          .append("   to the web application, and nothing is sent to ")
+          .append(backend.get().url())
+          .append(".\n");
+    } else {
+      text.append(": already done; environments.")
+          .append(environment)
+          .append(" has no \"backend\", so /api passes down\n")
+          .append("   the filter chain to the web application.\n");
+    }
+    text.append('\n');
+
+    text.append("2. What stays in API Management (")
+        .append(serviceName)
+        .append("), as after unlinking on Static Web Apps:\n")
+        .append("     product       ")
+        .append(product.id())
+        .append("  \"")
+        .append(product.displayName())
+        .append("\"\n")
+        .append("     subscription  ")
+        .append(product.id())
+        .append("  \"")
+        .append(product.subscriptionDisplayName())
+        .append("\"\n")
+        .append("   The subscription's keys stay valid until it is deleted. The product is named")
+        .append(" after the hostname,\n")
+        .append("   not the environment: another environment with this hostname that is still")
+        .append(" linked to this\n")
+        .append("   service uses the same product.\n")
+        .append('\n');
+
+    text.append("3. To delete them (the APIs in the product stay in the service):\n")
+        .append("     az apim product delete --resource-group <resource-group> --service-name ")
+        .append(serviceName)
+        .append(" --product-id ")
+        .append(product.id())
+        .append(" --delete-subscriptions true --yes\n");
+    out.print(text);
+    return CommandLine.OK;
+  }
+}

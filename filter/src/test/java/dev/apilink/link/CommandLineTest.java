@@ -1,0 +1,133 @@
+package dev.apilink.link;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+class CommandLineTest {
+
+  private static final String N = System.lineSeparator();
+
+  private static void assertUsageError(Run run, String problem) {
+    assertEquals(2, run.status());
+    assertEquals("", run.out());
+    assertEquals(problem + N + N + CommandLine.USAGE, run.err());
+  }
+
+  @Test
+  void helpPrintsTheUsageToStandardOutputAndSucceeds() {
+    Run run = Run.of("--help");
+
+    assertEquals(0, run.status());
+    assertEquals(CommandLine.USAGE, run.out());
+    assertEquals("", run.err());
+  }
+
+  @Test
+  void helpAfterACommandPrintsTheUsageToo() {
+    Run run = Run.of("link", "--help");
+
+    assertEquals(0, run.status());
+    assertEquals(CommandLine.USAGE, run.out());
+  }
+
+  @Test
+  void noCommandIsABadArgument() {
+    assertUsageError(Run.of(), "apilink: no command given");
+  }
+
+  @Test
+  void anUnknownCommandIsNamed() {
+    assertUsageError(Run.of("deploy"), "apilink: unknown command \"deploy\"");
+  }
+
+  @Test
+  void anUnknownOptionIsNamed() {
+    assertUsageError(
+        Run.of("link", "--config", "apilink.json", "--resource-group", "rg"),
+        "apilink link: unknown option \"--resource-group\"");
+  }
+
+  @Test
+  void anOptionOfAnotherCommandIsUnknown() {
+    assertUsageError(
+        Run.of("keygen", "--config", "x.json"), "apilink keygen: unknown option \"--config\"");
+  }
+
+  @Test
+  void anOptionWithoutItsValueIsNamed() {
+    assertUsageError(Run.of("link", "--config"), "apilink link: --config needs a value");
+  }
+
+  @Test
+  void anOptionFollowedByAnotherOptionHasNoValue() {
+    assertUsageError(
+        Run.of("link", "--config", "--format", "json"), "apilink link: --config needs a value");
+  }
+
+  @Test
+  void anEmptyValueIsNoValue() {
+    assertUsageError(Run.of("link", "--config="), "apilink link: --config needs a value");
+  }
+
+  @Test
+  void anOptionGivenTwiceIsABadArgument() {
+    assertUsageError(
+        Run.of("link", "--config", "a.json", "--config=b.json"),
+        "apilink link: --config is given more than once");
+  }
+
+  @Test
+  void aPositionalArgumentIsABadArgument() {
+    assertUsageError(
+        Run.of("link", "apilink.json"), "apilink link: unexpected argument \"apilink.json\"");
+  }
+
+  @Test
+  void linkRequiresTheConfig() {
+    assertUsageError(Run.of("link", "--format", "policy"), "apilink link: --config is required");
+  }
+
+  @Test
+  void unlinkRequiresTheConfig() {
+    assertUsageError(Run.of("unlink"), "apilink unlink: --config is required");
+  }
+
+  @Test
+  void anUnknownFormatIsABadArgument() {
+    assertUsageError(
+        Run.of("link", "--config", "apilink.json", "--format", "xml"),
+        "apilink link: --format must be text, policy, arm or json (was \"xml\")");
+  }
+
+  @Test
+  void aContextPathWithoutItsLeadingSlashIsABadArgument() {
+    assertUsageError(
+        Run.of("link", "--config", "apilink.json", "--context-path", "shop"),
+        "apilink link: --context-path must be a context path such as /shop, or / for the root"
+            + " (was \"shop\")");
+  }
+
+  @Test
+  void anApimServiceNameWithOtherCharactersIsABadArgument() {
+    assertUsageError(
+        Run.of("unlink", "--config", "apilink.json", "--apim-service", "my_apim"),
+        "apilink unlink: --apim-service must be an API Management service name: letters, digits"
+            + " and hyphens (was \"my_apim\")");
+  }
+
+  @Test
+  void keygenAcceptsOnlyTheUsualRsaSizes() {
+    assertUsageError(
+        Run.of("keygen", "--bits", "1024"),
+        "apilink keygen: --bits must be 2048, 3072 or 4096 (was \"1024\")");
+  }
+
+  @Test
+  void argumentsAreCheckedBeforeTheConfigIsRead() {
+    // The file does not exist: a usage error must win over the configuration problem.
+    assertUsageError(
+        Run.of("link", "--config", "/nonexistent/apilink.json", "--format", "yaml"),
+        "apilink link: --format must be text, policy, arm or json (was \"yaml\")");
+  }
+}

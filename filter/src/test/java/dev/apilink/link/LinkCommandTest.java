@@ -1,0 +1,575 @@
+package dev.apilink.link;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+class LinkCommandTest {
+
+  private static final String N = System.lineSeparator();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Recognisable, so that a leak shows. */
+  static final String SUBSCRIPTION_KEY = "SUBSCRIPTION-KEY-5ec7e7-do-not-print";
+
+  static final String PRODUCT_ID = "swa-red-sea-123-azurestaticapps-net";
+  static final String PRODUCT_RESOURCE_ID =
+      "[resourceId('Microsoft.ApiManagement/service/products', parameters('apimServiceName'),"
+          + " 'swa-red-sea-123-azurestaticapps-net')]";
+
+  static final String POLICY =
+      """
+      <policies>
+        <inbound>
+          <base />
+          <validate-jwt header-name="Authorization" failed-validation-httpcode="401" \
+      failed-validation-error-message="Unauthorized. Access token is missing or invalid." \
+      require-expiration-time="true" require-scheme="Bearer" require-signed-tokens="true">
+            <openid-config url="https://red-sea-123.azurestaticapps.net/.auth/.well-known/openid-configuration" />
+            <audiences>
+              <audience>https://my-apim.azure-api.net</audience>
+            </audiences>
+            <issuers>
+              <issuer>https://red-sea-123.azurestaticapps.net/.auth</issuer>
+            </issuers>
+          </validate-jwt>
+        </inbound>
+        <backend>
+          <base />
+        </backend>
+        <outbound>
+          <base />
+        </outbound>
+        <on-error>
+          <base />
+        </on-error>
+      </policies>""";
+
+  @TempDir Path dir;
+
+  /** The pinned example of DESIGN.md, with one key inline and one from the environment. */
+  static String config(String hostname, String backendExtra, String token) {
+    return """
+        {
+          "hostname": "%s",
+          "environments": {
+            "production": {
+              "backend": {
+                "resourceType": "apiManagement",
+                "url": "https://my-apim.azure-api.net",
+                "subscriptionKey": "${env:APIM_SUBSCRIPTION_KEY}"%s
+              }
+            },
+            "staging": {
+              "backend": {
+                "resourceType": "apiManagement",
+                "url": "https://staging-apim.azure-api.net/base",
+                "subscriptionKey": "%s"
+              }
+            },
+            "preview": {},
+            "pr-42": { "pullRequest": true }
+          }%s
+        }
+        """
+        .formatted(hostname, backendExtra, SUBSCRIPTION_KEY, token);
+  }
+
+  private Path write(String name, String content) throws IOException {
+    Path file = dir.resolve(name);
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, content);
+    return file;
+  }
+
+  private Path site() throws IOException {
+    return write("apilink.json", config("red-sea-123.azurestaticapps.net", "", ""));
+  }
+
+  private static Map<String, String> keyInEnvironment() {
+    return Map.of("APIM_SUBSCRIPTION_KEY", SUBSCRIPTION_KEY);
+  }
+
+  private static JsonNode parse(String json) throws IOException {
+    return JSON.readTree(json);
+  }
+
+  @Test
+  void thePolicyAcceptsExactlyTheFiltersTokens() throws IOException {
+    Run run = Run.of("link", "--config", site().toString(), "--format", "policy");
+
+    assertEquals(0, run.status(), run.err());
+    assertEquals(POLICY + N, run.out());
+    assertEquals("", run.err());
+  }
+
+  @Test
+  void thePolicyIsWellFormedXml() throws Exception {
+    Run run = Run.of("link", "--config", site().toString(), "--format", "policy");
+
+    Element validateJwt = validateJwt(run.out());
+    assertEquals("Authorization", validateJwt.getAttribute("header-name"));
+    assertEquals("Bearer", validateJwt.getAttribute("require-scheme"));
+  }
+
+  @Test
+  void aCustomTokenHeaderDropsRequireScheme() throws Exception {
+    Path config =
+        write(
+            "apilink.json",
+            config(
+                "red-sea-123.azurestaticapps.net",
+                "",
+                ",\n\"token\": {\"header\": \"X-Site-Token\"}"));
+
+    Run run = Run.of("link", "--config", config.toString(), "--format", "policy");
+
+    assertEquals(0, run.status(), run.err());
+    assertTrue(
+        run.out()
+            .contains(
+                "<validate-jwt header-name=\"X-Site-Token\" failed-validation-httpcode=\"401\""
+                    + " failed-validation-error-message=\"Unauthorized. Access token is missing or"
+                    + " invalid.\" require-expiration-time=\"true\" require-signed-tokens=\"true\">"),
+        run.out());
+    assertFalse(validateJwt(run.out()).hasAttribute("require-scheme"));
+  }
+
+  @Test
+  void theContextPathIsPartOfTheIssuerAndTheDiscoveryUrl() throws IOException {
+    Run run =
+        Run.of(
+            "link", "--config", site().toString(), "--context-path", "/shop", "--format", "json");
+
+    assertEquals(0, run.status(), run.err());
+    JsonNode summary = parse(run.out());
+    assertEquals(
+        "https://red-sea-123.azurestaticapps.net/shop/.auth", summary.path("issuer").asText());
+    assertEquals(
+        "https://red-sea-123.azurestaticapps.net/shop/.auth/.well-known/openid-configuration",
+        summary.path("openidConfigurationUrl").asText());
+    assertTrue(
+        summary
+            .path("policy")
+            .asText()
+            .contains(
+                "<openid-config url=\"https://red-sea-123.azurestaticapps.net/shop/.auth/.well-known/openid-configuration\" />"));
+    assertTrue(
+        summary
+            .path("policy")
+            .asText()
+            .contains("<issuer>https://red-sea-123.azurestaticapps.net/shop/.auth</issuer>"));
+  }
+
+  @Test
+  void aContextPathWithATrailingSlashMeansTheSamePath() throws IOException {
+    Run run =
+        Run.of(
+            "link", "--config", site().toString(), "--context-path", "/shop/", "--format", "json");
+
+    assertEquals(
+        "https://red-sea-123.azurestaticapps.net/shop/.auth",
+        parse(run.out()).path("issuer").asText());
+  }
+
+  @Test
+  void theRootContextPathAddsNothing() throws IOException {
+    Run run =
+        Run.of("link", "--config", site().toString(), "--context-path", "/", "--format", "policy");
+
+    assertEquals(POLICY + N, run.out());
+  }
+
+  @Test
+  void theArmTemplateCreatesTheProductTheSubscriptionAndThePolicy() throws IOException {
+    Run run = Run.of("link", "--config", site().toString(), "--format", "arm");
+
+    assertEquals(0, run.status(), run.err());
+    JsonNode template = parse(run.out());
+    assertEquals(
+        "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        template.path("$schema").asText());
+    assertEquals("1.0.0.0", template.path("contentVersion").asText());
+    assertEquals(
+        "my-apim",
+        template.path("parameters").path("apimServiceName").path("defaultValue").asText());
+    assertEquals(
+        "string", template.path("parameters").path("apimServiceName").path("type").asText());
+    JsonNode resources = template.path("resources");
+    assertEquals(3, resources.size());
+
+    JsonNode product = resources.get(0);
+    assertEquals("Microsoft.ApiManagement/service/products", product.path("type").asText());
+    assertEquals("2022-08-01", product.path("apiVersion").asText());
+    assertEquals(
+        "[concat(parameters('apimServiceName'), '/" + PRODUCT_ID + "')]",
+        product.path("name").asText());
+    assertEquals(
+        "Azure Static Web Apps - red-sea-123.azurestaticapps.net (Linked)",
+        product.path("properties").path("displayName").asText());
+    assertTrue(product.path("properties").path("subscriptionRequired").isBoolean());
+    assertTrue(product.path("properties").path("subscriptionRequired").booleanValue());
+    assertFalse(product.path("properties").path("approvalRequired").booleanValue());
+    assertEquals("published", product.path("properties").path("state").asText());
+
+    JsonNode subscription = resources.get(1);
+    assertEquals(
+        "Microsoft.ApiManagement/service/subscriptions", subscription.path("type").asText());
+    assertEquals("2022-08-01", subscription.path("apiVersion").asText());
+    assertEquals(
+        "[concat(parameters('apimServiceName'), '/" + PRODUCT_ID + "')]",
+        subscription.path("name").asText());
+    assertEquals(PRODUCT_RESOURCE_ID, subscription.path("dependsOn").get(0).asText());
+    assertEquals(
+        "Generated for Static Web Apps resource with default hostname:"
+            + " red-sea-123.azurestaticapps.net",
+        subscription.path("properties").path("displayName").asText());
+    assertEquals(PRODUCT_RESOURCE_ID, subscription.path("properties").path("scope").asText());
+    assertEquals("active", subscription.path("properties").path("state").asText());
+
+    JsonNode policy = resources.get(2);
+    assertEquals("Microsoft.ApiManagement/service/products/policies", policy.path("type").asText());
+    assertEquals("2022-08-01", policy.path("apiVersion").asText());
+    assertEquals(
+        "[concat(parameters('apimServiceName'), '/" + PRODUCT_ID + "/policy')]",
+        policy.path("name").asText());
+    assertEquals(PRODUCT_RESOURCE_ID, policy.path("dependsOn").get(0).asText());
+    assertEquals("rawxml", policy.path("properties").path("format").asText());
+    assertEquals(POLICY, policy.path("properties").path("value").asText());
+  }
+
+  @Test
+  void theApimServiceNameCanBeGiven() throws IOException {
+    Run run =
+        Run.of(
+            "link",
+            "--config",
+            site().toString(),
+            "--format",
+            "arm",
+            "--apim-service",
+            "contoso-apim");
+
+    assertEquals(
+        "contoso-apim",
+        parse(run.out()).path("parameters").path("apimServiceName").path("defaultValue").asText());
+  }
+
+  @Test
+  void theJsonSummaryNamesWhatLinkingCreates() throws IOException {
+    Run run = Run.of("link", "--config", site().toString(), "--format", "json");
+
+    assertEquals(0, run.status(), run.err());
+    JsonNode summary = parse(run.out());
+    assertEquals(PRODUCT_ID, summary.path("product").path("id").asText());
+    assertEquals(
+        "Azure Static Web Apps - red-sea-123.azurestaticapps.net (Linked)",
+        summary.path("product").path("displayName").asText());
+    assertTrue(summary.path("product").path("subscriptionRequired").booleanValue());
+    assertEquals(PRODUCT_ID, summary.path("subscription").path("id").asText());
+    assertEquals(
+        "Generated for Static Web Apps resource with default hostname:"
+            + " red-sea-123.azurestaticapps.net",
+        summary.path("subscription").path("displayName").asText());
+    assertEquals("/products/" + PRODUCT_ID, summary.path("subscription").path("scope").asText());
+    assertEquals(POLICY, summary.path("policy").asText());
+    assertEquals("https://red-sea-123.azurestaticapps.net/.auth", summary.path("issuer").asText());
+    assertEquals("https://my-apim.azure-api.net", summary.path("audience").asText());
+    assertEquals(
+        "https://red-sea-123.azurestaticapps.net/.auth/.well-known/openid-configuration",
+        summary.path("openidConfigurationUrl").asText());
+  }
+
+  @Test
+  void theAudienceIsTheBackendUrlUnlessConfigured() throws IOException {
+    Run staging =
+        Run.of(
+            "link", "--config", site().toString(), "--environment", "staging", "--format", "json");
+    Path configured =
+        write(
+            "configured.json",
+            config(
+                "red-sea-123.azurestaticapps.net",
+                ",\n\"audience\": \"api://orders?tenant=a&b=<c>\"",
+                ""));
+    Run custom = Run.of("link", "--config", configured.toString(), "--format", "policy");
+
+    assertEquals(
+        "https://staging-apim.azure-api.net/base", parse(staging.out()).path("audience").asText());
+    assertTrue(
+        custom.out().contains("<audience>api://orders?tenant=a&amp;b=&lt;c&gt;</audience>"),
+        custom.out());
+  }
+
+  @Test
+  void theProductIdKeepsOnlyLowerCaseLettersDigitsAndHyphens() throws IOException {
+    Path config = write("local.json", config("http://Dev-Box.local:8080", "", ""));
+
+    JsonNode summary =
+        parse(Run.of("link", "--config", config.toString(), "--format", "json").out());
+
+    assertEquals("swa-dev-box-local-8080", summary.path("product").path("id").asText());
+    assertEquals(
+        "Azure Static Web Apps - Dev-Box.local:8080 (Linked)",
+        summary.path("product").path("displayName").asText());
+    assertEquals("http://Dev-Box.local:8080/.auth", summary.path("issuer").asText());
+  }
+
+  @Test
+  void theEnvironmentComesFromApilinkEnvironmentWhenNotGiven() throws IOException {
+    Run run =
+        Run.of(
+            Map.of("APILINK_ENVIRONMENT", "staging"),
+            "link",
+            "--config",
+            site().toString(),
+            "--format",
+            "json");
+
+    assertEquals(
+        "https://staging-apim.azure-api.net/base", parse(run.out()).path("audience").asText());
+  }
+
+  @Test
+  void theEnvironmentOptionWinsOverApilinkEnvironment() throws IOException {
+    Run run =
+        Run.of(
+            Map.of("APILINK_ENVIRONMENT", "staging"),
+            "link",
+            "--config",
+            site().toString(),
+            "--environment",
+            "production",
+            "--format",
+            "json");
+
+    assertEquals("https://my-apim.azure-api.net", parse(run.out()).path("audience").asText());
+  }
+
+  @Test
+  void noFormatPrintsTheSubscriptionKey() throws IOException {
+    Path config = site();
+    for (String environment : new String[] {"production", "staging"}) {
+      for (String format : new String[] {"text", "policy", "arm", "json"}) {
+        Run run =
+            Run.of(
+                keyInEnvironment(),
+                "link",
+                "--config",
+                config.toString(),
+                "--environment",
+                environment,
+                "--format",
+                format);
+
+        assertEquals(0, run.status(), run.err());
+        assertFalse(run.all().contains(SUBSCRIPTION_KEY), environment + " " + format);
+        assertFalse(run.all().contains("5ec7e7"), environment + " " + format);
+      }
+    }
+  }
+
+  @Test
+  void linkNeedsNeitherTheSubscriptionKeyNorTheSigningKeyFile() throws IOException {
+    // Linking creates the subscription, so its key cannot be set yet; and no private key is read.
+    Path config =
+        write(
+            "apilink.json",
+            config(
+                "red-sea-123.azurestaticapps.net",
+                "",
+                ",\n\"token\": {\"signingKeyFile\": \"/nonexistent/keys.json\","
+                    + " \"signingKeyId\": \"k2\"}"));
+
+    Run run = Run.of("link", "--config", config.toString(), "--format", "policy");
+
+    assertEquals(0, run.status(), run.err());
+    assertEquals(POLICY + N, run.out());
+  }
+
+  @Test
+  void theTextReportShowsEverythingAndTheNextSteps() throws IOException {
+    Path config = site();
+
+    Run run = Run.of(keyInEnvironment(), "link", "--config", config.toString());
+
+    assertEquals(0, run.status(), run.err());
+    String text = run.out();
+    assertTrue(text.contains("  id:                    " + PRODUCT_ID + "\n"), text);
+    assertTrue(
+        text.contains(
+            "  display name: Generated for Static Web Apps resource with default hostname:"
+                + " red-sea-123.azurestaticapps.net\n"),
+        text);
+    assertTrue(text.contains("Product policy\n" + POLICY + "\n"), text);
+    assertTrue(text.contains("\"$schema\": \"" + ArmTemplate.SCHEMA + "\""), text);
+    assertTrue(
+        text.contains(
+            "       java -jar apilink-filter-<version>-all.jar link --config "
+                + config
+                + " --environment production --format arm > link.json\n"
+                + "       az deployment group create --resource-group <resource-group>"
+                + " --template-file link.json\n"),
+        text);
+    assertTrue(
+        text.contains("  2. Add your APIs to the product: no API is exposed until it is added."));
+    assertTrue(
+        text.contains(
+            "az apim product api add --resource-group <resource-group> --service-name my-apim"
+                + " --product-id "
+                + PRODUCT_ID
+                + " --api-id <api-id>"),
+        text);
+    assertTrue(
+        text.contains(
+            "  3. Copy the subscription's primary key into the setting behind"
+                + " environments.production.backend.subscriptionKey\n"),
+        text);
+    assertTrue(
+        text.contains(
+            "       curl -fsS"
+                + " https://red-sea-123.azurestaticapps.net/.auth/.well-known/openid-configuration\n"),
+        text);
+  }
+
+  @Test
+  void anEnvironmentWithoutBackendIsNotLinked() throws IOException {
+    Path config = site();
+
+    Run run = Run.of("link", "--config", config.toString(), "--environment", "preview");
+
+    assertEquals(1, run.status());
+    assertEquals("", run.out());
+    assertEquals(
+        "Environment \"preview\" in "
+            + config
+            + " is not linked: environments.preview has no \"backend\". Add one (resourceType,"
+            + " url, subscriptionKey), then run link again."
+            + N,
+        run.err());
+  }
+
+  @Test
+  void aPullRequestEnvironmentCannotBeLinked() throws IOException {
+    Path config = site();
+
+    Run run = Run.of("link", "--config", config.toString(), "--environment", "pr-42");
+
+    assertEquals(1, run.status());
+    assertEquals(
+        "Environment \"pr-42\" in "
+            + config
+            + " is a pull-request environment, which cannot be linked: backend integration is not"
+            + " supported on pull request environments."
+            + N,
+        run.err());
+  }
+
+  @Test
+  void aPullRequestEnvironmentWithABackendIsAConfigurationProblem() throws IOException {
+    Path config =
+        write(
+            "apilink.json",
+            """
+            {
+              "hostname": "red-sea-123.azurestaticapps.net",
+              "environments": {
+                "pr-7": {
+                  "pullRequest": true,
+                  "backend": {
+                    "resourceType": "apiManagement",
+                    "url": "https://my-apim.azure-api.net",
+                    "subscriptionKey": "%s"
+                  }
+                }
+              }
+            }
+            """
+                .formatted(SUBSCRIPTION_KEY));
+
+    Run run = Run.of("link", "--config", config.toString(), "--environment", "pr-7");
+
+    assertEquals(1, run.status());
+    assertEquals("", run.out());
+    assertEquals(
+        "Invalid ApiLink configuration "
+            + config
+            + " (1 problem):"
+            + N
+            + "  - environments.pr-7.backend: backend integration is not supported on pull"
+            + " request environments"
+            + N,
+        run.err());
+  }
+
+  @Test
+  void anUnknownEnvironmentIsAConfigurationProblem() throws IOException {
+    Run run = Run.of("link", "--config", site().toString(), "--environment", "qa");
+
+    assertEquals(1, run.status());
+    assertTrue(
+        run.err()
+            .contains(
+                "  - environments: has no environment \"qa\", the environment this deployment is"
+                    + " (defined: production, staging, preview, pr-42)"),
+        run.err());
+  }
+
+  @Test
+  void aMissingConfigFileIsAConfigurationProblem() {
+    String missing = dir.resolve("missing.json").toString();
+
+    Run run = Run.of("link", "--config", missing);
+
+    assertEquals(1, run.status());
+    assertEquals(
+        "Invalid ApiLink configuration "
+            + missing
+            + " (1 problem):"
+            + N
+            + "  - cannot read the file (NoSuchFileException: "
+            + missing
+            + ")"
+            + N,
+        run.err());
+  }
+
+  @Test
+  void aConfigInsideWebInfReadsWebInfReferencesFromThere() throws IOException {
+    write("webapp/WEB-INF/hostname.txt", "blue-hill-7.azurestaticapps.net\n");
+    Path config =
+        write("webapp/WEB-INF/apilink.json", config("${file:/WEB-INF/hostname.txt}", "", ""));
+
+    Run run = Run.of("link", "--config", config.toString(), "--format", "json");
+
+    assertEquals(0, run.status(), run.err());
+    assertEquals(
+        "swa-blue-hill-7-azurestaticapps-net",
+        parse(run.out()).path("product").path("id").asText());
+  }
+
+  private static Element validateJwt(String xml) throws Exception {
+    DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+    factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+    Document document =
+        factory
+            .newDocumentBuilder()
+            .parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
+    assertEquals("policies", document.getDocumentElement().getTagName());
+    return (Element) document.getElementsByTagName("validate-jwt").item(0);
+  }
+}

@@ -1,0 +1,132 @@
+package dev.apilink.link;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class UnlinkCommandTest {
+
+  private static final String N = System.lineSeparator();
+  private static final String DELETE =
+      "     az apim product delete --resource-group <resource-group> --service-name my-apim"
+          + " --product-id swa-red-sea-123-azurestaticapps-net --delete-subscriptions true --yes\n";
+
+  @TempDir Path dir;
+
+  private Path site() throws IOException {
+    Path config = dir.resolve("apilink.json");
+    Files.writeString(config, LinkCommandTest.config("red-sea-123.azurestaticapps.net", "", ""));
+    return config;
+  }
+
+  @Test
+  void aLinkedEnvironmentIsUnlinkedByRemovingItsBackend() throws IOException {
+    Path config = site();
+
+    Run run = Run.of("unlink", "--config", config.toString());
+
+    assertEquals(0, run.status(), run.err());
+    assertEquals("", run.err());
+    assertTrue(
+        run.out()
+            .startsWith(
+                "Unlink environment \"production\" of https://red-sea-123.azurestaticapps.net\n"
+                    + "\n"
+                    + "1. Unlink ApiLink: remove \"backend\" from environments.production in "
+                    + config
+                    + ",\n"
+                    + "   then redeploy or restart the web application. From then on /api passes"
+                    + " down the filter chain\n"),
+        run.out());
+  }
+
+  @Test
+  void theProductAndSubscriptionStayAndTheirDeletionIsSpelledOut() throws IOException {
+    Run run = Run.of("unlink", "--config", site().toString());
+
+    assertTrue(
+        run.out()
+            .contains(
+                "     product       swa-red-sea-123-azurestaticapps-net  \"Azure Static Web Apps -"
+                    + " red-sea-123.azurestaticapps.net (Linked)\"\n"
+                    + "     subscription  swa-red-sea-123-azurestaticapps-net  \"Generated for"
+                    + " Static Web Apps resource with default hostname:"
+                    + " red-sea-123.azurestaticapps.net\"\n"),
+        run.out());
+    assertTrue(run.out().endsWith(DELETE), run.out());
+  }
+
+  @Test
+  void anEnvironmentThatIsNotLinkedStillGetsTheCleanUpByHostname() throws IOException {
+    Run run =
+        Run.of(
+            "unlink",
+            "--config",
+            site().toString(),
+            "--environment",
+            "preview",
+            "--apim-service",
+            "my-apim");
+
+    assertEquals(0, run.status(), run.err());
+    assertTrue(
+        run.out()
+            .contains(
+                "1. Unlink ApiLink: already done; environments.preview has no \"backend\", so /api"
+                    + " passes down\n"),
+        run.out());
+    assertTrue(run.out().endsWith(DELETE), run.out());
+  }
+
+  @Test
+  void withoutABackendOrAnOptionTheServiceNameIsAPlaceholder() throws IOException {
+    Run run = Run.of("unlink", "--config", site().toString(), "--environment", "pr-42");
+
+    assertEquals(0, run.status(), run.err());
+    assertTrue(run.out().contains("--service-name <apim-service> "), run.out());
+  }
+
+  @Test
+  void unlinkNeverPrintsTheSubscriptionKey() throws IOException {
+    Path config = site();
+    for (String environment : new String[] {"production", "staging"}) {
+      Run run =
+          Run.of(
+              Map.of("APIM_SUBSCRIPTION_KEY", LinkCommandTest.SUBSCRIPTION_KEY),
+              "unlink",
+              "--config",
+              config.toString(),
+              "--environment",
+              environment);
+
+      assertEquals(0, run.status(), run.err());
+      assertFalse(run.all().contains(LinkCommandTest.SUBSCRIPTION_KEY), environment);
+    }
+  }
+
+  @Test
+  void anInvalidConfigIsAConfigurationProblem() throws IOException {
+    Path config = dir.resolve("apilink.json");
+    Files.writeString(config, "{\"hostname\": \"red-sea-123.azurestaticapps.net\"}");
+
+    Run run = Run.of("unlink", "--config", config.toString());
+
+    assertEquals(1, run.status());
+    assertEquals("", run.out());
+    assertEquals(
+        "Invalid ApiLink configuration "
+            + config
+            + " (1 problem):"
+            + N
+            + "  - environments: missing; define at least the environment \"production\""
+            + N,
+        run.err());
+  }
+}
