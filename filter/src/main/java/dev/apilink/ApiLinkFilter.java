@@ -35,11 +35,12 @@ import java.util.logging.Logger;
  * the subscription key and a short-lived access token; everything else goes down the filter chain
  * to the container's static files and servlets.
  *
- * <p>Init-params (each also settable by environment variable): {@code config}, the configuration
- * file ({@code APILINK_CONFIG}, default {@code /WEB-INF/apilink.json}); {@code environment}, the
- * environment this deployment is ({@code APILINK_ENVIRONMENT}, default {@code production}). The
- * filter must be registered async-supported, for the {@code REQUEST} and {@code ASYNC} dispatchers,
- * on {@code /api/*}, {@code /api} and {@code /.auth/.well-known/*}.
+ * <p>Settings, each an init-param, else a system property, else an environment variable: {@code
+ * config} ({@code apilink.config}, {@code APILINK_CONFIG}; default {@code /WEB-INF/apilink.json}),
+ * the configuration file; {@code environment} ({@code apilink.environment}, {@code
+ * APILINK_ENVIRONMENT}; default {@code production}), the environment this deployment is. The filter
+ * must be registered async-supported, for the {@code REQUEST} and {@code ASYNC} dispatchers, on
+ * {@code /api/*}, {@code /api} and {@code /.auth/.well-known/*}.
  */
 public final class ApiLinkFilter implements Filter {
 
@@ -53,8 +54,14 @@ public final class ApiLinkFilter implements Filter {
   public void init(FilterConfig filterConfig) throws ServletException {
     ServletContext context = filterConfig.getServletContext();
     String environment =
-        setting(filterConfig, "environment", "APILINK_ENVIRONMENT", SiteConfig.DEFAULT_ENVIRONMENT);
-    String location = setting(filterConfig, "config", "APILINK_CONFIG", DEFAULT_CONFIG);
+        setting(
+            filterConfig,
+            "environment",
+            "apilink.environment",
+            "APILINK_ENVIRONMENT",
+            SiteConfig.DEFAULT_ENVIRONMENT);
+    String location =
+        setting(filterConfig, "config", "apilink.config", "APILINK_CONFIG", DEFAULT_CONFIG);
 
     SiteConfig site;
     try {
@@ -208,16 +215,24 @@ public final class ApiLinkFilter implements Filter {
     return request.getRequestURI().substring(request.getContextPath().length());
   }
 
+  /** The init-param, else the system property, else the environment variable, else the default. */
   private static String setting(
       FilterConfig filterConfig,
       String initParameter,
+      String systemProperty,
       String environmentVariable,
       String fallback) {
-    String value = filterConfig.getInitParameter(initParameter);
-    if (value == null || value.isBlank()) {
-      value = System.getenv(environmentVariable);
+    for (String value :
+        new String[] {
+          filterConfig.getInitParameter(initParameter),
+          System.getProperty(systemProperty),
+          System.getenv(environmentVariable)
+        }) {
+      if (value != null && !value.isBlank()) {
+        return value.trim();
+      }
     }
-    return value == null || value.isBlank() ? fallback : value.trim();
+    return fallback;
   }
 
   /** Locations under {@code /WEB-INF/} come from the web application, others from the disk. */
