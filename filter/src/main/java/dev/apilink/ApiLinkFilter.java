@@ -4,6 +4,7 @@ import dev.apilink.config.BackendConfig;
 import dev.apilink.config.ConfigException;
 import dev.apilink.config.ConfigFiles;
 import dev.apilink.config.ConfigLoader;
+import dev.apilink.config.ConfigWatcher;
 import dev.apilink.config.SiteConfig;
 import dev.apilink.proxy.GatewayClient;
 import dev.apilink.proxy.GatewayTarget;
@@ -22,10 +23,13 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -40,89 +44,165 @@ import java.util.logging.Logger;
  * the configuration file; {@code environment} ({@code apilink.environment}, {@code
  * APILINK_ENVIRONMENT}; default {@code production}), the environment this deployment is. The filter
  * must be registered async-supported, for the {@code REQUEST} and {@code ASYNC} dispatchers, on
- * {@code /api/*}, {@code /api} and {@code /.auth/.well-known/*}.
+ * {@code /api/*} and {@code /.auth/.well-known/*}.
+ *
+ * <p>The configuration file and the files it references are watched: a valid change applies at once
+ * to new requests (those in flight finish as they started); an invalid one is refused, logged once,
+ * and the previous configuration keeps serving.
  */
 public final class ApiLinkFilter implements Filter {
 
   static final String DEFAULT_CONFIG = "/WEB-INF/apilink.json";
+  static final long WATCH_POLL_MILLIS = 2000;
   private static final Logger LOG = Logger.getLogger("dev.apilink");
 
-  private volatile Link link;
-  private volatile WellKnown wellKnown;
+  /** What one configuration gives: read by each request once, replaced whole on a change. */
+  private record State(SiteConfig site, Link link, WellKnown wellKnown) {}
+
+  private volatile State state;
+  private ServletContext context;
+  private ConfigLoader loader;
+  private String location;
+  private String environment;
+  private SigningKeys generatedKeys;
+  private ConfigWatcher watcher;
 
   @Override
   public void init(FilterConfig filterConfig) throws ServletException {
-    ServletContext context = filterConfig.getServletContext();
-    String environment =
+    context = filterConfig.getServletContext();
+    environment =
         setting(
             filterConfig,
             "environment",
             "apilink.environment",
             "APILINK_ENVIRONMENT",
             SiteConfig.DEFAULT_ENVIRONMENT);
-    String location =
-        setting(filterConfig, "config", "apilink.config", "APILINK_CONFIG", DEFAULT_CONFIG);
+    location = setting(filterConfig, "config", "apilink.config", "APILINK_CONFIG", DEFAULT_CONFIG);
+    loader = new ConfigLoader(webApplicationFiles(context), System::getenv);
 
     SiteConfig site;
     try {
-      site =
-          new ConfigLoader(webApplicationFiles(context), System::getenv)
-              .load(location, environment);
+      site = loader.load(location, environment);
     } catch (ConfigException e) {
       LOG.severe(e.getMessage());
       throw new ServletException(e.getMessage());
     }
+    try {
+      state = stateFor(site);
+    } catch (Exception e) {
+      throw new ServletException("ApiLink: cannot start the link to the gateway", e);
+    }
+    LOG.info(describe(state, "started"));
+    watch(site.files());
+  }
 
-    SigningKeys keys =
-        site.token()
-            .signingKeys()
-            .orElseGet(
-                () -> {
-                  LOG.warning(
-                      "ApiLink: no token.signingKeyFile configured; this instance generated its"
-                          + " own signing key. Several instances serving one site need one shared"
-                          + " key file, or the gateway refuses the tokens of all but one.");
-                  return SigningKeys.generate();
-                });
-    String issuer = WellKnown.issuer(site.origin().toString(), context.getContextPath());
-    wellKnown = WellKnown.of(issuer, keys);
-
-    Optional<BackendConfig> backend = site.environment().backend();
-    if (backend.isEmpty()) {
+  private void watch(Set<Path> files) {
+    if (files.isEmpty()) {
       LOG.info(
-          "ApiLink: environment \""
-              + environment
-              + "\" is not linked; /api is served by the web application");
+          "ApiLink: "
+              + location
+              + " is not a file on disk (a packed WAR?); changes apply after a redeployment");
       return;
     }
-    BackendConfig gateway = backend.get();
     try {
-      TokenIssuer tokens =
-          new TokenIssuer(
-              keys,
-              issuer,
-              gateway.audience(),
-              site.hostname(),
-              site.token().lifetimeSeconds(),
-              Clock.systemUTC());
-      GatewayClient client =
-          GatewayClient.start(gateway, "apilink" + context.getContextPath().replace('/', '-'));
-      link =
-          new Link(
-              gateway, client, tokens, site.token().header(), site.identityProvider(), List.of());
-    } catch (Exception e) {
-      throw new ServletException("ApiLink: cannot start the link to " + gateway.url(), e);
+      watcher = ConfigWatcher.start(files, this::reload, WATCH_POLL_MILLIS);
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "ApiLink: cannot watch the configuration; changes need a restart", e);
     }
-    LOG.info(
-        "ApiLink: environment \""
-            + environment
-            + "\" is linked to "
-            + gateway.url()
-            + "; "
-            + context.getContextPath()
-            + "/api is proxied there (tokens signed with key \""
-            + keys.current().getKeyID()
-            + "\")");
+  }
+
+  /** Applies a changed configuration, or keeps the current one if the change is invalid. */
+  private synchronized void reload() {
+    State previous = state;
+    if (previous == null) {
+      return; // destroyed
+    }
+    SiteConfig site;
+    try {
+      site = loader.load(location, environment);
+    } catch (ConfigException e) {
+      LOG.severe(
+          e.getMessage()
+              + System.lineSeparator()
+              + "ApiLink: the change is refused; the"
+              + " previous configuration stays in use.");
+      Set<Path> files = new HashSet<>(previous.site().files());
+      webApplicationFiles(context).path(location).ifPresent(files::add);
+      watcher.watch(files);
+      return;
+    }
+    State next;
+    try {
+      next = stateFor(site);
+    } catch (Exception e) {
+      LOG.log(
+          Level.SEVERE,
+          "ApiLink: cannot apply the changed configuration; keeping the previous one",
+          e);
+      return;
+    }
+    state = next;
+    watcher.watch(site.files());
+    if (previous.link() != null) {
+      previous.link().retire(); // finishes what it started, then closes
+    }
+    LOG.info(describe(next, "reloaded"));
+  }
+
+  private State stateFor(SiteConfig site) throws Exception {
+    SigningKeys keys = site.token().signingKeys().orElseGet(this::generatedKeys);
+    String issuer = WellKnown.issuer(site.origin().toString(), context.getContextPath());
+    WellKnown wellKnown = WellKnown.of(issuer, keys);
+    Optional<BackendConfig> backend = site.environment().backend();
+    if (backend.isEmpty()) {
+      return new State(site, null, wellKnown);
+    }
+    BackendConfig gateway = backend.get();
+    TokenIssuer tokens =
+        new TokenIssuer(
+            keys,
+            issuer,
+            gateway.audience(),
+            site.hostname(),
+            site.token().lifetimeSeconds(),
+            Clock.systemUTC());
+    GatewayClient client =
+        GatewayClient.start(gateway, "apilink" + context.getContextPath().replace('/', '-'));
+    Link link =
+        new Link(
+            gateway, client, tokens, site.token().header(), site.identityProvider(), List.of());
+    return new State(site, link, wellKnown);
+  }
+
+  /** One key for the life of this filter, so that a reload does not invalidate tokens. */
+  private synchronized SigningKeys generatedKeys() {
+    if (generatedKeys == null) {
+      LOG.warning(
+          "ApiLink: no token.signingKeyFile configured; this instance generated its own signing"
+              + " key. Several instances serving one site need one shared key file, or the gateway"
+              + " refuses the tokens of all but one.");
+      generatedKeys = SigningKeys.generate();
+    }
+    return generatedKeys;
+  }
+
+  private String describe(State current, String what) {
+    String site =
+        "ApiLink " + what + ": environment \"" + environment + "\" of " + current.site().origin();
+    if (current.link() == null) {
+      return site
+          + " is not linked; "
+          + context.getContextPath()
+          + "/api is served by the web application";
+    }
+    return site
+        + " is linked to "
+        + current.site().environment().backend().orElseThrow().url()
+        + "; "
+        + context.getContextPath()
+        + "/api is proxied there (tokens signed with key \""
+        + current.link().tokens().keyId()
+        + "\")";
   }
 
   @Override
@@ -134,16 +214,16 @@ public final class ApiLinkFilter implements Filter {
       return;
     }
     Link.breakOffIfRequested(clientRequest);
+    State current = state;
 
     String path = pathInContext(clientRequest);
     if (path.startsWith("/.auth/.well-known/")
-        && serveWellKnown(path, clientRequest, clientResponse)) {
+        && serveWellKnown(current.wellKnown(), path, clientRequest, clientResponse)) {
       return;
     }
-    Link current = link;
     // Both the container's normalized path and the raw one must be under /api, so that what the
     // gateway is sent cannot resolve to another of its APIs (dot-segments, encoded dots).
-    if (current == null
+    if (current.link() == null
         || !GatewayTarget.isApiPath(path)
         || !GatewayTarget.isApiPath(rawPathInContext(clientRequest))) {
       chain.doFilter(request, response);
@@ -153,34 +233,40 @@ public final class ApiLinkFilter implements Filter {
       LOG.severe(
           "ApiLink: the request for "
               + clientRequest.getRequestURI()
-              + " is not async-supported; register the filter (and every filter before it) with"
-              + " <async-supported>true</async-supported>");
+              + " is not async-supported; register ApiLinkServlet on /api/* (see web.xml.example),"
+              + " and every filter before ApiLink, with <async-supported>true</async-supported>");
       clientResponse.sendError(500);
       return;
     }
-    current.proxy(clientRequest, clientResponse);
+    current.link().proxy(clientRequest, clientResponse);
   }
 
   @Override
   public void destroy() {
-    Link current = link;
-    link = null;
-    if (current != null) {
+    State current;
+    synchronized (this) {
+      current = state;
+      state = null;
+      if (watcher != null) {
+        try {
+          watcher.close();
+        } catch (IOException e) {
+          LOG.log(Level.FINE, "ApiLink: closing the configuration watcher failed", e);
+        }
+      }
+    }
+    if (current != null && current.link() != null) {
       try {
-        current.close();
+        current.link().close();
       } catch (Exception e) {
         LOG.log(Level.WARNING, "ApiLink: stopping the gateway client failed", e);
       }
     }
   }
 
-  /** The link in use, or null when this environment is not linked. */
-  Link link() {
-    return link;
-  }
-
-  private boolean serveWellKnown(
-      String path, HttpServletRequest request, HttpServletResponse response) throws IOException {
+  private static boolean serveWellKnown(
+      WellKnown wellKnown, String path, HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     byte[] body;
     if (path.equals(WellKnown.OPENID_CONFIGURATION_PATH)) {
       body = wellKnown.openidConfiguration();
@@ -196,6 +282,7 @@ public final class ApiLinkFilter implements Filter {
       return true;
     }
     response.setContentType("application/json");
+    // Short: a gateway re-reads the keys soon after a rotation publishes a new one.
     response.setHeader("Cache-Control", "public, max-age=300");
     response.setContentLength(body.length);
     if (method.equals("GET")) {
@@ -244,9 +331,15 @@ public final class ApiLinkFilter implements Filter {
         if (!location.startsWith("/WEB-INF/")) {
           return disk.read(location);
         }
+        // From the disk when the application is unpacked: the container's resource cache could
+        // serve the old content for a while after a change.
+        Optional<Path> file = path(location);
+        if (file.isPresent()) {
+          return java.nio.file.Files.readAllBytes(file.get());
+        }
         try (InputStream in = context.getResourceAsStream(location)) {
           if (in == null) {
-            throw new java.nio.file.NoSuchFileException(location + " in the web application");
+            throw new NoSuchFileException(location + " in the web application");
           }
           return in.readAllBytes();
         }

@@ -8,21 +8,32 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * A live link from this site to one gateway: the gateway's address and limits, its HTTP client and
- * the token issuer. Immutable; a changed configuration makes a new link.
+ * the token issuer. Its settings never change; a changed configuration makes a new link and retires
+ * this one, which keeps serving the exchanges it started and closes after the last.
  */
 public final class Link implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger("dev.apilink.proxy");
 
   private final BackendConfig backend;
   private final GatewayClient client;
   private final TokenIssuer tokens;
   private final String identityProvider;
   private final List<String> customRoles;
-  private final String gatewayOrigin;
+  private final URI gatewayOrigin;
+  private final String pathPrefix;
   private final String tokenHeader;
   private final boolean bearer;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private volatile boolean retired;
 
   /**
    * @param backend the gateway and its limits
@@ -46,14 +57,58 @@ public final class Link implements AutoCloseable {
     this.identityProvider = identityProvider;
     this.customRoles = List.copyOf(customRoles);
     URI url = backend.url();
-    this.gatewayOrigin = url.getScheme() + "://" + url.getRawAuthority() + backend.pathPrefix();
+    this.gatewayOrigin = URI.create(url.getScheme() + "://" + url.getRawAuthority());
+    this.pathPrefix = backend.pathPrefix();
     this.tokenHeader = tokenHeader;
     this.bearer = tokenHeader.equalsIgnoreCase("Authorization");
   }
 
   /** Proxies one {@code /api} request; returns once the exchange has been started. */
   public void proxy(HttpServletRequest clientRequest, HttpServletResponse clientResponse) {
+    inFlight.incrementAndGet();
     new ProxyExchange(this, clientRequest, clientResponse).start();
+  }
+
+  /** Called once by each exchange when it has ended. */
+  void exchangeEnded() {
+    if (inFlight.decrementAndGet() == 0 && retired) {
+      closeInBackground();
+    }
+  }
+
+  /**
+   * Takes no new exchanges (the caller stops handing them out) and closes once those in flight have
+   * ended, so that a configuration change never cuts a request short.
+   */
+  public void retire() {
+    retired = true;
+    if (inFlight.get() == 0) {
+      closeInBackground();
+    }
+  }
+
+  /** Exchanges started and not yet ended. */
+  public int exchangesInFlight() {
+    return inFlight.get();
+  }
+
+  private void closeInBackground() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
+    // Not on the caller's thread: that may be one of the client's own.
+    Thread closer =
+        new Thread(
+            () -> {
+              try {
+                client.close();
+              } catch (Exception e) {
+                LOG.log(Level.WARNING, "ApiLink: closing the client of a retired link failed", e);
+              }
+            },
+            "apilink-retire-link");
+    closer.setDaemon(true);
+    closer.start();
   }
 
   /**
@@ -105,9 +160,14 @@ public final class Link implements AutoCloseable {
     return customRoles;
   }
 
-  /** The gateway's scheme, authority and path prefix: the forwarded path is appended to it. */
-  String gatewayOrigin() {
+  /** The gateway's scheme and authority. */
+  URI gatewayOrigin() {
     return gatewayOrigin;
+  }
+
+  /** The gateway URL's path, which prefixes every forwarded path. */
+  String pathPrefix() {
+    return pathPrefix;
   }
 
   String tokenHeader() {
@@ -124,9 +184,12 @@ public final class Link implements AutoCloseable {
     return tokens;
   }
 
+  /** Closes at once, exchanges in flight or not (the web application is stopping). */
   @Override
   public void close() throws Exception {
-    client.close();
+    if (closing.compareAndSet(false, true)) {
+      client.close();
+    }
   }
 
   @Override

@@ -12,7 +12,6 @@ import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Enumeration;
@@ -72,15 +71,21 @@ final class ProxyExchange implements AsyncListener {
       // Refused before anything is read; the unread body makes the connection unusable.
       clientResponse.setHeader("Connection", "close");
       sendErrorBlocking(GatewayError.of(new RequestBodyTooLarge(maxBody), 0, 0));
+      link.exchangeEnded();
       return;
     }
     boolean hasBody =
         declaredLength > 0
             || declaredLength < 0 && clientRequest.getHeader("Transfer-Encoding") != null;
 
-    async = clientRequest.startAsync();
+    try {
+      async = clientRequest.startAsync();
+    } catch (RuntimeException e) {
+      link.exchangeEnded();
+      throw e;
+    }
     async.setTimeout(0); // the gateway timeouts apply, not the container's default
-    async.addListener(this);
+    async.addListener(this); // onComplete() ends the exchange for the link
 
     proxyRequest = newProxyRequest(backend);
     RequestBody requestBody = null;
@@ -99,10 +104,10 @@ final class ProxyExchange implements AsyncListener {
   }
 
   private Request newProxyRequest(BackendConfig backend) {
-    String rawPath = backend.pathPrefix() + rawPathInContext();
+    String rawPath = link.pathPrefix() + rawPathInContext();
     String rawQuery = GatewayTarget.withoutSubscriptionKey(clientRequest.getQueryString());
-    URI origin = URI.create(backend.url().getScheme() + "://" + backend.url().getRawAuthority());
-    Request request = new GatewayRequest(link.client().http(), origin, rawPath, rawQuery);
+    Request request =
+        new GatewayRequest(link.client().http(), link.gatewayOrigin(), rawPath, rawQuery);
     request.method(clientRequest.getMethod());
     if (backend.timeoutSeconds() > 0) {
       request.timeout(backend.timeoutSeconds(), TimeUnit.SECONDS);
@@ -320,7 +325,9 @@ final class ProxyExchange implements AsyncListener {
   }
 
   @Override
-  public void onComplete(AsyncEvent event) {}
+  public void onComplete(AsyncEvent event) {
+    link.exchangeEnded();
+  }
 
   @Override
   public void onStartAsync(AsyncEvent event) {}

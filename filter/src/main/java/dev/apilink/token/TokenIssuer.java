@@ -103,6 +103,11 @@ public final class TokenIssuer {
     }
   }
 
+  /** The {@code kid} of the key that signs. */
+  public String keyId() {
+    return header.getKeyID();
+  }
+
   /** How many tokens this issuer has signed. */
   public long signatures() {
     return signatures.get();

@@ -77,6 +77,18 @@ final class Site implements AutoCloseable {
     }
   }
 
+  /** Replaces {@code WEB-INF/apilink.json} in one step, as an operator's deployment tool should. */
+  void replaceConfig(String json) throws IOException {
+    Path target = webapp.resolve("WEB-INF/apilink.json");
+    Path temporary = Files.createTempFile(target.getParent(), "apilink", ".tmp");
+    Files.writeString(temporary, json, StandardCharsets.UTF_8);
+    Files.move(
+        temporary,
+        target,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
   void writeConfig(String json) throws IOException {
     Files.writeString(webapp.resolve("WEB-INF/apilink.json"), json, StandardCharsets.UTF_8);
   }

@@ -130,6 +130,23 @@ public final class EchoBackend implements AutoCloseable {
     return List.copyOf(received);
   }
 
+  /**
+   * Waits until at least {@code count} requests have been received; fails after {@code timeout}.
+   */
+  public void awaitReceived(int count, java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (received) {
+      while (received.size() < count) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError(
+              "received " + received.size() + " requests, not " + count + ", within " + timeout);
+        }
+        received.wait(Math.max(1, left / 1_000_000));
+      }
+    }
+  }
+
   /** Exchanges that ended in a failure (client went away, connection broken). */
   public List<Throwable> failedExchanges() {
     return List.copyOf(failedExchanges);
@@ -274,7 +291,10 @@ public final class EchoBackend implements AutoCloseable {
               bodyBytes,
               HexFormat.of().formatHex(digest.digest()),
               complete);
-      received.add(what);
+      synchronized (received) {
+        received.add(what);
+        received.notifyAll();
+      }
       if (!complete) {
         callback.failed(new IOException("request body broke off"));
         return true;

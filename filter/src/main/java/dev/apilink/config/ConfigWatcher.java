@@ -1,0 +1,163 @@
+package dev.apilink.config;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Watches the configuration file and every file it references, and calls back once their content
+ * has changed and stayed unchanged for a moment (an editor or a deployment tool may write a file in
+ * several steps). Change is judged by content, not timestamps: a file rewritten with the same bytes
+ * is no change, and a swap through a symbolic link (as Kubernetes mounts do) is one.
+ *
+ * <p>File-system events make reloads prompt; a check every {@code pollMillis} catches what events
+ * miss (network file systems, replaced parent directories).
+ */
+public final class ConfigWatcher implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger("dev.apilink.config");
+  private static final long SETTLE_MILLIS = 200;
+
+  private final Runnable onChange;
+  private final long pollMillis;
+  private final WatchService events;
+  private final Thread thread;
+  private final Map<Path, WatchKey> directories = new HashMap<>();
+  private volatile Set<Path> files;
+  private volatile boolean closed;
+  private Map<Path, String> seen;
+
+  private ConfigWatcher(Set<Path> files, Runnable onChange, long pollMillis) throws IOException {
+    this.files = Set.copyOf(files);
+    this.onChange = onChange;
+    this.pollMillis = pollMillis;
+    this.events = FileSystems.getDefault().newWatchService();
+    this.seen = fingerprints(this.files);
+    registerDirectories(this.files);
+    this.thread = new Thread(this::run, "apilink-config-watcher");
+    thread.setDaemon(true);
+  }
+
+  /**
+   * Starts watching {@code files}; {@code onChange} runs on the watcher's own thread.
+   *
+   * @param pollMillis how often to check even without a file-system event
+   */
+  public static ConfigWatcher start(Set<Path> files, Runnable onChange, long pollMillis)
+      throws IOException {
+    ConfigWatcher watcher = new ConfigWatcher(files, onChange, pollMillis);
+    watcher.thread.start();
+    return watcher;
+  }
+
+  /** Replaces the set of watched files (a reloaded configuration may reference others). */
+  public synchronized void watch(Set<Path> newFiles) {
+    files = Set.copyOf(newFiles);
+    seen = fingerprints(files);
+    registerDirectories(files);
+  }
+
+  private synchronized void registerDirectories(Set<Path> watched) {
+    for (Path file : watched) {
+      Path directory = file.toAbsolutePath().getParent();
+      if (directory == null || directories.containsKey(directory)) {
+        continue;
+      }
+      try {
+        directories.put(
+            directory,
+            directory.register(
+                events,
+                StandardWatchEventKinds.ENTRY_CREATE,
+                StandardWatchEventKinds.ENTRY_MODIFY,
+                StandardWatchEventKinds.ENTRY_DELETE));
+      } catch (IOException e) {
+        LOG.log(Level.FINE, "ApiLink: cannot watch " + directory + "; checking it periodically", e);
+      }
+    }
+  }
+
+  private void run() {
+    try {
+      while (!closed) {
+        drain(events.poll(pollMillis, TimeUnit.MILLISECONDS));
+        if (!changed()) {
+          continue;
+        }
+        // Wait until the files stop changing before reading them as a whole.
+        do {
+          drain(events.poll(SETTLE_MILLIS, TimeUnit.MILLISECONDS));
+        } while (changed() && !closed);
+        if (!closed) {
+          try {
+            onChange.run();
+          } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "ApiLink: applying the changed configuration failed", e);
+          }
+        }
+      }
+    } catch (InterruptedException | ClosedWatchServiceException e) {
+      // closing
+    }
+  }
+
+  private static void drain(WatchKey key) {
+    if (key != null) {
+      key.pollEvents();
+      key.reset();
+    }
+  }
+
+  /** Whether any watched file's content differs from when it was last seen; remembers it. */
+  private synchronized boolean changed() {
+    Map<Path, String> now = fingerprints(files);
+    if (now.equals(seen)) {
+      return false;
+    }
+    seen = now;
+    return true;
+  }
+
+  private static Map<Path, String> fingerprints(Set<Path> files) {
+    Map<Path, String> fingerprints = new HashMap<>();
+    for (Path file : new HashSet<>(files)) {
+      fingerprints.put(file, fingerprint(file));
+    }
+    return fingerprints;
+  }
+
+  private static String fingerprint(Path file) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+      return java.util.HexFormat.of().formatHex(digest);
+    } catch (NoSuchFileException e) {
+      return "missing";
+    } catch (IOException e) {
+      return "unreadable: " + e.getClass().getSimpleName();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    closed = true;
+    thread.interrupt();
+    events.close();
+  }
+}

@@ -1,0 +1,233 @@
+package dev.apilink.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jwt.SignedJWT;
+import dev.apilink.testkit.echo.EchoBackend;
+import dev.apilink.testkit.echo.EchoBackend.Received;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Linking, unlinking and relinking without a restart: ApiLink watches its configuration and applies
+ * a valid change at once, atomically, and refuses an invalid one.
+ */
+abstract class LiveReloadContract {
+
+  static final HttpClient CLIENT =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  static final Duration RELOAD = Duration.ofSeconds(20);
+
+  @TempDir Path dir;
+  EchoBackend gatewayA;
+  EchoBackend gatewayB;
+  Site site;
+  LogWatch log;
+
+  abstract ServletContainer.Kind kind();
+
+  @BeforeEach
+  void start() throws Exception {
+    gatewayA = EchoBackend.start();
+    gatewayB = EchoBackend.start();
+    log = new LogWatch();
+    site = Site.create(kind(), dir, "");
+    site.deployLinkedTo(gatewayA.url(), c -> {});
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    site.close();
+    log.close();
+    gatewayA.close();
+    gatewayB.close();
+  }
+
+  ObjectNode linkedTo(EchoBackend gateway, String key) {
+    ObjectNode config = site.linkedTo(gateway.url());
+    ((ObjectNode) config.get("environments").get("production").get("backend"))
+        .put("subscriptionKey", key);
+    return config;
+  }
+
+  HttpResponse<String> get(String path) throws Exception {
+    return CLIENT.send(HttpRequest.newBuilder(site.uri(path)).build(), BodyHandlers.ofString());
+  }
+
+  @Test
+  void aValidChangeAppliesToTheNextRequest() throws Exception {
+    site.replaceConfig(linkedTo(gatewayB, "key-b").toString());
+    log.await("ApiLink reloaded", RELOAD);
+
+    assertEquals(200, get("/api/x").statusCode());
+
+    assertEquals(List.of(), gatewayA.received());
+    assertEquals(List.of("key-b"), gatewayB.received().get(0).header("Ocp-Apim-Subscription-Key"));
+  }
+
+  @Test
+  void requestsDuringARewriteNeitherFailNorMixTheTwoConfigurations() throws Exception {
+    AtomicBoolean running = new AtomicBoolean(true);
+    ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+    ExecutorService clients = Executors.newFixedThreadPool(6);
+    List<Future<Integer>> counts =
+        Stream.generate(
+                () ->
+                    clients.submit(
+                        () -> {
+                          int sent = 0;
+                          while (running.get()) {
+                            HttpResponse<String> response = get("/api/burst");
+                            sent++;
+                            if (response.statusCode() != 200) {
+                              failures.add(response.statusCode() + " " + response.body());
+                            }
+                          }
+                          return sent;
+                        }))
+            .limit(6)
+            .toList();
+
+    // Let traffic flow to A, switch to B while it flows, and keep it flowing to B for a while.
+    gatewayA.awaitReceived(50, Duration.ofSeconds(20));
+    site.replaceConfig(linkedTo(gatewayB, "key-b").toString());
+    log.await("ApiLink reloaded", RELOAD);
+    gatewayB.awaitReceived(50, Duration.ofSeconds(20));
+    running.set(false);
+    int sent = 0;
+    for (Future<Integer> count : counts) {
+      sent += count.get();
+    }
+    clients.shutdown();
+
+    assertEquals(List.of(), List.copyOf(failures));
+    assertEquals(sent, gatewayA.received().size() + gatewayB.received().size());
+    for (Received request : gatewayA.received()) {
+      assertEquals(List.of(Site.KEY), request.header("Ocp-Apim-Subscription-Key"));
+      assertEquals(List.of(gatewayA.url().toString()), audience(request));
+    }
+    for (Received request : gatewayB.received()) {
+      assertEquals(List.of("key-b"), request.header("Ocp-Apim-Subscription-Key"));
+      assertEquals(List.of(gatewayB.url().toString()), audience(request));
+    }
+  }
+
+  private static List<String> audience(Received request) throws Exception {
+    String bearer = request.header("Authorization").get(0);
+    return SignedJWT.parse(bearer.substring("Bearer ".length())).getJWTClaimsSet().getAudience();
+  }
+
+  @Test
+  void anInvalidChangeIsRefusedWithTheStartUpMessageAndTheOldConfigurationKeepsServing()
+      throws Exception {
+    ObjectNode invalid = linkedTo(gatewayB, "key-b");
+    ((ObjectNode) invalid.get("environments").get("production").get("backend"))
+        .put("url", "not-a-url");
+
+    site.replaceConfig(invalid.toString());
+    String refusal = log.await("Invalid ApiLink configuration", RELOAD);
+
+    assertTrue(
+        refusal.contains(
+            "environments.production.backend.url: not an absolute http(s) URL without query or user"
+                + " info (was \"not-a-url\")"),
+        refusal);
+    assertTrue(refusal.endsWith("the previous configuration stays in use."), refusal);
+    assertEquals(200, get("/api/x").statusCode());
+    assertEquals(1, gatewayA.received().size());
+    assertEquals(List.of(), gatewayB.received());
+    assertEquals(1, log.all("Invalid ApiLink configuration").size(), "logged once");
+  }
+
+  @Test
+  void unlinkingStopsProxyingAtOnceAndRelinkingStartsItAgain() throws Exception {
+    ObjectNode unlinked = site.linkedTo(gatewayA.url());
+    unlinked.putObject("environments").putObject("production");
+
+    site.replaceConfig(unlinked.toString());
+    log.await("is not linked", RELOAD);
+    int whileUnlinked = get("/api/x").statusCode();
+    site.replaceConfig(linkedTo(gatewayB, "key-b").toString());
+    log.await("is linked to " + gatewayB.url(), RELOAD);
+    int afterRelink = get("/api/x").statusCode();
+
+    assertEquals(404, whileUnlinked, "served by the web application, which has no /api/x");
+    assertEquals(200, afterRelink);
+    assertEquals(List.of(), gatewayA.received());
+    assertEquals(1, gatewayB.received().size());
+  }
+
+  @Test
+  void aRequestInFlightFinishesWithTheConfigurationItStartedWith() throws Exception {
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(60),
+        () -> {
+          HttpResponse<Stream<String>> stream =
+              CLIENT.send(
+                  HttpRequest.newBuilder(site.uri("/api/events"))
+                      .header("x-echo-sse", "in-flight")
+                      .build(),
+                  BodyHandlers.ofLines());
+          Iterator<String> lines = stream.body().iterator();
+          EchoBackend.SseStream events = gatewayA.sse("in-flight");
+          events.send("before");
+          assertEquals("data: before", lines.next());
+
+          site.replaceConfig(linkedTo(gatewayB, "key-b").toString());
+          log.await("ApiLink reloaded", RELOAD);
+          assertEquals(200, get("/api/new").statusCode());
+          events.send("after");
+          assertEquals("", lines.next());
+          assertEquals("data: after", lines.next());
+          events.end();
+          assertEquals("", lines.next());
+          assertFalse(lines.hasNext());
+        });
+
+    assertEquals(1, gatewayB.received().size(), "the new request went to the new gateway");
+  }
+
+  @Test
+  void aChangedSigningKeyFileIsPickedUp() throws Exception {
+    Path keys = dir.resolve("keys.jwk.json");
+    java.nio.file.Files.writeString(keys, Keys.set("k1"));
+    ObjectNode config = site.linkedTo(gatewayA.url());
+    config.putObject("token").put("signingKeyFile", keys.toString());
+    site.replaceConfig(config.toString());
+    log.await("key \"k1\"", RELOAD);
+
+    java.nio.file.Files.writeString(keys, Keys.set("k2"));
+    log.await("key \"k2\"", RELOAD);
+    get("/api/x");
+
+    Received received = gatewayA.received().get(0);
+    String kid =
+        SignedJWT.parse(received.header("Authorization").get(0).substring(7))
+            .getHeader()
+            .getKeyID();
+    assertEquals("k2", kid);
+    assertTrue(
+        get("/.auth/.well-known/jwks.json").body().contains("\"kid\":\"k2\""),
+        "the JWKS publishes the new key");
+  }
+}

@@ -1,0 +1,61 @@
+package dev.apilink.it;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/** Collects what ApiLink logs, so that a test can wait for an event rather than for time. */
+final class LogWatch extends Handler implements AutoCloseable {
+
+  private final Logger logger = Logger.getLogger("dev.apilink");
+  private final List<String> messages = new CopyOnWriteArrayList<>();
+  private final BlockingQueue<String> pending = new LinkedBlockingQueue<>();
+
+  LogWatch() {
+    logger.addHandler(this);
+  }
+
+  @Override
+  public void publish(LogRecord record) {
+    String message = record.getMessage();
+    if (record.getParameters() != null) {
+      message = java.text.MessageFormat.format(message, record.getParameters());
+    }
+    messages.add(message);
+    pending.add(message);
+  }
+
+  /** Waits for the next message containing {@code text}; fails after {@code timeout}. */
+  String await(String text, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      long left = deadline - System.nanoTime();
+      String message = left > 0 ? pending.poll(left, TimeUnit.NANOSECONDS) : null;
+      if (message == null) {
+        throw new AssertionError("nothing logged containing \"" + text + "\"; logged: " + messages);
+      }
+      if (message.contains(text)) {
+        return message;
+      }
+    }
+  }
+
+  /** Every message so far that contains {@code text}. */
+  List<String> all(String text) {
+    return messages.stream().filter(m -> m.contains(text)).toList();
+  }
+
+  @Override
+  public void flush() {}
+
+  @Override
+  public void close() {
+    logger.removeHandler(this);
+  }
+}
