@@ -15,7 +15,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Enumeration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
@@ -191,8 +194,16 @@ final class ProxyExchange implements AsyncListener {
     for (HttpField field : gatewayResponse.getHeaders()) {
       fields.add(new Headers.Field(field.getName(), field.getValue()));
     }
+    // The first value of each name replaces what the container put there already: Jetty sets its
+    // own Date and Server before the application runs, and adding the gateway's would send both
+    // (two Date fields, which RFC 9110 5.3 does not allow for a singleton field).
+    Set<String> named = new HashSet<>();
     for (Headers.Field field : ProxyHeaders.toClient(Headers.of(fields))) {
-      clientResponse.addHeader(field.name(), field.value());
+      if (named.add(field.name().toLowerCase(Locale.ROOT))) {
+        clientResponse.setHeader(field.name(), field.value());
+      } else {
+        clientResponse.addHeader(field.name(), field.value());
+      }
     }
   }
 

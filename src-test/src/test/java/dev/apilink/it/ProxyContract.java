@@ -314,6 +314,16 @@ abstract class ProxyContract {
     assertTrue(response.headers().allValues("X-Hop").isEmpty());
   }
 
+  @Test
+  void theGatewaysDateAndServerReplaceTheContainersRatherThanJoiningThem() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    HttpResponse<String> response = get("/api/x", "x-echo-response-header", "Server: echo-gateway");
+
+    assertEquals(1, response.headers().allValues("Date").size(), response.headers().toString());
+    assertEquals(List.of("echo-gateway"), response.headers().allValues("Server"));
+  }
+
   // ---- the token ----
 
   @Test
