@@ -1,0 +1,243 @@
+package dev.apilink.e2e;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The container distributions ApiLink is tested on, unpacked from Maven Central by the build, and
+ * how an operator starts each: Tomcat with {@code bin/catalina.sh run} in its own {@code
+ * CATALINA_BASE}, Jetty with {@code java -jar start.jar} in its own {@code jetty.base}.
+ */
+public enum Distribution {
+  TOMCAT_10_1("tomcat-10.1", "Tomcat 10.1", "apilink.e2e.tomcat10", "apache-tomcat-10.1.59", null),
+  TOMCAT_11("tomcat-11", "Tomcat 11", "apilink.e2e.tomcat11", "apache-tomcat-11.0.24", null),
+  JETTY_12_EE10(
+      "jetty-12.1-ee10", "Jetty 12.1 ee10", "apilink.e2e.jetty", "jetty-home-12.1.12", "ee10"),
+  JETTY_12_EE11(
+      "jetty-12.1-ee11", "Jetty 12.1 ee11", "apilink.e2e.jetty", "jetty-home-12.1.12", "ee11");
+
+  /** How long a container may take to start, deployments included, on a slow CI machine. */
+  static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+
+  /**
+   * Jetty's default URI compliance refuses {@code %2F} and {@code %25} in paths (400), and its
+   * servlet layer refuses them again unless told to decode them: both must be relaxed for such
+   * paths to reach ApiLink, which forwards them untouched. Tomcat needs {@code
+   * encodedSolidusHandling="passthrough"} on its connector for the same.
+   */
+  static final String JETTY_URI_COMPLIANCE =
+      "DEFAULT,AMBIGUOUS_PATH_SEPARATOR,AMBIGUOUS_PATH_ENCODING";
+
+  private final String id;
+  private final String displayName;
+  private final String homeProperty;
+  private final String homeFallback;
+  private final String jettyEnvironment;
+
+  Distribution(
+      String id,
+      String displayName,
+      String homeProperty,
+      String homeFallback,
+      String jettyEnvironment) {
+    this.id = id;
+    this.displayName = displayName;
+    this.homeProperty = homeProperty;
+    this.homeFallback = homeFallback;
+    this.jettyEnvironment = jettyEnvironment;
+  }
+
+  /** A short name for directories and threads, such as {@code tomcat-11}. */
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public String toString() {
+    return displayName;
+  }
+
+  public boolean isTomcat() {
+    return jettyEnvironment == null;
+  }
+
+  /** CATALINA_HOME or JETTY_HOME. */
+  public Path home() {
+    return E2eFiles.distribution(homeProperty, homeFallback);
+  }
+
+  /**
+   * Creates a fresh base in {@code base}, deploys {@code wars} (file name in {@code webapps/} to
+   * WAR file), starts the container on {@code port} with {@code environment} added to a clean
+   * environment, and waits until it has started.
+   */
+  public ContainerProcess start(
+      Path base, int port, Map<String, String> environment, Map<String, Path> wars)
+      throws IOException, InterruptedException {
+    Files.createDirectories(base);
+    Map<String, String> env = baseEnvironment();
+    env.putAll(environment);
+    ContainerProcess container =
+        isTomcat() ? startTomcat(base, port, env, wars) : startJetty(base, port, env, wars);
+    return container.awaitStarted(
+        isTomcat()
+            ? line -> line.contains("org.apache.catalina.startup.Catalina.start Server startup in")
+            : line -> line.contains(":oejs.Server:main: Started oejs.Server@"),
+        START_TIMEOUT);
+  }
+
+  // ---- Tomcat ----
+
+  private ContainerProcess startTomcat(
+      Path base, int port, Map<String, String> env, Map<String, Path> wars) throws IOException {
+    Path home = home();
+    for (String dir : List.of("conf", "webapps", "logs", "temp", "work")) {
+      Files.createDirectories(base.resolve(dir));
+    }
+    try (var files = Files.list(home.resolve("conf"))) {
+      for (Path file : files.toList()) {
+        Files.copy(file, base.resolve("conf").resolve(file.getFileName()));
+      }
+    }
+    Path serverXml = base.resolve("conf/server.xml");
+    String original = Files.readString(serverXml, StandardCharsets.UTF_8);
+    // No shutdown port (the process is stopped by signal); the HTTP connector on loopback, on the
+    // port given, passing %2F through undecoded so that ApiLink can forward it as sent.
+    String configured =
+        original
+            .replaceFirst("<Server port=\"8005\"", "<Server port=\"-1\"")
+            .replaceFirst(
+                "<Connector port=\"8080\" protocol=\"HTTP/1.1\"",
+                "<Connector port=\""
+                    + port
+                    + "\" address=\"127.0.0.1\" encodedSolidusHandling=\"passthrough\""
+                    + " protocol=\"HTTP/1.1\"");
+    if (!configured.contains("<Server port=\"-1\"")
+        || !configured.contains("<Connector port=\"" + port + "\"")) {
+      throw new IllegalStateException(serverXml + ": the stock Server or Connector is not there");
+    }
+    Files.writeString(serverXml, configured, StandardCharsets.UTF_8);
+    deploy(wars, base.resolve("webapps"));
+
+    env.put("CATALINA_HOME", home.toString());
+    env.put("CATALINA_BASE", base.toString());
+    List<String> command =
+        windows()
+            ? List.of("cmd", "/c", home.resolve("bin/catalina.bat").toString(), "run")
+            // sh: the unpacked scripts need not have kept their execute bits.
+            : List.of("sh", home.resolve("bin/catalina.sh").toString(), "run");
+    return ContainerProcess.launch(this, command, base, env, base, port);
+  }
+
+  // ---- Jetty ----
+
+  private ContainerProcess startJetty(
+      Path base, int port, Map<String, String> env, Map<String, Path> wars)
+      throws IOException, InterruptedException {
+    Path startJar = home().resolve("start.jar");
+    // As the Jetty documentation has operators create a base.
+    List<String> addModules =
+        List.of(
+            java(),
+            "-jar",
+            startJar.toString(),
+            "jetty.base=" + base,
+            "--add-modules=http," + jettyEnvironment + "-deploy");
+    Process setup =
+        new ProcessBuilder(addModules)
+            .directory(base.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(base.resolve("add-modules.log").toFile())
+            .start();
+    if (!setup.waitFor(60, TimeUnit.SECONDS) || setup.exitValue() != 0) {
+      setup.destroyForcibly();
+      throw new IllegalStateException(
+          "jetty --add-modules failed:\n"
+              + Files.readString(base.resolve("add-modules.log"), StandardCharsets.UTF_8));
+    }
+    Files.writeString(
+        base.resolve("start.d/http-config.ini"),
+        "\n# ApiLink forwards encoded slashes and percent signs in /api paths as sent.\n"
+            + "jetty.httpConfig.uriCompliance="
+            + JETTY_URI_COMPLIANCE
+            + "\n",
+        StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.APPEND);
+    String webAppContext = "org.eclipse.jetty." + jettyEnvironment + ".webapp.WebAppContext";
+    Files.writeString(
+        base.resolve("environments/" + jettyEnvironment + "-apilink.xml"),
+        """
+        <?xml version="1.0"?>
+        <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
+        <!-- For every web application of this environment: let ambiguous but allowed paths
+             (%%2F, %%25) reach the filters, which ApiLink forwards as sent. -->
+        <Configure class="%s">
+          <Get name="servletHandler"><Set name="decodeAmbiguousURIs">true</Set></Get>
+        </Configure>
+        """
+            .formatted(webAppContext),
+        StandardCharsets.UTF_8);
+    // Jetty unpacks WARs into jetty.base/work when it exists, rather than into /tmp.
+    Files.createDirectories(base.resolve("work"));
+    deploy(wars, base.resolve("webapps"));
+
+    List<String> command =
+        List.of(
+            java(),
+            "-jar",
+            startJar.toString(),
+            "jetty.base=" + base,
+            "jetty.http.host=127.0.0.1",
+            "jetty.http.port=" + port);
+    return ContainerProcess.launch(this, command, base, env, base, port);
+  }
+
+  // ---- both ----
+
+  private static void deploy(Map<String, Path> wars, Path webapps) throws IOException {
+    for (Map.Entry<String, Path> war : wars.entrySet()) {
+      Files.copy(
+          war.getValue(), webapps.resolve(war.getKey()), StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /**
+   * This machine's environment without anything that would configure the container or ApiLink
+   * behind the test's back, with JAVA_HOME set to the JVM running the tests.
+   */
+  private static Map<String, String> baseEnvironment() {
+    Map<String, String> env = new HashMap<>();
+    for (Map.Entry<String, String> variable : System.getenv().entrySet()) {
+      String name = variable.getKey();
+      if (!name.startsWith("CATALINA_")
+          && !name.startsWith("JETTY_")
+          && !name.startsWith("APILINK_")
+          && !name.startsWith("APIM_")
+          && !name.equals("JAVA_OPTS")
+          && !name.equals("JAVA_TOOL_OPTIONS")
+          && !name.equals("JDK_JAVA_OPTIONS")
+          && !name.equals("JRE_HOME")) {
+        env.put(name, variable.getValue());
+      }
+    }
+    env.put("JAVA_HOME", System.getProperty("java.home"));
+    return env;
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", windows() ? "java.exe" : "java")
+        .toString();
+  }
+
+  private static boolean windows() {
+    return System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).startsWith("windows");
+  }
+}

@@ -1,0 +1,570 @@
+package dev.apilink.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jwt.SignedJWT;
+import dev.apilink.Main;
+import dev.apilink.e2e.LinkedGateway.LinkedSite;
+import dev.apilink.e2e.app.VersionsServlet;
+import dev.apilink.testkit.echo.EchoBackend;
+import dev.apilink.testkit.echo.EchoBackend.Received;
+import dev.apilink.testkit.faults.SilentServer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * ApiLink in a real container distribution, started as operators start it, with the sample WAR and
+ * three more web applications deployed side by side:
+ *
+ * <ul>
+ *   <li>{@code /shop}: the sample site as built, configured by environment variables only;
+ *   <li>{@code /} (ROOT): the sample site plus a servlet and its own Jackson 2.9, Jetty 12.0 client
+ *       and SLF4J in {@code WEB-INF/lib}, next to the drop-in JAR, with a signing key file;
+ *   <li>{@code /limits}: linked to a gateway that never answers, with a 1 s timeout and a 1000-byte
+ *       body limit;
+ *   <li>{@code /down}: linked to a port where nothing listens.
+ * </ul>
+ *
+ * The container starts once per class; its console output and logs stay in {@code
+ * target/e2e/<container>/} for inspection.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class DistributionContract {
+
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final HttpClient CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+
+  EchoBackend backend;
+  SilentServer silentGateway;
+  LinkedGateway gateway;
+  ContainerProcess container;
+  String origin;
+  LinkedSite shop;
+  LinkedSite app;
+  Path sampleWar;
+  Path appLibraries;
+
+  abstract Distribution distribution();
+
+  @BeforeAll
+  void startContainer() throws Exception {
+    Path run = E2eFiles.runDirectory(distribution().id());
+    sampleWar = E2eFiles.sampleWar();
+    appLibraries = E2eFiles.appLibraries();
+    backend = EchoBackend.start();
+    silentGateway = SilentServer.start();
+    int port = ContainerProcess.freePort();
+    origin = "http://127.0.0.1:" + port;
+
+    Path signingKeys = keygen(run.resolve("signing-keys.jwk.json"));
+    Path shopConfig =
+        Files.write(run.resolve("shop-apilink.json"), Wars.read(sampleWar, "WEB-INF/apilink.json"));
+    // The application at the root is another site for the gateway: its own origin (same server,
+    // another host name), its own subscription and key.
+    Path appConfig =
+        writeJson(
+            run.resolve("app-apilink.json"),
+            siteConfig(
+                "http://localhost:" + port,
+                "${env:APIM_GATEWAY_URL}",
+                "${env:APP_SUBSCRIPTION_KEY}",
+                signingKeys));
+    shop = new LinkedSite(shopConfig, "/shop", Map.of("APILINK_SITE_ORIGIN", origin));
+    app = new LinkedSite(appConfig, "", Map.of());
+    gateway = LinkedGateway.start(backend.url(), List.of(shop, app));
+
+    ObjectNode limits =
+        siteConfig(origin, silentGateway.url().toString(), "limits-key-unused", signingKeys);
+    backendOf(limits).put("timeoutSeconds", 1).put("maxRequestBodyBytes", 1000);
+    ObjectNode down =
+        siteConfig(origin, "http://127.0.0.1:" + closedPort(), "down-key-unused", signingKeys);
+
+    Map<String, Path> wars = new LinkedHashMap<>();
+    wars.put("shop.war", sampleWar);
+    wars.put("ROOT.war", appWar(run.resolve("wars/ROOT.war"), appConfig));
+    wars.put(
+        "limits.war",
+        Wars.from(sampleWar)
+            .with("WEB-INF/apilink.json", limits.toPrettyString())
+            .writeTo(run.resolve("wars/limits.war")));
+    wars.put(
+        "down.war",
+        Wars.from(sampleWar)
+            .with("WEB-INF/apilink.json", down.toPrettyString())
+            .writeTo(run.resolve("wars/down.war")));
+
+    Map<String, String> environment = new LinkedHashMap<>();
+    environment.put("APILINK_SITE_ORIGIN", origin);
+    environment.put("APIM_GATEWAY_URL", gateway.url().toString());
+    environment.put("APIM_SUBSCRIPTION_KEY", gateway.subscriptionKey(shop));
+    environment.put("APP_SUBSCRIPTION_KEY", gateway.subscriptionKey(app));
+    container = distribution().start(run.resolve("base"), port, environment, wars);
+  }
+
+  @AfterAll
+  void stopContainer() throws Exception {
+    try {
+      if (container != null) {
+        container.close();
+      }
+    } finally {
+      if (gateway != null) {
+        gateway.close();
+      }
+      if (silentGateway != null) {
+        silentGateway.close();
+      }
+      if (backend != null) {
+        backend.close();
+      }
+    }
+  }
+
+  @BeforeEach
+  void forgetEarlierRequests() {
+    backend.clear();
+  }
+
+  // ---- the sample site ----
+
+  @Test
+  void staticFilesAreServedByTheContainer() throws Exception {
+    for (String[] file :
+        new String[][] {
+          {"/shop/", "index.html", "text/html"},
+          {"/shop/style.css", "style.css", "text/css"},
+          {"/shop/app.js", "app.js", "javascript"},
+          {"/shop/images/logo.svg", "images/logo.svg", "image/svg+xml"}
+        }) {
+      HttpResponse<byte[]> response = send(get(file[0]), BodyHandlers.ofByteArray());
+      assertEquals(200, response.statusCode(), file[0]);
+      assertArrayEquals(Wars.read(sampleWar, file[1]), response.body(), file[0]);
+      assertTrue(
+          response.headers().firstValue("Content-Type").orElse("").contains(file[2]),
+          file[0] + ": " + response.headers().firstValue("Content-Type"));
+    }
+    assertTrue(backend.received().isEmpty(), "static files never reach the gateway");
+  }
+
+  @Test
+  void apiRequestsReachTheGatewayWithTheKeyAndATokenThatVerifiesAgainstTheSitesKeys()
+      throws Exception {
+    HttpResponse<String> response = send(get("/shop/api/products?page=2"));
+
+    assertEquals(200, response.statusCode(), response.body());
+    Received received = onlyReceived();
+    assertEquals("/api/products", received.rawPath());
+    assertEquals("page=2", received.rawQuery());
+    assertEquals(
+        List.of(gateway.subscriptionKey(shop)), received.header("Ocp-Apim-Subscription-Key"));
+    assertEquals(
+        List.of(origin + "/shop/api/products?page=2"), received.header("x-ms-original-url"));
+    assertTokenVerifies(received, "/shop", origin + "/shop/.auth");
+  }
+
+  @Test
+  void encodedSlashesAndPercentSignsInApiPathsArriveAsSent() throws Exception {
+    HttpResponse<String> response = send(get("/shop/api/a%2Fb/c%25d/%C3%A9?q=%2F%20x"));
+
+    assertEquals(200, response.statusCode(), response.body());
+    Received received = onlyReceived();
+    assertEquals("/api/a%2Fb/c%25d/%C3%A9", received.rawPath());
+    assertEquals("q=%2F%20x", received.rawQuery());
+  }
+
+  @Test
+  void clientCopiesOfTheKeyTheTokenAndThePrincipalNeverReachTheGateway() throws Exception {
+    HttpResponse<String> response =
+        send(
+            get("/shop/api/me")
+                .header("Ocp-Apim-Subscription-Key", "stolen-key")
+                .header("Authorization", "Bearer forged")
+                .header("x-ms-client-principal", "eyJ1c2VySWQiOiJmb3JnZWQifQ=="));
+
+    assertEquals(200, response.statusCode(), response.body());
+    Received received = onlyReceived();
+    assertEquals(
+        List.of(gateway.subscriptionKey(shop)), received.header("Ocp-Apim-Subscription-Key"));
+    assertEquals(1, received.header("Authorization").size());
+    assertFalse(received.header("Authorization").get(0).contains("forged"));
+    assertTrue(received.header("x-ms-client-principal").isEmpty(), "anonymous: no principal");
+  }
+
+  @Test
+  void eachHeaderOfTheGatewaysAnswerArrivesOnceEvenWhereTheContainerSetsItsOwn() throws Exception {
+    HttpResponse<String> response =
+        send(
+            get("/shop/api/headers")
+                .header("x-echo-response-header", "Server: echo-gateway")
+                .header("x-echo-response-header", "X-Custom: custom"));
+
+    assertEquals(200, response.statusCode(), response.body());
+    assertEquals(
+        1, response.headers().allValues("Date").size(), response.headers().map().toString());
+    assertEquals(List.of("echo-gateway"), response.headers().allValues("Server"));
+    assertEquals(List.of("custom"), response.headers().allValues("X-Custom"));
+  }
+
+  @Test
+  void largeBodiesStreamBothWaysIntact() throws Exception {
+    long upload = 25L * 1024 * 1024; // under the default 30 MB limit, as on Static Web Apps
+    long download = 50L * 1024 * 1024;
+
+    HttpResponse<String> uploaded =
+        send(
+            request("/shop/api/upload")
+                .POST(
+                    BodyPublishers.fromPublisher(
+                        BodyPublishers.ofInputStream(() -> EchoBackend.pattern(upload)), upload)));
+    HttpResponse<InputStream> downloaded =
+        send(
+            get("/shop/api/download").header("x-echo-download", String.valueOf(download)),
+            BodyHandlers.ofInputStream());
+
+    assertEquals(200, uploaded.statusCode(), uploaded.body());
+    JsonNode echoed = JSON.readTree(uploaded.body());
+    assertEquals(upload, echoed.get("bodyBytes").asLong());
+    assertEquals(
+        EchoBackend.sha256(EchoBackend.pattern(upload)), echoed.get("bodySha256").asText());
+    assertEquals(200, downloaded.statusCode());
+    assertEquals(
+        String.valueOf(download), downloaded.headers().firstValue("Content-Length").orElse(""));
+    try (InputStream body = downloaded.body()) {
+      assertEquals(EchoBackend.sha256(EchoBackend.pattern(download)), EchoBackend.sha256(body));
+    }
+  }
+
+  // ---- failures ----
+
+  @Test
+  void anUnreachableGatewayIsA502WithAJsonBody() throws Exception {
+    HttpResponse<String> response = send(get("/down/api/products"));
+
+    assertEquals(502, response.statusCode());
+    assertEquals(
+        "{\"statusCode\": 502, \"message\": \"Bad gateway: the API gateway could not be reached.\"}",
+        response.body());
+    assertTrue(
+        response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
+  }
+
+  @Test
+  void aSlowGatewayIsA504AfterTheConfiguredTimeoutAndItsRequestIsAborted() throws Exception {
+    long start = System.nanoTime();
+    HttpResponse<String> response = send(get("/limits/api/slow"));
+    long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+
+    assertEquals(504, response.statusCode());
+    assertEquals(
+        "{\"statusCode\": 504, \"message\": \"Gateway timeout: the API gateway did not answer"
+            + " within 1 seconds.\"}",
+        response.body());
+    assertTrue(elapsedMillis >= 1000, "took " + elapsedMillis + " ms");
+    awaitGivenUp("GET /api/slow HTTP/1.1");
+  }
+
+  @Test
+  void aBodyOverTheLimitIsA413WhetherSizedOrChunked() throws Exception {
+    String expected =
+        "{\"statusCode\": 413, \"message\": \"Request entity too large: the request body is over"
+            + " the limit of 1000 bytes.\"}";
+
+    HttpResponse<String> sized =
+        send(request("/limits/api/upload").POST(BodyPublishers.ofByteArray(new byte[2000])));
+    HttpResponse<String> chunked =
+        send(
+            request("/limits/api/upload")
+                .POST(
+                    BodyPublishers.ofInputStream(
+                        () -> new ByteArrayInputStream(new byte[64_000]))));
+
+    assertEquals(413, sized.statusCode());
+    assertEquals(expected, sized.body());
+    assertEquals(413, chunked.statusCode());
+    assertEquals(expected, chunked.body());
+  }
+
+  // ---- logs ----
+
+  @Test
+  void theStartUpLogNamesTheEnvironmentAndTheGatewayOnce() {
+    String expected =
+        "ApiLink started: environment \"production\" of "
+            + origin
+            + " is linked to "
+            + gateway.url()
+            + "; /shop/api is proxied there (tokens signed with key \"";
+    List<String> lines =
+        container.startUpLog().stream().filter(line -> line.contains(expected)).toList();
+
+    assertEquals(1, lines.size(), "start-up lines for /shop:\n" + startUpLog());
+  }
+
+  @Test
+  void theStartUpLogHasNoSlf4jWarningNoStackTraceAndNoOtherWarning() {
+    Pattern stackTrace = Pattern.compile("^\\s+at [\\w$.]+\\(|^Caused by: |Exception");
+    Pattern warning = Pattern.compile("WARN|SEVERE|ERROR");
+
+    for (String line : container.startUpLog()) {
+      assertFalse(line.contains("SLF4J"), "SLF4J complains at start-up:\n" + startUpLog());
+      assertFalse(stackTrace.matcher(line).find(), "a stack trace at start-up:\n" + startUpLog());
+      if (warning.matcher(line).find()) {
+        // The one warning expected: the sample site has no signing key file of its own.
+        assertTrue(
+            line.contains("ApiLink: no token.signingKeyFile configured"),
+            "a warning at start-up:\n" + startUpLog());
+      }
+    }
+  }
+
+  @Test
+  void theSubscriptionKeyNeverAppearsInTheLogs() throws Exception {
+    assertEquals(200, send(get("/shop/api/logged")).statusCode());
+    assertEquals(502, send(get("/down/api/logged")).statusCode());
+    assertEquals(200, send(get("/api/logged")).statusCode());
+
+    List<Path> logs = logFiles();
+    for (Path log : logs) {
+      String text = Files.readString(log, StandardCharsets.UTF_8);
+      assertFalse(text.contains(gateway.subscriptionKey(shop)), log + " holds the key");
+      assertFalse(text.contains(gateway.subscriptionKey(app)), log + " holds the key");
+    }
+    assertTrue(logs.contains(container.log().file()));
+  }
+
+  // ---- an application with its own libraries ----
+
+  @Test
+  void anApplicationsOwnJacksonAndJettyClientWorkNextToTheDropInJar() throws Exception {
+    HttpResponse<String> response = send(get("/app/versions"));
+
+    assertEquals(200, response.statusCode(), response.body());
+    JsonNode versions = JSON.readTree(response.body());
+    String jackson = appLibraryVersion("jackson-databind-");
+    String jetty = appLibraryVersion("jetty-client-");
+    assertEquals(jackson, versions.get("jackson").asText(), response.body());
+    assertTrue(versions.get("jacksonSays").asText().startsWith("2.9."), response.body());
+    assertEquals("jackson-databind-" + jackson + ".jar", versions.get("jacksonJar").asText());
+    assertEquals(jetty, versions.get("jettyClient").asText(), response.body());
+    assertEquals("jetty-client-" + jetty + ".jar", versions.get("jettyClientJar").asText());
+    assertEquals(200, versions.get("apiStatus").asInt(), response.body());
+    assertEquals("/api/called-by-the-app", versions.get("api").get("rawPath").asText());
+  }
+
+  @Test
+  void anApplicationAtTheRootIsLinkedWithItsOwnKeyAndIssuer() throws Exception {
+    HttpResponse<String> response = send(get("/api/products"));
+
+    assertEquals(200, response.statusCode(), response.body());
+    Received received = onlyReceived();
+    assertEquals("/api/products", received.rawPath());
+    assertEquals(
+        List.of(gateway.subscriptionKey(app)), received.header("Ocp-Apim-Subscription-Key"));
+    assertTokenVerifies(received, "", "http://localhost:" + container.port() + "/.auth");
+  }
+
+  // ---- helpers ----
+
+  HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create(origin + path)).timeout(REQUEST_TIMEOUT);
+  }
+
+  HttpRequest.Builder get(String path) {
+    return request(path).GET();
+  }
+
+  static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+    return send(request, BodyHandlers.ofString());
+  }
+
+  static <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> body)
+      throws Exception {
+    return CLIENT.send(request.build(), body);
+  }
+
+  Received onlyReceived() {
+    List<Received> received = backend.received();
+    assertEquals(1, received.size(), "requests that reached the backend: " + received);
+    return received.get(0);
+  }
+
+  /**
+   * Checks the token that reached the backend against the keys that the site at {@code context}
+   * publishes, as the gateway's validate-jwt policy does.
+   */
+  void assertTokenVerifies(Received received, String context, String issuer) throws Exception {
+    List<String> authorization = received.header("Authorization");
+    assertEquals(1, authorization.size());
+    assertTrue(authorization.get(0).startsWith("Bearer "), authorization.get(0));
+    SignedJWT token = SignedJWT.parse(authorization.get(0).substring("Bearer ".length()));
+
+    HttpResponse<String> discovery = send(get(context + "/.auth/.well-known/openid-configuration"));
+    assertEquals(200, discovery.statusCode());
+    JsonNode document = JSON.readTree(discovery.body());
+    assertEquals(issuer, document.get("issuer").asText());
+    HttpResponse<String> jwks =
+        send(HttpRequest.newBuilder(URI.create(document.get("jwks_uri").asText())));
+    assertEquals(200, jwks.statusCode());
+    RSAKey key = (RSAKey) JWKSet.parse(jwks.body()).getKeyByKeyId(token.getHeader().getKeyID());
+    assertNotNull(key, "the token's kid is published");
+    assertFalse(key.isPrivate());
+    assertTrue(token.verify(new RSASSAVerifier(key)), "signature");
+    assertEquals(issuer, token.getJWTClaimsSet().getIssuer());
+    assertEquals(List.of(gateway.url().toString()), token.getJWTClaimsSet().getAudience());
+  }
+
+  /** Waits until the silent gateway sees the request {@code firstLine} given up by ApiLink. */
+  void awaitGivenUp(String firstLine) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (System.nanoTime() < deadline) {
+      String givenUp = silentGateway.awaitRequestGivenUp(Duration.ofSeconds(1));
+      if (firstLine.equals(givenUp)) {
+        return;
+      }
+    }
+    throw new AssertionError("the gateway request \"" + firstLine + "\" was not aborted");
+  }
+
+  /** The container's console output and every log file it wrote. */
+  List<Path> logFiles() throws IOException {
+    try (Stream<Path> files = Files.walk(container.base())) {
+      return files
+          .filter(Files::isRegularFile)
+          .filter(
+              f ->
+                  f.equals(container.log().file())
+                      || f.startsWith(container.base().resolve("logs")))
+          .toList();
+    }
+  }
+
+  String startUpLog() {
+    return String.join("\n", container.startUpLog());
+  }
+
+  String appLibraryVersion(String prefix) throws IOException {
+    try (Stream<Path> files = Files.list(appLibraries)) {
+      String jar =
+          files
+              .map(f -> f.getFileName().toString())
+              .filter(name -> name.startsWith(prefix))
+              .findFirst()
+              .orElseThrow();
+      return jar.substring(prefix.length(), jar.length() - ".jar".length());
+    }
+  }
+
+  /** The sample site with the application's servlet, its libraries and {@code config}. */
+  Path appWar(Path target, Path config) throws IOException {
+    Wars war =
+        Wars.from(sampleWar)
+            .with("WEB-INF/apilink.json", Files.readString(config))
+            .with(
+                "WEB-INF/web.xml",
+                """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <!-- Not metadata-complete: ApiLink's web-fragment registers the filter. -->
+                <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+                  <servlet>
+                    <servlet-name>versions</servlet-name>
+                    <servlet-class>%s</servlet-class>
+                  </servlet>
+                  <servlet-mapping>
+                    <servlet-name>versions</servlet-name>
+                    <url-pattern>/app/versions</url-pattern>
+                  </servlet-mapping>
+                </web-app>
+                """
+                    .formatted(VersionsServlet.class.getName()))
+            .withClass(VersionsServlet.class);
+    try (Stream<Path> jars = Files.list(appLibraries)) {
+      for (Path jar : jars.toList()) {
+        war.with("WEB-INF/lib/" + jar.getFileName(), jar);
+      }
+    }
+    return war.writeTo(target);
+  }
+
+  static ObjectNode siteConfig(String hostname, String gatewayUrl, String key, Path signingKeys) {
+    ObjectNode config = JSON.createObjectNode();
+    config.put("hostname", hostname);
+    config
+        .putObject("environments")
+        .putObject("production")
+        .putObject("backend")
+        .put("resourceType", "apiManagement")
+        .put("url", gatewayUrl)
+        .put("subscriptionKey", key);
+    config.putObject("token").put("signingKeyFile", signingKeys.toString());
+    return config;
+  }
+
+  static ObjectNode backendOf(ObjectNode config) {
+    return (ObjectNode) config.get("environments").get("production").get("backend");
+  }
+
+  static Path writeJson(Path file, ObjectNode json) throws IOException {
+    return Files.writeString(file, json.toPrettyString(), StandardCharsets.UTF_8);
+  }
+
+  /** A signing key file made by the drop-in JAR's own {@code keygen}. */
+  static Path keygen(Path file) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status =
+        Main.run(
+            new String[] {"keygen"},
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            System::getenv);
+    if (status != 0) {
+      throw new IllegalStateException("keygen: " + err.toString(StandardCharsets.UTF_8));
+    }
+    return Files.write(file, out.toByteArray());
+  }
+
+  static int closedPort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}

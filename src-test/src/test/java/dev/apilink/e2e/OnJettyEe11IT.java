@@ -1,0 +1,8 @@
+package dev.apilink.e2e;
+
+class OnJettyEe11IT extends DistributionContract {
+  @Override
+  Distribution distribution() {
+    return Distribution.JETTY_12_EE11;
+  }
+}
