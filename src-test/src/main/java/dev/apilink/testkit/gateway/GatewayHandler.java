@@ -7,6 +7,7 @@ import dev.apilink.testkit.gateway.GatewayState.Route;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -49,6 +50,21 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     }
     Access access = current.authorize(route.api(), key);
     if (access instanceof Denied denied) {
+      HttpURI uri = clientRequest.getHttpURI();
+      // APIM's challenge, so that a client knows which key it lacks.
+      clientResponse
+          .getHeaders()
+          .put(
+              HttpHeader.WWW_AUTHENTICATE,
+              "AzureApiManagementKey realm=\""
+                  + uri.getScheme()
+                  + "://"
+                  + uri.getAuthority()
+                  + "/"
+                  + route.api().path()
+                  + "\",name=\""
+                  + SUBSCRIPTION_KEY_HEADER
+                  + "\",type=\"header\"");
       denied.error().write(clientResponse, callback);
       return true;
     }
