@@ -24,6 +24,11 @@ final class Tokens {
 
   static final String AUDIENCE = "https://my-apim.azure-api.net";
 
+  /** RSA keys are slow to make: the tests share these, made once per run. */
+  static final RSAKey RSA_1 = rsaKey("rsa-1");
+
+  static final RSAKey RSA_2 = rsaKey("rsa-2");
+
   private Tokens() {}
 
   static RSAKey rsaKey(String keyId) {
