@@ -136,7 +136,7 @@ final class GatewayState {
       subscriptions.put(id, subscription);
     }
     if (!problems.isEmpty()) {
-      throw new GatewayConfigException(null, problems);
+      throw new GatewayConfigException("gateway configuration", problems);
     }
     return new GatewayState(apis, products, subscriptions);
   }

@@ -56,7 +56,7 @@ final class StrictJson {
                   ? ""
                   : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")")
               + ": "
-              + e.getOriginalMessage());
+              + e.getOriginalMessage().replaceAll("\\[Source: [^;]*; ", "["));
       return null;
     }
   }
