@@ -53,6 +53,7 @@ public final class ApimGateway implements AutoCloseable {
   private final ServerConnector connector;
   private final HttpClient http;
   private final String host;
+  private volatile int port;
   private volatile GatewayState state;
 
   private ApimGateway(Builder builder, GatewayState state) {
@@ -103,6 +104,7 @@ public final class ApimGateway implements AutoCloseable {
       http.getContentDecoderFactories().clear();
       http.getProtocolHandlers().clear();
       server.start();
+      port = connector.getLocalPort();
     } catch (IOException e) {
       close();
       throw new UncheckedIOException(
@@ -113,9 +115,9 @@ public final class ApimGateway implements AutoCloseable {
     }
   }
 
-  /** The port the gateway listens on. */
+  /** The port the gateway listens on (or listened on, once closed). */
   public int port() {
-    return connector.getLocalPort();
+    return port;
   }
 
   /** {@code http://<host>:<port>}, the gateway's base URL (without a trailing slash). */
