@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.apilink.testkit.echo.EchoBackend;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -114,6 +116,18 @@ class ApimGatewayMainTest {
 
     assertEquals(1, run("--arm", missing.toString()));
     assertTrue(err().startsWith("cannot read " + missing + " ("), err());
+  }
+
+  @Test
+  void aPortInUseIsReportedAndExits1() throws Exception {
+    Path file = directory.resolve("gateway.json");
+    Files.writeString(file, "{}");
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      int port = taken.getLocalPort();
+
+      assertEquals(1, run("--config", file.toString(), "--port", Integer.toString(port)));
+      assertTrue(err().startsWith("cannot listen on 127.0.0.1:" + port + " ("), err());
+    }
   }
 
   @Test

@@ -174,6 +174,25 @@ class RoutingTest {
   }
 
   @Test
+  void anUploadThatExpects100ContinueGoesThrough() throws Exception {
+    java.net.http.HttpClient javaClient = java.net.http.HttpClient.newHttpClient();
+    byte[] body = "a body sent after 100 Continue".getBytes(StandardCharsets.UTF_8);
+
+    java.net.http.HttpResponse<String> response =
+        javaClient.send(
+            java.net.http.HttpRequest.newBuilder(URI.create(gateway.url() + "/api/continue"))
+                .expectContinue(true)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(200, response.statusCode());
+    EchoBackend.Received received = received();
+    assertEquals(body.length, received.bodyBytes());
+    assertEquals(List.of(), received.header("Expect"));
+  }
+
+  @Test
   void serverSentEventsReachTheClientOneByOne() throws Exception {
     InputStreamResponseListener listener = new InputStreamResponseListener();
     client
