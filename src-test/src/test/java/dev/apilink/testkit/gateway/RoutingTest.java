@@ -3,6 +3,7 @@ package dev.apilink.testkit.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.apilink.testkit.echo.EchoBackend;
@@ -214,6 +215,27 @@ class RoutingTest {
       backend.sse("routing").end();
       assertEquals("", events.readLine());
       assertNull(events.readLine());
+    }
+  }
+
+  @Test
+  void aBackendThatBreaksOffMidBodyBreaksOffTheClientsResponse() throws Exception {
+    InputStreamResponseListener listener = new InputStreamResponseListener();
+    client
+        .request(gateway.url(), "/api/download", null)
+        .headers(
+            headers ->
+                headers
+                    .put("x-echo-download", "1000000")
+                    .put("x-echo-abort-after", "100000")
+                    .put("x-echo-chunked", "true"))
+        .send(listener);
+    Response response = listener.get(10, TimeUnit.SECONDS);
+    assertEquals(200, response.getStatus());
+
+    try (java.io.InputStream body = listener.getInputStream()) {
+      // A chunked response that ended cleanly here would pass a truncation off as the whole.
+      assertThrows(java.io.IOException.class, body::readAllBytes);
     }
   }
 

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.InputStreamRequestContent;
 import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,8 +92,7 @@ class StreamingTest {
             .product(Product.of("open").withSubscriptionRequired(false).withApis("sample"))
             .start()) {
       backend.clear();
-      InputStreamRequestContent body =
-          new InputStreamRequestContent(EchoBackend.pattern(FIFTY_MB / 10));
+      InputStreamRequestContent body = upload(FIFTY_MB / 10, -1);
       TestClient.Reply reply =
           client.send(client.request(gateway.url(), "/api/upload", null).method("POST").body(body));
 
@@ -106,14 +106,7 @@ class StreamingTest {
 
   private static void assertUploadArrivesWhole(URI url, long length) throws Exception {
     backend.clear();
-    InputStreamRequestContent body =
-        new InputStreamRequestContent(
-            "application/octet-stream", EchoBackend.pattern(length), 64 * 1024) {
-          @Override
-          public long getLength() {
-            return length;
-          }
-        };
+    InputStreamRequestContent body = upload(length, length);
     TestClient.Reply reply =
         client.send(
             client
@@ -146,6 +139,19 @@ class StreamingTest {
     try (InputStream body = listener.getInputStream()) {
       assertEquals(EchoBackend.sha256(EchoBackend.pattern(length)), EchoBackend.sha256(body));
     }
+  }
+
+  /** {@link EchoBackend#pattern} as a request body, of {@code declaredLength} (-1: unknown). */
+  private static InputStreamRequestContent upload(long length, long declaredLength) {
+    return new InputStreamRequestContent(
+        "application/octet-stream",
+        EchoBackend.pattern(length),
+        new ByteBufferPool.Sized(null, false, 64 * 1024)) {
+      @Override
+      public long getLength() {
+        return declaredLength;
+      }
+    };
   }
 
   private static String read(Path file) {
