@@ -222,6 +222,52 @@ public final class ApimGateway implements AutoCloseable {
     state = state.withSubscription(state.subscription(subscriptionId).withState(newState));
   }
 
+  /**
+   * Deploys an ARM template to the running gateway, as {@code az deployment group create} does to
+   * API Management: its resources are created, or updated where they exist. An updated product
+   * keeps its APIs (they are separate resources) and its policy unless the template gives one; an
+   * updated subscription keeps its keys unless the template gives them; new keys are generated.
+   *
+   * @throws GatewayConfigException listing every problem; nothing changes then
+   */
+  public synchronized void deployArmTemplate(String json) {
+    Setup setup = ArmTemplateLoader.load(json, null);
+    Map<String, Api> apis = new LinkedHashMap<>(state.apis());
+    setup.apis().forEach(api -> apis.put(api.name(), api));
+    Map<String, Product> products = new LinkedHashMap<>();
+    products().forEach(product -> products.put(product.id(), product));
+    for (Product product : setup.products()) {
+      Product old = products.get(product.id());
+      products.put(
+          product.id(),
+          old == null
+              ? product
+              : product
+                  .withApis(old.apis())
+                  .withPolicyXml(
+                      product.policyXml() != null ? product.policyXml() : old.policyXml()));
+    }
+    Map<String, Subscription> subscriptions = new LinkedHashMap<>(state.subscriptions());
+    for (Subscription subscription : setup.subscriptions()) {
+      Subscription old = subscriptions.get(subscription.id());
+      if (old != null && subscription.primaryKey() == null) {
+        subscription = subscription.withPrimaryKey(old.primaryKey());
+      }
+      if (old != null && subscription.secondaryKey() == null) {
+        subscription = subscription.withSecondaryKey(old.secondaryKey());
+      }
+      subscriptions.put(subscription.id(), subscription);
+    }
+    state =
+        GatewayState.of(
+            List.copyOf(apis.values()),
+            List.copyOf(products.values()),
+            setup.productApis(),
+            setup.policies(),
+            List.copyOf(subscriptions.values()),
+            ApimGateway::newKey);
+  }
+
   private void changeProduct(String productId, UnaryOperator<Product> change) {
     GatewayState.ProductEntry entry = state.products().get(productId);
     if (entry == null) {
