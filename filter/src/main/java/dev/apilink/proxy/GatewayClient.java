@@ -35,6 +35,9 @@ public final class GatewayClient implements AutoCloseable {
     http.setDefaultRequestContentType(null);
     http.setMaxConnectionsPerDestination(backend.maxConnections());
     http.setMaxRequestsQueuedPerDestination(Math.max(1024, backend.maxConnections() * 4));
+    // Whatever header block the container accepted, plus ApiLink's own fields, must fit.
+    http.setMaxRequestHeadersSize(64 * 1024);
+    http.setMaxResponseHeadersSize(64 * 1024);
     // Heap buffers let response chunks be written to the servlet stream without a copy.
     http.setUseInputDirectByteBuffers(false);
     http.start();

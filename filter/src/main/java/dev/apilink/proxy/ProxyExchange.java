@@ -68,7 +68,10 @@ final class ProxyExchange implements AsyncListener {
 
   void start() {
     BackendConfig backend = link.backend();
-    long declaredLength = clientRequest.getContentLengthLong();
+    // A body framed by Transfer-Encoding has no length, whatever Content-Length claims (RFC 9112
+    // 6.3): forwarding both, or the claimed length, is how requests get smuggled.
+    boolean transferCoded = clientRequest.getHeader("Transfer-Encoding") != null;
+    long declaredLength = transferCoded ? -1 : clientRequest.getContentLengthLong();
     long maxBody = backend.maxRequestBodyBytes();
     if (maxBody > 0 && declaredLength > maxBody) {
       // Refused before anything is read; the unread body makes the connection unusable.
@@ -77,9 +80,7 @@ final class ProxyExchange implements AsyncListener {
       link.exchangeEnded();
       return;
     }
-    boolean hasBody =
-        declaredLength > 0
-            || declaredLength < 0 && clientRequest.getHeader("Transfer-Encoding") != null;
+    boolean hasBody = declaredLength > 0 || transferCoded;
 
     try {
       async = clientRequest.startAsync();

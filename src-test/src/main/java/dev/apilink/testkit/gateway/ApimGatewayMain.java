@@ -1,0 +1,190 @@
+package dev.apilink.testkit.gateway;
+
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Runs an {@link ApimGateway} from gateway descriptions and ARM templates until Ctrl-C.
+ *
+ * <pre>
+ * java -cp &lt;testkit and its dependencies&gt; dev.apilink.testkit.gateway.ApimGatewayMain \
+ *     --config gateway.json [--arm template.json] [--port 8081]
+ * </pre>
+ *
+ * <p>Exit codes: 0 after a clean stop, 1 when the files cannot be used or the port cannot be bound,
+ * 2 for bad arguments.
+ */
+public final class ApimGatewayMain {
+
+  static final String USAGE =
+      """
+      Usage: java -cp <testkit and its dependencies> dev.apilink.testkit.gateway.ApimGatewayMain
+               (--config <gateway.json> | --arm <template.json>)... [--port <n>] [--host <address>]
+
+      Runs an Azure API Management-compatible gateway until Ctrl-C.
+
+        --config <file>   a gateway description (JSON: port, apis, products, subscriptions);
+                          repeatable
+        --arm <file>      an ARM template with APIM products, subscriptions, product policies,
+                          APIs and product APIs, such as the link command prints; repeatable
+        --port <n>        the port to listen on (default: the description's "port", else a free one)
+        --host <address>  the address to listen on (default: 127.0.0.1)
+        --help            prints this text
+      """;
+
+  private ApimGatewayMain() {}
+
+  public static void main(String[] args) {
+    int exitCode = run(args, System.out, System.err);
+    System.exit(exitCode);
+  }
+
+  /**
+   * Runs the gateway until the JVM shuts down.
+   *
+   * @return the exit code: 0 after a clean stop, 1 when the set-up cannot be used, 2 for bad
+   *     arguments
+   */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    return run(
+        args,
+        out,
+        err,
+        gateway -> {
+          Thread hook = new Thread(gateway::close, "apim-gateway-shutdown");
+          Runtime.getRuntime().addShutdownHook(hook);
+        });
+  }
+
+  /** As {@link #run(String[], PrintStream, PrintStream)}, handing the running gateway over. */
+  static int run(String[] args, PrintStream out, PrintStream err, Consumer<ApimGateway> started) {
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      err.println();
+      err.print(USAGE);
+      return 2;
+    }
+    if (options == null) {
+      out.print(USAGE);
+      return 0;
+    }
+
+    ApimGateway gateway;
+    try {
+      ApimGateway.Builder builder = ApimGateway.builder().host(options.host);
+      for (Path file : options.configs) {
+        builder.description(file);
+      }
+      for (Path file : options.armTemplates) {
+        builder.armTemplate(file);
+      }
+      if (options.port != null) {
+        builder.port(options.port);
+      }
+      gateway = builder.start();
+    } catch (GatewayConfigException | UncheckedIOException e) {
+      err.println(e.getMessage());
+      return 1;
+    }
+    printStarted(gateway, out);
+    started.accept(gateway);
+    try {
+      gateway.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      gateway.close();
+    }
+    return 0;
+  }
+
+  private static void printStarted(ApimGateway gateway, PrintStream out) {
+    out.println("APIM gateway listening on " + gateway.url());
+    for (Api api : gateway.apis()) {
+      out.println("API \"" + api.name() + "\": /" + api.path() + " -> " + api.serviceUrl());
+    }
+    for (Product product : gateway.products()) {
+      out.println(
+          "product \""
+              + product.id()
+              + "\" ("
+              + (product.subscriptionRequired() ? "subscription required" : "open")
+              + "): APIs "
+              + product.apis()
+              + (product.policyXml() == null ? "" : ", with a policy"));
+    }
+    for (Subscription subscription : gateway.subscriptions()) {
+      out.println(
+          "subscription \""
+              + subscription.id()
+              + "\" (product \""
+              + subscription.productId()
+              + "\", "
+              + subscription.state()
+              + ")");
+      out.println("  primary key:   " + subscription.primaryKey());
+      out.println("  secondary key: " + subscription.secondaryKey());
+    }
+    out.println("Press Ctrl-C to stop.");
+    out.flush();
+  }
+
+  /** The command line, checked. */
+  private static final class Options {
+    final List<Path> configs = new ArrayList<>();
+    final List<Path> armTemplates = new ArrayList<>();
+    Integer port;
+    String host = "127.0.0.1";
+
+    /** The options, or null when help was asked for. */
+    static Options parse(String[] args) {
+      Options options = new Options();
+      for (int i = 0; i < args.length; i++) {
+        String arg = args[i];
+        switch (arg) {
+          case "--help", "-h" -> {
+            return null;
+          }
+          case "--config" -> options.configs.add(Path.of(value(args, ++i, arg)));
+          case "--arm" -> options.armTemplates.add(Path.of(value(args, ++i, arg)));
+          case "--host" -> options.host = value(args, ++i, arg);
+          case "--port" -> options.port = port(value(args, ++i, arg));
+          default ->
+              throw new IllegalArgumentException(
+                  (arg.startsWith("-") ? "unknown option " : "unexpected argument ")
+                      + Checks.quote(arg));
+        }
+      }
+      if (options.configs.isEmpty() && options.armTemplates.isEmpty()) {
+        throw new IllegalArgumentException("give at least one --config or --arm file");
+      }
+      return options;
+    }
+
+    private static String value(String[] args, int index, String option) {
+      if (index >= args.length || args[index].startsWith("--")) {
+        throw new IllegalArgumentException(option + " needs a value");
+      }
+      return args[index];
+    }
+
+    private static int port(String value) {
+      try {
+        int port = Integer.parseInt(value);
+        if (port >= 0 && port <= 65535) {
+          return port;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException(
+          "--port must be an integer from 0 to 65535 (was " + Checks.quote(value) + ")");
+    }
+  }
+}

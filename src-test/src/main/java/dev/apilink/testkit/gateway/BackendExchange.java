@@ -1,0 +1,140 @@
+package dev.apilink.testkit.gateway;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Sends an accepted request on to its API's backend and streams the answer back. Bodies are never
+ * held whole: the client's body is read chunk by chunk as the backend connection takes it, and the
+ * backend's body is written to the client as it arrives, with back-pressure both ways.
+ *
+ * <p>Variable names say which leg they belong to: {@code clientRequest} and {@code clientResponse}
+ * face the gateway's client, {@code backendRequest} and {@code backendResponse} face the backend.
+ */
+final class BackendExchange {
+
+  private final HttpClient http;
+  private final Duration timeout;
+
+  /**
+   * @param timeout the longest a backend exchange may take, as APIM's {@code forward-request
+   *     timeout}; zero for none
+   */
+  BackendExchange(HttpClient http, Duration timeout) {
+    this.http = http;
+    this.timeout = timeout;
+  }
+
+  /**
+   * Forwards {@code clientRequest} to {@code route}: the API's service URL followed by the rest of
+   * the path, and {@code rawQuery}, byte for byte; {@code Host} becomes the backend's.
+   *
+   * @param headers the end-to-end headers to send, policies applied
+   */
+  void forward(
+      GatewayState.Route route,
+      HttpFields headers,
+      String rawQuery,
+      boolean hasBody,
+      Request clientRequest,
+      Response clientResponse,
+      Callback callback) {
+    URI service = route.api().serviceUrl();
+    String basePath = service.getRawPath() == null ? "" : service.getRawPath();
+    if (basePath.endsWith("/")) {
+      basePath = basePath.substring(0, basePath.length() - 1);
+    }
+    String rawPath = basePath + route.rawRestPath();
+    URI origin = URI.create(service.getScheme() + "://" + service.getRawAuthority());
+    BackendRequest backendRequest =
+        new BackendRequest(http, origin, rawPath.isEmpty() ? "/" : rawPath, rawQuery);
+    backendRequest.method(clientRequest.getMethod());
+    if (!timeout.isZero()) {
+      backendRequest.timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    backendRequest.headers(fields -> fields.add(headers));
+    if (hasBody) {
+      backendRequest.body(new ClientRequestContent(clientRequest));
+    }
+
+    AtomicBoolean streaming = new AtomicBoolean();
+    backendRequest.onResponseContentSource(
+        (backendResponse, backendBody) -> {
+          streaming.set(true);
+          copyStatusAndHeaders(backendResponse, clientResponse);
+          // The status and headers go out at once, before any body: a client of an event stream
+          // learns that the stream is open as soon as the backend says so.
+          clientResponse.write(
+              false,
+              BufferUtil.EMPTY_BUFFER,
+              Callback.from(
+                  // A failure on either side fails the other: the client's response is broken
+                  // off, never ended as if whole.
+                  () -> Content.copy(backendBody, clientResponse, callback),
+                  failure -> {
+                    backendBody.fail(failure);
+                    callback.failed(failure);
+                  }));
+        });
+    backendRequest.send(
+        result -> {
+          if (streaming.get()) {
+            return; // the copy above ends the exchange
+          }
+          if (result.isSucceeded()) {
+            copyStatusAndHeaders(result.getResponse(), clientResponse);
+            callback.succeeded();
+          } else if (clientResponse.isCommitted()) {
+            callback.failed(result.getFailure());
+          } else {
+            GatewayError.backendFailure(result.getFailure()).write(clientResponse, callback);
+          }
+        });
+  }
+
+  private static void copyStatusAndHeaders(
+      org.eclipse.jetty.client.Response backendResponse, Response clientResponse) {
+    clientResponse.setStatus(backendResponse.getStatus());
+    clientResponse.getHeaders().add(HopByHop.endToEnd(backendResponse.getHeaders()));
+  }
+
+  /** The client's request body as the backend request reads it, chunk by chunk. */
+  private record ClientRequestContent(Request clientRequest)
+      implements org.eclipse.jetty.client.Request.Content {
+
+    @Override
+    public long getLength() {
+      return clientRequest.getLength();
+    }
+
+    @Override
+    public Content.Chunk read() {
+      return clientRequest.read();
+    }
+
+    @Override
+    public void demand(Runnable demandCallback) {
+      clientRequest.demand(demandCallback);
+    }
+
+    @Override
+    public void fail(Throwable failure) {
+      clientRequest.fail(failure);
+    }
+
+    /** None: the client's {@code Content-Type} header is forwarded as it is. */
+    @Override
+    public String getContentType() {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package dev.apilink.testkit.gateway;
+
+import dev.apilink.testkit.gateway.GatewayState.Access;
+import dev.apilink.testkit.gateway.GatewayState.Denied;
+import dev.apilink.testkit.gateway.GatewayState.Granted;
+import dev.apilink.testkit.gateway.GatewayState.Route;
+import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * One call through the gateway, in APIM's order: route by API URL suffix, check the subscription
+ * key, run the product's inbound policy, forward to the backend.
+ */
+final class GatewayHandler extends Handler.Abstract.NonBlocking {
+
+  static final String SUBSCRIPTION_KEY_HEADER = "Ocp-Apim-Subscription-Key";
+  static final String SUBSCRIPTION_KEY_PARAMETER = "subscription-key";
+
+  private final Supplier<GatewayState> state;
+  private final InboundPipeline inbound;
+  private final BackendExchange backend;
+
+  GatewayHandler(Supplier<GatewayState> state, InboundPipeline inbound, BackendExchange backend) {
+    this.state = state;
+    this.inbound = inbound;
+    this.backend = backend;
+  }
+
+  @Override
+  public boolean handle(Request clientRequest, Response clientResponse, Callback callback) {
+    GatewayState current = state.get();
+    String rawPath = clientRequest.getHttpURI().getPath();
+    Route route = current.route(rawPath == null || rawPath.isEmpty() ? "/" : rawPath);
+    if (route == null) {
+      GatewayError.NOT_FOUND.write(clientResponse, callback);
+      return true;
+    }
+
+    HttpFields clientHeaders = clientRequest.getHeaders();
+    String rawQuery = clientRequest.getHttpURI().getQuery();
+    String key = nonEmpty(clientHeaders.get(SUBSCRIPTION_KEY_HEADER));
+    if (key == null) {
+      key = nonEmpty(QueryString.first(rawQuery, SUBSCRIPTION_KEY_PARAMETER));
+    }
+    Access access = current.authorize(route.api(), key);
+    if (access instanceof Denied denied) {
+      HttpURI uri = clientRequest.getHttpURI();
+      // APIM's challenge, so that a client knows which key it lacks.
+      clientResponse
+          .getHeaders()
+          .put(
+              HttpHeader.WWW_AUTHENTICATE,
+              "AzureApiManagementKey realm=\""
+                  + uri.getScheme()
+                  + "://"
+                  + uri.getAuthority()
+                  + "/"
+                  + route.api().path()
+                  + "\",name=\""
+                  + SUBSCRIPTION_KEY_HEADER
+                  + "\",type=\"header\"");
+      denied.error().write(clientResponse, callback);
+      return true;
+    }
+    GatewayState.ProductEntry product = ((Granted) access).product();
+
+    // The key is the gateway's business: the backend sees neither its header nor its parameter.
+    HttpFields.Mutable backendHeaders = HopByHop.endToEnd(clientHeaders);
+    backendHeaders.remove(SUBSCRIPTION_KEY_HEADER);
+    backendHeaders.remove(HttpHeader.HOST);
+    // The gateway answers Expect: 100-continue itself, when it starts reading the body.
+    backendHeaders.remove(HttpHeader.EXPECT);
+    String backendQuery = QueryString.without(rawQuery, SUBSCRIPTION_KEY_PARAMETER);
+    boolean hasBody =
+        clientRequest.getLength() > 0 || clientHeaders.contains(HttpHeader.TRANSFER_ENCODING);
+
+    inbound
+        .run(product.policy(), backendHeaders, backendQuery)
+        .whenComplete(
+            (error, failure) -> {
+              if (failure != null) {
+                GatewayError.INTERNAL.write(clientResponse, callback);
+              } else if (error != null) {
+                error.write(clientResponse, callback);
+              } else {
+                backend.forward(
+                    route,
+                    backendHeaders,
+                    backendQuery,
+                    hasBody,
+                    clientRequest,
+                    clientResponse,
+                    callback);
+              }
+            });
+    return true;
+  }
+
+  private static String nonEmpty(String value) {
+    return value == null || value.isEmpty() ? null : value;
+  }
+}

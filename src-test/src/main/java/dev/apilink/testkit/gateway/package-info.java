@@ -1,0 +1,33 @@
+/**
+ * An embedded gateway that behaves like Azure API Management (APIM) for everything Static Web Apps'
+ * linking relies on, for development and tests.
+ *
+ * <p>Public types: {@link dev.apilink.testkit.gateway.ApimGateway} (builder, running gateway and
+ * the operations an operator performs in the portal), the immutable records {@link
+ * dev.apilink.testkit.gateway.Api}, {@link dev.apilink.testkit.gateway.Product} and {@link
+ * dev.apilink.testkit.gateway.Subscription}, {@link dev.apilink.testkit.gateway.SubscriptionState},
+ * {@link dev.apilink.testkit.gateway.GatewayConfigException}, the command line {@link
+ * dev.apilink.testkit.gateway.ApimGatewayMain} and the JUnit 5 extension {@link
+ * dev.apilink.testkit.gateway.ApimGatewayExtension}. Everything else is package-private.
+ *
+ * <p>What it reproduces (see {@code reference/apim.md}):
+ *
+ * <ul>
+ *   <li>routing by the longest API URL suffix, on path-segment boundaries; the rest of the raw path
+ *       and the raw query go to the API's service URL byte for byte, bodies streamed both ways,
+ *       hop-by-hop headers dropped, {@code Host} the backend's; no match is a 404;
+ *   <li>the subscription key from {@code Ocp-Apim-Subscription-Key}, else the {@code
+ *       subscription-key} query parameter (both removed before the backend), with APIM's exact 401
+ *       bodies and {@code WWW-Authenticate} challenge; products that require no subscription;
+ *   <li>product policies in APIM's XML: {@code <base/>}, and in {@code <inbound>} {@code
+ *       <validate-jwt>} (openid-config, issuer-signing-keys, audiences, issuers, required-claims)
+ *       and {@code <set-header>} with literal values. Anything else fails loading with a message
+ *       that names the element, where it is and the document; nothing is silently ignored.
+ * </ul>
+ *
+ * <p>Chosen where APIM documents nothing: an unreachable backend is a 502 {@code {"statusCode":
+ * 502, "message": "Bad Gateway"}}, a backend slower than the timeout (300 s by default) a 504
+ * {@code "Gateway Timeout"}; an OpenID key set is re-fetched hourly and on an unknown {@code kid},
+ * never more often than every 5 seconds.
+ */
+package dev.apilink.testkit.gateway;

@@ -1,0 +1,326 @@
+package dev.apilink.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.apilink.testkit.echo.EchoBackend;
+import dev.apilink.testkit.gateway.ApimGateway;
+import dev.apilink.testkit.gateway.SubscriptionState;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Date;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every statement of the linking story, end to end: a site (ApiLink in embedded Tomcat) linked to
+ * the testkit gateway with the {@code link} command's output, a backend behind the gateway.
+ */
+class LinkingStoryTest {
+
+  static final String INVALID_KEY =
+      "{\"statusCode\": 401, \"message\": \"Access denied due to invalid subscription key. Make"
+          + " sure to provide a valid key for an active subscription.\"}";
+  static final String MISSING_KEY =
+      "{\"statusCode\": 401, \"message\": \"Access denied due to missing subscription key. Make"
+          + " sure to include subscription key when making requests to an API.\"}";
+  static final String INVALID_TOKEN =
+      "{\"statusCode\": 401, \"message\": \"Unauthorized. Access token is missing or invalid.\"}";
+
+  @TempDir Path dir;
+  EchoBackend backend;
+  ApimGateway gateway;
+  LinkedSite site;
+
+  @BeforeEach
+  void link() throws Exception {
+    backend = EchoBackend.start();
+    gateway = ApimGateway.builder().api("sample", "api", backend.url()).start();
+    // The site signs with a key the test knows, so that it can forge near-misses of its tokens.
+    Path keys = Files.createDirectories(dir.resolve("keys")).resolve("site.jwk.json");
+    Files.writeString(keys, Keys.set("site-key"));
+    site =
+        LinkedSite.link(
+            ServletContainer.Kind.TOMCAT,
+            dir.resolve("a"),
+            gateway,
+            c -> c.putObject("token").put("signingKeyFile", keys.toString()));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    site.close();
+    gateway.close();
+    backend.close();
+  }
+
+  @Test
+  void theLinkCommandCreatesWhatStaticWebAppsLinkingCreates() {
+    String host = "127.0.0.1:" + site.site.container().port();
+    assertEquals(
+        "Azure Static Web Apps - " + host + " (Linked)",
+        gateway.product(site.productId).displayName());
+    assertTrue(gateway.product(site.productId).subscriptionRequired());
+    assertEquals(
+        "Generated for Static Web Apps resource with default hostname: " + host,
+        gateway.subscription(site.subscriptionId).displayName());
+    assertEquals(site.productId, gateway.subscription(site.subscriptionId).productId());
+    assertEquals(SubscriptionState.ACTIVE, gateway.subscription(site.subscriptionId).state());
+  }
+
+  @Test
+  void freshlyLinkedWithNoApiInTheProductTheAnswerIsTheInvalidKey401() throws Exception {
+    HttpResponse<String> response = site.get("/api/products");
+
+    assertEquals(401, response.statusCode());
+    assertEquals(INVALID_KEY, response.body());
+    assertEquals(List.of(), backend.received());
+  }
+
+  @Test
+  void onceTheApiIsAddedToTheProductTheBackendAnswers() throws Exception {
+    gateway.addApiToProduct(site.productId, "sample");
+
+    HttpResponse<String> response = site.get("/api/products?page=2");
+
+    assertEquals(200, response.statusCode());
+    // APIM strips the API's URL suffix ("api") and forwards the rest to the API's service URL.
+    assertEquals("/products", Site.JSON.readTree(response.body()).get("rawPath").asText());
+    assertEquals("page=2", backend.received().get(0).rawQuery());
+  }
+
+  @Test
+  void aRegeneratedPrimaryKeyIsRefused() throws Exception {
+    gateway.addApiToProduct(site.productId, "sample");
+    gateway.regeneratePrimaryKey(site.subscriptionId);
+
+    HttpResponse<String> response = site.get("/api/products");
+
+    assertEquals(401, response.statusCode());
+    assertEquals(INVALID_KEY, response.body());
+  }
+
+  @Test
+  void aChangedPolicyAudienceRefusesTheTokensWithThePolicysMessage() throws Exception {
+    gateway.addApiToProduct(site.productId, "sample");
+    String policy = gateway.product(site.productId).policyXml();
+    gateway.setProductPolicy(
+        site.productId,
+        policy.replace(
+            "<audience>" + gateway.url() + "</audience>", "<audience>api://another</audience>"));
+
+    HttpResponse<String> response = site.get("/api/products");
+
+    assertEquals(401, response.statusCode());
+    assertEquals(INVALID_TOKEN, response.body());
+    assertEquals(List.of(), backend.received());
+  }
+
+  @Test
+  void aSuspendedSubscriptionIsRefused() throws Exception {
+    gateway.addApiToProduct(site.productId, "sample");
+    gateway.setSubscriptionState(site.subscriptionId, SubscriptionState.SUSPENDED);
+
+    HttpResponse<String> response = site.get("/api/products");
+
+    assertEquals(401, response.statusCode());
+    assertEquals(INVALID_KEY, response.body());
+  }
+
+  @Test
+  void twoSitesOnOneGatewayEachReachOnlyTheirOwnProductsApis() throws Exception {
+    EchoBackend other = EchoBackend.start();
+    gateway.close();
+    gateway =
+        ApimGateway.builder()
+            .api("sample", "api", backend.url())
+            .api("orders", "api/orders", other.url())
+            .start();
+    site.close();
+    site = LinkedSite.link(ServletContainer.Kind.TOMCAT, dir.resolve("a2"), gateway, c -> {});
+    try (LinkedSite second =
+        LinkedSite.link(ServletContainer.Kind.JETTY, dir.resolve("b"), gateway, c -> {})) {
+      assertFalse(site.productId.equals(second.productId), "one product per site");
+      gateway.addApiToProduct(site.productId, "sample");
+      gateway.addApiToProduct(second.productId, "orders");
+
+      assertEquals(200, site.get("/api/products").statusCode());
+      assertEquals(INVALID_KEY, site.get("/api/orders/7").body());
+      assertEquals(200, second.get("/api/orders/7").statusCode());
+      assertEquals(INVALID_KEY, second.get("/api/products").body());
+      assertEquals(1, backend.received().size());
+      assertEquals(1, other.received().size());
+
+      // One site's key with the other site's token: the token's issuer is the wrong site.
+      String firstToken = backend.received().get(0).header("Authorization").get(0);
+      HttpResponse<String> mixed =
+          LinkedSite.CLIENT.send(
+              java.net.http.HttpRequest.newBuilder(gateway.url().resolve("/api/orders/7"))
+                  .header("Ocp-Apim-Subscription-Key", gateway.primaryKey(second.subscriptionId))
+                  .header("Authorization", firstToken)
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(401, mixed.statusCode());
+      assertEquals(INVALID_TOKEN, mixed.body());
+    } finally {
+      other.close();
+    }
+  }
+
+  @Test
+  void unlinkedTheSiteStopsProxyingAndTheProductAndSubscriptionStay() throws Exception {
+    gateway.addApiToProduct(site.productId, "sample");
+    try (LogWatch log = new LogWatch()) {
+      ObjectNode unlinked = site.site.linkedTo(gateway.url());
+      unlinked.putObject("environments").putObject("production");
+      site.site.replaceConfig(unlinked.toString());
+      log.await("is not linked", Duration.ofSeconds(20));
+    }
+
+    HttpResponse<String> response = site.get("/api/products");
+
+    assertEquals(404, response.statusCode());
+    assertEquals(List.of(), backend.received());
+    assertEquals(site.productId, gateway.product(site.productId).id());
+    assertEquals(SubscriptionState.ACTIVE, gateway.subscription(site.subscriptionId).state());
+  }
+
+  // ---- what the gateway refuses, with APIM's status and body ----
+
+  /** A request straight to the gateway, as a client that bypasses the site would send it. */
+  HttpResponse<String> direct(String... headers) throws Exception {
+    gateway.addApiToProduct(site.productId, "sample");
+    java.net.http.HttpRequest.Builder request =
+        java.net.http.HttpRequest.newBuilder(gateway.url().resolve("/api/products"));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return LinkedSite.CLIENT.send(
+        request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  String key() {
+    return gateway.primaryKey(site.subscriptionId);
+  }
+
+  /** A token like the site's, with the claims and key given. */
+  String token(RSAKey key, String issuer, Date expires) throws Exception {
+    JWTClaimsSet claims =
+        new JWTClaimsSet.Builder()
+            .issuer(issuer)
+            .audience(gateway.url().toString())
+            .subject("127.0.0.1:" + site.site.container().port())
+            .issueTime(new Date())
+            .notBeforeTime(new Date(System.currentTimeMillis() - 60_000))
+            .expirationTime(expires)
+            .build();
+    SignedJWT jwt =
+        new SignedJWT(
+            new JWSHeader.Builder(JWSAlgorithm.RS256)
+                .keyID(key.getKeyID())
+                .type(JOSEObjectType.JWT)
+                .build(),
+            claims);
+    jwt.sign(new RSASSASigner(key));
+    return jwt.serialize();
+  }
+
+  String issuer() {
+    return site.site.container().url() + "/.auth";
+  }
+
+  Date inFiveMinutes() {
+    return new Date(System.currentTimeMillis() + 300_000);
+  }
+
+  @Test
+  void aMissingKeyIsRefused() throws Exception {
+    HttpResponse<String> response = direct();
+
+    assertEquals(401, response.statusCode());
+    assertEquals(MISSING_KEY, response.body());
+  }
+
+  @Test
+  void aKeyWithoutATokenIsRefused() throws Exception {
+    HttpResponse<String> response = direct("Ocp-Apim-Subscription-Key", key());
+
+    assertEquals(401, response.statusCode());
+    assertEquals(INVALID_TOKEN, response.body());
+  }
+
+  @Test
+  void anExpiredTokenIsRefused() throws Exception {
+    String token =
+        token(Keys.key("site-key"), issuer(), new Date(System.currentTimeMillis() - 1000));
+
+    assertEquals(
+        INVALID_TOKEN,
+        direct("Ocp-Apim-Subscription-Key", key(), "Authorization", "Bearer " + token).body());
+  }
+
+  @Test
+  void aTokenFromTheWrongIssuerIsRefused() throws Exception {
+    String token = token(Keys.key("site-key"), "https://evil.example/.auth", inFiveMinutes());
+
+    HttpResponse<String> response =
+        direct("Ocp-Apim-Subscription-Key", key(), "Authorization", "Bearer " + token);
+
+    assertEquals(401, response.statusCode());
+    assertEquals(INVALID_TOKEN, response.body());
+  }
+
+  @Test
+  void aTokenWithATamperedSignatureIsRefused() throws Exception {
+    gateway.addApiToProduct(site.productId, "sample");
+    site.get("/api/products");
+    String genuine =
+        backend.received().get(0).header("Authorization").get(0).substring("Bearer ".length());
+    String[] parts = genuine.split("\\.");
+    byte[] signature = new Base64URL(parts[2]).decode();
+    signature[10] ^= 0x01;
+    String tampered = parts[0] + "." + parts[1] + "." + Base64URL.encode(signature);
+
+    HttpResponse<String> response =
+        direct("Ocp-Apim-Subscription-Key", key(), "Authorization", "Bearer " + tampered);
+
+    assertEquals(401, response.statusCode());
+    assertEquals(INVALID_TOKEN, response.body());
+  }
+
+  @Test
+  void aTokenSignedWithAnUnknownKidIsRefused() throws Exception {
+    String token = token(Keys.key("not-published"), issuer(), inFiveMinutes());
+
+    HttpResponse<String> response =
+        direct("Ocp-Apim-Subscription-Key", key(), "Authorization", "Bearer " + token);
+
+    assertEquals(401, response.statusCode());
+    assertEquals(INVALID_TOKEN, response.body());
+  }
+
+  @Test
+  void aTokenMintedWithTheSitesKeyAndClaimsPasses() throws Exception {
+    String token = token(Keys.key("site-key"), issuer(), inFiveMinutes());
+
+    HttpResponse<String> response =
+        direct("Ocp-Apim-Subscription-Key", key(), "Authorization", "Bearer " + token);
+
+    assertEquals(200, response.statusCode(), "the near-misses above differ from this in one way");
+  }
+}

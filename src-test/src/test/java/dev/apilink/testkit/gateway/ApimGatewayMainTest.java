@@ -1,0 +1,180 @@
+package dev.apilink.testkit.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.apilink.testkit.echo.EchoBackend;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line: usage, exit codes, and a gateway run from files. */
+class ApimGatewayMainTest {
+
+  static final EchoBackend backend = EchoBackend.start();
+  static final TestClient client = new TestClient();
+
+  final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  @TempDir Path directory;
+
+  @AfterAll
+  static void stop() throws Exception {
+    client.close();
+    backend.close();
+  }
+
+  private int run(String... args) {
+    return ApimGatewayMain.run(
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  private String out() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  private void assertUsageError(String error, String... args) {
+    assertEquals(2, run(args));
+    assertEquals("error: " + error + "\n\n" + ApimGatewayMain.USAGE, err());
+    assertEquals("", out());
+  }
+
+  @Test
+  void withoutFilesItPrintsUsageAndExits2() {
+    assertUsageError("give at least one --config or --arm file");
+  }
+
+  @Test
+  void anUnknownOptionPrintsUsageAndExits2() {
+    assertUsageError("unknown option \"--verbose\"", "--config", "g.json", "--verbose");
+  }
+
+  @Test
+  void anOptionWithoutValuePrintsUsageAndExits2() {
+    assertUsageError("--config needs a value", "--config");
+    err.reset();
+    assertUsageError("--arm needs a value", "--arm", "--port", "1");
+  }
+
+  @Test
+  void aBadPortPrintsUsageAndExits2() {
+    assertUsageError(
+        "--port must be an integer from 0 to 65535 (was \"http\")",
+        "--config",
+        "g.json",
+        "--port",
+        "http");
+  }
+
+  @Test
+  void aStrayArgumentPrintsUsageAndExits2() {
+    assertUsageError("unexpected argument \"g.json\"", "g.json");
+  }
+
+  @Test
+  void helpPrintsUsageAndExits0() {
+    assertEquals(0, run("--help"));
+    assertEquals(ApimGatewayMain.USAGE, out());
+    assertEquals("", err());
+  }
+
+  @Test
+  void aDescriptionWithProblemsIsReportedAndExits1() throws Exception {
+    Path file = directory.resolve("gateway.json");
+    Files.writeString(file, "{\"apis\": [{\"name\": \"a\"}]}");
+
+    assertEquals(1, run("--config", file.toString()));
+    assertEquals(
+        "Invalid gateway description "
+            + file
+            + " (2 problems):\n"
+            + "  - apis[0].path: missing\n"
+            + "  - apis[0].serviceUrl: missing\n",
+        err());
+  }
+
+  @Test
+  void aMissingFileIsReportedAndExits1() {
+    Path missing = directory.resolve("missing.json");
+
+    assertEquals(1, run("--arm", missing.toString()));
+    assertTrue(err().startsWith("cannot read " + missing + " ("), err());
+  }
+
+  @Test
+  void aPortInUseIsReportedAndExits1() throws Exception {
+    Path file = directory.resolve("gateway.json");
+    Files.writeString(file, "{}");
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      int port = taken.getLocalPort();
+
+      assertEquals(1, run("--config", file.toString(), "--port", Integer.toString(port)));
+      assertTrue(err().startsWith("cannot listen on 127.0.0.1:" + port + " ("), err());
+    }
+  }
+
+  @Test
+  void itRunsTheDescribedGatewayAndPrintsItsUrlAndKeysUntilStopped() throws Exception {
+    Path file = directory.resolve("gateway.json");
+    Files.writeString(
+        file,
+        """
+        {"apis": [{"name": "sample", "path": "api", "serviceUrl": "%s"}],
+         "products": [{"id": "swa-linked", "apis": ["sample"]}],
+         "subscriptions": [{"id": "swa-sub", "scope": "/products/swa-linked",
+                            "primaryKey": "primary-key-1", "secondaryKey": "secondary-key-1"}]}
+        """
+            .formatted(backend.url()));
+    CompletableFuture<ApimGateway> started = new CompletableFuture<>();
+    CompletableFuture<Integer> exitCode =
+        CompletableFuture.supplyAsync(
+            () ->
+                ApimGatewayMain.run(
+                    new String[] {"--config", file.toString()},
+                    new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8),
+                    started::complete));
+
+    ApimGateway gateway = started.get(20, TimeUnit.SECONDS);
+    TestClient.Reply reply =
+        client.get(
+            gateway.url(),
+            "/api/x",
+            headers -> headers.put("Ocp-Apim-Subscription-Key", "secondary-key-1"));
+    URI url = gateway.url();
+    gateway.close();
+
+    assertEquals(200, reply.status());
+    assertEquals(0, exitCode.get(20, TimeUnit.SECONDS));
+    assertEquals(
+        "APIM gateway listening on "
+            + url
+            + "\n"
+            + "API \"sample\": /api -> "
+            + backend.url()
+            + "\n"
+            + "product \"swa-linked\" (subscription required): APIs [sample]\n"
+            + "subscription \"swa-sub\" (product \"swa-linked\", active)\n"
+            + "  primary key:   primary-key-1\n"
+            + "  secondary key: secondary-key-1\n"
+            + "Press Ctrl-C to stop.\n",
+        out());
+  }
+}

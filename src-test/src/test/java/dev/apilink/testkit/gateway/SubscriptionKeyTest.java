@@ -1,0 +1,203 @@
+package dev.apilink.testkit.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.apilink.testkit.echo.EchoBackend;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Subscription keys, checked as APIM checks them, with its exact 401 bodies. */
+class SubscriptionKeyTest {
+
+  static final String MISSING =
+      "{\"statusCode\": 401, \"message\": \"Access denied due to missing subscription key. Make"
+          + " sure to include subscription key when making requests to an API.\"}";
+  static final String INVALID =
+      "{\"statusCode\": 401, \"message\": \"Access denied due to invalid subscription key. Make"
+          + " sure to provide a valid key for an active subscription.\"}";
+
+  static final EchoBackend backend = EchoBackend.start();
+  static final TestClient client = new TestClient();
+
+  /** A fresh gateway for each test (an instance field), as the tests change its state. */
+  @RegisterExtension
+  final ApimGatewayExtension gateway =
+      ApimGatewayExtension.of(
+          ApimGateway.builder()
+              .api("sample", "api", backend.url())
+              .api("other", "other", backend.url())
+              .api("orphan", "orphan", backend.url())
+              .api("open", "open", backend.url())
+              .product(Product.of("swa-linked").withApis("sample"))
+              .product(Product.of("other-product").withApis("other"))
+              .product(Product.of("public").withSubscriptionRequired(false).withApis("open"))
+              .subscription(
+                  Subscription.of("swa-sub", "swa-linked")
+                      .withPrimaryKey("primary-0123456789")
+                      .withSecondaryKey("secondary-0123456789"))
+              .subscription(Subscription.of("other-sub", "other-product")));
+
+  @BeforeEach
+  void clear() {
+    backend.clear();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    client.close();
+    backend.close();
+  }
+
+  private TestClient.Reply getWithKey(String path, String key) {
+    return client.get(
+        gateway.url(), path, headers -> headers.put("Ocp-Apim-Subscription-Key", key));
+  }
+
+  private static void assertRefused(String body, TestClient.Reply reply) {
+    assertEquals(401, reply.status());
+    assertEquals(body, reply.body());
+    assertEquals("application/json", reply.header("Content-Type"));
+  }
+
+  @Test
+  void aKeyInTheHeaderLetsTheCallThroughAndStaysAtTheGateway() {
+    assertEquals(200, getWithKey("/api/x", "primary-0123456789").status());
+
+    EchoBackend.Received received = backend.received().get(0);
+    assertEquals("/x", received.rawPath());
+    assertEquals(List.of(), received.header("Ocp-Apim-Subscription-Key"));
+  }
+
+  @Test
+  void aKeyInTheQueryLetsTheCallThroughAndIsRemovedFromTheQuery() {
+    TestClient.Reply reply =
+        client.send(
+            client.request(gateway.url(), "/api/x", "a=1&subscription-key=primary-0123456789&b=2"));
+
+    assertEquals(200, reply.status());
+    assertEquals("a=1&b=2", backend.received().get(0).rawQuery());
+  }
+
+  @Test
+  void theKeyParameterNeverReachesTheBackendEvenWhenTheHeaderGivesTheKey() {
+    client.send(
+        client
+            .request(gateway.url(), "/api/x", "subscription-key=whatever")
+            .headers(headers -> headers.put("Ocp-Apim-Subscription-Key", "primary-0123456789")));
+
+    assertEquals(null, backend.received().get(0).rawQuery());
+  }
+
+  @Test
+  void aCallWithoutKeyIsRefusedAsMissingKey() {
+    assertRefused(MISSING, client.get(gateway.url(), "/api/x"));
+    assertTrue(backend.received().isEmpty());
+  }
+
+  @Test
+  void aRefusalCarriesApimsKeyChallenge() {
+    TestClient.Reply reply = client.get(gateway.url(), "/api/x");
+
+    assertEquals(
+        "AzureApiManagementKey realm=\""
+            + gateway.url()
+            + "/api\",name=\"Ocp-Apim-Subscription-Key\",type=\"header\"",
+        reply.header("WWW-Authenticate"));
+  }
+
+  @Test
+  void anEmptyKeyIsAMissingKey() {
+    assertRefused(MISSING, getWithKey("/api/x", ""));
+  }
+
+  @Test
+  void anUnknownKeyIsRefusedAsInvalid() {
+    assertRefused(INVALID, getWithKey("/api/x", "not-a-key"));
+    assertTrue(backend.received().isEmpty());
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = SubscriptionState.class, names = "ACTIVE", mode = EnumSource.Mode.EXCLUDE)
+  void aKeyOfASubscriptionThatIsNotActiveIsRefusedAsInvalid(SubscriptionState state) {
+    gateway.gateway().setSubscriptionState("swa-sub", state);
+
+    assertRefused(INVALID, getWithKey("/api/x", "primary-0123456789"));
+  }
+
+  @Test
+  void aSubscriptionMadeActiveAgainWorksAgain() {
+    gateway.gateway().setSubscriptionState("swa-sub", SubscriptionState.SUSPENDED);
+    gateway.gateway().setSubscriptionState("swa-sub", SubscriptionState.ACTIVE);
+
+    assertEquals(200, getWithKey("/api/x", "primary-0123456789").status());
+  }
+
+  @Test
+  void aKeyOfAProductWithoutTheApiIsRefusedAsInvalid() {
+    String otherKey = gateway.gateway().primaryKey("other-sub");
+
+    assertEquals(200, getWithKey("/other/x", otherKey).status());
+    assertRefused(INVALID, getWithKey("/api/x", otherKey));
+  }
+
+  @Test
+  void anApiInNoProductRefusesEveryKey() {
+    assertRefused(MISSING, client.get(gateway.url(), "/orphan/x"));
+    assertRefused(INVALID, getWithKey("/orphan/x", "primary-0123456789"));
+  }
+
+  @Test
+  void theSecondaryKeyIsAsGoodAsThePrimary() {
+    assertEquals(200, getWithKey("/api/x", "primary-0123456789").status());
+    assertEquals(200, getWithKey("/api/x", "secondary-0123456789").status());
+  }
+
+  @Test
+  void anApiOnlyInAProductWithoutSubscriptionNeedsNoKey() {
+    assertEquals(200, client.get(gateway.url(), "/open/x").status());
+  }
+
+  @Test
+  void aRegeneratedPrimaryKeyIsRefusedAndTheNewOneAccepted() {
+    String newKey = gateway.gateway().regeneratePrimaryKey("swa-sub");
+
+    assertNotEquals("primary-0123456789", newKey);
+    assertEquals(newKey, gateway.gateway().primaryKey("swa-sub"));
+    assertRefused(INVALID, getWithKey("/api/x", "primary-0123456789"));
+    assertEquals(200, getWithKey("/api/x", newKey).status());
+    assertEquals(200, getWithKey("/api/x", "secondary-0123456789").status());
+  }
+
+  @Test
+  void aRegeneratedSecondaryKeyIsRefusedAndTheNewOneAccepted() {
+    String newKey = gateway.gateway().regenerateSecondaryKey("swa-sub");
+
+    assertRefused(INVALID, getWithKey("/api/x", "secondary-0123456789"));
+    assertEquals(200, getWithKey("/api/x", newKey).status());
+  }
+
+  @Test
+  void generatedKeysAre32HexadecimalCharacters() {
+    Subscription generated = gateway.gateway().subscription("other-sub");
+
+    assertTrue(generated.primaryKey().matches("[0-9a-f]{32}"), generated.primaryKey());
+    assertTrue(generated.secondaryKey().matches("[0-9a-f]{32}"), generated.secondaryKey());
+    assertNotEquals(generated.primaryKey(), generated.secondaryKey());
+  }
+
+  @Test
+  void aSubscriptionsToStringHidesItsKeys() {
+    String text = gateway.gateway().subscription("swa-sub").toString();
+
+    assertEquals(
+        "Subscription[id=swa-sub, displayName=swa-sub, scope=/products/swa-linked, state=active]",
+        text);
+  }
+}

@@ -1,0 +1,532 @@
+package dev.apilink.testkit.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jwt.JWTClaimsSet;
+import dev.apilink.testkit.echo.EchoBackend;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+import java.util.function.Consumer;
+import org.eclipse.jetty.http.HttpFields;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The inbound {@code validate-jwt} policy against tokens minted here with Nimbus, and a discovery
+ * endpoint served here, as ApiLink's filter serves its own.
+ */
+class ValidateJwtTest {
+
+  static final String REJECTED = "{\"statusCode\": 403, \"message\": \"Token rejected\"}";
+  static final String DEFAULT_REJECTED =
+      "{\"statusCode\": 401, \"message\": \"Unauthorized. Access token is missing or invalid.\"}";
+
+  static final ECKey EC = Tokens.ecKey("ec-1");
+  static final EchoBackend backend = EchoBackend.start();
+  static final TestClient client = new TestClient();
+  static final OpenIdServer issuer = startIssuer();
+
+  final ManualClock clock = new ManualClock(Instant.parse("2026-11-26T10:00:00Z"));
+  ApimGateway gateway;
+
+  private static OpenIdServer startIssuer() {
+    try {
+      return OpenIdServer.start(Tokens.RSA_1, EC);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @BeforeEach
+  void clear() {
+    backend.clear();
+  }
+
+  @AfterEach
+  void stopGateway() {
+    if (gateway != null) {
+      gateway.close();
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    issuer.close();
+    client.close();
+    backend.close();
+  }
+
+  // ---- set-up ----
+
+  /** A validate-jwt policy with these attributes and children, and nothing else. */
+  static String policy(String attributes, String children) {
+    return "<policies><inbound><base/><validate-jwt "
+        + attributes
+        + ">"
+        + children
+        + "</validate-jwt></inbound><backend><base/></backend><outbound><base/></outbound>"
+        + "<on-error><base/></on-error></policies>";
+  }
+
+  static String openIdConfig(OpenIdServer server) {
+    return "<openid-config url=\"" + server.discoveryUrl() + "\"/>";
+  }
+
+  static final String AUDIENCES =
+      "<audiences><audience>" + Tokens.AUDIENCE + "</audience></audiences>";
+
+  /** The policy that linking sets up, with a recognisable status and message. */
+  static String linkedPolicy(OpenIdServer server) {
+    return policy(
+        "header-name=\"Authorization\" failed-validation-httpcode=\"403\""
+            + " failed-validation-error-message=\"Token rejected\" require-scheme=\"Bearer\"",
+        openIdConfig(server) + AUDIENCES);
+  }
+
+  private void start(String policyXml) {
+    gateway =
+        ApimGateway.builder()
+            .api("sample", "api", backend.url())
+            .product(Product.of("swa-linked").withApis("sample").withPolicyXml(policyXml))
+            .subscription(Subscription.of("swa-sub", "swa-linked"))
+            .clock(clock)
+            .start();
+  }
+
+  private TestClient.Reply call(Consumer<HttpFields.Mutable> headers) {
+    return call("/api/x", null, headers);
+  }
+
+  private TestClient.Reply call(String path, String query, Consumer<HttpFields.Mutable> headers) {
+    return client.send(
+        client
+            .request(gateway.url(), path, query)
+            .headers(h -> h.put("Ocp-Apim-Subscription-Key", gateway.primaryKey("swa-sub")))
+            .headers(headers));
+  }
+
+  private TestClient.Reply callWithBearer(String token) {
+    return call(headers -> headers.put("Authorization", "Bearer " + token));
+  }
+
+  private JWTClaimsSet.Builder claims() {
+    return Tokens.claims(clock);
+  }
+
+  private String goodToken() {
+    return Tokens.rs256(Tokens.RSA_1, claims().build());
+  }
+
+  private static void assertRejected(String body, int status, TestClient.Reply reply) {
+    assertEquals(body, reply.body());
+    assertEquals(status, reply.status());
+    assertEquals("application/json", reply.header("Content-Type"));
+  }
+
+  // ---- the linked site's tokens ----
+
+  @Test
+  void aTokenSignedByTheIssuersKeyPassesAndReachesTheBackendUnchanged() {
+    start(linkedPolicy(issuer));
+    String token = goodToken();
+
+    TestClient.Reply reply = callWithBearer(token);
+
+    assertEquals(200, reply.status());
+    assertEquals(List.of("Bearer " + token), backend.received().get(0).header("Authorization"));
+  }
+
+  @Test
+  void aTokenForAnotherAudienceIsRefusedWithTheConfiguredStatusAndMessage() {
+    start(linkedPolicy(issuer));
+
+    TestClient.Reply reply =
+        callWithBearer(Tokens.rs256(Tokens.RSA_1, claims().audience("https://other").build()));
+
+    assertRejected(REJECTED, 403, reply);
+    assertTrue(backend.received().isEmpty());
+  }
+
+  @Test
+  void anyListedAudienceIsEnough() {
+    start(
+        policy(
+            "header-name=\"Authorization\"",
+            openIdConfig(issuer)
+                + "<audiences><audience>a1</audience><audience>a2</audience></audiences>"));
+
+    assertEquals(
+        200,
+        callWithBearer(Tokens.rs256(Tokens.RSA_1, claims().audience(List.of("x", "a2")).build()))
+            .status());
+  }
+
+  @Test
+  void withoutIssuersTheDiscoveryDocumentsIssuerIsRequired() {
+    start(linkedPolicy(issuer));
+
+    TestClient.Reply reply =
+        callWithBearer(Tokens.rs256(Tokens.RSA_1, claims().issuer("https://evil.example").build()));
+
+    assertRejected(REJECTED, 403, reply);
+  }
+
+  @Test
+  void listedIssuersReplaceTheDiscoveryDocumentsIssuer() {
+    start(
+        policy(
+            "header-name=\"Authorization\"",
+            openIdConfig(issuer) + "<issuers><issuer>https://other.example</issuer></issuers>"));
+
+    assertEquals(
+        200,
+        callWithBearer(Tokens.rs256(Tokens.RSA_1, claims().issuer("https://other.example").build()))
+            .status());
+    assertRejected(DEFAULT_REJECTED, 401, callWithBearer(goodToken()));
+  }
+
+  @Test
+  void anExpiredTokenIsRefused() {
+    start(linkedPolicy(issuer));
+    String token = goodToken();
+    clock.advance(Duration.ofSeconds(300));
+
+    assertRejected(REJECTED, 403, callWithBearer(token));
+  }
+
+  @Test
+  void clockSkewForgivesATokenThatExpiredWithinIt() {
+    start(policy("header-name=\"Authorization\" clock-skew=\"60\"", openIdConfig(issuer)));
+    String token = goodToken();
+
+    clock.advance(Duration.ofSeconds(300 + 59));
+    assertEquals(200, callWithBearer(token).status());
+    clock.advance(Duration.ofSeconds(1));
+    assertRejected(DEFAULT_REJECTED, 401, callWithBearer(token));
+  }
+
+  @Test
+  void aTokenNotYetValidIsRefusedUnlessWithinClockSkew() {
+    Date inHalfAMinute = Date.from(clock.instant().plusSeconds(30));
+    String early = Tokens.rs256(Tokens.RSA_1, claims().notBeforeTime(inHalfAMinute).build());
+
+    start(policy("header-name=\"Authorization\"", openIdConfig(issuer)));
+    assertRejected(DEFAULT_REJECTED, 401, callWithBearer(early));
+    gateway.close();
+
+    start(policy("header-name=\"Authorization\" clock-skew=\"30\"", openIdConfig(issuer)));
+    assertEquals(200, callWithBearer(early).status());
+  }
+
+  @Test
+  void aTokenWithoutExpirationIsRefusedUnlessExpirationIsNotRequired() {
+    String endless = Tokens.rs256(Tokens.RSA_1, claims().expirationTime(null).build());
+
+    start(policy("header-name=\"Authorization\"", openIdConfig(issuer)));
+    assertRejected(DEFAULT_REJECTED, 401, callWithBearer(endless));
+    gateway.close();
+
+    start(
+        policy(
+            "header-name=\"Authorization\" require-expiration-time=\"false\"",
+            openIdConfig(issuer)));
+    assertEquals(200, callWithBearer(endless).status());
+  }
+
+  @Test
+  void anUnsignedTokenIsRefused() {
+    start(linkedPolicy(issuer));
+
+    assertRejected(REJECTED, 403, callWithBearer(Tokens.unsigned(claims().build())));
+  }
+
+  @Test
+  void anUnsignedTokenPassesWhenSignedTokensAreNotRequired() {
+    start(
+        policy(
+            "header-name=\"Authorization\" require-signed-tokens=\"false\"", openIdConfig(issuer)));
+
+    assertEquals(200, callWithBearer(Tokens.unsigned(claims().build())).status());
+  }
+
+  @Test
+  void aTokenSignedByAKeyTheIssuerDoesNotPublishIsRefused() {
+    start(linkedPolicy(issuer));
+
+    assertRejected(REJECTED, 403, callWithBearer(Tokens.rs256(Tokens.RSA_2, claims().build())));
+  }
+
+  @Test
+  void aTokenWhoseSignatureDoesNotMatchItsKeyIdIsRefused() {
+    start(linkedPolicy(issuer));
+    String forged =
+        Tokens.rs256(
+            new com.nimbusds.jose.jwk.RSAKey.Builder(Tokens.RSA_2).keyID("rsa-1").build(),
+            claims().build());
+
+    assertRejected(REJECTED, 403, callWithBearer(forged));
+  }
+
+  @Test
+  void anEs256TokenFromTheKeySetPasses() {
+    start(linkedPolicy(issuer));
+
+    assertEquals(200, callWithBearer(Tokens.es256(EC, claims().build())).status());
+  }
+
+  @Test
+  void aGarbledTokenIsRefused() {
+    start(linkedPolicy(issuer));
+
+    assertRejected(REJECTED, 403, callWithBearer("not.a.token"));
+  }
+
+  @Test
+  void aMissingTokenIsRefusedWithTheConfiguredStatusAndMessage() {
+    start(linkedPolicy(issuer));
+
+    assertRejected(REJECTED, 403, call(headers -> {}));
+  }
+
+  @Test
+  void theDefaultsAreApimsStatusAndMessage() {
+    start(policy("header-name=\"Authorization\"", openIdConfig(issuer)));
+
+    assertRejected(DEFAULT_REJECTED, 401, call(headers -> {}));
+  }
+
+  @Test
+  void theSubscriptionKeyIsCheckedBeforeTheToken() {
+    start(linkedPolicy(issuer));
+
+    TestClient.Reply reply = client.get(gateway.url(), "/api/x");
+
+    assertEquals(SubscriptionKeyTest.MISSING, reply.body());
+  }
+
+  // ---- where the token is ----
+
+  @Test
+  void requireSchemeRefusesAnotherSchemeAndABareToken() {
+    start(linkedPolicy(issuer));
+    String token = goodToken();
+
+    assertRejected(REJECTED, 403, call(headers -> headers.put("Authorization", "Token " + token)));
+    assertRejected(REJECTED, 403, call(headers -> headers.put("Authorization", token)));
+    assertEquals(200, call(headers -> headers.put("Authorization", "bearer " + token)).status());
+  }
+
+  @Test
+  void withoutRequireSchemeABareTokenInAuthorizationPasses() {
+    start(policy("header-name=\"Authorization\"", openIdConfig(issuer)));
+
+    assertEquals(200, call(headers -> headers.put("Authorization", goodToken())).status());
+  }
+
+  @Test
+  void requireSchemeIsIgnoredWithACustomHeader() {
+    start(policy("header-name=\"X-Site-Token\" require-scheme=\"Bearer\"", openIdConfig(issuer)));
+
+    assertEquals(200, call(headers -> headers.put("X-Site-Token", goodToken())).status());
+  }
+
+  @Test
+  void aTokenInTheQueryParameterPasses() {
+    start(policy("query-parameter-name=\"access_token\"", openIdConfig(issuer)));
+
+    assertEquals(200, call("/api/x", "access_token=" + goodToken(), headers -> {}).status());
+    assertRejected(DEFAULT_REJECTED, 401, call("/api/x", "other=1", headers -> {}));
+  }
+
+  @Test
+  void aLiteralTokenValueIsValidatedWhateverTheRequestCarries() {
+    start(policy("token-value=\"" + goodToken() + "\"", openIdConfig(issuer)));
+    assertEquals(200, call(headers -> {}).status());
+    gateway.close();
+
+    start(
+        policy(
+            "token-value=\"" + Tokens.rs256(Tokens.RSA_2, claims().build()) + "\"",
+            openIdConfig(issuer)));
+    assertRejected(DEFAULT_REJECTED, 401, call(headers -> {}));
+  }
+
+  // ---- issuer signing keys ----
+
+  @Test
+  void anHmacIssuerSigningKeyValidatesHs256Tokens() {
+    byte[] secret = "a secret of at least thirty-two bytes".getBytes();
+    start(
+        policy(
+            "header-name=\"Authorization\"",
+            "<issuer-signing-keys><key>"
+                + Base64.getEncoder().encodeToString(secret)
+                + "</key></issuer-signing-keys>"));
+
+    assertEquals(200, callWithBearer(Tokens.hs256(secret, claims().build())).status());
+    byte[] otherSecret = "another secret of at least 32 bytes!".getBytes();
+    assertRejected(
+        DEFAULT_REJECTED, 401, callWithBearer(Tokens.hs256(otherSecret, claims().build())));
+  }
+
+  @Test
+  void anRsaIssuerSigningKeyGivenAsModulusAndExponentValidatesRs256Tokens() {
+    start(
+        policy(
+            "header-name=\"Authorization\"",
+            "<issuer-signing-keys><key n=\""
+                + Tokens.RSA_1.getModulus()
+                + "\" e=\""
+                + Tokens.RSA_1.getPublicExponent()
+                + "\"/></issuer-signing-keys>"));
+
+    assertEquals(200, callWithBearer(goodToken()).status());
+    assertRejected(
+        DEFAULT_REJECTED, 401, callWithBearer(Tokens.rs256(Tokens.RSA_2, claims().build())));
+  }
+
+  // ---- required claims ----
+
+  private TestClient.Reply callWithClaim(String requiredClaims, String name, Object value) {
+    start(
+        policy(
+            "header-name=\"Authorization\"",
+            openIdConfig(issuer) + "<required-claims>" + requiredClaims + "</required-claims>"));
+    try {
+      return callWithBearer(Tokens.rs256(Tokens.RSA_1, claims().claim(name, value).build()));
+    } finally {
+      gateway.close();
+      gateway = null;
+    }
+  }
+
+  @Test
+  void aClaimMatchingAllNeedsEveryValue() {
+    String all = "<claim name=\"roles\" match=\"all\"><value>a</value><value>b</value></claim>";
+
+    assertEquals(200, callWithClaim(all, "roles", List.of("a", "b", "c")).status());
+    assertEquals(401, callWithClaim(all, "roles", List.of("a", "c")).status());
+  }
+
+  @Test
+  void aClaimMatchingAnyNeedsOneValue() {
+    String any = "<claim name=\"roles\" match=\"any\"><value>x</value><value>b</value></claim>";
+
+    assertEquals(200, callWithClaim(any, "roles", List.of("a", "b")).status());
+    assertEquals(401, callWithClaim(any, "roles", List.of("a", "c")).status());
+  }
+
+  @Test
+  void aSeparatorSplitsAClaimsValue() {
+    String scopes = "<claim name=\"scp\" separator=\" \"><value>write</value></claim>";
+
+    assertEquals(200, callWithClaim(scopes, "scp", "read write").status());
+    assertEquals(401, callWithClaim(scopes, "scp", "read").status());
+  }
+
+  @Test
+  void aClaimWithoutValuesMustBePresent() {
+    String present = "<claim name=\"tid\"/>";
+
+    assertEquals(200, callWithClaim(present, "tid", "t1").status());
+    assertEquals(401, callWithClaim(present, "other", "t1").status());
+  }
+
+  // ---- fetching the issuer's keys ----
+
+  @Test
+  void theKeySetIsFetchedOnceAndCached() throws Exception {
+    try (OpenIdServer own = OpenIdServer.start(Tokens.RSA_1)) {
+      start(linkedPolicy(own));
+
+      for (int i = 0; i < 5; i++) {
+        assertEquals(200, callWithBearer(goodToken()).status());
+      }
+      assertEquals(1, own.discoveryFetches());
+      assertEquals(1, own.keySetFetches());
+    }
+  }
+
+  @Test
+  void theKeySetIsFetchedAgainWhenATokenNamesAnUnknownKeyId() throws Exception {
+    try (OpenIdServer own = OpenIdServer.start(Tokens.RSA_1)) {
+      start(linkedPolicy(own));
+      assertEquals(200, callWithBearer(goodToken()).status());
+
+      own.publish(Tokens.RSA_1, Tokens.RSA_2); // the site rotates its key
+      clock.advance(OpenIdConfigurations.MIN_REFETCH_INTERVAL);
+
+      assertEquals(200, callWithBearer(Tokens.rs256(Tokens.RSA_2, claims().build())).status());
+      assertEquals(2, own.keySetFetches());
+    }
+  }
+
+  @Test
+  void aFloodOfUnknownKeyIdsFetchesTheKeySetAtMostOncePerInterval() throws Exception {
+    try (OpenIdServer own = OpenIdServer.start(Tokens.RSA_1)) {
+      start(linkedPolicy(own));
+      assertEquals(200, callWithBearer(goodToken()).status());
+
+      for (int i = 0; i < 10; i++) {
+        String madeUp =
+            Tokens.rs256(
+                new com.nimbusds.jose.jwk.RSAKey.Builder(Tokens.RSA_2)
+                    .keyID("made-up-" + i)
+                    .build(),
+                claims().build());
+        assertRejected(REJECTED, 403, callWithBearer(madeUp));
+      }
+      assertEquals(1, own.keySetFetches());
+
+      clock.advance(OpenIdConfigurations.MIN_REFETCH_INTERVAL);
+      for (int i = 0; i < 10; i++) {
+        String madeUp =
+            Tokens.rs256(
+                new com.nimbusds.jose.jwk.RSAKey.Builder(Tokens.RSA_2).keyID("again-" + i).build(),
+                claims().build());
+        assertRejected(REJECTED, 403, callWithBearer(madeUp));
+      }
+      assertEquals(2, own.keySetFetches());
+      assertEquals(200, callWithBearer(goodToken()).status());
+    }
+  }
+
+  @Test
+  void theKeySetIsFetchedAgainAfterAboutAnHour() throws Exception {
+    try (OpenIdServer own = OpenIdServer.start(Tokens.RSA_1)) {
+      start(linkedPolicy(own));
+      assertEquals(200, callWithBearer(goodToken()).status());
+
+      own.publish(Tokens.RSA_2); // the old key is withdrawn
+      clock.advance(Duration.ofMinutes(59));
+      assertEquals(200, callWithBearer(goodToken()).status());
+      assertEquals(1, own.keySetFetches());
+
+      clock.advance(Duration.ofMinutes(2));
+      assertRejected(REJECTED, 403, callWithBearer(goodToken()));
+      assertEquals(2, own.keySetFetches());
+    }
+  }
+
+  @Test
+  void aKeySetThatCannotBeFetchedFailsValidation() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    URI nowhere =
+        URI.create("http://127.0.0.1:" + closedPort + "/.well-known/openid-configuration");
+    start(policy("header-name=\"Authorization\"", "<openid-config url=\"" + nowhere + "\"/>"));
+
+    assertRejected(DEFAULT_REJECTED, 401, callWithBearer(goodToken()));
+  }
+}
