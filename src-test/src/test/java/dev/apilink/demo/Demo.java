@@ -65,10 +65,7 @@ public final class Demo {
                     "APIM_SUBSCRIPTION_KEY", gateway.subscriptionKey(site)),
                 Map.of("ROOT.war", sampleWar)));
 
-    String gatewayLine =
-        gateway.isReal()
-            ? gateway.url() + "  (APIM-compatible; the linked product has the API)"
-            : gateway.url() + "  (no gateway yet: the sample API stands in for it)";
+    String product = gateway.gateway().product(gateway.link(site).productId()).displayName();
     System.out.printf(
         """
 
@@ -79,12 +76,20 @@ public final class Demo {
 
           site     the sample WAR at / in %s, started with bin/catalina.sh run
                    log %s
-          gateway  %s
+          gateway  %s  APIM-compatible (testkit), set up from the link command's ARM
+                   template: product "%s", the API added to it
           API      %s  GET /api/products, GET /api/request-info
 
         Ctrl-C stops everything.
         %n""",
-        origin, origin, origin, tomcat.home(), container.log().file(), gatewayLine, api.url());
+        origin,
+        origin,
+        origin,
+        tomcat.home(),
+        container.log().file(),
+        gateway.url(),
+        product,
+        api.url());
   }
 
   private <T extends AutoCloseable> T started(T thing) {

@@ -91,7 +91,9 @@ final class SampleApi implements AutoCloseable {
       // A secret: only whether it arrived.
       info.put(
           "Ocp-Apim-Subscription-Key",
-          request.getHeaders().contains("Ocp-Apim-Subscription-Key") ? "(present)" : "(absent)");
+          request.getHeaders().contains("Ocp-Apim-Subscription-Key")
+              ? "(present)"
+              : "(absent: the gateway checked it and removed it, as API Management does)");
       String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
       if (authorization != null && authorization.startsWith("Bearer ")) {
         info.set("accessTokenClaims", claims(authorization.substring("Bearer ".length())));

@@ -186,16 +186,15 @@ abstract class DistributionContract {
   }
 
   @Test
-  void apiRequestsReachTheGatewayWithTheKeyAndATokenThatVerifiesAgainstTheSitesKeys()
-      throws Exception {
+  void apiRequestsPassTheGatewaysKeyAndTokenChecksAndReachTheBackend() throws Exception {
     HttpResponse<String> response = send(get("/shop/api/products?page=2"));
 
+    // The gateway let it through: the product's key, and a token that its validate-jwt policy
+    // checked against the keys it fetched from this container's discovery document.
     assertEquals(200, response.statusCode(), response.body());
     Received received = onlyReceived();
     assertEquals("/api/products", received.rawPath());
     assertEquals("page=2", received.rawQuery());
-    assertEquals(
-        List.of(gateway.subscriptionKey(shop)), received.header("Ocp-Apim-Subscription-Key"));
     assertEquals(
         List.of(origin + "/shop/api/products?page=2"), received.header("x-ms-original-url"));
     assertTokenVerifies(received, "/shop", origin + "/shop/.auth");
@@ -220,13 +219,14 @@ abstract class DistributionContract {
                 .header("Authorization", "Bearer forged")
                 .header("x-ms-client-principal", "eyJ1c2VySWQiOiJmb3JnZWQifQ=="));
 
+    // With the client's key or token, the gateway would have refused (401).
     assertEquals(200, response.statusCode(), response.body());
     Received received = onlyReceived();
-    assertEquals(
-        List.of(gateway.subscriptionKey(shop)), received.header("Ocp-Apim-Subscription-Key"));
     assertEquals(1, received.header("Authorization").size());
     assertFalse(received.header("Authorization").get(0).contains("forged"));
     assertTrue(received.header("x-ms-client-principal").isEmpty(), "anonymous: no principal");
+    assertFalse(
+        received.headers().toString().contains("stolen-key"), received.headers().toString());
   }
 
   @Test
@@ -391,14 +391,13 @@ abstract class DistributionContract {
   }
 
   @Test
-  void anApplicationAtTheRootIsLinkedWithItsOwnKeyAndIssuer() throws Exception {
+  void anApplicationAtTheRootIsLinkedWithItsOwnProductKeyAndIssuer() throws Exception {
     HttpResponse<String> response = send(get("/api/products"));
 
+    // Its own product's key and issuer: the other site's would be refused.
     assertEquals(200, response.statusCode(), response.body());
     Received received = onlyReceived();
     assertEquals("/api/products", received.rawPath());
-    assertEquals(
-        List.of(gateway.subscriptionKey(app)), received.header("Ocp-Apim-Subscription-Key"));
     assertTokenVerifies(received, "", "http://localhost:" + container.port() + "/.auth");
   }
 
