@@ -17,12 +17,12 @@ import java.util.concurrent.TimeUnit;
  * CATALINA_BASE}, Jetty with {@code java -jar start.jar} in its own {@code jetty.base}.
  */
 public enum Distribution {
-  TOMCAT_10_1("tomcat-10.1", "Tomcat 10.1", "apilink.e2e.tomcat10", "apache-tomcat-10.1.59", null),
-  TOMCAT_11("tomcat-11", "Tomcat 11", "apilink.e2e.tomcat11", "apache-tomcat-11.0.24", null),
+  TOMCAT_10_1("tomcat-10.1", "Tomcat 10.1", "apilink.e2e.tomcat10", "apache-tomcat-10.1.", null),
+  TOMCAT_11("tomcat-11", "Tomcat 11", "apilink.e2e.tomcat11", "apache-tomcat-11.", null),
   JETTY_12_EE10(
-      "jetty-12.1-ee10", "Jetty 12.1 ee10", "apilink.e2e.jetty", "jetty-home-12.1.12", "ee10"),
+      "jetty-12.1-ee10", "Jetty 12.1 ee10", "apilink.e2e.jetty", "jetty-home-12.1.", "ee10"),
   JETTY_12_EE11(
-      "jetty-12.1-ee11", "Jetty 12.1 ee11", "apilink.e2e.jetty", "jetty-home-12.1.12", "ee11");
+      "jetty-12.1-ee11", "Jetty 12.1 ee11", "apilink.e2e.jetty", "jetty-home-12.1.", "ee11");
 
   /** How long a container may take to start, deployments included, on a slow CI machine. */
   static final Duration START_TIMEOUT = Duration.ofSeconds(120);
@@ -39,19 +39,19 @@ public enum Distribution {
   private final String id;
   private final String displayName;
   private final String homeProperty;
-  private final String homeFallback;
+  private final String homePrefix;
   private final String jettyEnvironment;
 
   Distribution(
       String id,
       String displayName,
       String homeProperty,
-      String homeFallback,
+      String homePrefix,
       String jettyEnvironment) {
     this.id = id;
     this.displayName = displayName;
     this.homeProperty = homeProperty;
-    this.homeFallback = homeFallback;
+    this.homePrefix = homePrefix;
     this.jettyEnvironment = jettyEnvironment;
   }
 
@@ -71,7 +71,7 @@ public enum Distribution {
 
   /** CATALINA_HOME or JETTY_HOME. */
   public Path home() {
-    return E2eFiles.distribution(homeProperty, homeFallback);
+    return E2eFiles.distribution(homeProperty, homePrefix);
   }
 
   /**

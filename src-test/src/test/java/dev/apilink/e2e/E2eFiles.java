@@ -2,6 +2,7 @@ package dev.apilink.e2e;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Where the build put what the end-to-end tests and the demo run: the unpacked distributions, the
@@ -13,12 +14,28 @@ public final class E2eFiles {
 
   private E2eFiles() {}
 
-  /** The unpacked Tomcat or Jetty distribution named by {@code property}. */
-  public static Path distribution(String property, String fallback) {
-    Path home =
-        directory("apilink.e2e.distributions", "target/distributions")
-            .resolve(System.getProperty(property, fallback));
-    return existing(home, "a distribution unpacked by the build");
+  /**
+   * The unpacked Tomcat or Jetty distribution named by {@code property}, else the one directory
+   * whose name starts with {@code prefix} (such as {@code apache-tomcat-11.}).
+   */
+  public static Path distribution(String property, String prefix) {
+    Path distributions = directory("apilink.e2e.distributions", "target/distributions");
+    String name = System.getProperty(property);
+    if (name != null) {
+      return existing(distributions.resolve(name), "a distribution unpacked by the build");
+    }
+    existing(distributions, "the distributions unpacked by the build");
+    try (var dirs = Files.list(distributions)) {
+      List<Path> found =
+          dirs.filter(dir -> dir.getFileName().toString().startsWith(prefix)).toList();
+      if (found.size() != 1) {
+        throw new IllegalStateException(
+            "not one " + prefix + "* in " + distributions + " but " + found + "; set " + property);
+      }
+      return found.get(0);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** The sample site's WAR, {@code war-sample}'s artifact. */
