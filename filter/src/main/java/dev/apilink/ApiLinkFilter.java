@@ -403,7 +403,16 @@ public final class ApiLinkFilter implements Filter {
 
       @Override
       public Optional<Path> path(String location) {
-        return Optional.ofNullable(context.getRealPath(location)).map(Path::of);
+        String file = context.getRealPath(location);
+        if (file != null) {
+          return Optional.of(Path.of(file));
+        }
+        // Jetty has no real path for a file that does not exist (yet), but one for the root: a
+        // file that is added later must be watched too.
+        String root = context.getRealPath("/");
+        return root == null
+            ? Optional.empty()
+            : ConfigFiles.directory(Path.of(root)).path(location);
       }
     };
   }
