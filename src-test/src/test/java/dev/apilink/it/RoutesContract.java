@@ -448,6 +448,20 @@ abstract class RoutesContract {
   }
 
   @Test
+  void aRulesFileAddedAfterStartUpApplies() throws Exception {
+    assertTrue(
+        site.deploy(site.linkedTo(backend.url()), ContainerAuth.basic()),
+        site.container().deploymentFailure());
+    assertEquals(200, get("/api/admin/users").statusCode());
+
+    site.replaceFile("staticwebapp.config.json", RULES);
+    log.await("ApiLink reloaded: environment \"production\" of " + site.container().url(), RELOAD);
+
+    assertEquals(401, get("/api/admin/users").statusCode());
+    assertEquals(1, backend.received().size());
+  }
+
+  @Test
   void anInvalidChangeOfTheRulesFileIsRefusedAndTheRulesBeforeKeepServing() throws Exception {
     deploy(RULES);
 
