@@ -140,7 +140,7 @@ public final class RoutesLoader {
                   + key
                   + " is not enforced by ApiLink; "
                   + ACCESS_KEYS.get(key));
-        } else if (!key.equals("routes") && !key.equals("responseOverrides")) {
+        } else if (!Set.of("$schema", "routes", "responseOverrides").contains(key)) {
           ignored(key, "does not apply to /api");
         }
       }
