@@ -9,6 +9,9 @@ import dev.apilink.config.SiteConfig;
 import dev.apilink.proxy.GatewayClient;
 import dev.apilink.proxy.GatewayTarget;
 import dev.apilink.proxy.Link;
+import dev.apilink.routes.Decision;
+import dev.apilink.routes.RouteRules;
+import dev.apilink.routes.Users;
 import dev.apilink.token.SigningKeys;
 import dev.apilink.token.TokenIssuer;
 import dev.apilink.token.WellKnown;
@@ -27,7 +30,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.logging.Level;
@@ -45,6 +47,10 @@ import java.util.logging.Logger;
  * APILINK_ENVIRONMENT}; default {@code production}), the environment this deployment is. The filter
  * must be registered async-supported, for the {@code REQUEST} and {@code ASYNC} dispatchers, on
  * {@code /api/*} and {@code /.auth/.well-known/*}.
+ *
+ * <p>Route rules for {@code /api} come from the web application's {@code staticwebapp.config.json},
+ * as on Static Web Apps: they are evaluated before proxying, with the user and roles the container
+ * authenticated.
  *
  * <p>The configuration file and the files it references are watched: a valid change applies at once
  * to new requests (those in flight finish as they started); an invalid one is refused, logged once,
@@ -78,7 +84,9 @@ public final class ApiLinkFilter implements Filter {
             "APILINK_ENVIRONMENT",
             SiteConfig.DEFAULT_ENVIRONMENT);
     location = setting(filterConfig, "config", "apilink.config", "APILINK_CONFIG", DEFAULT_CONFIG);
-    loader = new ConfigLoader(webApplicationFiles(context), System::getenv);
+    loader =
+        new ConfigLoader(webApplicationFiles(context), System::getenv)
+            .withWebApplication(webApplication(context));
 
     SiteConfig site;
     try {
@@ -170,7 +178,12 @@ public final class ApiLinkFilter implements Filter {
         GatewayClient.start(gateway, "apilink" + context.getContextPath().replace('/', '-'));
     Link link =
         new Link(
-            gateway, client, tokens, site.token().header(), site.identityProvider(), List.of());
+            gateway,
+            client,
+            tokens,
+            site.token().header(),
+            site.identityProvider(),
+            site.routes().customRoles());
     return new State(site, link, wellKnown);
   }
 
@@ -202,7 +215,19 @@ public final class ApiLinkFilter implements Filter {
         + context.getContextPath()
         + "/api is proxied there (tokens signed with key \""
         + current.link().tokens().keyId()
-        + "\")";
+        + "\")"
+        + describeRoutes(current.site().routes());
+  }
+
+  private static String describeRoutes(RouteRules routes) {
+    if (routes.isEmpty()) {
+      return "";
+    }
+    return "; "
+        + routes.size()
+        + (routes.size() == 1 ? " route rule" : " route rules")
+        + " from "
+        + routes.source();
   }
 
   @Override
@@ -237,6 +262,20 @@ public final class ApiLinkFilter implements Filter {
               + " and every filter before ApiLink, with <async-supported>true</async-supported>");
       clientResponse.sendError(500);
       return;
+    }
+    RouteRules routes = current.site().routes();
+    if (!routes.isEmpty()) {
+      Decision decision =
+          routes.decide(
+              clientRequest.getMethod(),
+              path,
+              rawPathInContext(clientRequest),
+              clientRequest,
+              Users.CONTAINER);
+      if (!decision.proxies()) {
+        decision.send(clientResponse, clientRequest.getContextPath());
+        return;
+      }
     }
     current.link().proxy(clientRequest, clientResponse);
   }
@@ -325,12 +364,29 @@ public final class ApiLinkFilter implements Filter {
   /** Locations under {@code /WEB-INF/} come from the web application, others from the disk. */
   private static ConfigFiles webApplicationFiles(ServletContext context) {
     ConfigFiles disk = ConfigFiles.fileSystem(Path.of(""), Optional.empty());
+    ConfigFiles webApplication = webApplication(context);
     return new ConfigFiles() {
       @Override
       public byte[] read(String location) throws IOException {
-        if (!location.startsWith("/WEB-INF/")) {
-          return disk.read(location);
-        }
+        return location.startsWith("/WEB-INF/")
+            ? webApplication.read(location)
+            : disk.read(location);
+      }
+
+      @Override
+      public Optional<Path> path(String location) {
+        return location.startsWith("/WEB-INF/")
+            ? webApplication.path(location)
+            : disk.path(location);
+      }
+    };
+  }
+
+  /** The files of the web application, named by their path in it. */
+  private static ConfigFiles webApplication(ServletContext context) {
+    return new ConfigFiles() {
+      @Override
+      public byte[] read(String location) throws IOException {
         // From the disk when the application is unpacked: the container's resource cache could
         // serve the old content for a while after a change.
         Optional<Path> file = path(location);
@@ -347,10 +403,16 @@ public final class ApiLinkFilter implements Filter {
 
       @Override
       public Optional<Path> path(String location) {
-        if (!location.startsWith("/WEB-INF/")) {
-          return disk.path(location);
+        String file = context.getRealPath(location);
+        if (file != null) {
+          return Optional.of(Path.of(file));
         }
-        return Optional.ofNullable(context.getRealPath(location)).map(Path::of);
+        // Jetty has no real path for a file that does not exist (yet), but one for the root: a
+        // file that is added later must be watched too.
+        String root = context.getRealPath("/");
+        return root == null
+            ? Optional.empty()
+            : ConfigFiles.directory(Path.of(root)).path(location);
       }
     };
   }

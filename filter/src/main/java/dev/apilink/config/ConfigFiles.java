@@ -2,6 +2,7 @@ package dev.apilink.config;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -39,6 +40,28 @@ public interface ConfigFiles {
           return webInf.get().resolve(location.substring("/WEB-INF/".length())).normalize();
         }
         return base.resolve(location).toAbsolutePath().normalize();
+      }
+    };
+  }
+
+  /**
+   * Files under {@code root}, named by paths that start with {@code /}: the files of an unpacked
+   * web application ({@code /staticwebapp.config.json} is {@code root/staticwebapp.config.json}).
+   * Nothing outside {@code root} can be named.
+   */
+  static ConfigFiles directory(Path root) {
+    Path base = root.toAbsolutePath().normalize();
+    return new ConfigFiles() {
+      @Override
+      public byte[] read(String location) throws IOException {
+        return Files.readAllBytes(
+            path(location).orElseThrow(() -> new NoSuchFileException(location)));
+      }
+
+      @Override
+      public Optional<Path> path(String location) {
+        Path file = base.resolve(location.replaceFirst("^/+", "")).normalize();
+        return file.startsWith(base) ? Optional.of(file) : Optional.empty();
       }
     };
   }

@@ -8,15 +8,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apilink.config.ConfigException.Problem;
+import dev.apilink.routes.RouteRules;
+import dev.apilink.routes.RoutesLoader;
 import dev.apilink.token.InvalidKeysException;
 import dev.apilink.token.SigningKeys;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -33,6 +38,10 @@ import java.util.regex.Pattern;
  *
  * <p>Every environment is checked for its shape; only the environment this deployment is has its
  * references resolved, so that a production machine need not hold the staging key.
+ *
+ * <p>With {@link #withWebApplication}, also reads the route rules of the web application's {@code
+ * staticwebapp.config.json} (or of the file that {@code routesFile} names); their problems are
+ * listed with the others, under that file's name.
  */
 public final class ConfigLoader {
 
@@ -44,7 +53,7 @@ public final class ConfigLoader {
           .build();
 
   private static final Set<String> TOP_KEYS =
-      Set.of("$schema", "hostname", "environments", "token", "identityProvider");
+      Set.of("$schema", "hostname", "environments", "token", "identityProvider", "routesFile");
   private static final Set<String> ENVIRONMENT_KEYS = Set.of("backend", "pullRequest");
   private static final Set<String> BACKEND_KEYS =
       Set.of(
@@ -67,6 +76,7 @@ public final class ConfigLoader {
           "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?::[0-9]{1,5})?");
 
   private final ConfigFiles files;
+  private final ConfigFiles webApplication;
   private final Function<String, String> environmentVariables;
   private final boolean readSecrets;
 
@@ -75,14 +85,27 @@ public final class ConfigLoader {
    * @param environmentVariables resolves {@code ${env:NAME}} ({@code System::getenv} in production)
    */
   public ConfigLoader(ConfigFiles files, Function<String, String> environmentVariables) {
-    this(files, environmentVariables, true);
+    this(files, null, environmentVariables, true);
   }
 
   private ConfigLoader(
-      ConfigFiles files, Function<String, String> environmentVariables, boolean readSecrets) {
+      ConfigFiles files,
+      ConfigFiles webApplication,
+      Function<String, String> environmentVariables,
+      boolean readSecrets) {
     this.files = files;
+    this.webApplication = webApplication;
     this.environmentVariables = environmentVariables;
     this.readSecrets = readSecrets;
+  }
+
+  /**
+   * A loader that also reads the route rules, from {@code webApplication}: the files of the web
+   * application, named by their path in it ({@code /staticwebapp.config.json}). Without one, {@code
+   * routesFile} is checked for its shape only and {@link SiteConfig#routes()} is empty.
+   */
+  public ConfigLoader withWebApplication(ConfigFiles webApplication) {
+    return new ConfigLoader(files, webApplication, environmentVariables, readSecrets);
   }
 
   /**
@@ -91,7 +114,7 @@ public final class ConfigLoader {
    * which runs before the subscription (and so its key) exists and has no use for private keys.
    */
   public ConfigLoader withoutSecrets() {
-    return new ConfigLoader(files, environmentVariables, false);
+    return new ConfigLoader(files, webApplication, environmentVariables, false);
   }
 
   /**
@@ -123,6 +146,8 @@ public final class ConfigLoader {
     final String environmentName;
     final List<Problem> problems = new ArrayList<>();
     final Set<Path> read = new LinkedHashSet<>();
+    String routesSource = RoutesLoader.DEFAULT_LOCATION;
+    final List<Problem> routesProblems = new ArrayList<>();
 
     Pass(String source, String environmentName) {
       this.source = source;
@@ -151,12 +176,75 @@ public final class ConfigLoader {
       Set<String> names = new LinkedHashSet<>();
       EnvironmentConfig environment = environments(top, names);
       TokenConfig token = token(top);
+      RouteRules routes = routes(top);
 
-      if (!problems.isEmpty()) {
-        throw new ConfigException(source, problems);
+      if (!problems.isEmpty() || !routesProblems.isEmpty()) {
+        Map<String, List<Problem>> bySource = new LinkedHashMap<>();
+        bySource.put(source, problems);
+        bySource.put(routesSource, routesProblems);
+        throw new ConfigException(bySource);
       }
       return new SiteConfig(
-          origin, Set.copyOf(names), environment, token, identityProvider, Set.copyOf(read));
+          origin,
+          Set.copyOf(names),
+          environment,
+          token,
+          identityProvider,
+          routes,
+          Set.copyOf(read));
+    }
+
+    /**
+     * The route rules of the file {@code routesFile} names, else of the web application's {@code
+     * /staticwebapp.config.json} if it has one; none with {@code "routesFile": false}.
+     */
+    private RouteRules routes(ObjectNode top) {
+      JsonNode node = top.get("routesFile");
+      if (node != null && node.isBoolean() && !node.booleanValue()) {
+        return RouteRules.NONE;
+      }
+      String location = RoutesLoader.DEFAULT_LOCATION;
+      if (node != null) {
+        if (!node.isTextual()) {
+          problem(
+              "routesFile",
+              "must be a path in the web application such as \"/staticwebapp.config.json\", or"
+                  + " false"
+                  + wasValue(node));
+          return RouteRules.NONE;
+        }
+        Optional<String> given = text(top, "", "routesFile", Use.RESOLVE);
+        if (given.isEmpty()) {
+          return RouteRules.NONE;
+        }
+        location = given.get();
+        if (!location.startsWith("/") || Arrays.asList(location.split("/")).contains("..")) {
+          problem(
+              "routesFile",
+              "must be a path in the web application, starting with \"/\"" + was(location));
+          return RouteRules.NONE;
+        }
+      }
+      if (webApplication == null) {
+        return RouteRules.NONE;
+      }
+      // Watched even while it does not exist: creating the file applies its rules.
+      webApplication.path(location).ifPresent(read::add);
+      byte[] json;
+      try {
+        json = webApplication.read(location);
+      } catch (NoSuchFileException e) {
+        if (node != null) {
+          problem("routesFile", "no file " + location + " in the web application");
+        }
+        return RouteRules.NONE;
+      } catch (IOException e) {
+        problem("routesFile", "cannot read " + location + " (" + describe(e) + ")");
+        return RouteRules.NONE;
+      }
+      routesSource = location;
+      RouteRules rules = RoutesLoader.parse(location, json, routesProblems);
+      return rules == null ? RouteRules.NONE : rules;
     }
 
     private URI origin(ObjectNode top) {

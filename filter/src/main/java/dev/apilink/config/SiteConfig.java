@@ -1,5 +1,6 @@
 package dev.apilink.config;
 
+import dev.apilink.routes.RouteRules;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Set;
@@ -12,6 +13,8 @@ import java.util.Set;
  * @param environment the environment this deployment is, with its references resolved
  * @param token how access tokens are signed and sent
  * @param identityProvider the {@code identityProvider} reported in {@code x-ms-client-principal}
+ * @param routes the route rules for {@code /api} from {@code staticwebapp.config.json}; {@link
+ *     RouteRules#NONE} without one
  * @param files every file read to build this configuration (for watching them)
  */
 public record SiteConfig(
@@ -20,6 +23,7 @@ public record SiteConfig(
     EnvironmentConfig environment,
     TokenConfig token,
     String identityProvider,
+    RouteRules routes,
     Set<Path> files) {
 
   public static final String DEFAULT_ENVIRONMENT = "production";

@@ -124,7 +124,7 @@ class ConfigLoaderTest {
     assertEquals(
         List.of(
             "extra: unknown key (known here: $schema, environments, hostname, identityProvider,"
-                + " token)",
+                + " routesFile, token)",
             "hostname: not a host name or an http(s) origin (was \"not a host!\")",
             "environments.production.backend.urll: unknown key (known here: audience,"
                 + " connectTimeoutSeconds, maxConnections, maxRequestBodyBytes, resourceType,"

@@ -11,12 +11,22 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.FilterMapping;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.ee10.servlet.SessionHandler;
+import org.eclipse.jetty.ee10.servlet.security.ConstraintMapping;
+import org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.security.Constraint;
+import org.eclipse.jetty.security.HashLoginService;
+import org.eclipse.jetty.security.UserStore;
+import org.eclipse.jetty.security.authentication.BasicAuthenticator;
+import org.eclipse.jetty.security.authentication.FormAuthenticator;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.util.security.Credential;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /** Jetty 12 (ee10) with ApiLink registered programmatically. */
@@ -55,7 +65,8 @@ final class EmbeddedJetty implements ServletContainer {
   }
 
   @Override
-  public boolean deploy(Path webappDir, String contextPath, Map<String, String> initParameters)
+  public boolean deploy(
+      Path webappDir, String contextPath, Map<String, String> initParameters, ContainerAuth auth)
       throws Exception {
     ServletContextHandler context =
         new ServletContextHandler(contextPath.isEmpty() ? "/" : contextPath);
@@ -70,9 +81,14 @@ final class EmbeddedJetty implements ServletContainer {
     apiServlet.setAsyncSupported(true);
     context.addServlet(apiServlet, "/api/*");
 
-    FilterHolder auth = new FilterHolder(TestAuthFilter.class);
-    auth.setAsyncSupported(true);
-    context.addFilter(auth, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+    if (auth == null) {
+      FilterHolder testAuth = new FilterHolder(TestAuthFilter.class);
+      testAuth.setAsyncSupported(true);
+      context.addFilter(testAuth, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+    } else {
+      context.setSessionHandler(new SessionHandler());
+      context.setSecurityHandler(security(auth));
+    }
     FilterHolder apiLink = new FilterHolder(ApiLinkFilter.class);
     apiLink.setName("ApiLink");
     apiLink.setAsyncSupported(true);
@@ -98,6 +114,36 @@ final class EmbeddedJetty implements ServletContainer {
     return true;
   }
 
+  /**
+   * A {@code HashLoginService} over a {@code UserStore}, the authenticator and the constraints, as
+   * a Jetty base's realm properties and {@code web.xml} would set them.
+   */
+  private static ConstraintSecurityHandler security(ContainerAuth auth) {
+    UserStore users = new UserStore();
+    for (ContainerAuth.User user : auth.users()) {
+      users.addUser(
+          user.name(),
+          Credential.getCredential(user.password()),
+          user.roles().toArray(String[]::new));
+    }
+    HashLoginService realm = new HashLoginService(ContainerAuth.REALM);
+    realm.setUserStore(users);
+    ConstraintSecurityHandler security = new ConstraintSecurityHandler();
+    security.setLoginService(realm);
+    security.setRealmName(ContainerAuth.REALM);
+    security.setAuthenticator(
+        auth.method() == ContainerAuth.Method.BASIC
+            ? new BasicAuthenticator()
+            : new FormAuthenticator(ContainerAuth.LOGIN_PAGE, ContainerAuth.ERROR_PAGE, false));
+    for (String pattern : auth.protectedPaths()) {
+      ConstraintMapping mapping = new ConstraintMapping();
+      mapping.setPathSpec(pattern);
+      mapping.setConstraint(Constraint.ANY_USER);
+      security.addConstraintMapping(mapping);
+    }
+    return security;
+  }
+
   private static String describe(Throwable e) {
     StringBuilder text = new StringBuilder();
     for (Throwable t = e; t != null; t = t.getCause()) {
@@ -114,6 +160,12 @@ final class EmbeddedJetty implements ServletContainer {
   @Override
   public void close() throws Exception {
     if (server != null) {
+      // Contexts deployed after the server started are not stopped with it: stop them first, so
+      // that their filters are destroyed (and ApiLink's watcher with them) before a test's files
+      // are deleted.
+      for (Handler context : contexts.getHandlers()) {
+        context.stop();
+      }
       server.stop();
     }
   }

@@ -8,14 +8,21 @@ import java.util.Map;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.Wrapper;
+import org.apache.catalina.authenticator.BasicAuthenticator;
+import org.apache.catalina.authenticator.FormAuthenticator;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardContext;
+import org.apache.catalina.realm.MemoryRealm;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.tomcat.util.descriptor.web.FilterDef;
 import org.apache.tomcat.util.descriptor.web.FilterMap;
+import org.apache.tomcat.util.descriptor.web.LoginConfig;
+import org.apache.tomcat.util.descriptor.web.SecurityCollection;
+import org.apache.tomcat.util.descriptor.web.SecurityConstraint;
 
 /** Tomcat 10.1 (embedded) with ApiLink registered programmatically. */
 final class EmbeddedTomcat implements ServletContainer {
@@ -68,7 +75,9 @@ final class EmbeddedTomcat implements ServletContainer {
   }
 
   @Override
-  public boolean deploy(Path webappDir, String contextPath, Map<String, String> initParameters) {
+  public boolean deploy(
+      Path webappDir, String contextPath, Map<String, String> initParameters, ContainerAuth auth)
+      throws Exception {
     StandardContext context = new StandardContext();
     context.setName(contextPath.isEmpty() ? "ROOT" : contextPath);
     context.setPath(contextPath);
@@ -92,7 +101,11 @@ final class EmbeddedTomcat implements ServletContainer {
     apiServlet.setAsyncSupported(true);
     context.addServletMappingDecoded("/api/*", "ApiLinkServlet");
 
-    addFilter(context, "TestAuth", TestAuthFilter.class.getName(), Map.of(), "/*");
+    if (auth == null) {
+      addFilter(context, "TestAuth", TestAuthFilter.class.getName(), Map.of(), "/*");
+    } else {
+      authenticate(context, auth);
+    }
     addFilter(
         context,
         "ApiLink",
@@ -106,6 +119,53 @@ final class EmbeddedTomcat implements ServletContainer {
     // The host is started: adding the context starts it.
     tomcat.getHost().addChild(context);
     return context.getState() == LifecycleState.STARTED;
+  }
+
+  /**
+   * A {@code MemoryRealm} read from a tomcat-users.xml file, the login config and the security
+   * constraints, as {@code conf/tomcat-users.xml} and {@code web.xml} would set them.
+   */
+  private void authenticate(StandardContext context, ContainerAuth auth) throws Exception {
+    Path users = Files.createTempFile(baseDir, "tomcat-users", ".xml");
+    Files.writeString(
+        users,
+        auth.users().stream()
+            .map(
+                user ->
+                    "  <user username=\""
+                        + user.name()
+                        + "\" password=\""
+                        + user.password()
+                        + "\" roles=\""
+                        + String.join(",", user.roles())
+                        + "\"/>")
+            .collect(Collectors.joining("\n", "<tomcat-users>\n", "\n</tomcat-users>\n")));
+    MemoryRealm realm = new MemoryRealm();
+    realm.setPathname(users.toString());
+    context.setRealm(realm);
+    context.setLoginConfig(
+        new LoginConfig(
+            auth.method().name(),
+            ContainerAuth.REALM,
+            ContainerAuth.LOGIN_PAGE,
+            ContainerAuth.ERROR_PAGE));
+    context
+        .getPipeline()
+        .addValve(
+            auth.method() == ContainerAuth.Method.BASIC
+                ? new BasicAuthenticator()
+                : new FormAuthenticator());
+    // Credentials sent with any request are checked, not only on constrained paths: /api is
+    // not constrained by the container, yet its user matters to ApiLink.
+    context.setPreemptiveAuthentication(true);
+    for (String pattern : auth.protectedPaths()) {
+      SecurityCollection paths = new SecurityCollection();
+      paths.addPatternDecoded(pattern);
+      SecurityConstraint constraint = new SecurityConstraint();
+      constraint.addCollection(paths);
+      constraint.addAuthRole(SecurityConstraint.ROLE_ALL_AUTHENTICATED_USERS);
+      context.addConstraint(constraint);
+    }
   }
 
   private static void addFilter(

@@ -24,7 +24,17 @@ interface ServletContainer extends AutoCloseable {
    * @param initParameters the filter's init-params
    * @return whether the web application started (false when the filter's init failed)
    */
-  boolean deploy(Path webappDir, String contextPath, Map<String, String> initParameters)
+  default boolean deploy(Path webappDir, String contextPath, Map<String, String> initParameters)
+      throws Exception {
+    return deploy(webappDir, contextPath, initParameters, null);
+  }
+
+  /**
+   * Deploys as {@link #deploy(Path, String, Map)} does, with container-managed authentication when
+   * {@code auth} is given (instead of the header-driven {@link TestAuthFilter}).
+   */
+  boolean deploy(
+      Path webappDir, String contextPath, Map<String, String> initParameters, ContainerAuth auth)
       throws Exception;
 
   /** The text that the failed deployment logged, empty when none. */

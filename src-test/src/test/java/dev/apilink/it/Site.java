@@ -66,6 +66,12 @@ final class Site implements AutoCloseable {
     return container.deploy(webapp, contextPath, new HashMap<>(initParameters));
   }
 
+  /** Deploys with container-managed authentication instead of {@link TestAuthFilter}. */
+  boolean deploy(ObjectNode config, ContainerAuth auth) throws Exception {
+    writeConfig(config.toPrettyString());
+    return container.deploy(webapp, contextPath, new HashMap<>(), auth);
+  }
+
   /**
    * Deploys with {@link #linkedTo} adjusted by {@code change}; fails the test if it does not start.
    */
@@ -82,6 +88,22 @@ final class Site implements AutoCloseable {
     Path target = webapp.resolve("WEB-INF/apilink.json");
     Path temporary = Files.createTempFile(target.getParent(), "apilink", ".tmp");
     Files.writeString(temporary, json, StandardCharsets.UTF_8);
+    Files.move(
+        temporary,
+        target,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /**
+   * Writes {@code content} to {@code pathInWebapp} ("staticwebapp.config.json") in one step, as an
+   * operator's deployment tool should.
+   */
+  void replaceFile(String pathInWebapp, String content) throws IOException {
+    Path target = webapp.resolve(pathInWebapp);
+    Files.createDirectories(target.getParent());
+    Path temporary = Files.createTempFile(target.getParent(), "apilink", ".tmp");
+    Files.writeString(temporary, content, StandardCharsets.UTF_8);
     Files.move(
         temporary,
         target,

@@ -1,0 +1,121 @@
+package dev.apilink.routes;
+
+import java.util.List;
+
+/**
+ * The route rules of a {@code staticwebapp.config.json} that apply to {@code /api}, compiled once,
+ * evaluated as Static Web Apps does: in file order, the first rule whose {@code route} and {@code
+ * methods} match the request decides; a request that no rule matches is proxied.
+ *
+ * <p>A matched rule first checks {@code allowedRoles} (any one role is enough): a user who is not
+ * signed in gets 401, a signed-in user without any of the roles gets 403, each replaced by its
+ * {@code responseOverrides} entry if there is one. An allowed request is then redirected, answered
+ * with the rule's {@code statusCode}, or proxied.
+ */
+public final class RouteRules {
+
+  /** The answer to a user who is not signed in, on a route that needs a role. */
+  static final Decision UNAUTHORIZED =
+      new Decision.Answer(401, "Unauthorized: sign in to use this route.");
+
+  /** The answer to a signed-in user who has none of the roles that a route allows. */
+  static final Decision FORBIDDEN =
+      new Decision.Answer(
+          403, "Forbidden: you are signed in without any of the roles this route allows.");
+
+  /** No rules: every {@code /api} request is proxied. */
+  public static final RouteRules NONE =
+      new RouteRules("", List.of(), List.of(), UNAUTHORIZED, FORBIDDEN);
+
+  private final String source;
+  private final RouteRule[] rules;
+  private final List<String> customRoles;
+  private final Decision unauthorized;
+  private final Decision forbidden;
+
+  RouteRules(
+      String source,
+      List<RouteRule> rules,
+      List<String> customRoles,
+      Decision unauthorized,
+      Decision forbidden) {
+    this.source = source;
+    this.rules = rules.toArray(RouteRule[]::new);
+    this.customRoles = List.copyOf(customRoles);
+    this.unauthorized = unauthorized;
+    this.forbidden = forbidden;
+  }
+
+  /**
+   * Decides what happens to one {@code /api} request.
+   *
+   * @param method the request's method
+   * @param path the path inside the web application, decoded and normalized by the container
+   * @param rawPath the same path as the client sent it (what the gateway receives)
+   * @param request the request, for {@code users} to tell who its user is
+   * @param users how to tell whether the user is signed in and has a role
+   */
+  public <R> Decision decide(
+      String method, String path, String rawPath, R request, Users<R> users) {
+    Decision decision = decideFor(method, path, request, users);
+    if (decision.proxies() && RawPaths.mayReadOtherwise(rawPath)) {
+      String otherReading = RawPaths.fullyDecoded(rawPath);
+      if (!otherReading.equals(path)) {
+        decision = decideFor(method, otherReading, request, users);
+      }
+    }
+    return decision;
+  }
+
+  private <R> Decision decideFor(String method, String path, R request, Users<R> users) {
+    for (RouteRule rule : rules) {
+      if (rule.matches(method, path)) {
+        if (rule.allows(request, users)) {
+          return rule.onAllowed();
+        }
+        return users.isAuthenticated(request) ? forbidden : unauthorized;
+      }
+    }
+    return Decision.PROXY;
+  }
+
+  /** Whether there are no rules, so that every request is proxied. */
+  public boolean isEmpty() {
+    return rules.length == 0;
+  }
+
+  /** How many rules apply to {@code /api}. */
+  public int size() {
+    return rules.length;
+  }
+
+  /** Where the rules were read from, empty for {@link #NONE}. */
+  public String source() {
+    return source;
+  }
+
+  /**
+   * The custom roles that the file names in any {@code allowedRoles}, in the order they first
+   * appear: those that {@code x-ms-client-principal} reports when the user has them.
+   */
+  public List<String> customRoles() {
+    return customRoles;
+  }
+
+  List<RouteRule> rules() {
+    return List.of(rules);
+  }
+
+  Decision unauthorized() {
+    return unauthorized;
+  }
+
+  Decision forbidden() {
+    return forbidden;
+  }
+
+  @Override
+  public String toString() {
+    return "RouteRules[" + source + ", " + rules.length + " for /api]";
+  }
+}

@@ -1,0 +1,30 @@
+package dev.apilink.routes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class RawPathsTest {
+
+  @Test
+  void onlyPathsWithEncodingsBackslashesOrEmptySegmentsCanReadOtherwise() {
+    assertFalse(RawPaths.mayReadOtherwise("/api/admin/users"));
+    assertFalse(RawPaths.mayReadOtherwise("/api/a/../b"));
+    assertTrue(RawPaths.mayReadOtherwise("/api/a%2Fb"));
+    assertTrue(RawPaths.mayReadOtherwise("/api//admin"));
+    assertTrue(RawPaths.mayReadOtherwise("/api\\admin"));
+  }
+
+  @Test
+  void theFullyDecodedReadingDecodesSeparatorsThenResolvesDotSegments() {
+    assertEquals("/api/admin/x", RawPaths.fullyDecoded("/api/public%2F..%2Fadmin/x"));
+    assertEquals("/api/admin/x", RawPaths.fullyDecoded("/api/public%2f%2e%2e%2fadmin/x"));
+    assertEquals("/api/admin/", RawPaths.fullyDecoded("/api//admin//"));
+    assertEquals("/api/admin", RawPaths.fullyDecoded("/api\\admin"));
+    assertEquals("/api/été", RawPaths.fullyDecoded("/api/%C3%A9t%C3%A9"));
+    assertEquals("/api/100%", RawPaths.fullyDecoded("/api/100%"));
+    assertEquals("/", RawPaths.fullyDecoded("/api/../.."));
+  }
+}

@@ -1,0 +1,210 @@
+package dev.apilink.routes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import dev.apilink.config.ConfigException.Problem;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** What the rules decide for a request and its user, as Static Web Apps does. */
+class RouteRulesTest {
+
+  record Visitor(String name, Set<String> roles) {}
+
+  static final Users<Visitor> USERS =
+      new Users<>() {
+        @Override
+        public boolean isAuthenticated(Visitor visitor) {
+          return visitor.name() != null;
+        }
+
+        @Override
+        public boolean isInRole(Visitor visitor, String role) {
+          return visitor.roles().contains(role);
+        }
+      };
+
+  static final Visitor ANONYMOUS = new Visitor(null, Set.of());
+  static final Visitor ALICE = new Visitor("alice", Set.of("admin", "reader"));
+  static final Visitor BOB = new Visitor("bob", Set.of("reader"));
+  static final Visitor CAROL = new Visitor("carol", Set.of());
+
+  static final Decision UNAUTHORIZED =
+      new Decision.Answer(401, "Unauthorized: sign in to use this route.");
+  static final Decision FORBIDDEN =
+      new Decision.Answer(
+          403, "Forbidden: you are signed in without any of the roles this route allows.");
+
+  static RouteRules rules(String json) {
+    List<Problem> problems = new ArrayList<>();
+    RouteRules rules =
+        RoutesLoader.parse(
+            "/staticwebapp.config.json", json.getBytes(StandardCharsets.UTF_8), problems);
+    assertEquals(List.of(), problems);
+    return rules;
+  }
+
+  static Decision decide(RouteRules rules, String method, String path, Visitor visitor) {
+    return rules.decide(method, path, path, visitor, USERS);
+  }
+
+  static final RouteRules SHOP =
+      rules(
+          """
+          {"routes": [
+            {"route": "/api/public/*"},
+            {"route": "/api/admin/*", "allowedRoles": ["admin"]},
+            {"route": "/api/reports/*", "allowedRoles": ["admin", "reader"]},
+            {"route": "/api/items*", "methods": ["POST", "PUT", "DELETE"],
+             "allowedRoles": ["admin"]},
+            {"route": "/api/me", "allowedRoles": ["authenticated"]},
+            {"route": "/api/open", "allowedRoles": ["anonymous", "admin"]},
+            {"route": "/api/v1/*", "redirect": "/api/v2/"},
+            {"route": "/api/old", "redirect": "https://old.example/api", "statusCode": 308},
+            {"route": "/api/internal/*", "statusCode": 404},
+            {"route": "/api/*", "allowedRoles": ["authenticated"]}
+          ]}
+          """);
+
+  @Test
+  void aRequestThatNoRuleMatchesIsProxied() {
+    RouteRules rules =
+        rules("{\"routes\": [{\"route\": \"/api/admin/*\", \"allowedRoles\": [\"admin\"]}]}");
+
+    assertSame(Decision.PROXY, decide(rules, "GET", "/api/products", ANONYMOUS));
+    assertSame(Decision.PROXY, RouteRules.NONE.decide("GET", "/api/x", "/api/x", ANONYMOUS, USERS));
+  }
+
+  @Test
+  void theFirstMatchingRuleDecides() {
+    assertSame(Decision.PROXY, decide(SHOP, "GET", "/api/public/catalog", ANONYMOUS));
+    assertEquals(UNAUTHORIZED, decide(SHOP, "GET", "/api/catalog", ANONYMOUS));
+  }
+
+  @Test
+  void aUserWhoIsNotSignedInGets401AndASignedInUserWithoutTheRole403() {
+    assertEquals(UNAUTHORIZED, decide(SHOP, "GET", "/api/admin/users", ANONYMOUS));
+    assertEquals(FORBIDDEN, decide(SHOP, "GET", "/api/admin/users", BOB));
+    assertSame(Decision.PROXY, decide(SHOP, "GET", "/api/admin/users", ALICE));
+  }
+
+  @Test
+  void anyOneOfTheAllowedRolesIsEnough() {
+    assertSame(Decision.PROXY, decide(SHOP, "GET", "/api/reports/q1", ALICE));
+    assertSame(Decision.PROXY, decide(SHOP, "GET", "/api/reports/q1", BOB));
+    assertEquals(FORBIDDEN, decide(SHOP, "GET", "/api/reports/q1", CAROL));
+  }
+
+  @Test
+  void theBuiltInRolesAreAnonymousForEveryoneAndAuthenticatedForEverySignedInUser() {
+    assertSame(Decision.PROXY, decide(SHOP, "GET", "/api/open", ANONYMOUS));
+    assertSame(Decision.PROXY, decide(SHOP, "GET", "/api/me", CAROL));
+    assertEquals(UNAUTHORIZED, decide(SHOP, "GET", "/api/me", ANONYMOUS));
+  }
+
+  @Test
+  void methodsRestrictWhichRequestsARuleApplies() {
+    assertSame(Decision.PROXY, decide(SHOP, "GET", "/api/items/7", CAROL), "falls to /api/*");
+    assertEquals(FORBIDDEN, decide(SHOP, "DELETE", "/api/items/7", BOB));
+    assertSame(Decision.PROXY, decide(SHOP, "DELETE", "/api/items/7", ALICE));
+    assertEquals(UNAUTHORIZED, decide(SHOP, "GET", "/api/items", ANONYMOUS), "falls to /api/*");
+  }
+
+  @Test
+  void aRedirectIs302UnlessTheRuleSaysOtherwise() {
+    assertEquals(
+        new Decision.Redirect(302, "/api/v2/"), decide(SHOP, "GET", "/api/v1/x", ANONYMOUS));
+    assertEquals(
+        new Decision.Redirect(308, "https://old.example/api"),
+        decide(SHOP, "POST", "/api/old", ANONYMOUS));
+  }
+
+  @Test
+  void aStatusCodeAloneIsAnsweredWithoutTheGateway() {
+    assertEquals(
+        new Decision.Answer(404, "Resource not found"),
+        decide(SHOP, "GET", "/api/internal/metrics", ALICE));
+  }
+
+  @Test
+  void rolesAreCheckedBeforeTheRedirect() {
+    RouteRules rules =
+        rules(
+            """
+            {"routes": [{"route": "/api/beta/*", "allowedRoles": ["admin"],
+                         "redirect": "/api/v2/", "statusCode": 307}]}
+            """);
+
+    assertEquals(UNAUTHORIZED, decide(rules, "GET", "/api/beta/x", ANONYMOUS));
+    assertEquals(
+        new Decision.Redirect(307, "/api/v2/"), decide(rules, "GET", "/api/beta/x", ALICE));
+  }
+
+  @Test
+  void responseOverridesReplaceThe401AndThe403() {
+    RouteRules rules =
+        rules(
+            """
+            {"routes": [{"route": "/api/admin/*", "allowedRoles": ["admin"]},
+                        {"route": "/api/gone", "statusCode": 401}],
+             "responseOverrides": {
+               "401": {"redirect": "/login.html", "statusCode": 302},
+               "403": {"statusCode": 404}}}
+            """);
+
+    assertEquals(
+        new Decision.Redirect(302, "/login.html"), decide(rules, "GET", "/api/admin/x", ANONYMOUS));
+    assertEquals(
+        new Decision.Answer(404, "Resource not found"), decide(rules, "GET", "/api/admin/x", BOB));
+    assertEquals(
+        new Decision.Redirect(302, "/login.html"), decide(rules, "GET", "/api/gone", ALICE));
+  }
+
+  @Test
+  void aSiteWideRuleProtectsApiToo() {
+    RouteRules rules =
+        rules(
+            """
+            {"routes": [{"route": "/*", "allowedRoles": ["authenticated"]}],
+             "responseOverrides": {"401": {"redirect": "/.auth/login/aad"}}}
+            """);
+
+    assertEquals(
+        new Decision.Redirect(302, "/.auth/login/aad"), decide(rules, "GET", "/api", ANONYMOUS));
+    assertSame(Decision.PROXY, decide(rules, "GET", "/api/x", CAROL));
+  }
+
+  @Test
+  void aRawPathThatReadsOtherwiseOnceDecodedMustPassTheRulesBothWays() {
+    // A container that decodes %2F before it resolves dot segments sees a public path; a gateway
+    // that decodes and resolves sees /api/admin/users.
+    String raw = "/api/public%2F..%2Fadmin/users";
+    String containerPath = "/api/public/../admin/users";
+
+    assertEquals(UNAUTHORIZED, SHOP.decide("GET", containerPath, raw, ANONYMOUS, USERS));
+    assertEquals(FORBIDDEN, SHOP.decide("GET", containerPath, raw, BOB, USERS));
+    assertSame(Decision.PROXY, SHOP.decide("GET", containerPath, raw, ALICE, USERS));
+    assertEquals(
+        FORBIDDEN,
+        SHOP.decide("GET", "/api//admin/x", "/api//admin/x", BOB, USERS),
+        "an empty segment that the gateway may merge");
+  }
+
+  @Test
+  void theCustomRolesNamedAnywhereInTheFileAreReportedInOrder() {
+    RouteRules rules =
+        rules(
+            """
+            {"routes": [{"route": "/admin/*", "allowedRoles": ["administrator"]},
+                        {"route": "/api/a", "allowedRoles": ["anonymous", "reader", "authenticated"]},
+                        {"route": "/api/b", "allowedRoles": ["reader", "writer"]}]}
+            """);
+
+    assertEquals(List.of("administrator", "reader", "writer"), rules.customRoles());
+    assertEquals(2, rules.size());
+  }
+}

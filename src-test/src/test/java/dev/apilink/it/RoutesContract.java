@@ -1,0 +1,494 @@
+package dev.apilink.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.apilink.testkit.echo.EchoBackend;
+import dev.apilink.testkit.echo.EchoBackend.Received;
+import java.net.CookieManager;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Route rules and user identity for {@code /api}, as Static Web Apps applies them, with the user
+ * that the container itself authenticated: a realm of users and roles and BASIC (or FORM) login.
+ * Run once per container by {@link RoutesOnJettyTest} and {@link RoutesOnTomcatTest}.
+ */
+abstract class RoutesContract {
+
+  static final String CONTEXT = "/shop";
+  static final HttpClient CLIENT =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  static final Duration RELOAD = Duration.ofSeconds(20);
+
+  static final String RULES =
+      """
+      {
+        "routes": [
+          {"route": "/api/public/*"},
+          {"route": "/api/admin/*", "allowedRoles": ["admin"]},
+          {"route": "/api/items*", "methods": ["POST", "PUT", "DELETE"], "allowedRoles": ["admin"]},
+          {"route": "/api/v1/*", "redirect": "/api/v2/", "statusCode": 301},
+          {"route": "/api/internal/*", "statusCode": 404},
+          {"route": "/api/me", "allowedRoles": ["authenticated"]},
+          {"route": "/api/reports/*", "allowedRoles": ["reader"]},
+          {"route": "/images/*", "headers": {"cache-control": "max-age=600"}}
+        ],
+        "navigationFallback": {"rewrite": "/index.html"}
+      }
+      """;
+
+  static final String UNAUTHORIZED =
+      "{\"statusCode\": 401, \"message\": \"Unauthorized: sign in to use this route.\"}";
+  static final String FORBIDDEN =
+      "{\"statusCode\": 403, \"message\": \"Forbidden: you are signed in without any of the roles"
+          + " this route allows.\"}";
+
+  static EchoBackend backend;
+
+  @TempDir Path dir;
+  Site site;
+  LogWatch log;
+
+  abstract ServletContainer.Kind kind();
+
+  @BeforeAll
+  static void startBackend() {
+    backend = EchoBackend.start();
+  }
+
+  @AfterAll
+  static void stopBackend() {
+    backend.close();
+  }
+
+  @BeforeEach
+  void startContainer() throws Exception {
+    backend.clear();
+    log = new LogWatch();
+    site = Site.create(kind(), dir, CONTEXT);
+    Files.createDirectories(site.webapp().resolve("account"));
+    Files.writeString(site.webapp().resolve("account/index.html"), "<p>your account");
+    Files.writeString(
+        site.webapp().resolve("login.html"),
+        "<form method=post action=j_security_check><input name=j_username>"
+            + "<input name=j_password type=password></form>");
+    Files.writeString(site.webapp().resolve("login-error.html"), "<p>wrong password");
+  }
+
+  @AfterEach
+  void stopContainer() throws Exception {
+    site.close();
+    log.close();
+  }
+
+  // ---- helpers ----
+
+  void deploy(String rules, ContainerAuth auth) throws Exception {
+    site.replaceFile("staticwebapp.config.json", rules);
+    ObjectNode config = site.linkedTo(backend.url());
+    assertTrue(site.deploy(config, auth), site.container().deploymentFailure());
+  }
+
+  void deploy(String rules) throws Exception {
+    deploy(rules, ContainerAuth.basic());
+  }
+
+  static String basic(ContainerAuth.User user) {
+    return basic(user.name(), user.password());
+  }
+
+  static String basic(String name, String password) {
+    return "Basic "
+        + Base64.getEncoder()
+            .encodeToString((name + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
+  HttpResponse<String> send(String method, String path, String... headers) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(site.uri(path))
+            .method(method, method.equals("GET") ? BodyPublishers.noBody() : body());
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return CLIENT.send(request.build(), BodyHandlers.ofString());
+  }
+
+  static HttpRequest.BodyPublisher body() {
+    return BodyPublishers.ofString("{\"name\": \"widget\"}");
+  }
+
+  HttpResponse<String> get(String path, String... headers) throws Exception {
+    return send("GET", path, headers);
+  }
+
+  HttpResponse<String> getAs(ContainerAuth.User user, String path, String... headers)
+      throws Exception {
+    List<String> all = new ArrayList<>(List.of("Authorization", basic(user)));
+    all.addAll(List.of(headers));
+    return get(path, all.toArray(String[]::new));
+  }
+
+  Received onlyReceived() {
+    List<Received> received = backend.received();
+    assertEquals(1, received.size(), "requests that reached the gateway");
+    return received.get(0);
+  }
+
+  static JsonNode principal(Received received) throws Exception {
+    List<String> header = received.header("x-ms-client-principal");
+    assertEquals(1, header.size(), "x-ms-client-principal values");
+    return Site.JSON.readTree(Base64.getDecoder().decode(header.get(0)));
+  }
+
+  static void assertJson(String expected, HttpResponse<String> response) {
+    assertEquals(expected, response.body());
+    assertEquals(
+        "application/json;charset=utf-8",
+        response.headers().firstValue("Content-Type").orElse("").replace(" ", "").toLowerCase());
+  }
+
+  // ---- who may call what ----
+
+  @Test
+  void anAnonymousUserGets401OnAProtectedRouteAndTheGatewayNothing() throws Exception {
+    deploy(RULES);
+
+    HttpResponse<String> response = get("/api/admin/users");
+
+    assertEquals(401, response.statusCode());
+    assertJson(UNAUTHORIZED, response);
+    assertEquals(List.of(), backend.received());
+  }
+
+  @Test
+  void the401OverrideSendsAnonymousUsersToTheLoginPage() throws Exception {
+    deploy(
+        RULES.replace(
+            "\"navigationFallback\"",
+            "\"responseOverrides\": {\"401\": {\"redirect\": \"/login.html\", \"statusCode\":"
+                + " 302}},\n  \"navigationFallback\""));
+
+    HttpResponse<String> response = get("/api/admin/users");
+
+    assertEquals(302, response.statusCode());
+    assertEquals(CONTEXT + "/login.html", response.headers().firstValue("Location").orElseThrow());
+    assertEquals(List.of(), backend.received());
+  }
+
+  @Test
+  void aSignedInUserWithoutTheRoleGets403() throws Exception {
+    deploy(RULES);
+
+    HttpResponse<String> response = getAs(ContainerAuth.BOB, "/api/admin/users");
+
+    assertEquals(403, response.statusCode());
+    assertJson(FORBIDDEN, response);
+    assertEquals(List.of(), backend.received());
+  }
+
+  @Test
+  void aUserWithTheRoleReachesTheGatewayAsTheClientPrincipal() throws Exception {
+    deploy(RULES);
+
+    HttpResponse<String> response = getAs(ContainerAuth.ALICE, "/api/admin/users");
+
+    assertEquals(200, response.statusCode());
+    Received received = onlyReceived();
+    assertEquals("/api/admin/users", received.rawPath());
+    JsonNode principal = principal(received);
+    assertEquals("container", principal.get("identityProvider").asText());
+    assertEquals("alice", principal.get("userDetails").asText());
+    assertTrue(principal.get("userId").asText().matches("[0-9a-f]{32}"), principal.toString());
+    assertEquals(
+        "[\"anonymous\",\"authenticated\",\"admin\",\"reader\"]",
+        principal.get("userRoles").toString());
+    assertEquals(4, principal.size(), "no claims, as on Static Web Apps: " + principal);
+  }
+
+  @Test
+  void theUserIdIsStablePerUserAndTheProviderConfigurable() throws Exception {
+    site.replaceFile("staticwebapp.config.json", RULES);
+    ObjectNode config = site.linkedTo(backend.url());
+    config.put("identityProvider", "tomcat-realm");
+    assertTrue(site.deploy(config, ContainerAuth.basic()), site.container().deploymentFailure());
+
+    getAs(ContainerAuth.BOB, "/api/reports/q1");
+    getAs(ContainerAuth.BOB, "/api/me");
+    getAs(ContainerAuth.CAROL, "/api/me");
+
+    List<Received> received = backend.received();
+    assertEquals(3, received.size());
+    JsonNode bob = principal(received.get(0));
+    assertEquals("tomcat-realm", bob.get("identityProvider").asText());
+    assertEquals(bob.get("userId"), principal(received.get(1)).get("userId"));
+    assertNotEquals(bob.get("userId"), principal(received.get(2)).get("userId"));
+  }
+
+  @Test
+  void aSignedInUserWithoutCustomRolesHasTheBuiltInOnes() throws Exception {
+    deploy(RULES);
+
+    HttpResponse<String> me = getAs(ContainerAuth.CAROL, "/api/me");
+    HttpResponse<String> reports = getAs(ContainerAuth.CAROL, "/api/reports/q1");
+
+    assertEquals(200, me.statusCode());
+    assertEquals(
+        "[\"anonymous\",\"authenticated\"]", principal(onlyReceived()).get("userRoles").toString());
+    assertEquals(403, reports.statusCode());
+  }
+
+  @Test
+  void methodsRestrictWhichRequestsARuleCovers() throws Exception {
+    deploy(RULES);
+
+    HttpResponse<String> anonymousGet = get("/api/items/7");
+    HttpResponse<String> bobDeletes =
+        send("DELETE", "/api/items/7", "Authorization", basic(ContainerAuth.BOB));
+    HttpResponse<String> alicePosts =
+        send("POST", "/api/items", "Authorization", basic(ContainerAuth.ALICE));
+    HttpResponse<String> anonymousPut = send("PUT", "/api/items/7");
+
+    assertEquals(200, anonymousGet.statusCode());
+    assertEquals(403, bobDeletes.statusCode());
+    assertEquals(200, alicePosts.statusCode());
+    assertEquals(401, anonymousPut.statusCode());
+    List<Received> received = backend.received();
+    assertEquals(List.of("GET", "POST"), received.stream().map(Received::method).toList());
+    assertTrue(received.get(0).header("x-ms-client-principal").isEmpty());
+  }
+
+  @Test
+  void aRedirectRuleRedirectsInsideTheWebApplication() throws Exception {
+    deploy(RULES);
+
+    HttpResponse<String> response = get("/api/v1/orders?page=2");
+
+    assertEquals(301, response.statusCode());
+    assertEquals(CONTEXT + "/api/v2/", response.headers().firstValue("Location").orElseThrow());
+    assertEquals(List.of(), backend.received());
+  }
+
+  @Test
+  void aStatusCodeRuleIsAnsweredWithoutTheGateway() throws Exception {
+    deploy(RULES);
+
+    HttpResponse<String> response = getAs(ContainerAuth.ALICE, "/api/internal/metrics");
+
+    assertEquals(404, response.statusCode());
+    assertJson("{\"statusCode\": 404, \"message\": \"Resource not found\"}", response);
+    assertEquals(List.of(), backend.received());
+  }
+
+  @Test
+  void anUnprotectedRouteWorksAnonymouslyAndSendsNoPrincipal() throws Exception {
+    deploy(RULES);
+
+    assertEquals(200, get("/api/public/catalog").statusCode());
+    assertEquals(200, get("/api/products").statusCode(), "no rule: proxied");
+
+    List<Received> received = backend.received();
+    assertEquals(2, received.size());
+    for (Received request : received) {
+      assertTrue(request.header("x-ms-client-principal").isEmpty(), request.rawPath());
+    }
+  }
+
+  @Test
+  void aForgedPrincipalNeverPasses() throws Exception {
+    deploy(RULES);
+    String forged =
+        Base64.getEncoder()
+            .encodeToString(
+                ("{\"identityProvider\":\"aad\",\"userId\":\"x\",\"userDetails\":\"alice\","
+                        + "\"userRoles\":[\"anonymous\",\"authenticated\",\"admin\"]}")
+                    .getBytes(StandardCharsets.UTF_8));
+
+    HttpResponse<String> anonymousOnAdmin =
+        get("/api/admin/users", "x-ms-client-principal", forged);
+    HttpResponse<String> anonymousOnPublic =
+        get("/api/public/catalog", "x-ms-client-principal", forged);
+    HttpResponse<String> bobOnReports =
+        getAs(ContainerAuth.BOB, "/api/reports/q1", "x-ms-client-principal", forged);
+
+    assertEquals(401, anonymousOnAdmin.statusCode());
+    assertEquals(200, anonymousOnPublic.statusCode());
+    assertEquals(200, bobOnReports.statusCode());
+    List<Received> received = backend.received();
+    assertEquals(2, received.size());
+    assertTrue(received.get(0).header("x-ms-client-principal").isEmpty());
+    JsonNode bob = principal(received.get(1));
+    assertEquals("bob", bob.get("userDetails").asText());
+    assertEquals("[\"anonymous\",\"authenticated\",\"reader\"]", bob.get("userRoles").toString());
+  }
+
+  @Test
+  void aWrongPasswordNeverReachesTheGateway() throws Exception {
+    deploy(RULES);
+
+    HttpResponse<String> response =
+        get("/api/admin/users", "Authorization", basic("alice", "not-her-password"));
+
+    assertEquals(401, response.statusCode());
+    assertEquals(List.of(), backend.received());
+  }
+
+  @Test
+  void anotherSpellingOfAProtectedPathIsProtectedToo() throws Exception {
+    deploy(RULES);
+
+    for (String path :
+        List.of(
+            "/api/ADMIN/users",
+            "/api/admin",
+            "/api/admin/",
+            "/api/adm%69n/users",
+            // The container may leave %2F encoded (Tomcat) and match the public rule; the
+            // gateway, decoding it, would resolve the dot segment into /api/admin/users.
+            "/api/public/..%2Fadmin/users",
+            "/api/public%2F..%2Fadmin/users")) {
+      HttpResponse<String> response = get(path);
+      assertEquals(401, response.statusCode(), path);
+      assertJson(UNAUTHORIZED, response);
+    }
+    // Tomcat merges the empty segment and ApiLink answers; Jetty refuses the request itself.
+    assertNotEquals(200, get("/api//admin/users").statusCode());
+    assertEquals(List.of(), backend.received());
+  }
+
+  @Test
+  void aFormLoginSessionCarriesTheUserToApi() throws Exception {
+    deploy(RULES, ContainerAuth.form());
+    HttpClient browser =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .cookieHandler(new CookieManager())
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
+
+    HttpResponse<String> before =
+        browser.send(HttpRequest.newBuilder(site.uri("/api/me")).build(), BodyHandlers.ofString());
+    HttpResponse<String> loginPage =
+        browser.send(
+            HttpRequest.newBuilder(site.uri("/account/")).build(), BodyHandlers.ofString());
+    HttpResponse<String> account =
+        browser.send(
+            HttpRequest.newBuilder(site.uri("/j_security_check"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(BodyPublishers.ofString("j_username=alice&j_password=alice-secret"))
+                .build(),
+            BodyHandlers.ofString());
+    HttpResponse<String> after =
+        browser.send(HttpRequest.newBuilder(site.uri("/api/me")).build(), BodyHandlers.ofString());
+
+    assertEquals(401, before.statusCode());
+    assertTrue(loginPage.body().contains("j_security_check"), loginPage.body());
+    assertEquals("<p>your account", account.body());
+    assertEquals(200, after.statusCode());
+    assertEquals("alice", principal(onlyReceived()).get("userDetails").asText());
+  }
+
+  // ---- the file ----
+
+  @Test
+  void anInvalidRulesFileFailsTheDeploymentWithItsMessage() throws Exception {
+    site.replaceFile(
+        "staticwebapp.config.json",
+        "{\"routes\": [{\"route\": \"/api/admin/*\", \"allowedRoles\": [\"team-admin\"]},"
+            + " {\"route\": \"/api/old/*\", \"rewrite\": \"/api/new\"}]}");
+
+    assertFalse(site.deploy(site.linkedTo(backend.url()), ContainerAuth.basic()));
+    String failure = site.container().deploymentFailure();
+    assertTrue(
+        failure.contains(
+            "Invalid ApiLink configuration /staticwebapp.config.json (2 problems):"
+                + System.lineSeparator()
+                + "  - routes[0].allowedRoles[0]: a role name has only the characters a-z, A-Z,"
+                + " 0-9 and _ (was \"team-admin\")"
+                + System.lineSeparator()
+                + "  - routes[1].rewrite: not supported on /api routes: ApiLink proxies them to the"
+                + " gateway unchanged (Static Web Apps allows only allowedRoles and redirects"
+                + " there)"),
+        failure);
+  }
+
+  @Test
+  void aChangedRulesFileAppliesToTheNextRequest() throws Exception {
+    deploy(RULES);
+    assertEquals(200, get("/api/orders").statusCode());
+
+    site.replaceFile(
+        "staticwebapp.config.json",
+        "{\"routes\": [{\"route\": \"/api/*\", \"allowedRoles\": [\"authenticated\"]}]}");
+    log.await("ApiLink reloaded: environment \"production\" of " + site.container().url(), RELOAD);
+
+    assertEquals(401, get("/api/orders").statusCode());
+    assertEquals(200, getAs(ContainerAuth.CAROL, "/api/orders").statusCode());
+    assertEquals(2, backend.received().size());
+  }
+
+  @Test
+  void aRulesFileAddedAfterStartUpApplies() throws Exception {
+    assertTrue(
+        site.deploy(site.linkedTo(backend.url()), ContainerAuth.basic()),
+        site.container().deploymentFailure());
+    assertEquals(200, get("/api/admin/users").statusCode());
+
+    site.replaceFile("staticwebapp.config.json", RULES);
+    log.await("ApiLink reloaded: environment \"production\" of " + site.container().url(), RELOAD);
+
+    assertEquals(401, get("/api/admin/users").statusCode());
+    assertEquals(1, backend.received().size());
+  }
+
+  @Test
+  void anInvalidChangeOfTheRulesFileIsRefusedAndTheRulesBeforeKeepServing() throws Exception {
+    deploy(RULES);
+
+    site.replaceFile(
+        "staticwebapp.config.json",
+        "{\"routes\": [{\"route\": \"/api/*\", \"allowedRoles\": [\"authenticated\"]},"
+            + " {\"route\": \"/api/admin/*\", \"allowedRoles\": [\"admin\"]}]}");
+    String refusal = log.await("Invalid ApiLink configuration", RELOAD);
+
+    assertTrue(
+        refusal.contains(
+            "routes[1]: never used: routes[0] (\"/api/*\") comes before it and matches every"
+                + " request it would; put it first or remove it"),
+        refusal);
+    assertTrue(refusal.endsWith("the previous configuration stays in use."), refusal);
+    assertEquals(401, get("/api/admin/users").statusCode());
+    assertEquals(200, get("/api/orders").statusCode());
+  }
+
+  @Test
+  void theStartUpLogSaysWhereTheRulesComeFrom() throws Exception {
+    deploy(RULES);
+
+    assertTrue(
+        log.all("ApiLink started")
+            .get(0)
+            .endsWith("; 7 route rules from /staticwebapp.config.json"),
+        log.all("ApiLink started").toString());
+  }
+}
