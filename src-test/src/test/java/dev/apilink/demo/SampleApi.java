@@ -93,7 +93,7 @@ final class SampleApi implements AutoCloseable {
           "Ocp-Apim-Subscription-Key",
           request.getHeaders().contains("Ocp-Apim-Subscription-Key")
               ? "(present)"
-              : "(absent: the gateway checked it and removed it, as API Management does)");
+              : "(absent: the gateway checked it and did not forward it)");
       String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
       if (authorization != null && authorization.startsWith("Bearer ")) {
         info.set("accessTokenClaims", claims(authorization.substring("Bearer ".length())));
