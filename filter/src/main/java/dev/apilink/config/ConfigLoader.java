@@ -1,5 +1,10 @@
 package dev.apilink.config;
 
+import static dev.apilink.config.JsonProblems.syntaxError;
+import static dev.apilink.config.JsonProblems.was;
+import static dev.apilink.config.JsonProblems.wasType;
+import static dev.apilink.config.JsonProblems.wasValue;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -24,7 +29,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -479,11 +483,7 @@ public final class ConfigLoader {
       for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
         String key = it.next();
         if (!known.contains(key)) {
-          problem(
-              join(path, key),
-              "unknown key (known here: "
-                  + String.join(", ", known.stream().sorted().toList())
-                  + ")");
+          problem(join(path, key), "unknown key" + JsonProblems.known(known));
         }
       }
       return (ObjectNode) node;
@@ -630,18 +630,6 @@ public final class ConfigLoader {
     }
   }
 
-  private static String was(String value) {
-    return " (was \"" + value + "\")";
-  }
-
-  private static String wasValue(JsonNode node) {
-    return " (was " + node + ")";
-  }
-
-  private static String wasType(JsonNode node) {
-    return " (was " + node.getNodeType().name().toLowerCase(Locale.ROOT) + ")";
-  }
-
   private static boolean isHeaderValue(String value) {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
@@ -656,21 +644,4 @@ public final class ConfigLoader {
    * Jackson's messages can quote the text around the error, which may be a secret: keep the
    * position and the kind of error, not the quoted text.
    */
-  private static String syntaxError(JsonProcessingException e) {
-    String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
-    message = message.replaceAll("'[^']*'", "'…'").replaceAll("\"[^\"]*\"", "\"…\"");
-    int newline = message.indexOf('\n');
-    if (newline >= 0) {
-      message = message.substring(0, newline);
-    }
-    if (e.getLocation() != null) {
-      return "not valid JSON at line "
-          + e.getLocation().getLineNr()
-          + ", column "
-          + e.getLocation().getColumnNr()
-          + ": "
-          + message;
-    }
-    return "not valid JSON: " + message;
-  }
 }

@@ -1,5 +1,11 @@
 package dev.apilink.routes;
 
+import static dev.apilink.config.JsonProblems.known;
+import static dev.apilink.config.JsonProblems.syntaxError;
+import static dev.apilink.config.JsonProblems.was;
+import static dev.apilink.config.JsonProblems.wasType;
+import static dev.apilink.config.JsonProblems.wasValue;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -14,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.logging.Level;
@@ -577,38 +582,5 @@ public final class RoutesLoader {
       case 503 -> "Service unavailable";
       default -> "Status " + status;
     };
-  }
-
-  private static String known(Set<String> keys) {
-    return " (known here: " + String.join(", ", keys.stream().sorted().toList()) + ")";
-  }
-
-  private static String was(String value) {
-    return " (was \"" + value + "\")";
-  }
-
-  private static String wasValue(JsonNode node) {
-    return " (was " + node + ")";
-  }
-
-  private static String wasType(JsonNode node) {
-    return " (was " + node.getNodeType().name().toLowerCase(Locale.ROOT) + ")";
-  }
-
-  private static String syntaxError(JsonProcessingException e) {
-    String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
-    int newline = message.indexOf('\n');
-    if (newline >= 0) {
-      message = message.substring(0, newline);
-    }
-    if (e.getLocation() != null) {
-      return "not valid JSON at line "
-          + e.getLocation().getLineNr()
-          + ", column "
-          + e.getLocation().getColumnNr()
-          + ": "
-          + message;
-    }
-    return "not valid JSON: " + message;
   }
 }

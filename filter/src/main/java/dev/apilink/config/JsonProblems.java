@@ -1,0 +1,54 @@
+package dev.apilink.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Locale;
+import java.util.Set;
+
+/** How the configuration readers word a problem: one phrasing for every file ApiLink reads. */
+public final class JsonProblems {
+
+  private JsonProblems() {}
+
+  /** {@code (was "value")} */
+  public static String was(String value) {
+    return " (was \"" + value + "\")";
+  }
+
+  /** {@code (was <the JSON value>)} */
+  public static String wasValue(JsonNode node) {
+    return " (was " + node + ")";
+  }
+
+  /** {@code (was array)}, for values whose text must not be shown (or would not help). */
+  public static String wasType(JsonNode node) {
+    return " (was " + node.getNodeType().name().toLowerCase(Locale.ROOT) + ")";
+  }
+
+  /** {@code (known here: a, b, c)} */
+  public static String known(Set<String> keys) {
+    return " (known here: " + String.join(", ", keys.stream().sorted().toList()) + ")";
+  }
+
+  /**
+   * A parse error by position. Jackson's messages can quote the text around the error, which may be
+   * a secret: keep the position and the kind of error, not the quoted text.
+   */
+  public static String syntaxError(JsonProcessingException e) {
+    String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+    message = message.replaceAll("'[^']*'", "'…'").replaceAll("\"[^\"]*\"", "\"…\"");
+    int newline = message.indexOf('\n');
+    if (newline >= 0) {
+      message = message.substring(0, newline);
+    }
+    if (e.getLocation() != null) {
+      return "not valid JSON at line "
+          + e.getLocation().getLineNr()
+          + ", column "
+          + e.getLocation().getColumnNr()
+          + ": "
+          + message;
+    }
+    return "not valid JSON: " + message;
+  }
+}
