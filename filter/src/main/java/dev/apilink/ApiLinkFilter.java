@@ -49,8 +49,15 @@ import java.util.logging.Logger;
  * <p>The configuration file and the files it references are watched: a valid change applies at once
  * to new requests (those in flight finish as they started); an invalid one is refused, logged once,
  * and the previous configuration keeps serving.
+ *
+ * <p>For monitoring, the filter publishes itself as the servlet context attribute {@link
+ * #ATTRIBUTE}: {@link #exchangesInFlight()} and {@link #gatewayConnections()} tell how busy the
+ * link is.
  */
 public final class ApiLinkFilter implements Filter {
+
+  /** The servlet context attribute under which the filter publishes itself, for monitoring. */
+  public static final String ATTRIBUTE = ApiLinkFilter.class.getName();
 
   static final String DEFAULT_CONFIG = "/WEB-INF/apilink.json";
   static final long WATCH_POLL_MILLIS = 2000;
@@ -94,6 +101,21 @@ public final class ApiLinkFilter implements Filter {
     }
     LOG.info(describe(state, "started"));
     watch(site.files());
+    context.setAttribute(ATTRIBUTE, this);
+  }
+
+  /** Exchanges with the gateway started and not yet ended (0 when not linked). */
+  public int exchangesInFlight() {
+    State current = state;
+    return current == null || current.link() == null ? 0 : current.link().exchangesInFlight();
+  }
+
+  /** The connections to the gateway now (none when not linked). */
+  public GatewayClient.Connections gatewayConnections() {
+    State current = state;
+    return current == null || current.link() == null
+        ? GatewayClient.Connections.NONE
+        : current.link().gatewayConnections();
   }
 
   private void watch(Set<Path> files) {
@@ -243,6 +265,9 @@ public final class ApiLinkFilter implements Filter {
 
   @Override
   public void destroy() {
+    if (context != null && context.getAttribute(ATTRIBUTE) == this) {
+      context.removeAttribute(ATTRIBUTE);
+    }
     State current;
     synchronized (this) {
       current = state;

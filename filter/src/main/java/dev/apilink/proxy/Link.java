@@ -87,6 +87,11 @@ public final class Link implements AutoCloseable {
     }
   }
 
+  /** The connections to this link's gateway, for monitoring. */
+  public GatewayClient.Connections gatewayConnections() {
+    return client.connections();
+  }
+
   /** Exchanges started and not yet ended. */
   public int exchangesInFlight() {
     return inFlight.get();
