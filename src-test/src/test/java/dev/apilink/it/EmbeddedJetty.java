@@ -25,6 +25,7 @@ final class EmbeddedJetty implements ServletContainer {
   private Server server;
   private ServerConnector connector;
   private ContextHandlerCollection contexts;
+  private ServletContextHandler lastContext;
   private String failure = "";
 
   @Override
@@ -85,6 +86,7 @@ final class EmbeddedJetty implements ServletContainer {
     context.getServletHandler().addFilterMapping(mapping);
 
     contexts.addHandler(context);
+    lastContext = context;
     try {
       context.start();
     } catch (Exception e) {
@@ -104,6 +106,16 @@ final class EmbeddedJetty implements ServletContainer {
       text.append(t).append('\n');
     }
     return text.toString();
+  }
+
+  @Override
+  public jakarta.servlet.ServletContext servletContext() {
+    return lastContext.getServletContext();
+  }
+
+  @Override
+  public int busyThreads() {
+    return ((QueuedThreadPool) server.getThreadPool()).getUtilizedThreads();
   }
 
   @Override
