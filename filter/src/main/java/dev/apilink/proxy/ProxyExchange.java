@@ -52,6 +52,7 @@ final class ProxyExchange implements AsyncListener {
   private final HttpServletRequest clientRequest;
   private final HttpServletResponse clientResponse;
   private final AtomicBoolean finished = new AtomicBoolean();
+  private final AtomicBoolean ended = new AtomicBoolean();
   private AsyncContext async;
   private Request proxyRequest;
   private volatile ResponseBody responseBody;
@@ -86,7 +87,7 @@ final class ProxyExchange implements AsyncListener {
       throw e;
     }
     async.setTimeout(0); // the gateway timeouts apply, not the container's default
-    async.addListener(this); // onComplete() ends the exchange for the link
+    async.addListener(this); // onComplete() (or a break-off) ends the exchange for the link
 
     proxyRequest = newProxyRequest(backend);
     RequestBody requestBody = null;
@@ -241,7 +242,7 @@ final class ProxyExchange implements AsyncListener {
     log(-1, failure);
     // Servlet has no abort call; an exception thrown from a dispatch after the response is
     // committed makes Tomcat and Jetty close the connection without ending the response.
-    clientRequest.setAttribute(ABORT_ATTRIBUTE, failure);
+    clientRequest.setAttribute(ABORT_ATTRIBUTE, new BreakOff(this, failure));
     try {
       async.dispatch();
     } catch (RuntimeException e) {
@@ -260,8 +261,14 @@ final class ProxyExchange implements AsyncListener {
   private void complete() {
     try {
       async.complete();
-    } catch (IllegalStateException e) {
-      // already completed by the container after a client error
+    } catch (RuntimeException e) {
+      // already completed, or the request recycled, by the container after a client error
+    } finally {
+      // Nothing more is asked of the gateway client. The exchange ends here, not only in
+      // onComplete(): after the client's connection failed, Jetty 12 and Tomcat 10.1 (when the
+      // failure was read on a non-container thread) may never call it, and a retired link
+      // would then wait for the exchange forever.
+      ended();
     }
   }
 
@@ -327,8 +334,18 @@ final class ProxyExchange implements AsyncListener {
 
   @Override
   public void onComplete(AsyncEvent event) {
-    link.exchangeEnded();
+    ended();
   }
+
+  /** Tells the link this exchange is over; once, whichever of the ways to end comes first. */
+  void ended() {
+    if (ended.compareAndSet(false, true)) {
+      link.exchangeEnded();
+    }
+  }
+
+  /** What the dispatch that breaks off the client's response finds in {@link #ABORT_ATTRIBUTE}. */
+  record BreakOff(ProxyExchange exchange, Throwable failure) {}
 
   @Override
   public void onStartAsync(AsyncEvent event) {}
