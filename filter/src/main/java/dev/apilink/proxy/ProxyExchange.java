@@ -183,7 +183,8 @@ final class ProxyExchange implements AsyncListener {
       copyStatusAndHeaders(result.getResponse());
       finish();
     } else {
-      fail(result.getFailure());
+      // The request went out whole when only the response failed: the gateway was reached.
+      fail(result.getFailure(), result.getRequestFailure() == null);
     }
   }
 
@@ -206,8 +207,12 @@ final class ProxyExchange implements AsyncListener {
     }
   }
 
-  /** A failure before anything reached the client: answer with the JSON error. */
-  private void fail(Throwable failure) {
+  /**
+   * A failure before anything reached the client: answer with the JSON error.
+   *
+   * @param requestSent whether the gateway had taken the whole request (so its response failed)
+   */
+  private void fail(Throwable failure, boolean requestSent) {
     if (!finished.compareAndSet(false, true)) {
       return;
     }
@@ -216,8 +221,10 @@ final class ProxyExchange implements AsyncListener {
       return;
     }
     GatewayError error =
-        GatewayError.of(
-            failure, link.backend().connectTimeoutSeconds(), link.backend().timeoutSeconds());
+        requestSent
+            ? GatewayError.ofResponse(failure, link.backend().timeoutSeconds())
+            : GatewayError.of(
+                failure, link.backend().connectTimeoutSeconds(), link.backend().timeoutSeconds());
     log(error.status(), failure);
     if (error.status() == 413) {
       clientResponse.setHeader("Connection", "close"); // the rest of the body stays unread
@@ -543,7 +550,7 @@ final class ProxyExchange implements AsyncListener {
 
     private void gatewayFailed(Throwable failure) throws IOException {
       if (!headersSent) {
-        fail(failure);
+        fail(failure, true);
         return;
       }
       if (!clientResponse.isCommitted()) {
