@@ -65,6 +65,11 @@ public record GatewayError(int status, String message) {
     return brokenResponse();
   }
 
+  /** The client's request body could not be read: cut off, or malformed (a bad chunk). */
+  public static GatewayError unreadableRequestBody() {
+    return new GatewayError(400, "Bad request: the request body could not be read.");
+  }
+
   /** A gateway that broke off before its response headers were complete. */
   public static GatewayError brokenResponse() {
     return new GatewayError(502, "Bad gateway: the API gateway's response broke off.");

@@ -57,6 +57,7 @@ final class ProxyExchange implements AsyncListener {
   private Request proxyRequest;
   private volatile ResponseBody responseBody;
   private volatile boolean clientFailed;
+  private volatile boolean requestBodyFailed;
 
   ProxyExchange(Link link, HttpServletRequest clientRequest, HttpServletResponse clientResponse) {
     this.link = link;
@@ -214,6 +215,22 @@ final class ProxyExchange implements AsyncListener {
    */
   private void fail(Throwable failure, boolean requestSent) {
     if (!finished.compareAndSet(false, true)) {
+      return;
+    }
+    if (requestBodyFailed) {
+      LOG.log(Level.FINE, "ApiLink: the client's request body could not be read", failure);
+      if (!clientResponse.isCommitted()) {
+        // The client may still be there, its body malformed rather than cut off (a bad chunk):
+        // it must not read the empty 200 that completing would send. (Tomcat answers such a
+        // body itself; Jetty leaves it to the application.) If it is gone, nobody reads this.
+        clientResponse.setHeader("Connection", "close");
+        try {
+          writeError(GatewayError.unreadableRequestBody());
+        } catch (IOException | RuntimeException e) {
+          LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
+        }
+      }
+      complete();
       return;
     }
     if (clientFailed) {
@@ -403,6 +420,9 @@ final class ProxyExchange implements AsyncListener {
 
     @Override
     protected void onCompleteFailure(Throwable failure) {
+      if (!(failure instanceof RequestBodyTooLarge)) {
+        requestBodyFailed = true; // reading the client's body failed
+      }
       proxyRequest.abort(failure); // first, so that the exchange fails with this cause
       content.fail(failure);
     }
@@ -419,6 +439,7 @@ final class ProxyExchange implements AsyncListener {
 
     @Override
     public void onError(Throwable failure) {
+      requestBodyFailed = true;
       clientFailed(failure);
       content.fail(failure);
     }
