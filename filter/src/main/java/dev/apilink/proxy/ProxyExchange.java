@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
@@ -25,6 +26,7 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.IteratingCallback;
 
@@ -556,7 +558,34 @@ final class ProxyExchange implements AsyncListener {
       if (!headersSent) {
         headersSent = true;
         copyStatusAndHeaders(gatewayResponse);
+        if (closeWouldDelimitBody()) {
+          // Jetty ends a body of unknown length by closing the connection when the client asked
+          // for the close; a break-off would then look like the end of a whole body. Jetty
+          // honours a chunked framing asked for, and its last chunk marks a whole body.
+          clientResponse.setHeader("Transfer-Encoding", "chunked");
+        }
       }
+    }
+
+    /**
+     * Whether the container would delimit this body by closing the connection although the client
+     * speaks HTTP/1.1: Jetty does, for a body without length to a client that sent {@code
+     * Connection: close}. Tomcat chunks such bodies itself (and would repeat a header set for it);
+     * an HTTP/1.0 client knows no other framing.
+     */
+    private boolean closeWouldDelimitBody() {
+      int status = gatewayResponse.getStatus();
+      return gatewayResponse.getHeaders().get(HttpHeader.CONTENT_LENGTH) == null
+          && status >= 200
+          && status != 204
+          && status != 304
+          && !clientRequest.getMethod().equals("HEAD")
+          && clientRequest.getProtocol().equals("HTTP/1.1")
+          && clientRequest
+              .getServletContext()
+              .getServerInfo()
+              .toLowerCase(Locale.ROOT)
+              .startsWith("jetty");
     }
 
     private void write(ByteBuffer bytes) throws IOException {
