@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.client.AsyncRequestContent;
@@ -50,14 +51,31 @@ final class ProxyExchange implements AsyncListener {
   private static final Logger LOG = Logger.getLogger("dev.apilink.proxy");
   private static final int BUFFER_BYTES = 16 * 1024;
 
+  /** How long a container thread waits for a gateway thread to leave the client's response. */
+  private static final long CLIENT_LOCK_WAIT_SECONDS = 5;
+
   private final Link link;
   private final HttpServletRequest clientRequest;
   private final HttpServletResponse clientResponse;
-  private final AtomicBoolean finished = new AtomicBoolean();
   private final AtomicBoolean ended = new AtomicBoolean();
+
+  /**
+   * Held by whoever touches the client's request, response or AsyncContext: a gateway thread while
+   * it reads, writes or completes, a container thread while it handles the client's failure. Tomcat
+   * 10.1 hands a request's buffers and connector request to the next connection as soon as its own
+   * error handling returns; a read, write or complete() still under way on a gateway thread then
+   * lands on that next connection (seen in the battery as another client's response cut off, or
+   * failed with the first client's reset). Holding this lock in the container's error callbacks
+   * keeps that handling from returning while a gateway thread is inside; {@link #clientClosed}
+   * keeps any from entering afterwards.
+   */
+  private final ReentrantLock clientLock = new ReentrantLock();
+
+  private boolean clientClosed; // guarded by clientLock: the exchange has ended the client's side
   private AsyncContext async;
   private Request proxyRequest;
   private volatile ResponseBody responseBody;
+  private final ClientOutput clientOutput = new ClientOutput();
   private volatile boolean clientFailed;
   private volatile boolean requestBodyFailed;
 
@@ -91,6 +109,17 @@ final class ProxyExchange implements AsyncListener {
     }
     async.setTimeout(0); // the gateway timeouts apply, not the container's default
     async.addListener(this); // onComplete() (or a break-off) ends the exchange for the link
+    try {
+      // Here, on the container's thread. Set on a gateway thread, Tomcat 10.1 runs the first
+      // onWritePossible() inline on that thread; when the client resets its connection meanwhile,
+      // that inline run and the container's own handling of the reset race, and the next
+      // connection served by the same processor is closed mid-response.
+      clientResponse.getOutputStream().setWriteListener(clientOutput);
+    } catch (IOException | RuntimeException e) {
+      clientFailed = true;
+      endAfterClientFailure();
+      return;
+    }
 
     proxyRequest = newProxyRequest(backend);
     RequestBody requestBody = null;
@@ -169,12 +198,11 @@ final class ProxyExchange implements AsyncListener {
   private void onGatewayContent(Response gatewayResponse, Content.Source source) {
     ResponseBody body = new ResponseBody(gatewayResponse, source);
     responseBody = body;
-    try {
-      clientResponse.getOutputStream().setWriteListener(body);
-    } catch (IOException | RuntimeException e) {
-      source.fail(e);
-      clientFailed(e);
-    }
+    clientOutput.whenWritable(
+        () -> {
+          clientOutput.body = body;
+          body.run();
+        });
   }
 
   private void onGatewayComplete(Result result) {
@@ -183,8 +211,15 @@ final class ProxyExchange implements AsyncListener {
       return;
     }
     if (result.isSucceeded()) {
-      copyStatusAndHeaders(result.getResponse());
-      finish();
+      clientLock.lock();
+      try {
+        if (!clientClosed) {
+          copyStatusAndHeaders(result.getResponse());
+          closeClient();
+        }
+      } finally {
+        clientLock.unlock();
+      }
     } else {
       // The request went out whole when only the response failed: the gateway was reached.
       fail(result.getFailure(), result.getRequestFailure() == null);
@@ -204,9 +239,15 @@ final class ProxyExchange implements AsyncListener {
 
   // ---- endings ----
 
+  /** The gateway's response is whole and written: complete the client's. */
   private void finish() {
-    if (finished.compareAndSet(false, true)) {
-      complete();
+    clientLock.lock();
+    try {
+      if (!clientClosed) {
+        closeClient();
+      }
+    } finally {
+      clientLock.unlock();
     }
   }
 
@@ -216,27 +257,9 @@ final class ProxyExchange implements AsyncListener {
    * @param requestSent whether the gateway had taken the whole request (so its response failed)
    */
   private void fail(Throwable failure, boolean requestSent) {
-    if (!finished.compareAndSet(false, true)) {
-      return;
-    }
-    if (requestBodyFailed) {
-      LOG.log(Level.FINE, "ApiLink: the client's request body could not be read", failure);
-      if (!clientResponse.isCommitted()) {
-        // The client may still be there, its body malformed rather than cut off (a bad chunk):
-        // it must not read the empty 200 that completing would send. (Tomcat answers such a
-        // body itself; Jetty leaves it to the application.) If it is gone, nobody reads this.
-        clientResponse.setHeader("Connection", "close");
-        try {
-          writeError(GatewayError.unreadableRequestBody());
-        } catch (IOException | RuntimeException e) {
-          LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
-        }
-      }
-      complete();
-      return;
-    }
-    if (clientFailed) {
-      complete();
+    if (requestBodyFailed || clientFailed) {
+      LOG.log(Level.FINE, "ApiLink: the exchange ends with the client's failure", failure);
+      endAfterClientFailure();
       return;
     }
     GatewayError error =
@@ -244,43 +267,122 @@ final class ProxyExchange implements AsyncListener {
             ? GatewayError.ofResponse(failure, link.backend().timeoutSeconds())
             : GatewayError.of(
                 failure, link.backend().connectTimeoutSeconds(), link.backend().timeoutSeconds());
-    log(error.status(), failure);
-    if (error.status() == 413) {
-      clientResponse.setHeader("Connection", "close"); // the rest of the body stays unread
-    }
-    try {
-      writeError(error);
-    } catch (IOException | RuntimeException e) {
-      LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
-    }
-    complete();
+    clientOutput.whenWritable(
+        () -> {
+          clientLock.lock();
+          try {
+            if (clientClosed) {
+              return;
+            }
+            log(error.status(), failure);
+            if (error.status() == 413) {
+              clientResponse.setHeader("Connection", "close"); // the rest of the body stays unread
+            }
+            try {
+              writeError(error);
+            } catch (IOException | RuntimeException e) {
+              LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
+            }
+            closeClient();
+          } finally {
+            clientLock.unlock();
+          }
+        });
   }
 
   /** A failure after the client's response began: break it off rather than end it cleanly. */
   private void abort(Throwable failure) {
-    if (!finished.compareAndSet(false, true)) {
-      return;
-    }
     if (clientFailed) {
-      complete();
+      endAfterClientFailure();
       return;
     }
-    log(-1, failure);
-    // Servlet has no abort call; an exception thrown from a dispatch after the response is
-    // committed makes Tomcat and Jetty close the connection without ending the response.
-    clientRequest.setAttribute(ABORT_ATTRIBUTE, new BreakOff(this, failure));
+    clientLock.lock();
     try {
-      async.dispatch();
-    } catch (RuntimeException e) {
-      complete();
+      if (clientClosed) {
+        return;
+      }
+      clientClosed = true;
+      log(-1, failure);
+      // Servlet has no abort call; an exception thrown from a dispatch after the response is
+      // committed makes Tomcat and Jetty close the connection without ending the response.
+      clientRequest.setAttribute(ABORT_ATTRIBUTE, new BreakOff(this, failure));
+      try {
+        async.dispatch();
+      } catch (RuntimeException e) {
+        complete();
+      }
+    } finally {
+      clientLock.unlock();
     }
   }
 
+  /** The client went away or its body broke: abort the gateway request. Any thread. */
   private void clientFailed(Throwable failure) {
     clientFailed = true;
     LOG.log(Level.FINE, "ApiLink: the client went away", failure);
     if (proxyRequest != null) {
       proxyRequest.abort(failure);
+    }
+  }
+
+  /** Ends the client's side after its failure was noticed on a gateway thread. */
+  private void endAfterClientFailure() {
+    clientLock.lock();
+    try {
+      if (!clientClosed) {
+        closeClient();
+      }
+    } finally {
+      clientLock.unlock();
+    }
+  }
+
+  /**
+   * The container reports the client's failure, on its own thread: end the client's side now, once
+   * no gateway thread is inside it (see {@link #clientLock}). The wait is bounded, in case a
+   * gateway thread inside waits for the container in turn.
+   */
+  private void clientFailedOnContainerThread(Throwable failure) {
+    clientFailed(failure);
+    boolean locked = false;
+    try {
+      locked = clientLock.tryLock(CLIENT_LOCK_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      if (!clientClosed) {
+        closeClient();
+      }
+    } finally {
+      if (locked) {
+        clientLock.unlock();
+      }
+    }
+  }
+
+  /** Ends the client's side: answers a client whose body broke if it can, then completes. */
+  private void closeClient() {
+    clientClosed = true;
+    if (requestBodyFailed) {
+      answerUnreadableBody();
+    }
+    complete();
+  }
+
+  /**
+   * A client whose body could not be read may still be there (its body malformed rather than cut
+   * off): it must not read the empty 200 that completing would send. Tomcat answers such a body
+   * itself; Jetty leaves it to the application. If the client is gone, nobody reads this.
+   */
+  private void answerUnreadableBody() {
+    try {
+      if (clientOutput.writable() && !clientResponse.isCommitted()) {
+        clientResponse.setHeader("Connection", "close");
+        writeError(GatewayError.unreadableRequestBody());
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
     }
   }
 
@@ -347,10 +449,7 @@ final class ProxyExchange implements AsyncListener {
 
   @Override
   public void onError(AsyncEvent event) {
-    clientFailed(event.getThrowable());
-    if (finished.compareAndSet(false, true)) {
-      complete();
-    }
+    clientFailedOnContainerThread(event.getThrowable());
   }
 
   @Override
@@ -377,6 +476,67 @@ final class ProxyExchange implements AsyncListener {
   public void onStartAsync(AsyncEvent event) {}
 
   /**
+   * The client's side of writing, registered when the exchange starts: the container's first
+   * onWritePossible() says the client can be written to; then the response body, once the gateway
+   * sends one, takes the callbacks over.
+   */
+  private final class ClientOutput implements WriteListener {
+    volatile ResponseBody body;
+    private boolean writable;
+    private Runnable waiting;
+
+    @Override
+    public void onWritePossible() {
+      ResponseBody current = body;
+      if (current != null) {
+        current.onWritePossible();
+        return;
+      }
+      Runnable next;
+      synchronized (this) {
+        writable = true;
+        next = waiting;
+        waiting = null;
+      }
+      if (next != null) {
+        next.run();
+      }
+    }
+
+    /** Runs {@code action} once the client can be written to: now, or on onWritePossible(). */
+    void whenWritable(Runnable action) {
+      synchronized (this) {
+        if (!writable) {
+          Runnable before = waiting;
+          waiting =
+              before == null
+                  ? action
+                  : () -> {
+                    before.run();
+                    action.run();
+                  };
+          return;
+        }
+      }
+      action.run();
+    }
+
+    synchronized boolean writable() {
+      return writable;
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+      ResponseBody current = body;
+      if (current != null) {
+        current.onError(failure);
+        return;
+      }
+      clientFailedOnContainerThread(failure);
+    }
+  }
+
+  /**
    * The client's request body, read without blocking and handed to the gateway request one buffer
    * at a time: the next read waits until the gateway connection has taken the previous buffer.
    */
@@ -396,14 +556,23 @@ final class ProxyExchange implements AsyncListener {
 
     @Override
     protected Action process() throws Throwable {
-      ServletInputStream in = clientRequest.getInputStream();
-      if (in.isFinished()) {
-        return Action.SUCCEEDED;
+      int read;
+      clientLock.lock(); // this may be a gateway thread (see clientLock)
+      try {
+        if (clientClosed) {
+          throw new IOException("the exchange has ended the client's side");
+        }
+        ServletInputStream in = clientRequest.getInputStream();
+        if (in.isFinished()) {
+          return Action.SUCCEEDED;
+        }
+        if (!in.isReady()) {
+          return Action.IDLE; // onDataAvailable() resumes
+        }
+        read = in.read(buffer);
+      } finally {
+        clientLock.unlock();
       }
-      if (!in.isReady()) {
-        return Action.IDLE; // onDataAvailable() resumes
-      }
-      int read = in.read(buffer);
       if (read < 0) {
         return Action.SUCCEEDED;
       }
@@ -442,8 +611,8 @@ final class ProxyExchange implements AsyncListener {
     @Override
     public void onError(Throwable failure) {
       requestBodyFailed = true;
-      clientFailed(failure);
       content.fail(failure);
+      clientFailedOnContainerThread(failure);
     }
 
     /** The body as the gateway request reads it: the client's length, and no content type. */
@@ -497,7 +666,11 @@ final class ProxyExchange implements AsyncListener {
     }
 
     private void pump() {
+      clientLock.lock(); // this may be a gateway thread (see clientLock)
       try {
+        if (clientClosed) {
+          return;
+        }
         if (out == null) {
           out = clientResponse.getOutputStream();
         }
@@ -550,7 +723,11 @@ final class ProxyExchange implements AsyncListener {
         if (!clientFailed) {
           clientFailed(failure);
         }
-        finish();
+        if (!clientClosed) {
+          closeClient();
+        }
+      } finally {
+        clientLock.unlock();
       }
     }
 
@@ -611,8 +788,7 @@ final class ProxyExchange implements AsyncListener {
 
     @Override
     public void onError(Throwable failure) {
-      clientFailed(failure);
-      finish();
+      clientFailedOnContainerThread(failure);
     }
   }
 }
