@@ -90,6 +90,7 @@ public final class EchoBackend implements AutoCloseable {
   private final List<Throwable> failedExchanges = new CopyOnWriteArrayList<>();
   private final BlockingQueue<Throwable> failures = new LinkedBlockingQueue<>();
   private final BlockingQueue<String> arrivals = new LinkedBlockingQueue<>();
+  private final java.util.Set<String> arrived = ConcurrentHashMap.newKeySet();
   private final Map<String, Gate> gates = new ConcurrentHashMap<>();
   private final boolean echoHeaders;
 
@@ -190,6 +191,39 @@ public final class EchoBackend implements AutoCloseable {
     return arrivals.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Waits until a request for {@code rawPath} has arrived (its head; its body may still be on the
+   * way); fails after {@code timeout}.
+   */
+  public void awaitArrival(String rawPath, java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (arrived) {
+      while (!arrived.contains(rawPath)) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError("no request for " + rawPath + " arrived within " + timeout);
+        }
+        arrived.wait(Math.max(1, left / 1_000_000));
+      }
+    }
+  }
+
+  /** Waits until at least {@code count} exchanges have failed; fails after {@code timeout}. */
+  public void awaitFailedExchanges(int count, java.time.Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (failedExchanges) {
+      while (failedExchanges.size() < count) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError(
+              failedExchanges.size() + " exchanges failed, not " + count + ", within " + timeout);
+        }
+        failedExchanges.wait(Math.max(1, left / 1_000_000));
+      }
+    }
+  }
+
   /** Connections open to this backend now, idle ones included. */
   public int openConnections() {
     return connector.getConnectedEndPoints().size();
@@ -200,6 +234,7 @@ public final class EchoBackend implements AutoCloseable {
     failedExchanges.clear();
     failures.clear();
     arrivals.clear();
+    arrived.clear();
   }
 
   /** The gate that requests with {@code x-echo-hold: id} wait for. */
@@ -356,11 +391,19 @@ public final class EchoBackend implements AutoCloseable {
           request,
           failure -> {
             if (failure != null) {
-              failedExchanges.add(failure);
+              synchronized (failedExchanges) {
+                failedExchanges.add(failure);
+                failedExchanges.notifyAll();
+              }
               failures.add(failure);
             }
           });
-      arrivals.add(request.getHttpURI().getPath());
+      String path = request.getHttpURI().getPath();
+      arrivals.add(path);
+      synchronized (arrived) {
+        arrived.add(path);
+        arrived.notifyAll();
+      }
       String sse = request.getHeaders().get("x-echo-sse");
       if (sse != null) {
         streamEvents(request, response, callback, sse);
