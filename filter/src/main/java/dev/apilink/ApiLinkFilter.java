@@ -7,6 +7,7 @@ import dev.apilink.config.ConfigLoader;
 import dev.apilink.config.ConfigWatcher;
 import dev.apilink.config.SiteConfig;
 import dev.apilink.proxy.GatewayClient;
+import dev.apilink.proxy.GatewayError;
 import dev.apilink.proxy.GatewayTarget;
 import dev.apilink.proxy.Link;
 import dev.apilink.token.SigningKeys;
@@ -251,6 +252,12 @@ public final class ApiLinkFilter implements Filter {
       chain.doFilter(request, response);
       return;
     }
+    if (!GatewayTarget.staysUnderApi(rawPathInContext(clientRequest))) {
+      // Refused rather than sent: the gateway might decode %2F before resolving "..".
+      LOG.fine(() -> "ApiLink: refused " + clientRequest.getRequestURI() + ", which leaves /api");
+      refuse(clientResponse, GatewayError.pathLeavesApi());
+      return;
+    }
     if (!clientRequest.isAsyncSupported()) {
       LOG.severe(
           "ApiLink: the request for "
@@ -314,6 +321,14 @@ public final class ApiLinkFilter implements Filter {
       response.getOutputStream().write(body);
     }
     return true;
+  }
+
+  private static void refuse(HttpServletResponse response, GatewayError error) throws IOException {
+    byte[] body = error.body();
+    response.setStatus(error.status());
+    response.setContentType("application/json; charset=utf-8");
+    response.setContentLength(body.length);
+    response.getOutputStream().write(body);
   }
 
   /** The path inside the web application, decoded and normalized by the container. */

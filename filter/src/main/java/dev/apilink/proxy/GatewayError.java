@@ -65,6 +65,11 @@ public record GatewayError(int status, String message) {
     return brokenResponse();
   }
 
+  /** An {@code /api} path that leaves {@code /api} once decoded ({@link GatewayTarget}). */
+  public static GatewayError pathLeavesApi() {
+    return new GatewayError(400, "Bad request: the path leaves /api once decoded.");
+  }
+
   /** The client's request body could not be read: cut off, or malformed (a bad chunk). */
   public static GatewayError unreadableRequestBody() {
     return new GatewayError(400, "Bad request: the request body could not be read.");
