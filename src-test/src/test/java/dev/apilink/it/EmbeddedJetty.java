@@ -61,6 +61,8 @@ final class EmbeddedJetty implements ServletContainer {
     ServletContextHandler context =
         new ServletContextHandler(contextPath.isEmpty() ? "/" : contextPath);
     context.setBaseResourceAsPath(webappDir);
+    // As a deployed WAR (WebAppContext) has them; a bare ServletContextHandler serves WEB-INF.
+    context.setProtectedTargets(new String[] {"/WEB-INF", "/META-INF"});
     context.setWelcomeFiles(new String[] {"index.html"});
     context.getServletHandler().setDecodeAmbiguousURIs(true);
 
