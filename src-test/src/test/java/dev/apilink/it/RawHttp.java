@@ -91,6 +91,37 @@ final class RawHttp {
     return exchangeAll(port, request.getBytes(StandardCharsets.ISO_8859_1));
   }
 
+  /**
+   * Sends {@code request} as is and reads until {@code expected} whole responses have come or the
+   * server closes, for a server that keeps the connection open after answering.
+   */
+  static List<Response> exchange(int port, String request, int expected) throws IOException {
+    try (Socket socket = open(port)) {
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().flush();
+      ByteArrayOutputStream received = new ByteArrayOutputStream();
+      byte[] buffer = new byte[8192];
+      boolean reset = false;
+      while (true) {
+        int n;
+        try {
+          n = socket.getInputStream().read(buffer);
+        } catch (SocketException e) {
+          reset = true;
+          n = -1;
+        }
+        if (n < 0) {
+          return Response.parseAll(received.toByteArray(), reset);
+        }
+        received.write(buffer, 0, n);
+        List<Response> responses = Response.parseAll(received.toByteArray(), false);
+        if (responses.stream().filter(r -> r.status() > 0 && r.complete()).count() >= expected) {
+          return responses;
+        }
+      }
+    }
+  }
+
   /** The one response to {@code request}; fails if the server sent several. */
   static Response exchangeOne(int port, String request) throws IOException {
     List<Response> responses = exchangeAll(port, request);
