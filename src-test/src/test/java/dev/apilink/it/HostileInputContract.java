@@ -439,25 +439,37 @@ abstract class HostileInputContract {
   }
 
   @Test
-  void aRequestInsideAChunkedBodyReachesTheGatewayAsBodyOnly() throws Exception {
+  void aRequestInsideAChunkedBodyOfAnyMethodReachesTheGatewayAsBodyOnly() throws Exception {
     deployLinked();
     String chunk = Integer.toHexString(HIDDEN.length()) + "\r\n" + HIDDEN + "\r\n0\r\n\r\n";
-
-    RawHttp.Response response =
-        sendOne(
-            "POST /api/inside HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
-                + "Connection: close\r\n\r\n"
-                + chunk);
-
-    assertEquals(200, response.status());
-    Received received = onlyReceived();
-    assertEquals("/api/inside", received.rawPath());
-    assertEquals(HIDDEN.length(), received.bodyBytes());
-    assertEquals(
+    String hash =
         EchoBackend.sha256(
-            new java.io.ByteArrayInputStream(HIDDEN.getBytes(StandardCharsets.ISO_8859_1))),
-        received.bodySha256());
-    assertEquals(List.of(), received.header("Content-Length"), "re-framed, never both");
+            new java.io.ByteArrayInputStream(HIDDEN.getBytes(StandardCharsets.ISO_8859_1)));
+
+    for (String method : List.of("POST", "PUT", "PATCH", "DELETE", "OPTIONS")) {
+      gateway.clear();
+      RawHttp.Response response =
+          sendOne(
+              method
+                  + " /api/inside HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+                  + "Connection: close\r\n\r\n"
+                  + chunk);
+      // Another client next: on the pooled gateway connection, right behind the first.
+      RawHttp.Response next = sendOne(get("/api/next"));
+
+      assertEquals(200, response.status(), method);
+      assertEquals(200, next.status(), method);
+      gateway.awaitReceived(2, java.time.Duration.ofSeconds(10));
+      List<Received> received = gateway.received();
+      assertEquals(
+          List.of("/api/inside", "/api/next"),
+          received.stream().map(Received::rawPath).toList(),
+          method);
+      assertEquals(HIDDEN.length(), received.get(0).bodyBytes(), method);
+      assertEquals(hash, received.get(0).bodySha256(), method);
+      assertEquals(List.of("chunked"), received.get(0).header("Transfer-Encoding"), method);
+      assertEquals(List.of(), received.get(0).header("Content-Length"), "never both");
+    }
   }
 
   @Test
