@@ -128,6 +128,11 @@ final class EmbeddedJetty implements ServletContainer {
   @Override
   public void close() throws Exception {
     if (server != null) {
+      // Contexts added to a started server are not its managed beans: server.stop() leaves them
+      // running (and ApiLink's filter undestroyed, with its client threads and file watcher).
+      for (org.eclipse.jetty.server.Handler context : contexts.getHandlers()) {
+        context.stop();
+      }
       server.stop();
     }
   }
