@@ -136,6 +136,20 @@ abstract class LoadContract {
     }
   }
 
+  /** Where a request that got no answer stands, for the failure message. */
+  String stateOf(String path) {
+    return "no answer to "
+        + path
+        + " within 30 s; at the gateway: "
+        + gateway.received().stream().anyMatch(r -> r.rawPath().equals(path))
+        + "; exchanges in flight: "
+        + site.container().apiLinkFilter().exchangesInFlight()
+        + "; "
+        + site.container().apiLinkFilter().gatewayConnections()
+        + "; busy request threads: "
+        + site.container().busyThreads();
+  }
+
   interface IntClient {
     void run(int i) throws Exception;
   }
@@ -203,7 +217,11 @@ abstract class LoadContract {
                             + i
                             + " HTTP/1.1\r\nHost: 127.0.0.1\r\nx-echo-download: 1000000000\r\n\r\n")
                         .getBytes(StandardCharsets.ISO_8859_1));
-            RawHttp.readAtLeast(client.getInputStream(), 4 * 1024); // the head and some body
+            try {
+              RawHttp.readAtLeast(client.getInputStream(), 4 * 1024); // the head and some body
+            } catch (java.net.SocketTimeoutException e) {
+              throw new AssertionError(stateOf("/api/download/" + i), e);
+            }
             client.setSoLinger(true, 0); // gone, with a reset, mid-body
           }
         });
@@ -300,6 +318,7 @@ abstract class LoadContract {
           "%s: %d requests and %d event streams in flight at once on %d busy request threads%n",
           kind(), inFlight - streams.size(), streams.size(), busyThreads);
       assertEquals(CLIENTS + streams.size(), inFlight, "all in flight at once");
+      assertTrue(busyThreads < 20, busyThreads + " request threads busy: exchanges hold none");
       assertBackToIdle();
     } finally {
       executor.shutdownNow();
