@@ -7,6 +7,7 @@ import dev.apilink.config.ConfigLoader;
 import dev.apilink.config.ConfigWatcher;
 import dev.apilink.config.SiteConfig;
 import dev.apilink.proxy.GatewayClient;
+import dev.apilink.proxy.GatewayError;
 import dev.apilink.proxy.GatewayTarget;
 import dev.apilink.proxy.Link;
 import dev.apilink.routes.Decision;
@@ -55,8 +56,15 @@ import java.util.logging.Logger;
  * <p>The configuration file and the files it references are watched: a valid change applies at once
  * to new requests (those in flight finish as they started); an invalid one is refused, logged once,
  * and the previous configuration keeps serving.
+ *
+ * <p>For monitoring, the filter publishes itself as the servlet context attribute {@link
+ * #ATTRIBUTE}: {@link #exchangesInFlight()} and {@link #gatewayConnections()} tell how busy the
+ * link is.
  */
 public final class ApiLinkFilter implements Filter {
+
+  /** The servlet context attribute under which the filter publishes itself, for monitoring. */
+  public static final String ATTRIBUTE = ApiLinkFilter.class.getName();
 
   static final String DEFAULT_CONFIG = "/WEB-INF/apilink.json";
   static final long WATCH_POLL_MILLIS = 2000;
@@ -102,6 +110,21 @@ public final class ApiLinkFilter implements Filter {
     }
     LOG.info(describe(state, "started"));
     watch(site.files());
+    context.setAttribute(ATTRIBUTE, this);
+  }
+
+  /** Exchanges with the gateway started and not yet ended (0 when not linked). */
+  public int exchangesInFlight() {
+    State current = state;
+    return current == null || current.link() == null ? 0 : current.link().exchangesInFlight();
+  }
+
+  /** The connections to the gateway now (none when not linked). */
+  public GatewayClient.Connections gatewayConnections() {
+    State current = state;
+    return current == null || current.link() == null
+        ? GatewayClient.Connections.NONE
+        : current.link().gatewayConnections();
   }
 
   private void watch(Set<Path> files) {
@@ -254,6 +277,12 @@ public final class ApiLinkFilter implements Filter {
       chain.doFilter(request, response);
       return;
     }
+    if (!GatewayTarget.staysUnderApi(rawPathInContext(clientRequest))) {
+      // Refused rather than sent: the gateway might decode %2F before resolving "..".
+      LOG.fine(() -> "ApiLink: refused " + clientRequest.getRequestURI() + ", which leaves /api");
+      refuse(clientResponse, GatewayError.pathLeavesApi());
+      return;
+    }
     if (!clientRequest.isAsyncSupported()) {
       LOG.severe(
           "ApiLink: the request for "
@@ -282,6 +311,9 @@ public final class ApiLinkFilter implements Filter {
 
   @Override
   public void destroy() {
+    if (context != null && context.getAttribute(ATTRIBUTE) == this) {
+      context.removeAttribute(ATTRIBUTE);
+    }
     State current;
     synchronized (this) {
       current = state;
@@ -328,6 +360,14 @@ public final class ApiLinkFilter implements Filter {
       response.getOutputStream().write(body);
     }
     return true;
+  }
+
+  private static void refuse(HttpServletResponse response, GatewayError error) throws IOException {
+    byte[] body = error.body();
+    response.setStatus(error.status());
+    response.setContentType("application/json; charset=utf-8");
+    response.setContentLength(body.length);
+    response.getOutputStream().write(body);
   }
 
   /** The path inside the web application, decoded and normalized by the container. */

@@ -1,6 +1,8 @@
 package dev.apilink.proxy;
 
 import dev.apilink.config.BackendConfig;
+import org.eclipse.jetty.client.AbstractConnectionPool;
+import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -48,6 +50,32 @@ public final class GatewayClient implements AutoCloseable {
 
   HttpClient http() {
     return http;
+  }
+
+  /**
+   * The connections to the gateway, for monitoring.
+   *
+   * @param active carrying an exchange now
+   * @param idle open and pooled for the next exchange
+   * @param pending being opened
+   */
+  public record Connections(int active, int idle, int pending) {
+    public static final Connections NONE = new Connections(0, 0, 0);
+  }
+
+  /** The connections to the gateway now, for monitoring; a snapshot, not a consistent one. */
+  public Connections connections() {
+    int active = 0;
+    int idle = 0;
+    int pending = 0;
+    for (Destination destination : http.getDestinations()) {
+      if (destination.getConnectionPool() instanceof AbstractConnectionPool pool) {
+        active += pool.getActiveConnectionCount();
+        idle += pool.getIdleConnectionCount();
+        pending += pool.getPendingConnectionCount();
+      }
+    }
+    return new Connections(active, idle, pending);
   }
 
   @Override

@@ -54,6 +54,27 @@ public record GatewayError(int status, String message) {
     return new GatewayError(502, "Bad gateway: the API gateway could not be reached.");
   }
 
+  /**
+   * Maps the failure of a response whose request the gateway had taken whole, before anything was
+   * sent to the client: the gateway was reached, so it was either too slow or broke off.
+   */
+  public static GatewayError ofResponse(Throwable failure, int timeoutSeconds) {
+    if (find(failure, TimeoutException.class) != null) {
+      return of(failure, 0, timeoutSeconds);
+    }
+    return brokenResponse();
+  }
+
+  /** An {@code /api} path that leaves {@code /api} once decoded ({@link GatewayTarget}). */
+  public static GatewayError pathLeavesApi() {
+    return new GatewayError(400, "Bad request: the path leaves /api once decoded.");
+  }
+
+  /** The client's request body could not be read: cut off, or malformed (a bad chunk). */
+  public static GatewayError unreadableRequestBody() {
+    return new GatewayError(400, "Bad request: the request body could not be read.");
+  }
+
   /** A gateway that broke off before its response headers were complete. */
   public static GatewayError brokenResponse() {
     return new GatewayError(502, "Bad gateway: the API gateway's response broke off.");

@@ -2,6 +2,8 @@ package dev.apilink.proxy;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Locale;
 import java.util.StringJoiner;
 
@@ -18,6 +20,36 @@ public final class GatewayTarget {
    */
   public static boolean isApiPath(String path) {
     return path.startsWith("/api") && (path.length() == 4 || path.charAt(4) == '/');
+  }
+
+  /**
+   * Whether a raw path (percent-encoded, as the client sent it) still names {@code /api} or a path
+   * below it once decoded the way a lenient server does before resolving it: percent-decoded once,
+   * with {@code %2F} and {@code \} (or {@code %5C}) taken as separators and path parameters ({@code
+   * ;...}) cut from each segment, then {@code .} and {@code ..} resolved (RFC 3986 5.2.4). The
+   * container resolves dot-segments before decoding {@code %2F}; a gateway that does it after would
+   * be led from {@code /api/..%2Fother} to {@code /other}.
+   */
+  public static boolean staysUnderApi(String rawPath) {
+    Deque<String> segments = new ArrayDeque<>();
+    for (String segment : decodePath(rawPath).split("[/\\\\]", -1)) {
+      int semicolon = segment.indexOf(';');
+      String name = semicolon < 0 ? segment : segment.substring(0, semicolon);
+      if (name.equals("..")) {
+        segments.pollLast();
+      } else if (!name.equals(".")) {
+        segments.addLast(name);
+      }
+    }
+    if (!segments.isEmpty() && segments.peekFirst().isEmpty()) {
+      segments.pollFirst(); // the root
+    }
+    return isApiPath("/" + String.join("/", segments));
+  }
+
+  /** Percent-decoding of a path: what it cannot decode it keeps; '+' stays '+'. */
+  private static String decodePath(String raw) {
+    return raw.indexOf('%') < 0 ? raw : decode(raw.replace("+", "%2B"));
   }
 
   /**

@@ -62,6 +62,23 @@ public final class Headers implements Iterable<Headers.Field> {
     return kept.size() == fields.size() ? this : new Headers(Collections.unmodifiableList(kept));
   }
 
+  /**
+   * This list without the fields whose lower-cased name, with each {@code _} read as {@code -}, is
+   * in {@code lowerCaseNames}: the spellings that CGI, WSGI and Rack servers read as the same
+   * variable ({@code HTTP_X_MS_CLIENT_PRINCIPAL}).
+   */
+  public Headers withoutUnderscoreSpellingsOf(Set<String> lowerCaseNames) {
+    List<Field> kept = new ArrayList<>(fields.size());
+    for (Field field : fields) {
+      String name = field.name();
+      if (name.indexOf('_') < 0
+          || !lowerCaseNames.contains(name.toLowerCase(Locale.ROOT).replace('_', '-'))) {
+        kept.add(field);
+      }
+    }
+    return kept.size() == fields.size() ? this : new Headers(Collections.unmodifiableList(kept));
+  }
+
   /** This list with {@code name} set to {@code value} alone. */
   public Headers with(String name, String value) {
     List<Field> result = new ArrayList<>(fields.size() + 1);

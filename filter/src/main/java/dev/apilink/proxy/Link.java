@@ -87,6 +87,11 @@ public final class Link implements AutoCloseable {
     }
   }
 
+  /** The connections to this link's gateway, for monitoring. */
+  public GatewayClient.Connections gatewayConnections() {
+    return client.connections();
+  }
+
   /** Exchanges started and not yet ended. */
   public int exchangesInFlight() {
     return inFlight.get();
@@ -120,10 +125,14 @@ public final class Link implements AutoCloseable {
     if (request.getDispatcherType() != DispatcherType.ASYNC) {
       return;
     }
-    Object failure = request.getAttribute(ProxyExchange.ABORT_ATTRIBUTE);
-    if (failure != null) {
+    if (request.getAttribute(ProxyExchange.ABORT_ATTRIBUTE)
+        instanceof ProxyExchange.BreakOff breakOff) {
       request.removeAttribute(ProxyExchange.ABORT_ATTRIBUTE);
-      throw new BrokenOff(ProxyExchange.describe((Throwable) failure));
+      // Jetty 12 never calls AsyncListener.onComplete for an async cycle that a dispatch ends
+      // with an exception, so the exchange is counted as ended here: otherwise a retired link
+      // would wait for it forever and never close its client.
+      breakOff.exchange().ended();
+      throw new BrokenOff(ProxyExchange.describe(breakOff.failure()));
     }
   }
 

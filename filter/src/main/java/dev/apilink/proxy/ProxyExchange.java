@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.client.AsyncRequestContent;
@@ -28,6 +29,7 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.IteratingCallback;
 
@@ -51,14 +53,33 @@ final class ProxyExchange implements AsyncListener {
   private static final Logger LOG = Logger.getLogger("dev.apilink.proxy");
   private static final int BUFFER_BYTES = 16 * 1024;
 
+  /** How long a container thread waits for a gateway thread to leave the client's response. */
+  private static final long CLIENT_LOCK_WAIT_SECONDS = 5;
+
   private final Link link;
   private final HttpServletRequest clientRequest;
   private final HttpServletResponse clientResponse;
-  private final AtomicBoolean finished = new AtomicBoolean();
+  private final AtomicBoolean ended = new AtomicBoolean();
+
+  /**
+   * Held by whoever touches the client's request, response or AsyncContext: a gateway thread while
+   * it reads, writes or completes, a container thread while it handles the client's failure. Tomcat
+   * 10.1 hands a request's buffers and connector request to the next connection as soon as its own
+   * error handling returns; a read, write or complete() still under way on a gateway thread then
+   * lands on that next connection (seen in the battery as another client's response cut off, or
+   * failed with the first client's reset). Holding this lock in the container's error callbacks
+   * keeps that handling from returning while a gateway thread is inside; {@link #clientClosed}
+   * keeps any from entering afterwards.
+   */
+  private final ReentrantLock clientLock = new ReentrantLock();
+
+  private boolean clientClosed; // guarded by clientLock: the exchange has ended the client's side
   private AsyncContext async;
   private Request proxyRequest;
   private volatile ResponseBody responseBody;
+  private final ClientOutput clientOutput = new ClientOutput();
   private volatile boolean clientFailed;
+  private volatile boolean requestBodyFailed;
 
   ProxyExchange(Link link, HttpServletRequest clientRequest, HttpServletResponse clientResponse) {
     this.link = link;
@@ -89,13 +110,31 @@ final class ProxyExchange implements AsyncListener {
       throw e;
     }
     async.setTimeout(0); // the gateway timeouts apply, not the container's default
-    async.addListener(this); // onComplete() ends the exchange for the link
+    async.addListener(this); // onComplete() (or a break-off) ends the exchange for the link
+    try {
+      // Here, on the container's thread. Set on a gateway thread, Tomcat 10.1 runs the first
+      // onWritePossible() inline on that thread; when the client resets its connection meanwhile,
+      // that inline run and the container's own handling of the reset race, and the next
+      // connection served by the same processor is closed mid-response.
+      clientResponse.getOutputStream().setWriteListener(clientOutput);
+    } catch (IOException | RuntimeException e) {
+      clientFailed = true;
+      endAfterClientFailure();
+      return;
+    }
 
     proxyRequest = newProxyRequest(backend);
     RequestBody requestBody = null;
     if (hasBody) {
       requestBody = new RequestBody(declaredLength, maxBody);
       proxyRequest.body(requestBody.content);
+      if (declaredLength < 0) {
+        // Jetty's client frames a body of unknown length as chunked only for POST and PUT: for
+        // PATCH, DELETE or OPTIONS it announces no body, then writes the body anyway, where the
+        // gateway reads it as the next request on the connection (another client's request
+        // smuggled behind it). Asked for explicitly, chunked framing applies to any method.
+        proxyRequest.headers(fields -> fields.put(HttpHeader.TRANSFER_ENCODING, "chunked"));
+      }
     }
     proxyRequest.onResponseContentSource(this::onGatewayContent).send(this::onGatewayComplete);
     if (requestBody != null) {
@@ -168,12 +207,11 @@ final class ProxyExchange implements AsyncListener {
   private void onGatewayContent(Response gatewayResponse, Content.Source source) {
     ResponseBody body = new ResponseBody(gatewayResponse, source);
     responseBody = body;
-    try {
-      clientResponse.getOutputStream().setWriteListener(body);
-    } catch (IOException | RuntimeException e) {
-      source.fail(e);
-      clientFailed(e);
-    }
+    clientOutput.whenWritable(
+        () -> {
+          clientOutput.body = body;
+          body.run();
+        });
   }
 
   private void onGatewayComplete(Result result) {
@@ -182,10 +220,18 @@ final class ProxyExchange implements AsyncListener {
       return;
     }
     if (result.isSucceeded()) {
-      copyStatusAndHeaders(result.getResponse());
-      finish();
+      clientLock.lock();
+      try {
+        if (!clientClosed) {
+          copyStatusAndHeaders(result.getResponse());
+          closeClient();
+        }
+      } finally {
+        clientLock.unlock();
+      }
     } else {
-      fail(result.getFailure());
+      // The request went out whole when only the response failed: the gateway was reached.
+      fail(result.getFailure(), result.getRequestFailure() == null);
     }
   }
 
@@ -210,56 +256,84 @@ final class ProxyExchange implements AsyncListener {
 
   // ---- endings ----
 
+  /** The gateway's response is whole and written: complete the client's. */
   private void finish() {
-    if (finished.compareAndSet(false, true)) {
-      complete();
+    clientLock.lock();
+    try {
+      if (!clientClosed) {
+        closeClient();
+      }
+    } finally {
+      clientLock.unlock();
     }
   }
 
-  /** A failure before anything reached the client: answer with the JSON error. */
-  private void fail(Throwable failure) {
-    if (!finished.compareAndSet(false, true)) {
-      return;
-    }
-    if (clientFailed) {
-      complete();
+  /**
+   * A failure before anything reached the client: answer with the JSON error.
+   *
+   * @param requestSent whether the gateway had taken the whole request (so its response failed)
+   */
+  private void fail(Throwable failure, boolean requestSent) {
+    if (requestBodyFailed || clientFailed) {
+      LOG.log(Level.FINE, "ApiLink: the exchange ends with the client's failure", failure);
+      endAfterClientFailure();
       return;
     }
     GatewayError error =
-        GatewayError.of(
-            failure, link.backend().connectTimeoutSeconds(), link.backend().timeoutSeconds());
-    log(error.status(), failure);
-    if (error.status() == 413) {
-      clientResponse.setHeader("Connection", "close"); // the rest of the body stays unread
-    }
-    try {
-      writeError(error);
-    } catch (IOException | RuntimeException e) {
-      LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
-    }
-    complete();
+        requestSent
+            ? GatewayError.ofResponse(failure, link.backend().timeoutSeconds())
+            : GatewayError.of(
+                failure, link.backend().connectTimeoutSeconds(), link.backend().timeoutSeconds());
+    clientOutput.whenWritable(
+        () -> {
+          clientLock.lock();
+          try {
+            if (clientClosed) {
+              return;
+            }
+            log(error.status(), failure);
+            if (error.status() == 413) {
+              clientResponse.setHeader("Connection", "close"); // the rest of the body stays unread
+            }
+            try {
+              writeError(error);
+            } catch (IOException | RuntimeException e) {
+              LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
+            }
+            closeClient();
+          } finally {
+            clientLock.unlock();
+          }
+        });
   }
 
   /** A failure after the client's response began: break it off rather than end it cleanly. */
   private void abort(Throwable failure) {
-    if (!finished.compareAndSet(false, true)) {
-      return;
-    }
     if (clientFailed) {
-      complete();
+      endAfterClientFailure();
       return;
     }
-    log(-1, failure);
-    // Servlet has no abort call; an exception thrown from a dispatch after the response is
-    // committed makes Tomcat and Jetty close the connection without ending the response.
-    clientRequest.setAttribute(ABORT_ATTRIBUTE, failure);
+    clientLock.lock();
     try {
-      async.dispatch();
-    } catch (RuntimeException e) {
-      complete();
+      if (clientClosed) {
+        return;
+      }
+      clientClosed = true;
+      log(-1, failure);
+      // Servlet has no abort call; an exception thrown from a dispatch after the response is
+      // committed makes Tomcat and Jetty close the connection without ending the response.
+      clientRequest.setAttribute(ABORT_ATTRIBUTE, new BreakOff(this, failure));
+      try {
+        async.dispatch();
+      } catch (RuntimeException e) {
+        complete();
+      }
+    } finally {
+      clientLock.unlock();
     }
   }
 
+  /** The client went away or its body broke: abort the gateway request. Any thread. */
   private void clientFailed(Throwable failure) {
     clientFailed = true;
     LOG.log(Level.FINE, "ApiLink: the client went away", failure);
@@ -268,11 +342,78 @@ final class ProxyExchange implements AsyncListener {
     }
   }
 
+  /** Ends the client's side after its failure was noticed on a gateway thread. */
+  private void endAfterClientFailure() {
+    clientLock.lock();
+    try {
+      if (!clientClosed) {
+        closeClient();
+      }
+    } finally {
+      clientLock.unlock();
+    }
+  }
+
+  /**
+   * The container reports the client's failure, on its own thread: end the client's side now, once
+   * no gateway thread is inside it (see {@link #clientLock}). The wait is bounded, in case a
+   * gateway thread inside waits for the container in turn.
+   */
+  private void clientFailedOnContainerThread(Throwable failure) {
+    clientFailed(failure);
+    boolean locked = false;
+    try {
+      locked = clientLock.tryLock(CLIENT_LOCK_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      if (!clientClosed) {
+        closeClient();
+      }
+    } finally {
+      if (locked) {
+        clientLock.unlock();
+      }
+    }
+  }
+
+  /** Ends the client's side: answers a client whose body broke if it can, then completes. */
+  private void closeClient() {
+    clientClosed = true;
+    if (requestBodyFailed) {
+      answerUnreadableBody();
+    }
+    complete();
+  }
+
+  /**
+   * A client whose body could not be read may still be there (its body malformed rather than cut
+   * off): it must not read the empty 200 that completing would send. Tomcat answers such a body
+   * itself; Jetty leaves it to the application. If the client is gone, nobody reads this.
+   */
+  private void answerUnreadableBody() {
+    try {
+      if (clientOutput.writable() && !clientResponse.isCommitted()) {
+        clientResponse.setHeader("Connection", "close");
+        writeError(GatewayError.unreadableRequestBody());
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
+    }
+  }
+
   private void complete() {
     try {
       async.complete();
-    } catch (IllegalStateException e) {
-      // already completed by the container after a client error
+    } catch (RuntimeException e) {
+      // already completed, or the request recycled, by the container after a client error
+    } finally {
+      // Nothing more is asked of the gateway client. The exchange ends here, not only in
+      // onComplete(): after the client's connection failed, Jetty 12 and Tomcat 10.1 (when the
+      // failure was read on a non-container thread) may never call it, and a retired link
+      // would then wait for the exchange forever.
+      ended();
     }
   }
 
@@ -325,10 +466,7 @@ final class ProxyExchange implements AsyncListener {
 
   @Override
   public void onError(AsyncEvent event) {
-    clientFailed(event.getThrowable());
-    if (finished.compareAndSet(false, true)) {
-      complete();
-    }
+    clientFailedOnContainerThread(event.getThrowable());
   }
 
   @Override
@@ -338,11 +476,82 @@ final class ProxyExchange implements AsyncListener {
 
   @Override
   public void onComplete(AsyncEvent event) {
-    link.exchangeEnded();
+    ended();
   }
+
+  /** Tells the link this exchange is over; once, whichever of the ways to end comes first. */
+  void ended() {
+    if (ended.compareAndSet(false, true)) {
+      link.exchangeEnded();
+    }
+  }
+
+  /** What the dispatch that breaks off the client's response finds in {@link #ABORT_ATTRIBUTE}. */
+  record BreakOff(ProxyExchange exchange, Throwable failure) {}
 
   @Override
   public void onStartAsync(AsyncEvent event) {}
+
+  /**
+   * The client's side of writing, registered when the exchange starts: the container's first
+   * onWritePossible() says the client can be written to; then the response body, once the gateway
+   * sends one, takes the callbacks over.
+   */
+  private final class ClientOutput implements WriteListener {
+    volatile ResponseBody body;
+    private boolean writable;
+    private Runnable waiting;
+
+    @Override
+    public void onWritePossible() {
+      ResponseBody current = body;
+      if (current != null) {
+        current.onWritePossible();
+        return;
+      }
+      Runnable next;
+      synchronized (this) {
+        writable = true;
+        next = waiting;
+        waiting = null;
+      }
+      if (next != null) {
+        next.run();
+      }
+    }
+
+    /** Runs {@code action} once the client can be written to: now, or on onWritePossible(). */
+    void whenWritable(Runnable action) {
+      synchronized (this) {
+        if (!writable) {
+          Runnable before = waiting;
+          waiting =
+              before == null
+                  ? action
+                  : () -> {
+                    before.run();
+                    action.run();
+                  };
+          return;
+        }
+      }
+      action.run();
+    }
+
+    synchronized boolean writable() {
+      return writable;
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+      ResponseBody current = body;
+      if (current != null) {
+        current.onError(failure);
+        return;
+      }
+      clientFailedOnContainerThread(failure);
+    }
+  }
 
   /**
    * The client's request body, read without blocking and handed to the gateway request one buffer
@@ -364,14 +573,23 @@ final class ProxyExchange implements AsyncListener {
 
     @Override
     protected Action process() throws Throwable {
-      ServletInputStream in = clientRequest.getInputStream();
-      if (in.isFinished()) {
-        return Action.SUCCEEDED;
+      int read;
+      clientLock.lock(); // this may be a gateway thread (see clientLock)
+      try {
+        if (clientClosed) {
+          throw new IOException("the exchange has ended the client's side");
+        }
+        ServletInputStream in = clientRequest.getInputStream();
+        if (in.isFinished()) {
+          return Action.SUCCEEDED;
+        }
+        if (!in.isReady()) {
+          return Action.IDLE; // onDataAvailable() resumes
+        }
+        read = in.read(buffer);
+      } finally {
+        clientLock.unlock();
       }
-      if (!in.isReady()) {
-        return Action.IDLE; // onDataAvailable() resumes
-      }
-      int read = in.read(buffer);
       if (read < 0) {
         return Action.SUCCEEDED;
       }
@@ -390,6 +608,9 @@ final class ProxyExchange implements AsyncListener {
 
     @Override
     protected void onCompleteFailure(Throwable failure) {
+      if (!(failure instanceof RequestBodyTooLarge)) {
+        requestBodyFailed = true; // reading the client's body failed
+      }
       proxyRequest.abort(failure); // first, so that the exchange fails with this cause
       content.fail(failure);
     }
@@ -406,8 +627,9 @@ final class ProxyExchange implements AsyncListener {
 
     @Override
     public void onError(Throwable failure) {
-      clientFailed(failure);
+      requestBodyFailed = true;
       content.fail(failure);
+      clientFailedOnContainerThread(failure);
     }
 
     /** The body as the gateway request reads it: the client's length, and no content type. */
@@ -461,7 +683,11 @@ final class ProxyExchange implements AsyncListener {
     }
 
     private void pump() {
+      clientLock.lock(); // this may be a gateway thread (see clientLock)
       try {
+        if (clientClosed) {
+          return;
+        }
         if (out == null) {
           out = clientResponse.getOutputStream();
         }
@@ -514,7 +740,11 @@ final class ProxyExchange implements AsyncListener {
         if (!clientFailed) {
           clientFailed(failure);
         }
-        finish();
+        if (!clientClosed) {
+          closeClient();
+        }
+      } finally {
+        clientLock.unlock();
       }
     }
 
@@ -522,7 +752,34 @@ final class ProxyExchange implements AsyncListener {
       if (!headersSent) {
         headersSent = true;
         copyStatusAndHeaders(gatewayResponse);
+        if (closeWouldDelimitBody()) {
+          // Jetty ends a body of unknown length by closing the connection when the client asked
+          // for the close; a break-off would then look like the end of a whole body. Jetty
+          // honours a chunked framing asked for, and its last chunk marks a whole body.
+          clientResponse.setHeader("Transfer-Encoding", "chunked");
+        }
       }
+    }
+
+    /**
+     * Whether the container would delimit this body by closing the connection although the client
+     * speaks HTTP/1.1: Jetty does, for a body without length to a client that sent {@code
+     * Connection: close}. Tomcat chunks such bodies itself (and would repeat a header set for it);
+     * an HTTP/1.0 client knows no other framing.
+     */
+    private boolean closeWouldDelimitBody() {
+      int status = gatewayResponse.getStatus();
+      return gatewayResponse.getHeaders().get(HttpHeader.CONTENT_LENGTH) == null
+          && status >= 200
+          && status != 204
+          && status != 304
+          && !clientRequest.getMethod().equals("HEAD")
+          && clientRequest.getProtocol().equals("HTTP/1.1")
+          && clientRequest
+              .getServletContext()
+              .getServerInfo()
+              .toLowerCase(Locale.ROOT)
+              .startsWith("jetty");
     }
 
     private void write(ByteBuffer bytes) throws IOException {
@@ -537,7 +794,7 @@ final class ProxyExchange implements AsyncListener {
 
     private void gatewayFailed(Throwable failure) throws IOException {
       if (!headersSent) {
-        fail(failure);
+        fail(failure, true);
         return;
       }
       if (!clientResponse.isCommitted()) {
@@ -548,8 +805,7 @@ final class ProxyExchange implements AsyncListener {
 
     @Override
     public void onError(Throwable failure) {
-      clientFailed(failure);
-      finish();
+      clientFailedOnContainerThread(failure);
     }
   }
 }

@@ -84,6 +84,9 @@ public final class ProxyHeaders {
     Headers headers =
         client
             .without(removed)
+            // "X_MS_Client_Principal" reaches a CGI, WSGI or Rack backend behind the gateway as
+            // the same variable as "x-ms-client-principal": it must not get there either.
+            .withoutUnderscoreSpellingsOf(removed)
             .with(added.subscriptionKeyHeader(), added.subscriptionKey())
             .with(added.tokenHeader(), added.tokenValue())
             .with(ORIGINAL_URL, added.originalUrl())

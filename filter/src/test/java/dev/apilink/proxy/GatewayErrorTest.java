@@ -39,6 +39,16 @@ class GatewayErrorTest {
   }
 
   @Test
+  void aResponseThatFailsAfterTheRequestWentOutIsABrokenResponseUnlessItWasTooSlow() {
+    assertEquals(
+        new GatewayError(502, "Bad gateway: the API gateway's response broke off."),
+        GatewayError.ofResponse(new java.io.EOFException("reset"), 45));
+    assertEquals(
+        new GatewayError(504, "Gateway timeout: the API gateway did not answer within 45 seconds."),
+        GatewayError.ofResponse(new TimeoutException("Total timeout 45000 ms elapsed"), 45));
+  }
+
+  @Test
   void theBodyHasApimsShape() {
     assertEquals(
         "{\"statusCode\": 502, \"message\": \"a \\\"quoted\\\" \\\\ word\"}",

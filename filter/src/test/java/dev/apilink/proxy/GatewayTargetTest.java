@@ -25,6 +25,44 @@ class GatewayTargetTest {
   }
 
   @Test
+  void pathsThatStayUnderApiOnceDecodedAndResolvedAreKept() {
+    for (String path :
+        new String[] {
+          "/api",
+          "/api/",
+          "/api/x/..",
+          "/api/x/%2e%2e/y",
+          "/api/files/a%2F..%2Fb",
+          "/api/./x",
+          "/api/../api/x",
+          "/api/%252e%252e/x",
+          "/api/a+b/%C3%A9",
+          "/api//x"
+        }) {
+      assertTrue(GatewayTarget.staysUnderApi(path), path);
+    }
+  }
+
+  @Test
+  void pathsThatLeaveApiOnceDecodedAndResolvedAreNot() {
+    for (String path :
+        new String[] {
+          "/api/..%2fWEB-INF/web.xml",
+          "/api/..%2F..%2Fother/x",
+          "/api/%2e%2e%2fWEB-INF",
+          "/api/x/..%2f..%2f..%2fWEB-INF/web.xml",
+          "/api/..%5cother",
+          "/api/..\\other",
+          "/api/x/..;/..;/other",
+          "/api/.%2e/other",
+          "/api/..",
+          "/api%2f..%2fother"
+        }) {
+      assertFalse(GatewayTarget.staysUnderApi(path), path);
+    }
+  }
+
+  @Test
   void theSubscriptionKeyParameterIsRemovedAndTheRestKeptByteForByte() {
     assertEquals("a=1&b=%2F", GatewayTarget.withoutSubscriptionKey("a=1&subscription-key=x&b=%2F"));
     assertEquals("a=1", GatewayTarget.withoutSubscriptionKey("Subscription-Key=x&a=1"));

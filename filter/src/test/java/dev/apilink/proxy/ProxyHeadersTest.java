@@ -73,6 +73,32 @@ class ProxyHeadersTest {
   }
 
   @Test
+  void underscoreSpellingsOfWhatApiLinkVouchesForAreDroppedToo() {
+    Headers client =
+        Headers.of(
+            "Ocp_Apim_Subscription_Key", "stolen",
+            "x_ms_client_principal", "forged",
+            "X_MS_ORIGINAL_URL", "forged",
+            "X_Forwarded_Host", "forged",
+            "X_Forwarded_Proto", "forged",
+            "X_Kept_Custom", "kept");
+
+    Headers gateway = ProxyHeaders.toGateway(client, ADDED);
+
+    for (String name :
+        List.of(
+            "Ocp_Apim_Subscription_Key",
+            "x_ms_client_principal",
+            "X_MS_ORIGINAL_URL",
+            "X_Forwarded_Host",
+            "X_Forwarded_Proto")) {
+      assertEquals(List.of(), gateway.values(name), name);
+    }
+    assertEquals(List.of("kept"), gateway.values("X_Kept_Custom"));
+    assertEquals(List.of("the-key"), gateway.values("Ocp-Apim-Subscription-Key"));
+  }
+
+  @Test
   void clientCopiesOfWhatApiLinkVouchesForAreReplaced() {
     Headers client =
         Headers.of(

@@ -20,7 +20,6 @@ import org.eclipse.jetty.security.HashLoginService;
 import org.eclipse.jetty.security.UserStore;
 import org.eclipse.jetty.security.authentication.BasicAuthenticator;
 import org.eclipse.jetty.security.authentication.FormAuthenticator;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -35,6 +34,7 @@ final class EmbeddedJetty implements ServletContainer {
   private Server server;
   private ServerConnector connector;
   private ContextHandlerCollection contexts;
+  private ServletContextHandler lastContext;
   private String failure = "";
 
   @Override
@@ -71,6 +71,8 @@ final class EmbeddedJetty implements ServletContainer {
     ServletContextHandler context =
         new ServletContextHandler(contextPath.isEmpty() ? "/" : contextPath);
     context.setBaseResourceAsPath(webappDir);
+    // As a deployed WAR (WebAppContext) has them; a bare ServletContextHandler serves WEB-INF.
+    context.setProtectedTargets(new String[] {"/WEB-INF", "/META-INF"});
     context.setWelcomeFiles(new String[] {"index.html"});
     context.getServletHandler().setDecodeAmbiguousURIs(true);
 
@@ -101,6 +103,7 @@ final class EmbeddedJetty implements ServletContainer {
     context.getServletHandler().addFilterMapping(mapping);
 
     contexts.addHandler(context);
+    lastContext = context;
     try {
       context.start();
     } catch (Exception e) {
@@ -153,6 +156,16 @@ final class EmbeddedJetty implements ServletContainer {
   }
 
   @Override
+  public jakarta.servlet.ServletContext servletContext() {
+    return lastContext.getServletContext();
+  }
+
+  @Override
+  public int busyThreads() {
+    return ((QueuedThreadPool) server.getThreadPool()).getUtilizedThreads();
+  }
+
+  @Override
   public String deploymentFailure() {
     return failure;
   }
@@ -160,10 +173,9 @@ final class EmbeddedJetty implements ServletContainer {
   @Override
   public void close() throws Exception {
     if (server != null) {
-      // Contexts deployed after the server started are not stopped with it: stop them first, so
-      // that their filters are destroyed (and ApiLink's watcher with them) before a test's files
-      // are deleted.
-      for (Handler context : contexts.getHandlers()) {
+      // Contexts added to a started server are not its managed beans: server.stop() leaves them
+      // running (and ApiLink's filter undestroyed, with its client threads and file watcher).
+      for (org.eclipse.jetty.server.Handler context : contexts.getHandlers()) {
         context.stop();
       }
       server.stop();

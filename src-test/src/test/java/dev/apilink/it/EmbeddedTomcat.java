@@ -30,6 +30,7 @@ final class EmbeddedTomcat implements ServletContainer {
   private Tomcat tomcat;
   private Connector connector;
   private Path baseDir;
+  private StandardContext lastContext;
   private final StringBuilder failures = new StringBuilder();
   private final Handler failureLog =
       new Handler() {
@@ -116,6 +117,7 @@ final class EmbeddedTomcat implements ServletContainer {
     synchronized (failures) {
       failures.setLength(0);
     }
+    lastContext = context;
     // The host is started: adding the context starts it.
     tomcat.getHost().addChild(context);
     return context.getState() == LifecycleState.STARTED;
@@ -188,6 +190,18 @@ final class EmbeddedTomcat implements ServletContainer {
     map.setDispatcher("REQUEST");
     map.setDispatcher("ASYNC");
     context.addFilterMap(map);
+  }
+
+  @Override
+  public jakarta.servlet.ServletContext servletContext() {
+    return lastContext.getServletContext();
+  }
+
+  @Override
+  public int busyThreads() {
+    return ((org.apache.tomcat.util.threads.ThreadPoolExecutor)
+            connector.getProtocolHandler().getExecutor())
+        .getActiveCount();
   }
 
   @Override

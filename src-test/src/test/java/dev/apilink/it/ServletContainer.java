@@ -1,5 +1,7 @@
 package dev.apilink.it;
 
+import dev.apilink.ApiLinkFilter;
+import jakarta.servlet.ServletContext;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
@@ -36,6 +38,17 @@ interface ServletContainer extends AutoCloseable {
   boolean deploy(
       Path webappDir, String contextPath, Map<String, String> initParameters, ContainerAuth auth)
       throws Exception;
+
+  /** The servlet context of the last web application deployed. */
+  ServletContext servletContext();
+
+  /** The ApiLink filter of the last web application deployed, as it publishes itself. */
+  default ApiLinkFilter apiLinkFilter() {
+    return (ApiLinkFilter) servletContext().getAttribute(ApiLinkFilter.ATTRIBUTE);
+  }
+
+  /** The container's request threads busy now (not its acceptor and selector threads). */
+  int busyThreads();
 
   /** The text that the failed deployment logged, empty when none. */
   String deploymentFailure();

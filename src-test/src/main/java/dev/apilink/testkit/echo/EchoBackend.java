@@ -51,8 +51,14 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *   <li>{@code x-echo-gzip: true} answers with the JSON gzip-compressed ({@code Content-Encoding:
  *       gzip});
  *   <li>{@code x-echo-sse: ID} answers {@code text/event-stream} and sends what the test passes to
- *       {@link #sse(String)}, event by event.
+ *       {@link #sse(String)}, event by event;
+ *   <li>{@code x-echo-hold: ID} answers only once the test opens {@link #gate(String)}, without
+ *       holding a thread meanwhile, so that many requests can be shown in flight at once.
  * </ul>
+ *
+ * <p>{@link #startDiscreet()} starts one that leaves the request headers out of its answers, as a
+ * real gateway never sends the subscription key back: a test can then check that no response
+ * carries a secret.
  */
 public final class EchoBackend implements AutoCloseable {
 
@@ -83,8 +89,13 @@ public final class EchoBackend implements AutoCloseable {
   private final Map<String, SseStream> streams = new ConcurrentHashMap<>();
   private final List<Throwable> failedExchanges = new CopyOnWriteArrayList<>();
   private final BlockingQueue<Throwable> failures = new LinkedBlockingQueue<>();
+  private final BlockingQueue<String> arrivals = new LinkedBlockingQueue<>();
+  private final java.util.Set<String> arrived = ConcurrentHashMap.newKeySet();
+  private final Map<String, Gate> gates = new ConcurrentHashMap<>();
+  private final boolean echoHeaders;
 
-  private EchoBackend(int maxThreads) {
+  private EchoBackend(int maxThreads, boolean echoHeaders) {
+    this.echoHeaders = echoHeaders;
     QueuedThreadPool threads = new QueuedThreadPool(maxThreads, 8);
     threads.setName("echo-backend");
     server = new Server(threads);
@@ -107,7 +118,19 @@ public final class EchoBackend implements AutoCloseable {
 
   /** Starts a backend on a free loopback port with at most {@code maxThreads} threads. */
   public static EchoBackend start(int maxThreads) {
-    EchoBackend backend = new EchoBackend(maxThreads);
+    return start(maxThreads, true);
+  }
+
+  /**
+   * Starts a backend on a free loopback port that leaves the request headers out of its JSON
+   * answers ({@link #received()} still has them).
+   */
+  public static EchoBackend startDiscreet() {
+    return start(400, false);
+  }
+
+  private static EchoBackend start(int maxThreads, boolean echoHeaders) {
+    EchoBackend backend = new EchoBackend(maxThreads, echoHeaders);
     try {
       backend.server.start();
     } catch (Exception e) {
@@ -160,10 +183,107 @@ public final class EchoBackend implements AutoCloseable {
     return failures.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Waits for the next request whose head has arrived (its body may still be on the way) and
+   * returns its raw path, or null after {@code timeout}.
+   */
+  public String awaitArrival(java.time.Duration timeout) throws InterruptedException {
+    return arrivals.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Waits until a request for {@code rawPath} has arrived (its head; its body may still be on the
+   * way); fails after {@code timeout}.
+   */
+  public void awaitArrival(String rawPath, java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (arrived) {
+      while (!arrived.contains(rawPath)) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError("no request for " + rawPath + " arrived within " + timeout);
+        }
+        arrived.wait(Math.max(1, left / 1_000_000));
+      }
+    }
+  }
+
+  /** Waits until at least {@code count} exchanges have failed; fails after {@code timeout}. */
+  public void awaitFailedExchanges(int count, java.time.Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (failedExchanges) {
+      while (failedExchanges.size() < count) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError(
+              failedExchanges.size() + " exchanges failed, not " + count + ", within " + timeout);
+        }
+        failedExchanges.wait(Math.max(1, left / 1_000_000));
+      }
+    }
+  }
+
+  /** Connections open to this backend now, idle ones included. */
+  public int openConnections() {
+    return connector.getConnectedEndPoints().size();
+  }
+
   public void clear() {
     received.clear();
     failedExchanges.clear();
     failures.clear();
+    arrivals.clear();
+    arrived.clear();
+  }
+
+  /** The gate that requests with {@code x-echo-hold: id} wait for. */
+  public Gate gate(String id) {
+    return gates.computeIfAbsent(id, k -> new Gate());
+  }
+
+  /** Holds answers back until opened; once open, answers at once. */
+  public static final class Gate {
+    private final List<Runnable> waiting = new ArrayList<>();
+    private int held;
+    private boolean open;
+
+    void pass(Runnable answer) {
+      synchronized (this) {
+        if (!open) {
+          waiting.add(answer);
+          held++;
+          notifyAll();
+          return;
+        }
+      }
+      answer.run();
+    }
+
+    /** Waits until {@code count} requests are held at this gate; fails after {@code timeout}. */
+    public synchronized void awaitHeld(int count, java.time.Duration timeout)
+        throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (held < count) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError(
+              held + " requests held at the gate, not " + count + ", within " + timeout);
+        }
+        wait(Math.max(1, left / 1_000_000));
+      }
+    }
+
+    /** Lets every held request and every later one be answered. */
+    public void open() {
+      List<Runnable> answers;
+      synchronized (this) {
+        open = true;
+        answers = List.copyOf(waiting);
+        waiting.clear();
+      }
+      answers.forEach(Runnable::run);
+    }
   }
 
   /** The server-sent-event stream opened by a request with {@code x-echo-sse: id}. */
@@ -208,13 +328,28 @@ public final class EchoBackend implements AutoCloseable {
         if (position >= length) {
           return -1;
         }
-        int n = (int) Math.min(len, length - position);
+        // A block of 8192 bytes is the base block plus its block number: copy, then add.
+        int n = (int) Math.min(Math.min(len, length - position), BLOCK - (position & (BLOCK - 1)));
+        int from = (int) (position & (BLOCK - 1));
+        byte add = (byte) (position >>> 13);
         for (int i = 0; i < n; i++) {
-          b[off + i] = (byte) patternByte(position++);
+          b[off + i] = (byte) (BASE_BLOCK[from + i] + add);
         }
+        position += n;
         return n;
       }
     };
+  }
+
+  private static final int BLOCK = 8192;
+
+  /** The pattern's first block; block k is this one with k added to every byte. */
+  private static final byte[] BASE_BLOCK = new byte[BLOCK];
+
+  static {
+    for (int i = 0; i < BLOCK; i++) {
+      BASE_BLOCK[i] = (byte) patternByte(i);
+    }
   }
 
   private static int patternByte(long position) {
@@ -256,10 +391,19 @@ public final class EchoBackend implements AutoCloseable {
           request,
           failure -> {
             if (failure != null) {
-              failedExchanges.add(failure);
+              synchronized (failedExchanges) {
+                failedExchanges.add(failure);
+                failedExchanges.notifyAll();
+              }
               failures.add(failure);
             }
           });
+      String path = request.getHttpURI().getPath();
+      arrivals.add(path);
+      synchronized (arrived) {
+        arrived.add(path);
+        arrived.notifyAll();
+      }
       String sse = request.getHeaders().get("x-echo-sse");
       if (sse != null) {
         streamEvents(request, response, callback, sse);
@@ -305,7 +449,10 @@ public final class EchoBackend implements AutoCloseable {
 
       Runnable answer = () -> answer(request, response, callback, what);
       String delay = request.getHeaders().get("x-echo-delay-ms");
-      if (delay != null) {
+      String hold = request.getHeaders().get("x-echo-hold");
+      if (hold != null) {
+        gate(hold).pass(answer);
+      } else if (delay != null) {
         request
             .getComponents()
             .getScheduler()
@@ -397,14 +544,16 @@ public final class EchoBackend implements AutoCloseable {
       callback.succeeded();
     }
 
-    private static String describe(Received what) {
+    private String describe(Received what) {
       ObjectNode json = JSON.createObjectNode();
       json.put("method", what.method());
       json.put("rawPath", what.rawPath());
       json.put("rawQuery", what.rawQuery());
-      ArrayNode headers = json.putArray("headers");
-      for (Map.Entry<String, String> header : what.headers()) {
-        headers.addArray().add(header.getKey()).add(header.getValue());
+      if (echoHeaders) {
+        ArrayNode headers = json.putArray("headers");
+        for (Map.Entry<String, String> header : what.headers()) {
+          headers.addArray().add(header.getKey()).add(header.getValue());
+        }
       }
       json.put("bodyBytes", what.bodyBytes());
       json.put("bodySha256", what.bodySha256());

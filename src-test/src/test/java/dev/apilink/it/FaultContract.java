@@ -1,0 +1,298 @@
+package dev.apilink.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.apilink.proxy.GatewayClient;
+import dev.apilink.testkit.echo.EchoBackend;
+import dev.apilink.testkit.faults.BreakingServer;
+import dev.apilink.testkit.faults.BreakingServer.Ending;
+import dev.apilink.testkit.faults.SilentServer;
+import dev.apilink.testkit.faults.UnacceptingServer;
+import java.lang.management.ManagementFactory;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A gateway that fails in each way a network lets it, in front of a real container: every failure
+ * becomes a JSON error within the configured limit or a broken-off response, never a
+ * complete-looking one, and afterwards the container is healthy and holds no thread or connection
+ * for it. Run once per container by {@link FaultsOnJettyTest} and {@link FaultsOnTomcatTest}.
+ */
+abstract class FaultContract {
+
+  @RegisterExtension static final SecretWatch SECRETS = new SecretWatch();
+
+  static final Duration IDLE = Duration.ofSeconds(20);
+
+  @TempDir Path dir;
+  Site site;
+  Consumer<ObjectNode> keyFile;
+
+  abstract ServletContainer.Kind kind();
+
+  @BeforeEach
+  void startContainer() throws Exception {
+    site = Site.create(kind(), dir, "");
+    keyFile = Battery.prepare(site, dir);
+  }
+
+  @AfterEach
+  void stopContainer() throws Exception {
+    site.close();
+  }
+
+  // ---- helpers ----
+
+  void deployLinkedTo(URI gateway, int connectTimeoutSeconds, int timeoutSeconds) throws Exception {
+    site.deployLinkedTo(
+        gateway,
+        keyFile.andThen(
+            c ->
+                Battery.backend(c)
+                    .put("connectTimeoutSeconds", connectTimeoutSeconds)
+                    .put("timeoutSeconds", timeoutSeconds)));
+  }
+
+  RawHttp.Response get(String path) throws Exception {
+    RawHttp.Response response =
+        RawHttp.exchangeOne(
+            site.container().port(),
+            "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    SECRETS.inspect("GET " + path, response.raw());
+    return response;
+  }
+
+  static String error(int status, String message) {
+    return "{\"statusCode\": " + status + ", \"message\": \"" + message + "\"}";
+  }
+
+  static int closedPort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  static int jvmThreads() {
+    return ManagementFactory.getThreadMXBean().getThreadCount();
+  }
+
+  /**
+   * The container serves its static files, no request thread is busy, no exchange is in flight and
+   * no connection to the gateway is in use.
+   */
+  void assertHealthyAndIdle() throws Exception {
+    RawHttp.Response css = get("/style.css");
+    assertEquals(200, css.status());
+    assertEquals("body { color: teal }", css.bodyText());
+    ServletContainer container = site.container();
+    Await.until(
+        "the container's request threads idle",
+        IDLE,
+        () -> container.busyThreads() == 0,
+        container::busyThreads);
+    Await.until(
+        "no exchange in flight and no gateway connection in use",
+        IDLE,
+        () ->
+            container.apiLinkFilter().exchangesInFlight() == 0
+                && container.apiLinkFilter().gatewayConnections().active() == 0,
+        () ->
+            container.apiLinkFilter().exchangesInFlight()
+                + " in flight, "
+                + container.apiLinkFilter().gatewayConnections());
+  }
+
+  // ---- the gateway cannot be reached ----
+
+  @Test
+  void aGatewayThatRefusesConnectionsIsA502AndTheContainerStaysHealthy() throws Exception {
+    deployLinkedTo(URI.create("http://127.0.0.1:" + closedPort()), 1, 5);
+
+    for (int i = 0; i < 20; i++) {
+      long start = System.nanoTime();
+      RawHttp.Response response = get("/api/refused/" + i);
+      long millis = (System.nanoTime() - start) / 1_000_000;
+
+      assertEquals(502, response.status());
+      assertEquals("application/json;charset=utf-8", response.header("Content-Type"));
+      assertEquals(
+          error(502, "Bad gateway: the API gateway could not be reached."), response.bodyText());
+      assertTrue(millis < 1000, "a refused connection is answered at once, took " + millis + " ms");
+    }
+    assertHealthyAndIdle();
+  }
+
+  @Test
+  void aGatewayWhoseHostDoesNotResolveIsA502WithinTheConnectLimit() throws Exception {
+    deployLinkedTo(URI.create("http://apilink-no-such-host.invalid"), 2, 5);
+
+    long start = System.nanoTime();
+    RawHttp.Response response = get("/api/unresolved");
+    long millis = (System.nanoTime() - start) / 1_000_000;
+
+    assertEquals(502, response.status());
+    assertEquals(
+        error(502, "Bad gateway: the API gateway's host name does not resolve."),
+        response.bodyText());
+    assertTrue(millis < 2000 + 1000, "took " + millis + " ms");
+    assertHealthyAndIdle();
+  }
+
+  @Test
+  void aGatewayWhoseConnectHangsIsA504AtTheConnectLimit() throws Exception {
+    try (UnacceptingServer gateway = UnacceptingServer.start()) {
+      deployLinkedTo(gateway.url(), 1, 30);
+
+      long start = System.nanoTime();
+      RawHttp.Response response = get("/api/hanging-connect");
+      long millis = (System.nanoTime() - start) / 1_000_000;
+
+      assertEquals(504, response.status());
+      assertEquals(
+          error(504, "Gateway timeout: no connection to the API gateway within 1 seconds."),
+          response.bodyText());
+      assertTrue(millis >= 1000 && millis < 1000 + 2000, "took " + millis + " ms");
+      assertHealthyAndIdle();
+    }
+  }
+
+  // ---- the gateway is too slow ----
+
+  @Test
+  void aGatewayThatNeverAnswersIsA504AtTheTotalLimitAndItsRequestIsAborted() throws Exception {
+    try (SilentServer gateway = SilentServer.start()) {
+      deployLinkedTo(gateway.url(), 1, 1);
+
+      long start = System.nanoTime();
+      RawHttp.Response response = get("/api/silent");
+      long millis = (System.nanoTime() - start) / 1_000_000;
+
+      assertEquals(504, response.status());
+      assertEquals(
+          error(504, "Gateway timeout: the API gateway did not answer within 1 seconds."),
+          response.bodyText());
+      assertTrue(millis >= 1000 && millis < 1000 + 2000, "took " + millis + " ms");
+      assertEquals("GET /api/silent HTTP/1.1", gateway.awaitRequestGivenUp(IDLE));
+      assertHealthyAndIdle();
+    }
+  }
+
+  @Test
+  void aGatewayThatStallsMidBodyIsBrokenOffAtTheTotalLimitAndItsConnectionClosed()
+      throws Exception {
+    byte[] partial = BreakingServer.partialResponse(100_000, 1000, true);
+    try (BreakingServer gateway = BreakingServer.start(partial, Ending.STALL)) {
+      deployLinkedTo(gateway.url(), 1, 1);
+
+      long start = System.nanoTime();
+      RawHttp.Response response = get("/api/stalling");
+      long millis = (System.nanoTime() - start) / 1_000_000;
+
+      assertEquals(200, response.status(), "the head had been forwarded");
+      assertEquals(1000, response.body().length);
+      assertFalse(response.complete(), "broken off, not ended: " + response);
+      assertTrue(millis >= 1000 && millis < 1000 + 2000, "took " + millis + " ms");
+      assertEquals("closed by the client", gateway.awaitConnectionEnded(IDLE));
+      assertEquals(0, gateway.openConnections());
+      assertHealthyAndIdle();
+    }
+  }
+
+  // ---- the gateway breaks the connection ----
+
+  @Test
+  void aGatewayThatResetsBeforeAnsweringIsA502() throws Exception {
+    try (BreakingServer gateway = BreakingServer.start(new byte[0], Ending.RESET)) {
+      deployLinkedTo(gateway.url(), 1, 5);
+
+      RawHttp.Response response = get("/api/reset-at-once");
+
+      assertEquals(502, response.status());
+      assertEquals(
+          error(502, "Bad gateway: the API gateway's response broke off."), response.bodyText());
+      assertHealthyAndIdle();
+    }
+  }
+
+  @Test
+  void aGatewayThatResetsMidSizedBodyBreaksOffTheClientsResponseAndLeaksNothing() throws Exception {
+    resetsMidBody(true);
+  }
+
+  @Test
+  void aGatewayThatResetsMidChunkedBodyBreaksOffTheClientsResponseAndLeaksNothing()
+      throws Exception {
+    resetsMidBody(false);
+  }
+
+  private void resetsMidBody(boolean sized) throws Exception {
+    byte[] partial = BreakingServer.partialResponse(100_000, 20_000, sized);
+    try (BreakingServer gateway = BreakingServer.start(partial, Ending.RESET)) {
+      deployLinkedTo(gateway.url(), 1, 5);
+      get("/api/warm-up");
+      int threadsBefore = jvmThreads();
+
+      for (int i = 0; i < 50; i++) {
+        RawHttp.Response response = get("/api/reset-mid-body/" + i);
+
+        assertEquals(200, response.status(), "the head had been forwarded");
+        assertFalse(response.complete(), "broken off, not ended: " + response);
+        assertTrue(response.body().length <= 20_000);
+      }
+
+      assertHealthyAndIdle();
+      GatewayClient.Connections connections = site.container().apiLinkFilter().gatewayConnections();
+      assertEquals(0, connections.active() + connections.idle(), connections.toString());
+      int threadsAfter = jvmThreads();
+      assertTrue(
+          threadsAfter < threadsBefore + 20,
+          "JVM threads " + threadsBefore + " before, " + threadsAfter + " after");
+    }
+  }
+
+  // ---- the client's body breaks ----
+
+  @Test
+  void aRequestBodyThatCannotBeReadIsNeverAnsweredAsASuccess() throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    try {
+      deployLinkedTo(gateway.url(), 1, 5);
+
+      List<RawHttp.Response> responses =
+          RawHttp.exchangeAll(
+              site.container().port(),
+              "POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  + "5\r\nhello\r\nnot-a-chunk-size\r\n\r\n");
+
+      for (RawHttp.Response response : responses) {
+        SECRETS.inspect("malformed chunked body", response.raw());
+      }
+      assertEquals(1, responses.size(), responses.toString());
+      assertEquals(400, responses.get(0).status(), responses.toString());
+      if (kind() == ServletContainer.Kind.JETTY) {
+        assertEquals(
+            error(400, "Bad request: the request body could not be read."),
+            responses.get(0).bodyText());
+      } // Tomcat answers with its own error page before ApiLink can
+      assertEquals("close", responses.get(0).header("Connection"));
+      for (EchoBackend.Received received : gateway.received()) {
+        assertFalse(received.bodyComplete(), "the gateway never takes a broken body as whole");
+      }
+      assertHealthyAndIdle();
+    } finally {
+      gateway.close();
+    }
+  }
+}

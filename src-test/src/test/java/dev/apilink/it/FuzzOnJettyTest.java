@@ -1,0 +1,8 @@
+package dev.apilink.it;
+
+class FuzzOnJettyTest extends FuzzContract {
+  @Override
+  ServletContainer.Kind kind() {
+    return ServletContainer.Kind.JETTY;
+  }
+}

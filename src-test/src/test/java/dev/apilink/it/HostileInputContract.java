@@ -1,0 +1,579 @@
+package dev.apilink.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.apilink.proxy.GatewayTarget;
+import dev.apilink.testkit.echo.EchoBackend;
+import dev.apilink.testkit.echo.EchoBackend.Received;
+import dev.apilink.testkit.faults.TrapServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Requests crafted to reach what they should not: the container's protected files, another server,
+ * another gateway API, or the gateway with the client's own key, token or principal, or with a
+ * second request smuggled inside the first. Each is refused or neutralised; what the container
+ * refuses itself is recorded as refused. Sent over raw sockets, since well-behaved clients will not
+ * send most of them. Run once per container by {@link HostileInputOnJettyTest} and {@link
+ * HostileInputOnTomcatTest}.
+ */
+abstract class HostileInputContract {
+
+  @RegisterExtension static final SecretWatch SECRETS = new SecretWatch();
+
+  static EchoBackend gateway;
+  static TrapServer trap;
+
+  @TempDir Path dir;
+  Site site;
+  Consumer<ObjectNode> keyFile;
+
+  abstract ServletContainer.Kind kind();
+
+  boolean jetty() {
+    return kind() == ServletContainer.Kind.JETTY;
+  }
+
+  @BeforeAll
+  static void startServers() throws Exception {
+    gateway = EchoBackend.startDiscreet();
+    trap = TrapServer.start();
+  }
+
+  @AfterAll
+  static void stopServers() throws Exception {
+    gateway.close();
+    trap.close();
+  }
+
+  @BeforeEach
+  void startContainer() throws Exception {
+    gateway.clear();
+    site = Site.create(kind(), dir, "");
+    keyFile = Battery.prepare(site, dir);
+  }
+
+  @AfterEach
+  void everyGatewayRequestWasApiLinksAndNothingReachedTheTrap() throws Exception {
+    site.close();
+    assertEquals(List.of(), trap.connections(), "the trap server was reached");
+    for (Received received : gateway.received()) {
+      assertTrue(GatewayTarget.isApiPath(received.rawPath()), received.rawPath());
+      assertTrue(GatewayTarget.staysUnderApi(received.rawPath()), received.rawPath());
+      assertEquals(List.of(Site.KEY), received.header("Ocp-Apim-Subscription-Key"));
+      assertEquals(1, received.header("Authorization").size(), "one token");
+      assertTrue(received.header("Authorization").get(0).startsWith("Bearer ey"));
+      for (Map.Entry<String, String> header : received.headers()) {
+        assertFalse(
+            header.getValue().contains("\r") || header.getValue().contains("\n"),
+            header.getKey() + " carries a line break");
+      }
+    }
+  }
+
+  // ---- helpers ----
+
+  void deployLinked() throws Exception {
+    site.deployLinkedTo(gateway.url(), keyFile);
+  }
+
+  void deployUnlinked() throws Exception {
+    ObjectNode config = site.linkedTo(gateway.url());
+    keyFile.accept(config);
+    config.putObject("environments").putObject("production");
+    assertTrue(site.deploy(config), site.container().deploymentFailure());
+  }
+
+  /** Sends {@code request} (ISO-8859-1: each char one byte) and returns every response. */
+  List<RawHttp.Response> send(String request) throws Exception {
+    return send(request, Integer.MAX_VALUE);
+  }
+
+  /** As {@link #send(String)}, not waiting for the close after {@code expected} responses. */
+  List<RawHttp.Response> send(String request, int expected) throws Exception {
+    List<RawHttp.Response> responses = RawHttp.exchange(site.container().port(), request, expected);
+    for (RawHttp.Response response : responses) {
+      SECRETS.inspect(request.lines().findFirst().orElse(""), response.raw());
+    }
+    return responses;
+  }
+
+  RawHttp.Response sendOne(String request) throws Exception {
+    List<RawHttp.Response> responses = send(request, 1);
+    assertEquals(1, responses.size(), "responses: " + responses);
+    return responses.get(0);
+  }
+
+  static String get(String target, String... headerLines) {
+    StringBuilder request = new StringBuilder("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    for (String line : headerLines) {
+      request.append(line).append("\r\n");
+    }
+    return request.append("Connection: close\r\n\r\n").toString();
+  }
+
+  Received onlyReceived() throws Exception {
+    gateway.awaitReceived(1, java.time.Duration.ofSeconds(10));
+    List<Received> received = gateway.received();
+    assertEquals(1, received.size(), "requests at the gateway");
+    return received.get(0);
+  }
+
+  /**
+   * One path trick and what each container makes of it: its status, and where the request went,
+   * {@code "gateway"} or {@code "container"} (the container's own answer, refusals included).
+   */
+  record PathCase(String target, String onJetty, String onTomcat) {}
+
+  static final String GATEWAY = "200 gateway";
+
+  static final String HIDDEN =
+      "GET /api/smuggled HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Smuggled: yes\r\n\r\n";
+
+  // ---- path tricks ----
+
+  static final List<PathCase> PATHS =
+      List.of(
+          new PathCase("/api/../WEB-INF/web.xml", "404", "404"),
+          new PathCase("/api/%2e%2e/WEB-INF/web.xml", "400", "404"),
+          new PathCase("/api/%2E%2E/WEB-INF/secret.txt", "400", "404"),
+          new PathCase("/api/.%2e/WEB-INF/web.xml", "400", "404"),
+          new PathCase("/api/..%2fWEB-INF/web.xml", "400 apilink", "400 apilink"),
+          new PathCase("/api/..%2FWEB-INF/secret.txt", "400 apilink", "400 apilink"),
+          new PathCase("/api/%2e%2e%2fWEB-INF/web.xml", "400 apilink", "400 apilink"),
+          new PathCase("/api/x/..%2f..%2f..%2fWEB-INF/web.xml", "400 apilink", "400 apilink"),
+          new PathCase("/api/..%2f..%2fother/x", "400 apilink", "400 apilink"),
+          new PathCase("/api;x=y/..", "200", "200"),
+          new PathCase("/api;x=y/../WEB-INF/web.xml", "404", "404"),
+          new PathCase("/api/..;/WEB-INF/web.xml", "400", "404"),
+          new PathCase("//api/x", "400", "404"),
+          new PathCase("//api/../WEB-INF/web.xml", "400", "404"),
+          new PathCase("/api/%00", "400", "400"),
+          new PathCase("/api/x%00.json", "400", "400"),
+          new PathCase("/api/..%00/WEB-INF/web.xml", "400", "400"),
+          new PathCase("/api/%c0%ae%c0%ae/WEB-INF/web.xml", "400", "400"),
+          new PathCase("/api/%e0%80%ae%e0%80%ae/WEB-INF/web.xml", "400", "400"),
+          new PathCase("/api/%ff", "400", "400"),
+          new PathCase("/api/%C3%28", "400", "400"),
+          new PathCase("/api/\u00ff", "400", "400"),
+          new PathCase("/api/\u00c3\u00a9t\u00c3\u00a9", "400", "400"),
+          new PathCase("/api/..\\WEB-INF\\web.xml", "400", "400"),
+          new PathCase("/api/..%5cWEB-INF%5cweb.xml", "400", "400"),
+          new PathCase("/api/%u002e%u002e/WEB-INF/web.xml", "400", "400"),
+          new PathCase("/api%2f..%2fWEB-INF/web.xml", "404", "404"),
+          new PathCase("/%61pi/..%2fWEB-INF/web.xml", "404", "404"),
+          new PathCase("/WEB-INF/web.xml", "404", "404"),
+          new PathCase("/META-INF/MANIFEST.MF", "404", "404"),
+          new PathCase("/api/%252e%252e/WEB-INF/web.xml", GATEWAY, GATEWAY),
+          new PathCase("/api/WEB-INF/web.xml", GATEWAY, GATEWAY),
+          new PathCase("/api/x/%2e%2e/y", "400", GATEWAY),
+          new PathCase("/api/files/a%2F..%2Fb", GATEWAY, GATEWAY),
+          new PathCase("/api/%C3%A9t%C3%A9", GATEWAY, GATEWAY));
+
+  @Test
+  void pathTricksNeverServeProtectedFilesNorLeaveApi() throws Exception {
+    deployLinked();
+    List<String> wrong = new ArrayList<>();
+
+    for (PathCase trick : PATHS) {
+      gateway.clear();
+      List<RawHttp.Response> responses = send(get(trick.target()), 1);
+      RawHttp.Response response = responses.get(0);
+      String outcome = String.valueOf(response.status());
+      if (!gateway.received().isEmpty()) {
+        outcome += " gateway";
+        assertEquals(trick.target(), gateway.received().get(0).rawPath(), "byte for byte");
+      } else if (response.bodyText().startsWith("{\"statusCode\"")) {
+        outcome += " apilink";
+        assertEquals(
+            "{\"statusCode\": 400, \"message\": \"Bad request: the path leaves /api once"
+                + " decoded.\"}",
+            response.bodyText());
+      }
+      System.out.printf("%s linked | %s | %s%n", kind(), trick.target(), outcome);
+      if (!outcome.equals(jetty() ? trick.onJetty() : trick.onTomcat())) {
+        wrong.add(trick + " was " + outcome);
+      }
+    }
+    assertEquals(List.of(), wrong);
+  }
+
+  @Test
+  void pathTricksNeverServeProtectedFilesWhenTheEnvironmentIsNotLinked() throws Exception {
+    deployUnlinked();
+
+    for (PathCase trick : PATHS) {
+      List<RawHttp.Response> responses = send(get(trick.target()), 1);
+      int status = responses.isEmpty() ? 0 : responses.get(0).status();
+      System.out.printf("%s unlinked | %s | %d%n", kind(), trick.target(), status);
+      if (trick.target().contains("WEB-INF") || trick.target().contains("META-INF")) {
+        assertNotEquals(200, status, trick.target()); // the marker check has run in send()
+      }
+    }
+    assertEquals(List.of(), gateway.received());
+  }
+
+  // ---- host and target tricks ----
+
+  @Test
+  void anAbsoluteFormTargetNamingAnotherServerReachesOnlyTheGateway() throws Exception {
+    deployLinked();
+
+    RawHttp.Response sameHost =
+        sendOne(
+            "GET http://"
+                + trap.authority()
+                + "/api/absolute HTTP/1.1\r\nHost: "
+                + trap.authority()
+                + "\r\nConnection: close\r\n\r\n");
+    RawHttp.Response otherHost =
+        sendOne(
+            "GET http://"
+                + trap.authority()
+                + "/api/absolute HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    RawHttp.Response protectedFile =
+        sendOne(
+            "GET http://"
+                + trap.authority()
+                + "/WEB-INF/web.xml HTTP/1.1\r\nHost: "
+                + trap.authority()
+                + "\r\nConnection: close\r\n\r\n");
+
+    assertEquals(200, sameHost.status());
+    assertFalse(sameHost.bodyText().contains(TrapServer.BODY));
+    assertEquals(400, otherHost.status(), "absolute-form and Host disagree");
+    assertEquals(404, protectedFile.status());
+    Received received = onlyReceived();
+    assertEquals("/api/absolute", received.rawPath());
+    assertEquals(List.of(gateway.url().getAuthority()), received.header("Host"));
+  }
+
+  @Test
+  void aHostHeaderNamingAnotherServerReachesOnlyTheGateway() throws Exception {
+    deployLinked();
+
+    RawHttp.Response response =
+        sendOne(
+            "GET /api/host HTTP/1.1\r\nHost: "
+                + trap.authority()
+                + "\r\nConnection: close\r\n\r\n");
+
+    assertEquals(200, response.status());
+    Received received = onlyReceived();
+    assertEquals(List.of(gateway.url().getAuthority()), received.header("Host"));
+    // Reported as the client's Host, as a reverse proxy does; the gateway is reached regardless.
+    assertEquals(List.of(trap.authority()), received.header("X-Forwarded-Host"));
+  }
+
+  @Test
+  void aSpoofedForwardedHostReachesOnlyTheGatewayAndIsReplaced() throws Exception {
+    deployLinked();
+
+    RawHttp.Response response =
+        sendOne(
+            get(
+                "/api/forwarded",
+                "X-Forwarded-Host: " + trap.authority(),
+                "X-Forwarded-Proto: https",
+                "X_Forwarded_Host: " + trap.authority()));
+
+    assertEquals(200, response.status());
+    Received received = onlyReceived();
+    assertEquals(List.of("127.0.0.1"), received.header("X-Forwarded-Host"));
+    assertEquals(List.of("http"), received.header("X-Forwarded-Proto"));
+    assertEquals(List.of(), received.header("X_Forwarded_Host"));
+    assertEquals(List.of(gateway.url().getAuthority()), received.header("Host"));
+  }
+
+  @Test
+  void aConnectRequestIsRefusedAndTunnelsNowhere() throws Exception {
+    deployLinked();
+
+    RawHttp.Response response =
+        sendOne(
+            "CONNECT "
+                + trap.authority()
+                + " HTTP/1.1\r\nHost: "
+                + trap.authority()
+                + "\r\nConnection: close\r\n\r\n");
+
+    assertEquals(501, response.status());
+    assertEquals(List.of(), gateway.received());
+  }
+
+  // ---- header tricks ----
+
+  @Test
+  void aBareCarriageReturnOrANulInAHeaderValueIsRefused() throws Exception {
+    deployLinked();
+
+    RawHttp.Response carriageReturn = sendOne(get("/api/cr", "X-A: foo\rInjected: 1"));
+    RawHttp.Response nul = sendOne(get("/api/nul", "X-A: foo\u0000Injected: 1"));
+
+    assertEquals(400, carriageReturn.status());
+    assertEquals(400, nul.status());
+    assertEquals(List.of(), gateway.received());
+  }
+
+  @Test
+  void aBareLineFeedEndsAHeaderLineAndInjectsNothingIntoAValue() throws Exception {
+    deployLinked();
+
+    RawHttp.Response response = sendOne(get("/api/lf", "X-A: foo\nInjected: 1"));
+
+    assertEquals(200, response.status());
+    Received received = onlyReceived();
+    assertEquals(List.of("foo"), received.header("X-A"));
+    assertEquals(List.of("1"), received.header("Injected"));
+  }
+
+  @Test
+  void anObsoleteLineFoldingIsRefusedOrUnfoldedIntoOneLine() throws Exception {
+    deployLinked();
+
+    RawHttp.Response response = sendOne(get("/api/fold", "X-A: foo", " Injected: 1"));
+
+    if (jetty()) {
+      assertEquals(400, response.status());
+      assertEquals(List.of(), gateway.received());
+    } else {
+      assertEquals(200, response.status());
+      assertEquals(List.of("foo Injected: 1"), onlyReceived().header("X-A"));
+    }
+  }
+
+  @Test
+  void headersNamedInConnectionNeverStripWhatApiLinkSends() throws Exception {
+    deployLinked();
+
+    RawHttp.Response response =
+        sendOne(
+            "GET /api/connection HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Test-User: alice\r\n"
+                + "Connection: close, Ocp-Apim-Subscription-Key, Authorization,"
+                + " x-ms-client-principal, x-ms-original-url, X-Forwarded-For, X-Forwarded-Host,"
+                + " X-Forwarded-Proto, Via, Host, Content-Length, Transfer-Encoding\r\n\r\n");
+
+    assertEquals(200, response.status());
+    Received received = onlyReceived();
+    for (String name :
+        List.of(
+            "x-ms-client-principal",
+            "x-ms-original-url",
+            "X-Forwarded-For",
+            "X-Forwarded-Host",
+            "X-Forwarded-Proto",
+            "Via",
+            "Host")) {
+      assertEquals(1, received.header(name).size(), name);
+    }
+    JsonNode principal =
+        Site.JSON.readTree(
+            Base64.getDecoder().decode(received.header("x-ms-client-principal").get(0)));
+    assertEquals("alice", principal.get("userDetails").asText());
+  }
+
+  @Test
+  void duplicateOrListedContentLengthsAreRefused() throws Exception {
+    deployLinked();
+
+    for (String lengths :
+        List.of(
+            "Content-Length: 5\r\nContent-Length: 6",
+            "Content-Length: 5\r\nContent-Length: 5",
+            "Content-Length: 5, 5",
+            "Content-Length: +5")) {
+      RawHttp.Response response =
+          sendOne(
+              "POST /api/lengths HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  + lengths
+                  + "\r\nConnection: close\r\n\r\nhello!");
+      assertEquals(400, response.status(), lengths);
+    }
+    assertEquals(List.of(), gateway.received());
+  }
+
+  @Test
+  void aRequestHiddenBehindContentLengthAndTransferEncodingNeverReachesTheGatewayAsItsOwn()
+      throws Exception {
+    deployLinked();
+    String chunkedBody = "0\r\n\r\n" + HIDDEN;
+
+    for (String framing :
+        List.of(
+            "Content-Length: " + chunkedBody.length() + "\r\nTransfer-Encoding: chunked",
+            "Transfer-Encoding: chunked\r\nContent-Length: 4")) {
+      gateway.clear();
+      List<RawHttp.Response> responses =
+          send("POST /api/a HTTP/1.1\r\nHost: 127.0.0.1\r\n" + framing + "\r\n\r\n" + chunkedBody);
+
+      assertEquals(1, responses.size(), framing + ": " + responses);
+      if (jetty()) {
+        assertEquals(400, responses.get(0).status(), framing);
+        assertEquals(List.of(), gateway.received());
+      } else {
+        // Tomcat lets Transfer-Encoding win (RFC 9112 6.3), ends the body at its last chunk and
+        // closes the connection after answering: the rest is never read as a request.
+        assertEquals(200, responses.get(0).status(), framing);
+        Received received = onlyReceived();
+        assertEquals("/api/a", received.rawPath());
+        assertEquals(0, received.bodyBytes());
+      }
+    }
+  }
+
+  @Test
+  void aRequestInsideAChunkedBodyOfAnyMethodReachesTheGatewayAsBodyOnly() throws Exception {
+    deployLinked();
+    String chunk = Integer.toHexString(HIDDEN.length()) + "\r\n" + HIDDEN + "\r\n0\r\n\r\n";
+    String hash =
+        EchoBackend.sha256(
+            new java.io.ByteArrayInputStream(HIDDEN.getBytes(StandardCharsets.ISO_8859_1)));
+
+    for (String method : List.of("POST", "PUT", "PATCH", "DELETE", "OPTIONS")) {
+      gateway.clear();
+      RawHttp.Response response =
+          sendOne(
+              method
+                  + " /api/inside HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+                  + "Connection: close\r\n\r\n"
+                  + chunk);
+      // Another client next: on the pooled gateway connection, right behind the first.
+      RawHttp.Response next = sendOne(get("/api/next"));
+
+      assertEquals(200, response.status(), method);
+      assertEquals(200, next.status(), method);
+      gateway.awaitReceived(2, java.time.Duration.ofSeconds(10));
+      List<Received> received = gateway.received();
+      assertEquals(
+          List.of("/api/inside", "/api/next"),
+          received.stream().map(Received::rawPath).toList(),
+          method);
+      assertEquals(HIDDEN.length(), received.get(0).bodyBytes(), method);
+      assertEquals(hash, received.get(0).bodySha256(), method);
+      assertEquals(List.of("chunked"), received.get(0).header("Transfer-Encoding"), method);
+      assertEquals(List.of(), received.get(0).header("Content-Length"), "never both");
+    }
+  }
+
+  @Test
+  void ambiguousTransferEncodingsAreRefusedOrReadAsTheClientsOwnNextRequest() throws Exception {
+    deployLinked();
+    String chunkedBody = "0\r\n\r\n" + HIDDEN;
+
+    record Coding(String header, int onJetty, int onTomcat) {}
+    for (Coding coding :
+        List.of(
+            new Coding("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked", 400, 400),
+            new Coding("Transfer-Encoding: chunked, gzip", 400, 400),
+            new Coding("Transfer-Encoding: xchunked", 400, 501),
+            new Coding("Transfer-Encoding : chunked\r\nContent-Length: 4", 400, 400),
+            new Coding("Transfer-Encoding: gzip, chunked", 200, 501))) {
+      gateway.clear();
+      boolean readAsTwo = (jetty() ? coding.onJetty() : coding.onTomcat()) == 200;
+      List<RawHttp.Response> responses =
+          send(
+              "POST /api/coding HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  + coding.header()
+                  + "\r\n\r\n"
+                  + chunkedBody,
+              readAsTwo ? 2 : 1);
+
+      assertEquals(
+          jetty() ? coding.onJetty() : coding.onTomcat(),
+          responses.get(0).status(),
+          coding.header());
+      if (responses.get(0).status() == 200) {
+        // Jetty reads "gzip, chunked" as chunked; what follows the last chunk is the client's
+        // next request on its own connection, and reaches the gateway through ApiLink as such.
+        assertEquals(2, responses.size(), responses.toString());
+        gateway.awaitReceived(2, java.time.Duration.ofSeconds(10));
+        Received hidden = gateway.received().get(1);
+        assertEquals("/api/smuggled", hidden.rawPath());
+        assertEquals(List.of(Site.KEY), hidden.header("Ocp-Apim-Subscription-Key"));
+      } else {
+        assertEquals(1, responses.size(), responses.toString());
+        assertEquals(List.of(), gateway.received());
+      }
+    }
+  }
+
+  @Test
+  void oversizedHeadersAreRefusedAndLargeOnesBelowTheLimitForwardedWhole() throws Exception {
+    deployLinked();
+    String large = "y".repeat(7000);
+
+    RawHttp.Response oversized = sendOne(get("/api/oversized", "X-Big: " + "x".repeat(16_000)));
+    RawHttp.Response belowLimit = sendOne(get("/api/large", "X-Big: " + large));
+    RawHttp.Response many = sendOne(get("/api/many", "X-H: v\r\n".repeat(150).trim()));
+
+    assertEquals(jetty() ? 431 : 400, oversized.status());
+    assertEquals(200, belowLimit.status());
+    assertEquals(jetty() ? 200 : 400, many.status(), "Tomcat allows 100 header fields");
+    List<Received> received = gateway.received();
+    assertEquals(jetty() ? 2 : 1, received.size());
+    assertEquals("/api/large", received.get(0).rawPath());
+    assertEquals(List.of(large), received.get(0).header("X-Big"));
+    if (jetty()) {
+      assertEquals(150, received.get(1).header("X-H").size());
+    }
+  }
+
+  // ---- spoofing ----
+
+  @Test
+  void aClientsOwnKeyTokenAndPrincipalNeverReachTheGatewayAsSent() throws Exception {
+    deployLinked();
+
+    RawHttp.Response response =
+        sendOne(
+            get(
+                "/api/spoof?subscription-key=stolen&a=1&Subscription-Key=x&subscription%2Dkey=y"
+                    + "&SUBSCRIPTION-KEY&%73ubscription-key=z&subscription-key=w",
+                "Ocp-Apim-Subscription-Key: stolen",
+                "ocp-apim-subscription-key: stolen-too",
+                "Ocp_Apim_Subscription_Key: stolen-underscore",
+                "Authorization: Bearer forged",
+                "Authorization: Basic Zm9vOmJhcg==",
+                "x-ms-client-principal: Zm9yZ2Vk",
+                "X_MS_CLIENT_PRINCIPAL: Zm9yZ2Vk",
+                "x-ms-original-url: https://evil.example/"));
+
+    assertEquals(200, response.status());
+    Received received = onlyReceived();
+    assertEquals("a=1", received.rawQuery());
+    assertEquals(List.of(), received.header("Ocp_Apim_Subscription_Key"));
+    assertFalse(received.header("Authorization").get(0).contains("forged"));
+    assertEquals(List.of(), received.header("x-ms-client-principal"));
+    assertEquals(List.of(), received.header("X_MS_CLIENT_PRINCIPAL"));
+    assertFalse(received.header("x-ms-original-url").get(0).contains("evil"));
+  }
+
+  @Test
+  void anAuthenticatedUsersPrincipalIsApiLinksNotTheClients() throws Exception {
+    deployLinked();
+
+    sendOne(get("/api/me", "X-Test-User: alice", "x-ms-client-principal: Zm9yZ2Vk"));
+
+    List<String> principal = onlyReceived().header("x-ms-client-principal");
+    assertEquals(1, principal.size());
+    JsonNode decoded = Site.JSON.readTree(Base64.getDecoder().decode(principal.get(0)));
+    assertEquals("alice", decoded.get("userDetails").asText());
+  }
+}

@@ -1,0 +1,327 @@
+package dev.apilink.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.apilink.testkit.echo.EchoBackend;
+import dev.apilink.testkit.echo.EchoBackend.Received;
+import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Many clients at once, and clients that go away: nothing is lost, nothing crosses from one
+ * exchange to another, and afterwards the container and the gateway client are back to idle. Run
+ * once per container by {@link LoadOnJettyTest} and {@link LoadOnTomcatTest}.
+ */
+abstract class LoadContract {
+
+  @RegisterExtension static final SecretWatch SECRETS = new SecretWatch();
+
+  static final int CLIENTS = 1000;
+  static final int AT_A_TIME = 4;
+  static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir Path dir;
+  EchoBackend gateway;
+  Site site;
+
+  abstract ServletContainer.Kind kind();
+
+  @BeforeEach
+  void start() throws Exception {
+    gateway = EchoBackend.startDiscreet();
+    site = Site.create(kind(), dir, "");
+    site.deployLinkedTo(gateway.url(), Battery.prepare(site, dir));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    site.close();
+    gateway.close();
+  }
+
+  static int jvmThreads() {
+    return ManagementFactory.getThreadMXBean().getThreadCount();
+  }
+
+  /**
+   * No container request thread busy, no exchange in flight, no gateway connection in use, and no
+   * connection open at the gateway beyond those idle in ApiLink's pool.
+   */
+  void assertBackToIdle() throws Exception {
+    ServletContainer container = site.container();
+    Await.until(
+        "the container's request threads idle",
+        WAIT,
+        () -> container.busyThreads() == 0,
+        container::busyThreads);
+    Await.until(
+        "no exchange in flight, no gateway connection in use, none open but the idle ones",
+        WAIT,
+        () ->
+            container.apiLinkFilter().exchangesInFlight() == 0
+                && container.apiLinkFilter().gatewayConnections().active() == 0
+                && gateway.openConnections()
+                    <= container.apiLinkFilter().gatewayConnections().idle(),
+        () ->
+            container.apiLinkFilter().exchangesInFlight()
+                + " in flight, "
+                + container.apiLinkFilter().gatewayConnections()
+                + ", "
+                + gateway.openConnections()
+                + " open at the gateway");
+    RawHttp.Response css =
+        RawHttp.exchangeOne(
+            container.port(),
+            "GET /style.css HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    assertEquals(200, css.status());
+  }
+
+  /** Runs {@code client} for 0 .. count-1, {@link #AT_A_TIME} at a time; fails with the first. */
+  static void clients(int count, IntClient client) throws Exception {
+    ExecutorService workers = Executors.newFixedThreadPool(AT_A_TIME);
+    try {
+      AtomicInteger next = new AtomicInteger();
+      List<Future<?>> done = new ArrayList<>();
+      for (int w = 0; w < AT_A_TIME; w++) {
+        done.add(
+            workers.submit(
+                () -> {
+                  for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                    client.run(i);
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> worker : done) {
+        try {
+          worker.get(WAIT.toSeconds() * 4, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+      }
+    } finally {
+      workers.shutdownNow();
+    }
+  }
+
+  /** Where a request that got no answer stands, for the failure message. */
+  String stateOf(String path) {
+    return "no answer to "
+        + path
+        + " within 30 s; at the gateway: "
+        + gateway.received().stream().anyMatch(r -> r.rawPath().equals(path))
+        + "; exchanges in flight: "
+        + site.container().apiLinkFilter().exchangesInFlight()
+        + "; "
+        + site.container().apiLinkFilter().gatewayConnections()
+        + "; busy request threads: "
+        + site.container().busyThreads();
+  }
+
+  interface IntClient {
+    void run(int i) throws Exception;
+  }
+
+  @Test
+  void aThousandClientsThatGoAwayMidUploadAbortEveryGatewayRequestAndLeakNothing()
+      throws Exception {
+    byte[] half = new byte[32 * 1024];
+    int threadsBefore = jvmThreads();
+    long start = System.nanoTime();
+
+    clients(
+        CLIENTS,
+        i -> {
+          try (Socket client = RawHttp.open(site.container().port())) {
+            OutputStream out = client.getOutputStream();
+            out.write(
+                ("POST /api/upload/"
+                        + i
+                        + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Content-Type: application/octet-stream\r\n"
+                        + "Content-Length: 1000000\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.write(half);
+            out.flush();
+            gateway.awaitArrival("/api/upload/" + i, WAIT); // the gateway has it
+            client.setSoLinger(true, 0); // gone, with a reset, mid-body
+          }
+        });
+
+    gateway.awaitReceived(CLIENTS, WAIT);
+    List<Received> received = gateway.received();
+    for (Received request : received) {
+      assertTrue(request.rawPath().startsWith("/api/upload/"), request.rawPath());
+      assertFalse(request.bodyComplete(), request.rawPath() + " was taken as whole");
+      assertTrue(request.bodyBytes() < 1_000_000, request.rawPath());
+    }
+    assertEquals(
+        CLIENTS,
+        received.stream().map(Received::rawPath).distinct().count(),
+        "each request reached the gateway once");
+    assertBackToIdle();
+    int threadsAfter = jvmThreads();
+    System.out.printf(
+        "%s: %d uploads broken off in %d ms; JVM threads %d before, %d after%n",
+        kind(), CLIENTS, (System.nanoTime() - start) / 1_000_000, threadsBefore, threadsAfter);
+    assertTrue(threadsAfter < threadsBefore + 100, threadsBefore + " -> " + threadsAfter);
+  }
+
+  @Test
+  void aThousandClientsThatGoAwayMidDownloadAbortEveryGatewayRequestAndLeakNothing()
+      throws Exception {
+    int threadsBefore = jvmThreads();
+    long start = System.nanoTime();
+
+    clients(
+        CLIENTS,
+        i -> {
+          try (Socket client = RawHttp.open(site.container().port())) {
+            client.setReceiveBufferSize(16 * 1024);
+            client
+                .getOutputStream()
+                .write(
+                    ("GET /api/download/"
+                            + i
+                            + " HTTP/1.1\r\nHost: 127.0.0.1\r\nx-echo-download: 1000000000\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+            try {
+              RawHttp.readAtLeast(client.getInputStream(), 4 * 1024); // the head and some body
+            } catch (java.net.SocketTimeoutException e) {
+              throw new AssertionError(stateOf("/api/download/" + i), e);
+            }
+            client.setSoLinger(true, 0); // gone, with a reset, mid-body
+          }
+        });
+
+    gateway.awaitFailedExchanges(CLIENTS, WAIT); // every download aborted at the gateway
+    assertEquals(CLIENTS, gateway.failedExchanges().size());
+    assertEquals(CLIENTS, gateway.received().size());
+    assertBackToIdle();
+    int threadsAfter = jvmThreads();
+    System.out.printf(
+        "%s: %d downloads broken off in %d ms; JVM threads %d before, %d after%n",
+        kind(), CLIENTS, (System.nanoTime() - start) / 1_000_000, threadsBefore, threadsAfter);
+    assertTrue(threadsAfter < threadsBefore + 100, threadsBefore + " -> " + threadsAfter);
+  }
+
+  @Test
+  void aThousandConcurrentRequestsEachGetTheirOwnAnswerWhileEventStreamsStayLive()
+      throws Exception {
+    ExecutorService executor = Executors.newFixedThreadPool(4);
+    HttpClient client =
+        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(executor).build();
+    try {
+      List<BlockingQueue<String>> streams = new ArrayList<>();
+      List<CompletableFuture<Void>> streamEnds = new ArrayList<>();
+      for (int s = 0; s < 3; s++) {
+        BlockingQueue<String> events = new LinkedBlockingQueue<>();
+        streams.add(events);
+        HttpResponse<Stream<String>> response =
+            client.send(
+                HttpRequest.newBuilder(site.uri("/api/events/" + s))
+                    .header("x-echo-sse", "stream-" + s)
+                    .build(),
+                BodyHandlers.ofLines());
+        assertEquals(200, response.statusCode());
+        streamEnds.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  for (Iterator<String> lines = response.body().iterator(); lines.hasNext(); ) {
+                    String line = lines.next();
+                    if (line.startsWith("data: ")) {
+                      events.add(line.substring(6));
+                    }
+                  }
+                }));
+      }
+
+      Random random = new Random(7);
+      List<byte[]> bodies = new ArrayList<>();
+      List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+      for (int i = 0; i < CLIENTS; i++) {
+        byte[] body = new byte[1 + random.nextInt(4096)];
+        random.nextBytes(body);
+        bodies.add(body);
+        answers.add(
+            client.sendAsync(
+                HttpRequest.newBuilder(site.uri("/api/load/" + i))
+                    .header("x-echo-hold", "load")
+                    .POST(BodyPublishers.ofByteArray(body))
+                    .build(),
+                BodyHandlers.ofString()));
+      }
+
+      gateway.gate("load").awaitHeld(CLIENTS, WAIT);
+      int inFlight = site.container().apiLinkFilter().exchangesInFlight();
+      int busyThreads = site.container().busyThreads();
+      for (int s = 0; s < streams.size(); s++) {
+        gateway.sse("stream-" + s).send("while " + CLIENTS + " are held");
+        assertEquals(
+            "while " + CLIENTS + " are held",
+            streams.get(s).poll(WAIT.toSeconds(), TimeUnit.SECONDS),
+            "stream " + s + " is live");
+      }
+      gateway.gate("load").open();
+
+      for (int i = 0; i < CLIENTS; i++) {
+        HttpResponse<String> response = answers.get(i).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        SECRETS.inspect("POST /api/load/" + i, response.headers() + response.body());
+        assertEquals(200, response.statusCode());
+        JsonNode echoed = Site.JSON.readTree(response.body());
+        assertEquals("/api/load/" + i, echoed.get("rawPath").asText(), "its own answer");
+        assertEquals(bodies.get(i).length, echoed.get("bodyBytes").asLong());
+        assertEquals(
+            EchoBackend.sha256(new ByteArrayInputStream(bodies.get(i))),
+            echoed.get("bodySha256").asText(),
+            "its own body, whole");
+      }
+      for (int s = 0; s < streams.size(); s++) {
+        gateway.sse("stream-" + s).send("after");
+        assertEquals("after", streams.get(s).poll(WAIT.toSeconds(), TimeUnit.SECONDS));
+        gateway.sse("stream-" + s).end();
+        streamEnds.get(s).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      }
+      System.out.printf(
+          "%s: %d requests and %d event streams in flight at once on %d busy request threads%n",
+          kind(), inFlight - streams.size(), streams.size(), busyThreads);
+      assertEquals(CLIENTS + streams.size(), inFlight, "all in flight at once");
+      assertTrue(busyThreads < 20, busyThreads + " request threads busy: exchanges hold none");
+      assertBackToIdle();
+    } finally {
+      executor.shutdownNow();
+    }
+  }
+}
