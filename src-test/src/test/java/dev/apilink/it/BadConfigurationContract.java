@@ -124,7 +124,7 @@ abstract class BadConfigurationContract {
 
     assertNames(
         "hostnme: unknown key (known here: $schema, environments, hostname, identityProvider,"
-            + " token)",
+            + " routesFile, token)",
         failure);
     assertNames(
         "environments.production.backend.subscriptionKeyy: unknown key (known here: audience,"
