@@ -120,7 +120,7 @@ final class ProxyExchange implements AsyncListener {
     request.headers(
         fields -> {
           for (Headers.Field field : headers) {
-            fields.add(field.name(), field.value());
+            fields.add(link.gatewayField(field));
           }
         });
     return request;
