@@ -39,6 +39,11 @@ public final class Headers implements Iterable<Headers.Field> {
     return fields.isEmpty() ? EMPTY : new Headers(List.copyOf(fields));
   }
 
+  /** A list that nobody else holds: wrapped rather than copied. */
+  static Headers owning(List<Field> fields) {
+    return fields.isEmpty() ? EMPTY : new Headers(Collections.unmodifiableList(fields));
+  }
+
   /** Name, value, name, value, ... */
   public static Headers of(String... namesAndValues) {
     if (namesAndValues.length % 2 != 0) {
@@ -109,16 +114,21 @@ public final class Headers implements Iterable<Headers.Field> {
 
   /** The lower-cased header names listed in the {@code Connection} fields (RFC 9110 7.6.1). */
   public Set<String> connectionOptions() {
-    Set<String> options = new TreeSet<>();
-    for (String value : values("Connection")) {
-      for (String option : value.split(",")) {
-        String trimmed = option.trim();
-        if (!trimmed.isEmpty()) {
-          options.add(trimmed.toLowerCase(Locale.ROOT));
+    Set<String> options = null; // most messages have none: nothing allocated then
+    for (Field field : fields) {
+      if (field.is("Connection")) {
+        for (String option : field.value().split(",")) {
+          String trimmed = option.trim();
+          if (!trimmed.isEmpty()) {
+            if (options == null) {
+              options = new TreeSet<>();
+            }
+            options.add(trimmed.toLowerCase(Locale.ROOT));
+          }
         }
       }
     }
-    return options;
+    return options == null ? Set.of() : options;
   }
 
   public int size() {
