@@ -5,20 +5,27 @@
 #   bench/run.sh            the full run (3 rounds x 10 s per cell, 2 GiB streaming), about 25 min
 #   bench/run.sh --quick    1 round x 2 s per cell, 512 MiB streaming: under 3 min once built
 #
-# Options: --rebuild (build even if the WARs look up to date), --no-profile (skip the JFR profile).
+# Options: --rebuild (build even if the WARs look up to date), --no-profile (skip the JFR profile),
+# --serve (start the backend and the six configurations, print their URLs, wait for Ctrl-C),
+# --compare A.war B.war ... (Tomcat + each ApiLink WAR, interleaved: req/s and CPU per request).
 # Writes bench/results/<date>[-quick].md, .png, .csv; scratch files in bench/results/tmp/.
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$BENCH")
 MODE=full
+QUICK=0
+COMPARE_WARS=()
 REBUILD=0
 PROFILE=1
 for arg in "$@"; do
   case $arg in
-    --quick) MODE=quick ;;
+    --quick) QUICK=1 ;;
     --rebuild) REBUILD=1 ;;
     --no-profile) PROFILE=0 ;;
+    --serve) MODE=serve ;;
+    --compare) MODE=compare ;;
+    *.war) COMPARE_WARS+=("$(realpath "$arg")") ;;
     -h | --help)
       sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
@@ -30,7 +37,8 @@ for arg in "$@"; do
   esac
 done
 
-if [ "$MODE" = quick ]; then
+[ "$QUICK" = 1 ] && [ "$MODE" = full ] && MODE=quick
+if [ "$QUICK" = 1 ]; then
   ROUNDS=1 DURATION=2 WARMUP=2 STREAM_MIB=512 PROFILE_SECONDS=5 BURST_PEERS="tomcat-jetty-proxy"
 else
   ROUNDS=3 DURATION=10 WARMUP=5 STREAM_MIB=2048 PROFILE_SECONDS=20
@@ -112,6 +120,30 @@ wait_for() { # url seconds [expected status]: until the URL answers
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 vm() { # pid field: a /proc/<pid>/status value (kB for memory)
   awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+# CPU time used by processes outside this run (another build, say), sampled every 2 s from
+# /proc/<pid>/stat: processes in this script's session are ours. Writes the total in seconds.
+watch_others() { # output-file
+  local out=$1 sid tick
+  sid=$(awk '{ sub(/.*\) /, ""); print $4 }' /proc/$$/stat)
+  tick=$(getconf CLK_TCK)
+  echo 0 >"$out"
+  (
+    declare -A seen=()
+    local total=0 pid ticks first=1
+    while true; do
+      while read -r pid ticks; do
+        [ "$first" = 1 ] || total=$((total + ticks - ${seen[$pid]:-0}))
+        seen[$pid]=$ticks
+      done < <(awk -v sid="$sid" 'FNR == 1 { split(FILENAME, p, "/"); line = $0; sub(/.*\) /, "", line);
+        split(line, f, " "); if (f[4] != sid) print p[3], f[12] + f[13] }' /proc/[0-9]*/stat 2>/dev/null)
+      first=0
+      awk -v t="$total" -v k="$tick" 'BEGIN { printf "%.0f\n", t / k }' >"$out"
+      sleep 2
+    done
+  ) &
+  PIDS[watch-others]=$!
 }
 
 # ---- 1. what the run needs ----
@@ -579,6 +611,40 @@ burst() { # configuration (tomcat-apilink, jetty-apilink, tomcat-jetty-proxy, to
   stop "$name"
 }
 
+# Tomcat + ApiLink with each of several builds of the sample WAR, side by side: for an optimisation's
+# before and after. Interleaved 1 KiB x 32 runs; the container's CPU time per request comes from
+# /proc/<pid>/stat, which depends less than req/s on what else the machine is doing.
+compare() {
+  local i war name pid round out u0 u1 requests allocated
+  for i in "${!COMPARE_WARS[@]}"; do
+    name=cmp$i-tomcat-apilink
+    PORT[$name]=$((P + 20 + i))
+    APILINK_WAR=${COMPARE_WARS[$i]} start_config "$name" "$JVM_FLAGS"
+  done
+  for i in "${!COMPARE_WARS[@]}"; do await_config "cmp$i-tomcat-apilink"; done
+  for i in "${!COMPARE_WARS[@]}"; do
+    wrk -t2 -c32 -d"$((WARMUP * 3))s" "http://127.0.0.1:${PORT[cmp$i-tomcat-apilink]}/api/1k" >/dev/null 2>&1
+  done
+  for round in $(seq 1 $((ROUNDS * 2))); do
+    for i in "${!COMPARE_WARS[@]}"; do
+      name=cmp$i-tomcat-apilink
+      pid=${PIDS[$name]}
+      # The JFR recording only reads the threads' allocation counters at its start and end.
+      jcmd "$pid" JFR.start name=alloc settings="$BENCH/tools/allocation.jfc" >/dev/null
+      u0=$(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat")
+      out=$(wrk -t2 -c32 -d"$((DURATION * 2))s" --latency "http://127.0.0.1:${PORT[$name]}/api/1k")
+      u1=$(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat")
+      jcmd "$pid" JFR.stop name=alloc filename="$TMP/alloc.jfr" >/dev/null
+      requests=$(echo "$out" | awk '/requests in/ { print $1 }')
+      allocated=$(java "$BENCH/tools/JfrSummary.java" --allocated "$TMP/alloc.jfr")
+      echo "$out" | awk -v w="$(basename "${COMPARE_WARS[$i]}")" -v r="$round" -v cpu="$(((u1 - u0) * 1000000 / $(getconf CLK_TCK) / requests))" \
+        -v alloc="$((allocated / requests))" \
+        '/^Requests\/sec/ { rps = $2 } $1 == "99%" { p99 = $2 } END { printf "  round %d  %-28s %8.0f req/s  p99 %8s  container CPU %4d us/request  allocated %6d bytes/request\n", r, w, rps, p99, cpu, alloc }'
+    done
+  done
+  log "load average now $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
 # ---- the run ----
 
 main() {
@@ -592,6 +658,7 @@ main() {
   install_tools
   build
   machine_facts
+  watch_others "$TMP/others-cpu"
 
   local port name
   for name in "${!PORT[@]}"; do
@@ -603,6 +670,13 @@ main() {
 
   write_backend
   write_nginx_proxy
+  if [ "$MODE" = compare ]; then
+    [ ${#COMPARE_WARS[@]} -ge 1 ] || die "--compare needs WAR files"
+    start_nginx nginx-backend
+    wait_for "http://127.0.0.1:${PORT[direct]}/api/1k" 20 || die "the nginx backend did not start"
+    compare
+    exit 0
+  fi
   start_bg hashsink "$TMP/hashsink.log" java "$BENCH/tools/HashSink.java" "${PORT[hashsink]}"
   start_nginx nginx-backend
   start_nginx nginx-proxy
@@ -617,12 +691,26 @@ main() {
     await_config "$name"
   done
   check_headers
+  if [ "$MODE" = serve ]; then
+    local pid
+    for name in $CONFIGS; do
+      case $name in direct) pid=${PIDS[nginx-backend]} ;; nginx) pid=${PIDS[nginx-proxy]} ;; *) pid=${PIDS[$name]} ;; esac
+      printf '  %-20s http://127.0.0.1:%s/api/1k  (pid %s)\n' "$name" "${PORT[$name]}" "$pid" >&2
+    done
+    log "serving until Ctrl-C"
+    sleep 86400 &
+    PIDS[sleep]=$!
+    wait "${PIDS[sleep]}" || true
+    exit 0
+  fi
 
   warm_up
   rounds
   token_cost
   [ "$PROFILE" = 1 ] && profile
   fact load_after_throughput "$(cut -d' ' -f1-3 /proc/loadavg)"
+  fact others_cpu_throughput_seconds "$(cat "$TMP/others-cpu")"
+  fact throughput_seconds "$(($(date +%s) - CONTAINERS_STARTED_AT))"
   for name in tomcat-apilink jetty-apilink tomcat-jetty-proxy tomcat-mitre nginx-proxy; do
     stop "$name"
   done
@@ -644,6 +732,7 @@ main() {
   done
 
   fact load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+  fact others_cpu_seconds "$(cat "$TMP/others-cpu")"
   fact run_seconds "$(($(date +%s) - STARTED_AT))"
   log "writing the report"
   java "$BENCH/tools/Report.java" "$CSV" "$FACTS" "$TMP/profile.md" "$RESULTS/$NAME.md" "$TMP/chart" \

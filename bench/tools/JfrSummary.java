@@ -14,9 +14,17 @@ import jdk.jfr.consumer.RecordingFile;
  * Summarises a JFR recording of a container under load, as markdown: where the CPU samples fall
  * (top of stack; by component; ApiLink's own methods, inclusive) and what is allocated (by class;
  * by the innermost ApiLink method on the stack). {@code java JfrSummary.java <file.jfr>}.
+ *
+ * <p>{@code java JfrSummary.java --allocated <file.jfr>} prints only the bytes the JVM's threads
+ * allocated between the recording's first and last {@code jdk.ThreadAllocationStatistics} (exact
+ * per-thread counters, unlike the sampled estimate).
  */
 public class JfrSummary {
   public static void main(String[] args) throws Exception {
+    if (args[0].equals("--allocated")) {
+      System.out.println(allocated(RecordingFile.readAllEvents(Path.of(args[1]))));
+      return;
+    }
     List<RecordedEvent> events = RecordingFile.readAllEvents(Path.of(args[0]));
     Map<String, Long> top = new HashMap<>();
     Map<String, Long> components = new HashMap<>();
@@ -69,6 +77,25 @@ public class JfrSummary {
     System.out.println("Allocated (sampled estimate): " + allocated / (1024 * 1024) + " MiB\n");
     print("Allocation by class", allocatedByClass, allocated, 15);
     print("Allocation by innermost ApiLink method", allocatedByApiLink, allocated, 15);
+  }
+
+  /** Per thread, the last counter minus the first (threads started during the recording count 0). */
+  static long allocated(List<RecordedEvent> events) {
+    Map<Long, long[]> firstAndLast = new HashMap<>();
+    events.stream()
+        .filter(e -> e.getEventType().getName().equals("jdk.ThreadAllocationStatistics"))
+        .sorted(Comparator.comparing(RecordedEvent::getStartTime))
+        .forEach(
+            e -> {
+              long thread = e.getThread("thread") == null ? -1 : e.getThread("thread").getJavaThreadId();
+              long value = e.getLong("allocated");
+              firstAndLast.computeIfAbsent(thread, t -> new long[] {value, value})[1] = value;
+            });
+    long total = 0;
+    for (long[] values : firstAndLast.values()) {
+      total += values[1] - values[0];
+    }
+    return total;
   }
 
   static String name(RecordedMethod method) {

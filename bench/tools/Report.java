@@ -167,7 +167,21 @@ public class Report {
     line("| load average (1, 5, 15 min) | before the run " + fact("load_start") + "; after the throughput runs "
         + fact("load_after_throughput") + "; at the end " + fact("load_end") + " |");
     line("| run time | " + fact("run_seconds") + " s |");
+    line("| other processes | " + othersCpu() + " |");
     line("");
+  }
+
+  /** How busy the machine was with processes outside the run while the throughput was measured. */
+  String othersCpu() {
+    try {
+      double others = Double.parseDouble(facts.get("others_cpu_throughput_seconds"));
+      double available = Double.parseDouble(facts.get("throughput_seconds")) * Double.parseDouble(facts.get("nproc"));
+      return String.format(Locale.ROOT, "%.0f CPU-seconds used outside the benchmark during the throughput runs"
+          + " (%.1f%% of the machine)%s; %s CPU-seconds over the whole run", others, 100 * others / available,
+          100 * others / available > 5 ? ": **the numbers are disturbed**" : "", fact("others_cpu_seconds"));
+    } catch (RuntimeException e) {
+      return "–";
+    }
   }
 
   void method() {
