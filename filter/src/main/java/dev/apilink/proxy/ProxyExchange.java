@@ -116,6 +116,7 @@ final class ProxyExchange implements AsyncListener {
     Headers headers = ProxyHeaders.toGateway(clientHeaders(), added());
     request.headers(
         fields -> {
+          fields.add(link.hostField());
           for (Headers.Field field : headers) {
             fields.add(link.gatewayField(field));
           }
