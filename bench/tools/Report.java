@@ -121,9 +121,12 @@ public class Report {
     line("# ApiLink benchmark, " + fact("date") + " (" + mode + ")");
     line("");
     if (quick()) {
-      line("> **Quick mode**: " + fact("rounds") + " round × " + fact("duration") + " s per cell after a "
-          + fact("warmup") + " s warm-up, " + fact("stream_mib") + " MiB streamed. Indicative only: the full run"
-          + " (`bench/run.sh`) takes 3 rounds × 10 s per cell and streams 2 GiB.");
+      line("> **Quick mode**: " + fact("rounds") + " round × " + fact("duration") + " s per cell after a warm-up of "
+          + fact("warmup") + "; " + fact("stream_mib") + " MiB streamed through Tomcat only; the concurrency run on"
+          + " Tomcat + ApiLink only; " + thousands(Double.parseDouble(fact("token_target"))) + " requests for the token"
+          + " cost. Indicative only: the full run (`bench/run.sh`) takes 3 rounds × 10 s per cell, streams 2 GiB"
+          + " through Tomcat and Jetty, runs the concurrency test on all four Java configurations and the token"
+          + " cost over 100,000 requests.");
       line("");
     }
     machine();
@@ -201,7 +204,7 @@ public class Report {
         + " (`maxThreads` 200, `maxKeepAliveRequests` 100), the access-log valve removed; Jetty's defaults. Same JVM"
         + " flags for every Java container: `" + fact("jvm_flags") + "` (plus what `catalina.sh` adds).");
     line("- Load: `wrk -t2 -c32|256 -d" + fact("duration") + "s --latency`, new connections each run. A warm-up of "
-        + fact("warmup") + " s per configuration and cell first (excluded), then " + fact("rounds")
+        + fact("warmup") + " first (excluded), then " + fact("rounds")
         + " round(s); in each round every cell runs every configuration back to back, the order rotated by one"
         + " configuration per round, so machine drift hits all alike. Tables show the median per cell"
         + (quick() ? "." : " over the rounds (req/s range in brackets)."));
