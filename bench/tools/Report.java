@@ -54,6 +54,9 @@ public class Report {
     report.write(
         Files.exists(profile) ? Files.readString(profile) : null, args[5], Path.of(args[0]).getFileName().toString(), notes);
     Files.writeString(Path.of(args[3]), report.md);
+    Files.writeString(
+        Path.of(args[3].replaceAll("\\.md$", ".readme.md")),
+        report.readmeSnippet(Path.of(args[3]).getFileName().toString()));
     report.chartData(args[4]);
     System.out.print(report.summary());
   }
@@ -447,6 +450,49 @@ public class Report {
         + " default: one signature per 240 s of traffic, whatever the request rate); the container had been up "
         + fact("token_uptime") + " s, so earlier tokens had been minted before this window.");
     line("");
+  }
+
+  /** The README's "Benchmarks" block: where the report is, and its tables. */
+  String readmeSnippet(String reportName) {
+    StringBuilder r = new StringBuilder();
+    String others = facts.containsKey("others_cpu_throughput_seconds") ? othersCpu() : "–";
+    r.append("Latest report: [`bench/results/").append(reportName).append("`](bench/results/").append(reportName)
+        .append("), ").append(fact("date")).append(", ").append(quick() ? "**quick mode** (`bench/run.sh --quick`: "
+            + fact("rounds") + " round × " + fact("duration") + " s per cell, short warm-up; indicative only)"
+            : "full run (" + fact("rounds") + " rounds × " + fact("duration") + " s per cell, medians)")
+        .append(", on ").append(fact("cpu")).append(", ").append(fact("nproc")).append(" cores; ")
+        .append(others).append(".\n\n");
+    r.append("Requests per second (wrk, 1 KiB and 256 KiB bodies, 32 and 256 connections):\n\n");
+    r.append(rpsTable(false)).append("\n");
+    r.append("Latency p50 / p99 in ms:\n\n").append(latencyTable()).append("\n");
+    int start = md.indexOf("| target |");
+    int end = md.indexOf("\n\n", start);
+    if (start >= 0) {
+      r.append("Against the targets (1 KiB, 32 connections):\n\n").append(md, start, end + 1).append("\n");
+    }
+    List<String> more = new ArrayList<>();
+    for (String kind : List.of("tomcat", "jetty")) {
+      if (facts.containsKey(kind + "_stream_up_ok")) {
+        more.add(fact("stream_mib") + " MiB up and down through " + (kind.equals("tomcat") ? "Tomcat" : "Jetty")
+            + " + ApiLink with `-Xmx64m`: " + ("yes".equals(facts.get(kind + "_stream_up_ok"))
+                && "yes".equals(facts.get(kind + "_stream_down_ok")) ? "both intact" : "**not intact**")
+            + ", peak RSS " + mib(fact(kind + "_stream_rss_peak_kb")));
+      }
+    }
+    for (String config : fact("burst_configs").split(" ")) {
+      String p = "burst_" + config + "_";
+      if (facts.containsKey(p + "seconds")) {
+        more.add(fact("burst_requests") + " requests at once, backend answering after 2 s, " + fact("burst_threads")
+            + " request threads, " + label(config) + ": " + fact(p + "ok") + " answered 200 in " + fact(p + "seconds")
+            + " s");
+      }
+    }
+    if (facts.containsKey("token_requests")) {
+      more.add(fact("token_distinct") + " token signature(s) in " + thousands(Double.parseDouble(fact("token_requests")))
+          + " requests");
+    }
+    more.forEach(m -> r.append("- ").append(m).append("\n"));
+    return r.toString();
   }
 
   // ---- the chart's data and the terminal summary ----
