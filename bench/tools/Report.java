@@ -124,7 +124,7 @@ public class Report {
     line("# ApiLink benchmark, " + fact("date") + " (" + mode + ")");
     line("");
     if (quick()) {
-      line("> **Quick mode**: " + fact("rounds") + " round × " + fact("duration") + " s per cell after a warm-up of "
+      line("> **Quick mode**: " + fact("rounds") + " round × " + fact("duration") + " s per cell after a warm-up of the Java configurations of "
           + fact("warmup") + "; " + fact("stream_mib") + " MiB streamed through Tomcat only; the concurrency run on"
           + " Tomcat + ApiLink only; " + thousands(Double.parseDouble(fact("token_target"))) + " requests for the token"
           + " cost. Indicative only: the full run (`bench/run.sh`) takes 3 rounds × 10 s per cell, streams 2 GiB"
