@@ -50,6 +50,9 @@ else
   # mitre's blocking proxy takes 2000 / 50 x 2 s = 80 s here: the contrast the run is about.
   BURST_CONFIGS="tomcat-apilink jetty-apilink tomcat-jetty-proxy tomcat-mitre"
 fi
+# For trying the harness itself: shorter full runs (their numbers are not comparable).
+ROUNDS=${BENCH_ROUNDS:-$ROUNDS} DURATION=${BENCH_DURATION:-$DURATION} WARMUP=${BENCH_WARMUP:-$WARMUP}
+STREAM_MIB=${BENCH_STREAM_MIB:-$STREAM_MIB}
 BODIES="1k 256k"
 CONNECTIONS="32 256"
 CONFIGS="direct nginx tomcat-apilink jetty-apilink tomcat-jetty-proxy tomcat-mitre"
