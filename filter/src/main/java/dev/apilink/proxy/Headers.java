@@ -10,7 +10,7 @@ import java.util.TreeSet;
 
 /**
  * An immutable, ordered list of header fields. Names compare case-insensitively (RFC 9110 5.1);
- * every change returns a new list, so each step of the proxy is a function from headers to headers.
+ * each step of the proxy is a function from headers to headers.
  */
 public final class Headers implements Iterable<Headers.Field> {
 
@@ -39,6 +39,11 @@ public final class Headers implements Iterable<Headers.Field> {
     return fields.isEmpty() ? EMPTY : new Headers(List.copyOf(fields));
   }
 
+  /** A list that nobody else holds: wrapped rather than copied. */
+  static Headers owning(List<Field> fields) {
+    return fields.isEmpty() ? EMPTY : new Headers(Collections.unmodifiableList(fields));
+  }
+
   /** Name, value, name, value, ... */
   public static Headers of(String... namesAndValues) {
     if (namesAndValues.length % 2 != 0) {
@@ -49,58 +54,6 @@ public final class Headers implements Iterable<Headers.Field> {
       fields.add(new Field(namesAndValues[i], namesAndValues[i + 1]));
     }
     return of(fields);
-  }
-
-  /** This list without the fields whose lower-cased name is in {@code lowerCaseNames}. */
-  public Headers without(Set<String> lowerCaseNames) {
-    List<Field> kept = new ArrayList<>(fields.size());
-    for (Field field : fields) {
-      if (!lowerCaseNames.contains(field.name().toLowerCase(Locale.ROOT))) {
-        kept.add(field);
-      }
-    }
-    return kept.size() == fields.size() ? this : new Headers(Collections.unmodifiableList(kept));
-  }
-
-  /**
-   * This list without the fields whose lower-cased name, with each {@code _} read as {@code -}, is
-   * in {@code lowerCaseNames}: the spellings that CGI, WSGI and Rack servers read as the same
-   * variable ({@code HTTP_X_MS_CLIENT_PRINCIPAL}).
-   */
-  public Headers withoutUnderscoreSpellingsOf(Set<String> lowerCaseNames) {
-    List<Field> kept = new ArrayList<>(fields.size());
-    for (Field field : fields) {
-      String name = field.name();
-      if (name.indexOf('_') < 0
-          || !lowerCaseNames.contains(name.toLowerCase(Locale.ROOT).replace('_', '-'))) {
-        kept.add(field);
-      }
-    }
-    return kept.size() == fields.size() ? this : new Headers(Collections.unmodifiableList(kept));
-  }
-
-  /** This list with {@code name} set to {@code value} alone. */
-  public Headers with(String name, String value) {
-    List<Field> result = new ArrayList<>(fields.size() + 1);
-    for (Field field : fields) {
-      if (!field.is(name)) {
-        result.add(field);
-      }
-    }
-    result.add(new Field(name, value));
-    return new Headers(Collections.unmodifiableList(result));
-  }
-
-  /**
-   * This list with {@code value} appended to the list-valued field {@code name} (RFC 9110 5.3):
-   * earlier values are kept, joined with commas into one field.
-   */
-  public Headers appending(String name, String value) {
-    List<String> earlier = values(name);
-    if (earlier.isEmpty()) {
-      return with(name, value);
-    }
-    return with(name, String.join(", ", earlier) + ", " + value);
   }
 
   /** Every value of {@code name}, in order. */
@@ -126,16 +79,21 @@ public final class Headers implements Iterable<Headers.Field> {
 
   /** The lower-cased header names listed in the {@code Connection} fields (RFC 9110 7.6.1). */
   public Set<String> connectionOptions() {
-    Set<String> options = new TreeSet<>();
-    for (String value : values("Connection")) {
-      for (String option : value.split(",")) {
-        String trimmed = option.trim();
-        if (!trimmed.isEmpty()) {
-          options.add(trimmed.toLowerCase(Locale.ROOT));
+    Set<String> options = null; // most messages have none: nothing allocated then
+    for (Field field : fields) {
+      if (field.is("Connection")) {
+        for (String option : field.value().split(",")) {
+          String trimmed = option.trim();
+          if (!trimmed.isEmpty()) {
+            if (options == null) {
+              options = new TreeSet<>();
+            }
+            options.add(trimmed.toLowerCase(Locale.ROOT));
+          }
         }
       }
     }
-    return options;
+    return options == null ? Set.of() : options;
   }
 
   public int size() {

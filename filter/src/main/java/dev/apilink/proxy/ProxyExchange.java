@@ -15,10 +15,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Enumeration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -158,8 +156,9 @@ final class ProxyExchange implements AsyncListener {
     Headers headers = ProxyHeaders.toGateway(clientHeaders(), added());
     request.headers(
         fields -> {
+          fields.add(link.hostField());
           for (Headers.Field field : headers) {
-            fields.add(field.name(), field.value());
+            fields.add(link.gatewayField(field));
           }
         });
     return request;
@@ -241,17 +240,31 @@ final class ProxyExchange implements AsyncListener {
     for (HttpField field : gatewayResponse.getHeaders()) {
       fields.add(new Headers.Field(field.getName(), field.getValue()));
     }
-    // The first value of each name replaces what the container put there already: Jetty sets its
-    // own Date and Server before the application runs, and adding the gateway's would send both
-    // (two Date fields, which RFC 9110 5.3 does not allow for a singleton field).
-    Set<String> named = new HashSet<>();
-    for (Headers.Field field : ProxyHeaders.toClient(Headers.of(fields))) {
-      if (named.add(field.name().toLowerCase(Locale.ROOT))) {
+    List<Headers.Field> toClient = ProxyHeaders.toClient(Headers.owning(fields)).asList();
+    for (int i = 0; i < toClient.size(); i++) {
+      Headers.Field field = toClient.get(i);
+      // The first value of each name replaces what the container put there already: Jetty sets its
+      // own Date and Server before the application runs, and adding the gateway's would send both
+      // (two Date fields, which RFC 9110 5.3 does not allow for a singleton field).
+      if (firstOfItsName(toClient, i)) {
         clientResponse.setHeader(field.name(), field.value());
       } else {
         clientResponse.addHeader(field.name(), field.value());
       }
     }
+  }
+
+  /**
+   * Whether no field before {@code index} has the same name (a handful of fields: no set needed).
+   */
+  private static boolean firstOfItsName(List<Headers.Field> fields, int index) {
+    String name = fields.get(index).name();
+    for (int i = 0; i < index; i++) {
+      if (fields.get(i).is(name)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   // ---- endings ----

@@ -1,8 +1,12 @@
 package dev.apilink.proxy;
 
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The header steps of the proxy, as pure functions: what the gateway receives from what the client
@@ -12,7 +16,7 @@ public final class ProxyHeaders {
 
   /** Hop-by-hop fields (RFC 9110 7.6.1), which apply to one connection and are never forwarded. */
   static final Set<String> HOP_BY_HOP =
-      Set.of(
+      caseInsensitive(
           "connection",
           "keep-alive",
           "proxy-connection",
@@ -28,7 +32,7 @@ public final class ProxyHeaders {
    * Content-Length}, {@code Expect} are the HTTP client's to write) and what ApiLink vouches for.
    */
   static final Set<String> SET_BY_PROXY =
-      Set.of(
+      caseInsensitive(
           "host",
           "content-length",
           "expect",
@@ -40,6 +44,8 @@ public final class ProxyHeaders {
   public static final String CLIENT_PRINCIPAL = "x-ms-client-principal";
   public static final String ORIGINAL_URL = "x-ms-original-url";
   static final String SUBSCRIPTION_KEY_DEFAULT = "ocp-apim-subscription-key";
+  private static final String X_FORWARDED_FOR = "X-Forwarded-For";
+  private static final String VIA = "Via";
 
   private ProxyHeaders() {}
 
@@ -73,43 +79,84 @@ public final class ProxyHeaders {
    * without any client copy of the key, the token or the principal, then ApiLink's own.
    */
   public static Headers toGateway(Headers client, Added added) {
-    Set<String> removed = new HashSet<>(HOP_BY_HOP);
-    removed.addAll(client.connectionOptions());
-    removed.addAll(SET_BY_PROXY);
-    // A client must not choose the key, the token or the principal that the gateway trusts.
-    removed.add(SUBSCRIPTION_KEY_DEFAULT);
-    removed.add(added.subscriptionKeyHeader().toLowerCase(Locale.ROOT));
-    removed.add(added.tokenHeader().toLowerCase(Locale.ROOT));
-
-    Headers headers =
-        client
-            .without(removed)
-            // "X_MS_Client_Principal" reaches a CGI, WSGI or Rack backend behind the gateway as
-            // the same variable as "x-ms-client-principal": it must not get there either.
-            .withoutUnderscoreSpellingsOf(removed)
-            .with(added.subscriptionKeyHeader(), added.subscriptionKey())
-            .with(added.tokenHeader(), added.tokenValue())
-            .with(ORIGINAL_URL, added.originalUrl())
-            .appending("X-Forwarded-For", added.clientAddress())
-            .with("X-Forwarded-Proto", added.clientScheme())
-            .appending("Via", added.via());
+    // One pass over the client's fields (this runs for every request): names are compared without
+    // case (RFC 9110 5.1) rather than lower-cased, and the list is built once.
+    Set<String> connectionOptions = client.connectionOptions();
+    String keyHeader = added.subscriptionKeyHeader();
+    String tokenHeader = added.tokenHeader();
+    List<Headers.Field> fields = new ArrayList<>(client.size() + 8);
+    String forwardedFor = null;
+    String via = null;
+    for (Headers.Field field : client) {
+      String name = field.name();
+      if (isRemoved(name, keyHeader, tokenHeader, connectionOptions)
+          // "X_MS_Client_Principal" reaches a CGI, WSGI or Rack backend behind the gateway as the
+          // same variable as "x-ms-client-principal": it must not get there either.
+          || (name.indexOf('_') >= 0
+              && isRemoved(name.replace('_', '-'), keyHeader, tokenHeader, connectionOptions))) {
+        continue;
+      }
+      // List-valued fields that ApiLink appends to (RFC 9110 5.3): earlier values are kept, joined
+      // with commas into one field, in the place of ApiLink's own.
+      if (name.equalsIgnoreCase(X_FORWARDED_FOR)) {
+        forwardedFor = joined(forwardedFor, field.value());
+      } else if (name.equalsIgnoreCase(VIA)) {
+        via = joined(via, field.value());
+      } else {
+        fields.add(field);
+      }
+    }
+    fields.add(new Headers.Field(keyHeader, added.subscriptionKey()));
+    fields.add(new Headers.Field(tokenHeader, added.tokenValue()));
+    fields.add(new Headers.Field(ORIGINAL_URL, added.originalUrl()));
+    fields.add(new Headers.Field(X_FORWARDED_FOR, joined(forwardedFor, added.clientAddress())));
+    fields.add(new Headers.Field("X-Forwarded-Proto", added.clientScheme()));
+    fields.add(new Headers.Field(VIA, joined(via, added.via())));
     if (added.clientHost() != null) {
-      headers = headers.with("X-Forwarded-Host", added.clientHost());
+      fields.add(new Headers.Field("X-Forwarded-Host", added.clientHost()));
     }
     if (added.clientPrincipal() != null) {
-      headers = headers.with(CLIENT_PRINCIPAL, added.clientPrincipal());
+      fields.add(new Headers.Field(CLIENT_PRINCIPAL, added.clientPrincipal()));
     }
-    return headers;
+    return Headers.owning(fields);
   }
 
   /** The headers sent to the client: the gateway's end-to-end fields. */
   public static Headers toClient(Headers gateway) {
     Set<String> connectionOptions = gateway.connectionOptions();
-    if (connectionOptions.isEmpty()) {
-      return gateway.without(HOP_BY_HOP);
+    List<Headers.Field> kept = new ArrayList<>(gateway.size());
+    for (Headers.Field field : gateway) {
+      if (!HOP_BY_HOP.contains(field.name())
+          && !isConnectionOption(field.name(), connectionOptions)) {
+        kept.add(field);
+      }
     }
-    Set<String> removed = new HashSet<>(HOP_BY_HOP);
-    removed.addAll(connectionOptions);
-    return gateway.without(removed);
+    return kept.size() == gateway.size() ? gateway : Headers.owning(kept);
+  }
+
+  private static boolean isRemoved(
+      String name, String keyHeader, String tokenHeader, Set<String> connectionOptions) {
+    return HOP_BY_HOP.contains(name)
+        || SET_BY_PROXY.contains(name)
+        // A client must not choose the key, the token or the principal that the gateway trusts.
+        || name.equalsIgnoreCase(SUBSCRIPTION_KEY_DEFAULT)
+        || name.equalsIgnoreCase(keyHeader)
+        || name.equalsIgnoreCase(tokenHeader)
+        || isConnectionOption(name, connectionOptions);
+  }
+
+  private static boolean isConnectionOption(String name, Set<String> connectionOptions) {
+    return !connectionOptions.isEmpty()
+        && connectionOptions.contains(name.toLowerCase(Locale.ROOT));
+  }
+
+  private static String joined(String earlier, String value) {
+    return earlier == null ? value : earlier + ", " + value;
+  }
+
+  private static Set<String> caseInsensitive(String... names) {
+    Set<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    set.addAll(Arrays.asList(names));
+    return Collections.unmodifiableSet(set);
   }
 }
