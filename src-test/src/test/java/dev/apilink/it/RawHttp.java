@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,13 +42,26 @@ final class RawHttp {
     return socket;
   }
 
-  /** Reads at least {@code bytes} from {@code in}; fails if it ends first. */
+  /** Reads at least {@code bytes} from {@code in}; fails, with what arrived, if it ends first. */
   static void readAtLeast(InputStream in, int bytes) throws IOException {
     byte[] buffer = new byte[8192];
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     int total = 0;
     while (total < bytes) {
-      int n = in.read(buffer);
+      int n;
+      try {
+        n = in.read(buffer);
+      } catch (SocketTimeoutException e) {
+        // Still a timeout, for callers that tell one apart, but saying what had arrived.
+        SocketTimeoutException timeout =
+            new SocketTimeoutException(
+                "read timed out after "
+                    + total
+                    + " bytes: "
+                    + head.toString(StandardCharsets.ISO_8859_1));
+        timeout.initCause(e);
+        throw timeout;
+      }
       if (n < 0) {
         throw new IOException(
             "the server closed after "
