@@ -42,16 +42,17 @@ done
 
 [ "$QUICK" = 1 ] && [ "$MODE" = full ] && MODE=quick
 if [ "$QUICK" = 1 ]; then
-  ROUNDS=1 DURATION=2 WARMUP=3 STREAM_MIB=256 PROFILE_SECONDS=3 TOKEN_REQUESTS=10000
+  ROUNDS=1 DURATION=2 WARMUP=3 WARMUP_MAX=0 STREAM_MIB=256 PROFILE_SECONDS=3 TOKEN_REQUESTS=10000
   STREAM_CONTAINERS="tomcat" BURST_CONFIGS="tomcat-apilink"
 else
-  ROUNDS=3 DURATION=10 WARMUP=5 STREAM_MIB=2048 PROFILE_SECONDS=20 TOKEN_REQUESTS=100000
+  ROUNDS=3 DURATION=10 WARMUP=5 WARMUP_MAX=180 STREAM_MIB=2048 PROFILE_SECONDS=20 TOKEN_REQUESTS=100000
   STREAM_CONTAINERS="tomcat jetty"
   # mitre's blocking proxy takes 2000 / 50 x 2 s = 80 s here: the contrast the run is about.
   BURST_CONFIGS="tomcat-apilink jetty-apilink tomcat-jetty-proxy tomcat-mitre"
 fi
 # For trying the harness itself: shorter full runs (their numbers are not comparable).
 ROUNDS=${BENCH_ROUNDS:-$ROUNDS} DURATION=${BENCH_DURATION:-$DURATION} WARMUP=${BENCH_WARMUP:-$WARMUP}
+WARMUP_MAX=${BENCH_WARMUP_MAX:-$WARMUP_MAX}
 STREAM_MIB=${BENCH_STREAM_MIB:-$STREAM_MIB}
 BODIES="1k 256k"
 CONNECTIONS="32 256"
@@ -216,7 +217,7 @@ machine_facts() {
   if [ "$MODE" = quick ]; then
     fact warmup "$((WARMUP * 2)) s (1 KiB) and $WARMUP s (256 KiB) per configuration at 32 connections"
   else
-    fact warmup "$WARMUP s per configuration and cell"
+    fact warmup "each Java configuration at 1 KiB x 32 until two 10 s runs agree within 10 % (40 s to $WARMUP_MAX s), then $WARMUP s per configuration and cell"
   fi
   fact token_target "$TOKEN_REQUESTS"
   fact load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -511,6 +512,7 @@ warm_up() {
   for config in $CONFIGS; do
     # Quick: only the JVMs need warming, and most where the most requests go (1 KiB).
     [ "$MODE" = quick ] && [[ $config != *-* ]] && continue
+    [ "$MODE" != quick ] && [[ $config == *-* ]] && warm_until_steady "$config"
     for body in $BODIES; do
       for connections in $CONNECTIONS; do
         [ "$MODE" = quick ] && [ "$connections" != 32 ] && continue
@@ -520,6 +522,26 @@ warm_up() {
       done
     done
   done
+}
+
+# A JVM under this load takes a minute or two to compile its hot paths (seen here: container CPU per
+# request falling from 1.2 ms to 0.14 ms over the first two minutes), far longer than a fixed
+# warm-up of seconds. 1 KiB x 32 in 10 s steps until two steps in a row agree within 10 %
+# (at least 40 s, at most WARMUP_MAX s); what it took goes into the report.
+warm_until_steady() { # config
+  local config=$1 started=$SECONDS before=0 now steady=0
+  while [ $((SECONDS - started)) -lt "$WARMUP_MAX" ]; do
+    now=$(wrk -t2 -c32 -d10s "http://127.0.0.1:${PORT[$config]}/api/1k" 2>/dev/null | awk '/^Requests\/sec/ { printf "%.0f", $2 }')
+    now=${now:-0}
+    if [ $((SECONDS - started)) -ge 40 ] && [ "$before" -gt 0 ] &&
+      [ $((now * 10)) -ge $((before * 9)) ] && [ $((now * 10)) -le $((before * 11)) ]; then
+      steady=1
+      break
+    fi
+    before=$now
+  done
+  fact "warmup_$config" "$((SECONDS - started)) s$([ $steady = 1 ] && echo ", steady at $now req/s" || echo ", not steady (last $before -> $now req/s)")"
+  log "  $config warm after $((SECONDS - started)) s ($now req/s)"
 }
 
 rounds() {
@@ -653,7 +675,9 @@ compare() {
   done
   for i in "${!COMPARE_WARS[@]}"; do await_config "cmp$i-tomcat-apilink"; done
   for i in "${!COMPARE_WARS[@]}"; do
-    wrk -t2 -c32 -d"$((WARMUP * 3))s" "http://127.0.0.1:${PORT[cmp$i-tomcat-apilink]}/api/${COMPARE_BODY:-1k}" >/dev/null 2>&1
+    warm_until_steady "cmp$i-tomcat-apilink"
+    [ "${COMPARE_BODY:-1k}" = 1k ] ||
+      wrk -t2 -c32 -d"$((WARMUP * 3))s" "http://127.0.0.1:${PORT[cmp$i-tomcat-apilink]}/api/$COMPARE_BODY" >/dev/null 2>&1
   done
   for round in $(seq 1 $((ROUNDS * 2))); do
     for i in "${!COMPARE_WARS[@]}"; do

@@ -211,6 +211,15 @@ public class Report {
         + " round(s); in each round every cell runs every configuration back to back, the order rotated by one"
         + " configuration per round, so machine drift hits all alike. Tables show the median per cell"
         + (quick() ? "." : " over the rounds (req/s range in brackets)."));
+    List<String> warmed = new ArrayList<>();
+    for (Map.Entry<String, String> warm : facts.entrySet()) {
+      if (warm.getKey().startsWith("warmup_")) {
+        warmed.add(label(warm.getKey().substring("warmup_".length())) + " " + warm.getValue());
+      }
+    }
+    if (!warmed.isEmpty()) {
+      line("- Warm-up taken per Java configuration: " + String.join("; ", warmed) + ".");
+    }
     line("- " + fact("headers_check") + ".");
     line("");
   }

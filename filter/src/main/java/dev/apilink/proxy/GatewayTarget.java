@@ -31,6 +31,9 @@ public final class GatewayTarget {
    * be led from {@code /api/..%2Fother} to {@code /other}.
    */
   public static boolean staysUnderApi(String rawPath) {
+    if (isPlain(rawPath)) {
+      return isApiPath(rawPath); // nothing to decode or resolve: the path is what it names
+    }
     Deque<String> segments = new ArrayDeque<>();
     for (String segment : decodePath(rawPath).split("[/\\\\]", -1)) {
       int semicolon = segment.indexOf(';');
@@ -45,6 +48,19 @@ public final class GatewayTarget {
       segments.pollFirst(); // the root
     }
     return isApiPath("/" + String.join("/", segments));
+  }
+
+  /**
+   * Whether decoding and resolving would leave {@code rawPath} as it is: absolute, with no percent
+   * escape, backslash, path parameter or segment that starts with a dot. Most paths are; they skip
+   * the work (it ran on every request).
+   */
+  private static boolean isPlain(String rawPath) {
+    return rawPath.startsWith("/")
+        && rawPath.indexOf('%') < 0
+        && rawPath.indexOf('\\') < 0
+        && rawPath.indexOf(';') < 0
+        && !rawPath.contains("/.");
   }
 
   /** Percent-decoding of a path: what it cannot decode it keeps; '+' stays '+'. */

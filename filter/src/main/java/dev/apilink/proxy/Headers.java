@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -77,7 +76,10 @@ public final class Headers implements Iterable<Headers.Field> {
     return null;
   }
 
-  /** The lower-cased header names listed in the {@code Connection} fields (RFC 9110 7.6.1). */
+  /**
+   * The header names listed in the {@code Connection} fields (RFC 9110 7.6.1), as a set that
+   * compares names without case.
+   */
   public Set<String> connectionOptions() {
     Set<String> options = null; // most messages have none: nothing allocated then
     for (Field field : fields) {
@@ -86,9 +88,9 @@ public final class Headers implements Iterable<Headers.Field> {
           String trimmed = option.trim();
           if (!trimmed.isEmpty()) {
             if (options == null) {
-              options = new TreeSet<>();
+              options = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
             }
-            options.add(trimmed.toLowerCase(Locale.ROOT));
+            options.add(trimmed);
           }
         }
       }

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -146,8 +145,7 @@ public final class ProxyHeaders {
   }
 
   private static boolean isConnectionOption(String name, Set<String> connectionOptions) {
-    return !connectionOptions.isEmpty()
-        && connectionOptions.contains(name.toLowerCase(Locale.ROOT));
+    return !connectionOptions.isEmpty() && connectionOptions.contains(name);
   }
 
   private static String joined(String earlier, String value) {
