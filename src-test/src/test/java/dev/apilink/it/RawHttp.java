@@ -45,33 +45,52 @@ final class RawHttp {
   /** Reads at least {@code bytes} from {@code in}; fails, with what arrived, if it ends first. */
   static void readAtLeast(InputStream in, int bytes) throws IOException {
     byte[] buffer = new byte[8192];
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    int total = 0;
-    while (total < bytes) {
-      int n;
-      try {
-        n = in.read(buffer);
-      } catch (SocketTimeoutException e) {
-        // Still a timeout, for callers that tell one apart, but saying what had arrived.
-        SocketTimeoutException timeout =
-            new SocketTimeoutException(
-                "read timed out after "
-                    + total
-                    + " bytes: "
-                    + head.toString(StandardCharsets.ISO_8859_1));
-        timeout.initCause(e);
-        throw timeout;
-      }
-      if (n < 0) {
-        throw new IOException(
-            "the server closed after "
-                + total
-                + " bytes: "
-                + head.toString(StandardCharsets.ISO_8859_1));
-      }
-      head.write(buffer, 0, Math.min(n, Math.max(0, 400 - head.size())));
-      total += n;
+    ByteArrayOutputStream received = new ByteArrayOutputStream();
+    while (received.size() < bytes) {
+      received.write(buffer, 0, readSome(in, buffer, received));
     }
+  }
+
+  /**
+   * Reads at least {@code bytes} of a response expected to be long (a download), or, when the
+   * server answers with a whole response shorter than that (an error), that response: returned as
+   * text, where a long response returns null. Fails, with what arrived, on a timeout or a close.
+   */
+  static String readAtLeastOrShortAnswer(InputStream in, int bytes) throws IOException {
+    byte[] buffer = new byte[8192];
+    ByteArrayOutputStream received = new ByteArrayOutputStream();
+    while (received.size() < bytes) {
+      received.write(buffer, 0, readSome(in, buffer, received));
+      List<Response> whole = Response.parseAll(received.toByteArray(), false);
+      if (!whole.isEmpty() && whole.get(0).status() > 0 && whole.get(0).complete()) {
+        return received.toString(StandardCharsets.ISO_8859_1);
+      }
+    }
+    return null;
+  }
+
+  /** One read into {@code buffer}: how many bytes; a timeout or a close fails with what came. */
+  private static int readSome(InputStream in, byte[] buffer, ByteArrayOutputStream received)
+      throws IOException {
+    int n;
+    try {
+      n = in.read(buffer);
+    } catch (SocketTimeoutException e) {
+      // Still a timeout, for callers that tell one apart, but saying what had arrived.
+      SocketTimeoutException timeout =
+          new SocketTimeoutException("read timed out after " + soFar(received));
+      timeout.initCause(e);
+      throw timeout;
+    }
+    if (n < 0) {
+      throw new IOException("the server closed after " + soFar(received));
+    }
+    return n;
+  }
+
+  private static String soFar(ByteArrayOutputStream received) {
+    String text = received.toString(StandardCharsets.ISO_8859_1);
+    return received.size() + " bytes: " + (text.length() > 400 ? text.substring(0, 400) : text);
   }
 
   /** What the server sent until it closed, and whether it closed with a reset. */
