@@ -616,7 +616,7 @@ profile() {
   # Starting JFR the first time costs the JVM seconds of reduced speed (seen here: a tenth of the
   # throughput while recording); a throw-away recording under load first, so the real one sees none.
   jcmd "$pid" JFR.start name=settle settings=profile >/dev/null
-  wrk -t2 -c32 -d10s "http://127.0.0.1:${PORT[tomcat-apilink]}/api/1k" >/dev/null 2>&1 || true
+  wrk -t2 -c32 -d"$((PROFILE_SECONDS / 2))s" "http://127.0.0.1:${PORT[tomcat-apilink]}/api/1k" >/dev/null 2>&1 || true
   jcmd "$pid" JFR.stop name=settle >/dev/null
   jcmd "$pid" JFR.start name=bench settings=profile >/dev/null
   wrk -t2 -c32 -d"${PROFILE_SECONDS}s" --latency "http://127.0.0.1:${PORT[tomcat-apilink]}/api/1k" >"$TMP/wrk/profile.txt" 2>&1 || true

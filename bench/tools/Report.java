@@ -255,27 +255,16 @@ public class Report {
   }
 
   String rpsTable(boolean ranges) {
-    StringBuilder t = new StringBuilder("| configuration |");
-    StringBuilder rule = new StringBuilder("|---|");
-    for (Cell cell : cells()) {
-      t.append(" ").append(cell.label()).append(" |");
-      rule.append("---:|");
-    }
-    t.append("\n").append(rule).append("\n");
-    for (Config config : CONFIGS) {
-      t.append("| ").append(config.label).append(" |");
-      for (Cell cell : cells()) {
-        Stats s = stats(config.id, cell);
-        t.append(" ").append(s == null ? "–" : thousands(s.rps)
-            + (ranges && s.rounds > 1 ? " (" + thousands(s.rpsMin) + "–" + thousands(s.rpsMax) + ")" : ""))
-            .append(" |");
-      }
-      t.append("\n");
-    }
-    return t.toString();
+    return table(s -> thousands(s.rps)
+        + (ranges && s.rounds > 1 ? " (" + thousands(s.rpsMin) + "–" + thousands(s.rpsMax) + ")" : ""));
   }
 
   String latencyTable() {
+    return table(s -> ms(s.p50) + " / " + ms(s.p99));
+  }
+
+  /** One row per configuration, one column per cell, {@code value} of each cell's statistics. */
+  String table(java.util.function.Function<Stats, String> value) {
     StringBuilder t = new StringBuilder("| configuration |");
     StringBuilder rule = new StringBuilder("|---|");
     for (Cell cell : cells()) {
@@ -287,7 +276,7 @@ public class Report {
       t.append("| ").append(config.label).append(" |");
       for (Cell cell : cells()) {
         Stats s = stats(config.id, cell);
-        t.append(" ").append(s == null ? "–" : ms(s.p50) + " / " + ms(s.p99)).append(" |");
+        t.append(" ").append(s == null ? "–" : value.apply(s)).append(" |");
       }
       t.append("\n");
     }
