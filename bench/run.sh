@@ -244,18 +244,12 @@ write_backend() {
   mkdir -p "$TMP/www/api" "$TMP/nginx-backend"
   head -c 1024 /dev/urandom >"$TMP/www/api/1k"
   head -c $((256 * 1024)) /dev/urandom >"$TMP/www/api/256k"
-  local user=""
-  [ "$(id -u)" = 0 ] && user="user root;"
-  cat >"$TMP/nginx-backend/nginx.conf" <<EOF
-# The backend (and, for ApiLink, the "gateway"): fixed bodies, never the bottleneck.
-load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;
-$user
-daemon off;
-worker_processes auto;
-worker_rlimit_nofile 65536;
-pid $TMP/nginx-backend/nginx.pid;
-error_log $TMP/nginx-backend/error.log warn;
-events { worker_connections 16384; }
+  {
+    echo '# The backend (and, for ApiLink, the "gateway"): fixed bodies, never the bottleneck.'
+    echo 'load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;'
+    nginx_main nginx-backend
+  } >"$TMP/nginx-backend/nginx.conf"
+  cat >>"$TMP/nginx-backend/nginx.conf" <<EOF
 http {
   access_log off;
   default_type application/octet-stream;
@@ -303,19 +297,26 @@ http {
 EOF
 }
 
-write_nginx_proxy() {
-  mkdir -p "$TMP/nginx-proxy"
-  local user=""
-  [ "$(id -u)" = 0 ] && user="user root;"
-  cat >"$TMP/nginx-proxy/nginx.conf" <<EOF
-# Configuration 2: nginx proxy_pass with upstream keep-alive; otherwise nginx's defaults.
-$user
+# The main-context lines both nginx configurations share (name: the folder under $TMP).
+nginx_main() { # name
+  [ "$(id -u)" != 0 ] || echo "user root;"
+  cat <<EOF
 daemon off;
 worker_processes auto;
 worker_rlimit_nofile 65536;
-pid $TMP/nginx-proxy/nginx.pid;
-error_log $TMP/nginx-proxy/error.log warn;
+pid $TMP/$1/nginx.pid;
+error_log $TMP/$1/error.log warn;
 events { worker_connections 16384; }
+EOF
+}
+
+write_nginx_proxy() {
+  mkdir -p "$TMP/nginx-proxy"
+  {
+    echo "# Configuration 2: nginx proxy_pass with upstream keep-alive; otherwise nginx's defaults."
+    nginx_main nginx-proxy
+  } >"$TMP/nginx-proxy/nginx.conf"
+  cat >>"$TMP/nginx-proxy/nginx.conf" <<EOF
 http {
   access_log off;
   client_body_temp_path $TMP/nginx-proxy/client_body;
