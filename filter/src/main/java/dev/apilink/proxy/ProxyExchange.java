@@ -72,6 +72,7 @@ final class ProxyExchange implements AsyncListener {
   private final ReentrantLock clientLock = new ReentrantLock();
 
   private boolean clientClosed; // guarded by clientLock: the exchange has ended the client's side
+  private boolean unreadableBodyAnswerDeferred; // guarded by clientLock
   private AsyncContext async;
   private Request proxyRequest;
   private volatile ResponseBody responseBody;
@@ -393,6 +394,15 @@ final class ProxyExchange implements AsyncListener {
 
   /** Ends the client's side: answers a client whose body broke if it can, then completes. */
   private void closeClient() {
+    if (requestBodyFailed && !unreadableBodyAnswerDeferred && !clientOutput.writable()) {
+      // The container has not yet called onWritePossible(): completing now would send an empty
+      // 200 for a body that was never read whole (seen on Jetty when the body broke first). End
+      // once the response can be written; the container's error or completion callbacks end it
+      // anyway if that never comes.
+      unreadableBodyAnswerDeferred = true;
+      clientOutput.whenWritable(this::endAfterClientFailure);
+      return;
+    }
     clientClosed = true;
     if (requestBodyFailed) {
       answerUnreadableBody();
