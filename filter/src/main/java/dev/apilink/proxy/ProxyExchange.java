@@ -16,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -50,6 +49,9 @@ final class ProxyExchange implements AsyncListener {
 
   private static final Logger LOG = Logger.getLogger("dev.apilink.proxy");
   private static final int BUFFER_BYTES = 16 * 1024;
+
+  /** {@code Via} for the usual HTTP/1.1 client, built once rather than per request. */
+  private static final String VIA_HTTP_11 = "1.1 apilink";
 
   /** How long a container thread waits for a gateway thread to leave the client's response. */
   private static final long CLIENT_LOCK_WAIT_SECONDS = 5;
@@ -188,7 +190,10 @@ final class ProxyExchange implements AsyncListener {
       originalUrl.append('?').append(clientRequest.getQueryString());
     }
     String protocol = clientRequest.getProtocol();
-    String via = (protocol.startsWith("HTTP/") ? protocol.substring(5) : protocol) + " apilink";
+    String via =
+        protocol.equals("HTTP/1.1")
+            ? VIA_HTTP_11
+            : (protocol.startsWith("HTTP/") ? protocol.substring(5) : protocol) + " apilink";
     return new ProxyHeaders.Added(
         link.backend().subscriptionKeyHeader(),
         link.backend().subscriptionKey(),
@@ -801,8 +806,7 @@ final class ProxyExchange implements AsyncListener {
           && clientRequest
               .getServletContext()
               .getServerInfo()
-              .toLowerCase(Locale.ROOT)
-              .startsWith("jetty");
+              .regionMatches(true, 0, "jetty", 0, "jetty".length());
     }
 
     private void write(ByteBuffer bytes) throws IOException {
