@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -113,6 +114,22 @@ abstract class LoadContract {
     assertEquals(200, css.status());
   }
 
+  /** Back to idle, and the JVM's thread count within 100 of what it was before the clients. */
+  void assertBackToIdleWithoutNewThreads(String what, int threadsBefore, long start)
+      throws Exception {
+    assertBackToIdle();
+    int threadsAfter = jvmThreads();
+    System.out.printf(
+        "%s: %d %s in %d ms; JVM threads %d before, %d after%n",
+        kind(),
+        CLIENTS,
+        what,
+        (System.nanoTime() - start) / 1_000_000,
+        threadsBefore,
+        threadsAfter);
+    assertTrue(threadsAfter < threadsBefore + 100, threadsBefore + " -> " + threadsAfter);
+  }
+
   /** Runs {@code client} for 0 .. count-1, {@link #AT_A_TIME} at a time; fails with the first. */
   static void clients(int count, IntClient client) throws Exception {
     ExecutorService workers = Executors.newFixedThreadPool(AT_A_TIME);
@@ -196,12 +213,7 @@ abstract class LoadContract {
         CLIENTS,
         received.stream().map(Received::rawPath).distinct().count(),
         "each request reached the gateway once");
-    assertBackToIdle();
-    int threadsAfter = jvmThreads();
-    System.out.printf(
-        "%s: %d uploads broken off in %d ms; JVM threads %d before, %d after%n",
-        kind(), CLIENTS, (System.nanoTime() - start) / 1_000_000, threadsBefore, threadsAfter);
-    assertTrue(threadsAfter < threadsBefore + 100, threadsBefore + " -> " + threadsAfter);
+    assertBackToIdleWithoutNewThreads("uploads broken off", threadsBefore, start);
   }
 
   @Test
@@ -209,7 +221,7 @@ abstract class LoadContract {
       throws Exception {
     int threadsBefore = jvmThreads();
     long start = System.nanoTime();
-    List<String> garbledAtGateway = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> garbledAtGateway = new CopyOnWriteArrayList<>();
 
     clients(
         CLIENTS,
@@ -256,12 +268,7 @@ abstract class LoadContract {
     gateway.awaitFailedExchanges(CLIENTS, WAIT); // every download aborted at the gateway
     assertEquals(CLIENTS, gateway.failedExchanges().size());
     assertEquals(CLIENTS, gateway.received().size());
-    assertBackToIdle();
-    int threadsAfter = jvmThreads();
-    System.out.printf(
-        "%s: %d downloads broken off in %d ms; JVM threads %d before, %d after%n",
-        kind(), CLIENTS, (System.nanoTime() - start) / 1_000_000, threadsBefore, threadsAfter);
-    assertTrue(threadsAfter < threadsBefore + 100, threadsBefore + " -> " + threadsAfter);
+    assertBackToIdleWithoutNewThreads("downloads broken off", threadsBefore, start);
   }
 
   @Test
