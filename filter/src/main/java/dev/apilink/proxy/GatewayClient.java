@@ -30,7 +30,8 @@ public final class GatewayClient implements AutoCloseable {
     threads.setName(name);
     threads.setDaemon(true);
 
-    HttpClient http = new HttpClient();
+    // Jetty's own HTTP/1.1 transport, with the response pump kept out of its parsing.
+    HttpClient http = new HttpClient(new OutsideParsing.Transport());
     http.setName(name);
     http.setExecutor(threads);
     http.setConnectTimeout(backend.connectTimeoutSeconds() * 1000L);

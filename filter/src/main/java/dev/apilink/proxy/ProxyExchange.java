@@ -142,7 +142,7 @@ final class ProxyExchange implements AsyncListener {
       try {
         clientRequest.getInputStream().setReadListener(requestBody);
       } catch (IOException | RuntimeException e) {
-        proxyRequest.abort(e);
+        abortProxyRequest(e);
       }
     }
   }
@@ -352,12 +352,20 @@ final class ProxyExchange implements AsyncListener {
     }
   }
 
-  /** The client went away or its body broke: abort the gateway request. Any thread. */
+  /**
+   * The client went away or its body broke: abort the gateway request. Called with {@link
+   * #clientLock} held, so that the abort never runs while the pump reads the gateway's response
+   * (Jetty's receiver does not take a concurrent abort safely: {@link OutsideParsing}).
+   */
   private void clientFailed(Throwable failure) {
     clientFailed = true;
     LOG.log(Level.FINE, "ApiLink: the client went away", failure);
+    abortProxyRequest(failure);
+  }
+
+  private void abortProxyRequest(Throwable failure) {
     if (proxyRequest != null) {
-      proxyRequest.abort(failure);
+      OutsideParsing.run(() -> proxyRequest.abort(failure));
     }
   }
 
@@ -379,14 +387,9 @@ final class ProxyExchange implements AsyncListener {
    * gateway thread inside waits for the container in turn.
    */
   private void clientFailedOnContainerThread(Throwable failure) {
-    clientFailed(failure);
-    boolean locked = false;
+    boolean locked = lockClientBounded();
     try {
-      locked = clientLock.tryLock(CLIENT_LOCK_WAIT_SECONDS, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    try {
+      clientFailed(failure);
       if (!clientClosed) {
         closeClient();
       }
@@ -394,6 +397,21 @@ final class ProxyExchange implements AsyncListener {
       if (locked) {
         clientLock.unlock();
       }
+    }
+  }
+
+  /**
+   * Takes {@link #clientLock} on a container thread, waiting at most {@link
+   * #CLIENT_LOCK_WAIT_SECONDS}: a gateway thread inside may in turn wait for the container.
+   *
+   * @return whether the lock was taken (and must be released)
+   */
+  private boolean lockClientBounded() {
+    try {
+      return clientLock.tryLock(CLIENT_LOCK_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 
@@ -639,7 +657,14 @@ final class ProxyExchange implements AsyncListener {
       if (!(failure instanceof RequestBodyTooLarge)) {
         requestBodyFailed = true; // reading the client's body failed
       }
-      proxyRequest.abort(failure); // first, so that the exchange fails with this cause
+      boolean locked = lockClientBounded(); // see clientFailed
+      try {
+        abortProxyRequest(failure); // first, so that the exchange fails with this cause
+      } finally {
+        if (locked) {
+          clientLock.unlock();
+        }
+      }
       content.fail(failure);
     }
 
@@ -701,13 +726,16 @@ final class ProxyExchange implements AsyncListener {
 
     @Override
     public void onWritePossible() {
-      pump();
+      OutsideParsing.run(this::pump);
     }
 
-    /** Called when the gateway has more content. */
+    /**
+     * Called when the gateway has more content: on a gateway thread, maybe inside Jetty's parsing
+     * of the response, where the pump must not read (see {@link OutsideParsing}).
+     */
     @Override
     public void run() {
-      pump();
+      OutsideParsing.later(this::pump);
     }
 
     private void pump() {

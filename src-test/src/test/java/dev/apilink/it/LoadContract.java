@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -216,13 +215,31 @@ abstract class LoadContract {
     assertBackToIdleWithoutNewThreads("uploads broken off", threadsBefore, start);
   }
 
+  /**
+   * Also: no other exchange suffers. Aborting a gateway request while Jetty's client parsed its
+   * response once garbled another connection's response (ApiLink answered it 502, "bad response")
+   * or broke it off ({@code BufferOverflowException}); see {@code OutsideParsing}. ApiLink logs
+   * every such answer, and a client going away is not one of them.
+   */
   @Test
   void aThousandClientsThatGoAwayMidDownloadAbortEveryGatewayRequestAndLeakNothing()
       throws Exception {
     int threadsBefore = jvmThreads();
     long start = System.nanoTime();
-    List<String> garbledAtGateway = new CopyOnWriteArrayList<>();
+    LogWatch log = new LogWatch();
+    try {
+      downloadAndGoAway();
+    } finally {
+      log.close();
+    }
+    assertEquals(List.of(), log.all(" -> "), "gateway failures that ApiLink answered or broke off");
+    gateway.awaitFailedExchanges(CLIENTS, WAIT); // every download aborted at the gateway
+    assertEquals(CLIENTS, gateway.failedExchanges().size());
+    assertEquals(CLIENTS, gateway.received().size());
+    assertBackToIdleWithoutNewThreads("downloads broken off", threadsBefore, start);
+  }
 
+  private void downloadAndGoAway() throws Exception {
     clients(
         CLIENTS,
         i -> {
@@ -243,32 +260,11 @@ abstract class LoadContract {
               throw new AssertionError(stateOf("/api/download/" + i), e);
             }
             if (shortAnswer != null) {
-              // Seen in a few runs (SECURITY.md, "Garbled gateway responses"): Jetty's client read
-              // download bytes where this response should begin ("HTTP protocol violation: bad
-              // response ... Illegal character"), and ApiLink answered 502 as it must for a garbled
-              // response. Told apart from every other outcome, counted, and bounded below.
-              if (!shortAnswer.startsWith("HTTP/1.1 502 ")
-                  || !shortAnswer.contains("\"statusCode\": 502")) {
-                throw new AssertionError("/api/download/" + i + " answered: " + shortAnswer);
-              }
-              garbledAtGateway.add("/api/download/" + i);
+              throw new AssertionError("/api/download/" + i + " answered: " + shortAnswer);
             }
             client.setSoLinger(true, 0); // gone, with a reset, mid-body
           }
         });
-
-    if (!garbledAtGateway.isEmpty()) {
-      System.out.printf(
-          "%s: %d of %d downloads answered 502 for a garbled gateway response: %s%n",
-          kind(), garbledAtGateway.size(), CLIENTS, garbledAtGateway);
-    }
-    assertTrue(
-        garbledAtGateway.size() <= CLIENTS / 200,
-        garbledAtGateway.size() + " garbled gateway responses: " + garbledAtGateway);
-    gateway.awaitFailedExchanges(CLIENTS, WAIT); // every download aborted at the gateway
-    assertEquals(CLIENTS, gateway.failedExchanges().size());
-    assertEquals(CLIENTS, gateway.received().size());
-    assertBackToIdleWithoutNewThreads("downloads broken off", threadsBefore, start);
   }
 
   @Test

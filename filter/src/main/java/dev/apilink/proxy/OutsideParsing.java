@@ -1,0 +1,106 @@
+package dev.apilink.proxy;
+
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.client.transport.internal.HttpConnectionOverHTTP;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+
+/**
+ * Keeps the response pump out of Jetty's HTTP/1 response parsing, on the thread that parses.
+ *
+ * <p>Jetty 12.1's {@code HttpReceiverOverHTTP.parse()} keeps the network buffer it parses in a
+ * local variable while it calls the application (response headers, content available). If the
+ * application reads more content in that call, the receiver may return that buffer to the pool and
+ * take another; if the exchange is then aborted before the call returns, {@code parse()} clears the
+ * buffer it still holds, which by then may belong to another connection. That other connection
+ * loses the bytes it had not parsed yet and reads body bytes as a response head: one gateway
+ * response garbled ("HTTP protocol violation: bad response ... Illegal character") and, in the same
+ * runs, {@code BufferOverflowException} and {@code AssertionError} from the receiver's fill. Seen
+ * about once per thousand broken-off downloads (SECURITY.md, "Garbled gateway responses").
+ *
+ * <p>So every place where Jetty parses, and every run of the pump, is {@linkplain #run bracketed}:
+ * work that Jetty calls back inside a bracket is {@linkplain #later deferred} until the outermost
+ * bracket on that thread returns, when no parse is under way on it. Same thread, no hand-over, so
+ * the pump costs no more than before.
+ */
+final class OutsideParsing {
+
+  private static final Logger LOG = Logger.getLogger("dev.apilink.proxy");
+  private static final ThreadLocal<OutsideParsing> ON_THIS_THREAD =
+      ThreadLocal.withInitial(OutsideParsing::new);
+
+  private int depth;
+  private final ArrayDeque<Runnable> deferred = new ArrayDeque<>();
+
+  private OutsideParsing() {}
+
+  /** Runs {@code work} now, inside a bracket; then whatever was deferred meanwhile. */
+  static void run(Runnable work) {
+    OutsideParsing here = ON_THIS_THREAD.get();
+    here.depth++;
+    try {
+      work.run();
+    } finally {
+      if (--here.depth == 0) {
+        here.runDeferred();
+      }
+    }
+  }
+
+  /** Runs {@code work} now if no bracket is open on this thread, else once the outermost closes. */
+  static void later(Runnable work) {
+    OutsideParsing here = ON_THIS_THREAD.get();
+    if (here.depth > 0) {
+      here.deferred.add(work);
+    } else {
+      run(work);
+    }
+  }
+
+  private void runDeferred() {
+    for (Runnable next = deferred.poll(); next != null; next = deferred.poll()) {
+      depth++;
+      try {
+        next.run();
+      } catch (RuntimeException e) {
+        // One exchange's failure must not drop the others' deferred work. The pump handles its
+        // own failures, so this is a programming error.
+        LOG.log(Level.SEVERE, "ApiLink: deferred work failed", e);
+      } finally {
+        depth--;
+      }
+    }
+  }
+
+  /** The HTTP/1.1 transport whose connections parse responses inside a bracket. */
+  static final class Transport extends HttpClientTransportOverHTTP {
+    Transport() {
+      super(new ClientConnector());
+    }
+
+    @Override
+    public Connection newConnection(EndPoint endPoint, Map<String, Object> context) {
+      // What Jetty's HttpClientConnectionFactory does, with the bracketing connection.
+      HttpConnectionOverHTTP connection = new BracketedConnection(endPoint, context);
+      connection.setInitialize(isInitializeConnections());
+      connection.setTransferEncodingChunkMaxLength(getTransferEncodingChunkMaxLength());
+      return customize(connection, context);
+    }
+  }
+
+  private static final class BracketedConnection extends HttpConnectionOverHTTP {
+    BracketedConnection(EndPoint endPoint, Map<String, Object> context) {
+      super(endPoint, context);
+    }
+
+    @Override
+    public void onFillable() {
+      OutsideParsing.run(super::onFillable);
+    }
+  }
+}
