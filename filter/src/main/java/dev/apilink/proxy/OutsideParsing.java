@@ -23,10 +23,12 @@ import org.eclipse.jetty.io.EndPoint;
  * runs, {@code BufferOverflowException} and {@code AssertionError} from the receiver's fill. Seen
  * about once per thousand broken-off downloads (SECURITY.md, "Garbled gateway responses").
  *
- * <p>So every place where Jetty parses, and every run of the pump, is {@linkplain #run bracketed}:
- * work that Jetty calls back inside a bracket is {@linkplain #later deferred} until the outermost
- * bracket on that thread returns, when no parse is under way on it. Same thread, no hand-over, so
- * the pump costs no more than before.
+ * <p>So Jetty's parsing of what a gateway connection received ({@code onFillable()}), every run of
+ * the pump and every abort are {@linkplain #run bracketed}: work that Jetty calls back inside a
+ * bracket is {@linkplain #later deferred} until the outermost bracket on that thread returns, when
+ * no parse is under way on it. Same thread, no hand-over. Not bracketed: parsing that Jetty starts
+ * on a thread of its own outside these (after its own timeout aborts an exchange, say), where the
+ * pump still runs inside the callback as before.
  */
 final class OutsideParsing {
 
