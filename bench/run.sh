@@ -43,12 +43,13 @@ done
 [ "$QUICK" = 1 ] && [ "$MODE" = full ] && MODE=quick
 if [ "$QUICK" = 1 ]; then
   ROUNDS=1 DURATION=2 WARMUP=3 WARMUP_MAX=0 STREAM_MIB=256 PROFILE_SECONDS=3 TOKEN_REQUESTS=10000
-  STREAM_CONTAINERS="tomcat" BURST_CONFIGS="tomcat-apilink"
+  STREAM_CONTAINERS="tomcat" BURST_CONFIGS="direct tomcat-apilink"
 else
   ROUNDS=3 DURATION=10 WARMUP=5 WARMUP_MAX=180 STREAM_MIB=2048 PROFILE_SECONDS=20 TOKEN_REQUESTS=100000
   STREAM_CONTAINERS="tomcat jetty"
   # mitre's blocking proxy takes 2000 / 50 x 2 s = 80 s here: the contrast the run is about.
-  BURST_CONFIGS="tomcat-apilink jetty-apilink tomcat-jetty-proxy tomcat-mitre"
+  # "direct" (the client straight to the backend) is what the machine itself takes for the burst.
+  BURST_CONFIGS="direct tomcat-apilink jetty-apilink tomcat-jetty-proxy tomcat-mitre"
 fi
 # For trying the harness itself: shorter full runs (their numbers are not comparable).
 ROUNDS=${BENCH_ROUNDS:-$ROUNDS} DURATION=${BENCH_DURATION:-$DURATION} WARMUP=${BENCH_WARMUP:-$WARMUP}
@@ -653,15 +654,21 @@ streaming() { # kind (tomcat|jetty)
   stop "$name"
 }
 
-burst() { # configuration (tomcat-apilink, jetty-apilink, tomcat-jetty-proxy, tomcat-mitre)
-  local config=$1 name=burst-$1
-  log "concurrency: $BURST_REQUESTS requests at once, backend answers after 2 s, $config with $BURST_THREADS request threads"
-  local extra=""
-  [[ $config == *apilink ]] && extra=', "maxConnections": 4096'
-  start_config "$name" "$JVM_FLAGS" "$BURST_THREADS" "$extra"
-  await_config "$name"
-  java "$BENCH/tools/Burst.java" "http://127.0.0.1:${PORT[$name]}/api/1k" "http://127.0.0.1:${PORT[$name]}/api/slow" \
-    "$BURST_REQUESTS" "${PIDS[$name]}" >"$TMP/$name.txt" 2>&1 || die "the burst client failed: $(tail -5 "$TMP/$name.txt")"
+burst() { # configuration (direct, tomcat-apilink, jetty-apilink, tomcat-jetty-proxy, tomcat-mitre)
+  local config=$1 name=burst-$1 port pid
+  if [ "$config" = direct ]; then
+    log "concurrency: $BURST_REQUESTS requests at once, backend answers after 2 s, the client straight to the backend"
+    port=${PORT[direct]} pid=${PIDS[nginx-backend]}
+  else
+    log "concurrency: $BURST_REQUESTS requests at once, backend answers after 2 s, $config with $BURST_THREADS request threads"
+    local extra=""
+    [[ $config == *apilink ]] && extra=', "maxConnections": 4096'
+    start_config "$name" "$JVM_FLAGS" "$BURST_THREADS" "$extra"
+    await_config "$name"
+    port=${PORT[$name]} pid=${PIDS[$name]}
+  fi
+  java "$BENCH/tools/Burst.java" "http://127.0.0.1:$port/api/1k" "http://127.0.0.1:$port/api/slow" \
+    "$BURST_REQUESTS" "$pid" >"$TMP/$name.txt" 2>&1 || die "the burst client failed: $(tail -5 "$TMP/$name.txt")"
   local key value
   while IFS='=' read -r key value; do
     fact "burst_${config}_$key" "$value"
