@@ -33,23 +33,33 @@ import org.eclipse.jetty.io.EndPoint;
 final class OutsideParsing {
 
   private static final Logger LOG = Logger.getLogger("dev.apilink.proxy");
-  private static final ThreadLocal<OutsideParsing> ON_THIS_THREAD =
-      ThreadLocal.withInitial(OutsideParsing::new);
 
-  private int depth;
-  private final ArrayDeque<Runnable> deferred = new ArrayDeque<>();
+  /**
+   * Set only while a bracket is open, and removed when the outermost one closes: a value of a class
+   * that the web application loaded, left in a container's thread, would keep the application in
+   * memory after it is stopped (Tomcat reports it as a probable leak).
+   */
+  private static final ThreadLocal<OutsideParsing> ON_THIS_THREAD = new ThreadLocal<>();
+
+  private ArrayDeque<Runnable> deferred; // made when first needed: most brackets defer nothing
 
   private OutsideParsing() {}
 
   /** Runs {@code work} now, inside a bracket; then whatever was deferred meanwhile. */
   static void run(Runnable work) {
-    OutsideParsing here = ON_THIS_THREAD.get();
-    here.depth++;
+    if (ON_THIS_THREAD.get() != null) {
+      work.run(); // a bracket is open already: its end runs what this defers
+      return;
+    }
+    OutsideParsing here = new OutsideParsing();
+    ON_THIS_THREAD.set(here);
     try {
       work.run();
     } finally {
-      if (--here.depth == 0) {
+      try {
         here.runDeferred();
+      } finally {
+        ON_THIS_THREAD.remove();
       }
     }
   }
@@ -57,24 +67,28 @@ final class OutsideParsing {
   /** Runs {@code work} now if no bracket is open on this thread, else once the outermost closes. */
   static void later(Runnable work) {
     OutsideParsing here = ON_THIS_THREAD.get();
-    if (here.depth > 0) {
-      here.deferred.add(work);
-    } else {
+    if (here == null) {
       run(work);
+      return;
     }
+    if (here.deferred == null) {
+      here.deferred = new ArrayDeque<>();
+    }
+    here.deferred.add(work);
   }
 
+  /** Runs what was deferred, and what that defers in turn, still inside the outermost bracket. */
   private void runDeferred() {
+    if (deferred == null) {
+      return;
+    }
     for (Runnable next = deferred.poll(); next != null; next = deferred.poll()) {
-      depth++;
       try {
         next.run();
       } catch (RuntimeException e) {
         // One exchange's failure must not drop the others' deferred work. The pump handles its
         // own failures, so this is a programming error.
         LOG.log(Level.SEVERE, "ApiLink: deferred work failed", e);
-      } finally {
-        depth--;
       }
     }
   }

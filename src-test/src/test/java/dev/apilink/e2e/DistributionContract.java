@@ -35,6 +35,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -140,11 +141,23 @@ abstract class DistributionContract {
     container = distribution().start(run.resolve("base"), port, environment, wars);
   }
 
+  /**
+   * Stops the container, and with it the web applications: none may leave anything behind. Tomcat
+   * reports what a stopped application left in its threads (a {@code ThreadLocal} value whose class
+   * the application loaded keeps the whole application in memory until the thread ends; seen once,
+   * from ApiLink's {@code OutsideParsing}) and the threads it started and did not stop.
+   */
   @AfterAll
   void stopContainer() throws Exception {
+    List<String> leftBehind = new ArrayList<>();
     try {
       if (container != null) {
         container.close();
+        Pattern report =
+            Pattern.compile("checkThreadLocalMapForLeaks|appears to have started a thread|leak");
+        container.log().lines().stream()
+            .filter(line -> report.matcher(line).find())
+            .forEach(leftBehind::add);
       }
     } finally {
       if (gateway != null) {
@@ -157,6 +170,12 @@ abstract class DistributionContract {
         backend.close();
       }
     }
+    assertTrue(
+        leftBehind.isEmpty(),
+        () ->
+            leftBehind.size()
+                + " report(s) of what the stopped web applications left behind; the first: "
+                + leftBehind.get(0));
   }
 
   @BeforeEach
