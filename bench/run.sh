@@ -688,9 +688,15 @@ compare() {
   done
   for i in "${!COMPARE_WARS[@]}"; do await_config "cmp$i-tomcat-apilink"; done
   for i in "${!COMPARE_WARS[@]}"; do
-    warm_until_steady "cmp$i-tomcat-apilink"
+    name=cmp$i-tomcat-apilink
+    warm_until_steady "$name"
     [ "${COMPARE_BODY:-1k}" = 1k ] ||
-      wrk -t2 -c32 -d"$((WARMUP * 3))s" "http://127.0.0.1:${PORT[cmp$i-tomcat-apilink]}/api/$COMPARE_BODY" >/dev/null 2>&1
+      wrk -t2 -c32 -d"$((WARMUP * 3))s" "http://127.0.0.1:${PORT[$name]}/api/$COMPARE_BODY" >/dev/null 2>&1
+    # The first JFR recording slows the JVM for seconds (see profile()); each round below records
+    # allocation, so a throw-away recording under load first keeps that out of round 1.
+    jcmd "${PIDS[$name]}" JFR.start name=settle settings="$BENCH/tools/allocation.jfc" >/dev/null
+    wrk -t2 -c32 -d"$((DURATION))s" "http://127.0.0.1:${PORT[$name]}/api/${COMPARE_BODY:-1k}" >/dev/null 2>&1 || true
+    jcmd "${PIDS[$name]}" JFR.stop name=settle >/dev/null
   done
   for round in $(seq 1 $((ROUNDS * 2))); do
     for i in "${!COMPARE_WARS[@]}"; do
