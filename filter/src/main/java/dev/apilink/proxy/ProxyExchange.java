@@ -352,20 +352,21 @@ final class ProxyExchange implements AsyncListener {
     }
   }
 
-  /**
-   * The client went away or its body broke: abort the gateway request. Called with {@link
-   * #clientLock} held, so that the abort never runs while the pump reads the gateway's response
-   * (Jetty's receiver does not take a concurrent abort safely: {@link OutsideParsing}).
-   */
+  /** The client went away or its body broke: abort the gateway request. Any thread. */
   private void clientFailed(Throwable failure) {
     clientFailed = true;
     LOG.log(Level.FINE, "ApiLink: the client went away", failure);
     abortProxyRequest(failure);
   }
 
+  /**
+   * Aborts the gateway request, holding {@link #clientLock} so that the abort never runs while the
+   * pump reads the gateway's response (Jetty's receiver does not take a concurrent abort safely:
+   * {@link OutsideParsing}).
+   */
   private void abortProxyRequest(Throwable failure) {
     if (proxyRequest != null) {
-      OutsideParsing.run(() -> proxyRequest.abort(failure));
+      withClientLockBounded(() -> OutsideParsing.run(() -> proxyRequest.abort(failure)));
     }
   }
 
@@ -387,31 +388,33 @@ final class ProxyExchange implements AsyncListener {
    * gateway thread inside waits for the container in turn.
    */
   private void clientFailedOnContainerThread(Throwable failure) {
-    boolean locked = lockClientBounded();
+    withClientLockBounded(
+        () -> {
+          clientFailed(failure);
+          if (!clientClosed) {
+            closeClient();
+          }
+        });
+  }
+
+  /**
+   * Runs {@code action} holding {@link #clientLock}, or without it after {@link
+   * #CLIENT_LOCK_WAIT_SECONDS}: on a container thread, a gateway thread inside may in turn wait for
+   * the container. The lock is reentrant: a caller that holds it already goes straight in.
+   */
+  private void withClientLockBounded(Runnable action) {
+    boolean locked = false;
     try {
-      clientFailed(failure);
-      if (!clientClosed) {
-        closeClient();
-      }
+      locked = clientLock.tryLock(CLIENT_LOCK_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      action.run();
     } finally {
       if (locked) {
         clientLock.unlock();
       }
-    }
-  }
-
-  /**
-   * Takes {@link #clientLock} on a container thread, waiting at most {@link
-   * #CLIENT_LOCK_WAIT_SECONDS}: a gateway thread inside may in turn wait for the container.
-   *
-   * @return whether the lock was taken (and must be released)
-   */
-  private boolean lockClientBounded() {
-    try {
-      return clientLock.tryLock(CLIENT_LOCK_WAIT_SECONDS, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
     }
   }
 
@@ -657,14 +660,7 @@ final class ProxyExchange implements AsyncListener {
       if (!(failure instanceof RequestBodyTooLarge)) {
         requestBodyFailed = true; // reading the client's body failed
       }
-      boolean locked = lockClientBounded(); // see clientFailed
-      try {
-        abortProxyRequest(failure); // first, so that the exchange fails with this cause
-      } finally {
-        if (locked) {
-          clientLock.unlock();
-        }
-      }
+      abortProxyRequest(failure); // first, so that the exchange fails with this cause
       content.fail(failure);
     }
 
