@@ -10,6 +10,7 @@ import dev.apilink.proxy.GatewayClient;
 import dev.apilink.proxy.GatewayError;
 import dev.apilink.proxy.GatewayTarget;
 import dev.apilink.proxy.Link;
+import dev.apilink.proxy.UnreadBody;
 import dev.apilink.routes.Decision;
 import dev.apilink.routes.RouteRules;
 import dev.apilink.routes.Users;
@@ -280,6 +281,7 @@ public final class ApiLinkFilter implements Filter {
     if (!GatewayTarget.staysUnderApi(rawPathInContext(clientRequest))) {
       // Refused rather than sent: the gateway might decode %2F before resolving "..".
       LOG.fine(() -> "ApiLink: refused " + clientRequest.getRequestURI() + ", which leaves /api");
+      UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
       refuse(clientResponse, GatewayError.pathLeavesApi());
       return;
     }
@@ -289,6 +291,7 @@ public final class ApiLinkFilter implements Filter {
               + clientRequest.getRequestURI()
               + " is not async-supported; register ApiLinkServlet on /api/* (see web.xml.example),"
               + " and every filter before ApiLink, with <async-supported>true</async-supported>");
+      UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
       clientResponse.sendError(500);
       return;
     }
@@ -302,6 +305,7 @@ public final class ApiLinkFilter implements Filter {
               clientRequest,
               Users.CONTAINER);
       if (!decision.proxies()) {
+        UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
         decision.send(clientResponse, clientRequest.getContextPath());
         return;
       }

@@ -77,6 +77,7 @@ final class ProxyExchange implements AsyncListener {
   private boolean unreadableBodyAnswerDeferred; // guarded by clientLock
   private AsyncContext async;
   private Request proxyRequest;
+  private RequestBody requestBody; // null when the request has no body
   private volatile ResponseBody responseBody;
   private final ClientOutput clientOutput = new ClientOutput();
   private volatile boolean clientFailed;
@@ -125,7 +126,6 @@ final class ProxyExchange implements AsyncListener {
     }
 
     proxyRequest = newProxyRequest(backend);
-    RequestBody requestBody = null;
     if (hasBody) {
       requestBody = new RequestBody(declaredLength, maxBody);
       proxyRequest.body(requestBody.content);
@@ -311,8 +311,9 @@ final class ProxyExchange implements AsyncListener {
               return;
             }
             log(error.status(), failure);
-            if (error.status() == 413) {
-              clientResponse.setHeader("Connection", "close"); // the rest of the body stays unread
+            if (requestBody != null && !requestBody.isSucceeded()) {
+              // The rest of the body stays unread (a 413, or a gateway that failed first).
+              clientResponse.setHeader("Connection", "close");
             }
             try {
               writeError(error);

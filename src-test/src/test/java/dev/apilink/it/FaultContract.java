@@ -135,6 +135,24 @@ abstract class FaultContract {
   }
 
   @Test
+  void aGatewayThatCannotBeReachedEndsTheConnectionOfARequestWhoseBodyWasNotRead()
+      throws Exception {
+    deployLinkedTo(URI.create("http://127.0.0.1:" + closedPort()), 1, 5);
+
+    // The body is held back, so the error comes before it was read: the client must not send its
+    // next request behind a body that the container will throw away or close the connection over.
+    List<RawHttp.Response> responses =
+        RawHttp.exchange(
+            site.container().port(),
+            "POST /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 18\r\n\r\n",
+            1);
+
+    assertEquals(502, responses.get(0).status(), responses.toString());
+    assertEquals("close", responses.get(0).header("Connection"), responses.toString());
+  }
+
+  @Test
   void aGatewayWhoseHostDoesNotResolveIsA502WithinTheConnectLimit() throws Exception {
     deployLinkedTo(URI.create("http://apilink-no-such-host.invalid"), 2, 5);
 

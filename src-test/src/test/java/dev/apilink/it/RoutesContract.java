@@ -279,6 +279,29 @@ abstract class RoutesContract {
   }
 
   @Test
+  void aRefusalOfARequestWhoseBodyWasNotReadEndsTheConnection() throws Exception {
+    deploy(RULES);
+
+    // The body is not sent: the refusal comes before anything reads it. A refusal that let the
+    // client keep the connection would have its next request read behind a body that the
+    // container then throws away or closes the connection over (a reused connection that
+    // answers nothing).
+    List<RawHttp.Response> responses =
+        RawHttp.exchange(
+            site.container().port(),
+            "DELETE "
+                + CONTEXT
+                + "/api/items/7 HTTP/1.1\r\nHost: localhost\r\nAuthorization: "
+                + basic(ContainerAuth.BOB)
+                + "\r\nContent-Type: application/json\r\nContent-Length: 18\r\n\r\n",
+            1);
+
+    assertEquals(403, responses.get(0).status(), responses.toString());
+    assertEquals("close", responses.get(0).header("Connection"), responses.toString());
+    assertEquals(List.of(), backend.received());
+  }
+
+  @Test
   void aRedirectRuleRedirectsInsideTheWebApplication() throws Exception {
     deploy(RULES);
 
