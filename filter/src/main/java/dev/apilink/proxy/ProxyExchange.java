@@ -98,7 +98,7 @@ final class ProxyExchange implements AsyncListener {
     long maxBody = backend.maxRequestBodyBytes();
     if (maxBody > 0 && declaredLength > maxBody) {
       // Refused before anything is read; the unread body makes the connection unusable.
-      clientResponse.setHeader("Connection", "close");
+      UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
       sendErrorBlocking(GatewayError.of(new RequestBodyTooLarge(maxBody), 0, 0));
       link.exchangeEnded();
       return;
@@ -313,7 +313,7 @@ final class ProxyExchange implements AsyncListener {
             log(error.status(), failure);
             if (requestBody != null && !requestBody.isSucceeded()) {
               // The rest of the body stays unread (a 413, or a gateway that failed first).
-              clientResponse.setHeader("Connection", "close");
+              UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
             }
             try {
               writeError(error);

@@ -22,10 +22,13 @@ public final class UnreadBody {
         || clientRequest.getContentLengthLong() > 0;
   }
 
-  /** Asks the client to close the connection after this answer, if the request has a body. */
+  /**
+   * Asks the client to close the connection after this answer, if the request has a body. Only on
+   * HTTP/1.x: HTTP/2 has no such field (RFC 9113 8.2.2), and ends the one stream on its own.
+   */
   public static void closeAfterAnswer(
       HttpServletRequest clientRequest, HttpServletResponse clientResponse) {
-    if (announced(clientRequest)) {
+    if (announced(clientRequest) && clientRequest.getProtocol().startsWith("HTTP/1.")) {
       clientResponse.setHeader("Connection", "close");
     }
   }
