@@ -13,6 +13,7 @@ import java.net.URI;
  * @param timeoutSeconds the limit for a whole exchange with the gateway; 0 for none
  * @param maxRequestBodyBytes the largest request body forwarded; 0 for no limit
  * @param maxConnections the most connections opened to the gateway at once
+ * @param keepAliveSeconds how long a connection to the gateway stays open while no exchange uses it
  */
 public record BackendConfig(
     URI url,
@@ -22,7 +23,8 @@ public record BackendConfig(
     int connectTimeoutSeconds,
     int timeoutSeconds,
     long maxRequestBodyBytes,
-    int maxConnections) {
+    int maxConnections,
+    int keepAliveSeconds) {
 
   public static final String DEFAULT_SUBSCRIPTION_KEY_HEADER = "Ocp-Apim-Subscription-Key";
   public static final int DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
@@ -34,6 +36,12 @@ public record BackendConfig(
   public static final long DEFAULT_MAX_REQUEST_BODY_BYTES = 30L * 1024 * 1024;
 
   public static final int DEFAULT_MAX_CONNECTIONS = 1024;
+
+  /**
+   * Shorter than the idle limits of the usual load balancers in front of a gateway (Azure's: 4
+   * minutes), so that ApiLink closes a pooled connection before the other end drops it silently.
+   */
+  public static final int DEFAULT_KEEP_ALIVE_SECONDS = 30;
 
   /** The gateway URL's path without a trailing slash: the prefix of every forwarded path. */
   public String pathPrefix() {
@@ -60,6 +68,8 @@ public record BackendConfig(
         + maxRequestBodyBytes
         + ", maxConnections="
         + maxConnections
+        + ", keepAliveSeconds="
+        + keepAliveSeconds
         + "]";
   }
 }

@@ -69,7 +69,8 @@ public final class ConfigLoader {
           "connectTimeoutSeconds",
           "timeoutSeconds",
           "maxRequestBodyBytes",
-          "maxConnections");
+          "maxConnections",
+          "keepAliveSeconds");
   private static final Set<String> TOKEN_KEYS =
       Set.of("signingKeyFile", "signingKeyId", "lifetimeSeconds", "header");
 
@@ -397,6 +398,10 @@ public final class ConfigLoader {
           integer(backend, path, "maxConnections", 1, 65_536, use)
               .map(Long::intValue)
               .orElse(BackendConfig.DEFAULT_MAX_CONNECTIONS);
+      int keepAlive =
+          integer(backend, path, "keepAliveSeconds", 1, 3600, use)
+              .map(Long::intValue)
+              .orElse(BackendConfig.DEFAULT_KEEP_ALIVE_SECONDS);
 
       if (!resolve || problems.size() > before) {
         return null;
@@ -409,7 +414,8 @@ public final class ConfigLoader {
           connectTimeout,
           timeout,
           maxBody,
-          maxConnections);
+          maxConnections,
+          keepAlive);
     }
 
     private URI gatewayUrl(String path, String value) {

@@ -35,6 +35,11 @@ public final class GatewayClient implements AutoCloseable {
     http.setName(name);
     http.setExecutor(threads);
     http.setConnectTimeout(backend.connectTimeoutSeconds() * 1000L);
+    // For pooled connections only: every exchange turns it off while it runs (ProxyExchange), as
+    // timeoutSeconds alone limits an exchange. Jetty's own default, 30 s, applied to exchanges as
+    // well: a gateway silent for 30 s (a slow answer, a gap between events) was cut off whatever
+    // timeoutSeconds said.
+    http.setIdleTimeout(backend.keepAliveSeconds() * 1000L);
     http.setFollowRedirects(false);
     http.setHttpCookieStore(new HttpCookieStore.Empty());
     http.setUserAgentField(null);

@@ -153,6 +153,8 @@ final class ProxyExchange implements AsyncListener {
     Request request =
         new GatewayRequest(link.client().http(), link.gatewayOrigin(), rawPath, rawQuery);
     request.method(clientRequest.getMethod());
+    // timeoutSeconds alone limits the exchange: no idle limit while it runs (see GatewayClient).
+    request.idleTimeout(0, TimeUnit.MILLISECONDS);
     if (backend.timeoutSeconds() > 0) {
       request.timeout(backend.timeoutSeconds(), TimeUnit.SECONDS);
     }

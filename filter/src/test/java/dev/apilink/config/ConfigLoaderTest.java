@@ -67,6 +67,7 @@ class ConfigLoaderTest {
     assertEquals("https://my-apim.azure-api.net", backend.audience());
     assertEquals(10, backend.connectTimeoutSeconds());
     assertEquals(45, backend.timeoutSeconds());
+    assertEquals(30, backend.keepAliveSeconds());
     assertEquals(30L * 1024 * 1024, backend.maxRequestBodyBytes());
     assertEquals(300, config.token().lifetimeSeconds());
     assertEquals("Authorization", config.token().header());
@@ -127,7 +128,8 @@ class ConfigLoaderTest {
                 + " routesFile, token)",
             "hostname: not a host name or an http(s) origin (was \"not a host!\")",
             "environments.production.backend.urll: unknown key (known here: audience,"
-                + " connectTimeoutSeconds, maxConnections, maxRequestBodyBytes, resourceType,"
+                + " connectTimeoutSeconds, keepAliveSeconds, maxConnections, maxRequestBodyBytes,"
+                + " resourceType,"
                 + " subscriptionKey, subscriptionKeyHeader, timeoutSeconds, url)",
             "environments.production.backend.resourceType: must be \"apiManagement\", the only"
                 + " backend ApiLink links (was \"functions\")",

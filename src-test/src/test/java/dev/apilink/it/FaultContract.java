@@ -208,6 +208,52 @@ abstract class FaultContract {
   }
 
   @Test
+  void aGatewaySilentForLongerThanTheKeepAliveIsWaitedForUpToTheTotalLimit() throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    try {
+      site.deployLinkedTo(
+          gateway.url(),
+          keyFile.andThen(
+              c -> Battery.backend(c).put("keepAliveSeconds", 1).put("timeoutSeconds", 10)));
+
+      // Silent for 2.5 s: longer than a pooled connection may idle, well within the total limit.
+      RawHttp.Response response =
+          RawHttp.exchangeOne(
+              site.container().port(),
+              "GET /api/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nx-echo-delay-ms: 2500\r\n"
+                  + "Connection: close\r\n\r\n");
+
+      assertEquals(200, response.status(), response.toString());
+      assertTrue(response.bodyText().contains("/api/slow"), response.bodyText());
+    } finally {
+      gateway.close();
+    }
+  }
+
+  @Test
+  void anIdleGatewayConnectionIsClosedAfterTheKeepAlive() throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    try {
+      site.deployLinkedTo(
+          gateway.url(), keyFile.andThen(c -> Battery.backend(c).put("keepAliveSeconds", 1)));
+
+      assertEquals(200, get("/api/once").status());
+
+      ServletContainer container = site.container();
+      Await.until(
+          "no gateway connection left open a few seconds after a 1 s keep-alive",
+          Duration.ofSeconds(10),
+          () -> {
+            GatewayClient.Connections connections = container.apiLinkFilter().gatewayConnections();
+            return connections.idle() + connections.active() + connections.pending() == 0;
+          },
+          () -> container.apiLinkFilter().gatewayConnections().toString());
+    } finally {
+      gateway.close();
+    }
+  }
+
+  @Test
   void aGatewayThatStallsMidBodyIsBrokenOffAtTheTotalLimitAndItsConnectionClosed()
       throws Exception {
     byte[] partial = BreakingServer.partialResponse(100_000, 1000, true);
