@@ -29,6 +29,8 @@ public final class ProxyHeaders {
   /**
    * Fields the proxy sets itself towards the gateway: framing ({@code Host}, {@code
    * Content-Length}, {@code Expect} are the HTTP client's to write) and what ApiLink vouches for.
+   * RFC 7239 {@code Forwarded} says what {@code X-Forwarded-*} say: a client's copy would let it
+   * choose the address, host and scheme that a backend reading that field sees.
    */
   static final Set<String> SET_BY_PROXY =
       caseInsensitive(
@@ -38,7 +40,8 @@ public final class ProxyHeaders {
           "x-ms-client-principal",
           "x-ms-original-url",
           "x-forwarded-host",
-          "x-forwarded-proto");
+          "x-forwarded-proto",
+          "forwarded");
 
   public static final String CLIENT_PRINCIPAL = "x-ms-client-principal";
   public static final String ORIGINAL_URL = "x-ms-original-url";

@@ -108,6 +108,7 @@ class ProxyHeadersTest {
             "x-ms-original-url", "forged",
             "X-Forwarded-Host", "forged",
             "X-Forwarded-Proto", "forged",
+            "Forwarded", "for=203.0.113.9;host=forged.example;proto=https",
             "Content-Length", "12",
             "Expect", "100-continue");
 
@@ -119,6 +120,7 @@ class ProxyHeadersTest {
     assertEquals(List.of("https://site.example/api/x"), gateway.values("x-ms-original-url"));
     assertEquals(List.of("site.example"), gateway.values("X-Forwarded-Host"));
     assertEquals(List.of("https"), gateway.values("X-Forwarded-Proto"));
+    assertEquals(List.of(), gateway.values("Forwarded"));
     assertEquals(List.of(), gateway.values("Content-Length"));
     assertEquals(List.of(), gateway.values("Expect"));
   }
