@@ -29,6 +29,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -261,7 +262,7 @@ public final class ConfigLoader {
         return null;
       }
       String value = hostname.get();
-      String candidate = value.contains("://") ? value : "https://" + value;
+      String candidate = value.contains("://") ? withLowerCaseScheme(value) : "https://" + value;
       if (candidate.endsWith("/")) {
         candidate = candidate.substring(0, candidate.length() - 1);
       }
@@ -351,7 +352,7 @@ public final class ConfigLoader {
         return null;
       }
       Use use = resolve ? Use.RESOLVE : Use.SHAPE_ONLY;
-      Use secret = resolve && readSecrets ? Use.RESOLVE_SECRET : Use.SHAPE_ONLY;
+      Use secret = resolve && readSecrets ? Use.RESOLVE_SECRET : Use.SHAPE_ONLY_SECRET;
       int before = problems.size();
 
       Optional<String> resourceType = required(backend, path, "resourceType", use);
@@ -420,7 +421,7 @@ public final class ConfigLoader {
 
     private URI gatewayUrl(String path, String value) {
       try {
-        URI uri = new URI(value);
+        URI uri = new URI(withLowerCaseScheme(value));
         boolean web = "https".equals(uri.getScheme()) || "http".equals(uri.getScheme());
         if (web
             && uri.getHost() != null
@@ -625,7 +626,9 @@ public final class ConfigLoader {
   private enum Use {
     RESOLVE(true, false),
     RESOLVE_SECRET(true, true),
-    SHAPE_ONLY(false, false);
+    SHAPE_ONLY(false, false),
+    /** A secret not read now (the command line checks its shape only): still never shown. */
+    SHAPE_ONLY_SECRET(false, true);
 
     final boolean resolve;
     final boolean secret;
@@ -634,6 +637,12 @@ public final class ConfigLoader {
       this.resolve = resolve;
       this.secret = secret;
     }
+  }
+
+  /** {@code HTTPS://Host} as {@code https://Host}: schemes are case-insensitive (RFC 3986 3.1). */
+  private static String withLowerCaseScheme(String url) {
+    int end = url.indexOf("://");
+    return end < 0 ? url : url.substring(0, end).toLowerCase(Locale.ROOT) + url.substring(end);
   }
 
   private static boolean isHeaderValue(String value) {

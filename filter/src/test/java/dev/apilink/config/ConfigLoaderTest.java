@@ -91,6 +91,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void schemesAreReadWithoutCase() throws Exception {
+    SiteConfig config =
+        load(
+            linked("")
+                .replace("red-sea-123.azurestaticapps.net", "HTTP://Localhost:8080")
+                .replace("https://my-apim", "HTTPS://my-apim"),
+            "production");
+
+    assertEquals("http://Localhost:8080", config.origin().toString());
+    assertEquals(
+        "https://my-apim.azure-api.net",
+        config.environment().backend().orElseThrow().url().toString());
+  }
+
+  @Test
   void referencesResolveFromTheEnvironmentAndFiles() throws Exception {
     Files.writeString(dir.resolve("key.txt"), "from-a-file\n");
     SiteConfig config =

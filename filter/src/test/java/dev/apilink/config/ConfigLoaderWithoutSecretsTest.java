@@ -1,6 +1,7 @@
 package dev.apilink.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -96,5 +97,51 @@ class ConfigLoaderWithoutSecretsTest {
 
     assertEquals(
         "environments.production.backend.subscriptionKey: missing", e.problems().get(0).toString());
+  }
+
+  @Test
+  void aKeyOfTheWrongTypeIsNeverShownInTheProblem() throws Exception {
+    String location =
+        write(
+                SITE.replace(
+                    "\"subscriptionKey\": \"${env:APIM_SUBSCRIPTION_KEY}\"",
+                    "\"subscriptionKey\": 987654321"))
+            .toString();
+
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> loader(Map.of()).withoutSecrets().load(location, "production"));
+
+    assertEquals(
+        "environments.production.backend.subscriptionKey: must be a string (was number)",
+        e.problems().get(0).toString());
+    assertFalse(e.getMessage().contains("987654321"), e.getMessage());
+  }
+
+  @Test
+  void aKeyOfTheWrongTypeInAnotherEnvironmentIsNeverShownEither() throws Exception {
+    String location =
+        write(
+                SITE.replace(
+                    "\"production\": {",
+                    "\"staging\": {\"backend\": {\"resourceType\": \"apiManagement\","
+                        + " \"url\": \"https://my-apim.azure-api.net\", \"subscriptionKey\":"
+                        + " [\"sekrit\"]}},\n \"production\": {"))
+            .toString();
+
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> loader(Map.of("APIM_SUBSCRIPTION_KEY", "the-key")).load(location, "production"));
+
+    assertTrue(
+        e.problems().stream()
+            .map(Object::toString)
+            .anyMatch(
+                "environments.staging.backend.subscriptionKey: must be a string (was array)"
+                    ::equals),
+        e.getMessage());
+    assertFalse(e.getMessage().contains("sekrit"), e.getMessage());
   }
 }
