@@ -25,6 +25,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -33,6 +34,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -74,6 +76,34 @@ public final class ConfigLoader {
           "keepAliveSeconds");
   private static final Set<String> TOKEN_KEYS =
       Set.of("signingKeyFile", "signingKeyId", "lifetimeSeconds", "header");
+
+  /**
+   * Header names that ApiLink's proxy sets, appends to or removes itself (hop-by-hop fields,
+   * framing, what it vouches for): the key or the token sent in one of them would be dropped,
+   * doubled or sent where it gets logged. {@code ProxyHeadersTest} keeps this list in step with the
+   * proxy's.
+   */
+  private static final Set<String> PROXY_HEADERS =
+      caseInsensitive(
+          "connection",
+          "keep-alive",
+          "proxy-connection",
+          "proxy-authenticate",
+          "proxy-authorization",
+          "te",
+          "trailer",
+          "transfer-encoding",
+          "upgrade",
+          "host",
+          "content-length",
+          "expect",
+          "x-ms-client-principal",
+          "x-ms-original-url",
+          "x-forwarded-for",
+          "x-forwarded-host",
+          "x-forwarded-proto",
+          "forwarded",
+          "via");
 
   private static final Pattern REFERENCE = Pattern.compile("\\$\\{(env|file):(.+)}");
   private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
@@ -182,6 +212,7 @@ public final class ConfigLoader {
       Set<String> names = new LinkedHashSet<>();
       EnvironmentConfig environment = environments(top, names);
       TokenConfig token = token(top);
+      checkCarriersDiffer(top, environment, token);
       RouteRules routes = routes(top);
 
       if (!problems.isEmpty() || !routesProblems.isEmpty()) {
@@ -380,7 +411,7 @@ public final class ConfigLoader {
           });
 
       String keyHeader =
-          headerName(backend, path, "subscriptionKeyHeader", use)
+          carrierHeaderName(backend, path, "subscriptionKeyHeader", use)
               .orElse(BackendConfig.DEFAULT_SUBSCRIPTION_KEY_HEADER);
       String audience =
           text(backend, path, "audience", use).orElse(url == null ? null : url.toString());
@@ -450,7 +481,8 @@ public final class ConfigLoader {
               .map(Long::intValue)
               .orElse(TokenConfig.DEFAULT_LIFETIME_SECONDS);
       String header =
-          headerName(token, "token", "header", Use.RESOLVE).orElse(TokenConfig.DEFAULT_HEADER);
+          carrierHeaderName(token, "token", "header", Use.RESOLVE)
+              .orElse(TokenConfig.DEFAULT_HEADER);
 
       Optional<SigningKeys> keys = Optional.empty();
       if (keyFile.isPresent()) {
@@ -528,6 +560,43 @@ public final class ConfigLoader {
                 }
                 return valid;
               });
+    }
+
+    /** A header name for the key or the token: valid, and not one the proxy handles itself. */
+    private Optional<String> carrierHeaderName(
+        ObjectNode parent, String path, String key, Use use) {
+      return headerName(parent, path, key, use)
+          .filter(
+              name -> {
+                boolean free = !PROXY_HEADERS.contains(name);
+                if (!free) {
+                  problem(
+                      join(path, key), "a header that ApiLink sets or removes itself" + was(name));
+                }
+                return free;
+              });
+    }
+
+    /** The key and the token travel in two different headers. */
+    private void checkCarriersDiffer(
+        ObjectNode top, EnvironmentConfig environment, TokenConfig token) {
+      if (environment == null || token == null || environment.backend().isEmpty()) {
+        return;
+      }
+      String keyHeader = environment.backend().get().subscriptionKeyHeader();
+      if (keyHeader.equalsIgnoreCase(token.header())) {
+        JsonNode tokenNode = top.get("token");
+        if (tokenNode != null && tokenNode.has("header")) {
+          problem(
+              "token.header",
+              "must differ from the header that carries the subscription key"
+                  + was(token.header()));
+        } else {
+          problem(
+              "environments." + environment.name() + ".backend.subscriptionKeyHeader",
+              "must differ from token.header, which carries the token" + was(keyHeader));
+        }
+      }
     }
 
     private Optional<Boolean> bool(ObjectNode parent, String path, String key) {
@@ -637,6 +706,12 @@ public final class ConfigLoader {
       this.resolve = resolve;
       this.secret = secret;
     }
+  }
+
+  private static Set<String> caseInsensitive(String... names) {
+    Set<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    set.addAll(Arrays.asList(names));
+    return Collections.unmodifiableSet(set);
   }
 
   /** {@code HTTPS://Host} as {@code https://Host}: schemes are case-insensitive (RFC 3986 3.1). */

@@ -91,6 +91,37 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theKeyAndTheTokenCannotTravelInAHeaderThatTheProxyHandlesItself() throws Exception {
+    String json =
+        linked(", \"subscriptionKeyHeader\": \"Via\"")
+            .replaceFirst("\\{", "{\"token\": {\"header\": \"x-forwarded-for\"}, ");
+
+    assertEquals(
+        List.of(
+            "environments.production.backend.subscriptionKeyHeader: a header that ApiLink sets or"
+                + " removes itself (was \"Via\")",
+            "token.header: a header that ApiLink sets or removes itself (was"
+                + " \"x-forwarded-for\")"),
+        problems(json));
+  }
+
+  @Test
+  void theKeyAndTheTokenCannotShareAHeader() throws Exception {
+    assertEquals(
+        List.of(
+            "environments.production.backend.subscriptionKeyHeader: must differ from token.header,"
+                + " which carries the token (was \"authorization\")"),
+        problems(linked(", \"subscriptionKeyHeader\": \"authorization\"")));
+    assertEquals(
+        List.of(
+            "token.header: must differ from the header that carries the subscription key (was"
+                + " \"Ocp-Apim-Subscription-Key\")"),
+        problems(
+            linked("")
+                .replaceFirst("\\{", "{\"token\": {\"header\": \"Ocp-Apim-Subscription-Key\"}, ")));
+  }
+
+  @Test
   void schemesAreReadWithoutCase() throws Exception {
     SiteConfig config =
         load(

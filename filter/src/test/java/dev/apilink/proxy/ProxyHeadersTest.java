@@ -2,9 +2,18 @@ package dev.apilink.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.apilink.config.ConfigException;
+import dev.apilink.config.ConfigFiles;
+import dev.apilink.config.ConfigLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ProxyHeadersTest {
 
@@ -187,5 +196,36 @@ class ProxyHeadersTest {
 
     assertEquals("Headers[Ocp-Apim-Subscription-Key]", headers.toString());
     assertFalse(ADDED.toString().contains("the-key"));
+  }
+
+  @Test
+  void theConfigurationRefusesEveryHeaderThatTheProxyHandlesItselfForTheKey(@TempDir Path dir)
+      throws Exception {
+    List<String> handled = new ArrayList<>(ProxyHeaders.HOP_BY_HOP);
+    handled.addAll(ProxyHeaders.SET_BY_PROXY);
+    handled.addAll(List.of("X-Forwarded-For", "Via")); // appended to
+    for (String name : handled) {
+      Files.writeString(
+          dir.resolve("apilink.json"),
+          """
+          {"hostname": "site.example", "environments": {"production": {"backend": {
+            "resourceType": "apiManagement", "url": "https://apim.example",
+            "subscriptionKey": "k", "subscriptionKeyHeader": "%s"}}}}
+          """
+              .formatted(name));
+      ConfigLoader loader =
+          new ConfigLoader(ConfigFiles.fileSystem(dir, Optional.empty()), variable -> null);
+
+      ConfigException e =
+          assertThrows(ConfigException.class, () -> loader.load("apilink.json", "production"));
+
+      assertEquals(
+          List.of(
+              "environments.production.backend.subscriptionKeyHeader: a header that ApiLink sets"
+                  + " or removes itself (was \""
+                  + name
+                  + "\")"),
+          e.problems().stream().map(Object::toString).toList());
+    }
   }
 }
