@@ -55,8 +55,9 @@ final class UnlinkCommand {
           .append(" in ")
           .append(location)
           .append(",\n")
-          .append("   then redeploy or restart the web application. From then on /api passes")
-          .append(" down the filter chain\n")
+          .append("   saved in one step (ApiLink applies it at once; a configuration inside a")
+          .append(" packed WAR\n")
+          .append("   needs a redeployment). From then on /api passes down the filter chain\n")
           .append("   to the web application, and nothing is sent to ")
           .append(backend.get().url())
           .append(".\n");

@@ -42,8 +42,9 @@ class UnlinkCommandTest {
                     + "1. Unlink ApiLink: remove \"backend\" from environments.production in "
                     + config
                     + ",\n"
-                    + "   then redeploy or restart the web application. From then on /api passes"
-                    + " down the filter chain\n"),
+                    + "   saved in one step (ApiLink applies it at once; a configuration inside a"
+                    + " packed WAR\n"
+                    + "   needs a redeployment). From then on /api passes down the filter chain\n"),
         run.out());
   }
 
