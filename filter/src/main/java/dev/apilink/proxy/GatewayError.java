@@ -39,14 +39,16 @@ public record GatewayError(int status, String message) {
     if (find(failure, TimeoutException.class) != null) {
       return new GatewayError(
           504,
-          "Gateway timeout: the API gateway did not answer within " + timeoutSeconds + " seconds.");
+          "Gateway timeout: the API gateway did not answer within "
+              + seconds(timeoutSeconds)
+              + ".");
     }
     if (find(failure, SocketTimeoutException.class) != null) {
       return new GatewayError(
           504,
           "Gateway timeout: no connection to the API gateway within "
-              + connectTimeoutSeconds
-              + " seconds.");
+              + seconds(connectTimeoutSeconds)
+              + ".");
     }
     if (find(failure, UnknownHostException.class) != null) {
       return new GatewayError(502, "Bad gateway: the API gateway's host name does not resolve.");
@@ -63,6 +65,10 @@ public record GatewayError(int status, String message) {
       return of(failure, 0, timeoutSeconds);
     }
     return brokenResponse();
+  }
+
+  private static String seconds(int count) {
+    return count == 1 ? "1 second" : count + " seconds";
   }
 
   /** An {@code /api} path that leaves {@code /api} once decoded ({@link GatewayTarget}). */

@@ -315,7 +315,7 @@ abstract class DistributionContract {
     assertEquals(504, response.statusCode());
     assertEquals(
         "{\"statusCode\": 504, \"message\": \"Gateway timeout: the API gateway did not answer"
-            + " within 1 seconds.\"}",
+            + " within 1 second.\"}",
         response.body());
     assertTrue(elapsedMillis >= 1000, "took " + elapsedMillis + " ms");
     awaitGivenUp("GET /api/slow HTTP/1.1");

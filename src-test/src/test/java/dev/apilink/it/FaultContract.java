@@ -179,7 +179,7 @@ abstract class FaultContract {
 
       assertEquals(504, response.status());
       assertEquals(
-          error(504, "Gateway timeout: no connection to the API gateway within 1 seconds."),
+          error(504, "Gateway timeout: no connection to the API gateway within 1 second."),
           response.bodyText());
       assertTrue(millis >= 1000 && millis < 1000 + 2000, "took " + millis + " ms");
       assertHealthyAndIdle();
@@ -199,7 +199,7 @@ abstract class FaultContract {
 
       assertEquals(504, response.status());
       assertEquals(
-          error(504, "Gateway timeout: the API gateway did not answer within 1 seconds."),
+          error(504, "Gateway timeout: the API gateway did not answer within 1 second."),
           response.bodyText());
       assertTrue(millis >= 1000 && millis < 1000 + 2000, "took " + millis + " ms");
       assertEquals("GET /api/silent HTTP/1.1", gateway.awaitRequestGivenUp(IDLE));

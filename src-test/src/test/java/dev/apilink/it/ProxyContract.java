@@ -530,7 +530,7 @@ abstract class ProxyContract {
       assertEquals(504, response.statusCode());
       assertEquals(
           "{\"statusCode\": 504, \"message\": \"Gateway timeout: the API gateway did not answer"
-              + " within 1 seconds.\"}",
+              + " within 1 second.\"}",
           response.body());
       assertTrue(elapsedMillis >= 1000 && elapsedMillis < 20_000, "took " + elapsedMillis + " ms");
       assertEquals(
