@@ -128,8 +128,8 @@ abstract class BadConfigurationContract {
         failure);
     assertNames(
         "environments.production.backend.subscriptionKeyy: unknown key (known here: audience,"
-            + " connectTimeoutSeconds, maxConnections, maxRequestBodyBytes, resourceType,"
-            + " subscriptionKey, subscriptionKeyHeader, timeoutSeconds, url)",
+            + " connectTimeoutSeconds, keepAliveSeconds, maxConnections, maxRequestBodyBytes,"
+            + " resourceType, subscriptionKey, subscriptionKeyHeader, timeoutSeconds, url)",
         failure);
   }
 
