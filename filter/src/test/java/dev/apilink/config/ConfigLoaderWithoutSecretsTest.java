@@ -81,19 +81,19 @@ class ConfigLoaderWithoutSecretsTest {
     assertNull(site.environment().backend().orElseThrow().subscriptionKey());
   }
 
+  /** Loading, without secrets, the site whose key is replaced by {@code keyReplacement}. */
+  private ConfigException refusedWithoutSecrets(String keyReplacement) throws Exception {
+    String location =
+        write(SITE.replace("\"subscriptionKey\": \"${env:APIM_SUBSCRIPTION_KEY}\"", keyReplacement))
+            .toString();
+    return assertThrows(
+        ConfigException.class,
+        () -> loader(Map.of()).withoutSecrets().load(location, "production"));
+  }
+
   @Test
   void withoutSecretsAMissingKeyIsStillAProblem() throws Exception {
-    String location =
-        write(
-                SITE.replace(
-                    "\"subscriptionKey\": \"${env:APIM_SUBSCRIPTION_KEY}\"",
-                    "\"audience\": \"api://orders\""))
-            .toString();
-
-    ConfigException e =
-        assertThrows(
-            ConfigException.class,
-            () -> loader(Map.of()).withoutSecrets().load(location, "production"));
+    ConfigException e = refusedWithoutSecrets("\"audience\": \"api://orders\"");
 
     assertEquals(
         "environments.production.backend.subscriptionKey: missing", e.problems().get(0).toString());
@@ -101,17 +101,7 @@ class ConfigLoaderWithoutSecretsTest {
 
   @Test
   void aKeyOfTheWrongTypeIsNeverShownInTheProblem() throws Exception {
-    String location =
-        write(
-                SITE.replace(
-                    "\"subscriptionKey\": \"${env:APIM_SUBSCRIPTION_KEY}\"",
-                    "\"subscriptionKey\": 987654321"))
-            .toString();
-
-    ConfigException e =
-        assertThrows(
-            ConfigException.class,
-            () -> loader(Map.of()).withoutSecrets().load(location, "production"));
+    ConfigException e = refusedWithoutSecrets("\"subscriptionKey\": 987654321");
 
     assertEquals(
         "environments.production.backend.subscriptionKey: must be a string (was number)",
