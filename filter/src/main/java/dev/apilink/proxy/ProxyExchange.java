@@ -77,7 +77,7 @@ final class ProxyExchange implements AsyncListener {
   private boolean unreadableBodyAnswerDeferred; // guarded by clientLock
   private AsyncContext async;
   private Request proxyRequest;
-  private RequestBody requestBody; // null when the request has no body
+  private volatile RequestBody requestBody; // null when the request has no body
   private volatile ResponseBody responseBody;
   private final ClientOutput clientOutput = new ClientOutput();
   private volatile boolean clientFailed;

@@ -17,7 +17,7 @@ public final class UnreadBody {
   private UnreadBody() {}
 
   /** Whether the request announces a body: any Transfer-Encoding, or a Content-Length above 0. */
-  public static boolean announced(HttpServletRequest clientRequest) {
+  private static boolean announced(HttpServletRequest clientRequest) {
     return clientRequest.getHeader("Transfer-Encoding") != null
         || clientRequest.getContentLengthLong() > 0;
   }
