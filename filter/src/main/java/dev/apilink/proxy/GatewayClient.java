@@ -2,8 +2,11 @@ package dev.apilink.proxy;
 
 import dev.apilink.config.BackendConfig;
 import org.eclipse.jetty.client.AbstractConnectionPool;
+import org.eclipse.jetty.client.ContinueProtocolHandler;
 import org.eclipse.jetty.client.Destination;
+import org.eclipse.jetty.client.EarlyHintsProtocolHandler;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.ProcessingProtocolHandler;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -56,7 +59,15 @@ public final class GatewayClient implements AutoCloseable {
     http.setResponseBufferSize(RESPONSE_BUFFER_BYTES);
     http.start();
     http.getContentDecoderFactories().clear();
+    // No redirects followed and no authentication answered; but the interim 1xx responses a
+    // gateway may send before its answer (100 unasked, 102 Processing, 103 Early Hints) are read
+    // and skipped: without their handlers Jetty took the 1xx as the answer and the exchange hung,
+    // past timeoutSeconds. The Servlet API cannot pass a 1xx on (RFC 9110 15.2 allows dropping
+    // those the client did not ask for).
     http.getProtocolHandlers().clear();
+    http.getProtocolHandlers().put(new ContinueProtocolHandler());
+    http.getProtocolHandlers().put(new ProcessingProtocolHandler());
+    http.getProtocolHandlers().put(new EarlyHintsProtocolHandler());
     return new GatewayClient(http);
   }
 

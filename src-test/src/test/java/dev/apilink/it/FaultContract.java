@@ -14,6 +14,7 @@ import dev.apilink.testkit.faults.UnacceptingServer;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,6 +24,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A gateway that fails in each way a network lets it, in front of a real container: every failure
@@ -275,6 +278,32 @@ abstract class FaultContract {
   }
 
   // ---- the gateway breaks the connection ----
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "100 Continue\r\n",
+        "102 Processing\r\n",
+        "103 Early Hints\r\nLink: </style.css>; rel=preload\r\n"
+      })
+  void interimResponsesFromTheGatewayAreSkippedAndItsAnswerForwarded(String interim)
+      throws Exception {
+    byte[] answer =
+        ("HTTP/1.1 "
+                + interim
+                + "\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
+                + "Connection: close\r\n\r\nok")
+            .getBytes(StandardCharsets.ISO_8859_1);
+    try (BreakingServer gateway = BreakingServer.start(answer, Ending.STALL)) {
+      deployLinkedTo(gateway.url(), 1, 5);
+
+      RawHttp.Response response = get("/api/hints");
+
+      assertEquals(200, response.status(), response.toString());
+      assertEquals("ok", response.bodyText());
+      assertHealthyAndIdle();
+    }
+  }
 
   @Test
   void aGatewayThatResetsBeforeAnsweringIsA502() throws Exception {
