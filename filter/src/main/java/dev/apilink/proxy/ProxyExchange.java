@@ -82,6 +82,7 @@ final class ProxyExchange implements AsyncListener {
   private final ClientOutput clientOutput = new ClientOutput();
   private volatile boolean clientFailed;
   private volatile boolean requestBodyFailed;
+  private volatile boolean gatewayReached; // the request head was written to the gateway
 
   ProxyExchange(Link link, HttpServletRequest clientRequest, HttpServletResponse clientResponse) {
     this.link = link;
@@ -137,7 +138,10 @@ final class ProxyExchange implements AsyncListener {
         proxyRequest.headers(fields -> fields.put(HttpHeader.TRANSFER_ENCODING, "chunked"));
       }
     }
-    proxyRequest.onResponseContentSource(this::onGatewayContent).send(this::onGatewayComplete);
+    proxyRequest
+        .onRequestCommit(request -> gatewayReached = true)
+        .onResponseContentSource(this::onGatewayContent)
+        .send(this::onGatewayComplete);
     if (requestBody != null) {
       try {
         clientRequest.getInputStream().setReadListener(requestBody);
@@ -237,8 +241,9 @@ final class ProxyExchange implements AsyncListener {
         clientLock.unlock();
       }
     } else {
-      // The request went out whole when only the response failed: the gateway was reached.
-      fail(result.getFailure(), result.getRequestFailure() == null);
+      // Once the request head went out, the gateway was reached, even if it then failed before
+      // taking the whole body.
+      fail(result.getFailure(), gatewayReached || result.getRequestFailure() == null);
     }
   }
 
@@ -292,7 +297,7 @@ final class ProxyExchange implements AsyncListener {
   /**
    * A failure before anything reached the client: answer with the JSON error.
    *
-   * @param requestSent whether the gateway had taken the whole request (so its response failed)
+   * @param requestSent whether the request head had reached the gateway (so its answer failed)
    */
   private void fail(Throwable failure, boolean requestSent) {
     if (requestBodyFailed || clientFailed) {
