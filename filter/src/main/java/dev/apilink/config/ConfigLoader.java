@@ -102,6 +102,9 @@ public final class ConfigLoader {
           "x-forwarded-for",
           "x-forwarded-host",
           "x-forwarded-proto",
+          "x-forwarded-port",
+          "x-forwarded-prefix",
+          "x-real-ip",
           "forwarded",
           "via");
 

@@ -29,8 +29,10 @@ public final class ProxyHeaders {
   /**
    * Fields the proxy sets itself towards the gateway: framing ({@code Host}, {@code
    * Content-Length}, {@code Expect} are the HTTP client's to write) and what ApiLink vouches for.
-   * RFC 7239 {@code Forwarded} says what {@code X-Forwarded-*} say: a client's copy would let it
-   * choose the address, host and scheme that a backend reading that field sees.
+   * RFC 7239 {@code Forwarded} says what {@code X-Forwarded-*} say, and {@code X-Forwarded-Port},
+   * {@code X-Forwarded-Prefix} and {@code X-Real-IP} complete them for the frameworks that read
+   * them (Spring's forwarded-header support, nginx setups): a client's copy would let it choose the
+   * address, or the URL, that a backend reading those fields sees.
    */
   static final Set<String> SET_BY_PROXY =
       caseInsensitive(
@@ -41,6 +43,9 @@ public final class ProxyHeaders {
           "x-ms-original-url",
           "x-forwarded-host",
           "x-forwarded-proto",
+          "x-forwarded-port",
+          "x-forwarded-prefix",
+          "x-real-ip",
           "forwarded");
 
   public static final String CLIENT_PRINCIPAL = "x-ms-client-principal";

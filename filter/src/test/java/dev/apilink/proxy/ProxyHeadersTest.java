@@ -118,6 +118,9 @@ class ProxyHeadersTest {
             "X-Forwarded-Host", "forged",
             "X-Forwarded-Proto", "forged",
             "Forwarded", "for=203.0.113.9;host=forged.example;proto=https",
+            "X-Forwarded-Port", "1",
+            "X-Forwarded-Prefix", "/forged",
+            "X-Real-IP", "203.0.113.9",
             "Content-Length", "12",
             "Expect", "100-continue");
 
@@ -130,6 +133,9 @@ class ProxyHeadersTest {
     assertEquals(List.of("site.example"), gateway.values("X-Forwarded-Host"));
     assertEquals(List.of("https"), gateway.values("X-Forwarded-Proto"));
     assertEquals(List.of(), gateway.values("Forwarded"));
+    assertEquals(List.of(), gateway.values("X-Forwarded-Port"));
+    assertEquals(List.of(), gateway.values("X-Forwarded-Prefix"));
+    assertEquals(List.of(), gateway.values("X-Real-IP"));
     assertEquals(List.of(), gateway.values("Content-Length"));
     assertEquals(List.of(), gateway.values("Expect"));
   }
