@@ -751,6 +751,14 @@ final class ProxyExchange implements AsyncListener {
         if (out == null) {
           out = clientResponse.getOutputStream();
         }
+        if (!headersSent && gatewayResponse.getStatus() == 101) {
+          // ApiLink never asks for an upgrade (Upgrade is hop-by-hop): a 101 is no answer, and
+          // passing it on left the client waiting on a connection nobody would speak on.
+          IOException unasked = new IOException("the gateway switched protocols unasked (101)");
+          abortProxyRequest(unasked);
+          fail(unasked, true);
+          return;
+        }
         if (writing != null) {
           writing.release(); // the client has taken it
           writing = null;

@@ -306,6 +306,24 @@ abstract class FaultContract {
   }
 
   @Test
+  void aGatewayThatSwitchesProtocolsUnaskedIsA502() throws Exception {
+    byte[] upgrade =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+            .getBytes(StandardCharsets.ISO_8859_1);
+    try (BreakingServer gateway = BreakingServer.start(upgrade, Ending.STALL)) {
+      deployLinkedTo(gateway.url(), 1, 5);
+
+      RawHttp.Response response = get("/api/upgraded");
+
+      assertEquals(502, response.status(), response.toString());
+      assertEquals(
+          error(502, "Bad gateway: the API gateway's response broke off."), response.bodyText());
+      assertEquals("closed by the client", gateway.awaitConnectionEnded(IDLE));
+      assertHealthyAndIdle();
+    }
+  }
+
+  @Test
   void aGatewayThatResetsBeforeAnsweringIsA502() throws Exception {
     try (BreakingServer gateway = BreakingServer.start(new byte[0], Ending.RESET)) {
       deployLinkedTo(gateway.url(), 1, 5);
