@@ -57,11 +57,13 @@ public record GatewayError(int status, String message) {
   }
 
   /**
-   * Maps the failure of a response whose request the gateway had taken whole, before anything was
-   * sent to the client: the gateway was reached, so it was either too slow or broke off.
+   * Maps the failure of an exchange whose request head had reached the gateway, before anything was
+   * sent to the client: the gateway was too slow or broke off, or the body went over the limit on
+   * its way.
    */
   public static GatewayError ofResponse(Throwable failure, int timeoutSeconds) {
-    if (find(failure, TimeoutException.class) != null) {
+    if (find(failure, TimeoutException.class) != null
+        || find(failure, RequestBodyTooLarge.class) != null) {
       return of(failure, 0, timeoutSeconds);
     }
     return brokenResponse();

@@ -46,6 +46,11 @@ class GatewayErrorTest {
     assertEquals(
         new GatewayError(504, "Gateway timeout: the API gateway did not answer within 45 seconds."),
         GatewayError.ofResponse(new TimeoutException("Total timeout 45000 ms elapsed"), 45));
+    // The gateway had the head of a chunked body when it went over the limit.
+    assertEquals(
+        new GatewayError(
+            413, "Request entity too large: the request body is over the limit of 100 bytes."),
+        GatewayError.ofResponse(new IOException(new GatewayError.RequestBodyTooLarge(100)), 45));
   }
 
   @Test
