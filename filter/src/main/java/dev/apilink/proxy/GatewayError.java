@@ -29,6 +29,24 @@ public record GatewayError(int status, String message) {
 
   /** Maps the failure of an exchange whose response has not been committed. */
   public static GatewayError of(Throwable failure, int connectTimeoutSeconds, int timeoutSeconds) {
+    return of(
+        failure,
+        connectTimeoutSeconds,
+        timeoutSeconds,
+        new GatewayError(502, "Bad gateway: the API gateway could not be reached."));
+  }
+
+  /**
+   * Maps the failure of an exchange whose request head had reached the gateway, before anything was
+   * sent to the client: as {@link #of}, except that a failure of no known kind means the gateway
+   * broke off rather than that it could not be reached.
+   */
+  public static GatewayError ofResponse(Throwable failure, int timeoutSeconds) {
+    return of(failure, 0, timeoutSeconds, brokenResponse());
+  }
+
+  private static GatewayError of(
+      Throwable failure, int connectTimeoutSeconds, int timeoutSeconds, GatewayError otherwise) {
     if (find(failure, RequestBodyTooLarge.class) instanceof RequestBodyTooLarge tooLarge) {
       return new GatewayError(
           413,
@@ -53,20 +71,7 @@ public record GatewayError(int status, String message) {
     if (find(failure, UnknownHostException.class) != null) {
       return new GatewayError(502, "Bad gateway: the API gateway's host name does not resolve.");
     }
-    return new GatewayError(502, "Bad gateway: the API gateway could not be reached.");
-  }
-
-  /**
-   * Maps the failure of an exchange whose request head had reached the gateway, before anything was
-   * sent to the client: the gateway was too slow or broke off, or the body went over the limit on
-   * its way.
-   */
-  public static GatewayError ofResponse(Throwable failure, int timeoutSeconds) {
-    if (find(failure, TimeoutException.class) != null
-        || find(failure, RequestBodyTooLarge.class) != null) {
-      return of(failure, 0, timeoutSeconds);
-    }
-    return brokenResponse();
+    return otherwise;
   }
 
   private static String seconds(int count) {
