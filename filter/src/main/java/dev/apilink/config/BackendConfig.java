@@ -14,6 +14,7 @@ import java.net.URI;
  * @param maxRequestBodyBytes the largest request body forwarded; 0 for no limit
  * @param maxConnections the most connections opened to the gateway at once
  * @param keepAliveSeconds how long a connection to the gateway stays open while no exchange uses it
+ * @param maxResponseHeaderBytes the largest response head the container sends
  */
 public record BackendConfig(
     URI url,
@@ -24,7 +25,8 @@ public record BackendConfig(
     int timeoutSeconds,
     long maxRequestBodyBytes,
     int maxConnections,
-    int keepAliveSeconds) {
+    int keepAliveSeconds,
+    int maxResponseHeaderBytes) {
 
   public static final String DEFAULT_SUBSCRIPTION_KEY_HEADER = "Ocp-Apim-Subscription-Key";
   public static final int DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
@@ -42,6 +44,15 @@ public record BackendConfig(
    * minutes), so that ApiLink closes a pooled connection before the other end drops it silently.
    */
   public static final int DEFAULT_KEEP_ALIVE_SECONDS = 30;
+
+  /**
+   * The default limit of Tomcat's {@code maxHttpResponseHeaderSize} and Jetty's {@code
+   * responseHeaderSize}.
+   */
+  public static final int DEFAULT_MAX_RESPONSE_HEADER_BYTES = 8192;
+
+  /** The most the gateway client reads; the limit cannot be set higher. */
+  public static final int MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
 
   /** The gateway URL's path without a trailing slash: the prefix of every forwarded path. */
   public String pathPrefix() {
@@ -70,6 +81,8 @@ public record BackendConfig(
         + maxConnections
         + ", keepAliveSeconds="
         + keepAliveSeconds
+        + ", maxResponseHeaderBytes="
+        + maxResponseHeaderBytes
         + "]";
   }
 }

@@ -73,7 +73,8 @@ public final class ConfigLoader {
           "timeoutSeconds",
           "maxRequestBodyBytes",
           "maxConnections",
-          "keepAliveSeconds");
+          "keepAliveSeconds",
+          "maxResponseHeaderBytes");
   private static final Set<String> TOKEN_KEYS =
       Set.of("signingKeyFile", "signingKeyId", "lifetimeSeconds", "header");
 
@@ -437,6 +438,16 @@ public final class ConfigLoader {
           integer(backend, path, "keepAliveSeconds", 1, 3600, use)
               .map(Long::intValue)
               .orElse(BackendConfig.DEFAULT_KEEP_ALIVE_SECONDS);
+      int maxResponseHead =
+          integer(
+                  backend,
+                  path,
+                  "maxResponseHeaderBytes",
+                  1024,
+                  BackendConfig.MAX_RESPONSE_HEADER_BYTES,
+                  use)
+              .map(Long::intValue)
+              .orElse(BackendConfig.DEFAULT_MAX_RESPONSE_HEADER_BYTES);
 
       if (!resolve || problems.size() > before) {
         return null;
@@ -450,7 +461,8 @@ public final class ConfigLoader {
           timeout,
           maxBody,
           maxConnections,
-          keepAlive);
+          keepAlive,
+          maxResponseHead);
     }
 
     private URI gatewayUrl(String path, String value) {

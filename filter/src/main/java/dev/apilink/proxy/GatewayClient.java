@@ -51,7 +51,8 @@ public final class GatewayClient implements AutoCloseable {
     http.setMaxRequestsQueuedPerDestination(Math.max(1024, backend.maxConnections() * 4));
     // Whatever header block the container accepted, plus ApiLink's own fields, must fit.
     http.setMaxRequestHeadersSize(64 * 1024);
-    http.setMaxResponseHeadersSize(64 * 1024);
+    // Past maxResponseHeaderBytes (at most this) ApiLink answers 502 itself, naming the cause.
+    http.setMaxResponseHeadersSize(BackendConfig.MAX_RESPONSE_HEADER_BYTES);
     // Heap buffers let response chunks be written to the servlet stream without a copy.
     http.setUseInputDirectByteBuffers(false);
     // Each buffer of a response body costs a round trip through the client's selector and a

@@ -27,6 +27,24 @@ public record GatewayError(int status, String message) {
     }
   }
 
+  /**
+   * The gateway's response head is larger than the container sends ({@code
+   * maxResponseHeaderBytes}).
+   */
+  public static final class ResponseHeadersTooLarge extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public ResponseHeadersTooLarge(int headBytes, int limitBytes) {
+      super(
+          "a response head of "
+              + headBytes
+              + " bytes, over maxResponseHeaderBytes "
+              + limitBytes
+              + " with room for the container's own fields",
+          null);
+    }
+  }
+
   /** Maps the failure of an exchange whose response has not been committed. */
   public static GatewayError of(Throwable failure, int connectTimeoutSeconds, int timeoutSeconds) {
     return of(
@@ -53,6 +71,10 @@ public record GatewayError(int status, String message) {
           "Request entity too large: the request body is over the limit of "
               + tooLarge.limitBytes
               + " bytes.");
+    }
+    if (find(failure, ResponseHeadersTooLarge.class) != null) {
+      return new GatewayError(
+          502, "Bad gateway: the API gateway's response headers are too large.");
     }
     if (find(failure, TimeoutException.class) != null) {
       return new GatewayError(

@@ -2,6 +2,7 @@ package dev.apilink.proxy;
 
 import dev.apilink.config.BackendConfig;
 import dev.apilink.proxy.GatewayError.RequestBodyTooLarge;
+import dev.apilink.proxy.GatewayError.ResponseHeadersTooLarge;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -52,6 +53,15 @@ final class ProxyExchange implements AsyncListener {
 
   /** {@code Via} for the usual HTTP/1.1 client, built once rather than per request. */
   private static final String VIA_HTTP_11 = "1.1 apilink";
+
+  /** A response's status line with its reason phrase, and the empty line that ends the head. */
+  private static final int STATUS_LINE_BYTES = "HTTP/1.1 200 OK\r\n\r\n".length();
+
+  /**
+   * Room left in the container's limit for the fields it adds to a response head itself: Server,
+   * Transfer-Encoding, Connection, Keep-Alive, or a longer reason phrase.
+   */
+  private static final int CONTAINER_FIELD_BYTES = 256;
 
   /** How long a container thread waits for a gateway thread to leave the client's response. */
   private static final long CLIENT_LOCK_WAIT_SECONDS = 5;
@@ -234,7 +244,13 @@ final class ProxyExchange implements AsyncListener {
       clientLock.lock();
       try {
         if (!clientClosed) {
-          copyStatusAndHeaders(result.getResponse());
+          List<Headers.Field> toClient = headersToClient(result.getResponse());
+          ResponseHeadersTooLarge tooLarge = tooLarge(toClient);
+          if (tooLarge != null) {
+            fail(tooLarge, true);
+            return;
+          }
+          copyStatusAndHeaders(result.getResponse(), toClient);
           closeClient();
         }
       } finally {
@@ -247,13 +263,31 @@ final class ProxyExchange implements AsyncListener {
     }
   }
 
-  private void copyStatusAndHeaders(Response gatewayResponse) {
-    clientResponse.setStatus(gatewayResponse.getStatus());
+  private static List<Headers.Field> headersToClient(Response gatewayResponse) {
     List<Headers.Field> fields = new ArrayList<>(gatewayResponse.getHeaders().size());
     for (HttpField field : gatewayResponse.getHeaders()) {
       fields.add(new Headers.Field(field.getName(), field.getValue()));
     }
-    List<Headers.Field> toClient = ProxyHeaders.toClient(Headers.owning(fields)).asList();
+    return ProxyHeaders.toClient(Headers.owning(fields)).asList();
+  }
+
+  /**
+   * The failure to answer with if the response head would not fit the container's limit, else null.
+   * Past that limit the container fails on its own, too late for ApiLink to answer: Tomcat closed
+   * the connection without any response, Jetty sent its HTML 500 page.
+   */
+  private ResponseHeadersTooLarge tooLarge(List<Headers.Field> toClient) {
+    int bytes = STATUS_LINE_BYTES;
+    for (int i = 0; i < toClient.size(); i++) {
+      Headers.Field field = toClient.get(i);
+      bytes += field.name().length() + field.value().length() + 4; // ": " and CRLF
+    }
+    int limit = link.backend().maxResponseHeaderBytes();
+    return bytes + CONTAINER_FIELD_BYTES > limit ? new ResponseHeadersTooLarge(bytes, limit) : null;
+  }
+
+  private void copyStatusAndHeaders(Response gatewayResponse, List<Headers.Field> toClient) {
+    clientResponse.setStatus(gatewayResponse.getStatus());
     for (int i = 0; i < toClient.size(); i++) {
       Headers.Field field = toClient.get(i);
       // The first value of each name replaces what the container put there already: Jetty sets its
@@ -719,6 +753,7 @@ final class ProxyExchange implements AsyncListener {
     private final Content.Source source;
     private ServletOutputStream out;
     private Content.Chunk writing;
+    private List<Headers.Field> toClient; // the gateway's header fields the client gets
     private boolean headersSent;
     private boolean unflushed;
     private boolean completeWhenWritten;
@@ -758,6 +793,15 @@ final class ProxyExchange implements AsyncListener {
           abortProxyRequest(unasked);
           fail(unasked, true);
           return;
+        }
+        if (!headersSent && toClient == null) {
+          toClient = headersToClient(gatewayResponse);
+          ResponseHeadersTooLarge tooLarge = tooLarge(toClient);
+          if (tooLarge != null) {
+            abortProxyRequest(tooLarge); // its body is not wanted
+            fail(tooLarge, true);
+            return;
+          }
         }
         if (writing != null) {
           writing.release(); // the client has taken it
@@ -819,7 +863,7 @@ final class ProxyExchange implements AsyncListener {
     private void sendHeadersOnce() {
       if (!headersSent) {
         headersSent = true;
-        copyStatusAndHeaders(gatewayResponse);
+        copyStatusAndHeaders(gatewayResponse, toClient);
         if (closeWouldDelimitBody()) {
           // Jetty ends a body of unknown length by closing the connection when the client asked
           // for the close; a break-off would then look like the end of a whole body. Jetty

@@ -68,6 +68,7 @@ class ConfigLoaderTest {
     assertEquals(10, backend.connectTimeoutSeconds());
     assertEquals(45, backend.timeoutSeconds());
     assertEquals(30, backend.keepAliveSeconds());
+    assertEquals(8192, backend.maxResponseHeaderBytes());
     assertEquals(30L * 1024 * 1024, backend.maxRequestBodyBytes());
     assertEquals(300, config.token().lifetimeSeconds());
     assertEquals("Authorization", config.token().header());
@@ -161,6 +162,7 @@ class ConfigLoaderTest {
                 "url": "my-apim",
                 "subscriptionKey": "",
                 "timeoutSeconds": -1,
+                "maxResponseHeaderBytes": 512,
                 "connectTimeoutSeconds": "ten",
                 "subscriptionKeyHeader": "bad header",
                 "urll": "typo"}}},
@@ -175,8 +177,8 @@ class ConfigLoaderTest {
             "hostname: not a host name or an http(s) origin (was \"not a host!\")",
             "environments.production.backend.urll: unknown key (known here: audience,"
                 + " connectTimeoutSeconds, keepAliveSeconds, maxConnections, maxRequestBodyBytes,"
-                + " resourceType,"
-                + " subscriptionKey, subscriptionKeyHeader, timeoutSeconds, url)",
+                + " maxResponseHeaderBytes, resourceType, subscriptionKey, subscriptionKeyHeader,"
+                + " timeoutSeconds, url)",
             "environments.production.backend.resourceType: must be \"apiManagement\", the only"
                 + " backend ApiLink links (was \"functions\")",
             "environments.production.backend.url: not an absolute http(s) URL without query or user"
@@ -188,6 +190,8 @@ class ConfigLoaderTest {
                 + " to 3600 (was \"ten\")",
             "environments.production.backend.timeoutSeconds: must be a whole number from 0 to"
                 + " 86400 (was -1)",
+            "environments.production.backend.maxResponseHeaderBytes: must be a whole number from"
+                + " 1024 to 65536 (was 512)",
             "token.lifetimeSeconds: must be a whole number from 30 to 86400 (was 5)",
             "token.header: must be a string (was 7)"),
         problems);

@@ -51,6 +51,9 @@ class GatewayErrorTest {
         new GatewayError(
             413, "Request entity too large: the request body is over the limit of 100 bytes."),
         GatewayError.ofResponse(new IOException(new GatewayError.RequestBodyTooLarge(100)), 45));
+    assertEquals(
+        new GatewayError(502, "Bad gateway: the API gateway's response headers are too large."),
+        GatewayError.ofResponse(new GatewayError.ResponseHeadersTooLarge(9000, 8192), 45));
   }
 
   @Test

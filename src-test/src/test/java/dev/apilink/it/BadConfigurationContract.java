@@ -129,7 +129,8 @@ abstract class BadConfigurationContract {
     assertNames(
         "environments.production.backend.subscriptionKeyy: unknown key (known here: audience,"
             + " connectTimeoutSeconds, keepAliveSeconds, maxConnections, maxRequestBodyBytes,"
-            + " resourceType, subscriptionKey, subscriptionKeyHeader, timeoutSeconds, url)",
+            + " maxResponseHeaderBytes, resourceType, subscriptionKey, subscriptionKeyHeader,"
+            + " timeoutSeconds, url)",
         failure);
   }
 

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -335,6 +336,69 @@ abstract class FaultContract {
           error(502, "Bad gateway: the API gateway's response broke off."), response.bodyText());
       assertHealthyAndIdle();
     }
+  }
+
+  // ---- response heads the container could not send ----
+
+  @ParameterizedTest(name = "a {0}-byte field, a body of {1} bytes")
+  @CsvSource({"9000, 2", "60000, 2", "9000, 0"})
+  void aResponseHeadOverTheContainersLimitIsA502(int fieldBytes, int bodyBytes) throws Exception {
+    try (BreakingServer gateway =
+        BreakingServer.start(answerWithField(fieldBytes, bodyBytes), Ending.STALL)) {
+      deployLinkedTo(gateway.url(), 1, 5);
+
+      RawHttp.Response response = get("/api/big-head");
+
+      // Without the check: Tomcat closed the connection without answering, Jetty sent its 500 page.
+      assertEquals(502, response.status(), response.toString());
+      assertEquals(
+          error(502, "Bad gateway: the API gateway's response headers are too large."),
+          response.bodyText());
+      if (bodyBytes > 0) {
+        assertEquals("closed by the client", gateway.awaitConnectionEnded(IDLE));
+      }
+      assertHealthyAndIdle();
+    }
+  }
+
+  @Test
+  void aResponseHeadWithinTheContainersLimitPassesWhole() throws Exception {
+    try (BreakingServer gateway = BreakingServer.start(answerWithField(7000, 2), Ending.STALL)) {
+      deployLinkedTo(gateway.url(), 1, 5);
+
+      RawHttp.Response response = get("/api/big-head");
+
+      assertEquals(200, response.status(), response.toString());
+      assertEquals("a".repeat(7000), response.header("X-Big"));
+      assertEquals("ok", response.bodyText());
+    }
+  }
+
+  @Test
+  void maxResponseHeaderBytesSetsTheLimit() throws Exception {
+    try (BreakingServer gateway = BreakingServer.start(answerWithField(2000, 2), Ending.STALL)) {
+      site.deployLinkedTo(
+          gateway.url(),
+          keyFile.andThen(c -> Battery.backend(c).put("maxResponseHeaderBytes", 2048)));
+
+      RawHttp.Response response = get("/api/big-head");
+
+      assertEquals(502, response.status(), response.toString());
+      assertEquals(
+          error(502, "Bad gateway: the API gateway's response headers are too large."),
+          response.bodyText());
+    }
+  }
+
+  /** A whole response with a field {@code X-Big} of {@code fieldBytes} and a sized body. */
+  private static byte[] answerWithField(int fieldBytes, int bodyBytes) {
+    return ("HTTP/1.1 200 OK\r\nX-Big: "
+            + "a".repeat(fieldBytes)
+            + "\r\nContent-Length: "
+            + bodyBytes
+            + "\r\n\r\n"
+            + "ok".substring(0, bodyBytes))
+        .getBytes(StandardCharsets.ISO_8859_1);
   }
 
   @Test
