@@ -85,6 +85,9 @@ final class ProxyExchange implements AsyncListener {
 
   private boolean clientClosed; // guarded by clientLock: the exchange has ended the client's side
   private boolean unreadableBodyAnswerDeferred; // guarded by clientLock
+  // The container reported a failure of the client's exchange itself, not only of its request body
+  // (a reset, a failed write): no onWritePossible() is coming.
+  private volatile boolean clientExchangeFailed;
   private AsyncContext async;
   private Request proxyRequest;
   private volatile RequestBody requestBody; // null when the request has no body
@@ -440,6 +443,15 @@ final class ProxyExchange implements AsyncListener {
   }
 
   /**
+   * The container reports that the client's exchange failed, not only its request body: nothing
+   * written now would reach the client, so the exchange ends without waiting to answer it.
+   */
+  private void clientExchangeFailedOnContainerThread(Throwable failure) {
+    clientExchangeFailed = true;
+    clientFailedOnContainerThread(failure);
+  }
+
+  /**
    * Runs {@code action} holding {@link #clientLock}, or without it after {@link
    * #CLIENT_LOCK_WAIT_SECONDS}: on a container thread, a gateway thread inside may in turn wait for
    * the container. The lock is reentrant: a caller that holds it already goes straight in.
@@ -462,13 +474,17 @@ final class ProxyExchange implements AsyncListener {
 
   /** Ends the client's side: answers a client whose body broke if it can, then completes. */
   private void closeClient() {
-    if (requestBodyFailed && !unreadableBodyAnswerDeferred && !clientOutput.writable()) {
+    if (requestBodyFailed && !clientExchangeFailed && !clientOutput.writable()) {
       // The container has not yet called onWritePossible(): completing now would send an empty
       // 200 for a body that was never read whole (seen on Jetty when the body broke first). End
-      // once the response can be written; the container's error or completion callbacks end it
-      // anyway if that never comes.
-      unreadableBodyAnswerDeferred = true;
-      clientOutput.whenWritable(this::endAfterClientFailure);
+      // once the response can be written, however often the exchange asks to end before that:
+      // when Jetty fails a malformed first chunk-size line, before its first onWritePossible(),
+      // the aborted gateway request asks once and the read failure again. The container's error
+      // callbacks end it at once, its completion callback anyway if onWritePossible() never comes.
+      if (!unreadableBodyAnswerDeferred) {
+        unreadableBodyAnswerDeferred = true;
+        clientOutput.whenWritable(this::endAfterClientFailure);
+      }
       return;
     }
     clientClosed = true;
@@ -557,7 +573,7 @@ final class ProxyExchange implements AsyncListener {
 
   @Override
   public void onError(AsyncEvent event) {
-    clientFailedOnContainerThread(event.getThrowable());
+    clientExchangeFailedOnContainerThread(event.getThrowable());
   }
 
   @Override
@@ -640,7 +656,7 @@ final class ProxyExchange implements AsyncListener {
         current.onError(failure);
         return;
       }
-      clientFailedOnContainerThread(failure);
+      clientExchangeFailedOnContainerThread(failure);
     }
   }
 
@@ -916,7 +932,7 @@ final class ProxyExchange implements AsyncListener {
 
     @Override
     public void onError(Throwable failure) {
-      clientFailedOnContainerThread(failure);
+      clientExchangeFailedOnContainerThread(failure);
     }
   }
 }
