@@ -686,14 +686,19 @@ final class ProxyExchange implements AsyncListener {
         if (clientClosed) {
           throw new IOException("the exchange has ended the client's side");
         }
-        ServletInputStream in = clientRequest.getInputStream();
-        if (in.isFinished()) {
-          return Action.SUCCEEDED;
+        try {
+          ServletInputStream in = clientRequest.getInputStream();
+          if (in.isFinished()) {
+            return Action.SUCCEEDED;
+          }
+          if (!in.isReady()) {
+            return Action.IDLE; // onDataAvailable() resumes
+          }
+          read = in.read(buffer);
+        } catch (IOException | RuntimeException e) {
+          requestBodyFailed = true; // reading the client's body failed
+          throw e;
         }
-        if (!in.isReady()) {
-          return Action.IDLE; // onDataAvailable() resumes
-        }
-        read = in.read(buffer);
       } finally {
         clientLock.unlock();
       }
@@ -715,9 +720,9 @@ final class ProxyExchange implements AsyncListener {
 
     @Override
     protected void onCompleteFailure(Throwable failure) {
-      if (!(failure instanceof RequestBodyTooLarge)) {
-        requestBodyFailed = true; // reading the client's body failed
-      }
+      // Not the client's failure unless reading failed (process() says so): the gateway request
+      // fails its content too when the gateway cannot be reached or breaks off, and that was
+      // answered as the client's unreadable body, a 400, to most requests with a body.
       abortProxyRequest(failure); // first, so that the exchange fails with this cause
       content.fail(failure);
     }
@@ -770,6 +775,7 @@ final class ProxyExchange implements AsyncListener {
     private ServletOutputStream out;
     private Content.Chunk writing;
     private List<Headers.Field> toClient; // the gateway's header fields the client gets
+    private long writtenBytes; // of the gateway's response body
     private boolean headersSent;
     private boolean unflushed;
     private boolean completeWhenWritten;
@@ -849,6 +855,7 @@ final class ProxyExchange implements AsyncListener {
           sendHeadersOnce();
           ByteBuffer bytes = chunk.getByteBuffer();
           if (bytes.hasRemaining()) {
+            writtenBytes += bytes.remaining();
             write(bytes);
             unflushed = true;
           }
@@ -922,6 +929,15 @@ final class ProxyExchange implements AsyncListener {
     private void gatewayFailed(Throwable failure) throws IOException {
       if (!headersSent) {
         fail(failure, true);
+        return;
+      }
+      if (writtenBytes == gatewayResponse.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH)) {
+        // The body is whole by its Content-Length: the failure came after it, typically a gateway
+        // that answered before reading the request body (a refused upload) and reset the
+        // connection. Its answer is the client's. Breaking it off instead gave a 500 with the
+        // gateway's body on Tomcat, which had not sent the response it counted as committed.
+        LOG.log(Level.FINE, "ApiLink: the gateway failed after its whole response", failure);
+        finish();
         return;
       }
       if (!clientResponse.isCommitted()) {

@@ -39,14 +39,16 @@ public final class BreakingServer implements AutoCloseable {
   private final ServerSocket socket;
   private final byte[] answer;
   private final Ending ending;
+  private final boolean readsBody;
   private final List<Socket> connections = new CopyOnWriteArrayList<>();
   private final BlockingQueue<String> ended = new LinkedBlockingQueue<>();
   private volatile boolean closed;
 
-  private BreakingServer(ServerSocket socket, byte[] answer, Ending ending) {
+  private BreakingServer(ServerSocket socket, byte[] answer, Ending ending, boolean readsBody) {
     this.socket = socket;
     this.answer = answer;
     this.ending = ending;
+    this.readsBody = readsBody;
   }
 
   /**
@@ -56,9 +58,26 @@ public final class BreakingServer implements AutoCloseable {
    * @param ending what happens then
    */
   public static BreakingServer start(byte[] answer, Ending ending) throws IOException {
+    return start(answer, ending, true);
+  }
+
+  /**
+   * As {@link #start}, but sends {@code answer} as soon as it has the request head, without reading
+   * the body: as a gateway policy that refuses an upload early does.
+   */
+  public static BreakingServer startAnsweringBeforeTheBody(byte[] answer, Ending ending)
+      throws IOException {
+    return start(answer, ending, false);
+  }
+
+  private static BreakingServer start(byte[] answer, Ending ending, boolean readsBody)
+      throws IOException {
     BreakingServer server =
         new BreakingServer(
-            new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), answer.clone(), ending);
+            new ServerSocket(0, 50, InetAddress.getLoopbackAddress()),
+            answer.clone(),
+            ending,
+            readsBody);
     Thread acceptor = new Thread(server::accept, "breaking-server");
     acceptor.setDaemon(true);
     acceptor.start();
@@ -130,7 +149,9 @@ public final class BreakingServer implements AutoCloseable {
     try {
       InputStream in = connection.getInputStream();
       long bodyBytes = readHead(in);
-      in.skipNBytes(bodyBytes);
+      if (readsBody) {
+        in.skipNBytes(bodyBytes);
+      }
       OutputStream out = connection.getOutputStream();
       out.write(answer);
       out.flush();
