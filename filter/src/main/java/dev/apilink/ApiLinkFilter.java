@@ -206,6 +206,7 @@ public final class ApiLinkFilter implements Filter {
             client,
             tokens,
             site.token().header(),
+            site.origin(),
             site.identityProvider(),
             site.routes().customRoles());
     return new State(site, link, wellKnown);

@@ -33,6 +33,7 @@ public final class Link implements AutoCloseable {
   private final URI gatewayOrigin;
   private final String pathPrefix;
   private final String tokenHeader;
+  private final String siteOrigin;
   private final boolean bearer;
   private final Headers.Field subscriptionKeyField;
   private final HttpField subscriptionKeyGatewayField;
@@ -47,6 +48,8 @@ public final class Link implements AutoCloseable {
    * @param client the HTTP client for that gateway; closed with this link
    * @param tokens the access-token issuer
    * @param tokenHeader the header that carries the token; {@code Authorization} gets {@code Bearer}
+   * @param siteOrigin the site's public origin ({@code hostname}): {@code x-ms-original-url} starts
+   *     with it, whatever {@code Host} the client sent
    * @param identityProvider the {@code identityProvider} of {@code x-ms-client-principal}
    * @param customRoles the roles to report in {@code x-ms-client-principal} beyond the built-in
    *     ones
@@ -56,6 +59,7 @@ public final class Link implements AutoCloseable {
       GatewayClient client,
       TokenIssuer tokens,
       String tokenHeader,
+      URI siteOrigin,
       String identityProvider,
       List<String> customRoles) {
     this.backend = backend;
@@ -67,6 +71,7 @@ public final class Link implements AutoCloseable {
     this.gatewayOrigin = URI.create(url.getScheme() + "://" + url.getRawAuthority());
     this.pathPrefix = backend.pathPrefix();
     this.tokenHeader = tokenHeader;
+    this.siteOrigin = siteOrigin.getScheme() + "://" + siteOrigin.getRawAuthority();
     this.bearer = tokenHeader.equalsIgnoreCase("Authorization");
     this.subscriptionKeyField =
         new Headers.Field(backend.subscriptionKeyHeader(), backend.subscriptionKey());
@@ -205,6 +210,11 @@ public final class Link implements AutoCloseable {
 
   String tokenHeader() {
     return tokenHeader;
+  }
+
+  /** The site's public origin, without a trailing slash. */
+  String siteOrigin() {
+    return siteOrigin;
   }
 
   /**

@@ -175,7 +175,7 @@ final class ProxyExchange implements AsyncListener {
     if (backend.timeoutSeconds() > 0) {
       request.timeout(backend.timeoutSeconds(), TimeUnit.SECONDS);
     }
-    Headers headers = ProxyHeaders.toGateway(clientHeaders(), added());
+    Headers headers = ProxyHeaders.toGateway(clientHeaders(), added(rawQuery));
     request.headers(
         fields -> {
           fields.add(link.hostField());
@@ -203,10 +203,17 @@ final class ProxyExchange implements AsyncListener {
     return Headers.of(fields);
   }
 
-  private ProxyHeaders.Added added() {
-    StringBuffer originalUrl = clientRequest.getRequestURL();
-    if (clientRequest.getQueryString() != null) {
-      originalUrl.append('?').append(clientRequest.getQueryString());
+  /**
+   * What ApiLink adds for the gateway. {@code x-ms-original-url} is built from the configured
+   * origin, not from the client's {@code Host}, which any client can set (a backend that builds
+   * links from it could be made to point them elsewhere), and without a {@code subscription-key} in
+   * its query, as the gateway's request line.
+   */
+  private ProxyHeaders.Added added(String rawQuery) {
+    StringBuilder originalUrl =
+        new StringBuilder(link.siteOrigin()).append(clientRequest.getRequestURI());
+    if (rawQuery != null) {
+      originalUrl.append('?').append(rawQuery);
     }
     String protocol = clientRequest.getProtocol();
     String via =

@@ -566,6 +566,23 @@ abstract class HostileInputContract {
   }
 
   @Test
+  void theOriginalUrlIsTheSitesWhateverHostTheClientSends() throws Exception {
+    deployLinked();
+
+    RawHttp.Response response =
+        sendOne(
+            "GET /api/reset-password?subscription-key=mine&next=1 HTTP/1.1\r\n"
+                + "Host: evil.example\r\nConnection: close\r\n\r\n");
+
+    // Found by a reviewer: the URL was built from the client's Host (a backend that builds links
+    // from it could be made to send them to evil.example) and kept the subscription-key parameter.
+    assertEquals(200, response.status());
+    assertEquals(
+        List.of(site.container().url() + "/api/reset-password?next=1"),
+        onlyReceived().header("x-ms-original-url"));
+  }
+
+  @Test
   void anAuthenticatedUsersPrincipalIsApiLinksNotTheClients() throws Exception {
     deployLinked();
 
