@@ -307,6 +307,12 @@ public final class ApiLinkFilter implements Filter {
               Users.CONTAINER);
       if (!decision.proxies()) {
         UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
+        if (decision instanceof Decision.Answer answer && answer.status() == 405) {
+          clientResponse.setHeader(
+              "Allow",
+              routes.allowedMethods(
+                  path, rawPathInContext(clientRequest), clientRequest, Users.CONTAINER));
+        }
         decision.send(clientResponse, clientRequest.getContextPath());
         return;
       }

@@ -14,6 +14,10 @@ import java.util.List;
  */
 public final class RouteRules {
 
+  /** The methods that {@code methods} may list, as Static Web Apps names them. */
+  static final List<String> METHODS =
+      List.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
+
   /** The answer to a user who is not signed in, on a route that needs a role. */
   static final Decision UNAUTHORIZED =
       new Decision.Answer(401, "Unauthorized: sign in to use this route.");
@@ -77,6 +81,25 @@ public final class RouteRules {
       }
     }
     return Decision.PROXY;
+  }
+
+  /**
+   * The {@code Allow} field of a 405 that the rules answer for {@code path}: the methods this user
+   * gets through to the gateway or a redirect there (RFC 9110 15.5.6 asks a 405 for one). CONNECT
+   * and TRACE are left out: Tomcat and Jetty refuse them before any filter runs.
+   */
+  public <R> String allowedMethods(String path, String rawPath, R request, Users<R> users) {
+    StringBuilder allow = new StringBuilder();
+    for (String method : METHODS) {
+      if (method.equals("CONNECT") || method.equals("TRACE")) {
+        continue;
+      }
+      Decision decision = decide(method, path, rawPath, request, users);
+      if (decision.proxies() || decision instanceof Decision.Redirect) {
+        allow.append(allow.length() == 0 ? "" : ", ").append(method);
+      }
+    }
+    return allow.toString();
   }
 
   /** Whether there are no rules, so that every request is proxied. */

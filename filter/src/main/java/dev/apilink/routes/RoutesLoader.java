@@ -79,8 +79,7 @@ public final class RoutesLoader {
   private static final Set<String> OVERRIDE_KEYS = Set.of("redirect", "statusCode", "rewrite");
 
   /** The methods Static Web Apps lets a rule name. */
-  private static final List<String> METHODS =
-      List.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
+  private static final List<String> METHODS = RouteRules.METHODS;
 
   private static final Set<Integer> REDIRECT_STATUSES = Set.of(301, 302, 307, 308);
   private static final int DEFAULT_REDIRECT_STATUS = 302;

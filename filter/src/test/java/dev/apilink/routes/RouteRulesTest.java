@@ -195,6 +195,26 @@ class RouteRulesTest {
   }
 
   @Test
+  void aRule405NamesTheMethodsThisUserGetsThrough() {
+    RouteRules rules =
+        rules(
+            """
+            {"routes": [
+              {"route": "/api/orders/*", "methods": ["PUT", "DELETE"], "statusCode": 405},
+              {"route": "/api/orders/*", "methods": ["PATCH"], "allowedRoles": ["admin"]},
+              {"route": "/api/orders/*", "methods": ["OPTIONS"], "redirect": "/api/help"}
+            ]}
+            """);
+
+    assertEquals(
+        "GET, HEAD, POST, OPTIONS",
+        rules.allowedMethods("/api/orders/7", "/api/orders/7", ANONYMOUS, USERS));
+    assertEquals(
+        "GET, HEAD, POST, OPTIONS, PATCH",
+        rules.allowedMethods("/api/orders/7", "/api/orders/7", ALICE, USERS));
+  }
+
+  @Test
   void theCustomRolesNamedAnywhereInTheFileAreReportedInOrder() {
     RouteRules rules =
         rules(

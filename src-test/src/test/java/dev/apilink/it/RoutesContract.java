@@ -302,6 +302,26 @@ abstract class RoutesContract {
   }
 
   @Test
+  void aRule405SaysWhichMethodsAreAllowed() throws Exception {
+    deploy(
+        """
+        {"routes": [
+          {"route": "/api/orders/*", "methods": ["PUT", "DELETE"], "statusCode": 405},
+          {"route": "/api/orders/*", "methods": ["PATCH"], "allowedRoles": ["admin"]}
+        ]}
+        """);
+
+    HttpResponse<String> response = send("DELETE", "/api/orders/7");
+
+    // RFC 9110 15.5.6: a 405 names the methods the resource takes (found by a reviewer: none).
+    assertEquals(405, response.statusCode());
+    assertEquals(
+        "GET, HEAD, POST, OPTIONS", response.headers().firstValue("Allow").orElse("(none)"));
+    assertJson("{\"statusCode\": 405, \"message\": \"Method not allowed\"}", response);
+    assertEquals(List.of(), backend.received());
+  }
+
+  @Test
   void aRedirectRuleRedirectsInsideTheWebApplication() throws Exception {
     deploy(RULES);
 
