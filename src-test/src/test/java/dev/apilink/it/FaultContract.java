@@ -81,16 +81,18 @@ abstract class FaultContract {
   /** A POST of {@code bodyBytes} bytes, sent in one write with its head, as clients do. */
   RawHttp.Response post(String path, int bodyBytes) throws Exception {
     RawHttp.Response response =
-        RawHttp.exchangeOne(
-            site.container().port(),
-            "POST "
-                + path
-                + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: "
-                + bodyBytes
-                + "\r\nConnection: close\r\n\r\n"
-                + "x".repeat(bodyBytes));
+        RawHttp.exchangeOne(site.container().port(), postRequest(path, bodyBytes));
     SECRETS.inspect("POST " + path, response.raw());
     return response;
+  }
+
+  static String postRequest(String path, int bodyBytes) {
+    return "POST "
+        + path
+        + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: "
+        + bodyBytes
+        + "\r\nConnection: close\r\n\r\n"
+        + "x".repeat(bodyBytes);
   }
 
   static String error(int status, String message) {
@@ -209,7 +211,18 @@ abstract class FaultContract {
 
       int passedOn = 0;
       for (int i = 0; i < 10; i++) {
-        RawHttp.Response response = post("/api/upload/" + i, bodyBytes);
+        List<RawHttp.Response> responses =
+            RawHttp.exchangeAllWhileSending(
+                site.container().port(),
+                postRequest("/api/upload/" + i, bodyBytes).getBytes(StandardCharsets.ISO_8859_1));
+        if (responses.isEmpty() && bodyBytes > 1_000_000) {
+          // The container closed over the unread rest of a body this large, and the client's
+          // unsent bytes made that close a reset, which can discard an answer already delivered.
+          continue;
+        }
+        assertEquals(1, responses.size(), "request " + i + ": " + responses);
+        RawHttp.Response response = responses.get(0);
+        SECRETS.inspect("POST /api/upload/" + i, response.raw());
 
         // The gateway's answer, or, when its reset overtook the answer, a 502 that says so. Never
         // the 400 that blamed the client's body (found by a reviewer), nor Tomcat's 500 with the

@@ -112,6 +112,38 @@ final class RawHttp {
   }
 
   /**
+   * As {@link #exchangeAll(int, byte[])}, but reads while a second thread writes: for a server that
+   * answers and closes before it has read the whole request, where a client that only reads once it
+   * has written everything fails its write (a broken pipe) and never sees the answer. A failed
+   * write is not an error here; the answer, if it arrived, is what counts.
+   */
+  static List<Response> exchangeAllWhileSending(int port, byte[] request) throws IOException {
+    try (Socket socket = open(port)) {
+      Thread writer =
+          new Thread(
+              () -> {
+                try {
+                  socket.getOutputStream().write(request);
+                  socket.getOutputStream().flush();
+                } catch (IOException e) {
+                  // the server closed before it took the whole request
+                }
+              },
+              "raw-http-writer");
+      writer.setDaemon(true);
+      writer.start();
+      ByteArrayOutputStream response = new ByteArrayOutputStream();
+      boolean reset = false;
+      try {
+        socket.getInputStream().transferTo(response);
+      } catch (SocketException e) {
+        reset = true; // what came before is all there is
+      }
+      return Response.parseAll(response.toByteArray(), reset);
+    }
+  }
+
+  /**
    * Sends {@code request} as is and parses every response the server sends until it closes the
    * connection (several when the bytes held several requests).
    */
