@@ -407,10 +407,11 @@ public final class ConfigLoader {
           k -> {
             if (k.isBlank()) {
               problem(path + ".subscriptionKey", "must not be empty");
-            } else if (!isHeaderValue(k)) {
+            } else if (!isVisibleAscii(k)) {
               problem(
                   path + ".subscriptionKey",
-                  "must not contain control characters (value not shown: it is a secret)");
+                  "must contain only visible ASCII characters, no spaces or control characters"
+                      + " (value not shown: it is a secret)");
             }
           });
 
@@ -690,7 +691,7 @@ public final class ConfigLoader {
       try {
         String content = new String(files.read(target), StandardCharsets.UTF_8);
         files.path(target).ifPresent(read::add);
-        return Optional.of(content.stripTrailing());
+        return Optional.of(withoutByteOrderMark(content).stripTrailing());
       } catch (IOException e) {
         problem(path, "cannot read " + target + " (" + describe(e) + ")");
         return Optional.empty();
@@ -735,14 +736,24 @@ public final class ConfigLoader {
     return end < 0 ? url : url.substring(0, end).toLowerCase(Locale.ROOT) + url.substring(end);
   }
 
-  private static boolean isHeaderValue(String value) {
+  /**
+   * A key goes out as a header value, and anything past visible ASCII would not arrive as written:
+   * the HTTP client sends ISO-8859-1, with {@code ?} for what it cannot encode (RFC 9110 5.5 leaves
+   * other octets to the recipient), and control characters could split the header.
+   */
+  private static boolean isVisibleAscii(String value) {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
+      if (c < 0x21 || c > 0x7e) {
         return false;
       }
     }
     return true;
+  }
+
+  /** Notepad and other Windows editors start a UTF-8 file with a byte order mark (U+FEFF). */
+  private static String withoutByteOrderMark(String content) {
+    return content.startsWith("\uFEFF") ? content.substring(1) : content;
   }
 
   /**

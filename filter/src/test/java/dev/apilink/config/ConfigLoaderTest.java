@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -303,9 +304,28 @@ class ConfigLoaderTest {
   void aSubscriptionKeyWithAControlCharacterIsRefusedWithoutShowingIt() throws Exception {
     assertEquals(
         List.of(
-            "environments.production.backend.subscriptionKey: must not contain control characters"
-                + " (value not shown: it is a secret)"),
+            "environments.production.backend.subscriptionKey: must contain only visible ASCII"
+                + " characters, no spaces or control characters (value not shown: it is a secret)"),
         problems(linked("").replace("${env:APIM_KEY}", SECRET + "\\r\\nX-Injected: 1")));
+  }
+
+  @Test
+  void aSubscriptionKeyWithANonAsciiCharacterIsRefusedWithoutShowingIt() throws Exception {
+    assertEquals(
+        List.of(
+            "environments.production.backend.subscriptionKey: must contain only visible ASCII"
+                + " characters, no spaces or control characters (value not shown: it is a secret)"),
+        problems(linked("").replace("${env:APIM_KEY}", "cl\u00e9-secret")));
+  }
+
+  @Test
+  void aKeyFileWrittenByNotepadLosesItsByteOrderMarkAndLineEnd() throws Exception {
+    Files.write(
+        dir.resolve("key.txt"), ("\uFEFF" + SECRET + "\r\n").getBytes(StandardCharsets.UTF_8));
+    SiteConfig config =
+        load(linked("").replace("${env:APIM_KEY}", "${file:key.txt}"), "production");
+
+    assertEquals(SECRET, config.environment().backend().orElseThrow().subscriptionKey());
   }
 
   @Test
