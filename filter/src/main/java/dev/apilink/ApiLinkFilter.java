@@ -85,17 +85,24 @@ public final class ApiLinkFilter implements Filter {
   @Override
   public void init(FilterConfig filterConfig) throws ServletException {
     context = filterConfig.getServletContext();
-    environment =
+    Setting environmentSetting =
         setting(
             filterConfig,
             "environment",
             "apilink.environment",
             "APILINK_ENVIRONMENT",
             SiteConfig.DEFAULT_ENVIRONMENT);
-    location = setting(filterConfig, "config", "apilink.config", "APILINK_CONFIG", DEFAULT_CONFIG);
-    loader =
+    environment = environmentSetting.value();
+    location =
+        setting(filterConfig, "config", "apilink.config", "APILINK_CONFIG", DEFAULT_CONFIG).value();
+    ConfigLoader webApplicationLoader =
         new ConfigLoader(webApplicationFiles(context), System::getenv)
             .withWebApplication(webApplication(context));
+    loader =
+        environmentSetting
+            .chosenBy()
+            .map(webApplicationLoader::withEnvironmentChosenBy)
+            .orElse(webApplicationLoader);
 
     SiteConfig site;
     try {
@@ -392,24 +399,32 @@ public final class ApiLinkFilter implements Filter {
     return request.getRequestURI().substring(request.getContextPath().length());
   }
 
+  /** A setting's value and what chose it, if not the default. */
+  private record Setting(String value, Optional<String> chosenBy) {}
+
   /** The init-param, else the system property, else the environment variable, else the default. */
-  private static String setting(
+  private static Setting setting(
       FilterConfig filterConfig,
       String initParameter,
       String systemProperty,
       String environmentVariable,
       String fallback) {
-    for (String value :
-        new String[] {
-          filterConfig.getInitParameter(initParameter),
-          System.getProperty(systemProperty),
-          System.getenv(environmentVariable)
-        }) {
-      if (value != null && !value.isBlank()) {
-        return value.trim();
+    String[] values = {
+      filterConfig.getInitParameter(initParameter),
+      System.getProperty(systemProperty),
+      System.getenv(environmentVariable)
+    };
+    String[] sources = {
+      "the filter's init-param \"" + initParameter + "\"",
+      "the system property " + systemProperty,
+      "the environment variable " + environmentVariable
+    };
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] != null && !values[i].isBlank()) {
+        return new Setting(values[i].trim(), Optional.of(sources[i]));
       }
     }
-    return fallback;
+    return new Setting(fallback, Optional.empty());
   }
 
   /** Locations under {@code /WEB-INF/} come from the web application, others from the disk. */

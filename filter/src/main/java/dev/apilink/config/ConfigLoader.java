@@ -109,6 +109,10 @@ public final class ConfigLoader {
           "forwarded",
           "via");
 
+  private static final String DEFAULT_ENVIRONMENT_CHOSEN_BY =
+      "default; set the filter's init-param \"environment\", the system property"
+          + " apilink.environment or the environment variable APILINK_ENVIRONMENT";
+
   private static final Pattern REFERENCE = Pattern.compile("\\$\\{(env|file):(.+)}");
   private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final Pattern HOST =
@@ -119,24 +123,27 @@ public final class ConfigLoader {
   private final ConfigFiles webApplication;
   private final Function<String, String> environmentVariables;
   private final boolean readSecrets;
+  private final String environmentChosenBy;
 
   /**
    * @param files where the configuration and the files it names are read from
    * @param environmentVariables resolves {@code ${env:NAME}} ({@code System::getenv} in production)
    */
   public ConfigLoader(ConfigFiles files, Function<String, String> environmentVariables) {
-    this(files, null, environmentVariables, true);
+    this(files, null, environmentVariables, true, DEFAULT_ENVIRONMENT_CHOSEN_BY);
   }
 
   private ConfigLoader(
       ConfigFiles files,
       ConfigFiles webApplication,
       Function<String, String> environmentVariables,
-      boolean readSecrets) {
+      boolean readSecrets,
+      String environmentChosenBy) {
     this.files = files;
     this.webApplication = webApplication;
     this.environmentVariables = environmentVariables;
     this.readSecrets = readSecrets;
+    this.environmentChosenBy = environmentChosenBy;
   }
 
   /**
@@ -145,7 +152,17 @@ public final class ConfigLoader {
    * routesFile} is checked for its shape only and {@link SiteConfig#routes()} is empty.
    */
   public ConfigLoader withWebApplication(ConfigFiles webApplication) {
-    return new ConfigLoader(files, webApplication, environmentVariables, readSecrets);
+    return new ConfigLoader(
+        files, webApplication, environmentVariables, readSecrets, environmentChosenBy);
+  }
+
+  /**
+   * A loader whose problem for an environment that is not defined names what chose it ({@code "the
+   * system property apilink.environment"}), so that the operator changes the setting that won.
+   * Without one the message reads as for the default, and lists the filter's settings.
+   */
+  public ConfigLoader withEnvironmentChosenBy(String chosenBy) {
+    return new ConfigLoader(files, webApplication, environmentVariables, readSecrets, chosenBy);
   }
 
   /**
@@ -154,7 +171,8 @@ public final class ConfigLoader {
    * which runs before the subscription (and so its key) exists and has no use for private keys.
    */
   public ConfigLoader withoutSecrets() {
-    return new ConfigLoader(files, webApplication, environmentVariables, false);
+    return new ConfigLoader(
+        files, webApplication, environmentVariables, false, environmentChosenBy);
   }
 
   /**
@@ -354,7 +372,8 @@ public final class ConfigLoader {
                 + environmentName
                 + "\", the environment this deployment is (defined: "
                 + String.join(", ", names)
-                + "); set the filter's init-param \"environment\" or APILINK_ENVIRONMENT");
+                + "); chosen by "
+                + environmentChosenBy);
       }
       return selected;
     }

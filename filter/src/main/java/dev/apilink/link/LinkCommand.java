@@ -41,15 +41,15 @@ final class LinkCommand {
     Format format = format(arguments.get("format"));
     String contextPath = contextPath(arguments.get("context-path"));
     Optional<String> apimService = apimServiceName(arguments.get("apim-service"));
-    String environment = SiteOptions.environment(arguments, env);
 
     SiteConfig site;
     try {
-      site = SiteOptions.load(location, environment, env);
+      site = SiteOptions.load(location, arguments, env);
     } catch (ConfigException e) {
       err.println(e.getMessage());
       return CommandLine.CONFIGURATION_PROBLEM;
     }
+    String environment = site.environment().name();
     Optional<BackendConfig> backend = site.environment().backend();
     if (backend.isEmpty() && site.environment().pullRequest()) {
       err.println(

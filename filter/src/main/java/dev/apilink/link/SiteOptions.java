@@ -19,34 +19,42 @@ final class SiteOptions {
 
   private SiteOptions() {}
 
+  /** The environment to read and what chose it, for the message when it is not defined. */
+  private record Environment(String name, String chosenBy) {}
+
   /**
    * {@code --environment}, else {@code APILINK_ENVIRONMENT} as the filter uses it, else production.
    */
-  static String environment(Arguments arguments, Function<String, String> environmentVariables) {
+  private static Environment environment(
+      Arguments arguments, Function<String, String> environmentVariables) {
     Optional<String> given = arguments.get("environment");
     if (given.isPresent()) {
-      return given.get().trim();
+      return new Environment(given.get().trim(), "--environment");
     }
     String variable = environmentVariables.apply(ENVIRONMENT_VARIABLE);
     return variable == null || variable.isBlank()
-        ? SiteConfig.DEFAULT_ENVIRONMENT
-        : variable.trim();
+        ? new Environment(
+            SiteConfig.DEFAULT_ENVIRONMENT,
+            "default; give --environment or set the environment variable " + ENVIRONMENT_VARIABLE)
+        : new Environment(variable.trim(), "the environment variable " + ENVIRONMENT_VARIABLE);
   }
 
   /**
-   * Reads {@code location} for {@code environment}. Relative locations are taken from the working
-   * directory; when the file is inside a {@code WEB-INF} directory, the configuration's {@code
-   * /WEB-INF/...} references are taken from there, as the filter takes them from the web
-   * application.
+   * Reads {@code location} for the environment that {@code arguments} choose. Relative locations
+   * are taken from the working directory; when the file is inside a {@code WEB-INF} directory, the
+   * configuration's {@code /WEB-INF/...} references are taken from there, as the filter takes them
+   * from the web application.
    */
   static SiteConfig load(
-      String location, String environment, Function<String, String> environmentVariables)
+      String location, Arguments arguments, Function<String, String> environmentVariables)
       throws ConfigException {
+    Environment environment = environment(arguments, environmentVariables);
     Path workingDirectory = Path.of("").toAbsolutePath();
     Optional<Path> webInf = webInfOf(workingDirectory.resolve(location).normalize());
     return new ConfigLoader(ConfigFiles.fileSystem(workingDirectory, webInf), environmentVariables)
         .withoutSecrets()
-        .load(location, environment);
+        .withEnvironmentChosenBy(environment.chosenBy())
+        .load(location, environment.name());
   }
 
   /** The nearest directory named {@code WEB-INF} that holds {@code file}. */

@@ -24,15 +24,15 @@ final class UnlinkCommand {
     Arguments arguments = Arguments.parse(args, OPTIONS);
     String location = arguments.required("config");
     Optional<String> apimService = LinkCommand.apimServiceName(arguments.get("apim-service"));
-    String environment = SiteOptions.environment(arguments, env);
 
     SiteConfig site;
     try {
-      site = SiteOptions.load(location, environment, env);
+      site = SiteOptions.load(location, arguments, env);
     } catch (ConfigException e) {
       err.println(e.getMessage());
       return CommandLine.CONFIGURATION_PROBLEM;
     }
+    String environment = site.environment().name();
     Optional<BackendConfig> backend = site.environment().backend();
     LinkedProduct product = new LinkedProduct(site.hostname());
     String serviceName =

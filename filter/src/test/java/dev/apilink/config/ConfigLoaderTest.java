@@ -235,9 +235,27 @@ class ConfigLoaderTest {
     assertEquals(
         List.of(
             "environments: has no environment \"staging\", the environment this deployment is"
-                + " (defined: production); set the filter's init-param \"environment\" or"
-                + " APILINK_ENVIRONMENT"),
+                + " (defined: production); chosen by default; set the filter's init-param"
+                + " \"environment\", the system property apilink.environment or the environment"
+                + " variable APILINK_ENVIRONMENT"),
         problems(linked(""), "staging"));
+  }
+
+  @Test
+  void anUndefinedEnvironmentIsReportedWithTheSettingThatChoseIt() throws Exception {
+    Files.writeString(dir.resolve("apilink.json"), linked(""));
+    ConfigLoader loader =
+        new ConfigLoader(ConfigFiles.fileSystem(dir, Optional.empty()), env::get)
+            .withEnvironmentChosenBy("the system property apilink.environment");
+
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> loader.load("apilink.json", "Production"));
+
+    assertEquals(
+        List.of(
+            "environments: has no environment \"Production\", the environment this deployment is"
+                + " (defined: production); chosen by the system property apilink.environment"),
+        e.problems().stream().map(ConfigException.Problem::toString).toList());
   }
 
   @Test

@@ -525,7 +525,21 @@ class LinkCommandTest {
         run.err()
             .contains(
                 "  - environments: has no environment \"qa\", the environment this deployment is"
-                    + " (defined: production, staging, preview, pr-42)"),
+                    + " (defined: production, staging, preview, pr-42); chosen by --environment"),
+        run.err());
+  }
+
+  @Test
+  void anUnknownEnvironmentFromApilinkEnvironmentIsReportedAsChosenByIt() throws IOException {
+    Run run = Run.of(Map.of("APILINK_ENVIRONMENT", "qa"), "link", "--config", site().toString());
+
+    assertEquals(1, run.status());
+    assertTrue(
+        run.err()
+            .contains(
+                "  - environments: has no environment \"qa\", the environment this deployment is"
+                    + " (defined: production, staging, preview, pr-42); chosen by the environment"
+                    + " variable APILINK_ENVIRONMENT"),
         run.err());
   }
 

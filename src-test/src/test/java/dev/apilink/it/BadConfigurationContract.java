@@ -135,6 +135,22 @@ abstract class BadConfigurationContract {
   }
 
   @Test
+  void anUndefinedEnvironmentFailsStartUpNamingTheSettingThatChoseIt() throws Exception {
+    System.setProperty("apilink.environment", "Production");
+    String failure;
+    try {
+      failure = startUpFailureWith(site.linkedTo(gateway.url()));
+    } finally {
+      System.clearProperty("apilink.environment");
+    }
+
+    assertNames(
+        "environments: has no environment \"Production\", the environment this deployment is"
+            + " (defined: production); chosen by the system property apilink.environment",
+        failure);
+  }
+
+  @Test
   void aMissingSigningKeyFileFailsStartUpNamingTheFile() throws Exception {
     Path missing = dir.resolve("no-such-key.jwk.json");
 
