@@ -117,6 +117,11 @@ public final class ApiLinkFilter implements Filter {
       throw new ServletException("ApiLink: cannot start the link to the gateway", e);
     }
     LOG.info(describe(state, "started"));
+    site.token()
+        .signingKeyFile()
+        .flatMap(webApplicationFiles(context)::path)
+        .flatMap(KeyFilePermissions::warning)
+        .ifPresent(LOG::warning);
     watch(site.files());
     context.setAttribute(ATTRIBUTE, this);
   }

@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -189,6 +190,24 @@ class RotationAndInstancesTest {
       assertEquals(sent, backend.received().size());
       assertEquals(Set.of("k1", "k2"), kidsSeenSince(0));
       assertEquals(Set.of("k2"), kidsSeenSince(retired + 10));
+    }
+  }
+
+  @Test
+  void aSigningKeyFileReadableByOthersIsWarnedAboutOnceAtStartUp() throws Exception {
+    Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString("rw-r--r--"));
+    try (LogWatch log = new LogWatch()) {
+      link(ServletContainer.Kind.JETTY, "site", this::withSharedKeys);
+
+      assertEquals(
+          List.of(
+              "ApiLink: the signing key file "
+                  + keys
+                  + " is readable by users other than its owner (rw-r--r--); it holds the private"
+                  + " key that signs the gateway's tokens. Make it readable by its owner only:"
+                  + " chmod 600 "
+                  + keys),
+          log.all("signing key file"));
     }
   }
 
