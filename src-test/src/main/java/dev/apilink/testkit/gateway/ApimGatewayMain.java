@@ -34,6 +34,32 @@ public final class ApimGatewayMain {
         --port <n>        the port to listen on (default: the description's "port", else a free one)
         --host <address>  the address to listen on (default: 127.0.0.1)
         --help            prints this text
+
+      The files are merged: an ARM .../products/apis resource may name a product or an API
+      declared in another file. Unknown keys are errors. A subscription without "primaryKey"/"secondaryKey" gets new
+      random keys on each start; give them to keep the keys.
+
+      A gateway description: an API, a product that requires a subscription and holds it (its
+      policy inline as "policy", or as "policyFile", relative to the description), a subscription:
+
+        {"port": 8081,
+         "apis": [{"name": "orders", "path": "api", "serviceUrl": "http://127.0.0.1:9000"}],
+         "products": [{"id": "site", "subscriptionRequired": true, "apis": ["orders"],
+                       "policyFile": "policy.xml"}],
+         "subscriptions": [{"id": "site", "scope": "/products/site",
+                            "primaryKey": "dev-primary-key", "secondaryKey": "dev-secondary-key"}]}
+
+      An ARM template: the resource types Microsoft.ApiManagement/service/products,
+      .../subscriptions (with "primaryKey" and "secondaryKey" in its properties to keep them),
+      .../products/policies, .../apis and .../products/apis, named "<service>/<id>" or
+      "[concat(parameters('p'), '/<id>')]". To add an API to the product of the link command's
+      template (--arm link.json), give a second template (--arm api.json):
+
+        {"resources": [
+          {"type": "Microsoft.ApiManagement/service/apis", "apiVersion": "2022-08-01",
+           "name": "dev/orders", "properties": {"path": "api", "serviceUrl": "http://127.0.0.1:9000"}},
+          {"type": "Microsoft.ApiManagement/service/products/apis", "apiVersion": "2022-08-01",
+           "name": "dev/<product id>/orders"}]}
       """;
 
   private ApimGatewayMain() {}
