@@ -2,6 +2,7 @@ package dev.apilink.link;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Optional;
 
 /**
  * An ARM template that creates the linked product, its subscription and its policy in an existing
@@ -16,9 +17,10 @@ final class ArmTemplate {
   private ArmTemplate() {}
 
   /**
-   * @param apimServiceName the parameter's default value
+   * @param apimServiceName the parameter's default value; without one, the deployment asks for it
    */
-  static ObjectNode of(LinkedProduct product, ValidateJwtPolicy policy, String apimServiceName) {
+  static ObjectNode of(
+      LinkedProduct product, ValidateJwtPolicy policy, Optional<String> apimServiceName) {
     String id = product.id();
     String productResourceId =
         "[resourceId('Microsoft.ApiManagement/service/products', parameters('apimServiceName'), '"
@@ -30,7 +32,7 @@ final class ArmTemplate {
     template.put("contentVersion", "1.0.0.0");
     ObjectNode serviceName =
         template.putObject("parameters").putObject("apimServiceName").put("type", "string");
-    serviceName.put("defaultValue", apimServiceName);
+    apimServiceName.ifPresent(name -> serviceName.put("defaultValue", name));
     ArrayNode resources = template.putArray("resources");
 
     ObjectNode productResource =

@@ -40,8 +40,8 @@ public final class CommandLine {
         --context-path  where the web application is deployed (default: /); part of the
                         tokens' issuer and of the discovery URL
         --format        text (default), policy (the XML), arm (the template), json (a summary)
-        --apim-service  the API Management service's name (default: the first label of the
-                        backend url's host)
+        --apim-service  the API Management service's name (default: <name> of a backend url
+                        at <name>.azure-api.net; for any other host, none)
         --kid           the new key's id (default: its RFC 7638 thumbprint)
         --bits          the new key's size (default: 2048)
         --add-to        a private JWK or JWK set to append the new key to

@@ -21,6 +21,9 @@ final class LinkCommand {
   static final Set<String> OPTIONS =
       Set.of("config", "environment", "context-path", "format", "apim-service");
 
+  /** Stands for the service's name in printed commands when the gateway's host does not give it. */
+  static final String UNKNOWN_SERVICE_NAME = "<apim-service>";
+
   private static final Pattern CONTEXT_PATH = Pattern.compile("(/[^/?#\\s]+)*/?");
   private static final Pattern APIM_SERVICE_NAME =
       Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?");
@@ -76,8 +79,17 @@ final class LinkCommand {
 
     LinkedProduct product = new LinkedProduct(site.hostname());
     ValidateJwtPolicy policy = ValidateJwtPolicy.of(site, backend.get(), contextPath);
-    String serviceName = apimService.orElseGet(() -> defaultApimServiceName(backend.get()));
-    ObjectNode template = ArmTemplate.of(product, policy, serviceName);
+    Optional<String> knownServiceName = apimService.or(() -> defaultApimServiceName(backend.get()));
+    if (knownServiceName.isEmpty()) {
+      err.println(
+          "link: "
+              + backend.get().url().getHost()
+              + " is not an <apim-service>.azure-api.net gateway, so the ARM template's"
+              + " apimServiceName has no default: give --apim-service <name>, or the parameter"
+              + " apimServiceName when deploying.");
+    }
+    String serviceName = knownServiceName.orElse(UNKNOWN_SERVICE_NAME);
+    ObjectNode template = ArmTemplate.of(product, policy, knownServiceName);
 
     switch (format) {
       case POLICY -> out.println(policy.xml());
@@ -137,11 +149,19 @@ final class LinkCommand {
     return given;
   }
 
-  /** {@code my-apim} of {@code https://my-apim.azure-api.net}: the service's name. */
-  static String defaultApimServiceName(BackendConfig backend) {
-    String host = backend.url().getHost();
-    int dot = host.indexOf('.');
-    return dot < 0 ? host : host.substring(0, dot);
+  /**
+   * {@code my-apim} of {@code https://my-apim.azure-api.net}: the service's name. Empty for any
+   * other host (an IP address, a custom domain, a regional gateway's {@code
+   * my-apim-westeurope-01.regional.azure-api.net}), which does not name the service.
+   */
+  static Optional<String> defaultApimServiceName(BackendConfig backend) {
+    String host = backend.url().getHost().toLowerCase(Locale.ROOT);
+    String suffix = ".azure-api.net";
+    if (!host.endsWith(suffix)) {
+      return Optional.empty();
+    }
+    String name = host.substring(0, host.length() - suffix.length());
+    return APIM_SERVICE_NAME.matcher(name).matches() ? Optional.of(name) : Optional.empty();
   }
 
   private static ObjectNode summary(LinkedProduct product, ValidateJwtPolicy policy) {
@@ -229,6 +249,10 @@ final class LinkCommand {
         .append(n)
         .append("       az deployment group create --resource-group <resource-group>")
         .append(" --template-file link.json")
+        .append(
+            serviceName.equals(UNKNOWN_SERVICE_NAME)
+                ? " --parameters apimServiceName=" + UNKNOWN_SERVICE_NAME
+                : "")
         .append(n);
     text.append("  2. Add your APIs to the product: no API is exposed until it is added.")
         .append(n)

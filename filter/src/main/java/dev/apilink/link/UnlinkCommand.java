@@ -37,8 +37,8 @@ final class UnlinkCommand {
     LinkedProduct product = new LinkedProduct(site.hostname());
     String serviceName =
         apimService
-            .or(() -> backend.map(LinkCommand::defaultApimServiceName))
-            .orElse("<apim-service>");
+            .or(() -> backend.flatMap(LinkCommand::defaultApimServiceName))
+            .orElse(LinkCommand.UNKNOWN_SERVICE_NAME);
 
     StringBuilder text = new StringBuilder();
     text.append("Unlink environment \"")

@@ -270,6 +270,48 @@ class LinkCommandTest {
   }
 
   @Test
+  void aGatewayAtAnIpAddressGivesTheTemplateNoServiceNameAndSaysSo() throws IOException {
+    Path config =
+        write(
+            "apilink.json",
+            config("red-sea-123.azurestaticapps.net", "", "")
+                .replace("https://my-apim.azure-api.net", "http://127.0.0.1:18081"));
+
+    Run run = Run.of("link", "--config", config.toString(), "--format", "arm");
+
+    assertEquals(0, run.status(), run.err());
+    assertEquals(
+        "link: 127.0.0.1 is not an <apim-service>.azure-api.net gateway, so the ARM template's"
+            + " apimServiceName has no default: give --apim-service <name>, or the parameter"
+            + " apimServiceName when deploying."
+            + N,
+        run.err());
+    JsonNode parameter = parse(run.out()).path("parameters").path("apimServiceName");
+    assertEquals("string", parameter.path("type").asText());
+    assertFalse(parameter.has("defaultValue"), parameter.toString());
+  }
+
+  @Test
+  void aRegionalGatewayHostIsNotTakenForTheServiceName() throws IOException {
+    Path config =
+        write(
+            "apilink.json",
+            config("red-sea-123.azurestaticapps.net", "", "")
+                .replace("my-apim.azure-api.net", "my-apim-westeurope-01.regional.azure-api.net"));
+
+    Run run = Run.of("link", "--config", config.toString());
+
+    assertEquals(0, run.status(), run.err());
+    assertTrue(
+        run.out()
+            .contains(
+                "az deployment group create --resource-group <resource-group> --template-file"
+                    + " link.json --parameters apimServiceName=<apim-service>"),
+        run.out());
+    assertTrue(run.out().contains("--service-name <apim-service> "), run.out());
+  }
+
+  @Test
   void theJsonSummaryNamesWhatLinkingCreates() throws IOException {
     Run run = Run.of("link", "--config", site().toString(), "--format", "json");
 
