@@ -63,6 +63,40 @@ public final class GatewayTarget {
         && !rawPath.contains("/.");
   }
 
+  /**
+   * {@code raw} with every character outside printable US-ASCII percent-encoded as UTF-8 (RFC 3986
+   * 2.1: a URI has no others). Jetty hands the application a path whose raw bytes were UTF-8 as
+   * decoded characters (seen for {@code é} in a path parameter, {@code /api/a;x=é}), and its client
+   * writes the request line one byte per character: the gateway got {@code E9}, not the client's
+   * {@code C3 A9}. Encoded, it gets {@code %C3%A9}, the same name.
+   */
+  public static String asciiOnly(String raw) {
+    if (raw == null) {
+      return null;
+    }
+    int first = 0;
+    while (first < raw.length() && raw.charAt(first) < 0x7F) {
+      first++;
+    }
+    if (first == raw.length()) {
+      return raw; // nearly always
+    }
+    StringBuilder encoded = new StringBuilder(raw.length() + 16).append(raw, 0, first);
+    for (int i = first; i < raw.length(); ) {
+      int codePoint = raw.codePointAt(i);
+      i += Character.charCount(codePoint);
+      if (codePoint < 0x7F) {
+        encoded.append((char) codePoint);
+      } else {
+        for (byte b : new String(Character.toChars(codePoint)).getBytes(StandardCharsets.UTF_8)) {
+          encoded.append('%').append(String.format("%02X", b & 0xFF));
+        }
+      }
+    }
+    return encoded.toString();
+  }
+
+  /** Percent-decoding of a path: what it cannot decode it keeps; '+' stays '+'. */
   /** Percent-decoding of a path: what it cannot decode it keeps; '+' stays '+'. */
   private static String decodePath(String raw) {
     return raw.indexOf('%') < 0 ? raw : decode(raw.replace("+", "%2B"));

@@ -165,8 +165,10 @@ final class ProxyExchange implements AsyncListener {
   }
 
   private Request newProxyRequest(BackendConfig backend) {
-    String rawPath = link.pathPrefix() + rawPathInContext();
-    String rawQuery = GatewayTarget.withoutSubscriptionKey(clientRequest.getQueryString());
+    String rawPath = GatewayTarget.asciiOnly(link.pathPrefix() + rawPathInContext());
+    String rawQuery =
+        GatewayTarget.asciiOnly(
+            GatewayTarget.withoutSubscriptionKey(clientRequest.getQueryString()));
     Request request =
         new GatewayRequest(link.client().http(), link.gatewayOrigin(), rawPath, rawQuery);
     request.method(clientRequest.getMethod());
@@ -211,7 +213,8 @@ final class ProxyExchange implements AsyncListener {
    */
   private ProxyHeaders.Added added(String rawQuery) {
     StringBuilder originalUrl =
-        new StringBuilder(link.siteOrigin()).append(clientRequest.getRequestURI());
+        new StringBuilder(link.siteOrigin())
+            .append(GatewayTarget.asciiOnly(clientRequest.getRequestURI()));
     if (rawQuery != null) {
       originalUrl.append('?').append(rawQuery);
     }

@@ -17,6 +17,16 @@ class GatewayTargetTest {
   }
 
   @Test
+  void charactersOutsideAsciiArePercentEncodedAsUtf8AndTheRestKept() {
+    assertEquals("/api/a;x=%C3%A9/7", GatewayTarget.asciiOnly("/api/a;x=\u00e9/7"));
+    assertEquals("/api/%F0%9F%98%80", GatewayTarget.asciiOnly("/api/\ud83d\ude00"));
+    assertEquals("q=%C3%A9&r=%2F", GatewayTarget.asciiOnly("q=\u00e9&r=%2F"));
+    String plain = "/api/items/7;x=y%2F";
+    assertTrue(plain == GatewayTarget.asciiOnly(plain), "an ASCII path is returned as it is");
+    assertNull(GatewayTarget.asciiOnly(null));
+  }
+
+  @Test
   void lookalikesAreNot() {
     for (String path :
         new String[] {"", "/", "/apiary", "/API", "/Api/x", "/x/api", "/ap", "/api;x=y"}) {
