@@ -34,6 +34,7 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -577,7 +578,9 @@ abstract class DistributionContract {
     if (status != 0) {
       throw new IllegalStateException("keygen: " + err.toString(StandardCharsets.UTF_8));
     }
-    return Files.write(file, out.toByteArray());
+    Files.write(file, out.toByteArray());
+    // Readable by its owner only, as the README makes it: ApiLink warns about a looser one.
+    return Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
   }
 
   static int closedPort() throws IOException {
