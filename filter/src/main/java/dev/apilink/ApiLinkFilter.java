@@ -194,13 +194,16 @@ public final class ApiLinkFilter implements Filter {
   }
 
   private State stateFor(SiteConfig site) throws Exception {
-    SigningKeys keys = site.token().signingKeys().orElseGet(this::generatedKeys);
     String issuer = WellKnown.issuer(site.origin().toString(), context.getContextPath());
-    WellKnown wellKnown = WellKnown.of(issuer, keys);
     Optional<BackendConfig> backend = site.environment().backend();
     if (backend.isEmpty()) {
-      return new State(site, null, wellKnown);
+      // Nothing is signed while unlinked: no key to generate, nor a warning about one. Keys the
+      // site has (its file, or those generated while it was linked) are still published.
+      Optional<SigningKeys> known = site.token().signingKeys().or(this::generatedKeysIfAny);
+      return new State(site, null, known.map(k -> WellKnown.of(issuer, k)).orElse(null));
     }
+    SigningKeys keys = site.token().signingKeys().orElseGet(this::generatedKeys);
+    WellKnown wellKnown = WellKnown.of(issuer, keys);
     BackendConfig gateway = backend.get();
     TokenIssuer tokens =
         new TokenIssuer(
@@ -222,6 +225,10 @@ public final class ApiLinkFilter implements Filter {
             site.identityProvider(),
             site.routes().customRoles());
     return new State(site, link, wellKnown);
+  }
+
+  private synchronized Optional<SigningKeys> generatedKeysIfAny() {
+    return Optional.ofNullable(generatedKeys);
   }
 
   /** One key for the life of this filter, so that a reload does not invalidate tokens. */
@@ -280,6 +287,7 @@ public final class ApiLinkFilter implements Filter {
 
     String path = pathInContext(clientRequest);
     if (path.startsWith("/.auth/.well-known/")
+        && current.wellKnown() != null
         && serveWellKnown(current.wellKnown(), path, clientRequest, clientResponse)) {
       return;
     }

@@ -200,6 +200,29 @@ class LinkingStoryTest {
     assertEquals(SubscriptionState.ACTIVE, gateway.subscription(site.subscriptionId).state());
   }
 
+  @Test
+  void anUnlinkedEnvironmentWithoutAKeyFileGeneratesNoKeyAndWarnsOfNone() throws Exception {
+    try (LogWatch log = new LogWatch();
+        Site unlinked = Site.create(ServletContainer.Kind.JETTY, dir.resolve("unlinked"), "")) {
+      ObjectNode config = unlinked.linkedTo(gateway.url());
+      config.putObject("environments").putObject("production");
+
+      assertTrue(unlinked.deploy(config), unlinked.container().deploymentFailure());
+
+      // Found by a reviewer: it warned that "this instance generated its own signing key" for an
+      // environment that signs nothing, and published that key.
+      assertEquals(List.of(), log.all("signing key"));
+      assertEquals(
+          404,
+          LinkedSite.CLIENT
+              .send(
+                  java.net.http.HttpRequest.newBuilder(unlinked.uri("/.auth/.well-known/jwks.json"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .statusCode());
+    }
+  }
+
   // ---- what the gateway refuses, with APIM's status and body ----
 
   /** A request straight to the gateway, as a client that bypasses the site would send it. */
