@@ -6,7 +6,8 @@ import org.eclipse.jetty.client.ContinueProtocolHandler;
 import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.EarlyHintsProtocolHandler;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.ProcessingProtocolHandler;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -61,15 +62,28 @@ public final class GatewayClient implements AutoCloseable {
     http.start();
     http.getContentDecoderFactories().clear();
     // No redirects followed and no authentication answered; but the interim 1xx responses a
-    // gateway may send before its answer (100 unasked, 102 Processing, 103 Early Hints) are read
-    // and skipped: without their handlers Jetty took the 1xx as the answer and the exchange hung,
-    // past timeoutSeconds. The Servlet API cannot pass a 1xx on (RFC 9110 15.2 allows dropping
-    // those the client did not ask for).
+    // gateway may send before its answer (100 unasked, 102 Processing, 103 Early Hints, and any
+    // other but 101, which RFC 9110 15.2 says a client must take as interim too) are read and
+    // skipped: without a handler Jetty took the 1xx as the answer and the exchange hung, past
+    // timeoutSeconds, holding its gateway connection (a reviewer's 104 and 199). The Servlet API
+    // cannot pass a 1xx on (RFC 9110 15.2 allows dropping those the client did not ask for).
     http.getProtocolHandlers().clear();
     http.getProtocolHandlers().put(new ContinueProtocolHandler());
-    http.getProtocolHandlers().put(new ProcessingProtocolHandler());
-    http.getProtocolHandlers().put(new EarlyHintsProtocolHandler());
+    http.getProtocolHandlers().put(new InterimResponses());
     return new GatewayClient(http);
+  }
+
+  /**
+   * Skips every interim response but 100 (its own handler) and 101 (a switch of protocols ApiLink
+   * never asks for: the exchange answers it with a 502). Jetty's handler for 103 skips whatever it
+   * accepts; only what it accepts is widened.
+   */
+  private static final class InterimResponses extends EarlyHintsProtocolHandler {
+    @Override
+    public boolean accept(Request request, Response response) {
+      int status = response.getStatus();
+      return status >= 102 && status < 200;
+    }
   }
 
   HttpClient http() {

@@ -392,7 +392,9 @@ abstract class FaultContract {
       strings = {
         "100 Continue\r\n",
         "102 Processing\r\n",
-        "103 Early Hints\r\nLink: </style.css>; rel=preload\r\n"
+        "103 Early Hints\r\nLink: </style.css>; rel=preload\r\n",
+        "104 Upload Resumption Supported\r\n", // hung forever without the fix (a reviewer)
+        "199 Unknown\r\n"
       })
   void interimResponsesFromTheGatewayAreSkippedAndItsAnswerForwarded(String interim)
       throws Exception {
