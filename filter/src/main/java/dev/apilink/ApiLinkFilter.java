@@ -337,7 +337,11 @@ public final class ApiLinkFilter implements Filter {
         return;
       }
     }
-    current.link().proxy(clientRequest, clientResponse);
+    if (!current.link().proxy(clientRequest, clientResponse)) {
+      // Retired by a configuration change and closed since this request read the state: decide
+      // again with the configuration that replaced it (nothing was sent yet).
+      doFilter(request, response, chain);
+    }
   }
 
   @Override

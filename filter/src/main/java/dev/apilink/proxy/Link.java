@@ -39,7 +39,11 @@ public final class Link implements AutoCloseable {
   private final HttpField subscriptionKeyGatewayField;
   private final HttpField hostField;
   private volatile TokenField tokenField;
-  private final AtomicInteger inFlight = new AtomicInteger();
+
+  /** {@link #inFlight} once a retired link has closed: it takes no more exchanges. */
+  private static final int CLOSED = -1;
+
+  private final AtomicInteger inFlight = new AtomicInteger(); // exchanges, or CLOSED
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile boolean retired;
 
@@ -92,16 +96,28 @@ public final class Link implements AutoCloseable {
     return defaultPort ? url.getHost() : url.getHost() + ":" + port;
   }
 
-  /** Proxies one {@code /api} request; returns once the exchange has been started. */
-  public void proxy(HttpServletRequest clientRequest, HttpServletResponse clientResponse) {
-    inFlight.incrementAndGet();
+  /**
+   * Proxies one {@code /api} request and returns true once the exchange has been started; returns
+   * false, leaving the request untouched, when this link was retired and has closed since the
+   * caller chose it (a configuration change in between): the caller hands the request to the link
+   * that replaced it. It used to go to the closing client and get a 502.
+   */
+  public boolean proxy(HttpServletRequest clientRequest, HttpServletResponse clientResponse) {
+    int count;
+    do {
+      count = inFlight.get();
+      if (count == CLOSED) {
+        return false;
+      }
+    } while (!inFlight.compareAndSet(count, count + 1));
     new ProxyExchange(this, clientRequest, clientResponse).start();
+    return true;
   }
 
   /** Called once by each exchange when it has ended. */
   void exchangeEnded() {
     if (inFlight.decrementAndGet() == 0 && retired) {
-      closeInBackground();
+      closeIfIdle();
     }
   }
 
@@ -111,7 +127,12 @@ public final class Link implements AutoCloseable {
    */
   public void retire() {
     retired = true;
-    if (inFlight.get() == 0) {
+    closeIfIdle();
+  }
+
+  /** Closes if no exchange is in flight; from then on {@link #proxy} takes none. */
+  private void closeIfIdle() {
+    if (inFlight.compareAndSet(0, CLOSED)) {
       closeInBackground();
     }
   }
@@ -123,7 +144,7 @@ public final class Link implements AutoCloseable {
 
   /** Exchanges started and not yet ended. */
   public int exchangesInFlight() {
-    return inFlight.get();
+    return Math.max(0, inFlight.get());
   }
 
   private void closeInBackground() {

@@ -1,0 +1,64 @@
+package dev.apilink.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.apilink.config.BackendConfig;
+import dev.apilink.token.SigningKeys;
+import dev.apilink.token.TokenIssuer;
+import java.net.URI;
+import java.time.Clock;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A link's life: it takes exchanges until it is retired and has closed. */
+class LinkTest {
+
+  static Link link() throws Exception {
+    BackendConfig backend =
+        new BackendConfig(
+            URI.create("http://127.0.0.1:9"),
+            "key",
+            BackendConfig.DEFAULT_SUBSCRIPTION_KEY_HEADER,
+            "http://127.0.0.1:9",
+            1,
+            5,
+            0,
+            4,
+            30,
+            BackendConfig.DEFAULT_MAX_RESPONSE_HEADER_BYTES);
+    TokenIssuer tokens =
+        new TokenIssuer(
+            SigningKeys.generate(),
+            "http://127.0.0.1/.auth",
+            "http://127.0.0.1:9",
+            "127.0.0.1",
+            300,
+            Clock.systemUTC());
+    return new Link(
+        backend,
+        GatewayClient.start(backend, "apilink-link-test"),
+        tokens,
+        "Authorization",
+        URI.create("http://127.0.0.1"),
+        "container",
+        List.of());
+  }
+
+  @Test
+  void aRetiredLinkWithNothingInFlightRefusesTheNextExchangeForItsSuccessor() throws Exception {
+    Link link = link();
+    try {
+      link.retire();
+
+      // A request that chose this link just before a configuration change replaced it: refused
+      // untouched (null request and response would fail if used), so that the filter can hand it
+      // to the new link. It used to go to the closing client and get a 502 (seen once in
+      // LiveReloadContract.requestsDuringARewriteNeitherFailNorMixTheTwoConfigurations).
+      assertFalse(link.proxy(null, null));
+      assertEquals(0, link.exchangesInFlight());
+    } finally {
+      link.close();
+    }
+  }
+}
