@@ -5,6 +5,7 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.HttpResponseException;
 
 /**
  * The one place where a failed exchange becomes a status and a body in APIM's JSON shape, {@code
@@ -75,6 +76,10 @@ public record GatewayError(int status, String message) {
     if (find(failure, ResponseHeadersTooLarge.class) != null) {
       return new GatewayError(
           502, "Bad gateway: the API gateway's response headers are too large.");
+    }
+    if (find(failure, HttpResponseException.class) != null) {
+      // Jetty's client could not parse the response: "HTTP protocol violation: bad response".
+      return new GatewayError(502, "Bad gateway: the API gateway's response was not valid HTTP.");
     }
     if (find(failure, TimeoutException.class) != null) {
       return new GatewayError(

@@ -54,6 +54,12 @@ class GatewayErrorTest {
     assertEquals(
         new GatewayError(502, "Bad gateway: the API gateway's response headers are too large."),
         GatewayError.ofResponse(new GatewayError.ResponseHeadersTooLarge(9000, 8192), 45));
+    assertEquals(
+        new GatewayError(502, "Bad gateway: the API gateway's response was not valid HTTP."),
+        GatewayError.ofResponse(
+            new org.eclipse.jetty.client.HttpResponseException(
+                "HTTP protocol violation: bad response", null),
+            45));
   }
 
   @Test

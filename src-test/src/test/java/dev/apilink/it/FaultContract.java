@@ -415,6 +415,31 @@ abstract class FaultContract {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "HTTP/1.1 200 OK\r\nBad{Name: x\r\nContent-Length: 2\r\n\r\nok",
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok",
+        "HTTP/1.1 200 OK\r\nX-A: a\r\n folded\r\nContent-Length: 2\r\n\r\nok",
+        "HTTP/1.1 099 Odd\r\nContent-Length: 2\r\n\r\nok"
+      })
+  void aResponseThatIsNotValidHttpIsA502SayingSo(String answer) throws Exception {
+    try (BreakingServer gateway =
+        BreakingServer.start(answer.getBytes(StandardCharsets.ISO_8859_1), Ending.STALL)) {
+      deployLinkedTo(gateway.url(), 1, 5);
+
+      RawHttp.Response response = get("/api/malformed");
+
+      // A reviewer saw each of these called a response that "broke off".
+      assertEquals(
+          error(502, "Bad gateway: the API gateway's response was not valid HTTP."),
+          response.bodyText(),
+          response.toString());
+      assertEquals(502, response.status());
+      assertHealthyAndIdle();
+    }
+  }
+
   @Test
   void aGatewayThatSwitchesProtocolsUnaskedIsA502() throws Exception {
     byte[] upgrade =
