@@ -127,7 +127,7 @@ public record GatewayError(int status, String message) {
   }
 
   /** The first throwable of {@code type} in the cause chain of {@code failure}, or null. */
-  private static Throwable find(Throwable failure, Class<? extends Throwable> type) {
+  static Throwable find(Throwable failure, Class<? extends Throwable> type) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (type.isInstance(t)) {
         return t;

@@ -13,11 +13,16 @@ import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
@@ -63,6 +68,10 @@ final class ProxyExchange implements AsyncListener {
    */
   private static final int CONTAINER_FIELD_BYTES = 256;
 
+  /** The methods that may be sent again (RFC 9110 9.2.2), when they carry no body. */
+  private static final Set<String> IDEMPOTENT =
+      Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
+
   /** How long a container thread waits for a gateway thread to leave the client's response. */
   private static final long CLIENT_LOCK_WAIT_SECONDS = 5;
 
@@ -89,7 +98,9 @@ final class ProxyExchange implements AsyncListener {
   // (a reset, a failed write): no onWritePossible() is coming.
   private volatile boolean clientExchangeFailed;
   private AsyncContext async;
-  private Request proxyRequest;
+  private volatile Request proxyRequest; // the attempt under way
+  private long startNanos;
+  private boolean retried; // set by the thread that completes the first attempt
   private volatile RequestBody requestBody; // null when the request has no body
   private volatile ResponseBody responseBody;
   private final ClientOutput clientOutput = new ClientOutput();
@@ -151,10 +162,8 @@ final class ProxyExchange implements AsyncListener {
         proxyRequest.headers(fields -> fields.put(HttpHeader.TRANSFER_ENCODING, "chunked"));
       }
     }
-    proxyRequest
-        .onRequestCommit(request -> gatewayReached = true)
-        .onResponseContentSource(this::onGatewayContent)
-        .send(this::onGatewayComplete);
+    startNanos = System.nanoTime();
+    send(proxyRequest);
     if (requestBody != null) {
       try {
         clientRequest.getInputStream().setReadListener(requestBody);
@@ -162,6 +171,59 @@ final class ProxyExchange implements AsyncListener {
         abortProxyRequest(e);
       }
     }
+  }
+
+  private void send(Request request) {
+    proxyRequest = request;
+    request
+        .onRequestCommit(r -> gatewayReached = true)
+        .onResponseContentSource(this::onGatewayContent)
+        .send(this::onGatewayComplete);
+  }
+
+  /**
+   * Whether a failed attempt is sent once more, on another connection: only a request without a
+   * body (nothing to replay) whose method is idempotent (RFC 9110 9.2.2: sending it twice does no
+   * harm), that got no answer on a connection that was open, and only once, within {@code
+   * timeoutSeconds}. That is the race of a pooled connection the gateway closed just as ApiLink
+   * sent on it (an idle limit, or a close after an early answer), which otherwise failed a request
+   * that did nothing wrong with a 502. A connection that could not be opened is not retried.
+   */
+  private boolean mayRetry(Result result) {
+    Throwable failure = result.getFailure();
+    return !retried
+        && requestBody == null
+        && !clientFailed
+        && result.getResponse().getStatus() == 0
+        && IDEMPOTENT.contains(clientRequest.getMethod())
+        // Not a connection that could not be opened (onRequestCommit does not tell: the failure
+        // of a closed pooled connection can come before it), nor a time limit that ran out.
+        && GatewayError.find(failure, ConnectException.class) == null
+        && GatewayError.find(failure, UnknownHostException.class) == null
+        && GatewayError.find(failure, SocketTimeoutException.class) == null
+        && GatewayError.find(failure, TimeoutException.class) == null
+        && remainingMillis() > 0;
+  }
+
+  private void retry(Throwable failure) {
+    retried = true;
+    gatewayReached = false;
+    LOG.log(
+        Level.FINE, "ApiLink: the gateway connection failed unanswered; sending again", failure);
+    Request request = newProxyRequest(link.backend());
+    if (link.backend().timeoutSeconds() > 0) {
+      request.timeout(remainingMillis(), TimeUnit.MILLISECONDS);
+    }
+    send(request);
+  }
+
+  /** What is left of {@code timeoutSeconds} since the exchange began; 1 when there is no limit. */
+  private long remainingMillis() {
+    int limit = link.backend().timeoutSeconds();
+    if (limit == 0) {
+      return 1;
+    }
+    return limit * 1000L - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
   }
 
   private Request newProxyRequest(BackendConfig backend) {
@@ -269,6 +331,8 @@ final class ProxyExchange implements AsyncListener {
       } finally {
         clientLock.unlock();
       }
+    } else if (mayRetry(result)) {
+      retry(result.getFailure());
     } else {
       // Once the request head went out, the gateway was reached, even if it then failed before
       // taking the whole body.

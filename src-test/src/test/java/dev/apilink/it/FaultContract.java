@@ -9,6 +9,7 @@ import dev.apilink.proxy.GatewayClient;
 import dev.apilink.testkit.echo.EchoBackend;
 import dev.apilink.testkit.faults.BreakingServer;
 import dev.apilink.testkit.faults.BreakingServer.Ending;
+import dev.apilink.testkit.faults.ForgetfulServer;
 import dev.apilink.testkit.faults.SilentServer;
 import dev.apilink.testkit.faults.UnacceptingServer;
 import java.lang.management.ManagementFactory;
@@ -133,6 +134,16 @@ abstract class FaultContract {
             container.apiLinkFilter().exchangesInFlight()
                 + " in flight, "
                 + container.apiLinkFilter().gatewayConnections());
+  }
+
+  /** Waits until the connection of the exchange just answered is back in the pool. */
+  void awaitOneIdleGatewayConnection() throws Exception {
+    ServletContainer container = site.container();
+    Await.until(
+        "the gateway connection back in the pool",
+        IDLE,
+        () -> container.apiLinkFilter().gatewayConnections().idle() == 1,
+        () -> container.apiLinkFilter().gatewayConnections());
   }
 
   // ---- the gateway cannot be reached ----
@@ -412,6 +423,45 @@ abstract class FaultContract {
       assertEquals(200, response.status(), response.toString());
       assertEquals("ok", response.bodyText());
       assertHealthyAndIdle();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"GET", "HEAD", "OPTIONS", "DELETE"})
+  void aPooledConnectionTheGatewayClosedIsRetriedOnceForABodilessIdempotentRequest(String method)
+      throws Exception {
+    try (ForgetfulServer gateway = ForgetfulServer.start()) {
+      deployLinkedTo(gateway.url(), 1, 5);
+      assertEquals(200, get("/api/first").status());
+      awaitOneIdleGatewayConnection();
+
+      // The pooled connection is reused, and the gateway closes it instead of answering.
+      RawHttp.Response response =
+          RawHttp.exchangeOne(
+              site.container().port(),
+              method + " /api/second HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+
+      // Found by a reviewer as a 502 for a request that did nothing wrong.
+      assertEquals(200, response.status(), response.toString());
+      assertEquals(1, gateway.dropped());
+      assertEquals(2, gateway.answered(), "answered again, on a new connection");
+      assertHealthyAndIdle();
+    }
+  }
+
+  @Test
+  void aRequestWithABodyOnAPooledConnectionTheGatewayClosedIsNotRetried() throws Exception {
+    try (ForgetfulServer gateway = ForgetfulServer.start()) {
+      deployLinkedTo(gateway.url(), 1, 5);
+      assertEquals(200, get("/api/first").status());
+      awaitOneIdleGatewayConnection();
+
+      RawHttp.Response response = post("/api/second", 5);
+
+      // Its body was streamed to the gateway and is gone: it cannot be sent again.
+      assertEquals(502, response.status(), response.toString());
+      assertEquals(1, gateway.dropped());
+      assertEquals(1, gateway.answered());
     }
   }
 
