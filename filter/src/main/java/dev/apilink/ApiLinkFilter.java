@@ -80,6 +80,7 @@ public final class ApiLinkFilter implements Filter {
   private String location;
   private String environment;
   private SigningKeys generatedKeys;
+  private boolean warnedOfGeneratedKeys;
   private ConfigWatcher watcher;
 
   @Override
@@ -196,14 +197,15 @@ public final class ApiLinkFilter implements Filter {
   private State stateFor(SiteConfig site) throws Exception {
     String issuer = WellKnown.issuer(site.origin().toString(), context.getContextPath());
     Optional<BackendConfig> backend = site.environment().backend();
-    if (backend.isEmpty()) {
-      // Nothing is signed while unlinked: no key to generate, nor a warning about one. Keys the
-      // site has (its file, or those generated while it was linked) are still published.
-      Optional<SigningKeys> known = site.token().signingKeys().or(this::generatedKeysIfAny);
-      return new State(site, null, known.map(k -> WellKnown.of(issuer, k)).orElse(null));
-    }
-    SigningKeys keys = site.token().signingKeys().orElseGet(this::generatedKeys);
+    // The discovery documents are served linked or not (a gateway's validate-jwt policy may
+    // fetch them before the site is linked); but the warning about a generated key concerns the
+    // tokens, which only a linked environment signs.
+    boolean linked = backend.isPresent();
+    SigningKeys keys = site.token().signingKeys().orElseGet(() -> generatedKeys(linked));
     WellKnown wellKnown = WellKnown.of(issuer, keys);
+    if (!linked) {
+      return new State(site, null, wellKnown);
+    }
     BackendConfig gateway = backend.get();
     TokenIssuer tokens =
         new TokenIssuer(
@@ -227,18 +229,20 @@ public final class ApiLinkFilter implements Filter {
     return new State(site, link, wellKnown);
   }
 
-  private synchronized Optional<SigningKeys> generatedKeysIfAny() {
-    return Optional.ofNullable(generatedKeys);
-  }
-
-  /** One key for the life of this filter, so that a reload does not invalidate tokens. */
-  private synchronized SigningKeys generatedKeys() {
+  /**
+   * One key for the life of this filter, so that a reload does not invalidate tokens; the warning
+   * about it once, when a linked environment first signs with it.
+   */
+  private synchronized SigningKeys generatedKeys(boolean signing) {
     if (generatedKeys == null) {
+      generatedKeys = SigningKeys.generate();
+    }
+    if (signing && !warnedOfGeneratedKeys) {
+      warnedOfGeneratedKeys = true;
       LOG.warning(
           "ApiLink: no token.signingKeyFile configured; this instance generated its own signing"
               + " key. Several instances serving one site need one shared key file, or the gateway"
               + " refuses the tokens of all but one.");
-      generatedKeys = SigningKeys.generate();
     }
     return generatedKeys;
   }
@@ -287,7 +291,6 @@ public final class ApiLinkFilter implements Filter {
 
     String path = pathInContext(clientRequest);
     if (path.startsWith("/.auth/.well-known/")
-        && current.wellKnown() != null
         && serveWellKnown(current.wellKnown(), path, clientRequest, clientResponse)) {
       return;
     }
