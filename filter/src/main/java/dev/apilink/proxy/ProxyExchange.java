@@ -207,7 +207,9 @@ final class ProxyExchange implements AsyncListener {
 
   private void retry(Throwable failure) {
     retried = true;
-    gatewayReached = false;
+    // gatewayReached stays: the first attempt failed on an open connection, so if this one fails
+    // too the answer is that the gateway's response broke off (its failure can come before its own
+    // onRequestCommit, as the first one's could).
     LOG.log(
         Level.FINE, "ApiLink: the gateway connection failed unanswered; sending again", failure);
     Request request = newProxyRequest(link.backend());
