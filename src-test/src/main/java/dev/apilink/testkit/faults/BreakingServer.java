@@ -178,8 +178,11 @@ public final class BreakingServer implements AutoCloseable {
     }
   }
 
-  /** Reads a request head and returns its Content-Length (0 without one). */
-  private static long readHead(InputStream in) throws IOException {
+  /**
+   * Reads a request head and returns its Content-Length (0 without one); fails if the connection
+   * ends first. Shared by the fault servers that read requests.
+   */
+  static long readHead(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     int matched = 0;
     while (matched < 4) {

@@ -1,6 +1,5 @@
 package dev.apilink.testkit.faults;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,7 +9,6 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -74,41 +72,18 @@ public final class ForgetfulServer implements AutoCloseable {
   private void handle(Socket connection) {
     try (connection) {
       InputStream in = connection.getInputStream();
-      in.skipNBytes(readHead(in));
+      in.skipNBytes(BreakingServer.readHead(in));
       OutputStream out = connection.getOutputStream();
       answered.incrementAndGet(); // counted first: the client may act on the answer at once
       out.write(
           "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
               .getBytes(StandardCharsets.US_ASCII));
       out.flush();
-      readHead(in);
+      BreakingServer.readHead(in);
       dropped.incrementAndGet(); // counted first, as the connection is closed unanswered below
     } catch (IOException e) {
       // the client closed the connection first
     }
-  }
-
-  /** Reads a request head and returns its Content-Length (0 without one). */
-  private static long readHead(InputStream in) throws IOException {
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    int matched = 0;
-    while (matched < 4) {
-      int b = in.read();
-      if (b < 0) {
-        throw new IOException("the connection ended");
-      }
-      head.write(b);
-      matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
-    }
-    long length = 0;
-    for (String line : head.toString(StandardCharsets.ISO_8859_1).split("\r\n")) {
-      int colon = line.indexOf(':');
-      if (colon > 0
-          && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals("content-length")) {
-        length = Long.parseLong(line.substring(colon + 1).trim());
-      }
-    }
-    return length;
   }
 
   @Override
