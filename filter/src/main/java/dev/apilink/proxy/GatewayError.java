@@ -110,6 +110,13 @@ public record GatewayError(int status, String message) {
     return new GatewayError(400, "Bad request: the path leaves /api once decoded.");
   }
 
+  /** The client's request body did not arrive whole within {@code timeoutSeconds}. */
+  public static GatewayError requestBodyTimeout(int timeoutSeconds) {
+    return new GatewayError(
+        408,
+        "Request timeout: the request body did not arrive within " + seconds(timeoutSeconds) + ".");
+  }
+
   /** The client's request body could not be read: cut off, or malformed (a bad chunk). */
   public static GatewayError unreadableRequestBody() {
     return new GatewayError(400, "Bad request: the request body could not be read.");

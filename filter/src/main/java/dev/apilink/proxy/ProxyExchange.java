@@ -418,11 +418,7 @@ final class ProxyExchange implements AsyncListener {
       endAfterClientFailure();
       return;
     }
-    GatewayError error =
-        requestSent
-            ? GatewayError.ofResponse(failure, link.backend().timeoutSeconds())
-            : GatewayError.of(
-                failure, link.backend().connectTimeoutSeconds(), link.backend().timeoutSeconds());
+    GatewayError error = errorFor(failure, requestSent);
     clientOutput.whenWritable(
         () -> {
           clientLock.lock();
@@ -445,6 +441,20 @@ final class ProxyExchange implements AsyncListener {
             clientLock.unlock();
           }
         });
+  }
+
+  private GatewayError errorFor(Throwable failure, boolean requestSent) {
+    BackendConfig backend = link.backend();
+    RequestBody body = requestBody;
+    if (body != null
+        && body.waitingForClient
+        && GatewayError.find(failure, TimeoutException.class) != null) {
+      // The time ran out while ApiLink waited for the client's body, not for the gateway.
+      return GatewayError.requestBodyTimeout(backend.timeoutSeconds());
+    }
+    return requestSent
+        ? GatewayError.ofResponse(failure, backend.timeoutSeconds())
+        : GatewayError.of(failure, backend.connectTimeoutSeconds(), backend.timeoutSeconds());
   }
 
   /** A failure after the client's response began: break it off rather than end it cleanly. */
@@ -746,6 +756,9 @@ final class ProxyExchange implements AsyncListener {
     private final long limitBytes;
     private final byte[] buffer;
     private long receivedBytes;
+    // The body is not all there and the client sends nothing more for now: a time limit that runs
+    // out now is the client's, not the gateway's (any thread reads it).
+    volatile boolean waitingForClient;
 
     RequestBody(long declaredLength, long limitBytes) {
       this.content = new BodyContent(declaredLength);
@@ -765,11 +778,13 @@ final class ProxyExchange implements AsyncListener {
         }
         try {
           ServletInputStream in = clientRequest.getInputStream();
+          waitingForClient = false;
           if (in.isFinished()) {
             return Action.SUCCEEDED;
           }
           if (!in.isReady()) {
-            return Action.IDLE; // onDataAvailable() resumes
+            waitingForClient = true;
+            return Action.IDLE; // onDataAvailable() or onAllDataRead() resumes
           }
           read = in.read(buffer);
         } catch (IOException | RuntimeException e) {

@@ -311,6 +311,35 @@ abstract class FaultContract {
   // ---- the gateway is too slow ----
 
   @Test
+  void aClientThatStallsMidUploadIsA408ThatSaysSoNotAGatewayTimeout() throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    try {
+      deployLinkedTo(gateway.url(), 1, 1);
+
+      long start = System.nanoTime();
+      // Five of the ten bytes announced, then nothing: the gateway waits for the client.
+      List<RawHttp.Response> responses =
+          RawHttp.exchange(
+              site.container().port(),
+              "POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\nhello",
+              1);
+      long millis = (System.nanoTime() - start) / 1_000_000;
+
+      // Was a 504 saying the gateway did not answer in time (found by a reviewer).
+      assertEquals(1, responses.size(), responses.toString());
+      assertEquals(408, responses.get(0).status(), responses.toString());
+      assertEquals(
+          error(408, "Request timeout: the request body did not arrive within 1 second."),
+          responses.get(0).bodyText());
+      assertEquals("close", responses.get(0).header("Connection"));
+      assertTrue(millis >= 1000 && millis < 1000 + 2000, "took " + millis + " ms");
+      assertGatewayNeverTookTheBodyAsWhole(gateway);
+    } finally {
+      gateway.close();
+    }
+  }
+
+  @Test
   void aGatewayThatNeverAnswersIsA504AtTheTotalLimitAndItsRequestIsAborted() throws Exception {
     try (SilentServer gateway = SilentServer.start()) {
       deployLinkedTo(gateway.url(), 1, 1);
