@@ -25,7 +25,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -34,7 +33,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -77,37 +75,6 @@ public final class ConfigLoader {
           "maxResponseHeaderBytes");
   private static final Set<String> TOKEN_KEYS =
       Set.of("signingKeyFile", "signingKeyId", "lifetimeSeconds", "header");
-
-  /**
-   * Header names that ApiLink's proxy sets, appends to or removes itself (hop-by-hop fields,
-   * framing, what it vouches for): the key or the token sent in one of them would be dropped,
-   * doubled or sent where it gets logged. {@code ProxyHeadersTest} keeps this list in step with the
-   * proxy's.
-   */
-  private static final Set<String> PROXY_HEADERS =
-      caseInsensitive(
-          "connection",
-          "keep-alive",
-          "proxy-connection",
-          "proxy-authenticate",
-          "proxy-authorization",
-          "te",
-          "trailer",
-          "transfer-encoding",
-          "upgrade",
-          "host",
-          "content-length",
-          "expect",
-          "x-ms-client-principal",
-          "x-ms-original-url",
-          "x-forwarded-for",
-          "x-forwarded-host",
-          "x-forwarded-proto",
-          "x-forwarded-port",
-          "x-forwarded-prefix",
-          "x-real-ip",
-          "forwarded",
-          "via");
 
   private static final String DEFAULT_ENVIRONMENT_CHOSEN_BY =
       "default; set the filter's init-param \"environment\", the system property"
@@ -603,7 +570,7 @@ public final class ConfigLoader {
       return headerName(parent, path, key, use)
           .filter(
               name -> {
-                boolean free = !PROXY_HEADERS.contains(name);
+                boolean free = !ProxyHeaderNames.isHandledByProxy(name);
                 if (!free) {
                   problem(
                       join(path, key), "a header that ApiLink sets or removes itself" + was(name));
@@ -741,12 +708,6 @@ public final class ConfigLoader {
       this.resolve = resolve;
       this.secret = secret;
     }
-  }
-
-  private static Set<String> caseInsensitive(String... names) {
-    Set<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-    set.addAll(Arrays.asList(names));
-    return Collections.unmodifiableSet(set);
   }
 
   /** {@code HTTPS://Host} as {@code https://Host}: schemes are case-insensitive (RFC 3986 3.1). */

@@ -1,11 +1,9 @@
 package dev.apilink.proxy;
 
+import dev.apilink.config.ProxyHeaderNames;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The header steps of the proxy, as pure functions: what the gateway receives from what the client
@@ -13,40 +11,11 @@ import java.util.TreeSet;
  */
 public final class ProxyHeaders {
 
-  /** Hop-by-hop fields (RFC 9110 7.6.1), which apply to one connection and are never forwarded. */
-  static final Set<String> HOP_BY_HOP =
-      caseInsensitive(
-          "connection",
-          "keep-alive",
-          "proxy-connection",
-          "proxy-authenticate",
-          "proxy-authorization",
-          "te",
-          "trailer",
-          "transfer-encoding",
-          "upgrade");
+  /** Hop-by-hop fields, never forwarded ({@link ProxyHeaderNames#HOP_BY_HOP}). */
+  static final Set<String> HOP_BY_HOP = ProxyHeaderNames.HOP_BY_HOP;
 
-  /**
-   * Fields the proxy sets itself towards the gateway: framing ({@code Host}, {@code
-   * Content-Length}, {@code Expect} are the HTTP client's to write) and what ApiLink vouches for.
-   * RFC 7239 {@code Forwarded} says what {@code X-Forwarded-*} say, and {@code X-Forwarded-Port},
-   * {@code X-Forwarded-Prefix} and {@code X-Real-IP} complete them for the frameworks that read
-   * them (Spring's forwarded-header support, nginx setups): a client's copy would let it choose the
-   * address, or the URL, that a backend reading those fields sees.
-   */
-  static final Set<String> SET_BY_PROXY =
-      caseInsensitive(
-          "host",
-          "content-length",
-          "expect",
-          "x-ms-client-principal",
-          "x-ms-original-url",
-          "x-forwarded-host",
-          "x-forwarded-proto",
-          "x-forwarded-port",
-          "x-forwarded-prefix",
-          "x-real-ip",
-          "forwarded");
+  /** Fields the proxy sets itself towards the gateway ({@link ProxyHeaderNames#SET_BY_PROXY}). */
+  static final Set<String> SET_BY_PROXY = ProxyHeaderNames.SET_BY_PROXY;
 
   public static final String CLIENT_PRINCIPAL = "x-ms-client-principal";
   public static final String ORIGINAL_URL = "x-ms-original-url";
@@ -158,11 +127,5 @@ public final class ProxyHeaders {
 
   private static String joined(String earlier, String value) {
     return earlier == null ? value : earlier + ", " + value;
-  }
-
-  private static Set<String> caseInsensitive(String... names) {
-    Set<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-    set.addAll(Arrays.asList(names));
-    return Collections.unmodifiableSet(set);
   }
 }

@@ -1,0 +1,68 @@
+package dev.apilink.config;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The header names that ApiLink's proxy handles itself, in one place for the proxy, which acts on
+ * them, and for the configuration, which must not let the key or the token travel in one of them
+ * (they would be dropped, doubled or sent where they get logged). Compared without case.
+ */
+public final class ProxyHeaderNames {
+
+  private ProxyHeaderNames() {}
+
+  /** Hop-by-hop fields (RFC 9110 7.6.1), which apply to one connection and are never forwarded. */
+  public static final Set<String> HOP_BY_HOP =
+      caseInsensitive(
+          "connection",
+          "keep-alive",
+          "proxy-connection",
+          "proxy-authenticate",
+          "proxy-authorization",
+          "te",
+          "trailer",
+          "transfer-encoding",
+          "upgrade");
+
+  /**
+   * Fields the proxy sets itself towards the gateway: framing ({@code Host}, {@code
+   * Content-Length}, {@code Expect} are the HTTP client's to write) and what ApiLink vouches for.
+   * RFC 7239 {@code Forwarded} says what {@code X-Forwarded-*} say, and {@code X-Forwarded-Port},
+   * {@code X-Forwarded-Prefix} and {@code X-Real-IP} complete them for the frameworks that read
+   * them (Spring's forwarded-header support, nginx setups): a client's copy would let it choose the
+   * address, or the URL, that a backend reading those fields sees.
+   */
+  public static final Set<String> SET_BY_PROXY =
+      caseInsensitive(
+          "host",
+          "content-length",
+          "expect",
+          "x-ms-client-principal",
+          "x-ms-original-url",
+          "x-forwarded-host",
+          "x-forwarded-proto",
+          "x-forwarded-port",
+          "x-forwarded-prefix",
+          "x-real-ip",
+          "forwarded");
+
+  /** Fields the proxy appends to: the client's value is kept, ApiLink's added after it. */
+  public static final Set<String> APPENDED_BY_PROXY = caseInsensitive("x-forwarded-for", "via");
+
+  /** Whether the proxy sets, appends to or removes a field of this name itself. */
+  public static boolean isHandledByProxy(String name) {
+    return HOP_BY_HOP.contains(name)
+        || SET_BY_PROXY.contains(name)
+        || APPENDED_BY_PROXY.contains(name);
+  }
+
+  /** An unmodifiable set of names that compares them without case. */
+  public static Set<String> caseInsensitive(String... names) {
+    Set<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    set.addAll(Arrays.asList(names));
+    return Collections.unmodifiableSet(set);
+  }
+}
