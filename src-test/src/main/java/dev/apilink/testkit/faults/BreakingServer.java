@@ -78,9 +78,7 @@ public final class BreakingServer implements AutoCloseable {
             answer.clone(),
             ending,
             readsBody);
-    Thread acceptor = new Thread(server::accept, "breaking-server");
-    acceptor.setDaemon(true);
-    acceptor.start();
+    Acceptor.start(server.socket, server.connections, "breaking-server", server::handle);
     return server;
   }
 
@@ -128,20 +126,6 @@ public final class BreakingServer implements AutoCloseable {
   /** Connections accepted and not yet ended. */
   public long openConnections() {
     return connections.stream().filter(c -> !c.isClosed()).count();
-  }
-
-  private void accept() {
-    while (!closed) {
-      try {
-        Socket connection = socket.accept();
-        connections.add(connection);
-        Thread handler = new Thread(() -> handle(connection), "breaking-server-connection");
-        handler.setDaemon(true);
-        handler.start();
-      } catch (IOException e) {
-        return; // closed
-      }
-    }
   }
 
   private void handle(Socket connection) {

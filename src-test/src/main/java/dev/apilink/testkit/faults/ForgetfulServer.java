@@ -24,7 +24,6 @@ public final class ForgetfulServer implements AutoCloseable {
   private final List<Socket> connections = new CopyOnWriteArrayList<>();
   private final AtomicInteger answered = new AtomicInteger();
   private final AtomicInteger dropped = new AtomicInteger();
-  private volatile boolean closed;
 
   private ForgetfulServer(ServerSocket socket) {
     this.socket = socket;
@@ -34,9 +33,7 @@ public final class ForgetfulServer implements AutoCloseable {
   public static ForgetfulServer start() throws IOException {
     ForgetfulServer server =
         new ForgetfulServer(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
-    Thread acceptor = new Thread(server::accept, "forgetful-server");
-    acceptor.setDaemon(true);
-    acceptor.start();
+    Acceptor.start(server.socket, server.connections, "forgetful-server", server::handle);
     return server;
   }
 
@@ -53,20 +50,6 @@ public final class ForgetfulServer implements AutoCloseable {
   /** Requests whose connection was closed instead of answering them. */
   public int dropped() {
     return dropped.get();
-  }
-
-  private void accept() {
-    while (!closed) {
-      try {
-        Socket connection = socket.accept();
-        connections.add(connection);
-        Thread handler = new Thread(() -> handle(connection), "forgetful-server-connection");
-        handler.setDaemon(true);
-        handler.start();
-      } catch (IOException e) {
-        return; // closed
-      }
-    }
   }
 
   private void handle(Socket connection) {
@@ -88,7 +71,6 @@ public final class ForgetfulServer implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    closed = true;
     socket.close();
     for (Socket connection : connections) {
       connection.close();

@@ -21,22 +21,19 @@ import java.util.concurrent.TimeUnit;
 public final class SilentServer implements AutoCloseable {
 
   private final ServerSocket socket;
-  private final Thread acceptor;
   private final List<Socket> connections = new CopyOnWriteArrayList<>();
   private final BlockingQueue<String> requestsGivenUp = new LinkedBlockingQueue<>();
   private volatile boolean closed;
 
   private SilentServer(ServerSocket socket) {
     this.socket = socket;
-    this.acceptor = new Thread(this::accept, "silent-server");
-    acceptor.setDaemon(true);
   }
 
   /** Starts on a free loopback port. */
   public static SilentServer start() throws IOException {
     SilentServer server =
         new SilentServer(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
-    server.acceptor.start();
+    Acceptor.start(server.socket, server.connections, "silent-server", server::drain);
     return server;
   }
 
@@ -55,20 +52,6 @@ public final class SilentServer implements AutoCloseable {
    */
   public String awaitRequestGivenUp(Duration timeout) throws InterruptedException {
     return requestsGivenUp.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  private void accept() {
-    while (!closed) {
-      try {
-        Socket connection = socket.accept();
-        connections.add(connection);
-        Thread reader = new Thread(() -> drain(connection), "silent-server-connection");
-        reader.setDaemon(true);
-        reader.start();
-      } catch (IOException e) {
-        return; // closed
-      }
-    }
   }
 
   /** Reads everything the client sends; the end of the stream means it gave up. */
