@@ -269,13 +269,17 @@ class LinkCommandTest {
         parse(run.out()).path("parameters").path("apimServiceName").path("defaultValue").asText());
   }
 
+  /** The test site's configuration with its gateway at {@code gatewayUrl}. */
+  private Path configWithGateway(String gatewayUrl) throws IOException {
+    return write(
+        "apilink.json",
+        config("red-sea-123.azurestaticapps.net", "", "")
+            .replace("https://my-apim.azure-api.net", gatewayUrl));
+  }
+
   @Test
   void aGatewayAtAnIpAddressGivesTheTemplateNoServiceNameAndSaysSo() throws IOException {
-    Path config =
-        write(
-            "apilink.json",
-            config("red-sea-123.azurestaticapps.net", "", "")
-                .replace("https://my-apim.azure-api.net", "http://127.0.0.1:18081"));
+    Path config = configWithGateway("http://127.0.0.1:18081");
 
     Run run = Run.of("link", "--config", config.toString(), "--format", "arm");
 
@@ -293,11 +297,7 @@ class LinkCommandTest {
 
   @Test
   void aRegionalGatewayHostIsNotTakenForTheServiceName() throws IOException {
-    Path config =
-        write(
-            "apilink.json",
-            config("red-sea-123.azurestaticapps.net", "", "")
-                .replace("my-apim.azure-api.net", "my-apim-westeurope-01.regional.azure-api.net"));
+    Path config = configWithGateway("https://my-apim-westeurope-01.regional.azure-api.net");
 
     Run run = Run.of("link", "--config", config.toString());
 
