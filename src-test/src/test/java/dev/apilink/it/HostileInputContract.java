@@ -583,6 +583,18 @@ abstract class HostileInputContract {
   }
 
   @Test
+  void anHttp10ClientIsNamedInViaWithItsOwnVersion() throws Exception {
+    deployLinked();
+
+    RawHttp.Response response = sendOne("GET /api/old-client HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+
+    // RFC 9110 7.6.3: Via names the protocol version the proxy received (README, "What the
+    // gateway receives").
+    assertEquals(200, response.status());
+    assertEquals(List.of("1.0 apilink"), onlyReceived().header("Via"));
+  }
+
+  @Test
   void rawUtf8InAPathReachesTheGatewayPercentEncoded() throws Exception {
     deployLinked();
     String utf8Bytes =
