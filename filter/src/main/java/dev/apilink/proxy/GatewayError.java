@@ -1,6 +1,7 @@
 package dev.apilink.proxy;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -99,6 +100,18 @@ public record GatewayError(int status, String message) {
       return new GatewayError(502, "Bad gateway: the API gateway's host name does not resolve.");
     }
     return otherwise;
+  }
+
+  /**
+   * Whether {@code failure} is that no connection to the gateway could be opened (refused, a host
+   * that does not resolve, the connect limit), or that a time limit ran out: the failures after
+   * which sending a request again would not help.
+   */
+  static boolean openedNoConnectionOrTimedOut(Throwable failure) {
+    return find(failure, ConnectException.class) != null
+        || find(failure, UnknownHostException.class) != null
+        || find(failure, SocketTimeoutException.class) != null
+        || find(failure, TimeoutException.class) != null;
   }
 
   private static String seconds(int count) {

@@ -13,9 +13,6 @@ import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Enumeration;
@@ -196,12 +193,9 @@ final class ProxyExchange implements AsyncListener {
         && !clientFailed
         && result.getResponse().getStatus() == 0
         && IDEMPOTENT.contains(clientRequest.getMethod())
-        // Not a connection that could not be opened (onRequestCommit does not tell: the failure
-        // of a closed pooled connection can come before it), nor a time limit that ran out.
-        && GatewayError.find(failure, ConnectException.class) == null
-        && GatewayError.find(failure, UnknownHostException.class) == null
-        && GatewayError.find(failure, SocketTimeoutException.class) == null
-        && GatewayError.find(failure, TimeoutException.class) == null
+        // onRequestCommit does not tell whether a connection was open: the failure of a closed
+        // pooled connection can come before it.
+        && !GatewayError.openedNoConnectionOrTimedOut(failure)
         && remainingMillis() > 0;
   }
 
