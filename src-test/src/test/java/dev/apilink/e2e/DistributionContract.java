@@ -47,6 +47,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * ApiLink in a real container distribution, started as operators start it, with the sample WAR and
@@ -343,6 +345,48 @@ abstract class DistributionContract {
     assertEquals(expected, chunked.body());
   }
 
+  /**
+   * A malformed chunk in the client's body is never answered as a success, and the gateway never
+   * takes the body as whole. Jetty leaves the answer to ApiLink. Tomcat (10.1.59 and 11.0.24) takes
+   * the response over when its own read fails: it answers its 400 page, or, when the read failed in
+   * a non-blocking read callback on its thread, closes the connection at once without any answer
+   * (its access log says 500); ApiLink cannot write to that response any more.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "5\r\nhello\r\nnot-a-chunk-size\r\n\r\n", // a later chunk-size line is malformed
+        "zz\r\nhello\r\n0\r\n\r\n" // the first
+      })
+  void aRequestBodyThatCannotBeReadIsNeverASuccess(String chunkedBody) throws Exception {
+    assertEquals(200, send(get("/shop/api/warm-up")).statusCode()); // a pooled gateway connection
+    backend.clear();
+
+    String answer =
+        rawExchange(
+            "POST /shop/api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked"
+                + "\r\n\r\n"
+                + chunkedBody);
+
+    if (distribution().isTomcat()) {
+      assertTrue(
+          answer.isEmpty() || answer.startsWith("HTTP/1.1 400 "), "answer: [" + answer + "]");
+    } else {
+      assertTrue(answer.startsWith("HTTP/1.1 400 "), "answer: [" + answer + "]");
+      assertTrue(
+          answer.endsWith(
+              "{\"statusCode\": 400, \"message\": \"Bad request: the request body could not be"
+                  + " read.\"}"),
+          answer);
+    }
+    assertTrue(answer.isEmpty() || answer.contains("\r\nConnection: close\r\n"), answer);
+    for (Received received : backend.received()) {
+      assertFalse(received.bodyComplete(), "the body reached the backend as whole: " + received);
+    }
+    // The container goes on serving.
+    assertEquals(200, send(get("/shop/api/after")).statusCode());
+  }
+
   // ---- logs ----
 
   @Test
@@ -581,6 +625,22 @@ abstract class DistributionContract {
     Files.write(file, out.toByteArray());
     // Readable by its owner only, as the README makes it: ApiLink warns about a looser one.
     return Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+  }
+
+  /** Sends {@code request} as is and reads what comes back until the container closes. */
+  String rawExchange(String request) throws IOException {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", container.port())) {
+      socket.setSoTimeout(30_000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().flush();
+      ByteArrayOutputStream received = new ByteArrayOutputStream();
+      try {
+        socket.getInputStream().transferTo(received);
+      } catch (java.net.SocketException e) {
+        received.write(("<" + e + ">").getBytes(StandardCharsets.ISO_8859_1));
+      }
+      return received.toString(StandardCharsets.ISO_8859_1);
+    }
   }
 
   static int closedPort() throws IOException {
