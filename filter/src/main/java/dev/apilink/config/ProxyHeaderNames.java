@@ -49,6 +49,22 @@ public final class ProxyHeaderNames {
           "x-real-ip",
           "forwarded");
 
+  /**
+   * Whether a field is one of those in which App Service authentication, in front of the APIs that
+   * Static Web Apps and API Management serve, tells an API who the user is: {@code
+   * x-ms-client-principal} and its {@code -name}, {@code -id}, {@code -idp} companions, and the
+   * user's tokens ({@code x-ms-token-aad-id-token} and the like). A client's copy would name any
+   * user it likes to an API that reads them; ApiLink sends only {@code x-ms-client-principal}.
+   */
+  public static boolean isIdentityField(String name) {
+    return startsWithIgnoringCase(name, "x-ms-client-principal")
+        || startsWithIgnoringCase(name, "x-ms-token-");
+  }
+
+  private static boolean startsWithIgnoringCase(String name, String prefix) {
+    return name.regionMatches(true, 0, prefix, 0, prefix.length());
+  }
+
   /** Fields the proxy appends to: the client's value is kept, ApiLink's added after it. */
   public static final Set<String> APPENDED_BY_PROXY = caseInsensitive("x-forwarded-for", "via");
 
@@ -56,6 +72,7 @@ public final class ProxyHeaderNames {
   public static boolean isHandledByProxy(String name) {
     return HOP_BY_HOP.contains(name)
         || SET_BY_PROXY.contains(name)
+        || isIdentityField(name)
         || APPENDED_BY_PROXY.contains(name);
   }
 

@@ -67,9 +67,10 @@ public final class ProxyHeaders {
       String name = field.name();
       if (isRemoved(name, keyHeader, tokenHeader, connectionOptions)
           // "X_MS_Client_Principal" reaches a CGI, WSGI or Rack backend behind the gateway as the
-          // same variable as "x-ms-client-principal": it must not get there either.
+          // same variable as "x-ms-client-principal": it must not get there either, nor an
+          // "X_Forwarded_For" beside ApiLink's own list.
           || (name.indexOf('_') >= 0
-              && isRemoved(name.replace('_', '-'), keyHeader, tokenHeader, connectionOptions))) {
+              && isRemovedOrAppended(name.replace('_', '-'), added, connectionOptions))) {
         continue;
       }
       // List-valued fields that ApiLink appends to (RFC 9110 5.3): earlier values are kept, joined
@@ -110,10 +111,17 @@ public final class ProxyHeaders {
     return kept.size() == gateway.size() ? gateway : Headers.owning(kept);
   }
 
+  private static boolean isRemovedOrAppended(
+      String name, Added added, Set<String> connectionOptions) {
+    return isRemoved(name, added.subscriptionKeyHeader(), added.tokenHeader(), connectionOptions)
+        || ProxyHeaderNames.APPENDED_BY_PROXY.contains(name);
+  }
+
   private static boolean isRemoved(
       String name, String keyHeader, String tokenHeader, Set<String> connectionOptions) {
     return HOP_BY_HOP.contains(name)
         || SET_BY_PROXY.contains(name)
+        || ProxyHeaderNames.isIdentityField(name)
         // A client must not choose the key, the token or the principal that the gateway trusts.
         || name.equalsIgnoreCase(SUBSCRIPTION_KEY_DEFAULT)
         || name.equalsIgnoreCase(keyHeader)

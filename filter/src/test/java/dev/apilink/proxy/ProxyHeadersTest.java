@@ -108,6 +108,71 @@ class ProxyHeadersTest {
   }
 
   @Test
+  void noClientCopyOfAnAppServiceIdentityFieldReachesTheGateway() {
+    // App Service authentication tells the APIs behind a gateway who the user is in all of these;
+    // a reviewer's forged "X-MS-CLIENT-PRINCIPAL-NAME: alice" reached the API beside bob's
+    // principal.
+    List<String> forged =
+        List.of(
+            "X-MS-CLIENT-PRINCIPAL-NAME",
+            "x-ms-client-principal-id",
+            "X-MS-CLIENT-PRINCIPAL-IDP",
+            "X-MS-TOKEN-AAD-ID-TOKEN",
+            "x-ms-token-aad-access-token",
+            "X_MS_CLIENT_PRINCIPAL_NAME",
+            "X_MS_TOKEN_AAD_REFRESH_TOKEN");
+    List<String> fields = new ArrayList<>();
+    for (String name : forged) {
+      fields.add(name);
+      fields.add("forged");
+    }
+    fields.addAll(List.of("x-ms-version", "2021-08-06", "X-MS-Date", "kept"));
+    ProxyHeaders.Added signedIn =
+        new ProxyHeaders.Added(
+            ADDED.subscriptionKeyHeader(),
+            ADDED.subscriptionKey(),
+            ADDED.tokenHeader(),
+            ADDED.tokenValue(),
+            "cHJpbmNpcGFs",
+            ADDED.originalUrl(),
+            ADDED.clientAddress(),
+            ADDED.clientScheme(),
+            ADDED.clientHost(),
+            ADDED.via());
+
+    Headers gateway = ProxyHeaders.toGateway(Headers.of(fields.toArray(String[]::new)), signedIn);
+
+    for (String name : forged) {
+      assertEquals(List.of(), gateway.values(name), name);
+    }
+    assertEquals(List.of("cHJpbmNpcGFs"), gateway.values("x-ms-client-principal"));
+    // Other x-ms- fields are the client's to send (Azure Storage's, for one).
+    assertEquals(List.of("2021-08-06"), gateway.values("x-ms-version"));
+    assertEquals(List.of("kept"), gateway.values("X-MS-Date"));
+  }
+
+  @Test
+  void anUnderscoreSpellingOfAFieldApiLinkAppendsToIsDropped() {
+    Headers client =
+        Headers.of(
+            "X_Forwarded_For",
+            "10.6.6.6",
+            "x-forwarded-for",
+            "192.0.2.1",
+            "Via_",
+            "kept",
+            "VIA",
+            "1.1 cdn");
+
+    Headers gateway = ProxyHeaders.toGateway(client, ADDED);
+
+    // A CGI or WSGI backend would read X_Forwarded_For as a second HTTP_X_FORWARDED_FOR.
+    assertEquals(List.of(), gateway.values("X_Forwarded_For"));
+    assertEquals(List.of("192.0.2.1, 10.0.0.7"), gateway.values("X-Forwarded-For"));
+    assertEquals(List.of("1.1 cdn, 1.1 apilink"), gateway.values("Via"));
+  }
+
+  @Test
   void clientCopiesOfWhatApiLinkVouchesForAreReplaced() {
     Headers client =
         Headers.of(
