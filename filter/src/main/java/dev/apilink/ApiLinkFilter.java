@@ -294,12 +294,18 @@ public final class ApiLinkFilter implements Filter {
         && serveWellKnown(current.wellKnown(), path, clientRequest, clientResponse)) {
       return;
     }
-    // Both the container's normalized path and the raw one must be under /api, so that what the
-    // gateway is sent cannot resolve to another of its APIs (dot-segments, encoded dots).
-    if (current.link() == null
-        || !GatewayTarget.isApiPath(path)
-        || !GatewayTarget.isApiPath(rawPathInContext(clientRequest))) {
+    if (current.link() == null || !GatewayTarget.isApiPath(path)) {
       chain.doFilter(request, response);
+      return;
+    }
+    if (!GatewayTarget.isApiPath(rawPathInContext(clientRequest))) {
+      // The container reads /api where the client wrote it otherwise (/x/../api, //api, /%61pi,
+      // /api;p). Not forwarded: the gateway might read another of its APIs there. Not passed on
+      // either: the web application would serve its own files under /api, past the route rules.
+      LOG.fine(
+          () -> "ApiLink: refused " + clientRequest.getRequestURI() + ", not a plain /api path");
+      UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
+      refuse(clientResponse, GatewayError.pathNotPlain());
       return;
     }
     if (!GatewayTarget.staysUnderApi(rawPathInContext(clientRequest))) {

@@ -123,6 +123,14 @@ public record GatewayError(int status, String message) {
     return new GatewayError(400, "Bad request: the path leaves /api once decoded.");
   }
 
+  /** The container reads {@code /api} in a path that the client spelled otherwise. */
+  public static GatewayError pathNotPlain() {
+    return new GatewayError(
+        400,
+        "Bad request: the path reaches /api only once normalized; send it without dot-segments,"
+            + " doubled slashes, encoded characters or parameters before /api.");
+  }
+
   /** The client's request body did not arrive whole within {@code timeoutSeconds}. */
   public static GatewayError requestBodyTimeout(int timeoutSeconds) {
     return new GatewayError(

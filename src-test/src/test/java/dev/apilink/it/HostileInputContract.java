@@ -12,6 +12,7 @@ import dev.apilink.testkit.echo.EchoBackend;
 import dev.apilink.testkit.echo.EchoBackend.Received;
 import dev.apilink.testkit.faults.TrapServer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -163,7 +164,7 @@ abstract class HostileInputContract {
           new PathCase("/api;x=y/..", "200", "200"),
           new PathCase("/api;x=y/../WEB-INF/web.xml", "404", "404"),
           new PathCase("/api/..;/WEB-INF/web.xml", "400", "404"),
-          new PathCase("//api/x", "400", "404"),
+          new PathCase("//api/x", "400", "400 not plain"),
           new PathCase("//api/../WEB-INF/web.xml", "400", "404"),
           new PathCase("/api/%00", "400", "400"),
           new PathCase("/api/x%00.json", "400", "400"),
@@ -178,7 +179,7 @@ abstract class HostileInputContract {
           new PathCase("/api/..%5cWEB-INF%5cweb.xml", "400", "400"),
           new PathCase("/api/%u002e%u002e/WEB-INF/web.xml", "400", "400"),
           new PathCase("/api%2f..%2fWEB-INF/web.xml", "404", "404"),
-          new PathCase("/%61pi/..%2fWEB-INF/web.xml", "404", "404"),
+          new PathCase("/%61pi/..%2fWEB-INF/web.xml", "400 not plain", "400 not plain"),
           new PathCase("/WEB-INF/web.xml", "404", "404"),
           new PathCase("/META-INF/MANIFEST.MF", "404", "404"),
           new PathCase("/api/%252e%252e/WEB-INF/web.xml", GATEWAY, GATEWAY),
@@ -200,6 +201,8 @@ abstract class HostileInputContract {
       if (!gateway.received().isEmpty()) {
         outcome += " gateway";
         assertEquals(trick.target(), gateway.received().get(0).rawPath(), "byte for byte");
+      } else if (response.bodyText().equals(NOT_PLAIN)) {
+        outcome += " not plain";
       } else if (response.bodyText().startsWith("{\"statusCode\"")) {
         outcome += " apilink";
         assertEquals(
@@ -214,6 +217,52 @@ abstract class HostileInputContract {
     }
     assertEquals(List.of(), wrong);
   }
+
+  @Test
+  void aFileTheSiteKeepsUnderApiIsNeverServedToAnotherSpellingOfApi() throws Exception {
+    // Found by a reviewer on Tomcat: the container reads these as /api/mock/orders.json, but the
+    // raw path does not start with /api, and they were handed to the web application, which
+    // served its own file under /api, past the route rules.
+    Files.createDirectories(site.webapp().resolve("api/mock"));
+    Files.writeString(site.webapp().resolve("api/mock/orders.json"), "{\"mock\": \"secret\"}");
+    deployLinked();
+    List<String> wrong = new ArrayList<>();
+
+    for (String target :
+        List.of(
+            "/x/../api/mock/orders.json",
+            "/x/%2e%2e/api/mock/orders.json",
+            "/./api/mock/orders.json",
+            "//api/mock/orders.json",
+            "/%61pi/mock/orders.json",
+            "/api;a/mock/orders.json",
+            "/api;jsessionid=1/mock/orders.json")) {
+      gateway.clear();
+      List<RawHttp.Response> responses = send(get(target), 1);
+      RawHttp.Response response = responses.get(0);
+      System.out.printf("%s | %s | %d%n", kind(), target, response.status());
+      if (response.status() == 200 || response.bodyText().contains("secret")) {
+        wrong.add(target + " served the file");
+      }
+      if (response.bodyText().startsWith("{\"statusCode\"")
+          && !response.bodyText().equals(NOT_PLAIN)) {
+        wrong.add(target + " answered " + response.bodyText());
+      }
+      if (!gateway.received().isEmpty()) {
+        wrong.add(target + " reached the gateway as " + gateway.received().get(0).rawPath());
+      }
+    }
+    assertEquals(List.of(), wrong);
+    // The plain path is proxied, as every /api path is.
+    gateway.clear();
+    assertEquals(200, send(get("/api/mock/orders.json"), 1).get(0).status());
+    assertEquals("/api/mock/orders.json", gateway.received().get(0).rawPath());
+  }
+
+  static final String NOT_PLAIN =
+      "{\"statusCode\": 400, \"message\": \"Bad request: the path reaches /api only once"
+          + " normalized; send it without dot-segments, doubled slashes, encoded characters or"
+          + " parameters before /api.\"}";
 
   @Test
   void pathTricksNeverServeProtectedFilesWhenTheEnvironmentIsNotLinked() throws Exception {
