@@ -7,22 +7,30 @@ import java.util.Deque;
 
 /**
  * The other reading of a path that ApiLink forwards byte for byte. Rules are matched against the
- * container's decoded, normalized path; but the gateway receives the raw path, and may decode what
- * the container left encoded ({@code %2F}, {@code %5C}) or merge what it kept ({@code //}). A
- * request is let through only if both readings are, so that {@code /api/public%2F..%2Fadmin} cannot
- * pass a rule for {@code /api/admin/*} as a public path.
+ * container's decoded, normalized path; but the gateway receives the raw path, and it or the server
+ * behind it may decode what the container left encoded ({@code %2F}, {@code %5C}), decode again
+ * what was encoded twice ({@code %2561}), merge what it kept ({@code //}), or drop trailing dots
+ * and spaces from a segment as Windows and IIS do ({@code admin.}, {@code admin%20}). A request is
+ * let through only if both readings are, so that {@code /api/public%2F..%2Fadmin} or {@code
+ * /api/admin./users} cannot pass a rule for {@code /api/admin/*} as a public path.
  */
 final class RawPaths {
 
   private RawPaths() {}
 
+  /** How often a path is percent-decoded at most: {@code %25} may hide one more encoding. */
+  private static final int DECODINGS = 3;
+
   /** Whether {@code rawPath} could read otherwise once fully decoded; cheap, no allocation. */
   static boolean mayReadOtherwise(String rawPath) {
-    for (int i = 0; i < rawPath.length(); i++) {
+    int length = rawPath.length();
+    for (int i = 0; i < length; i++) {
       char c = rawPath.charAt(i);
+      boolean endsSegment = i + 1 == length || rawPath.charAt(i + 1) == '/';
       if (c == '%'
           || c == '\\'
-          || c == '/' && i + 1 < rawPath.length() && rawPath.charAt(i + 1) == '/') {
+          || c == '/' && i + 1 < length && rawPath.charAt(i + 1) == '/'
+          || c == '.' && endsSegment && !onlyDotsBefore(rawPath, i)) {
         return true;
       }
     }
@@ -30,23 +38,52 @@ final class RawPaths {
   }
 
   /**
-   * {@code rawPath} percent-decoded as UTF-8 (what cannot be decoded is kept), with backslashes
-   * read as slashes, empty segments merged and dot segments removed (RFC 3986 5.2.4).
+   * Whether the segment that ends at {@code end} is dots only: a dot segment, which the container
+   * resolves.
+   */
+  private static boolean onlyDotsBefore(String rawPath, int end) {
+    int i = end;
+    while (i >= 0 && rawPath.charAt(i) == '.') {
+      i--;
+    }
+    return i < 0 || rawPath.charAt(i) == '/';
+  }
+
+  /**
+   * {@code rawPath} percent-decoded as UTF-8 until nothing more decodes (at most {@value
+   * #DECODINGS} times; what cannot be decoded is kept), with backslashes read as slashes, empty
+   * segments merged, trailing dots and whitespace cut from each segment, and dot segments removed
+   * (RFC 3986 5.2.4).
    */
   static String fullyDecoded(String rawPath) {
-    String decoded = percentDecoded(rawPath).replace('\\', '/');
-    Deque<String> segments = new ArrayDeque<>();
-    for (String segment : decoded.split("/", -1)) {
-      if (segment.isEmpty() || segment.equals(".")) {
-        continue;
+    String decoded = rawPath;
+    for (int i = 0; i < DECODINGS && decoded.indexOf('%') >= 0; i++) {
+      String again = percentDecoded(decoded);
+      if (again.equals(decoded)) {
+        break;
       }
+      decoded = again;
+    }
+    decoded = decoded.replace('\\', '/');
+    Deque<String> segments = new ArrayDeque<>();
+    String[] parts = decoded.split("/", -1);
+    boolean directory = false;
+    for (int i = 0; i < parts.length; i++) {
+      String segment = parts[i].stripTrailing();
+      boolean last = i == parts.length - 1;
       if (segment.equals("..")) {
         segments.pollLast();
-      } else {
-        segments.addLast(segment);
+        directory = last;
+        continue;
       }
+      segment = withoutTrailingDotsAndSpaces(segment);
+      if (segment.isEmpty()) {
+        directory = last && i > 0;
+        continue;
+      }
+      segments.addLast(segment);
+      directory = false;
     }
-    boolean directory = decoded.endsWith("/") || decoded.endsWith("/.") || decoded.endsWith("/..");
     StringBuilder path = new StringBuilder(decoded.length());
     for (String segment : segments) {
       path.append('/').append(segment);
@@ -55,6 +92,18 @@ final class RawPaths {
       path.append('/');
     }
     return path.toString();
+  }
+
+  /**
+   * {@code admin.} and {@code admin. } read as {@code admin}; {@code .} and {@code ...} as none.
+   */
+  private static String withoutTrailingDotsAndSpaces(String segment) {
+    int end = segment.length();
+    while (end > 0
+        && (segment.charAt(end - 1) == '.' || Character.isWhitespace(segment.charAt(end - 1)))) {
+      end--;
+    }
+    return segment.substring(0, end);
   }
 
   private static String percentDecoded(String raw) {

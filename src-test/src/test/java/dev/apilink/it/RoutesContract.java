@@ -409,13 +409,22 @@ abstract class RoutesContract {
             // The container may leave %2F encoded (Tomcat) and match the public rule; the
             // gateway, decoding it, would resolve the dot segment into /api/admin/users.
             "/api/public/..%2Fadmin/users",
-            "/api/public%2F..%2Fadmin/users")) {
+            "/api/public%2F..%2Fadmin/users",
+            // Found by a reviewer: proxied to anyone. A server that reads paths as Windows and IIS
+            // do (trailing dots and spaces dropped), or that decodes twice, reads /api/admin.
+            "/api/admin./users",
+            "/api/admin%2e/users",
+            "/api/admin%20/users",
+            "/api/admin.",
+            "/api/%2561dmin/users")) {
       HttpResponse<String> response = get(path);
       assertEquals(401, response.statusCode(), path);
       assertJson(UNAUTHORIZED, response);
     }
     // Tomcat merges the empty segment and ApiLink answers; Jetty refuses the request itself.
     assertNotEquals(200, get("/api//admin/users").statusCode());
+    // Tomcat passes an encoded tab and ApiLink answers; Jetty refuses it itself.
+    assertNotEquals(200, get("/api/admin%09/users").statusCode());
     assertEquals(List.of(), backend.received());
   }
 
