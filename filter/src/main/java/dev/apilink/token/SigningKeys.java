@@ -139,6 +139,11 @@ public final class SigningKeys {
       if (!Curve.P_256.equals(ec.getCurve())) {
         return Optional.of("EC keys must be on the curve P-256 (ES256), not " + ec.getCurve());
       }
+      if (key.getAlgorithm() != null && !JWSAlgorithm.ES256.equals(key.getAlgorithm())) {
+        // Found by a reviewer: accepted, then every token failed to sign (an empty 500).
+        return Optional.of(
+            "its \"alg\" " + key.getAlgorithm() + " does not fit a P-256 key; use ES256 or none");
+      }
       return Optional.empty();
     }
     return Optional.of("key type " + key.getKeyType() + " is not supported; use RSA or EC P-256");

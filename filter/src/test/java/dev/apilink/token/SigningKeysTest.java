@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
@@ -89,6 +90,24 @@ class SigningKeysTest {
             "key \"short\": is 1024 bits; RSA signing keys need at least 2048",
             "key \"hmac\": key type oct is not supported; use RSA or EC P-256"),
         problems(set(rsa("pub", 2048).toPublicJWK(), rsa("short", 1024), hmac), Optional.empty()));
+  }
+
+  @Test
+  void anEcKeyWhoseAlgDoesNotFitItIsAProblemAtStartUp() throws Exception {
+    // A reviewer's P-256 key marked ES384 (or RS256) was accepted; every request then got an empty
+    // 500, as the signer refused it on the first token.
+    ECKey es384 =
+        new ECKeyGenerator(Curve.P_256).keyID("ec384").algorithm(JWSAlgorithm.ES384).generate();
+    ECKey rs256 =
+        new ECKeyGenerator(Curve.P_256).keyID("ecrs").algorithm(JWSAlgorithm.RS256).generate();
+    ECKey es256 =
+        new ECKeyGenerator(Curve.P_256).keyID("ok").algorithm(JWSAlgorithm.ES256).generate();
+
+    assertEquals(
+        List.of(
+            "key \"ec384\": its \"alg\" ES384 does not fit a P-256 key; use ES256 or none",
+            "key \"ecrs\": its \"alg\" RS256 does not fit a P-256 key; use ES256 or none"),
+        problems(set(es384, rs256, es256), Optional.empty()));
   }
 
   @Test
