@@ -196,7 +196,7 @@ public final class ConfigLoader {
 
       URI origin = origin(top);
       String identityProvider =
-          text(top, "", "identityProvider", Use.RESOLVE)
+          notBlank(text(top, "", "identityProvider", Use.RESOLVE), "identityProvider")
               .orElse(SiteConfig.DEFAULT_IDENTITY_PROVIDER);
       Set<String> names = new LinkedHashSet<>();
       EnvironmentConfig environment = environments(top, names);
@@ -292,6 +292,7 @@ public final class ConfigLoader {
         if (web
             && uri.getRawAuthority() != null
             && HOST.matcher(uri.getRawAuthority()).matches()
+            && hasValidPort(uri)
             && uri.getRawPath().isEmpty()
             && uri.getRawQuery() == null
             && uri.getRawFragment() == null) {
@@ -405,7 +406,8 @@ public final class ConfigLoader {
           carrierHeaderName(backend, path, "subscriptionKeyHeader", use)
               .orElse(BackendConfig.DEFAULT_SUBSCRIPTION_KEY_HEADER);
       String audience =
-          text(backend, path, "audience", use).orElse(url == null ? null : url.toString());
+          notBlank(text(backend, path, "audience", use), path + ".audience")
+              .orElse(url == null ? null : url.toString());
       int connectTimeout =
           integer(backend, path, "connectTimeoutSeconds", 1, 3600, use)
               .map(Long::intValue)
@@ -461,13 +463,21 @@ public final class ConfigLoader {
             && uri.getRawUserInfo() == null
             && uri.getRawQuery() == null
             && uri.getRawFragment() == null) {
-          return uri;
+          if (hasValidPort(uri)) {
+            return uri;
+          }
+          problem(path, "the port must be from 1 to 65535" + was(value));
+          return null;
         }
       } catch (URISyntaxException e) {
         // reported below
       }
       problem(path, "not an absolute http(s) URL without query or user info" + was(value));
       return null;
+    }
+
+    private static boolean hasValidPort(URI uri) {
+      return uri.getPort() == -1 || uri.getPort() >= 1 && uri.getPort() <= 65_535;
     }
 
     private TokenConfig token(ObjectNode top) {
@@ -536,6 +546,15 @@ public final class ConfigLoader {
         return Optional.empty();
       }
       return text(parent, path, key, use);
+    }
+
+    /** {@code value}, or empty with a problem at {@code at} if it is empty or only spaces. */
+    private Optional<String> notBlank(Optional<String> value, String at) {
+      if (value.isPresent() && value.get().isBlank()) {
+        problem(at, "must not be empty; leave it out for the default");
+        return Optional.empty();
+      }
+      return value;
     }
 
     private Optional<String> text(ObjectNode parent, String path, String key, Use use) {

@@ -153,6 +153,37 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void anImpossiblePortAndEmptyOptionalTextsAreProblems() throws Exception {
+    // From a reviewer: each was accepted, and then every request failed (502, or 401 from the
+    // gateway for an empty audience), or the principal named an empty identity provider.
+    assertEquals(
+        List.of(
+            "hostname: not a host name or an http(s) origin (was \"https://site.example:70000\")",
+            "identityProvider: must not be empty; leave it out for the default",
+            "environments.production.backend.url: the port must be from 1 to 65535 (was"
+                + " \"http://127.0.0.1:99999\")",
+            "environments.production.backend.audience: must not be empty; leave it out for the"
+                + " default"),
+        problems(
+            """
+            {"hostname": "https://site.example:70000", "identityProvider": " ",
+             "environments": {"production": {"backend": {
+                "resourceType": "apiManagement", "url": "http://127.0.0.1:99999",
+                "subscriptionKey": "k", "audience": ""}}}}
+            """));
+    assertEquals(
+        List.of(
+            "environments.production.backend.url: the port must be from 1 to 65535 (was"
+                + " \"http://127.0.0.1:0\")"),
+        problems(
+            """
+            {"hostname": "site.example", "environments": {"production": {"backend": {
+                "resourceType": "apiManagement", "url": "http://127.0.0.1:0",
+                "subscriptionKey": "k"}}}}
+            """));
+  }
+
+  @Test
   void everyProblemIsListedByItsJsonPath() throws Exception {
     List<String> problems =
         problems(
