@@ -122,7 +122,9 @@ public final class ApiLinkFilter implements Filter {
         .signingKeyFile()
         .flatMap(webApplicationFiles(context)::path)
         .flatMap(KeyFilePermissions::warning)
-        .ifPresent(LOG::warning);
+        // Logged by name: a method reference would make Optional.ifPresent the record's source.
+        .ifPresent(
+            warning -> LOG.logp(Level.WARNING, ApiLinkFilter.class.getName(), "init", warning));
     watch(site.files());
     context.setAttribute(ATTRIBUTE, this);
   }
@@ -261,7 +263,7 @@ public final class ApiLinkFilter implements Filter {
         + current.site().environment().backend().orElseThrow().url()
         + "; "
         + context.getContextPath()
-        + "/api is proxied there (tokens signed with key \""
+        + "/api is proxied there (tokens signed with the key whose kid is \""
         + current.link().tokens().keyId()
         + "\")"
         + describeRoutes(current.site().routes());

@@ -182,7 +182,7 @@ public final class Link implements AutoCloseable {
       // with an exception, so the exchange is counted as ended here: otherwise a retired link
       // would wait for it forever and never close its client.
       breakOff.exchange().ended();
-      throw new BrokenOff(ProxyExchange.describe(breakOff.failure()));
+      throw new BrokenOff(breakOff.failure());
     }
   }
 
@@ -190,10 +190,14 @@ public final class Link implements AutoCloseable {
   static final class BrokenOff extends IOException {
     private static final long serialVersionUID = 1L;
 
-    BrokenOff(String cause) {
+    BrokenOff(Throwable failure) {
       super(
-          "ApiLink: the gateway's response broke off ("
-              + cause
+          "ApiLink: "
+              + (ProxyExchange.timedOut(failure)
+                  ? "the gateway's response did not end within timeoutSeconds"
+                  : "the gateway's response broke off")
+              + " ("
+              + ProxyExchange.describe(failure)
               + "); closing the client's connection");
     }
 

@@ -12,6 +12,7 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
@@ -51,6 +53,10 @@ final class ProxyExchange implements AsyncListener {
   static final String ABORT_ATTRIBUTE = "dev.apilink.proxy.abort";
 
   private static final Logger LOG = Logger.getLogger("dev.apilink.proxy");
+
+  /** An object's default toString, as in {@code SocketChannelEndPoint@6bfee03a}. */
+  private static final Pattern OBJECT_DUMP = Pattern.compile("\\b[A-Z][\\w$]*@[0-9a-f]{1,8}\\b");
+
   private static final int BUFFER_BYTES = 16 * 1024;
 
   /** {@code Via} for the usual HTTP/1.1 client, built once rather than per request. */
@@ -623,7 +629,10 @@ final class ProxyExchange implements AsyncListener {
 
   private void log(int status, Throwable failure) {
     if (LOG.isLoggable(Level.WARNING)) {
-      String answer = status > 0 ? "answered " + status : "response broken off";
+      String answer =
+          status > 0
+              ? "answered " + status
+              : timedOut(failure) ? "response cut off at timeoutSeconds" : "response broken off";
       LOG.log(
           Level.WARNING,
           "ApiLink: {0} {1} -> {2}: {3}",
@@ -633,7 +642,21 @@ final class ProxyExchange implements AsyncListener {
     }
   }
 
-  /** The cause chain in one line; Jetty's messages can be whole connection dumps, so cut them. */
+  /** Whether {@code failure} is the exchange's {@code timeoutSeconds} running out. */
+  static boolean timedOut(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof TimeoutException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The cause chain in one line. Jetty's messages can be whole connection dumps (an EOFException's
+   * is its connection's state, with relocated class names): those say nothing to an operator and
+   * are left out, and a long message is cut.
+   */
   static String describe(Throwable failure) {
     StringBuilder text = new StringBuilder();
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -642,6 +665,9 @@ final class ProxyExchange implements AsyncListener {
       }
       text.append(t.getClass().getSimpleName());
       String message = t.getMessage();
+      if (message != null && OBJECT_DUMP.matcher(message).find()) {
+        message = t instanceof EOFException ? "the connection closed early" : null;
+      }
       if (message != null) {
         text.append(": ")
             .append(message.length() > 120 ? message.substring(0, 120) + "…" : message);

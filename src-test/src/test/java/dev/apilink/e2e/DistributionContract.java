@@ -396,7 +396,7 @@ abstract class DistributionContract {
             + origin
             + " is linked to "
             + gateway.url()
-            + "; /shop/api is proxied there (tokens signed with key \"";
+            + "; /shop/api is proxied there (tokens signed with the key whose kid is \"";
     List<String> lines =
         container.startUpLog().stream().filter(line -> line.contains(expected)).toList();
 

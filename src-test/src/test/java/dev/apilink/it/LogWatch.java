@@ -16,6 +16,10 @@ final class LogWatch extends Handler implements AutoCloseable {
   private final Logger logger = Logger.getLogger("dev.apilink");
   private final List<String> messages = new CopyOnWriteArrayList<>();
   private final BlockingQueue<String> pending = new LinkedBlockingQueue<>();
+  private final List<Logged> logged = new CopyOnWriteArrayList<>();
+
+  /** A message and the method it says it was logged from. */
+  private record Logged(String message, String source) {}
 
   LogWatch() {
     logger.addHandler(this);
@@ -27,6 +31,8 @@ final class LogWatch extends Handler implements AutoCloseable {
     if (record.getParameters() != null) {
       message = java.text.MessageFormat.format(message, record.getParameters());
     }
+    logged.add(
+        new Logged(message, record.getSourceClassName() + "." + record.getSourceMethodName()));
     messages.add(message);
     pending.add(message);
   }
@@ -49,6 +55,17 @@ final class LogWatch extends Handler implements AutoCloseable {
   /** Every message so far that contains {@code text}. */
   List<String> all(String text) {
     return messages.stream().filter(m -> m.contains(text)).toList();
+  }
+
+  /**
+   * Where each message so far that contains {@code text} says it was logged from, as a container's
+   * log shows it ({@code dev.apilink.ApiLinkFilter.init}).
+   */
+  List<String> sources(String text) {
+    return logged.stream()
+        .filter(entry -> entry.message().contains(text))
+        .map(Logged::source)
+        .toList();
   }
 
   @Override

@@ -208,6 +208,8 @@ class RotationAndInstancesTest {
                   + " chmod 600 "
                   + keys),
           log.all("signing key file"));
+      // Not "java.util.Optional.ifPresent", as a reviewer found it in Tomcat's log.
+      assertEquals(List.of("dev.apilink.ApiLinkFilter.init"), log.sources("signing key file"));
     }
   }
 
