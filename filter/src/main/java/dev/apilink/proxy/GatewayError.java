@@ -79,6 +79,11 @@ public record GatewayError(int status, String message) {
           502, "Bad gateway: the API gateway's response headers are too large.");
     }
     if (find(failure, HttpResponseException.class) != null) {
+      if (endedEarly(failure)) {
+        // The connection closed inside the response head: Jetty's parser reports that as a
+        // protocol violation ("200: Early EOF"), but the gateway broke off, as a reviewer found.
+        return otherwise;
+      }
       // Jetty's client could not parse the response: "HTTP protocol violation: bad response".
       return new GatewayError(502, "Bad gateway: the API gateway's response was not valid HTTP.");
     }
@@ -155,6 +160,15 @@ public record GatewayError(int status, String message) {
   }
 
   /** The first throwable of {@code type} in the cause chain of {@code failure}, or null. */
+  private static boolean endedEarly(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().endsWith("Early EOF")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static Throwable find(Throwable failure, Class<? extends Throwable> type) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (type.isInstance(t)) {

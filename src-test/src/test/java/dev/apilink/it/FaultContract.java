@@ -519,6 +519,31 @@ abstract class FaultContract {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "HTTP/1.1 20",
+        "HTTP/1.1 200 OK\r\n",
+        "HTTP/1.1 200 OK\r\nX-A: 1\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Ty"
+      })
+  void aGatewayThatClosesInsideItsResponseHeadBrokeOffRatherThanSpokeBadHttp(String head)
+      throws Exception {
+    try (BreakingServer gateway =
+        BreakingServer.start(head.getBytes(StandardCharsets.ISO_8859_1), Ending.CLOSE)) {
+      deployLinkedTo(gateway.url(), 1, 5);
+
+      RawHttp.Response response = get("/api/cut-head");
+
+      // A reviewer saw each of these called a response that was "not valid HTTP".
+      assertEquals(
+          error(502, "Bad gateway: the API gateway's response broke off."),
+          response.bodyText(),
+          response.toString());
+      assertHealthyAndIdle();
+    }
+  }
+
   @Test
   void aGatewayThatSwitchesProtocolsUnaskedIsA502() throws Exception {
     byte[] upgrade =

@@ -20,9 +20,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A gateway that starts to answer and then breaks off. For each connection it reads one request
  * (its head, and a body of the declared {@code Content-Length}), sends the bytes it was given, then
- * ends as told: it resets the connection ({@link Ending#RESET}, an RST as a crashed process or a
- * load balancer sends) or stalls with the connection open ({@link Ending#STALL}) until the other
- * side gives up.
+ * ends as told: it closes the connection ({@link Ending#CLOSE}), resets it ({@link Ending#RESET},
+ * an RST as a crashed process or a load balancer sends) or stalls with the connection open ({@link
+ * Ending#STALL}) until the other side gives up.
  *
  * <p>It reports how each connection ended, so a test can show that the proxy did not keep it.
  */
@@ -32,6 +32,8 @@ public final class BreakingServer implements AutoCloseable {
   public enum Ending {
     /** Close with SO_LINGER 0: the peer sees a reset. */
     RESET,
+    /** Close the connection normally: the peer reads the end of the stream. */
+    CLOSE,
     /** Send nothing more and keep the connection open until the peer closes it. */
     STALL
   }
@@ -143,6 +145,9 @@ public final class BreakingServer implements AutoCloseable {
         connection.setSoLinger(true, 0);
         connection.close();
         how = "reset by the server";
+      } else if (ending == Ending.CLOSE) {
+        connection.close();
+        how = "closed by the server";
       } else {
         while (in.read() >= 0) {
           // the client sends nothing more; the end of the stream means it gave up
