@@ -31,9 +31,12 @@ import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -75,6 +78,14 @@ public final class ApiLinkFilter implements Filter {
   private record State(SiteConfig site, Link link, WellKnown wellKnown) {}
 
   private volatile State state;
+
+  /**
+   * Links that a configuration change retired and that may still be finishing exchanges: stopping
+   * the web application closes them too, or their threads would outlive it (a reviewer's Tomcat
+   * reported them, and their classes failed to load once the application had stopped).
+   */
+  private final Set<Link> retiring = ConcurrentHashMap.newKeySet();
+
   private ServletContext context;
   private ConfigLoader loader;
   private String location;
@@ -192,6 +203,8 @@ public final class ApiLinkFilter implements Filter {
     watcher.watch(site.files());
     if (previous.link() != null) {
       previous.link().retire(); // finishes what it started, then closes
+      retiring.removeIf(Link::closed);
+      retiring.add(previous.link());
     }
     LOG.info(describe(next, "reloaded"));
   }
@@ -361,9 +374,12 @@ public final class ApiLinkFilter implements Filter {
       context.removeAttribute(ATTRIBUTE);
     }
     State current;
+    List<Link> links = new ArrayList<>();
     synchronized (this) {
       current = state;
       state = null;
+      links.addAll(retiring); // a reload, synchronized too, adds to them
+      retiring.clear();
       if (watcher != null) {
         try {
           watcher.close();
@@ -373,8 +389,11 @@ public final class ApiLinkFilter implements Filter {
       }
     }
     if (current != null && current.link() != null) {
+      links.add(current.link());
+    }
+    for (Link link : links) {
       try {
-        current.link().close();
+        link.close();
       } catch (Exception e) {
         LOG.log(Level.WARNING, "ApiLink: stopping the gateway client failed", e);
       }

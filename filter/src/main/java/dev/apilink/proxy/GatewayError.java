@@ -128,6 +128,11 @@ public record GatewayError(int status, String message) {
     return new GatewayError(400, "Bad request: the path leaves /api once decoded.");
   }
 
+  /** The web application stopped (undeployed, reloaded, or its container stopping) mid-exchange. */
+  public static GatewayError siteStopping() {
+    return new GatewayError(503, "Service unavailable: the site is stopping; try again.");
+  }
+
   /** The container reads {@code /api} in a path that the client spelled otherwise. */
   public static GatewayError pathNotPlain() {
     return new GatewayError(

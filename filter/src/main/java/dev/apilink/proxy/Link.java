@@ -46,6 +46,7 @@ public final class Link implements AutoCloseable {
   private final AtomicInteger inFlight = new AtomicInteger(); // exchanges, or CLOSED
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile boolean retired;
+  private volatile boolean stopping;
 
   /**
    * @param backend the gateway and its limits
@@ -304,12 +305,26 @@ public final class Link implements AutoCloseable {
     return tokens;
   }
 
-  /** Closes at once, exchanges in flight or not (the web application is stopping). */
+  /**
+   * Closes at once, exchanges in flight or not (the web application is stopping): those still
+   * waiting for the gateway are answered 503, as the gateway did nothing wrong. Also a retired link
+   * that is still finishing its exchanges, so that none of its threads outlives the application.
+   */
   @Override
   public void close() throws Exception {
-    if (closing.compareAndSet(false, true)) {
-      client.close();
-    }
+    stopping = true;
+    closing.set(true);
+    client.close(); // at once, even if a retired link's background close is under way: idempotent
+  }
+
+  /** Whether {@link #close} was called: the web application is stopping. */
+  boolean stopping() {
+    return stopping;
+  }
+
+  /** Whether this link has closed or is closing: it holds no threads any more, or soon none. */
+  public boolean closed() {
+    return closing.get();
   }
 
   @Override

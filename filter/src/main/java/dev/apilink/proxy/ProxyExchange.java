@@ -444,6 +444,11 @@ final class ProxyExchange implements AsyncListener {
   }
 
   private GatewayError errorFor(Throwable failure, boolean requestSent) {
+    if (link.stopping()) {
+      // The web application stopped the gateway client under this exchange; a reviewer saw that
+      // answered as the gateway's broken-off response.
+      return GatewayError.siteStopping();
+    }
     BackendConfig backend = link.backend();
     RequestBody body = requestBody;
     if (body != null
@@ -628,6 +633,18 @@ final class ProxyExchange implements AsyncListener {
   }
 
   private void log(int status, Throwable failure) {
+    if (link.stopping()) {
+      // Not a gateway fault: the application stopped its gateway client under this exchange.
+      LOG.log(
+          Level.INFO,
+          "ApiLink: {0} {1} -> {2}: the web application is stopping",
+          new Object[] {
+            clientRequest.getMethod(),
+            clientRequest.getRequestURI(),
+            status > 0 ? "answered " + status : "response broken off"
+          });
+      return;
+    }
     if (LOG.isLoggable(Level.WARNING)) {
       String answer =
           status > 0
@@ -680,7 +697,30 @@ final class ProxyExchange implements AsyncListener {
 
   @Override
   public void onError(AsyncEvent event) {
+    notASuccessIfSentAfterAll();
     clientExchangeFailedOnContainerThread(event.getThrowable());
+  }
+
+  /**
+   * The container reports the client's connection failed; usually nothing more reaches the client.
+   * But Jetty reports so too when it closes the connection itself as the server stops, and then
+   * sends the response that completing leaves behind: a reviewer's requests waiting for the gateway
+   * got an empty 200. Made a 503 first, which a client that is gone never reads.
+   */
+  private void notASuccessIfSentAfterAll() {
+    withClientLockBounded(
+        () -> {
+          if (clientClosed || clientResponse.isCommitted()) {
+            return;
+          }
+          try {
+            clientResponse.setStatus(GatewayError.siteStopping().status());
+            clientResponse.setHeader("Connection", "close");
+            clientResponse.setContentLength(0);
+          } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "ApiLink: could not mark the response as failed", e);
+          }
+        });
   }
 
   @Override

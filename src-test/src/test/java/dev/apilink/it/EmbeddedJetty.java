@@ -161,6 +161,19 @@ final class EmbeddedJetty implements ServletContainer {
   }
 
   @Override
+  public void stopAsAShutdownDoes() throws Exception {
+    server.stop();
+    for (org.eclipse.jetty.server.Handler context : contexts.getHandlers()) {
+      context.stop(); // not the server's managed beans (see close())
+    }
+  }
+
+  @Override
+  public void undeploy() throws Exception {
+    lastContext.stop();
+  }
+
+  @Override
   public int busyThreads() {
     return ((QueuedThreadPool) server.getThreadPool()).getUtilizedThreads();
   }

@@ -212,6 +212,16 @@ final class EmbeddedTomcat implements ServletContainer {
   }
 
   @Override
+  public void stopAsAShutdownDoes() throws Exception {
+    tomcat.stop();
+  }
+
+  @Override
+  public void undeploy() throws Exception {
+    tomcat.getHost().removeChild(lastContext);
+  }
+
+  @Override
   public void close() throws Exception {
     Logger.getLogger("org.apache.catalina").removeHandler(failureLog);
     Logger.getLogger("dev.apilink").removeHandler(failureLog);

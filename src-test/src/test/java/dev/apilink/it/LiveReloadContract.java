@@ -17,10 +17,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -208,16 +210,80 @@ abstract class LiveReloadContract {
   }
 
   @Test
+  void stoppingTheApplicationAnswersItsRequestsInFlight503AndStopsEveryLinksThreads()
+      throws Exception {
+    // A request on the link that a reload retired, and one on the link that replaced it, both
+    // waiting for their gateway when the application stops. A reviewer found the retired link's
+    // threads outliving the application (Tomcat reported them, and their classes then failed to
+    // load), and both requests answered as the gateway's broken-off response.
+    CompletableFuture<HttpResponse<String>> onRetired =
+        CLIENT.sendAsync(
+            HttpRequest.newBuilder(site.uri("/api/retired")).header("x-echo-hang", "true").build(),
+            BodyHandlers.ofString());
+    gatewayA.awaitArrival("/api/retired", RELOAD);
+    site.replaceConfig(linkedTo(gatewayB, "key-b").toString());
+    log.await("ApiLink reloaded", RELOAD);
+    CompletableFuture<HttpResponse<String>> onCurrent =
+        CLIENT.sendAsync(
+            HttpRequest.newBuilder(site.uri("/api/current")).header("x-echo-hang", "true").build(),
+            BodyHandlers.ofString());
+    gatewayB.awaitArrival("/api/current", RELOAD);
+    List<Thread> linkThreads =
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().startsWith("apilink"))
+            .toList();
+
+    site.container().undeploy();
+
+    String stopping =
+        "{\"statusCode\": 503, \"message\": \"Service unavailable: the site is stopping; try"
+            + " again.\"}";
+    for (CompletableFuture<HttpResponse<String>> request : List.of(onRetired, onCurrent)) {
+      HttpResponse<String> response = request.get(30, TimeUnit.SECONDS);
+      assertEquals(503, response.statusCode(), response.body());
+      assertEquals(stopping, response.body());
+    }
+    for (Thread thread : linkThreads) {
+      thread.join(10_000);
+      assertFalse(thread.isAlive(), thread.getName() + " outlived the application");
+    }
+  }
+
+  @Test
+  void stoppingTheContainerNeverAnswersARequestInFlightAsASuccess() throws Exception {
+    // A reviewer's Jetty 12.1.12, stopped with SIGTERM, answered requests waiting for the gateway
+    // with an empty 200 (a POST looked accepted).
+    CompletableFuture<HttpResponse<String>> inFlight =
+        CLIENT.sendAsync(
+            HttpRequest.newBuilder(site.uri("/api/order"))
+                .header("x-echo-hang", "true")
+                .POST(HttpRequest.BodyPublishers.ofString("order=42"))
+                .build(),
+            BodyHandlers.ofString());
+    gatewayA.awaitArrival("/api/order", RELOAD);
+
+    site.container().stopAsAShutdownDoes();
+
+    try {
+      HttpResponse<String> response = inFlight.get(30, TimeUnit.SECONDS);
+      assertEquals(503, response.statusCode(), response.body());
+    } catch (java.util.concurrent.ExecutionException e) {
+      // The connection closed without an answer: not a success either.
+      assertTrue(e.getCause() instanceof java.io.IOException, e.toString());
+    }
+  }
+
+  @Test
   void aChangedSigningKeyFileIsPickedUp() throws Exception {
     Path keys = dir.resolve("keys.jwk.json");
     java.nio.file.Files.writeString(keys, Keys.set("k1"));
     ObjectNode config = site.linkedTo(gatewayA.url());
     config.putObject("token").put("signingKeyFile", keys.toString());
     site.replaceConfig(config.toString());
-    log.await("key \"k1\"", RELOAD);
+    log.await("kid is \"k1\"", RELOAD);
 
     java.nio.file.Files.writeString(keys, Keys.set("k2"));
-    log.await("key \"k2\"", RELOAD);
+    log.await("kid is \"k2\"", RELOAD);
     get("/api/x");
 
     Received received = gatewayA.received().get(0);

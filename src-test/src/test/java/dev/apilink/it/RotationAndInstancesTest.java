@@ -176,7 +176,7 @@ class RotationAndInstancesTest {
       ((ObjectNode) switched.get("environments").get("production").get("backend"))
           .put("subscriptionKey", "${file:" + site.keyFile + "}");
       site.site.replaceConfig(switched.toString());
-      log.await("key \"k2\"", RELOAD);
+      log.await("kid is \"k2\"", RELOAD);
       int afterSwitch = backend.received().size();
       backend.awaitReceived(afterSwitch + 100, RELOAD);
       // 4. Retire k1 (an operator waits one token lifetime first; here no k1 token is left).

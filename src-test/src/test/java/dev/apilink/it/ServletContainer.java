@@ -50,6 +50,18 @@ interface ServletContainer extends AutoCloseable {
   /** The container's request threads busy now (not its acceptor and selector threads). */
   int busyThreads();
 
+  /**
+   * Stops the last web application deployed, as an operator's undeploy or reload does, and returns
+   * once the container has stopped it.
+   */
+  void undeploy() throws Exception;
+
+  /**
+   * Stops the whole container as its shutdown does (Jetty: the server, its connectors first, then
+   * its contexts; Tomcat: the server), with requests possibly in flight.
+   */
+  void stopAsAShutdownDoes() throws Exception;
+
   /** The text that the failed deployment logged, empty when none. */
   String deploymentFailure();
 
