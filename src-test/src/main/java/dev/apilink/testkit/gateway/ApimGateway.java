@@ -73,6 +73,9 @@ public final class ApimGateway implements AutoCloseable {
     http.setUserAgentField(null);
     http.setDefaultRequestContentType(null);
     http.setMaxConnectionsPerDestination(256);
+    // How long an idle pooled backend connection is kept; an exchange in flight is limited by
+    // backendTimeout alone (BackendExchange).
+    http.setIdleTimeout(builder.idleConnectionTimeout.toMillis());
 
     QueuedThreadPool serverThreads = new QueuedThreadPool(200, 8);
     serverThreads.setName("apim-gateway");
@@ -320,6 +323,7 @@ public final class ApimGateway implements AutoCloseable {
     private String host = "127.0.0.1";
     private Clock clock = Clock.systemUTC();
     private Duration backendTimeout = Duration.ofSeconds(300);
+    private Duration idleConnectionTimeout = Duration.ofSeconds(30);
 
     private Builder() {}
 
@@ -462,6 +466,16 @@ public final class ApimGateway implements AutoCloseable {
             "backendTimeout must not be negative (was " + timeout + ")");
       }
       this.backendTimeout = timeout;
+      return this;
+    }
+
+    /** How long an idle connection to a backend is kept for reuse (30 s by default). */
+    public Builder idleConnectionTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException(
+            "idleConnectionTimeout must be positive (was " + timeout + ")");
+      }
+      this.idleConnectionTimeout = timeout;
       return this;
     }
 

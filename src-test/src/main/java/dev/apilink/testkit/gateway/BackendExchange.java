@@ -58,6 +58,9 @@ final class BackendExchange {
     BackendRequest backendRequest =
         new BackendRequest(http, origin, rawPath.isEmpty() ? "/" : rawPath, rawQuery);
     backendRequest.method(clientRequest.getMethod());
+    // The forward-request timeout alone limits the exchange, as on APIM: without this, the client's
+    // 30-second idle timeout ended an API that was silent for longer (found by a reviewer).
+    backendRequest.idleTimeout(0, TimeUnit.MILLISECONDS);
     if (!timeout.isZero()) {
       backendRequest.timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }

@@ -274,6 +274,24 @@ class RoutingTest {
   }
 
   @Test
+  void aBackendSilentForLongerThanAnIdleConnectionIsKeptIsWaitedFor() {
+    // A reviewer's API that took 33 s got a 504 after 30 s, the client's idle timeout, although
+    // the forward-request timeout is 300 s.
+    try (ApimGateway patient =
+        ApimGateway.builder()
+            .api("slow", "api", backend.url())
+            .product(Product.of("open").withSubscriptionRequired(false).withApis("slow"))
+            .idleConnectionTimeout(Duration.ofMillis(200))
+            .backendTimeout(Duration.ofSeconds(30))
+            .start()) {
+      TestClient.Reply reply =
+          client.get(patient.url(), "/api/slow", headers -> headers.put("x-echo-delay-ms", "1500"));
+
+      assertEquals(200, reply.status(), reply.body());
+    }
+  }
+
+  @Test
   void theGatewayUrlIsItsLoopbackOrigin() {
     assertEquals("http://127.0.0.1:" + gateway.gateway().port(), gateway.url().toString());
     assertFalse(gateway.url().toString().endsWith("/"));
