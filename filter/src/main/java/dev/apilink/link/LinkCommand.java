@@ -94,7 +94,7 @@ final class LinkCommand {
     switch (format) {
       case POLICY -> out.println(policy.xml());
       case ARM -> out.println(Json.pretty(template));
-      case JSON -> out.println(Json.pretty(summary(product, policy)));
+      case JSON -> out.println(Json.pretty(summary(product, policy, backend.get())));
       case TEXT ->
           out.print(
               report(
@@ -164,7 +164,8 @@ final class LinkCommand {
     return APIM_SERVICE_NAME.matcher(name).matches() ? Optional.of(name) : Optional.empty();
   }
 
-  private static ObjectNode summary(LinkedProduct product, ValidateJwtPolicy policy) {
+  private static ObjectNode summary(
+      LinkedProduct product, ValidateJwtPolicy policy, BackendConfig backend) {
     ObjectNode summary = Json.MAPPER.createObjectNode();
     summary
         .putObject("product")
@@ -176,6 +177,9 @@ final class LinkCommand {
         .put("id", product.id())
         .put("displayName", product.subscriptionDisplayName())
         .put("scope", product.subscriptionScope());
+    // The header each API added to the product must read the key from (APIM's default unless the
+    // site renamed it): set per API on the APIM side, not by this template.
+    summary.put("subscriptionKeyHeader", backend.subscriptionKeyHeader());
     summary.put("policy", policy.xml());
     summary.put("issuer", policy.issuer());
     summary.put("audience", policy.audience());
@@ -265,6 +269,19 @@ final class LinkCommand {
         .append(id)
         .append(" --api-id <api-id>")
         .append(n);
+    if (!backend
+        .subscriptionKeyHeader()
+        .equalsIgnoreCase(BackendConfig.DEFAULT_SUBSCRIPTION_KEY_HEADER)) {
+      text.append("     The site sends the subscription key in ")
+          .append(backend.subscriptionKeyHeader())
+          .append(": each of those APIs must read it from there,")
+          .append(n)
+          .append("     or it refuses the key as missing. Portal: APIs > <api> > Settings >")
+          .append(" Subscription > Header name;")
+          .append(n)
+          .append("     ARM: the API's properties.subscriptionKeyParameterNames.header.")
+          .append(n);
+    }
     text.append("  3. Copy the subscription's primary key into the setting behind")
         .append(" environments.")
         .append(environment)

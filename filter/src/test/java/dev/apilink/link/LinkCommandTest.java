@@ -334,6 +334,33 @@ class LinkCommandTest {
     assertEquals(
         "https://red-sea-123.azurestaticapps.net/.auth/.well-known/openid-configuration",
         summary.path("openidConfigurationUrl").asText());
+    assertEquals("Ocp-Apim-Subscription-Key", summary.path("subscriptionKeyHeader").asText());
+  }
+
+  @Test
+  void aRenamedSubscriptionKeyHeaderIsNamedForTheApisToReadItFrom() throws IOException {
+    // A reviewer's site sent its key in X-Key, and nothing said that the APIs must read it there.
+    Path config =
+        write(
+            "apilink.json",
+            config(
+                "red-sea-123.azurestaticapps.net", ",\n\"subscriptionKeyHeader\": \"X-Key\"", ""));
+
+    Run json = Run.of("link", "--config", config.toString(), "--format", "json");
+    Run text = Run.of("link", "--config", config.toString());
+
+    assertEquals("X-Key", parse(json.out()).path("subscriptionKeyHeader").asText());
+    assertTrue(
+        text.out()
+            .contains(
+                "     The site sends the subscription key in X-Key: each of those APIs must read"
+                    + " it from there,\n"),
+        text.out());
+    assertTrue(text.out().contains("subscriptionKeyParameterNames.header"), text.out());
+    assertFalse(
+        Run.of("link", "--config", site().toString())
+            .out()
+            .contains("subscriptionKeyParameterNames"));
   }
 
   @Test

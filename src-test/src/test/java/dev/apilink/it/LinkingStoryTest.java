@@ -14,6 +14,7 @@ import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.apilink.testkit.echo.EchoBackend;
+import dev.apilink.testkit.gateway.Api;
 import dev.apilink.testkit.gateway.ApimGateway;
 import dev.apilink.testkit.gateway.SubscriptionState;
 import java.net.http.HttpResponse;
@@ -102,6 +103,36 @@ class LinkingStoryTest {
     // APIM strips the API's URL suffix ("api") and forwards the rest to the API's service URL.
     assertEquals("/products", Site.JSON.readTree(response.body()).get("rawPath").asText());
     assertEquals("page=2", backend.received().get(0).rawQuery());
+  }
+
+  @Test
+  void aKeyHeaderRenamedOnBothSidesLinksToo() throws Exception {
+    // The site's subscriptionKeyHeader and the API's subscriptionKeyParameterNames.header, as
+    // link's output tells the operator to set them.
+    try (ApimGateway renamed =
+        ApimGateway.builder()
+            .api(Api.of("sample", "api", backend.url()).withSubscriptionKeyHeader("X-Key"))
+            .start()) {
+      LinkedSite other =
+          LinkedSite.link(
+              ServletContainer.Kind.JETTY,
+              dir.resolve("renamed"),
+              renamed,
+              c ->
+                  ((com.fasterxml.jackson.databind.node.ObjectNode)
+                          c.get("environments").get("production").get("backend"))
+                      .put("subscriptionKeyHeader", "X-Key"));
+      try {
+        renamed.addApiToProduct(other.productId, "sample");
+
+        HttpResponse<String> response = other.get("/api/products");
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(List.of(), backend.received().get(0).header("X-Key"));
+      } finally {
+        other.close();
+      }
+    }
   }
 
   @Test

@@ -49,7 +49,8 @@ final class ArmTemplateLoader {
           "displayName", "scope", "state", "primaryKey", "secondaryKey", "allowTracing", "ownerId");
   private static final Set<String> POLICY_KEYS = Set.of("format", "value");
   private static final Set<String> API_KEYS =
-      Set.of("path", "serviceUrl", "displayName", "protocols");
+      Set.of("path", "serviceUrl", "displayName", "protocols", "subscriptionKeyParameterNames");
+  private static final Set<String> KEY_PARAMETER_NAMES_KEYS = Set.of("header", "query");
 
   private static final Pattern CONCAT =
       Pattern.compile(
@@ -411,8 +412,41 @@ final class ArmTemplateLoader {
             "must be http or https (was " + Checks.quote(protocols.get(i)) + ")");
       }
     }
+    String keyHeader = subscriptionKeyHeader(json, properties, path);
     if (ids != null && suffix != null && serviceUrl != null) {
-      apis.add(Api.of(ids.get(0), suffix, serviceUrl));
+      apis.add(Api.of(ids.get(0), suffix, serviceUrl).withSubscriptionKeyHeader(keyHeader));
     }
+  }
+
+  /**
+   * An API's {@code subscriptionKeyParameterNames.header}, the default when absent; the query
+   * parameter may be named only as it is ({@code subscription-key}). Gateway descriptions use it
+   * too.
+   */
+  static String subscriptionKeyHeader(StrictJson json, ObjectNode properties, String path) {
+    JsonNode node = properties.get("subscriptionKeyParameterNames");
+    if (node == null) {
+      return Api.DEFAULT_SUBSCRIPTION_KEY_HEADER;
+    }
+    String at = StrictJson.child(path, "subscriptionKeyParameterNames");
+    ObjectNode names = json.object(node, at, KEY_PARAMETER_NAMES_KEYS);
+    if (names == null) {
+      return Api.DEFAULT_SUBSCRIPTION_KEY_HEADER;
+    }
+    String query = json.text(names, at, "query", false);
+    if (query != null && !query.equals(GatewayHandler.SUBSCRIPTION_KEY_PARAMETER)) {
+      json.problem(
+          StrictJson.child(at, "query"),
+          "only \"subscription-key\" is supported (was " + Checks.quote(query) + ")");
+    }
+    String header = json.text(names, at, "header", false);
+    if (header == null) {
+      return Api.DEFAULT_SUBSCRIPTION_KEY_HEADER;
+    }
+    if (Checks.headerName(header) != null) {
+      json.problem(StrictJson.child(at, "header"), Checks.headerName(header));
+      return Api.DEFAULT_SUBSCRIPTION_KEY_HEADER;
+    }
+    return header;
   }
 }

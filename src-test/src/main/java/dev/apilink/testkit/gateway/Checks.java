@@ -14,6 +14,7 @@ final class Checks {
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9._~-]+");
   private static final Pattern PATH = Pattern.compile("[A-Za-z0-9._~!$&'()*+,;=:@%/-]*");
   private static final Pattern KEY = Pattern.compile("[\\x21-\\x7e]+");
+  private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
   private Checks() {}
 
@@ -61,6 +62,17 @@ final class Checks {
       // reported below
     }
     return "must be an absolute http(s) URL without query or fragment (was " + quote(value) + ")";
+  }
+
+  /** A header name (an RFC 9110 token), such as {@code Ocp-Apim-Subscription-Key}. */
+  static String headerName(String value) {
+    if (value == null || value.isEmpty()) {
+      return "must not be empty";
+    }
+    if (!TOKEN.matcher(value).matches()) {
+      return "is not a valid header name (was " + quote(value) + ")";
+    }
+    return null;
   }
 
   /** A subscription key as a client can send it in a header or a query parameter. */

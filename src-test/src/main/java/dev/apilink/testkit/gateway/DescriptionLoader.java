@@ -19,21 +19,25 @@ import java.util.Set;
  *
  * <pre>{@code
  * {"port": 0,
- *  "apis": [{"name": "sample", "path": "api", "serviceUrl": "http://127.0.0.1:9000"}],
+ *  "apis": [{"name": "sample", "path": "api", "serviceUrl": "http://127.0.0.1:9000",
+ *            "subscriptionKeyParameterNames": {"header": "X-Key"}}],
  *  "products": [{"id": "swa-linked", "displayName": "...", "subscriptionRequired": true,
  *                "apis": ["sample"], "policy": "<policies>...</policies>"}],
  *  "subscriptions": [{"id": "swa-sub", "displayName": "...", "scope": "/products/swa-linked",
  *                     "primaryKey": "...", "secondaryKey": "...", "state": "active"}]}
  * }</pre>
  *
- * <p>A product gives its policy inline ({@code policy}) or as a file ({@code policyFile}, relative
- * to the description's directory). Unknown keys and wrong types are errors.
+ * <p>An API reads the subscription key from {@code Ocp-Apim-Subscription-Key} unless {@code
+ * subscriptionKeyParameterNames.header} names another header. A product gives its policy inline
+ * ({@code policy}) or as a file ({@code policyFile}, relative to the description's directory).
+ * Unknown keys and wrong types are errors.
  */
 final class DescriptionLoader {
 
   private static final Set<String> TOP_KEYS =
       Set.of("$schema", "port", "apis", "products", "subscriptions");
-  private static final Set<String> API_KEYS = Set.of("name", "path", "serviceUrl");
+  private static final Set<String> API_KEYS =
+      Set.of("name", "path", "serviceUrl", "subscriptionKeyParameterNames");
   private static final Set<String> PRODUCT_KEYS =
       Set.of("id", "displayName", "subscriptionRequired", "apis", "policy", "policyFile");
   private static final Set<String> SUBSCRIPTION_KEYS =
@@ -124,8 +128,9 @@ final class DescriptionLoader {
       json.problem(StrictJson.child(path, "serviceUrl"), Checks.serviceUrl(serviceUrl));
       serviceUrl = null;
     }
+    String keyHeader = ArmTemplateLoader.subscriptionKeyHeader(json, api, path);
     if (name != null && suffix != null && serviceUrl != null) {
-      apis.add(Api.of(name, suffix, serviceUrl));
+      apis.add(Api.of(name, suffix, serviceUrl).withSubscriptionKeyHeader(keyHeader));
     }
   }
 

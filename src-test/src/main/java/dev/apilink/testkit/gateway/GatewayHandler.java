@@ -19,7 +19,6 @@ import org.eclipse.jetty.util.Callback;
  */
 final class GatewayHandler extends Handler.Abstract.NonBlocking {
 
-  static final String SUBSCRIPTION_KEY_HEADER = "Ocp-Apim-Subscription-Key";
   static final String SUBSCRIPTION_KEY_PARAMETER = "subscription-key";
 
   private final Supplier<GatewayState> state;
@@ -44,7 +43,9 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
 
     HttpFields clientHeaders = clientRequest.getHeaders();
     String rawQuery = clientRequest.getHttpURI().getQuery();
-    String key = nonEmpty(clientHeaders.get(SUBSCRIPTION_KEY_HEADER));
+    // Read from the header this API names (APIM's subscriptionKeyParameterNames), only that one.
+    String keyHeader = route.api().subscriptionKeyHeader();
+    String key = nonEmpty(clientHeaders.get(keyHeader));
     if (key == null) {
       key = nonEmpty(QueryString.first(rawQuery, SUBSCRIPTION_KEY_PARAMETER));
     }
@@ -63,7 +64,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                   + "/"
                   + route.api().path()
                   + "\",name=\""
-                  + SUBSCRIPTION_KEY_HEADER
+                  + keyHeader
                   + "\",type=\"header\"");
       denied.error().write(clientResponse, callback);
       return true;
@@ -72,7 +73,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
 
     // The key is the gateway's business: the backend sees neither its header nor its parameter.
     HttpFields.Mutable backendHeaders = HopByHop.endToEnd(clientHeaders);
-    backendHeaders.remove(SUBSCRIPTION_KEY_HEADER);
+    backendHeaders.remove(keyHeader);
     backendHeaders.remove(HttpHeader.HOST);
     // The gateway answers Expect: 100-continue itself, when it starts reading the body.
     backendHeaders.remove(HttpHeader.EXPECT);

@@ -154,6 +154,49 @@ class ArmTemplateTest {
   }
 
   @Test
+  void anApisRenamedKeyHeaderIsRead() {
+    String more =
+        """
+        ,
+          {"type": "Microsoft.ApiManagement/service/apis", "apiVersion": "2022-08-01",
+           "name": "my-apim/sample",
+           "properties": {"path": "api", "serviceUrl": "%s",
+                          "subscriptionKeyParameterNames": {"header": "X-Key", "query": "subscription-key"}}}
+        """
+            .formatted(backend.url());
+    try (ApimGateway gateway = ApimGateway.builder().armTemplate(linkTemplate(more)).start()) {
+      assertEquals("X-Key", gateway.api("sample").subscriptionKeyHeader());
+    }
+    String wrong =
+        """
+        ,
+          {"type": "Microsoft.ApiManagement/service/apis", "apiVersion": "2022-08-01",
+           "name": "my-apim/sample",
+           "properties": {"path": "api", "serviceUrl": "%s",
+                          "subscriptionKeyParameterNames": {"header": "bad header", "query": "key"}}}
+        """
+            .formatted(backend.url());
+    GatewayConfigException refused =
+        assertThrows(
+            GatewayConfigException.class,
+            () -> ApimGateway.builder().armTemplate(linkTemplate(wrong)));
+    assertTrue(
+        refused
+            .getMessage()
+            .contains(
+                "subscriptionKeyParameterNames.header: is not a valid header name (was \"bad"
+                    + " header\")"),
+        refused.getMessage());
+    assertTrue(
+        refused
+            .getMessage()
+            .contains(
+                "subscriptionKeyParameterNames.query: only \"subscription-key\" is supported (was"
+                    + " \"key\")"),
+        refused.getMessage());
+  }
+
+  @Test
   void aSubscriptionWithoutStateIsSubmittedAsInApim() {
     String template =
         """

@@ -94,7 +94,7 @@ class GatewayDescriptionTest {
         Invalid gateway description (11 problems):
           - bogus: unknown key (expected one of $schema, apis, port, products, subscriptions)
           - port: must be an integer from 0 to 65535 (was "80")
-          - apis[0].extra: unknown key (expected one of name, path, serviceUrl)
+          - apis[0].extra: unknown key (expected one of name, path, serviceUrl, subscriptionKeyParameterNames)
           - apis[0].path: must not start or end with '/' (was "/api")
           - apis[0].serviceUrl: must be an absolute http(s) URL without query or fragment (was "ftp://x")
           - apis[1].name: "sample" is already defined at apis[0]

@@ -76,6 +76,31 @@ class SubscriptionKeyTest {
   }
 
   @Test
+  void anApiThatRenamesTheKeyHeaderReadsTheKeyFromThatHeaderOnly() {
+    try (ApimGateway renamed =
+        ApimGateway.builder()
+            .api(Api.of("sample", "api", backend.url()).withSubscriptionKeyHeader("X-Key"))
+            .product(Product.of("swa-linked").withApis("sample"))
+            .subscription(Subscription.of("swa-sub", "swa-linked").withPrimaryKey("k-0123456789"))
+            .start()) {
+      TestClient.Reply renamedHeader =
+          client.get(renamed.url(), "/api/x", headers -> headers.put("X-Key", "k-0123456789"));
+      TestClient.Reply defaultHeader =
+          client.get(
+              renamed.url(),
+              "/api/x",
+              headers -> headers.put("Ocp-Apim-Subscription-Key", "k-0123456789"));
+
+      assertEquals(200, renamedHeader.status());
+      assertEquals(List.of(), backend.received().get(0).header("X-Key"));
+      assertRefused(MISSING, defaultHeader);
+      assertTrue(
+          defaultHeader.header("WWW-Authenticate").contains("name=\"X-Key\""),
+          defaultHeader.header("WWW-Authenticate"));
+    }
+  }
+
+  @Test
   void aKeyInTheQueryLetsTheCallThroughAndIsRemovedFromTheQuery() {
     TestClient.Reply reply =
         client.send(
