@@ -32,6 +32,9 @@ public final class ConfigWatcher implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger("dev.apilink.config");
   private static final long SETTLE_MILLIS = 200;
+  private static final long SETTLE_LIMIT_MILLIS = 5_000;
+
+  private final long settleMillis;
 
   private final Runnable onChange;
   private final long pollMillis;
@@ -42,7 +45,9 @@ public final class ConfigWatcher implements AutoCloseable {
   private volatile boolean closed;
   private Map<Path, String> seen;
 
-  private ConfigWatcher(Set<Path> files, Runnable onChange, long pollMillis) throws IOException {
+  private ConfigWatcher(Set<Path> files, Runnable onChange, long pollMillis, long settleMillis)
+      throws IOException {
+    this.settleMillis = settleMillis;
     this.files = Set.copyOf(files);
     this.onChange = onChange;
     this.pollMillis = pollMillis;
@@ -60,7 +65,13 @@ public final class ConfigWatcher implements AutoCloseable {
    */
   public static ConfigWatcher start(Set<Path> files, Runnable onChange, long pollMillis)
       throws IOException {
-    ConfigWatcher watcher = new ConfigWatcher(files, onChange, pollMillis);
+    return start(files, onChange, pollMillis, SETTLE_MILLIS);
+  }
+
+  /** As {@link #start(Set, Runnable, long)}, with the quiet time before a change is read. */
+  static ConfigWatcher start(Set<Path> files, Runnable onChange, long pollMillis, long settleMillis)
+      throws IOException {
+    ConfigWatcher watcher = new ConfigWatcher(files, onChange, pollMillis, settleMillis);
     watcher.thread.start();
     return watcher;
   }
@@ -99,10 +110,7 @@ public final class ConfigWatcher implements AutoCloseable {
         if (!changed()) {
           continue;
         }
-        // Wait until the files stop changing before reading them as a whole.
-        do {
-          drain(events.poll(SETTLE_MILLIS, TimeUnit.MILLISECONDS));
-        } while (changed() && !closed);
+        settle();
         if (!closed) {
           try {
             onChange.run();
@@ -113,6 +121,24 @@ public final class ConfigWatcher implements AutoCloseable {
       }
     } catch (InterruptedException | ClosedWatchServiceException e) {
       // closing
+    }
+  }
+
+  /**
+   * Waits until the files have been quiet, no event and no change, for {@code settleMillis}, so
+   * that they are read as a whole: a file truncated and rewritten 100 ms later used to be read
+   * empty, as the rewrite's own event ended the wait (found by a reviewer). A file that keeps
+   * changing is read after {@link #SETTLE_LIMIT_MILLIS} anyway.
+   */
+  private void settle() throws InterruptedException {
+    long limit = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SETTLE_LIMIT_MILLIS);
+    while (!closed && System.nanoTime() < limit) {
+      WatchKey key = events.poll(settleMillis, TimeUnit.MILLISECONDS);
+      drain(key);
+      boolean moved = changed();
+      if (key == null && !moved) {
+        return;
+      }
     }
   }
 
