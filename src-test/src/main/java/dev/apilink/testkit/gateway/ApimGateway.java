@@ -91,7 +91,8 @@ public final class ApimGateway implements AutoCloseable {
     server.addConnector(connector);
 
     OpenIdConfigurations openId = new OpenIdConfigurations(http, builder.clock);
-    InboundPipeline inbound = new InboundPipeline(new JwtValidator(openId, builder.clock));
+    InboundPipeline inbound =
+        new InboundPipeline(new JwtValidator(openId, builder.clock), builder.clock);
     server.setHandler(
         new GatewayHandler(
             () -> this.state, inbound, new BackendExchange(http, builder.backendTimeout)));

@@ -11,7 +11,20 @@ import org.eclipse.jetty.util.Callback;
  * An answer the gateway gives itself, in APIM's shape: {@code {"statusCode": N, "message": "..."}}
  * with {@code Content-Type: application/json}. Every status the gateway produces is mapped here.
  */
-record GatewayError(int status, String message) {
+record GatewayError(int status, String message, long retryAfterSeconds) {
+
+  /** An error without {@code Retry-After}. */
+  GatewayError(int status, String message) {
+    this(status, message, 0);
+  }
+
+  /** APIM's answer to a call over a {@code rate-limit}: 429 with {@code Retry-After}. */
+  static GatewayError rateLimited(long retryAfterSeconds) {
+    return new GatewayError(
+        429,
+        "Rate limit is exceeded. Try again in " + retryAfterSeconds + " seconds.",
+        retryAfterSeconds);
+  }
 
   static final GatewayError MISSING_KEY =
       new GatewayError(
@@ -49,6 +62,9 @@ record GatewayError(int status, String message) {
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+    if (retryAfterSeconds > 0) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, retryAfterSeconds);
+    }
     response.write(true, ByteBuffer.wrap(bytes), callback);
   }
 

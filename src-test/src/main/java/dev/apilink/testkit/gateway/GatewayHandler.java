@@ -69,7 +69,12 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       denied.error().write(clientResponse, callback);
       return true;
     }
-    GatewayState.ProductEntry product = ((Granted) access).product();
+    Granted granted = (Granted) access;
+    GatewayState.ProductEntry product = granted.product();
+    String caller =
+        granted.subscriptionId() != null
+            ? "subscription " + granted.subscriptionId()
+            : "product " + product.product().id();
 
     // The key is the gateway's business: the backend sees neither its header nor its parameter.
     HttpFields.Mutable backendHeaders = HopByHop.endToEnd(clientHeaders);
@@ -82,7 +87,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         clientRequest.getLength() > 0 || clientHeaders.contains(HttpHeader.TRANSFER_ENCODING);
 
     inbound
-        .run(product.policy(), backendHeaders, backendQuery)
+        .run(product.policy(), caller, backendHeaders, backendQuery)
         .whenComplete(
             (error, failure) -> {
               if (failure != null) {

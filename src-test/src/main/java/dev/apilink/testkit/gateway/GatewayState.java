@@ -23,7 +23,11 @@ final class GatewayState {
   /** Whether a request may call an API, and through which product. */
   sealed interface Access {}
 
-  record Granted(ProductEntry product) implements Access {}
+  /**
+   * @param subscriptionId the subscription whose key was sent; null for a product that requires
+   *     none
+   */
+  record Granted(ProductEntry product, String subscriptionId) implements Access {}
 
   record Denied(GatewayError error) implements Access {}
 
@@ -195,7 +199,7 @@ final class GatewayState {
       for (ProductEntry entry : products.values()) {
         if (!entry.product().subscriptionRequired()
             && entry.product().apis().contains(api.name())) {
-          return new Granted(entry);
+          return new Granted(entry, null);
         }
       }
       return new Denied(GatewayError.MISSING_KEY);
@@ -209,7 +213,7 @@ final class GatewayState {
     if (entry == null || !entry.product().apis().contains(api.name())) {
       return new Denied(GatewayError.INVALID_KEY);
     }
-    return new Granted(entry);
+    return new Granted(entry, id);
   }
 
   // ---- reading ----

@@ -1,7 +1,10 @@
 package dev.apilink.testkit.gateway;
 
+import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.http.HttpFields;
 
 /**
@@ -11,24 +14,43 @@ import org.eclipse.jetty.http.HttpFields;
 final class InboundPipeline {
 
   private final JwtValidator jwtValidator;
+  private final Clock clock;
 
-  InboundPipeline(JwtValidator jwtValidator) {
+  /** The current rate-limit period of each caller and statement. */
+  private final Map<String, Period> periods = new ConcurrentHashMap<>();
+
+  InboundPipeline(JwtValidator jwtValidator, Clock clock) {
     this.jwtValidator = jwtValidator;
+    this.clock = clock;
   }
 
   /**
+   * @param caller whom {@code rate-limit} counts: the subscription, or the product without one
    * @param headers the headers that will go to the backend; {@code set-header} changes them
    * @param rawQuery the query that will go to the backend
    */
-  CompletableFuture<GatewayError> run(Policy policy, HttpFields.Mutable headers, String rawQuery) {
-    return run(policy.inbound(), 0, headers, rawQuery);
+  CompletableFuture<GatewayError> run(
+      Policy policy, String caller, HttpFields.Mutable headers, String rawQuery) {
+    return run(policy.inbound(), 0, caller, headers, rawQuery);
   }
 
   private CompletableFuture<GatewayError> run(
-      List<Policy.InboundStep> steps, int index, HttpFields.Mutable headers, String rawQuery) {
+      List<Policy.InboundStep> steps,
+      int index,
+      String caller,
+      HttpFields.Mutable headers,
+      String rawQuery) {
     for (int i = index; i < steps.size(); i++) {
       Policy.InboundStep step = steps.get(i);
-      if (step instanceof SetHeader setHeader) {
+      if (step instanceof RateLimit limit) {
+        long retryAfter =
+            periods
+                .computeIfAbsent(caller + " " + i + " " + limit, key -> new Period())
+                .count(limit, clock.millis());
+        if (retryAfter > 0) {
+          return CompletableFuture.completedFuture(GatewayError.rateLimited(retryAfter));
+        }
+      } else if (step instanceof SetHeader setHeader) {
         setHeader.apply(headers);
       } else if (step instanceof ValidateJwt validateJwt) {
         int next = i + 1;
@@ -37,7 +59,7 @@ final class InboundPipeline {
             .thenCompose(
                 valid ->
                     valid
-                        ? run(steps, next, headers, rawQuery)
+                        ? run(steps, next, caller, headers, rawQuery)
                         : CompletableFuture.completedFuture(
                             new GatewayError(
                                 validateJwt.failedValidationHttpCode(),
@@ -45,5 +67,26 @@ final class InboundPipeline {
       }
     }
     return CompletableFuture.completedFuture(null);
+  }
+
+  /** One caller's calls in the current period of one {@code rate-limit}. */
+  private static final class Period {
+    private long startMillis;
+    private int calls;
+
+    /** Counts a call at {@code nowMillis}: 0 if it is within the limit, else the seconds left. */
+    synchronized long count(RateLimit limit, long nowMillis) {
+      long lengthMillis = limit.renewalPeriodSeconds() * 1000L;
+      if (calls == 0 || nowMillis - startMillis >= lengthMillis) {
+        startMillis = nowMillis;
+        calls = 0;
+      }
+      if (calls < limit.calls()) {
+        calls++;
+        return 0;
+      }
+      long leftMillis = startMillis + lengthMillis - nowMillis;
+      return Math.max(1, (leftMillis + 999) / 1000);
+    }
   }
 }

@@ -17,5 +17,5 @@ record Policy(String xml, List<InboundStep> inbound) {
   }
 
   /** One inbound policy statement. */
-  sealed interface InboundStep permits SetHeader, ValidateJwt {}
+  sealed interface InboundStep permits RateLimit, SetHeader, ValidateJwt {}
 }

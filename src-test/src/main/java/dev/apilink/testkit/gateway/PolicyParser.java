@@ -37,9 +37,10 @@ import org.xml.sax.SAXParseException;
 
 /**
  * Reads an APIM policy document. Only what Static Web Apps' linking relies on is supported: {@code
- * <base/>} in every section, and {@code <validate-jwt>} and {@code <set-header>} (literal values)
- * in {@code <inbound>}. Anything else fails loading with a message that names the element, where it
- * is and the document, so that a policy is never half applied.
+ * <base/>} in every section, and {@code <validate-jwt>}, {@code <set-header>} (literal values) and
+ * {@code <rate-limit>} (calls and renewal period) in {@code <inbound>}. Anything else fails loading
+ * with a message that names the element, where it is and the document, so that a policy is never
+ * half applied.
  */
 final class PolicyParser {
 
@@ -111,6 +112,10 @@ final class PolicyParser {
             requireInbound(statement, name);
             inbound.add(setHeader(statement, name));
           }
+          case "rate-limit" -> {
+            requireInbound(statement, name);
+            inbound.add(rateLimit(statement, name));
+          }
           default -> throw unsupported(statement, name);
         }
       }
@@ -122,6 +127,23 @@ final class PolicyParser {
     if (!section.equals("inbound")) {
       throw unsupported(statement, section);
     }
+  }
+
+  // ---- <rate-limit> ----
+
+  private RateLimit rateLimit(Element element, String at) {
+    Map<String, String> attributes = attributes(element, at, Set.of("calls", "renewal-period"));
+    noChildren(element, at + "/rate-limit");
+    String where = "<rate-limit> at " + at;
+    for (String required : List.of("calls", "renewal-period")) {
+      if (!attributes.containsKey(required)) {
+        throw problem(where + ": " + required + " is missing");
+      }
+    }
+    return new RateLimit(
+        integer(attributes.get("calls"), 1, Integer.MAX_VALUE, where + ": calls"),
+        // APIM's limit on the period.
+        integer(attributes.get("renewal-period"), 1, 300, where + ": renewal-period (seconds)"));
   }
 
   // ---- <set-header> ----

@@ -16,13 +16,15 @@
  *   <li>routing by the longest API URL suffix, on path-segment boundaries; the rest of the raw path
  *       and the raw query go to the API's service URL byte for byte, bodies streamed both ways,
  *       hop-by-hop headers dropped, {@code Host} the backend's; no match is a 404;
- *   <li>the subscription key from {@code Ocp-Apim-Subscription-Key}, else the {@code
- *       subscription-key} query parameter (both removed before the backend), with APIM's exact 401
- *       bodies and {@code WWW-Authenticate} challenge; products that require no subscription;
+ *   <li>the subscription key from {@code Ocp-Apim-Subscription-Key} (or the header an API names in
+ *       {@code subscriptionKeyParameterNames.header}), else the {@code subscription-key} query
+ *       parameter (both removed before the backend), with APIM's exact 401 bodies and {@code
+ *       WWW-Authenticate} challenge; products that require no subscription;
  *   <li>product policies in APIM's XML: {@code <base/>}, and in {@code <inbound>} {@code
- *       <validate-jwt>} (openid-config, issuer-signing-keys, audiences, issuers, required-claims)
- *       and {@code <set-header>} with literal values. Anything else fails loading with a message
- *       that names the element, where it is and the document; nothing is silently ignored.
+ *       <validate-jwt>} (openid-config, issuer-signing-keys, audiences, issuers, required-claims) ,
+ *       {@code <set-header>} with literal values, and {@code <rate-limit calls renewal-period>}
+ *       (429 with {@code Retry-After}, per subscription). Anything else fails loading with a
+ *       message that names the element, where it is and the document; nothing is silently ignored.
  * </ul>
  *
  * <p>Chosen where APIM documents nothing: an unreachable backend is a 502 {@code {"statusCode":

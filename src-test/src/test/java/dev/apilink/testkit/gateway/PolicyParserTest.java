@@ -127,8 +127,8 @@ class PolicyParserTest {
   @Test
   void anUnsupportedElementFailsLoadingNamingElementPlaceAndDocument() {
     assertEquals(
-        "policy of product \"x\": unsupported policy element <rate-limit> at inbound",
-        refusal(inbound("<rate-limit calls=\"5\" renewal-period=\"60\"/>")));
+        "policy of product \"x\": unsupported policy element <rate-limit-by-key> at inbound",
+        refusal(inbound("<rate-limit-by-key calls=\"5\" renewal-period=\"60\"/>")));
   }
 
   @Test
