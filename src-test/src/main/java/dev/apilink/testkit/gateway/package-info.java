@@ -21,7 +21,7 @@
  *       parameter (both removed before the backend), with APIM's exact 401 bodies and {@code
  *       WWW-Authenticate} challenge; products that require no subscription;
  *   <li>product policies in APIM's XML: {@code <base/>}, and in {@code <inbound>} {@code
- *       <validate-jwt>} (openid-config, issuer-signing-keys, audiences, issuers, required-claims) ,
+ *       <validate-jwt>} (openid-config, issuer-signing-keys, audiences, issuers, required-claims),
  *       {@code <set-header>} with literal values, and {@code <rate-limit calls renewal-period>}
  *       (429 with {@code Retry-After}, per subscription). Anything else fails loading with a
  *       message that names the element, where it is and the document; nothing is silently ignored.
