@@ -163,7 +163,9 @@ public final class ApiLinkFilter implements Filter {
       return;
     }
     try {
-      watcher = ConfigWatcher.start(files, this::reload, WATCH_POLL_MILLIS);
+      watcher =
+          ConfigWatcher.start(
+              files, this::reload, WATCH_POLL_MILLIS, threadName(context) + "-config-watcher");
     } catch (IOException e) {
       LOG.log(Level.WARNING, "ApiLink: cannot watch the configuration; changes need a restart", e);
     }
@@ -230,8 +232,7 @@ public final class ApiLinkFilter implements Filter {
             site.hostname(),
             site.token().lifetimeSeconds(),
             Clock.systemUTC());
-    GatewayClient client =
-        GatewayClient.start(gateway, "apilink" + context.getContextPath().replace('/', '-'));
+    GatewayClient client = GatewayClient.start(gateway, threadName(context));
     Link link =
         new Link(
             gateway,
@@ -439,6 +440,15 @@ public final class ApiLinkFilter implements Filter {
   private static String pathInContext(HttpServletRequest request) {
     String pathInfo = request.getPathInfo();
     return pathInfo == null ? request.getServletPath() : request.getServletPath() + pathInfo;
+  }
+
+  /**
+   * The prefix of this application's thread names, {@code apilink-shop} or {@code apilink-ROOT}, so
+   * that a thread dump, or the container's report of threads left behind, names the site.
+   */
+  private static String threadName(ServletContext context) {
+    String path = context.getContextPath();
+    return "apilink-" + (path.isEmpty() ? "ROOT" : path.substring(1).replace('/', '-'));
   }
 
   /** The path inside the web application as the client sent it. */

@@ -45,7 +45,8 @@ public final class ConfigWatcher implements AutoCloseable {
   private volatile boolean closed;
   private Map<Path, String> seen;
 
-  private ConfigWatcher(Set<Path> files, Runnable onChange, long pollMillis, long settleMillis)
+  private ConfigWatcher(
+      Set<Path> files, Runnable onChange, long pollMillis, long settleMillis, String threadName)
       throws IOException {
     this.settleMillis = settleMillis;
     this.files = Set.copyOf(files);
@@ -54,7 +55,7 @@ public final class ConfigWatcher implements AutoCloseable {
     this.events = FileSystems.getDefault().newWatchService();
     this.seen = fingerprints(this.files);
     registerDirectories(this.files);
-    this.thread = new Thread(this::run, "apilink-config-watcher");
+    this.thread = new Thread(this::run, threadName);
     thread.setDaemon(true);
   }
 
@@ -62,16 +63,21 @@ public final class ConfigWatcher implements AutoCloseable {
    * Starts watching {@code files}; {@code onChange} runs on the watcher's own thread.
    *
    * @param pollMillis how often to check even without a file-system event
+   * @param threadName the name of the watcher's thread
    */
-  public static ConfigWatcher start(Set<Path> files, Runnable onChange, long pollMillis)
-      throws IOException {
-    return start(files, onChange, pollMillis, SETTLE_MILLIS);
+  public static ConfigWatcher start(
+      Set<Path> files, Runnable onChange, long pollMillis, String threadName) throws IOException {
+    return start(files, onChange, pollMillis, SETTLE_MILLIS, threadName);
   }
 
-  /** As {@link #start(Set, Runnable, long)}, with the quiet time before a change is read. */
-  static ConfigWatcher start(Set<Path> files, Runnable onChange, long pollMillis, long settleMillis)
+  /**
+   * As {@link #start(Set, Runnable, long, String)}, with the quiet time before a change is read.
+   */
+  static ConfigWatcher start(
+      Set<Path> files, Runnable onChange, long pollMillis, long settleMillis, String threadName)
       throws IOException {
-    ConfigWatcher watcher = new ConfigWatcher(files, onChange, pollMillis, settleMillis);
+    ConfigWatcher watcher =
+        new ConfigWatcher(files, onChange, pollMillis, settleMillis, threadName);
     watcher.thread.start();
     return watcher;
   }

@@ -116,6 +116,11 @@ public final class GatewayClient implements AutoCloseable {
     return new Connections(active, idle, pending);
   }
 
+  /** The name of this client and the prefix of its threads' names. */
+  public String name() {
+    return http.getName();
+  }
+
   @Override
   public void close() throws Exception {
     http.stop();

@@ -162,7 +162,7 @@ public final class Link implements AutoCloseable {
                 LOG.log(Level.WARNING, "ApiLink: closing the client of a retired link failed", e);
               }
             },
-            "apilink-retire-link");
+            client.name() + "-retire");
     closer.setDaemon(true);
     closer.start();
   }

@@ -30,7 +30,8 @@ class ConfigWatcherTest {
         };
     // Events only (no periodic check within the test), and a quiet time well above the gap
     // between the two writes below, so that a slow machine does not make the test pass or fail.
-    try (ConfigWatcher watcher = ConfigWatcher.start(Set.of(file), onChange, 600_000, 1_000)) {
+    try (ConfigWatcher watcher =
+        ConfigWatcher.start(Set.of(file), onChange, 600_000, 1_000, "watcher-test")) {
       // As a reviewer did: ": > apilink.json; sleep 0.1; echo "$good" > apilink.json". The first
       // write's event used to end the wait at the second, and the empty file was read.
       // Each of the two steps of the rewrite (open truncating, then write) is an event of its own;

@@ -232,6 +232,11 @@ abstract class LiveReloadContract {
         Thread.getAllStackTraces().keySet().stream()
             .filter(t -> t.getName().startsWith("apilink"))
             .toList();
+    // Named after the site (here the root application), as a reviewer asked for thread dumps and
+    // the container's reports of threads left behind.
+    List<String> names = linkThreads.stream().map(Thread::getName).toList();
+    assertTrue(names.contains("apilink-ROOT-config-watcher"), names.toString());
+    assertTrue(names.stream().anyMatch(n -> n.matches("apilink-ROOT-\\d+")), names.toString());
 
     site.container().undeploy();
 
