@@ -39,6 +39,7 @@ public final class Link implements AutoCloseable {
   private final HttpField subscriptionKeyGatewayField;
   private final HttpField hostField;
   private volatile TokenField tokenField;
+  private final FailureLog failureLog = new FailureLog();
 
   /** {@link #inFlight} once a retired link has closed: it takes no more exchanges. */
   private static final int CLOSED = -1;
@@ -298,6 +299,11 @@ public final class Link implements AutoCloseable {
    */
   HttpField hostField() {
     return hostField;
+  }
+
+  /** How often this link's failures are logged. */
+  FailureLog failureLog() {
+    return failureLog;
   }
 
   /** The issuer, for tests and benchmarks that count signatures. */

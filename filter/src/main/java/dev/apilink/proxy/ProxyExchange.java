@@ -650,11 +650,23 @@ final class ProxyExchange implements AsyncListener {
           status > 0
               ? "answered " + status
               : timedOut(failure) ? "response cut off at timeoutSeconds" : "response broken off";
+      long notLogged = link.failureLog().admit(answer + " " + failure.getClass().getName());
+      Level level = notLogged < 0 ? Level.FINE : Level.WARNING;
       LOG.log(
-          Level.WARNING,
-          "ApiLink: {0} {1} -> {2}: {3}",
+          level,
+          "ApiLink: {0} {1} -> {2}: {3}{4}",
           new Object[] {
-            clientRequest.getMethod(), clientRequest.getRequestURI(), answer, describe(failure)
+            clientRequest.getMethod(),
+            clientRequest.getRequestURI(),
+            answer,
+            describe(failure),
+            notLogged > 0
+                ? " (and "
+                    + notLogged
+                    + " more like it since the last one logged; at most one every "
+                    + FailureLog.QUIET_SECONDS
+                    + " s)"
+                : ""
           });
     }
   }

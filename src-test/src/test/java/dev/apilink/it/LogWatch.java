@@ -18,8 +18,8 @@ final class LogWatch extends Handler implements AutoCloseable {
   private final BlockingQueue<String> pending = new LinkedBlockingQueue<>();
   private final List<Logged> logged = new CopyOnWriteArrayList<>();
 
-  /** A message and the method it says it was logged from. */
-  private record Logged(String message, String source) {}
+  /** A message, the method it says it was logged from, and its level. */
+  private record Logged(String message, String source, java.util.logging.Level level) {}
 
   LogWatch() {
     logger.addHandler(this);
@@ -32,7 +32,10 @@ final class LogWatch extends Handler implements AutoCloseable {
       message = java.text.MessageFormat.format(message, record.getParameters());
     }
     logged.add(
-        new Logged(message, record.getSourceClassName() + "." + record.getSourceMethodName()));
+        new Logged(
+            message,
+            record.getSourceClassName() + "." + record.getSourceMethodName(),
+            record.getLevel()));
     messages.add(message);
     pending.add(message);
   }
@@ -55,6 +58,15 @@ final class LogWatch extends Handler implements AutoCloseable {
   /** Every message so far that contains {@code text}. */
   List<String> all(String text) {
     return messages.stream().filter(m -> m.contains(text)).toList();
+  }
+
+  /** Every WARNING (or more severe) message so far that contains {@code text}. */
+  List<String> warnings(String text) {
+    return logged.stream()
+        .filter(entry -> entry.level().intValue() >= java.util.logging.Level.WARNING.intValue())
+        .map(Logged::message)
+        .filter(message -> message.contains(text))
+        .toList();
   }
 
   /**
