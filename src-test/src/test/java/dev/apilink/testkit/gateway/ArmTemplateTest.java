@@ -230,7 +230,7 @@ class ArmTemplateTest {
            "properties": {"displayName": "S", "scope": "/apis/x", "state": "on"}},
           {"type": "Microsoft.ApiManagement/service/products/policies", "apiVersion": "2022-08-01",
            "name": "svc/p/policy",
-           "properties": {"format": "rawxml-link", "value": "<policies><inbound><rate-limit/></inbound></policies>"}},
+           "properties": {"format": "rawxml-link", "value": "<policies><inbound><quota/></inbound></policies>"}},
           {"type": "Microsoft.ApiManagement/service/products/policies", "apiVersion": "2022-08-01",
            "name": "svc/p/other", "properties": {"value": "<policies/>"}}
          ]}
@@ -253,7 +253,7 @@ class ArmTemplateTest {
           - resources[2].properties.scope: must be /products/<id> or [resourceId('Microsoft.ApiManagement/service/products', parameters('name'), '<id>')] (was "/apis/x")
           - resources[2].properties.state: must be one of active, suspended, expired, submitted, rejected, cancelled (was "on")
           - resources[3].properties.format: unsupported policy format "rawxml-link" (use "rawxml" or "xml")
-          - resources[3].properties.value: policy of product "p": unsupported policy element <rate-limit> at inbound
+          - resources[3].properties.value: policy of product "p": unsupported policy element <quota> at inbound
           - resources[4].name: a product policy is named <product id>/policy (was "other")""",
         refused.getMessage());
   }

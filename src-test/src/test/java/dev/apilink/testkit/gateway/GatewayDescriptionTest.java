@@ -115,13 +115,13 @@ class GatewayDescriptionTest {
                 ApimGateway.builder()
                     .description(
                         """
-                        {"products": [{"id": "p", "policy": "<policies><inbound><rate-limit/></inbound></policies>"}]}
+                        {"products": [{"id": "p", "policy": "<policies><inbound><quota/></inbound></policies>"}]}
                         """));
 
     assertEquals(
         "Invalid gateway description (1 problem):\n"
             + "  - products[0].policy: policy of product \"p\": unsupported policy element"
-            + " <rate-limit> at inbound",
+            + " <quota> at inbound",
         refused.getMessage());
   }
 

@@ -86,10 +86,10 @@ class OperationsTest {
                 gateway
                     .gateway()
                     .setProductPolicy(
-                        "swa-linked", "<policies><inbound><rate-limit/></inbound></policies>"));
+                        "swa-linked", "<policies><inbound><quota/></inbound></policies>"));
 
     assertEquals(
-        "policy of product \"swa-linked\": unsupported policy element <rate-limit> at inbound",
+        "policy of product \"swa-linked\": unsupported policy element <quota> at inbound",
         refused.getMessage());
     assertEquals(
         SET_HEADER.formatted("first"), gateway.gateway().product("swa-linked").policyXml());
