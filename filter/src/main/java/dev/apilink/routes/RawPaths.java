@@ -4,9 +4,12 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
- * The other reading of a path that ApiLink forwards byte for byte. Rules are matched against the
+ * The other readings of a path that ApiLink forwards byte for byte. Rules are matched against the
  * container's decoded, normalized path; but the gateway receives the raw path, and it or the server
  * behind it may decode what the container left encoded ({@code %2F}, {@code %5C}), decode again
  * what was encoded twice ({@code %2561}), merge what it kept ({@code //}), or drop trailing dots
@@ -29,6 +32,7 @@ final class RawPaths {
       boolean endsSegment = i + 1 == length || rawPath.charAt(i + 1) == '/';
       if (c == '%'
           || c == '\\'
+          || c == ';'
           || c == '/' && i + 1 < length && rawPath.charAt(i + 1) == '/'
           || c == '.' && endsSegment && !onlyDotsBefore(rawPath, i)) {
         return true;
@@ -50,41 +54,66 @@ final class RawPaths {
   }
 
   /**
-   * {@code rawPath} percent-decoded as UTF-8 until nothing more decodes (at most {@value
-   * #DECODINGS} times; what cannot be decoded is kept), with backslashes read as slashes, empty
-   * segments merged, trailing dots and whitespace cut from each segment, and dot segments removed
-   * (RFC 3986 5.2.4).
+   * The readings of {@code rawPath} that the gateway, or a server behind it, may take, each with
+   * backslashes read as slashes, empty segments merged and dot segments removed (RFC 3986 5.2.4):
+   * percent-decoded once, or until nothing more decodes (at most {@value #DECODINGS} times; what
+   * cannot be decoded is kept); each of those as it is, with path parameters ({@code ;...}) cut
+   * from each segment as Java servers do, with trailing dots and whitespace cut from each segment
+   * as Windows and IIS do, and with both. A request is let through only if every reading is: one
+   * reading alone lets {@code /api/public/..%2Fadmin/..%20/public} through, which the next server
+   * may read as {@code /api/admin/.. /public} (found by a reviewer).
    */
-  static String fullyDecoded(String rawPath) {
-    String decoded = rawPath;
-    for (int i = 0; i < DECODINGS && decoded.indexOf('%') >= 0; i++) {
-      String again = percentDecoded(decoded);
-      if (again.equals(decoded)) {
+  static Set<String> readings(String rawPath) {
+    String once = percentDecoded(rawPath);
+    String repeatedly = once;
+    for (int i = 1; i < DECODINGS && repeatedly.indexOf('%') >= 0; i++) {
+      String again = percentDecoded(repeatedly);
+      if (again.equals(repeatedly)) {
         break;
       }
-      decoded = again;
+      repeatedly = again;
     }
-    decoded = decoded.replace('\\', '/');
+    Set<String> readings = new LinkedHashSet<>();
+    for (String decoded : once.equals(repeatedly) ? List.of(once) : List.of(once, repeatedly)) {
+      for (boolean cutParameters : new boolean[] {false, true}) {
+        for (boolean asWindows : new boolean[] {false, true}) {
+          readings.add(resolved(decoded, cutParameters, asWindows));
+        }
+      }
+    }
+    return readings;
+  }
+
+  private static String resolved(String decoded, boolean cutParameters, boolean asWindows) {
+    String slashed = decoded.replace('\\', '/');
     Deque<String> segments = new ArrayDeque<>();
-    String[] parts = decoded.split("/", -1);
+    String[] parts = slashed.split("/", -1);
     boolean directory = false;
     for (int i = 0; i < parts.length; i++) {
-      String segment = parts[i].stripTrailing();
+      String segment = parts[i];
       boolean last = i == parts.length - 1;
+      if (cutParameters && segment.indexOf(';') >= 0) {
+        segment = segment.substring(0, segment.indexOf(';'));
+      }
+      if (asWindows) {
+        segment = segment.stripTrailing();
+      }
       if (segment.equals("..")) {
         segments.pollLast();
         directory = last;
         continue;
       }
-      segment = withoutTrailingDotsAndSpaces(segment);
-      if (segment.isEmpty()) {
+      if (asWindows) {
+        segment = withoutTrailingDotsAndSpaces(segment);
+      }
+      if (segment.isEmpty() || segment.equals(".")) {
         directory = last && i > 0;
         continue;
       }
       segments.addLast(segment);
       directory = false;
     }
-    StringBuilder path = new StringBuilder(decoded.length());
+    StringBuilder path = new StringBuilder(slashed.length());
     for (String segment : segments) {
       path.append('/').append(segment);
     }
@@ -113,8 +142,8 @@ final class RawPaths {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
     for (int i = 0; i < raw.length(); ) {
       if (raw.charAt(i) == '%' && i + 2 < raw.length()) {
-        int high = Character.digit(raw.charAt(i + 1), 16);
-        int low = Character.digit(raw.charAt(i + 2), 16);
+        int high = hex(raw.charAt(i + 1));
+        int low = hex(raw.charAt(i + 2));
         if (high >= 0 && low >= 0) {
           bytes.write(high << 4 | low);
           i += 3;
@@ -126,5 +155,10 @@ final class RawPaths {
       i += Character.charCount(codePoint);
     }
     return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  /** An ASCII hex digit's value, else -1 (not Character.digit, which takes full-width digits). */
+  private static int hex(char c) {
+    return c < 0x80 ? Character.digit(c, 16) : -1;
   }
 }

@@ -63,9 +63,13 @@ public final class RouteRules {
       String method, String path, String rawPath, R request, Users<R> users) {
     Decision decision = decideFor(method, path, request, users);
     if (decision.proxies() && RawPaths.mayReadOtherwise(rawPath)) {
-      String otherReading = RawPaths.fullyDecoded(rawPath);
-      if (!otherReading.equals(path)) {
-        decision = decideFor(method, otherReading, request, users);
+      for (String reading : RawPaths.readings(rawPath)) {
+        if (!reading.equals(path)) {
+          Decision other = decideFor(method, reading, request, users);
+          if (!other.proxies()) {
+            return other;
+          }
+        }
       }
     }
     return decision;

@@ -425,6 +425,16 @@ abstract class RoutesContract {
     assertNotEquals(200, get("/api//admin/users").statusCode());
     // Tomcat passes an encoded tab and ApiLink answers; Jetty refuses it itself.
     assertNotEquals(200, get("/api/admin%09/users").statusCode());
+    // A reviewer's bypasses of the first fix for the spellings above: each names /api/admin to a
+    // server that decodes once and keeps the space, or that cuts path parameters.
+    for (String path :
+        List.of(
+            "/api/public/..%2Fadmin/..%20/public",
+            "/api/public/..%2Fadmin/x%252F..%252F..%252Fpublic",
+            "/api/public/..%2Fadmin;/users",
+            "/api/public/..%2Fadmin%3B/users")) {
+      assertNotEquals(200, get(path).statusCode(), path);
+    }
     assertEquals(List.of(), backend.received());
   }
 
