@@ -453,7 +453,7 @@ public final class ApiLinkFilter implements Filter {
 
   /** The path inside the web application as the client sent it. */
   private static String rawPathInContext(HttpServletRequest request) {
-    return request.getRequestURI().substring(request.getContextPath().length());
+    return GatewayTarget.rawPathInContext(request.getRequestURI(), request.getContextPath());
   }
 
   /** A setting's value and what chose it, if not the default. */

@@ -15,6 +15,30 @@ public final class GatewayTarget {
   private GatewayTarget() {}
 
   /**
+   * The path inside the web application as the client sent it. Tomcat gives the context path as the
+   * client spelled it; Jetty gives its own form ({@code /café} for {@code /caf%C3%A9}, {@code
+   * /shop} for {@code /shop;jsessionid=...}), and then the context path's segments are skipped in
+   * the raw URI instead (found by a reviewer: such requests were refused as not plain).
+   */
+  public static String rawPathInContext(String requestUri, String contextPath) {
+    if (requestUri.startsWith(contextPath)
+        && (requestUri.length() == contextPath.length()
+            || requestUri.charAt(contextPath.length()) == '/')) {
+      return requestUri.substring(contextPath.length());
+    }
+    int at = 0;
+    for (int i = 0; i < contextPath.length(); i++) {
+      if (contextPath.charAt(i) == '/') {
+        at = requestUri.indexOf('/', at + 1);
+        if (at < 0) {
+          return "";
+        }
+      }
+    }
+    return requestUri.substring(at);
+  }
+
+  /**
    * Whether a path inside the web application is an API path: {@code /api} itself or below it
    * (Static Web Apps' fixed route prefix). Case matters, as it does for the gateway.
    */

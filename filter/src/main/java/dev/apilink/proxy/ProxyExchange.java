@@ -254,7 +254,8 @@ final class ProxyExchange implements AsyncListener {
 
   /** The path after the context path, as the client sent it (percent-encoding kept). */
   private String rawPathInContext() {
-    return clientRequest.getRequestURI().substring(clientRequest.getContextPath().length());
+    return GatewayTarget.rawPathInContext(
+        clientRequest.getRequestURI(), clientRequest.getContextPath());
   }
 
   private Headers clientHeaders() {

@@ -10,6 +10,20 @@ import org.junit.jupiter.api.Test;
 class GatewayTargetTest {
 
   @Test
+  void theRawPathInTheApplicationSkipsTheContextPathHoweverTheClientSpelledIt() {
+    assertEquals("/api/x", GatewayTarget.rawPathInContext("/shop/api/x", "/shop"));
+    assertEquals("/api/x", GatewayTarget.rawPathInContext("/api/x", ""));
+    // Jetty's context path is its own form, not the client's (found by a reviewer).
+    assertEquals("/api/x", GatewayTarget.rawPathInContext("/caf%C3%A9/api/x", "/caf\u00e9"));
+    assertEquals("/api/x", GatewayTarget.rawPathInContext("/sh%6Fp/api/x", "/shop"));
+    assertEquals("/api/x", GatewayTarget.rawPathInContext("/shop;jsessionid=A/api/x", "/shop"));
+    assertEquals("/api/x", GatewayTarget.rawPathInContext("/a/b%2Dc/api/x", "/a/b-c"));
+    assertEquals("", GatewayTarget.rawPathInContext("/shop", "/shop"));
+    // Not taken for the context path's own spelling: a path that is another spelling stays so.
+    assertEquals("/shop/api/x", GatewayTarget.rawPathInContext("//shop/api/x", "/shop"));
+  }
+
+  @Test
   void apiAndPathsBelowItAreApiPaths() {
     assertTrue(GatewayTarget.isApiPath("/api"));
     assertTrue(GatewayTarget.isApiPath("/api/"));

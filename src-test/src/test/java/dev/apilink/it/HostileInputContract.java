@@ -259,6 +259,28 @@ abstract class HostileInputContract {
     assertEquals("/api/mock/orders.json", gateway.received().get(0).rawPath());
   }
 
+  @Test
+  void aContextPathTheClientSpellsOtherwiseThanTheContainerIsStillProxied() throws Exception {
+    // Found by a reviewer on Jetty: its context path is its own form (/café), not the client's
+    // (/caf%C3%A9), and every /api request of such a site was refused as not plain.
+    Site cafe = Site.create(kind(), dir.resolve("cafe"), "/caf\u00e9");
+    try {
+      cafe.deployLinkedTo(gateway.url(), keyFile);
+      for (String target : List.of("/caf%C3%A9/api/menu", "/caf%c3%a9/api/menu")) {
+        gateway.clear();
+        RawHttp.Response response =
+            RawHttp.exchangeOne(
+                cafe.container().port(),
+                "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+
+        assertEquals(200, response.status(), target + ": " + response);
+        assertEquals("/api/menu", gateway.received().get(0).rawPath());
+      }
+    } finally {
+      cafe.close();
+    }
+  }
+
   static final String NOT_PLAIN =
       "{\"statusCode\": 400, \"message\": \"Bad request: the path reaches /api only once"
           + " normalized; send it without dot-segments, doubled slashes, encoded characters or"
