@@ -82,10 +82,19 @@ public final class ConfigWatcher implements AutoCloseable {
     return watcher;
   }
 
-  /** Replaces the set of watched files (a reloaded configuration may reference others). */
+  /**
+   * Replaces the set of watched files (a reloaded configuration may reference others). A file
+   * watched already keeps the content last seen when the change was noticed, not its content now: a
+   * write that lands while the reload reads the files is then still a change to apply, where it
+   * used to become the baseline and was never applied (found by a reviewer).
+   */
   public synchronized void watch(Set<Path> newFiles) {
+    Map<Path, String> next = new HashMap<>(fingerprints(Set.copyOf(newFiles)));
+    for (Map.Entry<Path, String> known : seen.entrySet()) {
+      next.computeIfPresent(known.getKey(), (file, now) -> known.getValue());
+    }
     files = Set.copyOf(newFiles);
-    seen = fingerprints(files);
+    seen = next;
     registerDirectories(files);
   }
 

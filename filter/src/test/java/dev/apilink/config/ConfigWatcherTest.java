@@ -48,4 +48,34 @@ class ConfigWatcherTest {
       assertEquals(null, read.poll(2, TimeUnit.SECONDS));
     }
   }
+
+  @Test
+  void aWriteThatLandsWhileTheReloadReadsTheFilesIsAppliedToo() throws Exception {
+    Path file = Files.writeString(dir.resolve("apilink.json"), "{\"version\": 1}");
+    BlockingQueue<String> read = new LinkedBlockingQueue<>();
+    ConfigWatcher[] watcher = new ConfigWatcher[1];
+    Runnable reload =
+        () -> {
+          try {
+            String content = Files.readString(file);
+            read.add(content);
+            if (content.equals("{\"version\": 2}")) {
+              // Another write lands after the reload has read the file, before it asks the
+              // watcher to watch the (new) set of files, as ApiLinkFilter.reload does.
+              Files.writeString(file, "{\"version\": 3}");
+            }
+            watcher[0].watch(Set.of(file));
+          } catch (java.io.IOException e) {
+            read.add("unreadable: " + e);
+          }
+        };
+    try (ConfigWatcher started = ConfigWatcher.start(Set.of(file), reload, 500, 200, "test")) {
+      watcher[0] = started;
+      Files.writeString(file, "{\"version\": 2}");
+
+      assertEquals("{\"version\": 2}", read.poll(30, TimeUnit.SECONDS));
+      // Found by a reviewer: watch() took version 3 for the baseline, and it was never applied.
+      assertEquals("{\"version\": 3}", read.poll(30, TimeUnit.SECONDS));
+    }
+  }
 }
