@@ -116,6 +116,11 @@ public final class GatewayClient implements AutoCloseable {
     return new Connections(active, idle, pending);
   }
 
+  /** Whether this client has stopped, its threads with it. */
+  public boolean stopped() {
+    return http.isStopped();
+  }
+
   /** The name of this client and the prefix of its threads' names. */
   public String name() {
     return http.getName();

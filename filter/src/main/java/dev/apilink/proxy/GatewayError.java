@@ -164,7 +164,7 @@ public record GatewayError(int status, String message) {
         .getBytes(StandardCharsets.UTF_8);
   }
 
-  /** The first throwable of {@code type} in the cause chain of {@code failure}, or null. */
+  /** Whether Jetty's parser reported the connection closing inside the response head. */
   private static boolean endedEarly(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t.getMessage() != null && t.getMessage().endsWith("Early EOF")) {
@@ -174,6 +174,7 @@ public record GatewayError(int status, String message) {
     return false;
   }
 
+  /** The first throwable of {@code type} in the cause chain of {@code failure}, or null. */
   static Throwable find(Throwable failure, Class<? extends Throwable> type) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (type.isInstance(t)) {

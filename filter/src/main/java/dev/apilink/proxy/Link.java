@@ -328,9 +328,9 @@ public final class Link implements AutoCloseable {
     return stopping;
   }
 
-  /** Whether this link has closed or is closing: it holds no threads any more, or soon none. */
+  /** Whether this link's client has stopped: it holds no threads any more. */
   public boolean closed() {
-    return closing.get();
+    return client.stopped();
   }
 
   @Override

@@ -721,19 +721,25 @@ final class ProxyExchange implements AsyncListener {
    * got an empty 200. Made a 503 first, which a client that is gone never reads.
    */
   private void notASuccessIfSentAfterAll() {
-    withClientLockBounded(
-        () -> {
-          if (clientClosed || clientResponse.isCommitted()) {
-            return;
-          }
-          try {
-            clientResponse.setStatus(GatewayError.siteStopping().status());
-            clientResponse.setHeader("Connection", "close");
-            clientResponse.setContentLength(0);
-          } catch (RuntimeException e) {
-            LOG.log(Level.FINE, "ApiLink: could not mark the response as failed", e);
-          }
-        });
+    // Only if no gateway thread is writing the response now: never without the lock.
+    if (!clientLock.tryLock()) {
+      return;
+    }
+    try {
+      if (clientClosed || clientResponse.isCommitted()) {
+        return;
+      }
+      // The gateway's status and headers may have been copied and not yet sent: none of them
+      // (a Set-Cookie, a Cache-Control: public) goes out with the 503.
+      clientResponse.reset();
+      clientResponse.setStatus(GatewayError.siteStopping().status());
+      clientResponse.setHeader("Connection", "close");
+      clientResponse.setContentLength(0);
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, "ApiLink: could not mark the response as failed", e);
+    } finally {
+      clientLock.unlock();
+    }
   }
 
   @Override
