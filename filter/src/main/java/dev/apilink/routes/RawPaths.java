@@ -14,8 +14,9 @@ import java.util.Set;
  * behind it may decode what the container left encoded ({@code %2F}, {@code %5C}), decode again
  * what was encoded twice ({@code %2561}), merge what it kept ({@code //}), or drop trailing dots
  * and spaces from a segment as Windows and IIS do ({@code admin.}, {@code admin%20}). A request is
- * let through only if both readings are, so that {@code /api/public%2F..%2Fadmin} or {@code
- * /api/admin./users} cannot pass a rule for {@code /api/admin/*} as a public path.
+ * let through only if the container's path and every one of these readings are, so that {@code
+ * /api/public%2F..%2Fadmin} or {@code /api/admin./users} cannot pass a rule for {@code
+ * /api/admin/*} as a public path.
  */
 final class RawPaths {
 
