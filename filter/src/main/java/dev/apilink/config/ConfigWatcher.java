@@ -36,6 +36,9 @@ public final class ConfigWatcher implements AutoCloseable {
 
   private final long settleMillis;
 
+  /** Runs each time the watcher starts waiting for the files to be quiet; for tests. */
+  volatile Runnable beforeQuietWait = () -> {};
+
   private final Runnable onChange;
   private final long pollMillis;
   private final WatchService events;
@@ -148,6 +151,7 @@ public final class ConfigWatcher implements AutoCloseable {
   private void settle() throws InterruptedException {
     long limit = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SETTLE_LIMIT_MILLIS);
     while (!closed && System.nanoTime() < limit) {
+      beforeQuietWait.run();
       WatchKey key = events.poll(settleMillis, TimeUnit.MILLISECONDS);
       drain(key);
       boolean moved = changed();

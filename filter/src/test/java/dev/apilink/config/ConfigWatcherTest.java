@@ -1,6 +1,7 @@
 package dev.apilink.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,19 +30,21 @@ class ConfigWatcherTest {
             read.add("unreadable: " + e);
           }
         };
-    // Events only (no periodic check within the test), and a quiet time well above the gap
-    // between the two writes below, so that a slow machine does not make the test pass or fail.
+    // Events only (no periodic check within the test); each step below waits until the watcher
+    // waits for quiet, so the steps land during that wait whatever the machine's speed.
     try (ConfigWatcher watcher =
         ConfigWatcher.start(Set.of(file), onChange, 600_000, 1_000, "watcher-test")) {
-      // As a reviewer did: ": > apilink.json; sleep 0.1; echo "$good" > apilink.json". The first
-      // write's event used to end the wait at the second, and the empty file was read.
-      // Each of the two steps of the rewrite (open truncating, then write) is an event of its own;
-      // the gaps are the writer's, part of what is tested, not a wait for the watcher.
+      Semaphore waiting = new Semaphore(0);
+      watcher.beforeQuietWait = waiting::release;
+      // As a reviewer did: ": > apilink.json; sleep 0.1; echo "$good" > apilink.json", the rewrite
+      // opening the file truncating (an event without a change) before writing. The truncating
+      // open's event used to end the wait, and the empty file was read.
       Files.writeString(file, "");
-      Thread.sleep(100);
+      assertTrue(waiting.tryAcquire(30, TimeUnit.SECONDS), "the watcher noticed the change");
       Files.newByteChannel(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)
           .close();
-      Thread.sleep(100);
+      assertTrue(
+          waiting.tryAcquire(10, TimeUnit.SECONDS), "the watcher waits on after the empty event");
       Files.writeString(file, "{\"version\": 2}");
 
       assertEquals("{\"version\": 2}", read.poll(30, TimeUnit.SECONDS));
