@@ -14,7 +14,9 @@ final class Checks {
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9._~-]+");
   private static final Pattern PATH = Pattern.compile("[A-Za-z0-9._~!$&'()*+,;=:@%/-]*");
   private static final Pattern KEY = Pattern.compile("[\\x21-\\x7e]+");
-  private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
+  /** A header name: an RFC 9110 token. */
+  static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
   private Checks() {}
 
@@ -69,7 +71,7 @@ final class Checks {
     if (value == null || value.isEmpty()) {
       return "must not be empty";
     }
-    if (!TOKEN.matcher(value).matches()) {
+    if (!HEADER_NAME.matcher(value).matches()) {
       return "is not a valid header name (was " + quote(value) + ")";
     }
     return null;

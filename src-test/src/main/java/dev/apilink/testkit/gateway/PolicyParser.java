@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -58,7 +57,6 @@ final class PolicyParser {
           "require-scheme",
           "clock-skew",
           "output-token-variable-name");
-  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
   private final String document;
 
@@ -152,7 +150,7 @@ final class PolicyParser {
     Map<String, String> attributes = attributes(element, at, Set.of("name", "exists-action"));
     String where = "<set-header> at " + at;
     String name = attributes.get("name");
-    if (name == null || !HEADER_NAME.matcher(name).matches()) {
+    if (name == null || !Checks.HEADER_NAME.matcher(name).matches()) {
       throw problem(
           where
               + ": name must be a header name"
