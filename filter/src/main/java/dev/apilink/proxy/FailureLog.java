@@ -10,20 +10,36 @@ import java.util.function.LongSupplier;
  * (the answer and the exception's type) is logged at most once every {@link #QUIET_SECONDS}, and
  * the next line that is logged says how many were not. A reviewer counted 71,560 lines in two
  * minutes from one gateway that was down under load.
+ *
+ * <p>When no line of a kind follows (the failures stopped), the count of those not logged is
+ * reported by itself, {@link #QUIET_SECONDS} after the quiet time that held them back ended; and
+ * when the link closes, at once. No failure goes uncounted.
  */
 final class FailureLog {
 
   static final long QUIET_SECONDS = 10;
 
-  private final LongSupplier nanoTime;
-  private final Map<String, Kind> kinds = new ConcurrentHashMap<>();
+  private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(QUIET_SECONDS);
 
-  FailureLog() {
-    this(System::nanoTime);
+  /** Runs a task once after a delay. */
+  interface Later {
+    void run(Runnable task, long delayNanos);
   }
 
-  FailureLog(LongSupplier nanoTime) {
+  /** Receives the count of failures of one kind that were not logged. */
+  interface NotLogged {
+    void report(String kind, long count);
+  }
+
+  private final LongSupplier nanoTime;
+  private final Later later;
+  private final NotLogged notLogged;
+  private final Map<String, Kind> kinds = new ConcurrentHashMap<>();
+
+  FailureLog(LongSupplier nanoTime, Later later, NotLogged notLogged) {
     this.nanoTime = nanoTime;
+    this.later = later;
+    this.notLogged = notLogged;
   }
 
   /**
@@ -31,24 +47,58 @@ final class FailureLog {
    * last one that was, if this one is to be logged; else -1.
    */
   long admit(String kind) {
-    return kinds.computeIfAbsent(kind, k -> new Kind()).admit(nanoTime.getAsLong());
+    return kinds.computeIfAbsent(kind, Kind::new).admit(nanoTime.getAsLong());
   }
 
-  private static final class Kind {
+  /** Reports every count not logged yet, now (the link is closing). */
+  void flush() {
+    for (Kind kind : kinds.values()) {
+      kind.reportIfLoggedAt(null);
+    }
+  }
+
+  private final class Kind {
+    private final String name;
     private boolean logged;
     private long loggedAt;
-    private long notLogged;
+    private long notLoggedCount;
 
-    synchronized long admit(long now) {
-      if (logged && now - loggedAt < TimeUnit.SECONDS.toNanos(QUIET_SECONDS)) {
-        notLogged++;
-        return -1;
+    Kind(String name) {
+      this.name = name;
+    }
+
+    long admit(long now) {
+      long since;
+      synchronized (this) {
+        if (!logged || now - loggedAt >= QUIET_NANOS) {
+          long before = notLoggedCount;
+          logged = true;
+          loggedAt = now;
+          notLoggedCount = 0;
+          return before;
+        }
+        if (++notLoggedCount > 1) {
+          return -1;
+        }
+        since = loggedAt;
       }
-      long before = notLogged;
-      logged = true;
-      loggedAt = now;
-      notLogged = 0;
-      return before;
+      // The first held back since the line at `since`: if no line follows within the next quiet
+      // time (a failure after this one's ends is logged, with the count), report the count alone.
+      later.run(() -> reportIfLoggedAt(since), since + 2 * QUIET_NANOS - now);
+      return -1;
+    }
+
+    /** Reports the count, if any, unless a line was logged after {@code since} (null: whatever). */
+    void reportIfLoggedAt(Long since) {
+      long count;
+      synchronized (this) {
+        if (notLoggedCount == 0 || since != null && loggedAt != since) {
+          return;
+        }
+        count = notLoggedCount;
+        notLoggedCount = 0;
+      }
+      notLogged.report(name, count);
     }
   }
 }

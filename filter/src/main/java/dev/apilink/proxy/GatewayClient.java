@@ -1,6 +1,8 @@
 package dev.apilink.proxy;
 
 import dev.apilink.config.BackendConfig;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.ContinueProtocolHandler;
 import org.eclipse.jetty.client.Destination;
@@ -83,6 +85,15 @@ public final class GatewayClient implements AutoCloseable {
     public boolean accept(Request request, Response response) {
       int status = response.getStatus();
       return status >= 102 && status < 200;
+    }
+  }
+
+  /** Runs {@code task} once after {@code delayNanos}, unless this client has stopped by then. */
+  void schedule(Runnable task, long delayNanos) {
+    try {
+      http.getScheduler().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      // stopped: whatever the task was for was done when the client's link closed
     }
   }
 

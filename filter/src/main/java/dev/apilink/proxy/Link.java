@@ -39,7 +39,7 @@ public final class Link implements AutoCloseable {
   private final HttpField subscriptionKeyGatewayField;
   private final HttpField hostField;
   private volatile TokenField tokenField;
-  private final FailureLog failureLog = new FailureLog();
+  private final FailureLog failureLog;
 
   /** {@link #inFlight} once a retired link has closed: it takes no more exchanges. */
   private static final int CLOSED = -1;
@@ -83,6 +83,15 @@ public final class Link implements AutoCloseable {
         new Headers.Field(backend.subscriptionKeyHeader(), backend.subscriptionKey());
     this.subscriptionKeyGatewayField = preEncoded(subscriptionKeyField);
     this.hostField = new PreEncodedHttpField(HttpHeader.HOST, authority(url));
+    this.failureLog = new FailureLog(System::nanoTime, client::schedule, Link::reportNotLogged);
+  }
+
+  /** The failures of one kind that {@link FailureLog} held back and no later line counted. */
+  private static void reportNotLogged(String kind, long count) {
+    LOG.log(
+        Level.WARNING,
+        "ApiLink: {0} more {1} {2}, not logged one by one (at most one line every {3} s)",
+        new Object[] {count, count == 1 ? "request" : "requests", kind, FailureLog.QUIET_SECONDS});
   }
 
   /**
@@ -154,6 +163,7 @@ public final class Link implements AutoCloseable {
       return;
     }
     // Not on the caller's thread: that may be one of the client's own.
+    failureLog.flush();
     Thread closer =
         new Thread(
             () -> {
@@ -320,6 +330,7 @@ public final class Link implements AutoCloseable {
   public void close() throws Exception {
     stopping = true;
     closing.set(true);
+    failureLog.flush();
     client.close(); // at once, even if a retired link's background close is under way: idempotent
   }
 

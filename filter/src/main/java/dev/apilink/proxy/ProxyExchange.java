@@ -651,7 +651,7 @@ final class ProxyExchange implements AsyncListener {
           status > 0
               ? "answered " + status
               : timedOut(failure) ? "response cut off at timeoutSeconds" : "response broken off";
-      long notLogged = link.failureLog().admit(answer + " " + failure.getClass().getName());
+      long notLogged = link.failureLog().admit(answer + " (" + failure.getClass().getName() + ")");
       Level level = notLogged < 0 ? Level.FINE : Level.WARNING;
       LOG.log(
           level,

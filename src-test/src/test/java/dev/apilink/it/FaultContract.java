@@ -150,7 +150,8 @@ abstract class FaultContract {
 
   @Test
   void aGatewayThatRefusesConnectionsIsA502AndTheContainerStaysHealthy() throws Exception {
-    deployLinkedTo(URI.create("http://127.0.0.1:" + closedPort()), 1, 5);
+    URI gateway = URI.create("http://127.0.0.1:" + closedPort());
+    deployLinkedTo(gateway, 1, 5);
     LogWatch log = new LogWatch();
 
     for (int i = 0; i < 20; i++) {
@@ -171,6 +172,19 @@ abstract class FaultContract {
     assertEquals(1, warnings.size(), warnings.toString());
     assertTrue(warnings.get(0).startsWith("ApiLink: GET /api/refused/0 -> answered 502: Conn"));
     assertHealthyAndIdle();
+
+    // The failures stop here: unlinking closes the link, which reports the 19 not logged rather
+    // than leaving them uncounted (else 10 s after the quiet time).
+    LogWatch closing = new LogWatch();
+    ObjectNode unlinked = site.linkedTo(gateway);
+    keyFile.accept(unlinked);
+    unlinked.putObject("environments").putObject("production");
+    site.replaceConfig(unlinked.toString());
+    assertEquals(
+        "ApiLink: 19 more requests answered 502 (java.net.ConnectException), not logged one by one"
+            + " (at most one line every 10 s)",
+        closing.await("more requests", Duration.ofSeconds(20)));
+    closing.close();
   }
 
   @ParameterizedTest(name = "a body of {0} bytes")
