@@ -40,6 +40,7 @@ public final class Link implements AutoCloseable {
   private final HttpField hostField;
   private volatile TokenField tokenField;
   private final FailureLog failureLog;
+  private final SiteReferences siteReferences;
 
   /** {@link #inFlight} once a retired link has closed: it takes no more exchanges. */
   private static final int CLOSED = -1;
@@ -83,6 +84,7 @@ public final class Link implements AutoCloseable {
         new Headers.Field(backend.subscriptionKeyHeader(), backend.subscriptionKey());
     this.subscriptionKeyGatewayField = preEncoded(subscriptionKeyField);
     this.hostField = new PreEncodedHttpField(HttpHeader.HOST, authority(url));
+    this.siteReferences = new SiteReferences(url, pathPrefix);
     this.failureLog = new FailureLog(System::nanoTime, client::schedule, Link::reportNotLogged);
   }
 
@@ -309,6 +311,11 @@ public final class Link implements AutoCloseable {
    */
   HttpField hostField() {
     return hostField;
+  }
+
+  /** What makes the gateway's references to its own paths the site's. */
+  SiteReferences siteReferences() {
+    return siteReferences;
   }
 
   /** How often this link's failures are logged. */

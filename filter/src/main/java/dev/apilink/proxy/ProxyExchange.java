@@ -343,12 +343,29 @@ final class ProxyExchange implements AsyncListener {
     }
   }
 
-  private static List<Headers.Field> headersToClient(Response gatewayResponse) {
+  private List<Headers.Field> headersToClient(Response gatewayResponse) {
     List<Headers.Field> fields = new ArrayList<>(gatewayResponse.getHeaders().size());
+    String siteApi = null;
     for (HttpField field : gatewayResponse.getHeaders()) {
-      fields.add(new Headers.Field(field.getName(), field.getValue()));
+      Headers.Field copy = new Headers.Field(field.getName(), field.getValue());
+      if (SiteReferences.mayRefer(copy.name())) {
+        if (siteApi == null) {
+          siteApi = siteApi();
+        }
+        copy = link.siteReferences().toClient(copy, siteApi);
+      }
+      fields.add(copy);
     }
     return ProxyHeaders.toClient(Headers.owning(fields)).asList();
+  }
+
+  /** The site's {@code /api} as the client spelled it: {@code /shop/api} under {@code /shop}. */
+  private String siteApi() {
+    String requestUri = clientRequest.getRequestURI();
+    String inContext = rawPathInContext();
+    return GatewayTarget.asciiOnly(
+            requestUri.substring(0, requestUri.length() - inContext.length()))
+        + "/api";
   }
 
   /**

@@ -315,6 +315,72 @@ abstract class ProxyContract {
   }
 
   @Test
+  void underAContextPathTheGatewaysRedirectsAndCookiePathsNameTheSitesApi() throws Exception {
+    site.close();
+    site = Site.create(kind(), dir.resolve("shop"), "/shop");
+    site.deployLinkedTo(backend.url(), c -> {});
+    String gateway = backend.url().toString().replaceFirst("/$", "");
+
+    HttpResponse<String> response =
+        get(
+            "/api/orders",
+            "x-echo-status",
+            "303",
+            "x-echo-response-header",
+            "Location: /api/orders/7?view=full",
+            "x-echo-response-header",
+            "Content-Location: " + gateway + "/api/orders",
+            "x-echo-response-header",
+            "Set-Cookie: session=s1; Path=/api; HttpOnly",
+            "x-echo-response-header",
+            "Set-Cookie: cart=c1; Domain=" + backend.url().getHost() + "; Path=/api/cart",
+            "x-echo-response-header",
+            "Set-Cookie: theme=dark; Path=/",
+            "x-echo-response-header",
+            "Link: </api/orders/8>; rel=next");
+
+    // Without the rewriting the browser went to /api/orders/7, outside the site, and dropped the
+    // cookies: their path was not the site's and the domain was the gateway's.
+    assertEquals(303, response.statusCode());
+    assertEquals(List.of("/shop/api/orders/7?view=full"), response.headers().allValues("Location"));
+    assertEquals(List.of("/shop/api/orders"), response.headers().allValues("Content-Location"));
+    assertEquals(
+        List.of(
+            "session=s1; Path=/shop/api; HttpOnly",
+            "cart=c1; Path=/shop/api/cart",
+            "theme=dark; Path=/"),
+        response.headers().allValues("Set-Cookie"));
+    assertEquals(
+        List.of("</api/orders/8>; rel=next"),
+        response.headers().allValues("Link"),
+        "other fields pass unchanged");
+  }
+
+  @Test
+  void atTheRootAGatewayRedirectToItsOwnHostNamesTheSiteInstead() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+    String gateway = backend.url().toString().replaceFirst("/$", "");
+
+    HttpResponse<String> response =
+        get(
+            "/api/orders",
+            "x-echo-status",
+            "201",
+            "x-echo-response-header",
+            "Location: " + gateway.toUpperCase(java.util.Locale.ROOT) + "/api/orders/7",
+            "x-echo-response-header",
+            "Content-Location: /api/orders",
+            "x-echo-response-header",
+            "Set-Cookie: session=s1; Path=/api");
+
+    // Sent to the gateway's host, a client has neither key nor token there.
+    assertEquals(201, response.statusCode());
+    assertEquals(List.of("/api/orders/7"), response.headers().allValues("Location"));
+    assertEquals(List.of("/api/orders"), response.headers().allValues("Content-Location"));
+    assertEquals(List.of("session=s1; Path=/api"), response.headers().allValues("Set-Cookie"));
+  }
+
+  @Test
   void theGatewaysDateAndServerReplaceTheContainersRatherThanJoiningThem() throws Exception {
     site.deployLinkedTo(backend.url(), c -> {});
 
