@@ -12,6 +12,7 @@ import dev.apilink.proxy.GatewayTarget;
 import dev.apilink.proxy.Link;
 import dev.apilink.proxy.UnreadBody;
 import dev.apilink.routes.Decision;
+import dev.apilink.routes.MethodOverrides;
 import dev.apilink.routes.RouteRules;
 import dev.apilink.routes.Users;
 import dev.apilink.token.SigningKeys;
@@ -346,6 +347,7 @@ public final class ApiLinkFilter implements Filter {
       Decision decision =
           routes.decide(
               clientRequest.getMethod(),
+              MethodOverrides.of(clientRequest),
               path,
               rawPathInContext(clientRequest),
               clientRequest,

@@ -75,6 +75,27 @@ public final class RouteRules {
     return decision;
   }
 
+  /**
+   * Decides as {@link #decide(String, String, String, Object, Users)} does, for the request's own
+   * method and for each method it names besides ({@link MethodOverrides}): it is proxied only if
+   * every one of them would be.
+   */
+  public <R> Decision decide(
+      String method,
+      List<String> overrides,
+      String path,
+      String rawPath,
+      R request,
+      Users<R> users) {
+    Decision decision = decide(method, path, rawPath, request, users);
+    for (int i = 0; i < overrides.size() && decision.proxies(); i++) {
+      if (!overrides.get(i).equals(method)) {
+        decision = decide(overrides.get(i), path, rawPath, request, users);
+      }
+    }
+    return decision;
+  }
+
   private <R> Decision decideFor(String method, String path, R request, Users<R> users) {
     for (RouteRule rule : rules) {
       if (rule.matches(method, path)) {

@@ -1,0 +1,70 @@
+package dev.apilink.routes;
+
+import jakarta.servlet.http.HttpServletRequest;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The methods a request names besides its own, which many backends take as the method: {@code
+ * X-HTTP-Method-Override}, {@code X-HTTP-Method} and {@code X-Method-Override} (Express's
+ * method-override, ASP.NET, OData; in any case, and with {@code _} for {@code -} as CGI, WSGI and
+ * Rack servers read them) and the {@code _method} query parameter (Spring's {@code
+ * HiddenHttpMethodFilter}, Laravel, Rails). A route rule that refuses DELETE must refuse a POST
+ * that a backend will run as DELETE. Form fields in the body are not read: ApiLink streams bodies.
+ */
+public final class MethodOverrides {
+
+  private static final List<String> HEADERS =
+      List.of("x-http-method-override", "x-http-method", "x-method-override");
+
+  private static final String PARAMETER = "_method=";
+
+  private MethodOverrides() {}
+
+  /** The methods, upper case, that {@code request} names besides its own; usually none. */
+  public static List<String> of(HttpServletRequest request) {
+    List<String> methods = List.of();
+    for (Enumeration<String> names = request.getHeaderNames(); names.hasMoreElements(); ) {
+      String name = names.nextElement();
+      if (name.length() >= 13
+          && (name.charAt(0) == 'x' || name.charAt(0) == 'X')
+          && HEADERS.contains(name.replace('_', '-').toLowerCase(Locale.ROOT))) {
+        for (Enumeration<String> values = request.getHeaders(name); values.hasMoreElements(); ) {
+          methods = add(methods, values.nextElement().split(","));
+        }
+      }
+    }
+    String query = request.getQueryString();
+    if (query != null && query.contains(PARAMETER)) {
+      for (String parameter : query.split("&")) {
+        if (parameter.startsWith(PARAMETER)) {
+          methods = add(methods, decoded(parameter.substring(PARAMETER.length())));
+        }
+      }
+    }
+    return methods;
+  }
+
+  private static List<String> add(List<String> methods, String... values) {
+    List<String> more = methods.isEmpty() ? new ArrayList<>() : methods;
+    for (String value : values) {
+      String method = value.trim().toUpperCase(Locale.ROOT);
+      if (!method.isEmpty() && !more.contains(method)) {
+        more.add(method);
+      }
+    }
+    return more;
+  }
+
+  private static String decoded(String value) {
+    try {
+      return URLDecoder.decode(value, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return value;
+    }
+  }
+}
