@@ -1,7 +1,9 @@
 package dev.apilink;
 
 import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
@@ -9,6 +11,15 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.MappingMatch;
 import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+import org.xml.sax.SAXException;
 
 /**
  * The async-supported servlet behind {@code /api/*}. A request can only be proxied without holding
@@ -20,9 +31,78 @@ import java.io.IOException;
 public final class ApiLinkServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
 
+  private static final String API_PATTERN = "/api/*";
+
+  /** The application's own servlet for {@code /api/*}, which this one displaced; else null. */
+  private String displaced;
+
+  /**
+   * Finds the application's own servlet for {@code /api/*}, if any. Tomcat keeps that servlet's
+   * mapping over the web-fragment's, and this servlet never sees a request; Jetty gives the pattern
+   * to this servlet and leaves the application's with no mapping at all (a reviewer's unlinked
+   * application answered 404 where its own servlet had served {@code /api}), so its {@code web.xml}
+   * is read for it. Requests that ApiLink does not proxy then go to that servlet, as they would
+   * without ApiLink.
+   */
+  @Override
+  public void init() {
+    for (Map.Entry<String, ? extends ServletRegistration> servlet :
+        getServletContext().getServletRegistrations().entrySet()) {
+      if (!servlet.getKey().equals(getServletName())
+          && servlet.getValue().getMappings().contains(API_PATTERN)) {
+        displaced = servlet.getKey();
+        return;
+      }
+    }
+    String mapped = mappedInWebXml(getServletContext(), API_PATTERN);
+    if (mapped != null && !mapped.equals(getServletName())) {
+      displaced = mapped;
+    }
+  }
+
+  /** The name of the servlet that the application's {@code web.xml} maps to {@code pattern}. */
+  static String mappedInWebXml(ServletContext context, String pattern) {
+    try (InputStream in = context.getResourceAsStream("/WEB-INF/web.xml")) {
+      if (in == null) {
+        return null;
+      }
+      DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+      factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+      factory.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+      factory.setFeature("http://xml.org/sax/features/external-general-entities", false);
+      factory.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
+      factory.setExpandEntityReferences(false);
+      factory.setNamespaceAware(true);
+      Document document = factory.newDocumentBuilder().parse(in);
+      NodeList mappings = document.getElementsByTagNameNS("*", "servlet-mapping");
+      for (int i = 0; i < mappings.getLength(); i++) {
+        Element mapping = (Element) mappings.item(i);
+        NodeList patterns = mapping.getElementsByTagNameNS("*", "url-pattern");
+        for (int j = 0; j < patterns.getLength(); j++) {
+          if (patterns.item(j).getTextContent().trim().equals(pattern)) {
+            NodeList names = mapping.getElementsByTagNameNS("*", "servlet-name");
+            return names.getLength() == 0 ? null : names.item(0).getTextContent().trim();
+          }
+        }
+      }
+      return null;
+    } catch (IOException | ParserConfigurationException | SAXException e) {
+      // The container parsed it to deploy the application; if ApiLink cannot, nothing is lost
+      // but the forwarding to the application's own /api servlet.
+      return null;
+    }
+  }
+
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response)
       throws ServletException, IOException {
+    if (displaced != null) {
+      RequestDispatcher own = getServletContext().getNamedDispatcher(displaced);
+      if (own != null) {
+        own.forward(request, response);
+        return;
+      }
+    }
     RequestDispatcher defaultServlet = getServletContext().getNamedDispatcher("default");
     if (defaultServlet == null) {
       response.sendError(HttpServletResponse.SC_NOT_FOUND);

@@ -15,6 +15,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.SignedJWT;
 import dev.apilink.Main;
 import dev.apilink.e2e.LinkedGateway.LinkedSite;
+import dev.apilink.e2e.app.OwnApiServlet;
 import dev.apilink.e2e.app.VersionsServlet;
 import dev.apilink.testkit.echo.EchoBackend;
 import dev.apilink.testkit.echo.EchoBackend.Received;
@@ -130,6 +131,9 @@ abstract class DistributionContract {
         Wars.from(sampleWar)
             .with("WEB-INF/apilink.json", limits.toPrettyString())
             .writeTo(run.resolve("wars/limits.war")));
+    ObjectNode unlinked = siteConfig(origin, "http://unused.invalid", "unused", signingKeys);
+    unlinked.putObject("environments").putObject("production");
+    wars.put("own.war", ownApiWar(run.resolve("wars/own.war"), unlinked));
     wars.put(
         "down.war",
         Wars.from(sampleWar)
@@ -438,6 +442,17 @@ abstract class DistributionContract {
   // ---- an application with its own libraries ----
 
   @Test
+  void anApplicationsOwnApiServletServesApiWhileItIsNotLinked() throws Exception {
+    HttpResponse<String> response = send(get("/own/api/orders/7"));
+
+    // Jetty let the web-fragment's ApiLinkServlet take /api/* from the application's own servlet:
+    // a reviewer's unlinked application answered 404 there.
+    assertEquals(200, response.statusCode(), response.body());
+    assertEquals("own api /api/orders/7", response.body());
+    assertEquals(200, send(get("/own/style.css")).statusCode());
+  }
+
+  @Test
   void anApplicationsOwnJacksonAndJettyClientWorkNextToTheDropInJar() throws Exception {
     HttpResponse<String> response = send(get("/app/versions"));
 
@@ -585,6 +600,30 @@ abstract class DistributionContract {
       }
     }
     return war.writeTo(target);
+  }
+
+  /** The sample site with its own {@code /api/*} servlet and {@code config}. */
+  Path ownApiWar(Path target, ObjectNode config) throws IOException {
+    return Wars.from(sampleWar)
+        .with("WEB-INF/apilink.json", config.toPrettyString())
+        .with(
+            "WEB-INF/web.xml",
+            """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+              <servlet>
+                <servlet-name>own-api</servlet-name>
+                <servlet-class>%s</servlet-class>
+              </servlet>
+              <servlet-mapping>
+                <servlet-name>own-api</servlet-name>
+                <url-pattern>/api/*</url-pattern>
+              </servlet-mapping>
+            </web-app>
+            """
+                .formatted(OwnApiServlet.class.getName()))
+        .withClass(OwnApiServlet.class)
+        .writeTo(target);
   }
 
   static ObjectNode siteConfig(String hostname, String gatewayUrl, String key, Path signingKeys) {
