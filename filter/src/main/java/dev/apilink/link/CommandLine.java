@@ -24,7 +24,8 @@ public final class CommandLine {
                 Print what to create in API Management for a linked environment, as Static
                 Web Apps' linking creates it: the product, its subscription and the product's
                 validate-jwt policy, also as an ARM template. Prints no secret.
-        unlink  --config <file> [--environment <name>] [--apim-service <name>]
+        unlink  --config <file> [--environment <name>] [--context-path </path>]
+                [--apim-service <name>]
                 Print how to unlink the environment, what stays in API Management afterwards,
                 and the commands that delete it.
         keygen  [--kid <id>] [--bits 2048|3072|4096] [--add-to <jwks-file>]
@@ -38,7 +39,8 @@ public final class CommandLine {
                         references are read from that directory
         --environment   the environment (default: APILINK_ENVIRONMENT, else production)
         --context-path  where the web application is deployed (default: /); part of the
-                        tokens' issuer and of the discovery URL
+                        tokens' issuer and of the discovery URL, and, if not /, of the
+                        product's and subscription's names
         --format        text (default), policy (the XML), arm (the template), json (a summary)
         --apim-service  the API Management service's name (default: <name> of a backend url
                         at <name>.azure-api.net; for any other host, none)

@@ -77,7 +77,7 @@ final class LinkCommand {
       return CommandLine.CONFIGURATION_PROBLEM;
     }
 
-    LinkedProduct product = new LinkedProduct(site.hostname());
+    LinkedProduct product = new LinkedProduct(site.hostname(), contextPath);
     ValidateJwtPolicy policy = ValidateJwtPolicy.of(site, backend.get(), contextPath);
     Optional<String> knownServiceName = apimService.or(() -> defaultApimServiceName(backend.get()));
     if (knownServiceName.isEmpty()) {

@@ -15,7 +15,8 @@ import java.util.function.Function;
  */
 final class UnlinkCommand {
 
-  static final Set<String> OPTIONS = Set.of("config", "environment", "apim-service");
+  static final Set<String> OPTIONS =
+      Set.of("config", "environment", "context-path", "apim-service");
 
   private UnlinkCommand() {}
 
@@ -23,6 +24,7 @@ final class UnlinkCommand {
       throws UsageException {
     Arguments arguments = Arguments.parse(args, OPTIONS);
     String location = arguments.required("config");
+    String contextPath = LinkCommand.contextPath(arguments.get("context-path"));
     Optional<String> apimService = LinkCommand.apimServiceName(arguments.get("apim-service"));
 
     SiteConfig site;
@@ -34,7 +36,7 @@ final class UnlinkCommand {
     }
     String environment = site.environment().name();
     Optional<BackendConfig> backend = site.environment().backend();
-    LinkedProduct product = new LinkedProduct(site.hostname());
+    LinkedProduct product = new LinkedProduct(site.hostname(), contextPath);
     String serviceName =
         apimService
             .or(() -> backend.flatMap(LinkCommand::defaultApimServiceName))
@@ -83,10 +85,11 @@ final class UnlinkCommand {
         .append(product.subscriptionDisplayName())
         .append("\"\n")
         .append("   The subscription's keys stay valid until it is deleted. The product is named")
-        .append(" after the hostname,\n")
-        .append("   not the environment: another environment with this hostname that is still")
-        .append(" linked to this\n")
-        .append("   service uses the same product.\n")
+        .append(" after the hostname\n")
+        .append("   (and the context path, given with --context-path as to link), not the")
+        .append(" environment: another\n")
+        .append("   environment of this site that is still linked to this service uses the")
+        .append(" same product.\n")
         .append('\n');
 
     text.append("3. To delete them (the APIs in the product stay in the service):\n")

@@ -176,6 +176,48 @@ class LinkCommandTest {
   }
 
   @Test
+  void aSiteUnderAContextPathHasAProductAndSubscriptionOfItsOwn() throws IOException {
+    JsonNode shop =
+        parse(
+            Run.of(
+                    "link",
+                    "--config",
+                    site().toString(),
+                    "--context-path",
+                    "/shop",
+                    "--format",
+                    "json")
+                .out());
+    JsonNode blog =
+        parse(
+            Run.of(
+                    "link",
+                    "--config",
+                    site().toString(),
+                    "--context-path",
+                    "/blog/",
+                    "--format",
+                    "json")
+                .out());
+    JsonNode root = parse(Run.of("link", "--config", site().toString(), "--format", "json").out());
+
+    // Each context has its own issuer and so its own policy: with one product id for the host, a
+    // reviewer's second context's policy would have replaced the first's.
+    assertEquals(
+        "swa-red-sea-123-azurestaticapps-net-shop", shop.path("product").path("id").asText());
+    assertEquals(
+        "Azure Static Web Apps - red-sea-123.azurestaticapps.net/shop (Linked)",
+        shop.path("product").path("displayName").asText());
+    assertEquals(
+        "Generated for Static Web Apps resource with default hostname:"
+            + " red-sea-123.azurestaticapps.net/shop",
+        shop.path("subscription").path("displayName").asText());
+    assertEquals(
+        "swa-red-sea-123-azurestaticapps-net-blog", blog.path("product").path("id").asText());
+    assertEquals(PRODUCT_ID, root.path("product").path("id").asText());
+  }
+
+  @Test
   void aContextPathWithATrailingSlashMeansTheSamePath() throws IOException {
     Run run =
         Run.of(

@@ -65,6 +65,22 @@ class UnlinkCommandTest {
   }
 
   @Test
+  void aSiteUnderAContextPathIsUnlinkedFromItsOwnProduct() throws IOException {
+    Run run = Run.of("unlink", "--config", site().toString(), "--context-path", "/shop");
+
+    assertEquals(0, run.status(), run.err());
+    assertTrue(
+        run.out()
+            .contains(
+                "     product       swa-red-sea-123-azurestaticapps-net-shop  \"Azure Static Web"
+                    + " Apps - red-sea-123.azurestaticapps.net/shop (Linked)\"\n"),
+        run.out());
+    assertTrue(
+        run.out().endsWith(DELETE.replace("azurestaticapps-net ", "azurestaticapps-net-shop ")),
+        run.out());
+  }
+
+  @Test
   void anEnvironmentThatIsNotLinkedStillGetsTheCleanUpByHostname() throws IOException {
     Run run =
         Run.of(
