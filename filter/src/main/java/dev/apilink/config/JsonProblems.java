@@ -36,7 +36,14 @@ public final class JsonProblems {
    */
   public static String syntaxError(JsonProcessingException e) {
     String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
-    message = message.replaceAll("'[^']*'", "'…'").replaceAll("\"[^\"]*\"", "\"…\"");
+    // "(start marker at [Source: REDACTED (`StreamReadFeature...` disabled); line: 1, column: 1])"
+    message =
+        message.replaceAll(
+            "\\[Source: [^\\]]*?line: (\\d+), column: (\\d+)\\]", "line $1, column $2");
+    // A quoted punctuation mark says what is wrong ("Unexpected character ('}' ...)") and is no
+    // secret; any other quoted text is left out.
+    message =
+        message.replaceAll("'(?![\\p{Punct}]')[^']*'", "'…'").replaceAll("\"[^\"]*\"", "\"…\"");
     int newline = message.indexOf('\n');
     if (newline >= 0) {
       message = message.substring(0, newline);

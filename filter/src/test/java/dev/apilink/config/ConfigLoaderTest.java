@@ -340,6 +340,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aStrayOrMissingBracketIsNamedWithoutJacksonsInternals() throws Exception {
+    String trailingComma = problems("{\"hostname\": \"a.example\", \"environments\": {},}").get(0);
+    String unclosed = problems("{\"hostname\": \"a.example\", \"environments\": {}").get(0);
+
+    // A reviewer read "Unexpected character ('…' (code 125))" and a "[Source: REDACTED (`Stream
+    // ReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1]".
+    assertTrue(trailingComma.startsWith("not valid JSON at line 1, column "), trailingComma);
+    assertTrue(trailingComma.contains("Unexpected character ('}' (code 125))"), trailingComma);
+    assertTrue(unclosed.contains("(start marker at line 1, column 1)"), unclosed);
+    assertFalse(unclosed.contains("Source"), unclosed);
+    assertFalse(unclosed.contains("StreamReadFeature"), unclosed);
+  }
+
+  @Test
   void duplicateKeysAreRefused() throws Exception {
     List<String> problems =
         problems(
