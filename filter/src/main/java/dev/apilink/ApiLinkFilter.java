@@ -271,7 +271,8 @@ public final class ApiLinkFilter implements Filter {
       return site
           + " is not linked; "
           + context.getContextPath()
-          + "/api is served by the web application";
+          + "/api is served by the web application"
+          + describeSource();
     }
     return site
         + " is linked to "
@@ -281,7 +282,17 @@ public final class ApiLinkFilter implements Filter {
         + "/api is proxied there (tokens signed with the key whose kid is \""
         + current.link().tokens().keyId()
         + "\")"
-        + describeRoutes(current.site().routes());
+        + describeRoutes(current.site().routes())
+        + describeSource();
+  }
+
+  /**
+   * Where the configuration was read from, on disk if it is a file there: on Jetty, a copy that
+   * Jetty extracted under a random name (a reviewer could not tell which file to change).
+   */
+  private String describeSource() {
+    return "; configuration: "
+        + webApplicationFiles(context).path(location).map(Path::toString).orElse(location);
   }
 
   private static String describeRoutes(RouteRules routes) {

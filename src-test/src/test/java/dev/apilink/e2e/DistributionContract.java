@@ -405,6 +405,11 @@ abstract class DistributionContract {
         container.startUpLog().stream().filter(line -> line.contains(expected)).toList();
 
     assertEquals(1, lines.size(), "start-up lines for /shop:\n" + startUpLog());
+    // The file to change while the site runs: on Jetty a copy extracted under a random name.
+    String line = lines.get(0);
+    Path config = Path.of(line.substring(line.indexOf("; configuration: ") + 17).trim());
+    assertTrue(config.endsWith(Path.of("WEB-INF", "apilink.json")), line);
+    assertTrue(Files.isRegularFile(config), line);
   }
 
   @Test

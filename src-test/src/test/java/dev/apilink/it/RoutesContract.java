@@ -593,7 +593,7 @@ abstract class RoutesContract {
     assertTrue(
         log.all("ApiLink started")
             .get(0)
-            .endsWith("; 7 route rules from /staticwebapp.config.json"),
+            .contains("; 7 route rules from /staticwebapp.config.json; configuration: "),
         log.all("ApiLink started").toString());
   }
 }
