@@ -3,9 +3,13 @@ package dev.apilink.testkit.gateway;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.text.MessageFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 
 /**
  * Runs an {@link ApimGateway} from gateway descriptions and ARM templates until Ctrl-C.
@@ -120,14 +124,45 @@ public final class ApimGatewayMain {
       return 1;
     }
     printStarted(gateway, out);
+    Handler requests = new RequestLines(out);
+    GatewayHandler.LOG.setLevel(Level.FINE);
+    GatewayHandler.LOG.addHandler(requests);
     started.accept(gateway);
     try {
       gateway.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       gateway.close();
+    } finally {
+      GatewayHandler.LOG.removeHandler(requests);
+      GatewayHandler.LOG.setLevel(null);
     }
     return 0;
+  }
+
+  /** Prints each request the gateway takes and why it refused one, a line each. */
+  private static final class RequestLines extends Handler {
+    private final PrintStream out;
+
+    RequestLines(PrintStream out) {
+      this.out = out;
+      setLevel(Level.FINE);
+    }
+
+    @Override
+    public void publish(LogRecord record) {
+      if (isLoggable(record)) {
+        out.println(MessageFormat.format(record.getMessage(), record.getParameters()));
+      }
+    }
+
+    @Override
+    public void flush() {
+      out.flush();
+    }
+
+    @Override
+    public void close() {}
   }
 
   private static void printStarted(ApimGateway gateway, PrintStream out) {

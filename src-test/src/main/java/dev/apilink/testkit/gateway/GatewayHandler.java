@@ -5,6 +5,8 @@ import dev.apilink.testkit.gateway.GatewayState.Denied;
 import dev.apilink.testkit.gateway.GatewayState.Granted;
 import dev.apilink.testkit.gateway.GatewayState.Route;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
@@ -20,6 +22,12 @@ import org.eclipse.jetty.util.Callback;
 final class GatewayHandler extends Handler.Abstract.NonBlocking {
 
   static final String SUBSCRIPTION_KEY_PARAMETER = "subscription-key";
+
+  /**
+   * One FINE line per request and per refusal, never a key or a token: what the command line prints
+   * ({@link ApimGatewayMain}), so that a developer sees why the gateway said 401.
+   */
+  static final Logger LOG = Logger.getLogger("dev.apilink.testkit.gateway");
 
   private final Supplier<GatewayState> state;
   private final InboundPipeline inbound;
@@ -37,6 +45,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     String rawPath = clientRequest.getHttpURI().getPath();
     Route route = current.route(rawPath == null || rawPath.isEmpty() ? "/" : rawPath);
     if (route == null) {
+      log(clientRequest, "404: no API's URL suffix starts this path");
       GatewayError.NOT_FOUND.write(clientResponse, callback);
       return true;
     }
@@ -66,6 +75,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                   + "\",name=\""
                   + keyHeader
                   + "\",type=\"header\"");
+      log(clientRequest, denied.error().status() + ": " + denied.error().message());
       denied.error().write(clientResponse, callback);
       return true;
     }
@@ -91,10 +101,13 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         .whenComplete(
             (error, failure) -> {
               if (failure != null) {
+                log(clientRequest, "500: " + failure);
                 GatewayError.INTERNAL.write(clientResponse, callback);
               } else if (error != null) {
+                log(clientRequest, error.status() + " (" + caller + "): " + error.message());
                 error.write(clientResponse, callback);
               } else {
+                log(clientRequest, "API \"" + route.api().name() + "\" (" + caller + ")");
                 backend.forward(
                     route,
                     backendHeaders,
@@ -106,6 +119,16 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
               }
             });
     return true;
+  }
+
+  private static void log(Request request, String what) {
+    if (LOG.isLoggable(Level.FINE)) {
+      // The path only: a query may carry a subscription-key.
+      LOG.log(
+          Level.FINE,
+          "{0} {1} -> {2}",
+          new Object[] {request.getMethod(), request.getHttpURI().getPath(), what});
+    }
   }
 
   private static String nonEmpty(String value) {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
 import org.eclipse.jetty.http.HttpFields;
 
 /**
@@ -55,15 +56,21 @@ final class InboundPipeline {
       } else if (step instanceof ValidateJwt validateJwt) {
         int next = i + 1;
         return jwtValidator
-            .validate(validateJwt, headers, rawQuery)
+            .refusal(validateJwt, headers, rawQuery)
             .thenCompose(
-                valid ->
-                    valid
-                        ? run(steps, next, caller, headers, rawQuery)
-                        : CompletableFuture.completedFuture(
-                            new GatewayError(
-                                validateJwt.failedValidationHttpCode(),
-                                validateJwt.failedValidationErrorMessage())));
+                refusal -> {
+                  if (refusal == null) {
+                    return run(steps, next, caller, headers, rawQuery);
+                  }
+                  GatewayHandler.LOG.log(
+                      Level.FINE,
+                      "validate-jwt refused the token ({0}): {1}",
+                      new Object[] {caller, refusal});
+                  return CompletableFuture.completedFuture(
+                      new GatewayError(
+                          validateJwt.failedValidationHttpCode(),
+                          validateJwt.failedValidationErrorMessage()));
+                });
       }
     }
     return CompletableFuture.completedFuture(null);

@@ -48,11 +48,14 @@ final class JwtValidator {
     this.clock = clock;
   }
 
-  /** Completes with whether the request carries a token that {@code policy} accepts. */
-  CompletableFuture<Boolean> validate(ValidateJwt policy, HttpFields headers, String rawQuery) {
+  /**
+   * Completes with null if the request carries a token that {@code policy} accepts, else with why
+   * not, for the gateway's log (never for the client: APIM answers only the policy's message).
+   */
+  CompletableFuture<String> refusal(ValidateJwt policy, HttpFields headers, String rawQuery) {
     String token = token(policy, headers, rawQuery);
     if (token == null) {
-      return CompletableFuture.completedFuture(false);
+      return CompletableFuture.completedFuture("no token where the policy looks for one");
     }
     JWT jwt;
     JWTClaimsSet claims;
@@ -60,38 +63,48 @@ final class JwtValidator {
       jwt = JWTParser.parse(token);
       claims = jwt.getJWTClaimsSet();
     } catch (ParseException e) {
-      return CompletableFuture.completedFuture(false);
+      return CompletableFuture.completedFuture("the token is not a JWT");
     }
     if (jwt instanceof PlainJWT) {
       if (policy.requireSignedTokens()) {
-        return CompletableFuture.completedFuture(false);
+        return CompletableFuture.completedFuture("the token is not signed");
       }
     } else if (!(jwt instanceof SignedJWT)) {
-      return CompletableFuture.completedFuture(false); // encrypted tokens are not supported
+      return CompletableFuture.completedFuture("the token is encrypted, which is not supported");
     }
     if (policy.openIdConfigs().isEmpty()) {
       boolean signed = jwt instanceof PlainJWT || verify((SignedJWT) jwt, policy, List.of());
-      return CompletableFuture.completedFuture(signed && claimsValid(policy, claims, List.of()));
+      return CompletableFuture.completedFuture(
+          signed ? claimsRefusal(policy, claims, List.of()) : unverified(jwt));
     }
     return keys(policy, OpenIdConfigurations::current)
         .thenCompose(
             keys -> {
               if (jwt instanceof PlainJWT || verify((SignedJWT) jwt, policy, keys)) {
-                return CompletableFuture.completedFuture(claimsValid(policy, claims, keys));
+                return CompletableFuture.completedFuture(claimsRefusal(policy, claims, keys));
               }
               String keyId = ((SignedJWT) jwt).getHeader().getKeyID();
               if (keyId == null
                   || keys.stream().anyMatch(k -> k.keySet().getKeyByKeyId(keyId) != null)) {
-                return CompletableFuture.completedFuture(false);
+                return CompletableFuture.completedFuture(unverified(jwt));
               }
               // A key id that no cached set has: the issuer may have rotated its keys.
               return keys(policy, OpenIdConfigurations::afterUnknownKeyId)
                   .thenApply(
                       fresh ->
                           verify((SignedJWT) jwt, policy, fresh)
-                              && claimsValid(policy, claims, fresh));
+                              ? claimsRefusal(policy, claims, fresh)
+                              : unverified(jwt));
             })
-        .exceptionally(failure -> false);
+        .exceptionally(failure -> "the signing keys could not be fetched: " + failure.getMessage());
+  }
+
+  private static String unverified(JWT jwt) {
+    return "no key the policy trusts verifies the signature (kid "
+        + ((SignedJWT) jwt).getHeader().getKeyID()
+        + ", "
+        + ((SignedJWT) jwt).getHeader().getAlgorithm()
+        + ")";
   }
 
   private CompletableFuture<List<Keys>> keys(
@@ -187,24 +200,25 @@ final class JwtValidator {
 
   // ---- claims ----
 
-  private boolean claimsValid(ValidateJwt policy, JWTClaimsSet claims, List<Keys> openIdKeys) {
+  /** Null if the claims satisfy {@code policy}, else which one does not. */
+  private String claimsRefusal(ValidateJwt policy, JWTClaimsSet claims, List<Keys> openIdKeys) {
     try {
       Instant now = clock.instant();
       Date expiration = claims.getExpirationTime();
       if (expiration == null) {
         if (policy.requireExpirationTime()) {
-          return false;
+          return "the token has no exp";
         }
       } else if (!now.isBefore(expiration.toInstant().plus(policy.clockSkew()))) {
-        return false;
+        return "the token expired at " + expiration.toInstant();
       }
       Date notBefore = claims.getNotBeforeTime();
       if (notBefore != null && now.plus(policy.clockSkew()).isBefore(notBefore.toInstant())) {
-        return false;
+        return "the token is not valid before " + notBefore.toInstant();
       }
       if (!policy.audiences().isEmpty()
           && Collections.disjoint(policy.audiences(), claims.getAudience())) {
-        return false;
+        return "aud " + claims.getAudience() + " is none of " + policy.audiences();
       }
       // Without <issuers>, the issuer that the discovery document declares is required.
       List<String> issuers =
@@ -212,16 +226,16 @@ final class JwtValidator {
               ? policy.issuers()
               : openIdKeys.stream().map(Keys::issuer).toList();
       if (!issuers.isEmpty() && !issuers.contains(claims.getIssuer())) {
-        return false;
+        return "iss " + claims.getIssuer() + " is none of " + issuers;
       }
       for (RequiredClaim required : policy.requiredClaims()) {
         if (!holds(claims, required)) {
-          return false;
+          return "the required claim " + required.name() + " does not hold";
         }
       }
-      return true;
+      return null;
     } catch (RuntimeException e) {
-      return false; // a claim of the wrong type
+      return "a claim has the wrong type"; // as Nimbus reads it
     }
   }
 

@@ -158,10 +158,14 @@ class ApimGatewayMainTest {
             gateway.url(),
             "/api/x",
             headers -> headers.put("Ocp-Apim-Subscription-Key", "secondary-key-1"));
+    TestClient.Reply noKey = client.get(gateway.url(), "/api/x?subscription-key=wrong", h -> {});
+    TestClient.Reply nowhere = client.get(gateway.url(), "/other", h -> {});
     URI url = gateway.url();
     gateway.close();
 
     assertEquals(200, reply.status());
+    assertEquals(401, noKey.status());
+    assertEquals(404, nowhere.status());
     assertEquals(0, exitCode.get(20, TimeUnit.SECONDS));
     assertEquals(
         "APIM gateway listening on "
@@ -174,7 +178,12 @@ class ApimGatewayMainTest {
             + "subscription \"swa-sub\" (product \"swa-linked\", active)\n"
             + "  primary key:   primary-key-1\n"
             + "  secondary key: secondary-key-1\n"
-            + "Press Ctrl-C to stop.\n",
+            + "Press Ctrl-C to stop.\n"
+            // Each request and why it was refused (a reviewer could not tell), never the key.
+            + "GET /api/x -> API \"sample\" (subscription swa-sub)\n"
+            + "GET /api/x -> 401: Access denied due to invalid subscription key. Make sure to"
+            + " provide a valid key for an active subscription.\n"
+            + "GET /other -> 404: no API's URL suffix starts this path\n",
         out());
   }
 }

@@ -181,6 +181,47 @@ class ValidateJwtTest {
   }
 
   @Test
+  void theGatewaysLogSaysWhyATokenWasRefusedAndTheClientDoesNot() {
+    start(linkedPolicy(issuer));
+    List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord record) {
+            logged.add(java.text.MessageFormat.format(record.getMessage(), record.getParameters()));
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    GatewayHandler.LOG.setLevel(java.util.logging.Level.FINE);
+    GatewayHandler.LOG.addHandler(capture);
+    try {
+      TestClient.Reply evil =
+          callWithBearer(
+              Tokens.rs256(Tokens.RSA_1, claims().issuer("https://evil.example").build()));
+      TestClient.Reply other =
+          callWithBearer(Tokens.rs256(Tokens.RSA_1, claims().audience("https://other").build()));
+
+      assertRejected(REJECTED, 403, evil);
+      assertRejected(REJECTED, 403, other);
+    } finally {
+      GatewayHandler.LOG.removeHandler(capture);
+      GatewayHandler.LOG.setLevel(null);
+    }
+    List<String> refusals =
+        logged.stream().filter(line -> line.startsWith("validate-jwt refused")).toList();
+    assertEquals(2, refusals.size(), logged.toString());
+    assertTrue(
+        refusals.get(0).contains(": iss https://evil.example is none of [https://"),
+        refusals.get(0));
+    assertTrue(refusals.get(1).contains(": aud [https://other] is none of ["), refusals.get(1));
+  }
+
+  @Test
   void listedIssuersReplaceTheDiscoveryDocumentsIssuer() {
     start(
         policy(
