@@ -75,6 +75,12 @@ final class ProxyExchange implements AsyncListener {
   private static final Set<String> IDEMPOTENT =
       Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
+  /**
+   * Methods taken to have no body when nothing frames one: browsers send none with them, and an
+   * HTTP/2 GET of unknown length is almost always one whose stream ended with its headers.
+   */
+  private static final Set<String> BODILESS = Set.of("GET", "HEAD");
+
   /** How long a container thread waits for a gateway thread to leave the client's response. */
   private static final long CLIENT_LOCK_WAIT_SECONDS = 5;
 
@@ -131,7 +137,7 @@ final class ProxyExchange implements AsyncListener {
       link.exchangeEnded();
       return;
     }
-    boolean hasBody = declaredLength > 0 || transferCoded;
+    boolean hasBody = declaredLength > 0 || transferCoded || unframedBody(declaredLength);
 
     try {
       async = clientRequest.startAsync();
@@ -173,6 +179,27 @@ final class ProxyExchange implements AsyncListener {
       } catch (IOException | RuntimeException e) {
         abortProxyRequest(e);
       }
+    }
+  }
+
+  /**
+   * Whether the request has a body that neither {@code Content-Length} nor chunked coding frames:
+   * HTTP/2 (and 3) end a body with its last frame, and need neither (curl {@code -T -}, a {@code
+   * fetch()} stream). It has one unless the stream has already ended. A reviewer's such uploads
+   * reached the gateway as empty requests, answered 200. HTTP/1.x has no such body. Jetty does not
+   * tell whether the stream has ended before the body is read: there a request without one, but for
+   * a GET or HEAD, goes to the gateway with an empty chunked body.
+   */
+  private boolean unframedBody(long declaredLength) {
+    if (declaredLength >= 0
+        || clientRequest.getProtocol().startsWith("HTTP/1")
+        || BODILESS.contains(clientRequest.getMethod())) {
+      return false;
+    }
+    try {
+      return !clientRequest.getInputStream().isFinished();
+    } catch (IOException | RuntimeException e) {
+      return true; // read it, and let its failure end the exchange as a body's failure does
     }
   }
 
@@ -297,8 +324,34 @@ final class ProxyExchange implements AsyncListener {
         originalUrl.toString(),
         clientRequest.getRemoteAddr(),
         clientRequest.getScheme(),
-        clientRequest.getHeader("Host"),
+        clientHost(),
         via);
+  }
+
+  /**
+   * The host and port the client asked for: its {@code Host}, or for HTTP/2 and 3, which name them
+   * in {@code :authority}, the server name and port the container took from it (a reviewer's HTTP/2
+   * requests reached the gateway without {@code X-Forwarded-Host}).
+   */
+  private String clientHost() {
+    String host = clientRequest.getHeader("Host");
+    if (host != null || clientRequest.getProtocol().startsWith("HTTP/1")) {
+      return host;
+    }
+    String name = clientRequest.getServerName();
+    if (name == null || name.isEmpty()) {
+      return null;
+    }
+    if (name.indexOf(':') >= 0 && !name.startsWith("[")) {
+      name = "[" + name + "]";
+    }
+    int port = clientRequest.getServerPort();
+    String scheme = clientRequest.getScheme();
+    boolean defaultPort =
+        port <= 0
+            || port == 80 && "http".equalsIgnoreCase(scheme)
+            || port == 443 && "https".equalsIgnoreCase(scheme);
+    return defaultPort ? name : name + ":" + port;
   }
 
   // ---- gateway side ----

@@ -22,6 +22,7 @@ public final class ProxyHeaders {
   static final String SUBSCRIPTION_KEY_DEFAULT = "ocp-apim-subscription-key";
   private static final String X_FORWARDED_FOR = "X-Forwarded-For";
   private static final String VIA = "Via";
+  private static final String COOKIE = "Cookie";
 
   private ProxyHeaders() {}
 
@@ -63,6 +64,7 @@ public final class ProxyHeaders {
     List<Headers.Field> fields = new ArrayList<>(client.size() + 8);
     String forwardedFor = null;
     String via = null;
+    int cookie = -1; // where the first Cookie field is in fields
     for (Headers.Field field : client) {
       String name = field.name();
       if (isRemoved(name, keyHeader, tokenHeader, connectionOptions)
@@ -79,7 +81,15 @@ public final class ProxyHeaders {
         forwardedFor = joined(forwardedFor, field.value());
       } else if (name.equalsIgnoreCase(VIA)) {
         via = joined(via, field.value());
+      } else if (name.equalsIgnoreCase(COOKIE) && cookie >= 0) {
+        // One Cookie field (RFC 6265 5.4): HTTP/2 clients send each cookie as a field of its own,
+        // which must be joined for HTTP/1.1 (RFC 9113 8.2.3); Jetty passed them on as they came.
+        Headers.Field first = fields.get(cookie);
+        fields.set(cookie, new Headers.Field(first.name(), first.value() + "; " + field.value()));
       } else {
+        if (name.equalsIgnoreCase(COOKIE)) {
+          cookie = fields.size();
+        }
         fields.add(field);
       }
     }

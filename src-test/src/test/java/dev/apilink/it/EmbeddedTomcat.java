@@ -18,6 +18,7 @@ import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.realm.MemoryRealm;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.coyote.http2.Http2Protocol;
 import org.apache.tomcat.util.descriptor.web.FilterDef;
 import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.apache.tomcat.util.descriptor.web.LoginConfig;
@@ -63,6 +64,8 @@ final class EmbeddedTomcat implements ServletContainer {
     connector.setProperty("address", "127.0.0.1");
     // As the README tells operators: %2F in paths must be passed through to be forwarded.
     connector.setEncodedSolidusHandling("passthrough");
+    // HTTP/2 without TLS (h2c), for a client that starts with its preface or asks to upgrade.
+    connector.addUpgradeProtocol(new Http2Protocol());
     tomcat.setConnector(connector);
     tomcat.getHost().setAutoDeploy(false);
     Logger.getLogger("org.apache.catalina").addHandler(failureLog);
