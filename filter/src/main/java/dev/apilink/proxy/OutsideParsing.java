@@ -6,7 +6,6 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.client.transport.internal.HttpConnectionOverHTTP;
-import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 
@@ -96,7 +95,7 @@ final class OutsideParsing {
   /** The HTTP/1.1 transport whose connections parse responses inside a bracket. */
   static final class Transport extends HttpClientTransportOverHTTP {
     Transport() {
-      super(new ClientConnector());
+      super(new HandshakeLimitedConnector());
     }
 
     @Override

@@ -528,7 +528,10 @@ final class ProxyExchange implements AsyncListener {
       // The time ran out while ApiLink waited for the client's body, not for the gateway.
       return GatewayError.requestBodyTimeout(backend.timeoutSeconds());
     }
+    // Jetty commits the request head before a TLS handshake has finished: a handshake given up
+    // is no connection, whatever was committed.
     return requestSent
+            && GatewayError.find(failure, HandshakeLimitedConnector.HandshakeTimeout.class) == null
         ? GatewayError.ofResponse(failure, backend.timeoutSeconds())
         : GatewayError.of(failure, backend.connectTimeoutSeconds(), backend.timeoutSeconds());
   }

@@ -361,6 +361,25 @@ abstract class FaultContract {
   }
 
   @Test
+  void aGatewayThatNeverFinishesItsTlsHandshakeIsA504AtTheConnectLimit() throws Exception {
+    try (SilentServer gateway = SilentServer.start()) {
+      // No total limit: a reviewer's such request waited for ever, holding its gateway connection,
+      // as the handshake was not part of opening the connection (and 8 s of 3 with a limit).
+      deployLinkedTo(URI.create("https://127.0.0.1:" + gateway.port()), 1, 0);
+
+      long start = System.nanoTime();
+      RawHttp.Response response = get("/api/handshake");
+      long millis = (System.nanoTime() - start) / 1_000_000;
+
+      assertEquals(
+          error(504, "Gateway timeout: no connection to the API gateway within 1 second."),
+          response.bodyText());
+      assertTrue(millis >= 1000 && millis < 1000 + 2000, "took " + millis + " ms");
+      assertHealthyAndIdle();
+    }
+  }
+
+  @Test
   void aGatewayThatNeverAnswersIsA504AtTheTotalLimitAndItsRequestIsAborted() throws Exception {
     try (SilentServer gateway = SilentServer.start()) {
       deployLinkedTo(gateway.url(), 1, 1);

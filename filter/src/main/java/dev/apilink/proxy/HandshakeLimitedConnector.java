@@ -1,0 +1,61 @@
+package dev.apilink.proxy;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.io.ssl.SslHandshakeListener;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * Jetty's client connector, with the TLS handshake counted as part of opening a connection: a
+ * gateway that takes the connection and never finishes the handshake is given up at {@code
+ * connectTimeoutSeconds}, as one that never takes it is. Jetty's connect limit ends with the TCP
+ * connection, and a request waits on a pending handshake as on a gateway that does not answer: a
+ * reviewer's such request got 504 only at {@code timeoutSeconds}, and with no total limit never,
+ * holding its exchange and gateway connection until the web application stopped.
+ */
+final class HandshakeLimitedConnector extends ClientConnector {
+
+  /** A handshake that did not finish within the connect limit. */
+  static final class HandshakeTimeout extends SocketTimeoutException {
+    private static final long serialVersionUID = 1L;
+
+    HandshakeTimeout(Duration limit) {
+      super("the TLS handshake did not finish within " + limit.toMillis() + " ms");
+    }
+  }
+
+  @Override
+  protected Connection newConnection(EndPoint endPoint, Map<String, Object> context)
+      throws IOException {
+    Connection connection = super.newConnection(endPoint, context);
+    Duration limit = getConnectTimeout();
+    if (connection instanceof SslConnection tls && limit != null && limit.toMillis() > 0) {
+      Scheduler.Task giveUp =
+          getScheduler()
+              .schedule(
+                  () -> endPoint.close(new HandshakeTimeout(limit)),
+                  limit.toMillis(),
+                  TimeUnit.MILLISECONDS);
+      tls.addHandshakeListener(
+          new SslHandshakeListener() {
+            @Override
+            public void handshakeSucceeded(Event event) {
+              giveUp.cancel();
+            }
+
+            @Override
+            public void handshakeFailed(Event event, Throwable failure) {
+              giveUp.cancel();
+            }
+          });
+    }
+    return connection;
+  }
+}
