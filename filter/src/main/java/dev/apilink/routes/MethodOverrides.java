@@ -21,7 +21,7 @@ public final class MethodOverrides {
   private static final List<String> HEADERS =
       List.of("x-http-method-override", "x-http-method", "x-method-override");
 
-  private static final String PARAMETER = "_method=";
+  private static final String PARAMETER = "_method";
 
   private MethodOverrides() {}
 
@@ -39,10 +39,12 @@ public final class MethodOverrides {
       }
     }
     String query = request.getQueryString();
-    if (query != null && query.contains(PARAMETER)) {
+    // The parameter's name may be percent-encoded too (%5Fmethod): frameworks decode it.
+    if (query != null && (query.contains(PARAMETER) || query.indexOf('%') >= 0)) {
       for (String parameter : query.split("&")) {
-        if (parameter.startsWith(PARAMETER)) {
-          methods = add(methods, decoded(parameter.substring(PARAMETER.length())));
+        int equals = parameter.indexOf('=');
+        if (equals > 0 && decoded(parameter.substring(0, equals)).equals(PARAMETER)) {
+          methods = add(methods, decoded(parameter.substring(equals + 1)));
         }
       }
     }
