@@ -40,7 +40,7 @@ final class HandshakeLimitedConnector extends ClientConnector {
       Scheduler.Task giveUp =
           getScheduler()
               .schedule(
-                  () -> endPoint.close(new HandshakeTimeout(limit)),
+                  () -> giveUp(tls, endPoint, new HandshakeTimeout(limit)),
                   limit.toMillis(),
                   TimeUnit.MILLISECONDS);
       tls.addHandshakeListener(
@@ -57,5 +57,13 @@ final class HandshakeLimitedConnector extends ClientConnector {
           });
     }
     return connection;
+  }
+
+  private static void giveUp(SslConnection tls, EndPoint endPoint, HandshakeTimeout cause) {
+    if (tls.getSslEndPoint().getConnection() instanceof OutsideParsing.BracketedConnection http) {
+      http.giveUp(cause);
+    } else {
+      endPoint.close(cause);
+    }
   }
 }
