@@ -3,7 +3,6 @@ package dev.apilink;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
@@ -12,7 +11,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.MappingMatch;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Map;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
@@ -40,20 +38,12 @@ public final class ApiLinkServlet extends HttpServlet {
    * Finds the application's own servlet for {@code /api/*}, if any. Tomcat keeps that servlet's
    * mapping over the web-fragment's, and this servlet never sees a request; Jetty gives the pattern
    * to this servlet and leaves the application's with no mapping at all (a reviewer's unlinked
-   * application answered 404 where its own servlet had served {@code /api}), so its {@code web.xml}
-   * is read for it. Requests that ApiLink does not proxy then go to that servlet, as they would
-   * without ApiLink.
+   * application answered 404 where its own servlet had served {@code /api}), so only the
+   * application's {@code web.xml} still tells which it was. Requests that ApiLink does not proxy
+   * then go to that servlet, as they would without ApiLink.
    */
   @Override
   public void init() {
-    for (Map.Entry<String, ? extends ServletRegistration> servlet :
-        getServletContext().getServletRegistrations().entrySet()) {
-      if (!servlet.getKey().equals(getServletName())
-          && servlet.getValue().getMappings().contains(API_PATTERN)) {
-        displaced = servlet.getKey();
-        return;
-      }
-    }
     String mapped = mappedInWebXml(getServletContext(), API_PATTERN);
     if (mapped != null && !mapped.equals(getServletName())) {
       displaced = mapped;

@@ -14,6 +14,16 @@ public final class GatewayTarget {
 
   private GatewayTarget() {}
 
+  /** The port {@code scheme} implies: 443 for https, else 80. */
+  static int defaultPort(String scheme) {
+    return "https".equalsIgnoreCase(scheme) ? 443 : 80;
+  }
+
+  /** {@code host}, with {@code :port} unless the port is none (below 1) or the scheme's default. */
+  static String authority(String scheme, String host, int port) {
+    return port <= 0 || port == defaultPort(scheme) ? host : host + ":" + port;
+  }
+
   /**
    * The path inside the web application as the client sent it. Tomcat gives the context path as the
    * client spelled it; Jetty gives its own form ({@code /café} for {@code /caf%C3%A9}, {@code

@@ -101,12 +101,7 @@ public final class Link implements AutoCloseable {
    * Host}, but from a URI it builds and parses twice for every request that has no {@code Host}.
    */
   private static String authority(URI url) {
-    int port = url.getPort();
-    boolean defaultPort =
-        port == -1
-            || port == 80 && url.getScheme().equalsIgnoreCase("http")
-            || port == 443 && url.getScheme().equalsIgnoreCase("https");
-    return defaultPort ? url.getHost() : url.getHost() + ":" + port;
+    return GatewayTarget.authority(url.getScheme(), url.getHost(), url.getPort());
   }
 
   /**

@@ -345,13 +345,7 @@ final class ProxyExchange implements AsyncListener {
     if (name.indexOf(':') >= 0 && !name.startsWith("[")) {
       name = "[" + name + "]";
     }
-    int port = clientRequest.getServerPort();
-    String scheme = clientRequest.getScheme();
-    boolean defaultPort =
-        port <= 0
-            || port == 80 && "http".equalsIgnoreCase(scheme)
-            || port == 443 && "https".equalsIgnoreCase(scheme);
-    return defaultPort ? name : name + ":" + port;
+    return GatewayTarget.authority(clientRequest.getScheme(), name, clientRequest.getServerPort());
   }
 
   // ---- gateway side ----

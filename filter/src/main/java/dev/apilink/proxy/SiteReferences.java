@@ -141,9 +141,6 @@ final class SiteReferences {
   }
 
   private static int portOf(String scheme, int port) {
-    if (port >= 0) {
-      return port;
-    }
-    return scheme.equals("https") ? 443 : 80;
+    return port >= 0 ? port : GatewayTarget.defaultPort(scheme);
   }
 }
