@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,11 +83,30 @@ public enum Distribution {
   public ContainerProcess start(
       Path base, int port, Map<String, String> environment, Map<String, Path> wars)
       throws IOException, InterruptedException {
+    return start(base, port, environment, Map.of(), wars);
+  }
+
+  /**
+   * As {@link #start(Path, int, Map, Map)}, with {@code systemProperties} given to the container's
+   * JVM where the docs tell operators to give them: {@code CATALINA_OPTS} for Tomcat, {@code -D}
+   * options after {@code -jar start.jar} for Jetty.
+   */
+  public ContainerProcess start(
+      Path base,
+      int port,
+      Map<String, String> environment,
+      Map<String, String> systemProperties,
+      Map<String, Path> wars)
+      throws IOException, InterruptedException {
     Files.createDirectories(base);
     Map<String, String> env = baseEnvironment();
     env.putAll(environment);
+    List<String> options = new ArrayList<>();
+    systemProperties.forEach((name, value) -> options.add("-D" + name + "=" + value));
     ContainerProcess container =
-        isTomcat() ? startTomcat(base, port, env, wars) : startJetty(base, port, env, wars);
+        isTomcat()
+            ? startTomcat(base, port, env, options, wars)
+            : startJetty(base, port, env, options, wars);
     return container.awaitStarted(
         isTomcat()
             ? line -> line.contains("org.apache.catalina.startup.Catalina.start Server startup in")
@@ -97,7 +117,8 @@ public enum Distribution {
   // ---- Tomcat ----
 
   private ContainerProcess startTomcat(
-      Path base, int port, Map<String, String> env, Map<String, Path> wars) throws IOException {
+      Path base, int port, Map<String, String> env, List<String> jvmOptions, Map<String, Path> wars)
+      throws IOException {
     Path home = home();
     for (String dir : List.of("conf", "webapps", "logs", "temp", "work")) {
       Files.createDirectories(base.resolve(dir));
@@ -129,6 +150,13 @@ public enum Distribution {
 
     env.put("CATALINA_HOME", home.toString());
     env.put("CATALINA_BASE", base.toString());
+    if (!jvmOptions.isEmpty()) {
+      // catalina.sh splits CATALINA_OPTS at spaces: no option may contain one.
+      if (jvmOptions.stream().anyMatch(option -> option.contains(" "))) {
+        throw new IllegalArgumentException("a JVM option with a space: " + jvmOptions);
+      }
+      env.put("CATALINA_OPTS", String.join(" ", jvmOptions));
+    }
     List<String> command =
         windows()
             ? List.of("cmd", "/c", home.resolve("bin/catalina.bat").toString(), "run")
@@ -140,7 +168,7 @@ public enum Distribution {
   // ---- Jetty ----
 
   private ContainerProcess startJetty(
-      Path base, int port, Map<String, String> env, Map<String, Path> wars)
+      Path base, int port, Map<String, String> env, List<String> jvmOptions, Map<String, Path> wars)
       throws IOException, InterruptedException {
     Path startJar = home().resolve("start.jar");
     // As the Jetty documentation has operators create a base.
@@ -190,13 +218,15 @@ public enum Distribution {
     deploy(wars, base.resolve("webapps"));
 
     List<String> command =
-        List.of(
-            java(),
-            "-jar",
-            startJar.toString(),
-            "jetty.base=" + base,
-            "jetty.http.host=127.0.0.1",
-            "jetty.http.port=" + port);
+        new ArrayList<>(
+            List.of(
+                java(),
+                "-jar",
+                startJar.toString(),
+                "jetty.base=" + base,
+                "jetty.http.host=127.0.0.1",
+                "jetty.http.port=" + port));
+    command.addAll(jvmOptions);
     return ContainerProcess.launch(this, command, base, env, base, port);
   }
 

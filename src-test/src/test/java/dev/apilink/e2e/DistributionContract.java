@@ -17,6 +17,7 @@ import dev.apilink.Main;
 import dev.apilink.e2e.LinkedGateway.LinkedSite;
 import dev.apilink.e2e.app.OwnApiServlet;
 import dev.apilink.e2e.app.VersionsServlet;
+import dev.apilink.it.Certificates;
 import dev.apilink.testkit.echo.EchoBackend;
 import dev.apilink.testkit.echo.EchoBackend.Received;
 import dev.apilink.testkit.faults.SilentServer;
@@ -81,10 +82,13 @@ abstract class DistributionContract {
   EchoBackend backend;
   SilentServer silentGateway;
   LinkedGateway gateway;
+  LinkedGateway tlsGateway;
   ContainerProcess container;
   String origin;
   LinkedSite shop;
   LinkedSite app;
+  LinkedSite tls;
+  int tlsPort;
   Path sampleWar;
   Path appLibraries;
 
@@ -140,12 +144,55 @@ abstract class DistributionContract {
             .with("WEB-INF/apilink.json", down.toPrettyString())
             .writeTo(run.resolve("wars/down.war")));
 
+    // A gateway with a certificate from a private CA, reached over https by its host name, which
+    // the container trusts through the trust store that docs/operations.md tells operators to make
+    // (a copy of the JDK's cacerts with the CA imported, given as javax.net.ssl.trustStore).
+    Path certificates = Files.createDirectories(run.resolve("tls"));
+    Path gatewayKeyStore =
+        Certificates.selfSigned(certificates, "private-gateway", "dns:localhost");
+    Path trustStore = Certificates.trustStoreWith(certificates, gatewayKeyStore, "private-gateway");
+    tlsPort = ContainerProcess.freePort();
+    ObjectNode tlsConfig =
+        siteConfig(
+            origin, "https://localhost:" + tlsPort, "${env:TLS_SUBSCRIPTION_KEY}", signingKeys);
+    tls = new LinkedSite(writeJson(run.resolve("tls-apilink.json"), tlsConfig), "/tls", Map.of());
+    tlsGateway =
+        LinkedGateway.start(
+            backend.url(),
+            List.of(tls),
+            options -> options.port(tlsPort).tls(gatewayKeyStore, Certificates.PASSWORD));
+    wars.put(
+        "tls.war",
+        Wars.from(sampleWar)
+            .with("WEB-INF/apilink.json", tlsConfig.toPrettyString())
+            .writeTo(run.resolve("wars/tls.war")));
+    // The same gateway by its address, which its certificate does not name.
+    ObjectNode wrongHost =
+        siteConfig(origin, "https://127.0.0.1:" + tlsPort, "wrong-host-key-unused", signingKeys);
+    wars.put(
+        "wronghost.war",
+        Wars.from(sampleWar)
+            .with("WEB-INF/apilink.json", wrongHost.toPrettyString())
+            .writeTo(run.resolve("wars/wronghost.war")));
+
     Map<String, String> environment = new LinkedHashMap<>();
     environment.put("APILINK_SITE_ORIGIN", origin);
     environment.put("APIM_GATEWAY_URL", gateway.url().toString());
     environment.put("APIM_SUBSCRIPTION_KEY", gateway.subscriptionKey(shop));
     environment.put("APP_SUBSCRIPTION_KEY", gateway.subscriptionKey(app));
-    container = distribution().start(run.resolve("base"), port, environment, wars);
+    environment.put("TLS_SUBSCRIPTION_KEY", tlsGateway.subscriptionKey(tls));
+    container =
+        distribution()
+            .start(
+                run.resolve("base"),
+                port,
+                environment,
+                Map.of(
+                    "javax.net.ssl.trustStore",
+                    trustStore.toString(),
+                    "javax.net.ssl.trustStorePassword",
+                    Certificates.PASSWORD),
+                wars);
   }
 
   /**
@@ -169,6 +216,9 @@ abstract class DistributionContract {
     } finally {
       if (gateway != null) {
         gateway.close();
+      }
+      if (tlsGateway != null) {
+        tlsGateway.close();
       }
       if (silentGateway != null) {
         silentGateway.close();
@@ -302,6 +352,41 @@ abstract class DistributionContract {
   // ---- failures ----
 
   @Test
+  void aGatewayWithAPrivateCaIsReachedOverHttpsThroughTheTrustStoreTheDocsDescribe()
+      throws Exception {
+    HttpResponse<String> response = send(get("/tls/api/orders/7?x=1"));
+
+    // The gateway checked the key and the token, as over http.
+    assertEquals(200, response.statusCode(), response.body());
+    Received received = onlyReceived();
+    assertEquals("/api/orders/7", received.rawPath());
+    assertEquals("x=1", received.rawQuery());
+    assertTokenVerifies(received, "/tls", origin + "/tls/.auth", "https://localhost:" + tlsPort);
+  }
+
+  @Test
+  void aGatewayWhoseCertificateNamesAnotherHostIsA502AndTheLogSaysWhy() throws Exception {
+    HttpResponse<String> response = send(get("/wronghost/api/orders"));
+
+    assertEquals(502, response.statusCode());
+    assertEquals(
+        "{\"statusCode\": 502, \"message\": \"Bad gateway: the API gateway could not be reached.\"}",
+        response.body());
+    // The line names the request and the TLS problem (on Jetty the message is the record's second
+    // console line).
+    String logged =
+        container
+            .log()
+            .await(
+                line -> line.contains("No subject alternative names matching IP address 127.0.0.1"),
+                Duration.ofSeconds(20))
+            .stream()
+            .reduce((first, last) -> last)
+            .orElseThrow();
+    assertTrue(logged.contains("GET /wronghost/api/orders -> answered 502"), logged);
+  }
+
+  @Test
   void anUnreachableGatewayIsA502WithAJsonBody() throws Exception {
     HttpResponse<String> response = send(get("/down/api/products"));
 
@@ -421,9 +506,18 @@ abstract class DistributionContract {
       assertFalse(line.contains("SLF4J"), "SLF4J complains at start-up:\n" + startUpLog());
       assertFalse(stackTrace.matcher(line).find(), "a stack trace at start-up:\n" + startUpLog());
       if (warning.matcher(line).find()) {
-        // The one warning expected: the sample site has no signing key file of its own.
+        // The warnings expected: the sample site has no signing key file of its own; Jetty's
+        // start.jar says what it made of the -D options after it (the trust store), as it does
+        // for any system property (docs/operations.md).
+        boolean jettysSystemProperties =
+            !distribution().isTomcat()
+                && (line.equals(
+                        "WARN  : Unknown Arguments detected.  Consider using --dry-run or --exec")
+                    || line.startsWith("WARN  :   Argument: -Djavax.net.ssl.trustStore")
+                        && line.endsWith(
+                            "(interpreted as a System property, from <command-line>)"));
         assertTrue(
-            line.contains("ApiLink: no token.signingKeyFile configured"),
+            line.contains("ApiLink: no token.signingKeyFile configured") || jettysSystemProperties,
             "a warning at start-up:\n" + startUpLog());
       }
     }
@@ -515,6 +609,12 @@ abstract class DistributionContract {
    * publishes, as the gateway's validate-jwt policy does.
    */
   void assertTokenVerifies(Received received, String context, String issuer) throws Exception {
+    assertTokenVerifies(received, context, issuer, gateway.url().toString());
+  }
+
+  /** As above, for a token whose audience is {@code audience}, a gateway's URL. */
+  void assertTokenVerifies(Received received, String context, String issuer, String audience)
+      throws Exception {
     List<String> authorization = received.header("Authorization");
     assertEquals(1, authorization.size());
     assertTrue(authorization.get(0).startsWith("Bearer "), authorization.get(0));
@@ -532,7 +632,7 @@ abstract class DistributionContract {
     assertFalse(key.isPrivate());
     assertTrue(token.verify(new RSASSAVerifier(key)), "signature");
     assertEquals(issuer, token.getJWTClaimsSet().getIssuer());
-    assertEquals(List.of(gateway.url().toString()), token.getJWTClaimsSet().getAudience());
+    assertEquals(List.of(audience), token.getJWTClaimsSet().getAudience());
   }
 
   /** Waits until the silent gateway sees the request {@code firstLine} given up by ApiLink. */

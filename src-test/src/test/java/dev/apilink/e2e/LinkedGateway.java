@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The testkit's APIM-compatible gateway in front of a backend, with sites linked to it the way an
@@ -51,7 +52,16 @@ public final class LinkedGateway implements AutoCloseable {
 
   /** Starts a gateway in front of {@code backend} and links {@code sites} to it. */
   public static LinkedGateway start(URI backend, List<LinkedSite> sites) {
-    ApimGateway gateway = ApimGateway.builder().api(API, "api", backend.resolve("/api")).start();
+    return start(backend, sites, UnaryOperator.identity());
+  }
+
+  /** As {@link #start(URI, List)}, with {@code gatewayOptions} (a port, TLS) set on the gateway. */
+  public static LinkedGateway start(
+      URI backend, List<LinkedSite> sites, UnaryOperator<ApimGateway.Builder> gatewayOptions) {
+    ApimGateway gateway =
+        gatewayOptions
+            .apply(ApimGateway.builder().api(API, "api", backend.resolve("/api")))
+            .start();
     try {
       Map<LinkedSite, Link> links = new HashMap<>();
       for (LinkedSite site : sites) {

@@ -12,6 +12,7 @@ import dev.apilink.testkit.faults.BreakingServer.Ending;
 import dev.apilink.testkit.faults.ForgetfulServer;
 import dev.apilink.testkit.faults.SilentServer;
 import dev.apilink.testkit.faults.UnacceptingServer;
+import dev.apilink.testkit.gateway.ApimGateway;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -375,6 +376,28 @@ abstract class FaultContract {
           error(504, "Gateway timeout: no connection to the API gateway within 1 second."),
           response.bodyText());
       assertTrue(millis >= 1000 && millis < 1000 + 2000, "took " + millis + " ms");
+      assertHealthyAndIdle();
+    }
+  }
+
+  @Test
+  void aGatewayWhoseCertificateIsNotTrustedIsA502AndTheLogNamesTheTlsProblem() throws Exception {
+    // A self-signed certificate that this JVM's trust store does not hold: what an operator sees
+    // who has not given the container a trust store with a private gateway's CA.
+    Path keyStore = Certificates.selfSigned(dir, "private-gateway", "ip:127.0.0.1");
+    try (ApimGateway gateway = ApimGateway.builder().tls(keyStore, Certificates.PASSWORD).start()) {
+      assertEquals("https", gateway.url().getScheme());
+      deployLinkedTo(gateway.url(), 1, 5);
+      LogWatch log = new LogWatch();
+
+      RawHttp.Response response = get("/api/untrusted");
+
+      log.close();
+      assertEquals(
+          error(502, "Bad gateway: the API gateway could not be reached."), response.bodyText());
+      List<String> warnings = log.warnings("-> answered 502");
+      assertEquals(1, warnings.size(), warnings.toString());
+      assertTrue(warnings.get(0).contains("PKIX path building failed"), warnings.get(0));
       assertHealthyAndIdle();
     }
   }

@@ -21,8 +21,10 @@ import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -53,12 +55,14 @@ public final class ApimGateway implements AutoCloseable {
   private final ServerConnector connector;
   private final HttpClient http;
   private final String host;
+  private final boolean tls;
   private volatile int port;
   private volatile GatewayState state;
 
   private ApimGateway(Builder builder, GatewayState state) {
     this.state = state;
     this.host = builder.host;
+    this.tls = builder.tlsKeyStore != null;
 
     QueuedThreadPool clientThreads = new QueuedThreadPool(200, 4);
     clientThreads.setName("apim-gateway-client");
@@ -85,7 +89,16 @@ public final class ApimGateway implements AutoCloseable {
     config.setUriCompliance(UriCompliance.UNSAFE);
     config.setSendServerVersion(false);
     config.setSendDateHeader(false);
-    connector = new ServerConnector(server, new HttpConnectionFactory(config));
+    if (tls) {
+      SslContextFactory.Server context = new SslContextFactory.Server();
+      context.setKeyStorePath(builder.tlsKeyStore.toString());
+      context.setKeyStorePassword(builder.tlsKeyStorePassword);
+      // The request's scheme is https; a client's SNI must name a host of the certificate.
+      config.addCustomizer(new SecureRequestCustomizer());
+      connector = new ServerConnector(server, context, new HttpConnectionFactory(config));
+    } else {
+      connector = new ServerConnector(server, new HttpConnectionFactory(config));
+    }
     connector.setHost(builder.host);
     connector.setPort(builder.port);
     server.addConnector(connector);
@@ -124,13 +137,16 @@ public final class ApimGateway implements AutoCloseable {
     return port;
   }
 
-  /** {@code http://<host>:<port>}, the gateway's base URL (without a trailing slash). */
+  /**
+   * {@code http://<host>:<port>} ({@code https} with {@link Builder#tls}), the gateway's base URL
+   * (without a trailing slash).
+   */
   public URI url() {
     String shown = host == null || host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
     if (shown.contains(":")) {
       shown = "[" + shown + "]";
     }
-    return URI.create("http://" + shown + ":" + port());
+    return URI.create((tls ? "https://" : "http://") + shown + ":" + port());
   }
 
   // ---- reading ----
@@ -325,6 +341,8 @@ public final class ApimGateway implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private Duration backendTimeout = Duration.ofSeconds(300);
     private Duration idleConnectionTimeout = Duration.ofSeconds(30);
+    private Path tlsKeyStore;
+    private String tlsKeyStorePassword;
 
     private Builder() {}
 
@@ -448,6 +466,20 @@ public final class ApimGateway implements AutoCloseable {
     /** The address to listen on; {@code 127.0.0.1} by default. */
     public Builder host(String host) {
       this.host = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /**
+     * Serves https instead of http, with the private key and certificate chain in {@code keyStore}
+     * (PKCS12 or JKS, one key entry) and {@code password} for both the store and the key. A client
+     * must trust that certificate and reach the gateway by a host name or address it names.
+     */
+    public Builder tls(Path keyStore, String password) {
+      if (!Files.isReadable(keyStore)) {
+        throw new IllegalArgumentException("tls key store " + keyStore + " is not a readable file");
+      }
+      this.tlsKeyStore = keyStore;
+      this.tlsKeyStorePassword = Objects.requireNonNull(password, "password");
       return this;
     }
 
