@@ -15,7 +15,7 @@ import java.util.logging.LogRecord;
  * Runs an {@link ApimGateway} from gateway descriptions and ARM templates until Ctrl-C.
  *
  * <pre>
- * java -cp &lt;testkit and its dependencies&gt; dev.apilink.testkit.gateway.ApimGatewayMain \
+ * java -jar apilink-testkit-&lt;version&gt;-gateway.jar \
  *     --config gateway.json [--arm template.json] [--port 8081]
  * </pre>
  *
@@ -26,7 +26,7 @@ public final class ApimGatewayMain {
 
   static final String USAGE =
       """
-      Usage: java -cp <testkit and its dependencies> dev.apilink.testkit.gateway.ApimGatewayMain
+      Usage: java -jar apilink-testkit-<version>-gateway.jar
                (--config <gateway.json> | --arm <template.json>)... [--port <n>] [--host <address>]
 
       Runs an Azure API Management-compatible gateway until Ctrl-C.
@@ -66,9 +66,18 @@ public final class ApimGatewayMain {
            "name": "dev/<product id>/orders"}]}
       """;
 
+  /**
+   * Jetty's own loggers, kept to warnings on the command line: its start-up lines (version,
+   * connector, server) would come before the gateway's and say nothing those do not. Held here so
+   * that the level stays.
+   */
+  private static final java.util.logging.Logger JETTY =
+      java.util.logging.Logger.getLogger("org.eclipse.jetty");
+
   private ApimGatewayMain() {}
 
   public static void main(String[] args) {
+    JETTY.setLevel(Level.WARNING);
     int exitCode = run(args, System.out, System.err);
     System.exit(exitCode);
   }
