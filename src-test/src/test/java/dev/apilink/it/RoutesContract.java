@@ -279,6 +279,21 @@ abstract class RoutesContract {
   }
 
   @Test
+  void aMethodSentInLowerCaseIsDecidedAsTheGatewayReceivesIt() throws Exception {
+    deploy(RULES);
+
+    // The gateway client sends every method upper case: "delete" reached the gateway as DELETE
+    // past the rule for DELETE (seen on Tomcat 11.0.24 and Jetty 12.1.12).
+    HttpResponse<String> bobDeletes =
+        send("delete", "/api/items/7", "Authorization", basic(ContainerAuth.BOB));
+    HttpResponse<String> anonymousPuts = send("Put", "/api/items/7");
+
+    assertEquals(403, bobDeletes.statusCode());
+    assertEquals(401, anonymousPuts.statusCode());
+    assertEquals(List.of(), backend.received());
+  }
+
+  @Test
   void aMethodTheBackendWouldTakeInsteadOfTheRequestsOwnPassesTheRulesToo() throws Exception {
     deploy(RULES);
 
