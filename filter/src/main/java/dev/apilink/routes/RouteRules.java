@@ -1,6 +1,7 @@
 package dev.apilink.routes;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The route rules of a {@code staticwebapp.config.json} that apply to {@code /api}, compiled once,
@@ -61,6 +62,9 @@ public final class RouteRules {
    */
   public <R> Decision decide(
       String method, String path, String rawPath, R request, Users<R> users) {
+    // As the gateway receives it: the gateway client sends every method upper case ("delete" as
+    // DELETE), so a rule for DELETE must meet "delete" too.
+    method = method.toUpperCase(Locale.ROOT);
     Decision decision = decideFor(method, path, request, users);
     if (decision.proxies() && RawPaths.mayReadOtherwise(rawPath)) {
       for (String reading : RawPaths.readings(rawPath)) {
