@@ -325,7 +325,28 @@ final class ProxyExchange implements AsyncListener {
         clientRequest.getRemoteAddr(),
         clientRequest.getScheme(),
         clientHost(),
-        via);
+        via,
+        containersCredentials(),
+        sessionCookie());
+  }
+
+  /**
+   * Whether the container signed the user in with the client's {@code Authorization}: BASIC holds
+   * the user's password, DIGEST its digest, neither of which is the gateway's to see.
+   */
+  private boolean containersCredentials() {
+    String authType = clientRequest.getAuthType();
+    return HttpServletRequest.BASIC_AUTH.equals(authType)
+        || HttpServletRequest.DIGEST_AUTH.equals(authType);
+  }
+
+  /**
+   * The name of the container's session cookie ({@code JSESSIONID} unless {@code session-config}
+   * names another): the site's session, never the gateway's to see or to set.
+   */
+  private String sessionCookie() {
+    String name = clientRequest.getServletContext().getSessionCookieConfig().getName();
+    return name == null || name.isBlank() ? "JSESSIONID" : name;
   }
 
   /**
@@ -403,7 +424,7 @@ final class ProxyExchange implements AsyncListener {
       }
       fields.add(copy);
     }
-    return ProxyHeaders.toClient(Headers.owning(fields)).asList();
+    return ProxyHeaders.toClient(Headers.owning(fields), sessionCookie()).asList();
   }
 
   /** The site's {@code /api} as the client spelled it: {@code /shop/api} under {@code /shop}. */

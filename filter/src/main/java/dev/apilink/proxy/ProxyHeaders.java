@@ -23,6 +23,7 @@ public final class ProxyHeaders {
   private static final String X_FORWARDED_FOR = "X-Forwarded-For";
   private static final String VIA = "Via";
   private static final String COOKIE = "Cookie";
+  private static final String AUTHORIZATION = "Authorization";
 
   private ProxyHeaders() {}
 
@@ -37,7 +38,9 @@ public final class ProxyHeaders {
       String clientAddress,
       String clientScheme,
       String clientHost,
-      String via) {
+      String via,
+      boolean containersCredentials,
+      String sessionCookie) {
 
     @Override
     public String toString() {
@@ -52,8 +55,14 @@ public final class ProxyHeaders {
   }
 
   /**
-   * The headers sent to the gateway: the client's end-to-end fields, without hop-by-hop fields and
-   * without any client copy of the key, the token or the principal, then ApiLink's own.
+   * The headers sent to the gateway: the client's end-to-end fields, without hop-by-hop fields,
+   * without any client copy of the key, the token or the principal and without the container's own
+   * credentials (the {@code Authorization} it signed the user in with, its session cookie), then
+   * ApiLink's own.
+   *
+   * <p>{@code added.containersCredentials()}: the container signed the user in with the client's
+   * {@code Authorization} (BASIC or DIGEST), which then holds the user's password or its digest.
+   * {@code added.sessionCookie()}: the name of the container's session cookie, or null.
    */
   public static Headers toGateway(Headers client, Added added) {
     // One pass over the client's fields (this runs for every request): names are compared without
@@ -74,6 +83,18 @@ public final class ProxyHeaders {
           || (name.indexOf('_') >= 0
               && isRemovedOrAppended(name.replace('_', '-'), added, connectionOptions))) {
         continue;
+      }
+      if (added.containersCredentials() && name.equalsIgnoreCase(AUTHORIZATION)) {
+        continue;
+      }
+      if (added.sessionCookie() != null && name.equalsIgnoreCase(COOKIE)) {
+        String others = withoutCookie(field.value(), added.sessionCookie());
+        if (others == null) {
+          continue;
+        }
+        if (!others.equals(field.value())) {
+          field = new Headers.Field(name, others);
+        }
       }
       // List-valued fields that ApiLink appends to (RFC 9110 5.3): earlier values are kept, joined
       // with commas into one field, in the place of ApiLink's own.
@@ -108,17 +129,61 @@ public final class ProxyHeaders {
     return Headers.owning(fields);
   }
 
-  /** The headers sent to the client: the gateway's end-to-end fields. */
-  public static Headers toClient(Headers gateway) {
+  /**
+   * The headers sent to the client: the gateway's end-to-end fields, but no {@code Set-Cookie} for
+   * the container's session cookie {@code sessionCookie} (if not null): an API's own session cookie
+   * of that name would replace the site's and sign the user out.
+   */
+  public static Headers toClient(Headers gateway, String sessionCookie) {
     Set<String> connectionOptions = gateway.connectionOptions();
     List<Headers.Field> kept = new ArrayList<>(gateway.size());
     for (Headers.Field field : gateway) {
       if (!HOP_BY_HOP.contains(field.name())
-          && !isConnectionOption(field.name(), connectionOptions)) {
+          && !isConnectionOption(field.name(), connectionOptions)
+          && !(sessionCookie != null
+              && field.name().equalsIgnoreCase("Set-Cookie")
+              && sessionCookie.equals(cookieName(field.value())))) {
         kept.add(field);
       }
     }
     return kept.size() == gateway.size() ? gateway : Headers.owning(kept);
+  }
+
+  /**
+   * A {@code Cookie} field's value without the cookies named {@code name} (RFC 6265 4.2.1: {@code
+   * name=value} pairs separated by {@code ;}): {@code value} itself if it has none, null if nothing
+   * else is left.
+   */
+  static String withoutCookie(String value, String name) {
+    if (!value.contains(name)) {
+      return value;
+    }
+    StringBuilder others = new StringBuilder(value.length());
+    boolean removed = false;
+    for (String pair : value.split(";")) {
+      String cookie = pair.strip();
+      if (cookie.isEmpty()) {
+        continue;
+      }
+      if (name.equals(cookieName(cookie))) {
+        removed = true;
+        continue;
+      }
+      if (others.length() > 0) {
+        others.append("; ");
+      }
+      others.append(cookie);
+    }
+    if (!removed) {
+      return value;
+    }
+    return others.length() == 0 ? null : others.toString();
+  }
+
+  /** The name of a {@code name=value} cookie pair or {@code Set-Cookie} value, blanks stripped. */
+  private static String cookieName(String cookie) {
+    int equals = cookie.indexOf('=');
+    return (equals < 0 ? cookie : cookie.substring(0, equals)).strip();
   }
 
   private static boolean isRemovedOrAppended(

@@ -28,7 +28,9 @@ class ProxyHeadersTest {
           "10.0.0.7",
           "https",
           "site.example",
-          "1.1 apilink");
+          "1.1 apilink",
+          false,
+          null);
 
   @Test
   void theGatewayGetsEndToEndFieldsThenApiLinksOwn() {
@@ -138,7 +140,9 @@ class ProxyHeadersTest {
             ADDED.clientAddress(),
             ADDED.clientScheme(),
             ADDED.clientHost(),
-            ADDED.via());
+            ADDED.via(),
+            false,
+            null);
 
     Headers gateway = ProxyHeaders.toGateway(Headers.of(fields.toArray(String[]::new)), signedIn);
 
@@ -218,7 +222,9 @@ class ProxyHeadersTest {
             "10.0.0.7",
             "http",
             null,
-            "1.1 apilink");
+            "1.1 apilink",
+            false,
+            null);
     Headers client =
         Headers.of("Ocp-Apim-Subscription-Key", "stolen", "X-Key", "stolen", "X-Token", "forged");
 
@@ -251,7 +257,7 @@ class ProxyHeadersTest {
             "Connection", "X-Internal",
             "X-Internal", "1");
 
-    Headers client = ProxyHeaders.toClient(gateway);
+    Headers client = ProxyHeaders.toClient(gateway, null);
 
     assertEquals(
         List.of(
@@ -259,6 +265,100 @@ class ProxyHeadersTest {
             new Headers.Field("Set-Cookie", "b=2"),
             new Headers.Field("Content-Encoding", "gzip")),
         client.asList());
+  }
+
+  /** {@link #ADDED} for a user the container signed in with the client's BASIC credentials. */
+  static ProxyHeaders.Added containerLogin(String tokenHeader, String sessionCookie) {
+    return new ProxyHeaders.Added(
+        ADDED.subscriptionKeyHeader(),
+        ADDED.subscriptionKey(),
+        tokenHeader,
+        "minted",
+        "cHJpbmNpcGFs",
+        ADDED.originalUrl(),
+        ADDED.clientAddress(),
+        ADDED.clientScheme(),
+        ADDED.clientHost(),
+        ADDED.via(),
+        true,
+        sessionCookie);
+  }
+
+  @Test
+  void thePasswordTheContainerSignedTheUserInWithStaysWithTheContainer() {
+    Headers client = Headers.of("Authorization", "Basic YWxpY2U6czNjcmV0", "Accept", "*/*");
+
+    Headers signedIn = ProxyHeaders.toGateway(client, containerLogin("X-Token", null));
+    Headers apisOwn = ProxyHeaders.toGateway(client, withTokenHeader("X-Token"));
+
+    assertEquals(List.of(), signedIn.values("Authorization"));
+    assertEquals(List.of("minted"), signedIn.values("X-Token"));
+    // Not the container's login: the client's own credentials for the API pass.
+    assertEquals(List.of("Basic YWxpY2U6czNjcmV0"), apisOwn.values("Authorization"));
+  }
+
+  @Test
+  void theContainersSessionCookieStaysWithTheContainerAndTheOthersPass() {
+    ProxyHeaders.Added added = containerLogin("Authorization", "JSESSIONID");
+
+    assertEquals(
+        List.of("a=1; b=2"),
+        ProxyHeaders.toGateway(Headers.of("Cookie", "a=1; JSESSIONID=S1; b=2"), added)
+            .values("Cookie"));
+    assertEquals(
+        List.of(),
+        ProxyHeaders.toGateway(Headers.of("Cookie", "JSESSIONID=S1"), added).values("Cookie"));
+    // HTTP/2 crumbs: one field left, the session's dropped; names are case-sensitive.
+    assertEquals(
+        List.of("a=1; jsessionid=x; JSESSIONIDX=y"),
+        ProxyHeaders.toGateway(
+                Headers.of(
+                    "Cookie",
+                    "a=1",
+                    "cookie",
+                    " JSESSIONID = S1 ",
+                    "Cookie",
+                    "jsessionid=x",
+                    "Cookie",
+                    "JSESSIONIDX=y"),
+                added)
+            .values("Cookie"));
+    assertEquals(
+        List.of("a=1; JSESSIONID=S1"),
+        ProxyHeaders.toGateway(Headers.of("Cookie", "a=1; JSESSIONID=S1"), withTokenHeader("X"))
+            .values("Cookie"),
+        "no session cookie name given: every cookie passes");
+  }
+
+  @Test
+  void theGatewayCannotSetTheContainersSessionCookie() {
+    Headers gateway =
+        Headers.of(
+            "Set-Cookie", "JSESSIONID=FROM-API; Path=/",
+            "set-cookie", "theme=dark; Path=/",
+            "Set-Cookie", "JSESSIONID2=kept");
+
+    assertEquals(
+        List.of(
+            new Headers.Field("set-cookie", "theme=dark; Path=/"),
+            new Headers.Field("Set-Cookie", "JSESSIONID2=kept")),
+        ProxyHeaders.toClient(gateway, "JSESSIONID").asList());
+  }
+
+  private static ProxyHeaders.Added withTokenHeader(String tokenHeader) {
+    return new ProxyHeaders.Added(
+        ADDED.subscriptionKeyHeader(),
+        ADDED.subscriptionKey(),
+        tokenHeader,
+        "minted",
+        null,
+        ADDED.originalUrl(),
+        ADDED.clientAddress(),
+        ADDED.clientScheme(),
+        ADDED.clientHost(),
+        ADDED.via(),
+        false,
+        null);
   }
 
   @Test

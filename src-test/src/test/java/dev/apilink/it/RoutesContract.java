@@ -500,25 +500,14 @@ abstract class RoutesContract {
   @Test
   void aFormLoginSessionCarriesTheUserToApi() throws Exception {
     deploy(RULES, ContainerAuth.form());
-    HttpClient browser =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .cookieHandler(new CookieManager())
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .build();
+    HttpClient browser = browser();
 
     HttpResponse<String> before =
         browser.send(HttpRequest.newBuilder(site.uri("/api/me")).build(), BodyHandlers.ofString());
     HttpResponse<String> loginPage =
         browser.send(
             HttpRequest.newBuilder(site.uri("/account/")).build(), BodyHandlers.ofString());
-    HttpResponse<String> account =
-        browser.send(
-            HttpRequest.newBuilder(site.uri("/j_security_check"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(BodyPublishers.ofString("j_username=alice&j_password=alice-secret"))
-                .build(),
-            BodyHandlers.ofString());
+    HttpResponse<String> account = signIn(browser, ContainerAuth.ALICE);
     HttpResponse<String> after =
         browser.send(HttpRequest.newBuilder(site.uri("/api/me")).build(), BodyHandlers.ofString());
 
@@ -527,6 +516,84 @@ abstract class RoutesContract {
     assertEquals("<p>your account", account.body());
     assertEquals(200, after.statusCode());
     assertEquals("alice", principal(onlyReceived()).get("userDetails").asText());
+  }
+
+  @Test
+  void theSignedInSessionStaysWithTheContainerAndTheApiCannotReplaceIt() throws Exception {
+    deploy(RULES, ContainerAuth.form());
+    HttpClient browser = browser();
+    browser.send(HttpRequest.newBuilder(site.uri("/account/")).build(), BodyHandlers.ofString());
+    signIn(browser, ContainerAuth.ALICE);
+    String sessionCookie = "JSESSIONID=";
+
+    // A reviewer's API that keeps sessions of its own signed the user out of the site: its
+    // Set-Cookie for JSESSIONID replaced the site's.
+    HttpResponse<String> first =
+        browser.send(
+            HttpRequest.newBuilder(site.uri("/api/admin/users"))
+                .header("Cookie", "theme=dark")
+                .header("x-echo-response-header", "Set-Cookie: JSESSIONID=FROM-API; Path=/")
+                .header("x-echo-response-header", "Set-Cookie: api-pref=1; Path=/")
+                .build(),
+            BodyHandlers.ofString());
+    HttpResponse<String> second =
+        browser.send(
+            HttpRequest.newBuilder(site.uri("/api/admin/users")).build(), BodyHandlers.ofString());
+
+    assertEquals(200, first.statusCode());
+    assertEquals(List.of("api-pref=1; Path=/"), first.headers().allValues("Set-Cookie"));
+    assertEquals(200, second.statusCode(), "still signed in");
+    List<Received> received = backend.received();
+    assertEquals(2, received.size());
+    // The site's session cookie, which any holder could sign in with, never reaches the gateway;
+    // the other cookies do.
+    String cookies = String.join("; ", received.get(0).header("Cookie"));
+    assertFalse(cookies.contains(sessionCookie), cookies);
+    assertTrue(cookies.contains("theme=dark"), cookies);
+    assertFalse(received.get(1).headers().toString().contains(sessionCookie));
+    assertEquals("alice", principal(received.get(1)).get("userDetails").asText());
+  }
+
+  @Test
+  void thePasswordTheContainerSignedTheUserInWithNeverReachesTheGateway() throws Exception {
+    site.replaceFile("staticwebapp.config.json", RULES);
+    ObjectNode config = site.linkedTo(backend.url());
+    // The token in a header of its own, so that Authorization is not ApiLink's.
+    config.putObject("token").put("header", "X-Apilink-Token");
+    assertTrue(site.deploy(config, ContainerAuth.basic()), site.container().deploymentFailure());
+
+    HttpResponse<String> signedIn = getAs(ContainerAuth.ALICE, "/api/admin/users");
+    HttpResponse<String> anonymous = get("/api/public/catalog", "Authorization", "Bearer api-own");
+
+    assertEquals(200, signedIn.statusCode());
+    assertEquals(200, anonymous.statusCode());
+    List<Received> received = backend.received();
+    assertEquals(2, received.size());
+    assertEquals(List.of(), received.get(0).header("Authorization"));
+    assertEquals(1, received.get(0).header("X-Apilink-Token").size());
+    assertEquals("alice", principal(received.get(0)).get("userDetails").asText());
+    // Not the container's credentials: the client's own for the API pass.
+    assertEquals(List.of("Bearer api-own"), received.get(1).header("Authorization"));
+  }
+
+  static HttpClient browser() {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .cookieHandler(new CookieManager())
+        .followRedirects(HttpClient.Redirect.NORMAL)
+        .build();
+  }
+
+  /** Signs {@code user} in on the FORM login page that the browser was last sent to. */
+  HttpResponse<String> signIn(HttpClient browser, ContainerAuth.User user) throws Exception {
+    return browser.send(
+        HttpRequest.newBuilder(site.uri("/j_security_check"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(
+                BodyPublishers.ofString(
+                    "j_username=" + user.name() + "&j_password=" + user.password()))
+            .build(),
+        BodyHandlers.ofString());
   }
 
   // ---- the file ----
