@@ -20,6 +20,7 @@ import dev.apilink.testkit.gateway.SubscriptionState;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Date;
 import java.util.List;
@@ -160,6 +161,26 @@ class LinkingStoryTest {
     assertEquals(401, response.statusCode());
     assertEquals(INVALID_TOKEN, response.body());
     assertEquals(List.of(), backend.received());
+  }
+
+  @Test
+  void aSiteWhoseClockIsSecondsAheadOfTheGatewaysGetsThrough() throws Exception {
+    // Clocks on two machines differ by seconds (an unsynchronised VM). ApiLink's token is not
+    // valid before the site's now, which is then in the gateway's future, and validate-jwt's
+    // clock-skew is 0 s unless the policy sets it (reference/apim.md).
+    gateway.close();
+    gateway =
+        ApimGateway.builder()
+            .api("sample", "api", backend.url())
+            .clock(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(-10)))
+            .start();
+    site.close();
+    site = LinkedSite.link(ServletContainer.Kind.TOMCAT, dir.resolve("ahead"), gateway, c -> {});
+    gateway.addApiToProduct(site.productId, "sample");
+
+    HttpResponse<String> response = site.get("/api/products");
+
+    assertEquals(200, response.statusCode(), response.body());
   }
 
   @Test
