@@ -25,6 +25,13 @@ record ValidateJwtPolicy(
   static final String FAILED_VALIDATION_MESSAGE =
       "Unauthorized. Access token is missing or invalid.";
 
+  /**
+   * The clocks of the site and the gateway may differ by seconds: a token is not valid before the
+   * site's now ({@code nbf}), which validate-jwt's default clock-skew of 0 s refuses while it is in
+   * the gateway's future.
+   */
+  static final int CLOCK_SKEW_SECONDS = 60;
+
   /** The policy for the site's linked backend, its web application at {@code contextPath}. */
   static ValidateJwtPolicy of(SiteConfig site, BackendConfig backend, String contextPath) {
     String origin = site.origin().toString();
@@ -51,7 +58,8 @@ record ValidateJwtPolicy(
     if (bearerScheme) {
       xml.append(" require-scheme=\"Bearer\"");
     }
-    xml.append(" require-signed-tokens=\"true\">\n");
+    xml.append(" require-signed-tokens=\"true\"");
+    xml.append(" clock-skew=\"").append(CLOCK_SKEW_SECONDS).append("\">\n");
     xml.append("      <openid-config url=\"")
         .append(escape(openidConfigurationUrl))
         .append("\" />\n");

@@ -38,7 +38,8 @@ class LinkCommandTest {
           <base />
           <validate-jwt header-name="Authorization" failed-validation-httpcode="401" \
       failed-validation-error-message="Unauthorized. Access token is missing or invalid." \
-      require-expiration-time="true" require-scheme="Bearer" require-signed-tokens="true">
+      require-expiration-time="true" require-scheme="Bearer" require-signed-tokens="true" \
+      clock-skew="60">
             <openid-config url="https://red-sea-123.azurestaticapps.net/.auth/.well-known/openid-configuration" />
             <audiences>
               <audience>https://my-apim.azure-api.net</audience>
@@ -144,7 +145,8 @@ class LinkCommandTest {
             .contains(
                 "<validate-jwt header-name=\"X-Site-Token\" failed-validation-httpcode=\"401\""
                     + " failed-validation-error-message=\"Unauthorized. Access token is missing or"
-                    + " invalid.\" require-expiration-time=\"true\" require-signed-tokens=\"true\">"),
+                    + " invalid.\" require-expiration-time=\"true\" require-signed-tokens=\"true\""
+                    + " clock-skew=\"60\">"),
         run.out());
     assertFalse(validateJwt(run.out()).hasAttribute("require-scheme"));
   }
