@@ -9,6 +9,7 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.SessionCookieConfig;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -342,10 +343,15 @@ final class ProxyExchange implements AsyncListener {
 
   /**
    * The name of the container's session cookie ({@code JSESSIONID} unless {@code session-config}
-   * names another): the site's session, never the gateway's to see or to set.
+   * names another): the site's session, never the gateway's to see or to set. Null for a context
+   * without sessions (an embedded Jetty context may have none), which has no such cookie.
    */
   private String sessionCookie() {
-    String name = clientRequest.getServletContext().getSessionCookieConfig().getName();
+    SessionCookieConfig config = clientRequest.getServletContext().getSessionCookieConfig();
+    if (config == null) {
+      return null;
+    }
+    String name = config.getName();
     return name == null || name.isBlank() ? "JSESSIONID" : name;
   }
 
