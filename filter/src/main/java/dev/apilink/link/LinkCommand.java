@@ -80,7 +80,8 @@ final class LinkCommand {
     LinkedProduct product = new LinkedProduct(site.hostname(), contextPath);
     ValidateJwtPolicy policy = ValidateJwtPolicy.of(site, backend.get(), contextPath);
     Optional<String> knownServiceName = apimService.or(() -> defaultApimServiceName(backend.get()));
-    if (knownServiceName.isEmpty()) {
+    // The policy and the summary name no service: only the template and the text need one.
+    if (knownServiceName.isEmpty() && (format == Format.ARM || format == Format.TEXT)) {
       err.println(
           "link: "
               + backend.get().url().getHost()

@@ -47,6 +47,7 @@ final class UnlinkCommand {
         .append(environment)
         .append("\" of ")
         .append(site.origin())
+        .append(contextPath)
         .append('\n')
         .append('\n');
 

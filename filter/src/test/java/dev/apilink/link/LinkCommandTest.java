@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
@@ -337,6 +338,12 @@ class LinkCommandTest {
     JsonNode parameter = parse(run.out()).path("parameters").path("apimServiceName");
     assertEquals("string", parameter.path("type").asText());
     assertFalse(parameter.has("defaultValue"), parameter.toString());
+    // Formats that name no service say nothing about it.
+    for (String format : List.of("policy", "json")) {
+      Run other = Run.of("link", "--config", config.toString(), "--format", format);
+      assertEquals(0, other.status(), other.err());
+      assertEquals("", other.err(), format);
+    }
   }
 
   @Test

@@ -71,6 +71,12 @@ class UnlinkCommandTest {
     assertEquals(0, run.status(), run.err());
     assertTrue(
         run.out()
+            .startsWith(
+                "Unlink environment \"production\" of"
+                    + " https://red-sea-123.azurestaticapps.net/shop\n"),
+        run.out());
+    assertTrue(
+        run.out()
             .contains(
                 "     product       swa-red-sea-123-azurestaticapps-net-shop  \"Azure Static Web"
                     + " Apps - red-sea-123.azurestaticapps.net/shop (Linked)\"\n"),
