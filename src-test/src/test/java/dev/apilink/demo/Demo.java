@@ -27,9 +27,17 @@ public final class Demo {
   /** The port the demo asks for; another free one is used when it is taken. */
   static final int PREFERRED_PORT = Integer.getInteger("apilink.demo.port", 8080);
 
+  /**
+   * The gateway's and the sample API's Jetty, kept to warnings: their start-up lines would bury the
+   * demo's banner. Held here so that the level stays.
+   */
+  private static final java.util.logging.Logger JETTY =
+      java.util.logging.Logger.getLogger("org.eclipse.jetty");
+
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
 
   public static void main(String[] args) throws Exception {
+    JETTY.setLevel(java.util.logging.Level.WARNING);
     Demo demo = new Demo();
     Runtime.getRuntime().addShutdownHook(new Thread(demo::stop, "apilink-demo-stop"));
     try {
