@@ -130,19 +130,7 @@ class ProxyHeadersTest {
     }
     fields.addAll(List.of("x-ms-version", "2021-08-06", "X-MS-Date", "kept"));
     ProxyHeaders.Added signedIn =
-        new ProxyHeaders.Added(
-            ADDED.subscriptionKeyHeader(),
-            ADDED.subscriptionKey(),
-            ADDED.tokenHeader(),
-            ADDED.tokenValue(),
-            "cHJpbmNpcGFs",
-            ADDED.originalUrl(),
-            ADDED.clientAddress(),
-            ADDED.clientScheme(),
-            ADDED.clientHost(),
-            ADDED.via(),
-            false,
-            null);
+        added(ADDED.tokenHeader(), ADDED.tokenValue(), "cHJpbmNpcGFs", false, null);
 
     Headers gateway = ProxyHeaders.toGateway(Headers.of(fields.toArray(String[]::new)), signedIn);
 
@@ -269,18 +257,28 @@ class ProxyHeadersTest {
 
   /** {@link #ADDED} for a user the container signed in with the client's BASIC credentials. */
   static ProxyHeaders.Added containerLogin(String tokenHeader, String sessionCookie) {
+    return added(tokenHeader, "minted", "cHJpbmNpcGFs", true, sessionCookie);
+  }
+
+  /** {@link #ADDED} with another token, principal and credential handling. */
+  static ProxyHeaders.Added added(
+      String tokenHeader,
+      String tokenValue,
+      String principal,
+      boolean containersCredentials,
+      String sessionCookie) {
     return new ProxyHeaders.Added(
         ADDED.subscriptionKeyHeader(),
         ADDED.subscriptionKey(),
         tokenHeader,
-        "minted",
-        "cHJpbmNpcGFs",
+        tokenValue,
+        principal,
         ADDED.originalUrl(),
         ADDED.clientAddress(),
         ADDED.clientScheme(),
         ADDED.clientHost(),
         ADDED.via(),
-        true,
+        containersCredentials,
         sessionCookie);
   }
 
@@ -346,19 +344,7 @@ class ProxyHeadersTest {
   }
 
   private static ProxyHeaders.Added withTokenHeader(String tokenHeader) {
-    return new ProxyHeaders.Added(
-        ADDED.subscriptionKeyHeader(),
-        ADDED.subscriptionKey(),
-        tokenHeader,
-        "minted",
-        null,
-        ADDED.originalUrl(),
-        ADDED.clientAddress(),
-        ADDED.clientScheme(),
-        ADDED.clientHost(),
-        ADDED.via(),
-        false,
-        null);
+    return added(tokenHeader, "minted", null, false, null);
   }
 
   @Test
