@@ -214,6 +214,11 @@ final class EmbeddedTomcat implements ServletContainer {
     }
   }
 
+  /** The context of the application deployed last, for tests of Tomcat's own behaviour. */
+  StandardContext context() {
+    return lastContext;
+  }
+
   @Override
   public void stopAsAShutdownDoes() throws Exception {
     tomcat.stop();
