@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -836,9 +837,39 @@ final class ProxyExchange implements AsyncListener {
     }
   }
 
+  /**
+   * The container's async timeout is off (0): the gateway's limits end the exchange. But Tomcat
+   * times out the async requests of an application that is stopping, timeout or not, from its
+   * once-a-second check, before the filter's destroy() stops the link; left unanswered, that became
+   * Tomcat's HTML 500, and the gateway exchange, ended later by destroy(), touched the recycled
+   * request (a reviewer's catalina.sh stop). Answered as destroy() answers: 503.
+   */
   @Override
   public void onTimeout(AsyncEvent event) {
-    // The container's async timeout is off (0); the gateway's limits end the exchange.
+    withClientLockBounded(
+        () -> {
+          clientFailed = true; // nothing more of the client's request or response is touched
+          if (clientClosed) {
+            return;
+          }
+          clientClosed = true;
+          if (clientResponse.isCommitted()) {
+            return; // the container breaks the response off: completing would end it cleanly
+          }
+          try {
+            LOG.log(
+                Level.INFO,
+                "ApiLink: {0} {1} -> answered 503: the web application is stopping",
+                new Object[] {clientRequest.getMethod(), clientRequest.getRequestURI()});
+            clientResponse.reset();
+            clientResponse.setHeader("Connection", "close");
+            writeError(GatewayError.siteStopping());
+          } catch (IOException | RuntimeException e) {
+            LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
+          }
+          complete();
+        });
+    abortProxyRequest(new CancellationException("the web application is stopping"));
   }
 
   @Override
