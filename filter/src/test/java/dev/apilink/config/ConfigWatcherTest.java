@@ -82,4 +82,33 @@ class ConfigWatcherTest {
       assertEquals("{\"version\": 3}", read.poll(30, TimeUnit.SECONDS));
     }
   }
+
+  @Test
+  void writesToAnotherFileInTheSameDirectoryDoNotDelayAReload() throws Exception {
+    // A reviewer's key file lay in a directory with a busy log: every write to the log ended the
+    // wait for quiet, so every reload waited for the 5 s limit instead of 200 ms.
+    Path file = Files.writeString(dir.resolve("apilink.json"), "{\"version\": 1}");
+    Path log = Files.writeString(dir.resolve("busy.log"), "");
+    BlockingQueue<Long> reloadedAt = new LinkedBlockingQueue<>();
+    try (ConfigWatcher watcher =
+        ConfigWatcher.start(
+            Set.of(file), () -> reloadedAt.add(System.nanoTime()), 600_000, 200, "watcher-test")) {
+      // The log is written each time the watcher starts waiting for quiet, so during every wait.
+      watcher.beforeQuietWait =
+          () -> {
+            try {
+              Files.writeString(log, "line\n", StandardOpenOption.APPEND);
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          };
+      long written = System.nanoTime();
+      Files.writeString(file, "{\"version\": 2}");
+
+      Long at = reloadedAt.poll(30, TimeUnit.SECONDS);
+      assertTrue(at != null, "reloaded");
+      long millis = TimeUnit.NANOSECONDS.toMillis(at - written);
+      assertTrue(millis < 3_000, "reloaded after " + millis + " ms");
+    }
+  }
 }
