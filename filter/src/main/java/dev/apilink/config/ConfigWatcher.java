@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.security.MessageDigest;
@@ -152,20 +153,62 @@ public final class ConfigWatcher implements AutoCloseable {
     long limit = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SETTLE_LIMIT_MILLIS);
     while (!closed && System.nanoTime() < limit) {
       beforeQuietWait.run();
-      WatchKey key = events.poll(settleMillis, TimeUnit.MILLISECONDS);
-      drain(key);
+      boolean quiet = quietFor(settleMillis);
       boolean moved = changed();
-      if (key == null && !moved) {
+      if (quiet && !moved) {
         return;
       }
     }
   }
 
-  private static void drain(WatchKey key) {
-    if (key != null) {
-      key.pollEvents();
-      key.reset();
+  /**
+   * Whether no event about a watched file comes within {@code millis}. Events about other files in
+   * the same directories are drained and ignored: a busy log next to a key file used to end every
+   * wait, so that every reload waited for {@link #SETTLE_LIMIT_MILLIS} (found by a reviewer).
+   */
+  private boolean quietFor(long millis) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (true) {
+      long left = end - System.nanoTime();
+      if (left <= 0) {
+        return true;
+      }
+      WatchKey key = events.poll(left, TimeUnit.NANOSECONDS);
+      if (key == null) {
+        return true;
+      }
+      if (drain(key)) {
+        return false;
+      }
     }
+  }
+
+  /** Drains {@code key}'s events; returns whether any may concern a watched file. */
+  private boolean drain(WatchKey key) {
+    if (key == null) {
+      return false;
+    }
+    boolean aboutWatched = false;
+    Path directory = key.watchable() instanceof Path watched ? watched : null;
+    for (WatchEvent<?> event : key.pollEvents()) {
+      if (event.kind() == StandardWatchEventKinds.OVERFLOW
+          || directory == null
+          || !(event.context() instanceof Path name)
+          || watches(directory.resolve(name))) {
+        aboutWatched = true;
+      }
+    }
+    key.reset();
+    return aboutWatched;
+  }
+
+  private boolean watches(Path file) {
+    for (Path watched : files) {
+      if (watched.toAbsolutePath().equals(file.toAbsolutePath())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether any watched file's content differs from when it was last seen; remembers it. */
