@@ -50,8 +50,8 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader {
 
-  private static final ObjectMapper JSON =
-      JsonMapper.builder()
+  static final ObjectMapper JSON =
+      JsonMapper.builder(JsonFactories.withoutThreadLocals())
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)

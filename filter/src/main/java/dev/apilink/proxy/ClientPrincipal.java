@@ -3,6 +3,7 @@ package dev.apilink.proxy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.apilink.config.JsonFactories;
 import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -19,7 +20,7 @@ import java.util.List;
  */
 public final class ClientPrincipal {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = new ObjectMapper(JsonFactories.withoutThreadLocals());
 
   private ClientPrincipal() {}
 

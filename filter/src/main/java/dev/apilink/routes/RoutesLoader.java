@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.apilink.config.ConfigException.Problem;
+import dev.apilink.config.JsonFactories;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -43,8 +44,8 @@ public final class RoutesLoader {
 
   private static final Logger LOG = Logger.getLogger("dev.apilink.routes");
 
-  private static final ObjectMapper JSON =
-      JsonMapper.builder()
+  static final ObjectMapper JSON =
+      JsonMapper.builder(JsonFactories.withoutThreadLocals())
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();

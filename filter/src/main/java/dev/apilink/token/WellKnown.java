@@ -2,6 +2,7 @@ package dev.apilink.token;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.apilink.config.JsonFactories;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -17,7 +18,7 @@ public record WellKnown(byte[] openidConfiguration, byte[] jwks) {
   public static final String OPENID_CONFIGURATION_PATH = "/.auth/.well-known/openid-configuration";
   public static final String JWKS_PATH = "/.auth/.well-known/jwks.json";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = new ObjectMapper(JsonFactories.withoutThreadLocals());
 
   /**
    * @param issuer the tokens' {@code iss}: the site's origin and context path, then {@code /.auth}

@@ -385,4 +385,10 @@ class ProxyHeadersTest {
           e.problems().stream().map(Object::toString).toList());
     }
   }
+
+  @Test
+  void thePrincipalsMapperKeepsNothingInTheContainersThreads() {
+    dev.apilink.config.JsonFactoriesTest.assertNoThreadLocalBuffers(
+        ClientPrincipal.JSON, "ClientPrincipal");
+  }
 }

@@ -328,4 +328,10 @@ class RoutesLoaderTest {
     assertEquals(1, syntax.size());
     assertTrue(syntax.get(0).startsWith("not valid JSON at line 1, column 13: "), syntax.get(0));
   }
+
+  @Test
+  void theRulesMapperKeepsNothingInTheContainersThreads() {
+    dev.apilink.config.JsonFactoriesTest.assertNoThreadLocalBuffers(
+        RoutesLoader.JSON, "RoutesLoader");
+  }
 }

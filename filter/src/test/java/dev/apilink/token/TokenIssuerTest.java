@@ -106,4 +106,9 @@ class TokenIssuerTest {
         issuer.toString());
     assertTrue(!issuer.toString().contains(token));
   }
+
+  @Test
+  void theDiscoveryMapperKeepsNothingInTheContainersThreads() {
+    dev.apilink.config.JsonFactoriesTest.assertNoThreadLocalBuffers(WellKnown.JSON, "WellKnown");
+  }
 }
