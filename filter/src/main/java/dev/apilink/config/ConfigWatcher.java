@@ -56,7 +56,7 @@ public final class ConfigWatcher implements AutoCloseable {
     this.files = Set.copyOf(files);
     this.onChange = onChange;
     this.pollMillis = pollMillis;
-    this.events = FileSystems.getDefault().newWatchService();
+    this.events = newWatchService();
     this.seen = fingerprints(this.files);
     registerDirectories(this.files);
     this.thread = new Thread(this::run, threadName);
@@ -242,10 +242,36 @@ public final class ConfigWatcher implements AutoCloseable {
     }
   }
 
+  /**
+   * A watch service whose thread (the JDK's {@code FileSystemWatchService}) does not belong to the
+   * web application. That thread takes the context class loader of the thread that creates it, and
+   * it ends a moment after {@link #close()}, not at once: Tomcat, checking the stopped
+   * application's threads in that moment, reported it as started and not stopped (a suite run on
+   * Tomcat 10.1.59), and while it ran it kept the application's class loader.
+   */
+  private static WatchService newWatchService() throws IOException {
+    Thread current = Thread.currentThread();
+    ClassLoader application = current.getContextClassLoader();
+    current.setContextClassLoader(ClassLoader.getPlatformClassLoader());
+    try {
+      return FileSystems.getDefault().newWatchService();
+    } finally {
+      current.setContextClassLoader(application);
+    }
+  }
+
+  /** Stops watching; waits up to a second for the watcher's thread to end. */
   @Override
   public void close() throws IOException {
     closed = true;
     thread.interrupt();
     events.close();
+    if (Thread.currentThread() != thread) {
+      try {
+        thread.join(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 }

@@ -111,4 +111,32 @@ class ConfigWatcherTest {
       assertTrue(millis < 3_000, "reloaded after " + millis + " ms");
     }
   }
+
+  @Test
+  void noThreadOfTheWatcherBelongsToTheApplicationOnceClosed() throws Exception {
+    Path file = Files.writeString(dir.resolve("apilink.json"), "{}");
+    ClassLoader application = new java.net.URLClassLoader(new java.net.URL[0]);
+    Thread current = Thread.currentThread();
+    ClassLoader before = current.getContextClassLoader();
+    current.setContextClassLoader(application); // as a container runs the filter's init
+    ConfigWatcher watcher;
+    try {
+      watcher = ConfigWatcher.start(Set.of(file), () -> {}, 600_000, "watcher-owned-test");
+    } finally {
+      current.setContextClassLoader(before);
+    }
+
+    // The JDK's watch-service thread, which outlives close() for a moment, is not the
+    // application's (Tomcat reported it as a thread the application failed to stop).
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      if (thread.getName().equals("FileSystemWatchService")) {
+        assertTrue(thread.getContextClassLoader() != application, thread.toString());
+      }
+    }
+    watcher.close();
+    // The watcher's own thread has ended when close() returns.
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      assertTrue(!thread.getName().equals("watcher-owned-test"), thread + " still runs");
+    }
+  }
 }
