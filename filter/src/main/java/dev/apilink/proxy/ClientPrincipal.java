@@ -1,5 +1,6 @@
 package dev.apilink.proxy;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -48,8 +49,13 @@ public final class ClientPrincipal {
         roles.add(role);
       }
     }
-    return Base64.getEncoder()
-        .encodeToString(principal.toString().getBytes(StandardCharsets.UTF_8));
+    // Written by JSON, not by principal.toString(), whose mapper keeps its buffers in the request
+    // thread (see JsonFactories).
+    try {
+      return Base64.getEncoder().encodeToString(JSON.writeValueAsBytes(principal));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the client principal", e);
+    }
   }
 
   /**

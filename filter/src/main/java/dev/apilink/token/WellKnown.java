@@ -1,5 +1,6 @@
 package dev.apilink.token;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apilink.config.JsonFactories;
@@ -42,7 +43,13 @@ public record WellKnown(byte[] openidConfiguration, byte[] jwks) {
         .add("exp")
         .add("jti");
     byte[] jwks = keys.publicKeys().toString(true).getBytes(StandardCharsets.UTF_8);
-    return new WellKnown(discovery.toString().getBytes(StandardCharsets.UTF_8), jwks);
+    // Written by JSON, not by discovery.toString(), whose mapper keeps its buffers in the calling
+    // container thread (see JsonFactories).
+    try {
+      return new WellKnown(JSON.writeValueAsBytes(discovery), jwks);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the discovery document", e);
+    }
   }
 
   /**

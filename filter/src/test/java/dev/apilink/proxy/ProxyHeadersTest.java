@@ -387,8 +387,22 @@ class ProxyHeadersTest {
   }
 
   @Test
-  void thePrincipalsMapperKeepsNothingInTheContainersThreads() {
+  void thePrincipalsMapperKeepsNothingInTheContainersThreads() throws Exception {
     dev.apilink.config.JsonFactoriesTest.assertNoThreadLocalBuffers(
         ClientPrincipal.JSON, "ClientPrincipal");
+    // A signed-in user's principal, written on a request thread.
+    jakarta.servlet.http.HttpServletRequest signedIn =
+        (jakarta.servlet.http.HttpServletRequest)
+            java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {jakarta.servlet.http.HttpServletRequest.class},
+                (proxy, method, args) ->
+                    switch (method.getName()) {
+                      case "getUserPrincipal" -> (java.security.Principal) () -> "alice";
+                      case "isUserInRole" -> true;
+                      default -> throw new UnsupportedOperationException(method.getName());
+                    });
+    dev.apilink.config.JsonFactoriesTest.assertLeavesNoBuffersInItsThread(
+        () -> ClientPrincipal.of(signedIn, "container", List.of("admin")));
   }
 }

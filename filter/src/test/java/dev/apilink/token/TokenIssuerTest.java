@@ -108,7 +108,9 @@ class TokenIssuerTest {
   }
 
   @Test
-  void theDiscoveryMapperKeepsNothingInTheContainersThreads() {
+  void theDiscoveryMapperKeepsNothingInTheContainersThreads() throws Exception {
     dev.apilink.config.JsonFactoriesTest.assertNoThreadLocalBuffers(WellKnown.JSON, "WellKnown");
+    dev.apilink.config.JsonFactoriesTest.assertLeavesNoBuffersInItsThread(
+        () -> WellKnown.of("https://site.example/.auth", keys));
   }
 }
