@@ -12,7 +12,8 @@ import com.fasterxml.jackson.core.util.JsonRecyclerPools;
  * they kept the old application's class loader, and everything it loaded, reachable until the soft
  * reference was cleared (a reviewer counted five such loaders after five redeploys, on Tomcat and
  * on Jetty). This factory's buffers are pooled in the application's own classes instead, and go
- * with it.
+ * with it. {@code JsonNode.toString()} writes with a mapper of Jackson's own, with per-thread
+ * buffers: ApiLink writes its JSON with these mappers instead.
  */
 public final class JsonFactories {
 
