@@ -89,6 +89,10 @@ final class ProxyExchange implements AsyncListener {
   private final Link link;
   private final HttpServletRequest clientRequest;
   private final HttpServletResponse clientResponse;
+
+  /** The container's session cookie's name, read once on the container's thread; or null. */
+  private final String sessionCookie;
+
   private final AtomicBoolean ended = new AtomicBoolean();
 
   /**
@@ -123,6 +127,7 @@ final class ProxyExchange implements AsyncListener {
     this.link = link;
     this.clientRequest = clientRequest;
     this.clientResponse = clientResponse;
+    this.sessionCookie = sessionCookie(clientRequest);
   }
 
   void start() {
@@ -329,7 +334,7 @@ final class ProxyExchange implements AsyncListener {
         clientHost(),
         via,
         containersCredentials(),
-        sessionCookie());
+        sessionCookie);
   }
 
   /**
@@ -347,7 +352,7 @@ final class ProxyExchange implements AsyncListener {
    * names another): the site's session, never the gateway's to see or to set. Null for a context
    * without sessions (an embedded Jetty context may have none), which has no such cookie.
    */
-  private String sessionCookie() {
+  private static String sessionCookie(HttpServletRequest clientRequest) {
     SessionCookieConfig config = clientRequest.getServletContext().getSessionCookieConfig();
     if (config == null) {
       return null;
@@ -431,7 +436,7 @@ final class ProxyExchange implements AsyncListener {
       }
       fields.add(copy);
     }
-    return ProxyHeaders.toClient(Headers.owning(fields), sessionCookie()).asList();
+    return ProxyHeaders.toClient(Headers.owning(fields), sessionCookie).asList();
   }
 
   /** The site's {@code /api} as the client spelled it: {@code /shop/api} under {@code /shop}. */
