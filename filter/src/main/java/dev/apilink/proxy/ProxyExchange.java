@@ -214,6 +214,10 @@ final class ProxyExchange implements AsyncListener {
     proxyRequest = request;
     request
         .onRequestCommit(r -> gatewayReached = true)
+        // An answer that began proves it too: the commit is notified after the write completes,
+        // and a gateway that answers and closes at once can overtake that notification (a suite
+        // run's "could not be reached" for a response head cut after its status line).
+        .onResponseBegin(r -> gatewayReached = true)
         .onResponseContentSource(this::onGatewayContent)
         .send(this::onGatewayComplete);
   }
