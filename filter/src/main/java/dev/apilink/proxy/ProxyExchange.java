@@ -737,17 +737,22 @@ final class ProxyExchange implements AsyncListener {
     }
   }
 
+  /** The one line for an exchange that the web application's stop ended. */
+  private void logStopping(int status) {
+    LOG.log(
+        Level.INFO,
+        "ApiLink: {0} {1} -> {2}: the web application is stopping",
+        new Object[] {
+          clientRequest.getMethod(),
+          clientRequest.getRequestURI(),
+          status > 0 ? "answered " + status : "response broken off"
+        });
+  }
+
   private void log(int status, Throwable failure) {
     if (link.stopping()) {
       // Not a gateway fault: the application stopped its gateway client under this exchange.
-      LOG.log(
-          Level.INFO,
-          "ApiLink: {0} {1} -> {2}: the web application is stopping",
-          new Object[] {
-            clientRequest.getMethod(),
-            clientRequest.getRequestURI(),
-            status > 0 ? "answered " + status : "response broken off"
-          });
+      logStopping(status);
       return;
     }
     if (LOG.isLoggable(Level.WARNING)) {
@@ -866,10 +871,7 @@ final class ProxyExchange implements AsyncListener {
             return; // the container breaks the response off: completing would end it cleanly
           }
           try {
-            LOG.log(
-                Level.INFO,
-                "ApiLink: {0} {1} -> answered 503: the web application is stopping",
-                new Object[] {clientRequest.getMethod(), clientRequest.getRequestURI()});
+            logStopping(GatewayError.siteStopping().status());
             clientResponse.reset();
             clientResponse.setHeader("Connection", "close");
             writeError(GatewayError.siteStopping());
