@@ -134,6 +134,11 @@ vm() { # pid field: a /proc/<pid>/status value (kB for memory)
 
 # CPU time used by processes outside this run (another build, say), sampled every 2 s from
 # /proc/<pid>/stat: processes in this script's session are ours. Writes the total in seconds.
+# A process counts from when the watch first saw it, or from its start if it began later; each
+# is known by its pid and start time, so a reused pid is another process. (Until 2026-11-27 awk
+# read the files itself: Debian's mawk stops at the first process that has exited since the list
+# was made, so long-lived kernel threads were first seen mid-run and their whole lifetime, 600
+# CPU-seconds for the memory monitor kdamond alone, was counted as load during the run.)
 watch_others() { # output-file
   local out=$1 sid tick
   sid=$(awk '{ sub(/.*\) /, ""); print $4 }' /proc/$$/stat)
@@ -141,13 +146,18 @@ watch_others() { # output-file
   echo 0 >"$out"
   (
     declare -A seen=()
-    local total=0 pid ticks first=1
+    local total=0 key ticks started first=1 since
+    since=$(awk '{ sub(/.*\) /, ""); print $20 }' /proc/"$BASHPID"/stat)
     while true; do
-      while read -r pid ticks; do
-        [ "$first" = 1 ] || total=$((total + ticks - ${seen[$pid]:-0}))
-        seen[$pid]=$ticks
-      done < <(awk -v sid="$sid" 'FNR == 1 { split(FILENAME, p, "/"); line = $0; sub(/.*\) /, "", line);
-        split(line, f, " "); if (f[4] != sid) print p[3], f[12] + f[13] }' /proc/[0-9]*/stat 2>/dev/null)
+      while read -r key ticks started; do
+        if [ -n "${seen[$key]+x}" ]; then
+          total=$((total + ticks - seen[$key]))
+        elif [ "$first" = 0 ] && [ "$started" -ge "$since" ]; then
+          total=$((total + ticks))
+        fi
+        seen[$key]=$ticks
+      done < <(cat /proc/[0-9]*/stat 2>/dev/null | awk -v sid="$sid" '{ pid = $1; sub(/.*\) /, "");
+        if ($4 != sid) print pid ":" $20, $12 + $13, $20 }')
       first=0
       awk -v t="$total" -v k="$tick" 'BEGIN { printf "%.0f\n", t / k }' >"$out"
       sleep 2
