@@ -464,9 +464,16 @@ public final class ApiLinkFilter implements Filter {
     return "apilink-" + (path.isEmpty() ? "ROOT" : path.substring(1).replace('/', '-'));
   }
 
-  /** The path inside the web application as the client sent it. */
+  /**
+   * The path inside the web application as the client sent it, without the container's session id
+   * ({@code /api;jsessionid=...} from URL rewriting is {@code /api}, as the container reads it).
+   */
   private static String rawPathInContext(HttpServletRequest request) {
-    return GatewayTarget.rawPathInContext(request.getRequestURI(), request.getContextPath());
+    String raw = GatewayTarget.rawPathInContext(request.getRequestURI(), request.getContextPath());
+    return raw.indexOf(';') < 0
+        ? raw
+        : GatewayTarget.withoutSessionId(
+            raw, GatewayTarget.sessionCookie(request.getServletContext()));
   }
 
   /** A setting's value and what chose it, if not the default. */

@@ -1,5 +1,7 @@
 package dev.apilink.proxy;
 
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.SessionCookieConfig;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -11,6 +13,7 @@ import java.util.StringJoiner;
 public final class GatewayTarget {
 
   private static final String SUBSCRIPTION_KEY_PARAMETER = "subscription-key";
+  private static final String SESSION_ID_PARAMETER = "jsessionid"; // Servlet 6.0, 7.1.3
 
   private GatewayTarget() {}
 
@@ -131,9 +134,59 @@ public final class GatewayTarget {
   }
 
   /** Percent-decoding of a path: what it cannot decode it keeps; '+' stays '+'. */
-  /** Percent-decoding of a path: what it cannot decode it keeps; '+' stays '+'. */
   private static String decodePath(String raw) {
     return raw.indexOf('%') < 0 ? raw : decode(raw.replace("+", "%2B"));
+  }
+
+  /**
+   * The name of the container's session cookie ({@code JSESSIONID} unless {@code session-config}
+   * names another): the site's session, never the gateway's to see or to set. Null for a context
+   * without sessions (an embedded Jetty context may have none), which has no such cookie.
+   */
+  public static String sessionCookie(ServletContext context) {
+    SessionCookieConfig config = context.getSessionCookieConfig();
+    if (config == null) {
+      return null;
+    }
+    String name = config.getName();
+    return name == null || name.isBlank() ? "JSESSIONID" : name;
+  }
+
+  /**
+   * {@code rawPath} without the container's session id: the path parameters named {@code
+   * jsessionid} (the Servlet specification's name, Jetty's) or {@code sessionCookie} (Tomcat's name
+   * when {@code session-config} names the cookie), in any case, wherever they are. URL rewriting
+   * ({@code encodeURL}, for a client without cookies) puts the session there, {@code
+   * /api/orders;jsessionid=...}; the gateway would see, and its logs keep, what signs anyone in as
+   * the user. The rest is kept byte for byte. Nothing is removed when {@code sessionCookie} is null
+   * (no sessions).
+   */
+  public static String withoutSessionId(String rawPath, String sessionCookie) {
+    if (sessionCookie == null || rawPath.indexOf(';') < 0) {
+      return rawPath;
+    }
+    StringBuilder kept = new StringBuilder(rawPath.length());
+    int at = 0;
+    while (at < rawPath.length()) {
+      int semicolon = rawPath.indexOf(';', at);
+      if (semicolon < 0) {
+        kept.append(rawPath, at, rawPath.length());
+        break;
+      }
+      kept.append(rawPath, at, semicolon);
+      int end = semicolon + 1;
+      while (end < rawPath.length() && rawPath.charAt(end) != ';' && rawPath.charAt(end) != '/') {
+        end++;
+      }
+      int equals = rawPath.indexOf('=', semicolon);
+      String name =
+          decode(rawPath.substring(semicolon + 1, equals < 0 || equals > end ? end : equals));
+      if (!name.equalsIgnoreCase(SESSION_ID_PARAMETER) && !name.equalsIgnoreCase(sessionCookie)) {
+        kept.append(rawPath, semicolon, end);
+      }
+      at = end;
+    }
+    return kept.toString();
   }
 
   /**

@@ -9,7 +9,6 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.SessionCookieConfig;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -127,7 +126,7 @@ final class ProxyExchange implements AsyncListener {
     this.link = link;
     this.clientRequest = clientRequest;
     this.clientResponse = clientResponse;
-    this.sessionCookie = sessionCookie(clientRequest);
+    this.sessionCookie = GatewayTarget.sessionCookie(clientRequest.getServletContext());
   }
 
   void start() {
@@ -267,7 +266,9 @@ final class ProxyExchange implements AsyncListener {
   }
 
   private Request newProxyRequest(BackendConfig backend) {
-    String rawPath = GatewayTarget.asciiOnly(link.pathPrefix() + rawPathInContext());
+    String rawPath =
+        GatewayTarget.asciiOnly(
+            link.pathPrefix() + GatewayTarget.withoutSessionId(rawPathInContext(), sessionCookie));
     String rawQuery =
         GatewayTarget.asciiOnly(
             GatewayTarget.withoutSubscriptionKey(clientRequest.getQueryString()));
@@ -317,7 +318,9 @@ final class ProxyExchange implements AsyncListener {
   private ProxyHeaders.Added added(String rawQuery) {
     StringBuilder originalUrl =
         new StringBuilder(link.siteOrigin())
-            .append(GatewayTarget.asciiOnly(clientRequest.getRequestURI()));
+            .append(
+                GatewayTarget.asciiOnly(
+                    GatewayTarget.withoutSessionId(clientRequest.getRequestURI(), sessionCookie)));
     if (rawQuery != null) {
       originalUrl.append('?').append(rawQuery);
     }
@@ -349,20 +352,6 @@ final class ProxyExchange implements AsyncListener {
     String authType = clientRequest.getAuthType();
     return HttpServletRequest.BASIC_AUTH.equals(authType)
         || HttpServletRequest.DIGEST_AUTH.equals(authType);
-  }
-
-  /**
-   * The name of the container's session cookie ({@code JSESSIONID} unless {@code session-config}
-   * names another): the site's session, never the gateway's to see or to set. Null for a context
-   * without sessions (an embedded Jetty context may have none), which has no such cookie.
-   */
-  private static String sessionCookie(HttpServletRequest clientRequest) {
-    SessionCookieConfig config = clientRequest.getServletContext().getSessionCookieConfig();
-    if (config == null) {
-      return null;
-    }
-    String name = config.getName();
-    return name == null || name.isBlank() ? "JSESSIONID" : name;
   }
 
   /**

@@ -101,4 +101,27 @@ class GatewayTargetTest {
     assertEquals(query, GatewayTarget.withoutSubscriptionKey(query));
     assertNull(GatewayTarget.withoutSubscriptionKey(null));
   }
+
+  @Test
+  void theContainersSessionIdIsTakenOutOfThePathAndTheRestKeptByteForByte() {
+    assertEquals(
+        "/api/orders", GatewayTarget.withoutSessionId("/api/orders;jsessionid=A1B2", "JSESSIONID"));
+    assertEquals("/api", GatewayTarget.withoutSessionId("/api;JSESSIONID=A1B2", "JSESSIONID"));
+    // Tomcat reads the session from a parameter named as session-config names the cookie.
+    assertEquals(
+        "/api/a;v=1/b;x",
+        GatewayTarget.withoutSessionId(
+            "/api/a;v=1;SITESESSION=A1;jsessionid=B2/b;x", "SITESESSION"));
+    assertEquals(
+        "/api/a%3Bjsessionid=A1/b",
+        GatewayTarget.withoutSessionId("/api/a%3Bjsessionid=A1;%6Asessionid/b", "JSESSIONID"));
+  }
+
+  @Test
+  void aPathWithoutTheSessionIdOrAContextWithoutSessionsIsReturnedAsItWas() {
+    String path = "/api/a;jsessionidx=1;v=%C3%A9/b;";
+    assertEquals(path, GatewayTarget.withoutSessionId(path, "JSESSIONID"));
+    assertEquals(
+        "/api/a;jsessionid=1", GatewayTarget.withoutSessionId("/api/a;jsessionid=1", null));
+  }
 }

@@ -555,6 +555,39 @@ abstract class RoutesContract {
   }
 
   @Test
+  void aSessionIdInTheUrlSignsTheUserInButNeverReachesTheGateway() throws Exception {
+    deploy(RULES, ContainerAuth.form());
+    HttpClient browser = browser();
+    browser.send(HttpRequest.newBuilder(site.uri("/account/")).build(), BodyHandlers.ofString());
+    signIn(browser, ContainerAuth.ALICE);
+    String sessionId =
+        ((CookieManager) browser.cookieHandler().orElseThrow())
+            .getCookieStore().getCookies().stream()
+                .filter(cookie -> cookie.getName().equals("JSESSIONID"))
+                .findFirst()
+                .orElseThrow()
+                .getValue();
+
+    // A client without cookies, as encodeURL() writes its links: the session in the path.
+    HttpResponse<String> below = get("/api/admin/users;jsessionid=" + sessionId + "?page=2");
+    HttpResponse<String> root = get("/api;jsessionid=" + sessionId);
+
+    assertEquals(200, below.statusCode(), below.body());
+    assertEquals(200, root.statusCode(), root.body());
+    List<Received> received = backend.received();
+    assertEquals(2, received.size());
+    assertEquals("/api/admin/users", received.get(0).rawPath());
+    assertEquals("page=2", received.get(0).rawQuery());
+    assertEquals("alice", principal(received.get(0)).get("userDetails").asText());
+    String originalUrl = received.get(0).header("x-ms-original-url").get(0);
+    assertTrue(originalUrl.endsWith(CONTEXT + "/api/admin/users?page=2"), originalUrl);
+    assertEquals("/api", received.get(1).rawPath());
+    for (Received request : received) {
+      assertFalse(request.toString().contains(sessionId), request.toString());
+    }
+  }
+
+  @Test
   void thePasswordTheContainerSignedTheUserInWithNeverReachesTheGateway() throws Exception {
     site.replaceFile("staticwebapp.config.json", RULES);
     ObjectNode config = site.linkedTo(backend.url());
