@@ -50,6 +50,17 @@ public final class ProxyHeaderNames {
           "forwarded");
 
   /**
+   * Fields in which servers behind a proxy read the URL the client asked for ({@code
+   * X-Original-URL} and {@code X-Rewrite-URL}: IIS URL Rewrite, and frameworks that route on them)
+   * or the client's address ({@code True-Client-IP}, {@code X-Client-IP}: CDNs and load balancers
+   * set them). ApiLink sets none of them and vouches for neither: a client's copy would lead such a
+   * backend past the route rules ({@code GET /api/public/x} with {@code X-Original-URL:
+   * /api/admin/users}), or choose the address it sees. Dropped.
+   */
+  public static final Set<String> URL_OR_ADDRESS_CLAIMS =
+      caseInsensitive("x-original-url", "x-rewrite-url", "true-client-ip", "x-client-ip");
+
+  /**
    * Whether a field is one of those in which App Service authentication, in front of the APIs that
    * Static Web Apps and API Management serve, tells an API who the user is: {@code
    * x-ms-client-principal} and its {@code -name}, {@code -id}, {@code -idp} companions, and the
@@ -72,6 +83,7 @@ public final class ProxyHeaderNames {
   public static boolean isHandledByProxy(String name) {
     return HOP_BY_HOP.contains(name)
         || SET_BY_PROXY.contains(name)
+        || URL_OR_ADDRESS_CLAIMS.contains(name)
         || isIdentityField(name)
         || APPENDED_BY_PROXY.contains(name);
   }

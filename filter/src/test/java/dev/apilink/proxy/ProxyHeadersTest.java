@@ -178,6 +178,11 @@ class ProxyHeadersTest {
             "X-Forwarded-Port", "1",
             "X-Forwarded-Prefix", "/forged",
             "X-Real-IP", "203.0.113.9",
+            "X-Original-URL", "/api/admin/users",
+            "x-rewrite-url", "/api/admin/users",
+            "True-Client-IP", "203.0.113.9",
+            "X-Client-IP", "203.0.113.9",
+            "X_Original_URL", "/api/admin/users",
             "Content-Length", "12",
             "Expect", "100-continue");
 
@@ -193,6 +198,11 @@ class ProxyHeadersTest {
     assertEquals(List.of(), gateway.values("X-Forwarded-Port"));
     assertEquals(List.of(), gateway.values("X-Forwarded-Prefix"));
     assertEquals(List.of(), gateway.values("X-Real-IP"));
+    for (String name :
+        List.of(
+            "X-Original-URL", "X-Rewrite-URL", "True-Client-IP", "X-Client-IP", "X_Original_URL")) {
+      assertEquals(List.of(), gateway.values(name), name);
+    }
     assertEquals(List.of(), gateway.values("Content-Length"));
     assertEquals(List.of(), gateway.values("Expect"));
   }

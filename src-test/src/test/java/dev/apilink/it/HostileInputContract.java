@@ -235,8 +235,7 @@ abstract class HostileInputContract {
             "/./api/mock/orders.json",
             "//api/mock/orders.json",
             "/%61pi/mock/orders.json",
-            "/api;a/mock/orders.json",
-            "/api;jsessionid=1/mock/orders.json")) {
+            "/api;a/mock/orders.json")) {
       gateway.clear();
       List<RawHttp.Response> responses = send(get(target), 1);
       RawHttp.Response response = responses.get(0);
@@ -257,6 +256,19 @@ abstract class HostileInputContract {
     gateway.clear();
     assertEquals(200, send(get("/api/mock/orders.json"), 1).get(0).status());
     assertEquals("/api/mock/orders.json", gateway.received().get(0).rawPath());
+    // A session id is the container's: where the context has sessions (Tomcat's here), ApiLink
+    // takes it out and proxies the path the container reads; in a context without them (the
+    // embedded Jetty one here) it is a parameter like any other, and refused.
+    gateway.clear();
+    RawHttp.Response withSessionId = send(get("/api;jsessionid=1/mock/orders.json"), 1).get(0);
+    assertFalse(withSessionId.bodyText().contains("secret"), withSessionId.bodyText());
+    if (jetty()) {
+      assertEquals(NOT_PLAIN, withSessionId.bodyText());
+      assertEquals(List.of(), gateway.received());
+    } else {
+      assertEquals(200, withSessionId.status());
+      assertEquals("/api/mock/orders.json", gateway.received().get(0).rawPath());
+    }
   }
 
   @Test

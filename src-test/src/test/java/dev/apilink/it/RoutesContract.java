@@ -445,6 +445,38 @@ abstract class RoutesContract {
   }
 
   @Test
+  void aUrlOrAddressTheClientClaimsNeverReachesTheGateway() throws Exception {
+    deploy(RULES);
+
+    // IIS URL Rewrite, and frameworks that honour these fields, would serve /api/admin/users for
+    // this request, which the rules let anyone make; a backend trusting the address fields would
+    // take the client's word for where it is.
+    HttpResponse<String> response =
+        get(
+            "/api/public/catalog",
+            "X-Original-URL",
+            "/api/admin/users",
+            "X-Rewrite-URL",
+            "/api/admin/users",
+            "X_Original_URL",
+            "/api/admin/users",
+            "True-Client-IP",
+            "10.0.0.1",
+            "X-Client-IP",
+            "10.0.0.1");
+
+    assertEquals(200, response.statusCode());
+    Received received = onlyReceived();
+    assertEquals("/api/public/catalog", received.rawPath());
+    for (String name :
+        List.of(
+            "X-Original-URL", "X-Rewrite-URL", "X_Original_URL", "True-Client-IP", "X-Client-IP")) {
+      assertEquals(List.of(), received.header(name), name);
+    }
+    assertFalse(received.toString().contains("/api/admin"), received.toString());
+  }
+
+  @Test
   void aWrongPasswordNeverReachesTheGateway() throws Exception {
     deploy(RULES);
 
