@@ -13,13 +13,27 @@ import dev.apilink.testkit.faults.ForgetfulServer;
 import dev.apilink.testkit.faults.SilentServer;
 import dev.apilink.testkit.faults.UnacceptingServer;
 import dev.apilink.testkit.gateway.ApimGateway;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -555,6 +569,88 @@ abstract class FaultContract {
       assertEquals(502, response.status(), response.toString());
       assertEquals(1, gateway.dropped());
       assertEquals(1, gateway.answered());
+    }
+  }
+
+  @Test
+  void aRetryThatOpensNoConnectionIsA504NamingTheConnectLimit() throws Exception {
+    // The gateway answers once on the one connection it accepts, then takes no more (its accept
+    // queue full: a connect hangs) and closes that connection at the next request, unanswered.
+    try (ServerSocket gateway = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        AcceptQueue queue = new AcceptQueue()) {
+      CompletableFuture<Void> served =
+          CompletableFuture.runAsync(() -> answerOnceThenFill(gateway, queue));
+      deployLinkedTo(URI.create("http://127.0.0.1:" + gateway.getLocalPort()), 1, 10);
+      assertEquals(200, get("/api/first").status());
+      awaitOneIdleGatewayConnection();
+
+      // Sent again on a new connection, which never opens. A reviewer's said "within 0 seconds"
+      // (Tomcat 11.0.24, a gateway stopped under load).
+      assertNoConnectionWithinOneSecond("/api/second");
+      served.get(IDLE.toSeconds(), TimeUnit.SECONDS);
+    }
+  }
+
+  /** Answers the first request on the one connection it accepts; closes it at the second. */
+  private static void answerOnceThenFill(ServerSocket gateway, AcceptQueue queue) {
+    try (Socket connection = gateway.accept()) {
+      InputStream in = connection.getInputStream();
+      readHead(in);
+      queue.fill(gateway);
+      OutputStream out = connection.getOutputStream();
+      out.write(
+          "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      readHead(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void readHead(InputStream in) throws IOException {
+    int matched = 0;
+    while (matched < 4) {
+      int b = in.read();
+      if (b < 0) {
+        throw new EOFException("the connection closed inside a request head");
+      }
+      matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
+    }
+  }
+
+  /** Connections that fill a listening socket's accept queue: the next connect hangs. */
+  private static final class AcceptQueue implements AutoCloseable {
+    private final List<SocketChannel> fillers = new ArrayList<>();
+
+    void fill(ServerSocket listener) throws IOException {
+      InetSocketAddress address =
+          new InetSocketAddress(listener.getInetAddress(), listener.getLocalPort());
+      try (Selector selector = Selector.open()) {
+        for (int i = 0; i < 64; i++) {
+          SocketChannel channel = SocketChannel.open();
+          fillers.add(channel);
+          channel.configureBlocking(false);
+          if (channel.connect(address)) {
+            continue;
+          }
+          SelectionKey key = channel.register(selector, SelectionKey.OP_CONNECT);
+          selector.select(500);
+          if (!key.isConnectable()) {
+            return; // this SYN was dropped: the queue is full
+          }
+          key.cancel();
+          selector.selectNow();
+          channel.finishConnect();
+        }
+      }
+      throw new IOException("the accept queue never filled");
+    }
+
+    @Override
+    public void close() throws IOException {
+      for (SocketChannel filler : fillers) {
+        filler.close();
+      }
     }
   }
 
