@@ -59,10 +59,12 @@ public record GatewayError(int status, String message) {
   /**
    * Maps the failure of an exchange whose request head had reached the gateway, before anything was
    * sent to the client: as {@link #of}, except that a failure of no known kind means the gateway
-   * broke off rather than that it could not be reached.
+   * broke off rather than that it could not be reached. A bodiless request sent again after its
+   * pooled connection failed may still get no new connection within {@code connectTimeoutSeconds}.
    */
-  public static GatewayError ofResponse(Throwable failure, int timeoutSeconds) {
-    return of(failure, 0, timeoutSeconds, brokenResponse());
+  public static GatewayError ofResponse(
+      Throwable failure, int connectTimeoutSeconds, int timeoutSeconds) {
+    return of(failure, connectTimeoutSeconds, timeoutSeconds, brokenResponse());
   }
 
   private static GatewayError of(

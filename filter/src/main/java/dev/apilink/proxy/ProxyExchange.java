@@ -552,7 +552,8 @@ final class ProxyExchange implements AsyncListener {
     // is no connection, whatever was committed.
     return requestSent
             && GatewayError.find(failure, HandshakeLimitedConnector.HandshakeTimeout.class) == null
-        ? GatewayError.ofResponse(failure, backend.timeoutSeconds())
+        ? GatewayError.ofResponse(
+            failure, backend.connectTimeoutSeconds(), backend.timeoutSeconds())
         : GatewayError.of(failure, backend.connectTimeoutSeconds(), backend.timeoutSeconds());
   }
 

@@ -42,24 +42,31 @@ class GatewayErrorTest {
   void aResponseThatFailsAfterTheRequestWentOutIsABrokenResponseUnlessItWasTooSlow() {
     assertEquals(
         new GatewayError(502, "Bad gateway: the API gateway's response broke off."),
-        GatewayError.ofResponse(new java.io.EOFException("reset"), 45));
+        GatewayError.ofResponse(new java.io.EOFException("reset"), 10, 45));
     assertEquals(
         new GatewayError(504, "Gateway timeout: the API gateway did not answer within 45 seconds."),
-        GatewayError.ofResponse(new TimeoutException("Total timeout 45000 ms elapsed"), 45));
+        GatewayError.ofResponse(new TimeoutException("Total timeout 45000 ms elapsed"), 10, 45));
     // The gateway had the head of a chunked body when it went over the limit.
     assertEquals(
         new GatewayError(
             413, "Request entity too large: the request body is over the limit of 100 bytes."),
-        GatewayError.ofResponse(new IOException(new GatewayError.RequestBodyTooLarge(100)), 45));
+        GatewayError.ofResponse(
+            new IOException(new GatewayError.RequestBodyTooLarge(100)), 10, 45));
     assertEquals(
         new GatewayError(502, "Bad gateway: the API gateway's response headers are too large."),
-        GatewayError.ofResponse(new GatewayError.ResponseHeadersTooLarge(9000, 8192), 45));
+        GatewayError.ofResponse(new GatewayError.ResponseHeadersTooLarge(9000, 8192), 10, 45));
     assertEquals(
         new GatewayError(502, "Bad gateway: the API gateway's response was not valid HTTP."),
         GatewayError.ofResponse(
             new org.eclipse.jetty.client.HttpResponseException(
                 "HTTP protocol violation: bad response", null),
+            10,
             45));
+    // A request sent again after its pooled connection failed, whose new connection never opened.
+    assertEquals(
+        new GatewayError(
+            504, "Gateway timeout: no connection to the API gateway within 10 seconds."),
+        GatewayError.ofResponse(new java.net.SocketTimeoutException("Connect Timeout"), 10, 45));
   }
 
   @Test
