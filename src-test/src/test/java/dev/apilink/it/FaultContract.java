@@ -20,17 +20,12 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -577,7 +572,7 @@ abstract class FaultContract {
     // The gateway answers once on the one connection it accepts, then takes no more (its accept
     // queue full: a connect hangs) and closes that connection at the next request, unanswered.
     try (ServerSocket gateway = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        AcceptQueue queue = new AcceptQueue()) {
+        UnacceptingServer queue = UnacceptingServer.around(gateway)) {
       CompletableFuture<Void> served =
           CompletableFuture.runAsync(() -> answerOnceThenFill(gateway, queue));
       deployLinkedTo(URI.create("http://127.0.0.1:" + gateway.getLocalPort()), 1, 10);
@@ -592,11 +587,11 @@ abstract class FaultContract {
   }
 
   /** Answers the first request on the one connection it accepts; closes it at the second. */
-  private static void answerOnceThenFill(ServerSocket gateway, AcceptQueue queue) {
+  private static void answerOnceThenFill(ServerSocket gateway, UnacceptingServer queue) {
     try (Socket connection = gateway.accept()) {
       InputStream in = connection.getInputStream();
       readHead(in);
-      queue.fill(gateway);
+      queue.fill();
       OutputStream out = connection.getOutputStream();
       out.write(
           "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
@@ -615,42 +610,6 @@ abstract class FaultContract {
         throw new EOFException("the connection closed inside a request head");
       }
       matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
-    }
-  }
-
-  /** Connections that fill a listening socket's accept queue: the next connect hangs. */
-  private static final class AcceptQueue implements AutoCloseable {
-    private final List<SocketChannel> fillers = new ArrayList<>();
-
-    void fill(ServerSocket listener) throws IOException {
-      InetSocketAddress address =
-          new InetSocketAddress(listener.getInetAddress(), listener.getLocalPort());
-      try (Selector selector = Selector.open()) {
-        for (int i = 0; i < 64; i++) {
-          SocketChannel channel = SocketChannel.open();
-          fillers.add(channel);
-          channel.configureBlocking(false);
-          if (channel.connect(address)) {
-            continue;
-          }
-          SelectionKey key = channel.register(selector, SelectionKey.OP_CONNECT);
-          selector.select(500);
-          if (!key.isConnectable()) {
-            return; // this SYN was dropped: the queue is full
-          }
-          key.cancel();
-          selector.selectNow();
-          channel.finishConnect();
-        }
-      }
-      throw new IOException("the accept queue never filled");
-    }
-
-    @Override
-    public void close() throws IOException {
-      for (SocketChannel filler : fillers) {
-        filler.close();
-      }
     }
   }
 

@@ -36,8 +36,7 @@ public final class UnacceptingServer implements AutoCloseable {
 
   /** Starts on a free loopback port with its accept queue full. */
   public static UnacceptingServer start() throws IOException {
-    UnacceptingServer server =
-        new UnacceptingServer(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+    UnacceptingServer server = around(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
     try {
       server.fill();
     } catch (IOException | RuntimeException e) {
@@ -47,7 +46,17 @@ public final class UnacceptingServer implements AutoCloseable {
     return server;
   }
 
-  private void fill() throws IOException {
+  /**
+   * A listening socket (loopback, backlog 1) that accepts as its owner likes until {@link #fill()}
+   * makes it take no more: a gateway that served some connections and then stopped accepting.
+   * Closing this closes the fillers and {@code socket}.
+   */
+  public static UnacceptingServer around(ServerSocket socket) {
+    return new UnacceptingServer(socket);
+  }
+
+  /** Fills the accept queue: from now on a connect hangs. */
+  public void fill() throws IOException {
     InetSocketAddress address =
         new InetSocketAddress(socket.getInetAddress(), socket.getLocalPort());
     try (Selector selector = Selector.open()) {
