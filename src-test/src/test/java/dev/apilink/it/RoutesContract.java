@@ -552,10 +552,7 @@ abstract class RoutesContract {
 
   @Test
   void theSignedInSessionStaysWithTheContainerAndTheApiCannotReplaceIt() throws Exception {
-    deploy(RULES, ContainerAuth.form());
-    HttpClient browser = browser();
-    browser.send(HttpRequest.newBuilder(site.uri("/account/")).build(), BodyHandlers.ofString());
-    signIn(browser, ContainerAuth.ALICE);
+    HttpClient browser = signedInWithFormLogin(ContainerAuth.ALICE);
     String sessionCookie = "JSESSIONID=";
 
     // A reviewer's API that keeps sessions of its own signed the user out of the site: its
@@ -588,10 +585,7 @@ abstract class RoutesContract {
 
   @Test
   void aSessionIdInTheUrlSignsTheUserInButNeverReachesTheGateway() throws Exception {
-    deploy(RULES, ContainerAuth.form());
-    HttpClient browser = browser();
-    browser.send(HttpRequest.newBuilder(site.uri("/account/")).build(), BodyHandlers.ofString());
-    signIn(browser, ContainerAuth.ALICE);
+    HttpClient browser = signedInWithFormLogin(ContainerAuth.ALICE);
     String sessionId =
         ((CookieManager) browser.cookieHandler().orElseThrow())
             .getCookieStore().getCookies().stream()
@@ -647,6 +641,15 @@ abstract class RoutesContract {
         .cookieHandler(new CookieManager())
         .followRedirects(HttpClient.Redirect.NORMAL)
         .build();
+  }
+
+  /** A browser that {@code user} signed in with, on the site deployed with FORM login. */
+  HttpClient signedInWithFormLogin(ContainerAuth.User user) throws Exception {
+    deploy(RULES, ContainerAuth.form());
+    HttpClient browser = browser();
+    browser.send(HttpRequest.newBuilder(site.uri("/account/")).build(), BodyHandlers.ofString());
+    signIn(browser, user);
+    return browser;
   }
 
   /** Signs {@code user} in on the FORM login page that the browser was last sent to. */
