@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -67,6 +68,13 @@ final class BackendExchange {
     backendRequest.headers(fields -> fields.add(headers));
     if (hasBody) {
       backendRequest.body(new ClientRequestContent(clientRequest));
+      if (clientRequest.getLength() < 0) {
+        // Jetty's client frames a body of unknown length as chunked only for POST and PUT, or with
+        // a Content-Type: otherwise it announces no body, then writes the body anyway, where the
+        // backend reads it as the next request. Asked for explicitly, chunked applies to any
+        // method.
+        backendRequest.headers(fields -> fields.put(HttpHeader.TRANSFER_ENCODING, "chunked"));
+      }
     }
 
     AtomicBoolean streaming = new AtomicBoolean();
