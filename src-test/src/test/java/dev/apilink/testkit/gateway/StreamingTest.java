@@ -9,6 +9,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -88,12 +89,7 @@ class StreamingTest {
 
   @Test
   void aChunkedUploadOfUnknownLengthStreamsThrough() throws Exception {
-    try (ApimGateway gateway =
-        ApimGateway.builder()
-            .api("sample", "api", backend.url())
-            .product(Product.of("open").withSubscriptionRequired(false).withApis("sample"))
-            .start()) {
-      backend.clear();
+    try (ApimGateway gateway = openGatewayToBackend()) {
       InputStreamRequestContent body = upload(FIFTY_MB / 10, -1);
       TestClient.Reply reply =
           client.send(client.request(gateway.url(), "/api/upload", null).method("POST").body(body));
@@ -104,6 +100,15 @@ class StreamingTest {
       assertEquals(FIFTY_MB / 10, received.bodyBytes());
       assertEquals(EchoBackend.sha256(EchoBackend.pattern(FIFTY_MB / 10)), received.bodySha256());
     }
+  }
+
+  /** A gateway whose one API, at {@code api}, needs no key and goes to the echo backend. */
+  private static ApimGateway openGatewayToBackend() {
+    backend.clear();
+    return ApimGateway.builder()
+        .api("sample", "api", backend.url())
+        .product(Product.of("open").withSubscriptionRequired(false).withApis("sample"))
+        .start();
   }
 
   /**
@@ -117,12 +122,7 @@ class StreamingTest {
   @ParameterizedTest
   @ValueSource(strings = {"PATCH", "DELETE", "OPTIONS"})
   void aChunkedBodyOfAnyMethodReachesTheBackendAsItsBody(String method) throws Exception {
-    try (ApimGateway gateway =
-        ApimGateway.builder()
-            .api("sample", "api", backend.url())
-            .product(Product.of("open").withSubscriptionRequired(false).withApis("sample"))
-            .start()) {
-      backend.clear();
+    try (ApimGateway gateway = openGatewayToBackend()) {
       String smuggled = "GET /api/smuggled HTTP/1.1\r\nHost: backend\r\n\r\n";
       String request =
           method
@@ -133,7 +133,7 @@ class StreamingTest {
               + smuggled
               + "\r\n0\r\n\r\n";
       String answer;
-      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.port())) {
+      try (Socket socket = new Socket("127.0.0.1", gateway.port())) {
         socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
         answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
       }
