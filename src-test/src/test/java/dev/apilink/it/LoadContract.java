@@ -317,7 +317,22 @@ abstract class LoadContract {
                 BodyHandlers.ofString()));
       }
 
-      gateway.gate("load").awaitHeld(CLIENTS, WAIT);
+      try {
+        gateway.gate("load").awaitHeld(CLIENTS, WAIT);
+      } catch (AssertionError e) {
+        // Seen once in a CI run on two cores (994 of 1000): say where the others were.
+        throw new AssertionError(
+            e.getMessage()
+                + "; at the gateway: "
+                + gateway.received().size()
+                + "; exchanges in flight: "
+                + site.container().apiLinkFilter().exchangesInFlight()
+                + "; "
+                + site.container().apiLinkFilter().gatewayConnections()
+                + "; answered: "
+                + answers.stream().filter(CompletableFuture::isDone).count(),
+            e);
+      }
       int inFlight = site.container().apiLinkFilter().exchangesInFlight();
       int busyThreads = site.container().busyThreads();
       for (int s = 0; s < streams.size(); s++) {
