@@ -137,8 +137,8 @@ vm() { # pid field: a /proc/<pid>/status value (kB for memory)
 # A process counts from when the watch first saw it, or from its start if it began later; each
 # is known by its pid and start time, so a reused pid is another process. (Until 2026-11-27 awk
 # read the files itself: Debian's mawk stops at the first process that has exited since the list
-# was made, so long-lived kernel threads were first seen mid-run and their whole lifetime, 600
-# CPU-seconds for the memory monitor kdamond alone, was counted as load during the run.)
+# was made, so long-lived kernel threads were first seen mid-run and their whole lifetime, about
+# 560 CPU-seconds for the memory monitor kdamond alone, was counted as load during the run.)
 watch_others() { # output-file
   local out=$1 sid tick
   sid=$(awk '{ sub(/.*\) /, ""); print $4 }' /proc/$$/stat)

@@ -79,13 +79,21 @@ public final class ProxyHeaderNames {
   /** Fields the proxy appends to: the client's value is kept, ApiLink's added after it. */
   public static final Set<String> APPENDED_BY_PROXY = caseInsensitive("x-forwarded-for", "via");
 
-  /** Whether the proxy sets, appends to or removes a field of this name itself. */
-  public static boolean isHandledByProxy(String name) {
+  /**
+   * Whether the proxy never forwards the client's field of this name: hop-by-hop, set by the proxy,
+   * a URL or address claim, or an identity field. (The key and token headers, which the
+   * configuration names, and the fields named in {@code Connection} come on top.)
+   */
+  public static boolean isDroppedFromClient(String name) {
     return HOP_BY_HOP.contains(name)
         || SET_BY_PROXY.contains(name)
         || URL_OR_ADDRESS_CLAIMS.contains(name)
-        || isIdentityField(name)
-        || APPENDED_BY_PROXY.contains(name);
+        || isIdentityField(name);
+  }
+
+  /** Whether the proxy sets, appends to or removes a field of this name itself. */
+  public static boolean isHandledByProxy(String name) {
+    return isDroppedFromClient(name) || APPENDED_BY_PROXY.contains(name);
   }
 
   /** An unmodifiable set of names that compares them without case. */

@@ -194,10 +194,7 @@ public final class ProxyHeaders {
 
   private static boolean isRemoved(
       String name, String keyHeader, String tokenHeader, Set<String> connectionOptions) {
-    return HOP_BY_HOP.contains(name)
-        || SET_BY_PROXY.contains(name)
-        || ProxyHeaderNames.URL_OR_ADDRESS_CLAIMS.contains(name)
-        || ProxyHeaderNames.isIdentityField(name)
+    return ProxyHeaderNames.isDroppedFromClient(name)
         // A client must not choose the key, the token or the principal that the gateway trusts.
         || name.equalsIgnoreCase(SUBSCRIPTION_KEY_DEFAULT)
         || name.equalsIgnoreCase(keyHeader)

@@ -176,7 +176,13 @@ abstract class LoadContract {
         + path
         + " within 30 s; at the gateway: "
         + gateway.received().stream().anyMatch(r -> r.rawPath().equals(path))
-        + "; exchanges in flight: "
+        + "; "
+        + containerState();
+  }
+
+  /** ApiLink's exchanges and gateway connections, and the container's busy request threads. */
+  String containerState() {
+    return "exchanges in flight: "
         + site.container().apiLinkFilter().exchangesInFlight()
         + "; "
         + site.container().apiLinkFilter().gatewayConnections()
@@ -325,10 +331,8 @@ abstract class LoadContract {
             e.getMessage()
                 + "; at the gateway: "
                 + gateway.received().size()
-                + "; exchanges in flight: "
-                + site.container().apiLinkFilter().exchangesInFlight()
                 + "; "
-                + site.container().apiLinkFilter().gatewayConnections()
+                + containerState()
                 + "; answered: "
                 + answers.stream().filter(CompletableFuture::isDone).count(),
             e);

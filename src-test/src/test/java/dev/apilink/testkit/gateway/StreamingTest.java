@@ -102,7 +102,10 @@ class StreamingTest {
     }
   }
 
-  /** A gateway whose one API, at {@code api}, needs no key and goes to the echo backend. */
+  /**
+   * A gateway whose one API, at {@code api}, needs no key and goes to the echo backend, whose
+   * record of requests this clears.
+   */
   private static ApimGateway openGatewayToBackend() {
     backend.clear();
     return ApimGateway.builder()
