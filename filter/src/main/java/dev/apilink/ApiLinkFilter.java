@@ -472,8 +472,7 @@ public final class ApiLinkFilter implements Filter {
     String raw = GatewayTarget.rawPathInContext(request.getRequestURI(), request.getContextPath());
     return raw.indexOf(';') < 0
         ? raw
-        : GatewayTarget.withoutSessionId(
-            raw, GatewayTarget.sessionCookie(request.getServletContext()));
+        : GatewayTarget.withoutSessionId(raw, GatewayTarget.sessionCookie(request));
   }
 
   /** A setting's value and what chose it, if not the default. */

@@ -2,6 +2,8 @@ package dev.apilink.proxy;
 
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.SessionCookieConfig;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -143,13 +145,65 @@ public final class GatewayTarget {
    * names another): the site's session, never the gateway's to see or to set. Null for a context
    * without sessions (an embedded Jetty context may have none), which has no such cookie.
    */
-  public static String sessionCookie(ServletContext context) {
+  private static String sessionCookie(ServletContext context) {
     SessionCookieConfig config = context.getSessionCookieConfig();
     if (config == null) {
       return null;
     }
     String name = config.getName();
     return name == null || name.isBlank() ? "JSESSIONID" : name;
+  }
+
+  /**
+   * The name of the container's session cookie as {@code request} shows it: the name that carried
+   * the session id the container read, when that is not the configured one. Tomcat's {@code
+   * <Context sessionCookieName="...">} in {@code context.xml} renames the cookie and the path
+   * parameter without {@link ServletContext#getSessionCookieConfig()} reporting it, so the name is
+   * found by the id's value: a cookie, or a path parameter, whose value is the requested session
+   * id. Otherwise, and for a request without a session id, {@link #sessionCookie(ServletContext)}.
+   */
+  public static String sessionCookie(HttpServletRequest request) {
+    String configured = sessionCookie(request.getServletContext());
+    String id = request.getRequestedSessionId();
+    if (configured == null || id == null || id.isEmpty()) {
+      return configured;
+    }
+    String carrier = null;
+    if (request.isRequestedSessionIdFromCookie()) {
+      Cookie[] cookies = request.getCookies();
+      for (Cookie cookie : cookies == null ? new Cookie[0] : cookies) {
+        if (id.equals(cookie.getValue())) {
+          if (cookie.getName().equals(configured)) {
+            return configured;
+          }
+          carrier = carrier == null ? cookie.getName() : carrier;
+        }
+      }
+    } else if (request.isRequestedSessionIdFromURL()) {
+      carrier = pathParameterWithValue(request.getRequestURI(), id);
+    }
+    return carrier == null ? configured : carrier;
+  }
+
+  /**
+   * The (decoded) name of the first path parameter of {@code rawPath} whose value is {@code value}.
+   */
+  private static String pathParameterWithValue(String rawPath, String value) {
+    int semicolon = rawPath.indexOf(';');
+    while (semicolon >= 0) {
+      int end = semicolon + 1;
+      while (end < rawPath.length() && rawPath.charAt(end) != ';' && rawPath.charAt(end) != '/') {
+        end++;
+      }
+      int equals = rawPath.indexOf('=', semicolon);
+      if (equals > semicolon
+          && equals + 1 + value.length() == end
+          && rawPath.startsWith(value, equals + 1)) {
+        return decode(rawPath.substring(semicolon + 1, equals));
+      }
+      semicolon = rawPath.indexOf(';', end);
+    }
+    return null;
   }
 
   /**

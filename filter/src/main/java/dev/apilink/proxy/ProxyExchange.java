@@ -126,7 +126,7 @@ final class ProxyExchange implements AsyncListener {
     this.link = link;
     this.clientRequest = clientRequest;
     this.clientResponse = clientResponse;
-    this.sessionCookie = GatewayTarget.sessionCookie(clientRequest.getServletContext());
+    this.sessionCookie = GatewayTarget.sessionCookie(clientRequest);
   }
 
   void start() {

@@ -552,16 +552,25 @@ abstract class RoutesContract {
 
   @Test
   void theSignedInSessionStaysWithTheContainerAndTheApiCannotReplaceIt() throws Exception {
-    HttpClient browser = signedInWithFormLogin(ContainerAuth.ALICE);
-    String sessionCookie = "JSESSIONID=";
+    assertTheSessionStaysWithTheContainer(signedInWithFormLogin(ContainerAuth.ALICE), "JSESSIONID");
+  }
+
+  /**
+   * The browser's session, in the cookie {@code cookieName}, neither reaches the gateway nor can be
+   * replaced by the gateway's {@code Set-Cookie}; the other cookies pass both ways.
+   */
+  void assertTheSessionStaysWithTheContainer(HttpClient browser, String cookieName)
+      throws Exception {
+    String sessionCookie = cookieName + "=";
 
     // A reviewer's API that keeps sessions of its own signed the user out of the site: its
-    // Set-Cookie for JSESSIONID replaced the site's.
+    // Set-Cookie for the session cookie replaced the site's.
     HttpResponse<String> first =
         browser.send(
             HttpRequest.newBuilder(site.uri("/api/admin/users"))
                 .header("Cookie", "theme=dark")
-                .header("x-echo-response-header", "Set-Cookie: JSESSIONID=FROM-API; Path=/")
+                .header(
+                    "x-echo-response-header", "Set-Cookie: " + sessionCookie + "FROM-API; Path=/")
                 .header("x-echo-response-header", "Set-Cookie: api-pref=1; Path=/")
                 .build(),
             BodyHandlers.ofString());
@@ -585,18 +594,27 @@ abstract class RoutesContract {
 
   @Test
   void aSessionIdInTheUrlSignsTheUserInButNeverReachesTheGateway() throws Exception {
-    HttpClient browser = signedInWithFormLogin(ContainerAuth.ALICE);
+    assertASessionIdInTheUrlNeverReachesTheGateway(
+        signedInWithFormLogin(ContainerAuth.ALICE), "JSESSIONID", "jsessionid");
+  }
+
+  /**
+   * The session of the browser's cookie {@code cookieName}, sent by a client without cookies in the
+   * path parameter {@code parameter}, signs the user in but never reaches the gateway.
+   */
+  void assertASessionIdInTheUrlNeverReachesTheGateway(
+      HttpClient browser, String cookieName, String parameter) throws Exception {
     String sessionId =
         ((CookieManager) browser.cookieHandler().orElseThrow())
             .getCookieStore().getCookies().stream()
-                .filter(cookie -> cookie.getName().equals("JSESSIONID"))
+                .filter(cookie -> cookie.getName().equals(cookieName))
                 .findFirst()
                 .orElseThrow()
                 .getValue();
 
     // A client without cookies, as encodeURL() writes its links: the session in the path.
-    HttpResponse<String> below = get("/api/admin/users;jsessionid=" + sessionId + "?page=2");
-    HttpResponse<String> root = get("/api;jsessionid=" + sessionId);
+    HttpResponse<String> below = get("/api/admin/users;" + parameter + "=" + sessionId + "?page=2");
+    HttpResponse<String> root = get("/api;" + parameter + "=" + sessionId);
 
     assertEquals(200, below.statusCode(), below.body());
     assertEquals(200, root.statusCode(), root.body());
@@ -646,6 +664,11 @@ abstract class RoutesContract {
   /** A browser that {@code user} signed in with, on the site deployed with FORM login. */
   HttpClient signedInWithFormLogin(ContainerAuth.User user) throws Exception {
     deploy(RULES, ContainerAuth.form());
+    return browserSignedIn(user);
+  }
+
+  /** A browser that {@code user} signed in with, on the site already deployed with FORM login. */
+  HttpClient browserSignedIn(ContainerAuth.User user) throws Exception {
     HttpClient browser = browser();
     browser.send(HttpRequest.newBuilder(site.uri("/account/")).build(), BodyHandlers.ofString());
     signIn(browser, user);
