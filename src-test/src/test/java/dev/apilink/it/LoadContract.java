@@ -20,9 +20,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.StringJoiner;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -190,6 +193,33 @@ abstract class LoadContract {
         + site.container().busyThreads();
   }
 
+  /**
+   * The load requests whose body has not reached the gateway, each with how far it got: its head at
+   * the gateway, answered (by ApiLink, as the gateway has not), or neither.
+   */
+  String notHeld(List<CompletableFuture<HttpResponse<String>>> answers) {
+    Set<String> whole = new HashSet<>();
+    gateway.received().forEach(received -> whole.add(received.rawPath()));
+    StringJoiner notHeld = new StringJoiner(", ");
+    notHeld.setEmptyValue("none");
+    for (int i = 0; i < answers.size(); i++) {
+      String path = "/api/load/" + i;
+      if (!whole.contains(path)) {
+        CompletableFuture<HttpResponse<String>> answer = answers.get(i);
+        notHeld.add(
+            path
+                + (gateway.hasArrived(path)
+                    ? " (its head at the gateway)"
+                    : answer.isDone()
+                        ? " (answered "
+                            + answer.handle((r, f) -> f == null ? r.statusCode() : f).join()
+                            + ")"
+                        : " (neither at the gateway nor answered)"));
+      }
+    }
+    return notHeld.toString();
+  }
+
   interface IntClient {
     void run(int i) throws Exception;
   }
@@ -334,7 +364,9 @@ abstract class LoadContract {
                 + "; "
                 + containerState()
                 + "; answered: "
-                + answers.stream().filter(CompletableFuture::isDone).count(),
+                + answers.stream().filter(CompletableFuture::isDone).count()
+                + "; not held: "
+                + notHeld(answers),
             e);
       }
       int inFlight = site.container().apiLinkFilter().exchangesInFlight();

@@ -208,6 +208,14 @@ public final class EchoBackend implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether the head of a request for {@code rawPath} has arrived (its body may still be on the
+   * way).
+   */
+  public boolean hasArrived(String rawPath) {
+    return arrived.contains(rawPath);
+  }
+
   /** Waits until at least {@code count} exchanges have failed; fails after {@code timeout}. */
   public void awaitFailedExchanges(int count, java.time.Duration timeout)
       throws InterruptedException {
