@@ -61,6 +61,31 @@ public final class ProxyHeaderNames {
       caseInsensitive("x-original-url", "x-rewrite-url", "true-client-ip", "x-client-ip");
 
   /**
+   * Fields in which authenticating proxies tell the servers behind them who the user is:
+   * oauth2-proxy ({@code X-Forwarded-User}, {@code -Email}, {@code -Preferred-Username}, {@code
+   * -Groups}, and the same as {@code X-Auth-Request-*}), Kubernetes-style request-header
+   * authentication ({@code X-Remote-User}, {@code X-Remote-Group}), Apache's {@code Remote-User}
+   * and Grafana's {@code X-WEBAUTH-USER}. ApiLink tells the gateway who the user is in {@code
+   * x-ms-client-principal} alone and vouches for none of these: a client's copy would name any user
+   * it likes to an API that trusts them (found by a reviewer: they reached the gateway as sent).
+   * Dropped.
+   */
+  public static final Set<String> USER_CLAIMS =
+      caseInsensitive(
+          "x-forwarded-user",
+          "x-forwarded-email",
+          "x-forwarded-preferred-username",
+          "x-forwarded-groups",
+          "x-auth-request-user",
+          "x-auth-request-email",
+          "x-auth-request-preferred-username",
+          "x-auth-request-groups",
+          "x-remote-user",
+          "x-remote-group",
+          "remote-user",
+          "x-webauth-user");
+
+  /**
    * Whether a field is one of those in which App Service authentication, in front of the APIs that
    * Static Web Apps and API Management serve, tells an API who the user is: {@code
    * x-ms-client-principal} and its {@code -name}, {@code -id}, {@code -idp} companions, and the
@@ -81,13 +106,14 @@ public final class ProxyHeaderNames {
 
   /**
    * Whether the proxy never forwards the client's field of this name: hop-by-hop, set by the proxy,
-   * a URL or address claim, or an identity field. (The key and token headers, which the
+   * a URL, address or user claim, or an identity field. (The key and token headers, which the
    * configuration names, and the fields named in {@code Connection} come on top.)
    */
   public static boolean isDroppedFromClient(String name) {
     return HOP_BY_HOP.contains(name)
         || SET_BY_PROXY.contains(name)
         || URL_OR_ADDRESS_CLAIMS.contains(name)
+        || USER_CLAIMS.contains(name)
         || isIdentityField(name);
   }
 

@@ -1,6 +1,11 @@
 package dev.apilink.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.apilink.testkit.echo.EchoBackend.Received;
 import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** {@link RoutesContract} in Tomcat 10.1, with a MemoryRealm. */
@@ -24,5 +29,25 @@ class RoutesOnTomcatTest extends RoutesContract {
     assertTheSessionStaysWithTheContainer(browser, "SITESESSION");
     backend.clear();
     assertASessionIdInTheUrlNeverReachesTheGateway(browser, "SITESESSION", "SITESESSION");
+  }
+
+  /**
+   * Without {@code preemptiveAuthentication} (route-rules.md asks for it), Tomcat checks BASIC
+   * credentials only on the paths it constrains, not on {@code /api}: no user is signed in, and the
+   * password is still the site's. Found by a reviewer on Tomcat 11.0.24: it reached the gateway.
+   */
+  @Test
+  void aPasswordTomcatNeverCheckedNeverReachesTheGateway() throws Exception {
+    deployWithTheTokenInItsOwnHeader();
+    ((EmbeddedTomcat) site.container()).context().setPreemptiveAuthentication(false);
+
+    HttpResponse<String> response =
+        get("/api/public/catalog", "Authorization", basic(ContainerAuth.ALICE));
+
+    assertEquals(200, response.statusCode());
+    Received received = onlyReceived();
+    assertEquals(List.of(), received.header("Authorization"));
+    assertEquals(List.of(), received.header("x-ms-client-principal"), "not signed in");
+    assertEquals(1, received.header("X-Apilink-Token").size());
   }
 }
