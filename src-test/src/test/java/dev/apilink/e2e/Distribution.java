@@ -98,6 +98,22 @@ public enum Distribution {
       Map<String, String> systemProperties,
       Map<String, Path> wars)
       throws IOException, InterruptedException {
+    return start(base, port, environment, systemProperties, wars, Map.of());
+  }
+
+  /**
+   * As {@link #start(Path, int, Map, Map, Map)}, with {@code baseFiles} (a path in the base, such
+   * as {@code conf/tomcat-users.xml}, to its content) written into the base, over the stock ones,
+   * once it is made and before the container starts: what an operator edits there.
+   */
+  public ContainerProcess start(
+      Path base,
+      int port,
+      Map<String, String> environment,
+      Map<String, String> systemProperties,
+      Map<String, Path> wars,
+      Map<String, String> baseFiles)
+      throws IOException, InterruptedException {
     Files.createDirectories(base);
     Map<String, String> env = baseEnvironment();
     env.putAll(environment);
@@ -105,8 +121,8 @@ public enum Distribution {
     systemProperties.forEach((name, value) -> options.add("-D" + name + "=" + value));
     ContainerProcess container =
         isTomcat()
-            ? startTomcat(base, port, env, options, wars)
-            : startJetty(base, port, env, options, wars);
+            ? startTomcat(base, port, env, options, wars, baseFiles)
+            : startJetty(base, port, env, options, wars, baseFiles);
     return container.awaitStarted(
         isTomcat()
             ? line -> line.contains("org.apache.catalina.startup.Catalina.start Server startup in")
@@ -117,7 +133,12 @@ public enum Distribution {
   // ---- Tomcat ----
 
   private ContainerProcess startTomcat(
-      Path base, int port, Map<String, String> env, List<String> jvmOptions, Map<String, Path> wars)
+      Path base,
+      int port,
+      Map<String, String> env,
+      List<String> jvmOptions,
+      Map<String, Path> wars,
+      Map<String, String> baseFiles)
       throws IOException {
     Path home = home();
     for (String dir : List.of("conf", "webapps", "logs", "temp", "work")) {
@@ -147,6 +168,7 @@ public enum Distribution {
     }
     Files.writeString(serverXml, configured, StandardCharsets.UTF_8);
     deploy(wars, base.resolve("webapps"));
+    write(baseFiles, base);
 
     env.put("CATALINA_HOME", home.toString());
     env.put("CATALINA_BASE", base.toString());
@@ -168,7 +190,12 @@ public enum Distribution {
   // ---- Jetty ----
 
   private ContainerProcess startJetty(
-      Path base, int port, Map<String, String> env, List<String> jvmOptions, Map<String, Path> wars)
+      Path base,
+      int port,
+      Map<String, String> env,
+      List<String> jvmOptions,
+      Map<String, Path> wars,
+      Map<String, String> baseFiles)
       throws IOException, InterruptedException {
     Path startJar = home().resolve("start.jar");
     // As the Jetty documentation has operators create a base.
@@ -216,6 +243,7 @@ public enum Distribution {
     // Jetty unpacks WARs into jetty.base/work when it exists, rather than into /tmp.
     Files.createDirectories(base.resolve("work"));
     deploy(wars, base.resolve("webapps"));
+    write(baseFiles, base);
 
     List<String> command =
         new ArrayList<>(
@@ -231,6 +259,14 @@ public enum Distribution {
   }
 
   // ---- both ----
+
+  private static void write(Map<String, String> files, Path base) throws IOException {
+    for (Map.Entry<String, String> file : files.entrySet()) {
+      Path target = base.resolve(file.getKey());
+      Files.createDirectories(target.getParent());
+      Files.writeString(target, file.getValue(), StandardCharsets.UTF_8);
+    }
+  }
 
   private static void deploy(Map<String, Path> wars, Path webapps) throws IOException {
     for (Map.Entry<String, Path> war : wars.entrySet()) {

@@ -39,6 +39,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +63,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  *       and SLF4J in {@code WEB-INF/lib}, next to the drop-in JAR, with a signing key file;
  *   <li>{@code /limits}: linked to a gateway that never answers, with a 1 s timeout and a 1000-byte
  *       body limit;
- *   <li>{@code /down}: linked to a port where nothing listens.
+ *   <li>{@code /down}: linked to a port where nothing listens;
+ *   <li>{@code /login}: the sample site whose users the container signs in, by BASIC login against
+ *       its own user store ({@code conf/tomcat-users.xml}; a Jetty {@code HashLoginService}), with
+ *       route rules that need roles.
  * </ul>
  *
  * The container starts once per class; its console output and logs stay in {@code
@@ -88,6 +92,7 @@ abstract class DistributionContract {
   LinkedSite shop;
   LinkedSite app;
   LinkedSite tls;
+  LinkedSite login;
   int tlsPort;
   Path sampleWar;
   Path appLibraries;
@@ -119,7 +124,12 @@ abstract class DistributionContract {
                 signingKeys));
     shop = new LinkedSite(shopConfig, "/shop", Map.of("APILINK_SITE_ORIGIN", origin));
     app = new LinkedSite(appConfig, "", Map.of());
-    gateway = LinkedGateway.start(backend.url(), List.of(shop, app));
+    ObjectNode loginConfig =
+        siteConfig(origin, "${env:APIM_GATEWAY_URL}", "${env:LOGIN_SUBSCRIPTION_KEY}", signingKeys);
+    login =
+        new LinkedSite(
+            writeJson(run.resolve("login-apilink.json"), loginConfig), "/login", Map.of());
+    gateway = LinkedGateway.start(backend.url(), List.of(shop, app, login));
 
     ObjectNode limits =
         siteConfig(origin, silentGateway.url().toString(), "limits-key-unused", signingKeys);
@@ -174,6 +184,15 @@ abstract class DistributionContract {
         Wars.from(sampleWar)
             .with("WEB-INF/apilink.json", wrongHost.toPrettyString())
             .writeTo(run.resolve("wars/wronghost.war")));
+    wars.put(
+        "login.war",
+        Wars.from(sampleWar)
+            .with("WEB-INF/apilink.json", loginConfig.toPrettyString())
+            .with("WEB-INF/web.xml", LOGIN_WEB_XML)
+            // As route-rules.md asks: Tomcat checks credentials on every path, /api included.
+            .with("META-INF/context.xml", "<Context preemptiveAuthentication=\"true\"/>\n")
+            .with("staticwebapp.config.json", LOGIN_RULES)
+            .writeTo(run.resolve("wars/login.war")));
 
     Map<String, String> environment = new LinkedHashMap<>();
     environment.put("APILINK_SITE_ORIGIN", origin);
@@ -181,6 +200,7 @@ abstract class DistributionContract {
     environment.put("APIM_SUBSCRIPTION_KEY", gateway.subscriptionKey(shop));
     environment.put("APP_SUBSCRIPTION_KEY", gateway.subscriptionKey(app));
     environment.put("TLS_SUBSCRIPTION_KEY", tlsGateway.subscriptionKey(tls));
+    environment.put("LOGIN_SUBSCRIPTION_KEY", gateway.subscriptionKey(login));
     container =
         distribution()
             .start(
@@ -192,7 +212,8 @@ abstract class DistributionContract {
                     trustStore.toString(),
                     "javax.net.ssl.trustStorePassword",
                     Certificates.PASSWORD),
-                wars);
+                wars,
+                distribution().isTomcat() ? TOMCAT_USERS : JETTY_LOGIN);
   }
 
   /**
@@ -574,6 +595,119 @@ abstract class DistributionContract {
     Received received = onlyReceived();
     assertEquals("/api/products", received.rawPath());
     assertTokenVerifies(received, "", "http://localhost:" + container.port() + "/.auth");
+  }
+
+  // ---- a site whose users the container signs in ----
+
+  static final String LOGIN_REALM = "ApiLink e2e";
+
+  static final String LOGIN_WEB_XML =
+      """
+      <?xml version="1.0" encoding="UTF-8"?>
+      <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+        <login-config>
+          <auth-method>BASIC</auth-method>
+          <realm-name>%s</realm-name>
+        </login-config>
+        <security-role><role-name>admin</role-name></security-role>
+        <security-role><role-name>reader</role-name></security-role>
+      </web-app>
+      """
+          .formatted(LOGIN_REALM);
+
+  static final String LOGIN_RULES =
+      """
+      {"routes": [{"route": "/api/admin/*", "allowedRoles": ["admin"]}]}
+      """;
+
+  /** The users, in Tomcat's stock user store, which its stock {@code server.xml} reads. */
+  static final Map<String, String> TOMCAT_USERS =
+      Map.of(
+          "conf/tomcat-users.xml",
+          """
+          <?xml version="1.0" encoding="UTF-8"?>
+          <tomcat-users xmlns="http://tomcat.apache.org/xml" version="1.0">
+            <role rolename="admin"/>
+            <role rolename="reader"/>
+            <user username="alice" password="alice-e2e-secret" roles="admin,reader"/>
+            <user username="bob" password="bob-e2e-secret" roles="reader"/>
+          </tomcat-users>
+          """);
+
+  /**
+   * The same users in a Jetty realm file, and the context file that gives {@code login.war} a
+   * {@code HashLoginService} reading it (a context file next to the WAR is deployed instead of it).
+   */
+  static final Map<String, String> JETTY_LOGIN =
+      Map.of(
+          "etc/realm.properties",
+          "alice: alice-e2e-secret,admin,reader\nbob: bob-e2e-secret,reader\n",
+          "webapps/login.xml",
+          """
+          <?xml version="1.0"?>
+          <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
+          <Configure class="org.eclipse.jetty.ee10.webapp.WebAppContext">
+            <Set name="contextPath">/login</Set>
+            <Set name="war"><Property name="jetty.webapps" default="."/>/login.war</Set>
+            <Call class="org.eclipse.jetty.util.resource.ResourceFactory" name="of">
+              <Arg><Ref refid="Server"/></Arg>
+              <Call id="realm" name="newResource">
+                <Arg><Property name="jetty.base"/>/etc/realm.properties</Arg>
+              </Call>
+            </Call>
+            <Get name="securityHandler">
+              <Set name="loginService">
+                <New class="org.eclipse.jetty.security.HashLoginService">
+                  <Set name="name">%s</Set>
+                  <Set name="config"><Ref refid="realm"/></Set>
+                </New>
+              </Set>
+            </Get>
+          </Configure>
+          """
+              .formatted(LOGIN_REALM));
+
+  static String basic(String name, String password) {
+    return "Basic "
+        + Base64.getEncoder()
+            .encodeToString((name + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aUserTheContainerSignsInReachesTheGatewayAsThePrincipalWithTheirRoles() throws Exception {
+    HttpResponse<String> alice =
+        send(
+            get("/login/api/admin/users")
+                .header("Authorization", basic("alice", "alice-e2e-secret")));
+    HttpResponse<String> bob =
+        send(get("/login/api/admin/users").header("Authorization", basic("bob", "bob-e2e-secret")));
+    HttpResponse<String> anonymous = send(get("/login/api/admin/users"));
+
+    assertEquals(200, alice.statusCode(), alice.body());
+    assertEquals(403, bob.statusCode(), bob.body());
+    assertEquals(401, anonymous.statusCode(), anonymous.body());
+    Received received = onlyReceived();
+    assertEquals("/api/admin/users", received.rawPath());
+    List<String> principal = received.header("x-ms-client-principal");
+    assertEquals(1, principal.size());
+    JsonNode user = JSON.readTree(Base64.getDecoder().decode(principal.get(0)));
+    assertEquals("alice", user.get("userDetails").asText());
+    assertEquals("container", user.get("identityProvider").asText());
+    List<String> roles = new ArrayList<>();
+    user.get("userRoles").forEach(role -> roles.add(role.asText()));
+    assertEquals(List.of("anonymous", "authenticated", "admin"), roles);
+    // The one Authorization is ApiLink's token, which the gateway checked: not alice's password.
+    assertTokenVerifies(received, "/login", origin + "/login/.auth");
+    assertFalse(received.headers().toString().contains("alice-e2e-secret"));
+  }
+
+  @Test
+  void aWrongPasswordSignsNoOneIn() throws Exception {
+    HttpResponse<String> wrong =
+        send(get("/login/api/admin/users").header("Authorization", basic("alice", "guess")));
+
+    assertEquals(401, wrong.statusCode(), wrong.body());
+    assertEquals(List.of(), backend.received());
   }
 
   // ---- helpers ----
