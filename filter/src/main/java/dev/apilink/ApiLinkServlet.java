@@ -3,6 +3,8 @@ package dev.apilink;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
@@ -11,6 +13,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.MappingMatch;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
+import java.util.Map;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
@@ -39,15 +43,52 @@ public final class ApiLinkServlet extends HttpServlet {
    * mapping over the web-fragment's, and this servlet never sees a request; Jetty gives the pattern
    * to this servlet and leaves the application's with no mapping at all (a reviewer's unlinked
    * application answered 404 where its own servlet had served {@code /api}), so only the
-   * application's {@code web.xml} still tells which it was. Requests that ApiLink does not proxy
-   * then go to that servlet, as they would without ApiLink.
+   * application's {@code web.xml} still tells which it was, or, for a servlet mapped only by
+   * {@code @WebServlet} (which Jetty registers without its mapping), its annotation. Requests that
+   * ApiLink does not proxy then go to that servlet, as they would without ApiLink.
    */
   @Override
   public void init() {
     String mapped = mappedInWebXml(getServletContext(), API_PATTERN);
+    if (mapped == null) {
+      mapped = mappedByAnnotationOnly(getServletContext(), API_PATTERN);
+    }
     if (mapped != null && !mapped.equals(getServletName())) {
       displaced = mapped;
     }
+  }
+
+  /**
+   * The name of a servlet registered without any mapping whose {@code @WebServlet} maps it to
+   * {@code pattern}: Jetty's state for an application servlet whose annotated pattern the
+   * web-fragment's servlet took.
+   */
+  static String mappedByAnnotationOnly(ServletContext context, String pattern) {
+    ClassLoader loader = context.getClassLoader();
+    if (loader == null) {
+      loader = Thread.currentThread().getContextClassLoader();
+    }
+    for (Map.Entry<String, ? extends ServletRegistration> entry :
+        context.getServletRegistrations().entrySet()) {
+      ServletRegistration registration = entry.getValue();
+      if (!registration.getMappings().isEmpty() || registration.getClassName() == null) {
+        continue;
+      }
+      WebServlet annotation;
+      try {
+        annotation =
+            Class.forName(registration.getClassName(), false, loader)
+                .getAnnotation(WebServlet.class);
+      } catch (ClassNotFoundException | LinkageError e) {
+        continue; // not a class ApiLink can inspect; nothing is lost but the forwarding
+      }
+      if (annotation != null
+          && (Arrays.asList(annotation.value()).contains(pattern)
+              || Arrays.asList(annotation.urlPatterns()).contains(pattern))) {
+        return entry.getKey();
+      }
+    }
+    return null;
   }
 
   /** The name of the servlet that the application's {@code web.xml} maps to {@code pattern}. */
