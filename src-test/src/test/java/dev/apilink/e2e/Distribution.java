@@ -70,6 +70,11 @@ public enum Distribution {
     return jettyEnvironment == null;
   }
 
+  /** Jetty's environment, {@code ee10} or {@code ee11}; null for Tomcat. */
+  public String jettyEnvironment() {
+    return jettyEnvironment;
+  }
+
   /** CATALINA_HOME or JETTY_HOME. */
   public Path home() {
     return E2eFiles.distribution(homeProperty, homePrefix);
@@ -205,7 +210,12 @@ public enum Distribution {
             "-jar",
             startJar.toString(),
             "jetty.base=" + base,
-            "--add-modules=http," + jettyEnvironment + "-deploy");
+            // Annotations on, as applications with @WebServlet need them.
+            "--add-modules=http,"
+                + jettyEnvironment
+                + "-deploy,"
+                + jettyEnvironment
+                + "-annotations");
     Process setup =
         new ProcessBuilder(addModules)
             .directory(base.toFile())

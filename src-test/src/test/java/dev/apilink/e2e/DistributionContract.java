@@ -15,6 +15,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.SignedJWT;
 import dev.apilink.Main;
 import dev.apilink.e2e.LinkedGateway.LinkedSite;
+import dev.apilink.e2e.app.OwnAnnotatedApiServlet;
 import dev.apilink.e2e.app.OwnApiServlet;
 import dev.apilink.e2e.app.VersionsServlet;
 import dev.apilink.it.Certificates;
@@ -149,6 +150,12 @@ abstract class DistributionContract {
     unlinked.putObject("environments").putObject("production");
     wars.put("own.war", ownApiWar(run.resolve("wars/own.war"), unlinked));
     wars.put(
+        "annotated.war",
+        Wars.from(sampleWar)
+            .with("WEB-INF/apilink.json", unlinked.toPrettyString())
+            .withClass(OwnAnnotatedApiServlet.class)
+            .writeTo(run.resolve("wars/annotated.war")));
+    wars.put(
         "down.war",
         Wars.from(sampleWar)
             .with("WEB-INF/apilink.json", down.toPrettyString())
@@ -213,7 +220,9 @@ abstract class DistributionContract {
                     "javax.net.ssl.trustStorePassword",
                     Certificates.PASSWORD),
                 wars,
-                distribution().isTomcat() ? TOMCAT_USERS : JETTY_LOGIN);
+                distribution().isTomcat()
+                    ? TOMCAT_USERS
+                    : jettyLogin(distribution().jettyEnvironment()));
   }
 
   /**
@@ -570,6 +579,15 @@ abstract class DistributionContract {
   }
 
   @Test
+  void anApplicationsOwnApiServletMappedByItsAnnotationAloneServesApiWhileItIsNotLinked()
+      throws Exception {
+    HttpResponse<String> response = send(get("/annotated/api/orders/7"));
+
+    assertEquals(200, response.statusCode(), response.body());
+    assertEquals("own annotated api /annotated/api/orders/7", response.body());
+  }
+
+  @Test
   void anApplicationsOwnJacksonAndJettyClientWorkNextToTheDropInJar() throws Exception {
     HttpResponse<String> response = send(get("/app/versions"));
 
@@ -636,17 +654,18 @@ abstract class DistributionContract {
 
   /**
    * The same users in a Jetty realm file, and the context file that gives {@code login.war} a
-   * {@code HashLoginService} reading it (a context file next to the WAR is deployed instead of it).
+   * {@code HashLoginService} reading it (a context file next to the WAR is deployed instead of it),
+   * for the Jetty {@code environment} ({@code ee10}, {@code ee11}).
    */
-  static final Map<String, String> JETTY_LOGIN =
-      Map.of(
-          "etc/realm.properties",
-          "alice: alice-e2e-secret,admin,reader\nbob: bob-e2e-secret,reader\n",
-          "webapps/login.xml",
-          """
+  static Map<String, String> jettyLogin(String environment) {
+    return Map.of(
+        "etc/realm.properties",
+        "alice: alice-e2e-secret,admin,reader\nbob: bob-e2e-secret,reader\n",
+        "webapps/login.xml",
+        """
           <?xml version="1.0"?>
           <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
-          <Configure class="org.eclipse.jetty.ee10.webapp.WebAppContext">
+          <Configure class="org.eclipse.jetty.%s.webapp.WebAppContext">
             <Set name="contextPath">/login</Set>
             <Set name="war"><Property name="jetty.webapps" default="."/>/login.war</Set>
             <Call class="org.eclipse.jetty.util.resource.ResourceFactory" name="of">
@@ -665,7 +684,8 @@ abstract class DistributionContract {
             </Get>
           </Configure>
           """
-              .formatted(LOGIN_REALM));
+            .formatted(environment, LOGIN_REALM));
+  }
 
   static String basic(String name, String password) {
     return "Basic "
