@@ -81,6 +81,15 @@ public final class ConfigLoader {
           + " apilink.environment or the environment variable APILINK_ENVIRONMENT";
 
   private static final Pattern REFERENCE = Pattern.compile("\\$\\{(env|file):(.+)}");
+
+  /**
+   * A value meant as a reference but written another way: {@code $env:NAME} (PowerShell's
+   * spelling), {@code {env:NAME}}, {@code $file:/path}. Taken as it is, it would be sent as the
+   * subscription key, and the gateway's 401 would not say why (found by a reviewer).
+   */
+  private static final Pattern MISSPELT_REFERENCE =
+      Pattern.compile("(\\$|\\{|\\$\\()(?i:env|file):.*", Pattern.DOTALL);
+
   private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final Pattern HOST =
       Pattern.compile(
@@ -670,7 +679,7 @@ public final class ConfigLoader {
 
     /** Resolves a whole-value {@code ${env:NAME}} or {@code ${file:/path}} reference. */
     private Optional<String> resolve(String path, String value, Use use) {
-      if (!value.startsWith("${")) {
+      if (!value.startsWith("${") && !MISSPELT_REFERENCE.matcher(value).matches()) {
         return Optional.of(value);
       }
       Matcher reference = REFERENCE.matcher(value);

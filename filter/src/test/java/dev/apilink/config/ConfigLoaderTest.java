@@ -327,6 +327,25 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aReferenceWrittenAnotherWayIsAProblemNotAValue() throws Exception {
+    assertEquals(
+        List.of(
+            "environments.production.backend.subscriptionKey: not a valid reference; use"
+                + " ${env:NAME} or ${file:/path}",
+            "environments.production.backend.subscriptionKeyHeader: not a valid reference; use"
+                + " ${env:NAME} or ${file:/path} (was \"{env:KEY_HEADER}\")",
+            "environments.production.backend.audience: not a valid reference; use"
+                + " ${env:NAME} or ${file:/path} (was \"$file:/etc/audience\")"),
+        problems(
+            """
+            {"hostname": "a.example", "environments": {"production": {"backend": {
+              "resourceType": "apiManagement", "url": "https://x.azure-api.net",
+              "subscriptionKey": "$env:APIM_SUBSCRIPTION_KEY", "audience": "$file:/etc/audience",
+              "subscriptionKeyHeader": "{env:KEY_HEADER}"}}}}
+            """));
+  }
+
+  @Test
   void malformedJsonIsReportedByPositionWithoutQuotingTheText() throws Exception {
     List<String> problems =
         problems(
