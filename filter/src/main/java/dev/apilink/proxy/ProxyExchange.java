@@ -752,9 +752,11 @@ final class ProxyExchange implements AsyncListener {
               : timedOut(failure) ? "response cut off at timeoutSeconds" : "response broken off";
       long notLogged = link.failureLog().admit(answer + " (" + failure.getClass().getName() + ")");
       Level level = notLogged < 0 ? Level.FINE : Level.WARNING;
+      // The gateway is named: a wrong port or host in the configuration shows in the line itself
+      // (a reviewer had only the start-up line to find it in).
       LOG.log(
           level,
-          "ApiLink: {0} {1} -> {2}: {3}{4}",
+          "ApiLink: {0} {1} -> {2}: {3} (gateway {5}){4}",
           new Object[] {
             clientRequest.getMethod(),
             clientRequest.getRequestURI(),
@@ -766,7 +768,8 @@ final class ProxyExchange implements AsyncListener {
                     + " more like it since the last one logged; at most one every "
                     + FailureLog.QUIET_SECONDS
                     + " s)"
-                : ""
+                : "",
+            link.backend().url()
           });
     }
   }

@@ -201,6 +201,7 @@ abstract class FaultContract {
     List<String> warnings = log.warnings("-> answered 502");
     assertEquals(1, warnings.size(), warnings.toString());
     assertTrue(warnings.get(0).startsWith("ApiLink: GET /api/refused/0 -> answered 502: Conn"));
+    assertTrue(warnings.get(0).endsWith(" (gateway " + gateway + ")"), warnings.get(0));
     assertHealthyAndIdle();
 
     // The failures stop here: unlinking closes the link, which reports the 19 not logged rather
