@@ -56,7 +56,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * ApiLink in a real container distribution, started as operators start it, with the sample WAR and
- * three more web applications deployed side by side:
+ * more web applications deployed side by side:
  *
  * <ul>
  *   <li>{@code /shop}: the sample site as built, configured by environment variables only;
@@ -65,6 +65,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  *   <li>{@code /limits}: linked to a gateway that never answers, with a 1 s timeout and a 1000-byte
  *       body limit;
  *   <li>{@code /down}: linked to a port where nothing listens;
+ *   <li>{@code /own} and {@code /annotated}: not linked, with an {@code /api/*} servlet of their
+ *       own, mapped in {@code web.xml} and by {@code @WebServlet} alone;
+ *   <li>{@code /tls} and {@code /wronghost}: linked over https to a gateway with a private CA's
+ *       certificate, by the host name it names and by an address it does not;
  *   <li>{@code /login}: the sample site whose users the container signs in, by BASIC login against
  *       its own user store ({@code conf/tomcat-users.xml}; a Jetty {@code HashLoginService}), with
  *       route rules that need roles.
