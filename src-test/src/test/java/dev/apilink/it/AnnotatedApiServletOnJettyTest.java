@@ -3,11 +3,7 @@ package dev.apilink.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.apilink.ApiLinkServlet;
-import jakarta.servlet.annotation.WebServlet;
-import jakarta.servlet.http.HttpServlet;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
+import dev.apilink.e2e.app.OwnAnnotatedApiServlet;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,18 +34,6 @@ class AnnotatedApiServletOnJettyTest {
 
   static Server server;
   static ServerConnector connector;
-
-  @WebServlet(urlPatterns = "/api/*", asyncSupported = true)
-  public static final class OwnAnnotatedApiServlet extends HttpServlet {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    protected void doGet(HttpServletRequest request, HttpServletResponse response)
-        throws IOException {
-      response.setContentType("text/plain;charset=utf-8");
-      response.getWriter().print("own api " + request.getRequestURI());
-    }
-  }
 
   @BeforeAll
   static void start() throws Exception {
@@ -85,7 +69,7 @@ class AnnotatedApiServletOnJettyTest {
   void theApplicationsAnnotatedApiServletServesApiWhileItIsNotLinked() throws Exception {
     HttpResponse<String> response = get("/shop/api/orders/7");
     assertEquals(200, response.statusCode());
-    assertEquals("own api /shop/api/orders/7", response.body());
+    assertEquals("own annotated api /shop/api/orders/7", response.body());
     assertEquals(200, get("/shop/index.html").statusCode());
   }
 
