@@ -646,6 +646,49 @@ abstract class ProxyContract {
   }
 
   @Test
+  void aFormBodyThatAFilterBeforeApiLinkReadIsA500RatherThanAnEmptyRequest() throws Exception {
+    // Spring Security's CsrfFilter reads a form's _csrf field with getParameter(), which makes the
+    // container read the whole body: a reviewer's form POST reached the gateway with its
+    // Content-Length and no body, and waited for the gateway's timeout.
+    site.deployLinkedTo(
+        backend.url(),
+        c ->
+            ((com.fasterxml.jackson.databind.node.ObjectNode)
+                    c.get("environments").get("production").get("backend"))
+                .put("timeoutSeconds", 5));
+    String form = "_csrf=token&name=widget&qty=3";
+
+    HttpResponse<String> whole =
+        CLIENT.send(
+            HttpRequest.newBuilder(site.uri("/api/orders"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(BodyPublishers.ofString(form))
+                .build(),
+            BodyHandlers.ofString());
+    assertEquals(200, whole.statusCode());
+    assertEquals(form.length(), onlyReceived().bodyBytes());
+    backend.clear();
+
+    HttpResponse<String> read =
+        CLIENT.send(
+            HttpRequest.newBuilder(site.uri("/api/orders"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("X-Test-Read-Parameters", "true")
+                .POST(BodyPublishers.ofString(form))
+                .build(),
+            BodyHandlers.ofString());
+
+    assertEquals(500, read.statusCode());
+    assertEquals(
+        "{\"statusCode\": 500, \"message\": \"Internal server error: the site read the request"
+            + " body before ApiLink could forward it.\"}",
+        read.body());
+    assertTrue(
+        backend.received().stream().noneMatch(r -> r.bodyComplete()),
+        "no request reached the backend as if whole: " + backend.received());
+  }
+
+  @Test
   void aGatewayThatBreaksOffMidBodyBreaksOffTheClientsResponse() throws Exception {
     site.deployLinkedTo(backend.url(), c -> {});
 

@@ -13,7 +13,9 @@ import java.util.Set;
 
 /**
  * A servlet security filter, as a site might run before ApiLink: the user named in {@code
- * X-Test-User} is authenticated, with the roles listed in {@code X-Test-Roles}.
+ * X-Test-User} is authenticated, with the roles listed in {@code X-Test-Roles}. With {@code
+ * X-Test-Read-Parameters}, it reads the request's parameters first, as Spring Security's {@code
+ * CsrfFilter} does for a form field {@code _csrf} (which reads a form's body).
  */
 public final class TestAuthFilter implements Filter {
 
@@ -21,6 +23,9 @@ public final class TestAuthFilter implements Filter {
   public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
       throws IOException, ServletException {
     HttpServletRequest http = (HttpServletRequest) request;
+    if (http.getHeader("X-Test-Read-Parameters") != null) {
+      http.getParameterMap();
+    }
     String user = http.getHeader("X-Test-User");
     if (user == null) {
       chain.doFilter(request, response);
