@@ -30,6 +30,27 @@ public record GatewayError(int status, String message) {
   }
 
   /**
+   * The request body ended before its {@code Content-Length}: the container ends a client's body
+   * that stops short with a read failure, so the application read it first (a filter before ApiLink
+   * that asked for a form's parameters, such as Spring Security's {@code CsrfFilter} for {@code
+   * _csrf}).
+   */
+  public static final class RequestBodyAlreadyRead extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public RequestBodyAlreadyRead(long readBytes, long declaredBytes) {
+      // Logged cut at 120 characters: the cause first.
+      super(
+          "a filter before ApiLink read the body (form parameters?): "
+              + readBytes
+              + " of its "
+              + declaredBytes
+              + " bytes were left",
+          null);
+    }
+  }
+
+  /**
    * The gateway's response head is larger than the container sends ({@code
    * maxResponseHeaderBytes}).
    */
@@ -75,6 +96,11 @@ public record GatewayError(int status, String message) {
           "Request entity too large: the request body is over the limit of "
               + tooLarge.limitBytes
               + " bytes.");
+    }
+    if (find(failure, RequestBodyAlreadyRead.class) != null) {
+      return new GatewayError(
+          500,
+          "Internal server error: the site read the request body before ApiLink could forward it.");
     }
     if (find(failure, ResponseHeadersTooLarge.class) != null) {
       return new GatewayError(

@@ -1,6 +1,7 @@
 package dev.apilink.proxy;
 
 import dev.apilink.config.BackendConfig;
+import dev.apilink.proxy.GatewayError.RequestBodyAlreadyRead;
 import dev.apilink.proxy.GatewayError.RequestBodyTooLarge;
 import dev.apilink.proxy.GatewayError.ResponseHeadersTooLarge;
 import jakarta.servlet.AsyncContext;
@@ -988,13 +989,13 @@ final class ProxyExchange implements AsyncListener {
           ServletInputStream in = clientRequest.getInputStream();
           waitingForClient = false;
           if (in.isFinished()) {
-            return Action.SUCCEEDED;
-          }
-          if (!in.isReady()) {
+            read = -1;
+          } else if (!in.isReady()) {
             waitingForClient = true;
             return Action.IDLE; // onDataAvailable() or onAllDataRead() resumes
+          } else {
+            read = in.read(buffer);
           }
-          read = in.read(buffer);
         } catch (IOException | RuntimeException e) {
           requestBodyFailed = true; // reading the client's body failed
           throw e;
@@ -1003,7 +1004,7 @@ final class ProxyExchange implements AsyncListener {
         clientLock.unlock();
       }
       if (read < 0) {
-        return Action.SUCCEEDED;
+        return finished();
       }
       receivedBytes += read;
       if (limitBytes > 0 && receivedBytes > limitBytes) {
@@ -1011,6 +1012,19 @@ final class ProxyExchange implements AsyncListener {
       }
       content.write(ByteBuffer.wrap(buffer, 0, read), this);
       return Action.SCHEDULED;
+    }
+
+    /**
+     * The body has ended: whole, unless it is shorter than its {@code Content-Length}. The
+     * container fails the read of a client's body that stops short, so a short one was read before
+     * ApiLink; sent on, the gateway would wait for the rest until a time limit ran out.
+     */
+    private Action finished() throws RequestBodyAlreadyRead {
+      long declared = content.getLength();
+      if (declared >= 0 && receivedBytes < declared) {
+        throw new RequestBodyAlreadyRead(receivedBytes, declared);
+      }
+      return Action.SUCCEEDED;
     }
 
     @Override
