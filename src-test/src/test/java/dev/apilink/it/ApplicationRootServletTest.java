@@ -1,0 +1,144 @@
+package dev.apilink.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.apilink.ApiLinkServlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.catalina.Context;
+import org.apache.catalina.Wrapper;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Tomcat;
+import org.eclipse.jetty.ee10.servlet.DefaultServlet;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.ee10.servlet.ServletMapping;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An application whose own servlet is mapped to {@code /} in place of the container's default
+ * servlet, as Spring MVC's {@code DispatcherServlet} is (a {@code @RestController} under {@code
+ * /api} included), with ApiLink's web fragment active. The fragment maps {@code ApiLinkServlet} to
+ * {@code /api/*}, which wins over {@code /}: while the environment is not linked, {@code /api} must
+ * still reach the application's servlet, as it does without ApiLink (a reviewer's Spring
+ * application answered 404 there, its requests handed to the container's default servlet).
+ */
+class ApplicationRootServletTest {
+
+  @TempDir Path webapp;
+
+  /** What a {@code /}-mapped servlet such as {@code DispatcherServlet} reads to route a request. */
+  public static final class RootServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response)
+        throws IOException {
+      response.setContentType("text/plain;charset=utf-8");
+      response
+          .getWriter()
+          .print(
+              "app root "
+                  + request.getRequestURI()
+                  + " servletPath="
+                  + request.getServletPath()
+                  + " pathInfo="
+                  + request.getPathInfo()
+                  + " match="
+                  + request.getHttpServletMapping().getMappingMatch());
+    }
+  }
+
+  @Test
+  void onTomcatTheApplicationsRootServletServesApiWhileItIsNotLinked() throws Exception {
+    Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
+    Tomcat tomcat = new Tomcat();
+    tomcat.setBaseDir(Files.createDirectories(webapp.resolveSibling("tomcat-base")).toString());
+    Connector connector = new Connector();
+    connector.setPort(0);
+    connector.setProperty("address", "127.0.0.1");
+    tomcat.setConnector(connector);
+    Context context = tomcat.addContext("/shop", webapp.toString());
+    // As conf/web.xml, then the application's own mapping of "/" over it.
+    Tomcat.addServlet(context, "default", "org.apache.catalina.servlets.DefaultServlet");
+    context.addServletMappingDecoded("/", "default");
+    Wrapper root = Tomcat.addServlet(context, "dispatcher", RootServlet.class.getName());
+    root.setAsyncSupported(true);
+    context.addServletMappingDecoded("/", "dispatcher");
+    Wrapper api = Tomcat.addServlet(context, "ApiLinkServlet", ApiLinkServlet.class.getName());
+    api.setAsyncSupported(true);
+    context.addServletMappingDecoded("/api/*", "ApiLinkServlet");
+    tomcat.start();
+    try {
+      assertServedByTheRootServlet(connector.getLocalPort());
+    } finally {
+      tomcat.stop();
+      tomcat.destroy();
+    }
+  }
+
+  @Test
+  void onJettyTheApplicationsRootServletServesApiWhileItIsNotLinked() throws Exception {
+    Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
+    Server server = new Server();
+    ServerConnector connector = new ServerConnector(server);
+    connector.setHost("127.0.0.1");
+    connector.setPort(0);
+    server.addConnector(connector);
+    ServletContextHandler context = new ServletContextHandler("/shop");
+    context.setBaseResourceAsPath(webapp);
+    // As webdefault-ee10.xml maps it: "/" from the default descriptor, which the application's
+    // own "/" overrides.
+    ServletHolder defaultServlet = new ServletHolder("default", DefaultServlet.class);
+    context.getServletHandler().addServlet(defaultServlet);
+    ServletMapping defaultMapping = new ServletMapping();
+    defaultMapping.setServletName("default");
+    defaultMapping.setPathSpecs(new String[] {"/"});
+    defaultMapping.setFromDefaultDescriptor(true);
+    context.getServletHandler().addServletMapping(defaultMapping);
+    ServletHolder root = new ServletHolder("dispatcher", RootServlet.class);
+    root.setAsyncSupported(true);
+    context.addServlet(root, "/");
+    ServletHolder api = new ServletHolder("ApiLinkServlet", ApiLinkServlet.class);
+    api.setAsyncSupported(true);
+    context.addServlet(api, "/api/*");
+    server.setHandler(context);
+    server.start();
+    try {
+      assertServedByTheRootServlet(connector.getLocalPort());
+    } finally {
+      server.stop();
+    }
+  }
+
+  private static void assertServedByTheRootServlet(int port) throws Exception {
+    HttpResponse<String> api = get(port, "/shop/api/orders/7");
+    assertEquals(200, api.statusCode());
+    assertEquals(
+        "app root /shop/api/orders/7 servletPath=/api/orders/7 pathInfo=null match=DEFAULT",
+        api.body());
+    HttpResponse<String> page = get(port, "/shop/index.html");
+    assertEquals(200, page.statusCode());
+    assertEquals(
+        "app root /shop/index.html servletPath=/index.html pathInfo=null match=DEFAULT",
+        page.body());
+  }
+
+  private static HttpResponse<String> get(int port, String path) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+}
