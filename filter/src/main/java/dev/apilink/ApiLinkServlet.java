@@ -39,6 +39,12 @@ public final class ApiLinkServlet extends HttpServlet {
   private String displaced;
 
   /**
+   * The application's own servlet for {@code /} in place of the container's default servlet (Spring
+   * MVC's {@code DispatcherServlet}), which served {@code /api} before this one took it; else null.
+   */
+  private String root;
+
+  /**
    * Finds the application's own servlet for {@code /api/*}, if any. Tomcat keeps that servlet's
    * mapping over the web-fragment's, and this servlet never sees a request; Jetty gives the pattern
    * to this servlet and leaves the application's with no mapping at all (a reviewer's unlinked
@@ -56,6 +62,24 @@ public final class ApiLinkServlet extends HttpServlet {
     if (mapped != null && !mapped.equals(getServletName())) {
       displaced = mapped;
     }
+    root = mappedToRoot(getServletContext(), getServletName());
+  }
+
+  /**
+   * The name of the application's servlet mapped to {@code /}, other than the container's own
+   * {@code default} and {@code self}; else null.
+   */
+  static String mappedToRoot(ServletContext context, String self) {
+    for (Map.Entry<String, ? extends ServletRegistration> entry :
+        context.getServletRegistrations().entrySet()) {
+      String name = entry.getKey();
+      if (!name.equals(self)
+          && !name.equals("default")
+          && entry.getValue().getMappings().contains("/")) {
+        return name;
+      }
+    }
+    return null;
   }
 
   /**
@@ -134,20 +158,23 @@ public final class ApiLinkServlet extends HttpServlet {
         return;
       }
     }
-    RequestDispatcher defaultServlet = getServletContext().getNamedDispatcher("default");
+    String servlet = root != null ? root : "default";
+    RequestDispatcher defaultServlet = getServletContext().getNamedDispatcher(servlet);
     if (defaultServlet == null) {
       response.sendError(HttpServletResponse.SC_NOT_FOUND);
       return;
     }
-    defaultServlet.forward(new AsDefaultMapping(request), response);
+    defaultServlet.forward(new AsDefaultMapping(request, servlet), response);
   }
 
-  /** The request as the default servlet would have seen it had it been mapped there ("/"). */
+  /** The request as the servlet for "/" would have seen it had it been mapped there. */
   private static final class AsDefaultMapping extends HttpServletRequestWrapper {
     private final String path;
+    private final String servlet;
 
-    AsDefaultMapping(HttpServletRequest request) {
+    AsDefaultMapping(HttpServletRequest request, String servlet) {
       super(request);
+      this.servlet = servlet;
       String pathInfo = request.getPathInfo();
       this.path = pathInfo == null ? request.getServletPath() : request.getServletPath() + pathInfo;
     }
@@ -177,7 +204,7 @@ public final class ApiLinkServlet extends HttpServlet {
 
         @Override
         public String getServletName() {
-          return "default";
+          return servlet;
         }
 
         @Override
