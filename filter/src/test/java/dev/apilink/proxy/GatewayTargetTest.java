@@ -5,9 +5,76 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.SessionCookieConfig;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class GatewayTargetTest {
+
+  @Test
+  void springSessionsCookieIsTheSessionCookie() {
+    // Spring Session's request wrapper reports the session id it read from its own cookie,
+    // SESSION, which holds the id Base64-encoded; the container read no session id, so
+    // isRequestedSessionIdFromCookie() is false. A reviewer found that cookie, which signs anyone
+    // in as the user, at the gateway.
+    String id = "72efebd4-67ee-4a24-b422-3d9ef1c26446";
+    String encoded = Base64.getEncoder().encodeToString(id.getBytes(StandardCharsets.UTF_8));
+    HttpServletRequest request =
+        request(
+            id,
+            false,
+            new Cookie("remember", "x"),
+            new Cookie("SESSION", encoded),
+            new Cookie("other", id + "x"));
+
+    assertEquals("SESSION", GatewayTarget.sessionCookie(request));
+  }
+
+  @Test
+  void theContainersOwnSessionCookieIsFoundAsBefore() {
+    String id = "A1B2C3";
+    assertEquals(
+        "JSESSIONID", GatewayTarget.sessionCookie(request(id, true, new Cookie("JSESSIONID", id))));
+    assertEquals("JSESSIONID", GatewayTarget.sessionCookie(request(null, false)));
+  }
+
+  /** A request whose container names its session cookie JSESSIONID (the default). */
+  private static HttpServletRequest request(
+      String sessionId, boolean fromCookie, Cookie... cookies) {
+    SessionCookieConfig config =
+        (SessionCookieConfig)
+            Proxy.newProxyInstance(
+                GatewayTargetTest.class.getClassLoader(),
+                new Class<?>[] {SessionCookieConfig.class},
+                (proxy, method, args) -> null);
+    ServletContext context =
+        (ServletContext)
+            Proxy.newProxyInstance(
+                GatewayTargetTest.class.getClassLoader(),
+                new Class<?>[] {ServletContext.class},
+                (proxy, method, args) ->
+                    method.getName().equals("getSessionCookieConfig") ? config : null);
+    Map<String, Object> answers =
+        new java.util.HashMap<>(
+            Map.of(
+                "getServletContext", context,
+                "isRequestedSessionIdFromCookie", fromCookie,
+                "isRequestedSessionIdFromURL", false,
+                "getRequestURI", "/api/x",
+                "getCookies", cookies));
+    answers.put("getRequestedSessionId", sessionId);
+    return (HttpServletRequest)
+        Proxy.newProxyInstance(
+            GatewayTargetTest.class.getClassLoader(),
+            new Class<?>[] {HttpServletRequest.class},
+            (proxy, method, args) -> answers.get(method.getName()));
+  }
 
   @Test
   void theRawPathInTheApplicationSkipsTheContextPathHoweverTheClientSpelledIt() {
