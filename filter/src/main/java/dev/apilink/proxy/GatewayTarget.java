@@ -7,6 +7,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.Base64;
 import java.util.Deque;
 import java.util.Locale;
 import java.util.StringJoiner;
@@ -169,18 +170,21 @@ public final class GatewayTarget {
       return configured;
     }
     String carrier = null;
-    if (request.isRequestedSessionIdFromCookie()) {
+    if (request.isRequestedSessionIdFromURL() && !request.isRequestedSessionIdFromCookie()) {
+      carrier = pathParameterWithValue(request.getRequestURI(), id);
+    } else {
+      // Also when the container read no id from a cookie: Spring Session's request wrapper reports
+      // the id it read from its own cookie (SESSION), where it is Base64-encoded by default.
+      String encoded = Base64.getEncoder().encodeToString(id.getBytes(StandardCharsets.UTF_8));
       Cookie[] cookies = request.getCookies();
       for (Cookie cookie : cookies == null ? new Cookie[0] : cookies) {
-        if (id.equals(cookie.getValue())) {
+        if (id.equals(cookie.getValue()) || encoded.equals(cookie.getValue())) {
           if (cookie.getName().equals(configured)) {
             return configured;
           }
           carrier = carrier == null ? cookie.getName() : carrier;
         }
       }
-    } else if (request.isRequestedSessionIdFromURL()) {
-      carrier = pathParameterWithValue(request.getRequestURI(), id);
     }
     return carrier == null ? configured : carrier;
   }
