@@ -650,12 +650,7 @@ abstract class ProxyContract {
     // Spring Security's CsrfFilter reads a form's _csrf field with getParameter(), which makes the
     // container read the whole body: a reviewer's form POST reached the gateway with its
     // Content-Length and no body, and waited for the gateway's timeout.
-    site.deployLinkedTo(
-        backend.url(),
-        c ->
-            ((com.fasterxml.jackson.databind.node.ObjectNode)
-                    c.get("environments").get("production").get("backend"))
-                .put("timeoutSeconds", 5));
+    site.deployLinkedTo(backend.url(), c -> Battery.backend(c).put("timeoutSeconds", 5));
     String form = "_csrf=token&name=widget&qty=3";
 
     HttpResponse<String> whole =
