@@ -533,13 +533,35 @@ public final class ApiLinkFilter implements Filter {
         // serve the old content for a while after a change.
         Optional<Path> file = path(location);
         if (file.isPresent()) {
-          return java.nio.file.Files.readAllBytes(file.get());
+          try {
+            return java.nio.file.Files.readAllBytes(file.get());
+          } catch (NoSuchFileException e) {
+            return packed(location).orElseThrow(() -> e);
+          }
         }
         try (InputStream in = context.getResourceAsStream(location)) {
           if (in == null) {
             throw new NoSuchFileException(location + " in the web application");
           }
           return in.readAllBytes();
+        }
+      }
+
+      /**
+       * A file that the application serves from a JAR rather than from its directory: a resource
+       * JAR's {@code META-INF/resources/} in {@code WEB-INF/lib}, Spring Boot's {@code static/} in
+       * an executable JAR (found by a reviewer: its {@code staticwebapp.config.json} was served to
+       * browsers while its route rules were silently not applied). A JAR does not change while the
+       * application runs, so there is nothing to watch; a file on the disk is never read through
+       * the container, whose cache could still hold it after it was deleted.
+       */
+      private Optional<byte[]> packed(String location) throws IOException {
+        java.net.URL resource = context.getResource(location);
+        if (resource == null || "file".equals(resource.getProtocol())) {
+          return Optional.empty();
+        }
+        try (InputStream in = resource.openStream()) {
+          return Optional.of(in.readAllBytes());
         }
       }
 

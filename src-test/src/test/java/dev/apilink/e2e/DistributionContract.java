@@ -64,7 +64,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  *       and SLF4J in {@code WEB-INF/lib}, next to the drop-in JAR, with a signing key file;
  *   <li>{@code /limits}: linked to a gateway that never answers, with a 1 s timeout and a 1000-byte
  *       body limit;
- *   <li>{@code /down}: linked to a port where nothing listens;
+ *   <li>{@code /down}: linked to a port where nothing listens, and {@code /jarrules}, the same with
+ *       route rules in a resource JAR's {@code META-INF/resources/};
  *   <li>{@code /own} and {@code /annotated}: not linked, with an {@code /api/*} servlet of their
  *       own, mapped in {@code web.xml} and by {@code @WebServlet} alone;
  *   <li>{@code /tls} and {@code /wronghost}: linked over https to a gateway with a private CA's
@@ -164,6 +165,15 @@ abstract class DistributionContract {
         Wars.from(sampleWar)
             .with("WEB-INF/apilink.json", down.toPrettyString())
             .writeTo(run.resolve("wars/down.war")));
+    // The same, with route rules served from a resource JAR rather than from the site's directory.
+    wars.put(
+        "jarrules.war",
+        Wars.from(sampleWar)
+            .with("WEB-INF/apilink.json", down.toPrettyString())
+            .with(
+                "WEB-INF/lib/site-rules.jar",
+                jarWith("META-INF/resources/staticwebapp.config.json", LOGIN_RULES))
+            .writeTo(run.resolve("wars/jarrules.war")));
 
     // A gateway with a certificate from a private CA, reached over https by its host name, which
     // the container trusts through the trust store that docs/operations.md tells operators to make
@@ -691,6 +701,17 @@ abstract class DistributionContract {
             .formatted(environment, LOGIN_REALM));
   }
 
+  /** A JAR holding one entry. */
+  static byte[] jarWith(String name, String content) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (java.util.zip.ZipOutputStream jar = new java.util.zip.ZipOutputStream(bytes)) {
+      jar.putNextEntry(new java.util.zip.ZipEntry(name));
+      jar.write(content.getBytes(StandardCharsets.UTF_8));
+      jar.closeEntry();
+    }
+    return bytes.toByteArray();
+  }
+
   static String basic(String name, String password) {
     return "Basic "
         + Base64.getEncoder()
@@ -723,6 +744,25 @@ abstract class DistributionContract {
     // The one Authorization is ApiLink's token, which the gateway checked: not alice's password.
     assertTokenVerifies(received, "/login", origin + "/login/.auth");
     assertFalse(received.headers().toString().contains("alice-e2e-secret"));
+  }
+
+  /**
+   * A resource JAR's {@code META-INF/resources/staticwebapp.config.json}, as Spring Boot serves
+   * {@code static/} from an executable JAR: found by a reviewer in Boot, it was served to browsers
+   * while its rules were not applied, and every {@code /api} request was proxied.
+   */
+  @Test
+  void routeRulesTheSiteServesFromAJarApply() throws Exception {
+    HttpResponse<String> served = send(get("/jarrules/staticwebapp.config.json"));
+    HttpResponse<String> admin = send(get("/jarrules/api/admin/users"));
+
+    assertEquals(200, served.statusCode(), "the container serves the rules from the JAR");
+    assertEquals(401, admin.statusCode(), admin.body());
+    assertEquals(
+        "{\"statusCode\": 401, \"message\": \"Unauthorized: sign in to use this route.\"}",
+        admin.body());
+    // Other routes are proxied, to a gateway that is down.
+    assertCouldNotBeReached(send(get("/jarrules/api/products")));
   }
 
   @Test
