@@ -2,7 +2,6 @@ package dev.apilink.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.apilink.ApiLinkServlet;
 import dev.apilink.e2e.app.OwnAnnotatedApiServlet;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,10 +10,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,31 +30,25 @@ class AnnotatedApiServletOnJettyTest {
   @TempDir static Path webapp;
 
   static Server server;
-  static ServerConnector connector;
 
   @BeforeAll
   static void start() throws Exception {
     Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
-    server = new Server();
-    connector = new ServerConnector(server);
-    connector.setHost("127.0.0.1");
-    connector.setPort(0);
-    server.addConnector(connector);
-    ServletContextHandler context = new ServletContextHandler("/shop");
-    context.setBaseResourceAsPath(webapp);
-    ServletHolder defaultServlet = new ServletHolder("default", DefaultServlet.class);
-    defaultServlet.setAsyncSupported(false);
-    context.addServlet(defaultServlet, "/");
-    ServletHolder apiLinkServlet = new ServletHolder("ApiLinkServlet", ApiLinkServlet.class);
-    apiLinkServlet.setAsyncSupported(true);
-    context.addServlet(apiLinkServlet, "/api/*");
-    // As Jetty's annotation processing leaves it: registered under its class name, unmapped.
-    ServletHolder own =
-        new ServletHolder(OwnAnnotatedApiServlet.class.getName(), OwnAnnotatedApiServlet.class);
-    own.setAsyncSupported(true);
-    context.getServletHandler().addServlet(own);
-    server.setHandler(context);
-    server.start();
+    server =
+        ApplicationRootServletTest.startJetty(
+            webapp,
+            context -> {
+              ServletHolder defaultServlet = new ServletHolder("default", DefaultServlet.class);
+              defaultServlet.setAsyncSupported(false);
+              context.addServlet(defaultServlet, "/");
+              // As Jetty's annotation processing leaves it: registered under its class name,
+              // unmapped.
+              ServletHolder own =
+                  new ServletHolder(
+                      OwnAnnotatedApiServlet.class.getName(), OwnAnnotatedApiServlet.class);
+              own.setAsyncSupported(true);
+              context.getServletHandler().addServlet(own);
+            });
   }
 
   @AfterAll
@@ -76,7 +67,8 @@ class AnnotatedApiServletOnJettyTest {
   private static HttpResponse<String> get(String path) throws Exception {
     HttpClient client = HttpClient.newHttpClient();
     return client.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + connector.getLocalPort() + path))
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + ApplicationRootServletTest.port(server) + path))
             .build(),
         HttpResponse.BodyHandlers.ofString());
   }

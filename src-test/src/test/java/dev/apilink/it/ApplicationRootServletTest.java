@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import org.apache.catalina.Context;
 import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;
@@ -91,6 +92,35 @@ class ApplicationRootServletTest {
   @Test
   void onJettyTheApplicationsRootServletServesApiWhileItIsNotLinked() throws Exception {
     Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
+    Server server =
+        startJetty(
+            webapp,
+            context -> {
+              // As webdefault-ee10.xml maps it: "/" from the default descriptor, which the
+              // application's own "/" overrides.
+              ServletHolder defaultServlet = new ServletHolder("default", DefaultServlet.class);
+              context.getServletHandler().addServlet(defaultServlet);
+              ServletMapping defaultMapping = new ServletMapping();
+              defaultMapping.setServletName("default");
+              defaultMapping.setPathSpecs(new String[] {"/"});
+              defaultMapping.setFromDefaultDescriptor(true);
+              context.getServletHandler().addServletMapping(defaultMapping);
+              ServletHolder root = new ServletHolder("dispatcher", RootServlet.class);
+              root.setAsyncSupported(true);
+              context.addServlet(root, "/");
+            });
+    try {
+      assertServedByTheRootServlet(port(server));
+    } finally {
+      server.stop();
+    }
+  }
+
+  /**
+   * Starts Jetty on a free loopback port with {@code webapp} at {@code /shop}, the servlets that
+   * {@code servlets} adds, and {@code ApiLinkServlet} on {@code /api/*} as the fragment maps it.
+   */
+  static Server startJetty(Path webapp, Consumer<ServletContextHandler> servlets) throws Exception {
     Server server = new Server();
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");
@@ -98,28 +128,17 @@ class ApplicationRootServletTest {
     server.addConnector(connector);
     ServletContextHandler context = new ServletContextHandler("/shop");
     context.setBaseResourceAsPath(webapp);
-    // As webdefault-ee10.xml maps it: "/" from the default descriptor, which the application's
-    // own "/" overrides.
-    ServletHolder defaultServlet = new ServletHolder("default", DefaultServlet.class);
-    context.getServletHandler().addServlet(defaultServlet);
-    ServletMapping defaultMapping = new ServletMapping();
-    defaultMapping.setServletName("default");
-    defaultMapping.setPathSpecs(new String[] {"/"});
-    defaultMapping.setFromDefaultDescriptor(true);
-    context.getServletHandler().addServletMapping(defaultMapping);
-    ServletHolder root = new ServletHolder("dispatcher", RootServlet.class);
-    root.setAsyncSupported(true);
-    context.addServlet(root, "/");
+    servlets.accept(context);
     ServletHolder api = new ServletHolder("ApiLinkServlet", ApiLinkServlet.class);
     api.setAsyncSupported(true);
     context.addServlet(api, "/api/*");
     server.setHandler(context);
     server.start();
-    try {
-      assertServedByTheRootServlet(connector.getLocalPort());
-    } finally {
-      server.stop();
-    }
+    return server;
+  }
+
+  static int port(Server server) {
+    return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
   }
 
   private static void assertServedByTheRootServlet(int port) throws Exception {
