@@ -159,20 +159,20 @@ public final class ApiLinkServlet extends HttpServlet {
       }
     }
     String servlet = root != null ? root : "default";
-    RequestDispatcher defaultServlet = getServletContext().getNamedDispatcher(servlet);
-    if (defaultServlet == null) {
+    RequestDispatcher rootServlet = getServletContext().getNamedDispatcher(servlet);
+    if (rootServlet == null) {
       response.sendError(HttpServletResponse.SC_NOT_FOUND);
       return;
     }
-    defaultServlet.forward(new AsDefaultMapping(request, servlet), response);
+    rootServlet.forward(new AsRootMapping(request, servlet), response);
   }
 
   /** The request as the servlet for "/" would have seen it had it been mapped there. */
-  private static final class AsDefaultMapping extends HttpServletRequestWrapper {
+  private static final class AsRootMapping extends HttpServletRequestWrapper {
     private final String path;
     private final String servlet;
 
-    AsDefaultMapping(HttpServletRequest request, String servlet) {
+    AsRootMapping(HttpServletRequest request, String servlet) {
       super(request);
       this.servlet = servlet;
       String pathInfo = request.getPathInfo();
