@@ -130,6 +130,7 @@ public final class ApiLinkFilter implements Filter {
       throw new ServletException("ApiLink: cannot start the link to the gateway", e);
     }
     LOG.info(describe(state, "started"));
+    warnOfRulesOnTheClassPath(site);
     site.token()
         .signingKeyFile()
         .flatMap(webApplicationFiles(context)::path)
@@ -293,6 +294,40 @@ public final class ApiLinkFilter implements Filter {
   private String describeSource() {
     return "; configuration: "
         + webApplicationFiles(context).path(location).map(Path::toString).orElse(location);
+  }
+
+  /**
+   * Where Spring serves static files from the class path: {@code classpath:/static/} and others.
+   */
+  private static final List<String> CLASS_PATH_STATIC_LOCATIONS =
+      List.of("static/", "public/", "resources/", "META-INF/resources/");
+
+  /**
+   * A warning when the web application has no route rules that ApiLink can read but its class path
+   * has a {@code staticwebapp.config.json} where Spring serves static files: Spring Boot serves an
+   * executable JAR's {@code static/} itself, so browsers get the file while ApiLink, which reads
+   * the web application's files, never sees it (found by a reviewer: the rules were silently not
+   * applied, and every {@code /api} request was proxied).
+   */
+  private void warnOfRulesOnTheClassPath(SiteConfig site) {
+    if (site.routes() != RouteRules.ABSENT || context.getClassLoader() == null) {
+      return;
+    }
+    for (String directory : CLASS_PATH_STATIC_LOCATIONS) {
+      java.net.URL served =
+          context.getClassLoader().getResource(directory + "staticwebapp.config.json");
+      if (served != null) {
+        LOG.warning(
+            "ApiLink: "
+                + served
+                + " is on the class path, where Spring serves static files, but not among the"
+                + " web application's files, which ApiLink reads: its route rules do not apply,"
+                + " and every /api request is proxied. Give the container a document root holding"
+                + " it (see \"Spring and Spring Boot\" in docs/containers.md), or set"
+                + " \"routesFile\": false if it is not meant for /api.");
+        return;
+      }
+    }
   }
 
   private static String describeRoutes(RouteRules routes) {

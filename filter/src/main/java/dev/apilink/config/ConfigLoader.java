@@ -272,7 +272,7 @@ public final class ConfigLoader {
         if (node != null) {
           problem("routesFile", "no file " + location + " in the web application");
         }
-        return RouteRules.NONE;
+        return RouteRules.ABSENT;
       } catch (IOException e) {
         problem("routesFile", "cannot read " + location + " (" + describe(e) + ")");
         return RouteRules.NONE;

@@ -32,6 +32,14 @@ public final class RouteRules {
   public static final RouteRules NONE =
       new RouteRules("", List.of(), List.of(), UNAUTHORIZED, FORBIDDEN);
 
+  /**
+   * No rules, as {@link #NONE}, because the web application has no {@code
+   * /staticwebapp.config.json} and the configuration names no other file: not because {@code
+   * routesFile} is {@code false}.
+   */
+  public static final RouteRules ABSENT =
+      new RouteRules("", List.of(), List.of(), UNAUTHORIZED, FORBIDDEN);
+
   private final String source;
   private final RouteRule[] rules;
   private final List<String> customRoles;

@@ -1,10 +1,13 @@
 package dev.apilink.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.apilink.testkit.echo.EchoBackend.Received;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -49,5 +52,28 @@ class RoutesOnTomcatTest extends RoutesContract {
     assertEquals(List.of(), received.header("Authorization"));
     assertEquals(List.of(), received.header("x-ms-client-principal"), "not signed in");
     assertEquals(1, received.header("X-Apilink-Token").size());
+  }
+
+  /**
+   * Spring Boot serves an executable JAR's {@code static/} from the class path, where ApiLink does
+   * not read: found by a reviewer, the rules there were silently not applied. On Tomcat the web
+   * application's {@code WEB-INF/classes} is such a class path.
+   */
+  @Test
+  void rulesWhereSpringServesStaticFilesAreNamedInAWarning() throws Exception {
+    Path staticFiles = Files.createDirectories(site.webapp().resolve("WEB-INF/classes/static"));
+    Files.writeString(staticFiles.resolve("staticwebapp.config.json"), RULES);
+    assertTrue(
+        site.deploy(site.linkedTo(backend.url()), ContainerAuth.basic()),
+        site.container().deploymentFailure());
+
+    List<String> warnings = log.warnings("where Spring serves static files");
+    HttpResponse<String> admin = get("/api/admin/users");
+
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(
+        warnings.get(0).contains("static/staticwebapp.config.json is on the class path"),
+        warnings.get(0));
+    assertEquals(200, admin.statusCode(), "proxied: the rules do not apply");
   }
 }
