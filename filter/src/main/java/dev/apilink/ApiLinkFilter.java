@@ -361,7 +361,8 @@ public final class ApiLinkFilter implements Filter {
       chain.doFilter(request, response);
       return;
     }
-    if (!GatewayTarget.isApiPath(rawPathInContext(clientRequest))) {
+    String rawPath = rawPathInContext(clientRequest);
+    if (!GatewayTarget.isApiPath(rawPath)) {
       // The container reads /api where the client wrote it otherwise (/x/../api, //api, /%61pi,
       // /api;p). Not forwarded: the gateway might read another of its APIs there. Not passed on
       // either: the web application would serve its own files under /api, past the route rules.
@@ -371,7 +372,7 @@ public final class ApiLinkFilter implements Filter {
       refuse(clientResponse, GatewayError.pathNotPlain());
       return;
     }
-    if (!GatewayTarget.staysUnderApi(rawPathInContext(clientRequest))) {
+    if (!GatewayTarget.staysUnderApi(rawPath)) {
       // Refused rather than sent: the gateway might decode %2F before resolving "..".
       LOG.fine(() -> "ApiLink: refused " + clientRequest.getRequestURI() + ", which leaves /api");
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
@@ -395,16 +396,14 @@ public final class ApiLinkFilter implements Filter {
               clientRequest.getMethod(),
               MethodOverrides.of(clientRequest),
               path,
-              rawPathInContext(clientRequest),
+              rawPath,
               clientRequest,
               Users.CONTAINER);
       if (!decision.proxies()) {
         UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
         if (decision instanceof Decision.Answer answer && answer.status() == 405) {
           clientResponse.setHeader(
-              "Allow",
-              routes.allowedMethods(
-                  path, rawPathInContext(clientRequest), clientRequest, Users.CONTAINER));
+              "Allow", routes.allowedMethods(path, rawPath, clientRequest, Users.CONTAINER));
         }
         decision.send(clientResponse, clientRequest.getContextPath());
         return;
