@@ -195,19 +195,29 @@ public final class GatewayTarget {
   private static String pathParameterWithValue(String rawPath, String value) {
     int semicolon = rawPath.indexOf(';');
     while (semicolon >= 0) {
-      int end = semicolon + 1;
-      while (end < rawPath.length() && rawPath.charAt(end) != ';' && rawPath.charAt(end) != '/') {
-        end++;
-      }
-      int equals = rawPath.indexOf('=', semicolon);
-      if (equals > semicolon
-          && equals + 1 + value.length() == end
-          && rawPath.startsWith(value, equals + 1)) {
+      int end = parameterEnd(rawPath, semicolon);
+      int equals = parameterEquals(rawPath, semicolon, end);
+      if (end - equals - 1 == value.length() && rawPath.startsWith(value, equals + 1)) {
         return decode(rawPath.substring(semicolon + 1, equals));
       }
       semicolon = rawPath.indexOf(';', end);
     }
     return null;
+  }
+
+  /** Where the path parameter at {@code semicolon} ends: at the next {@code ;} or {@code /}. */
+  private static int parameterEnd(String rawPath, int semicolon) {
+    int end = semicolon + 1;
+    while (end < rawPath.length() && rawPath.charAt(end) != ';' && rawPath.charAt(end) != '/') {
+      end++;
+    }
+    return end;
+  }
+
+  /** Where its name ends: at its {@code =}, or at {@code end} for a parameter without a value. */
+  private static int parameterEquals(String rawPath, int semicolon, int end) {
+    int equals = rawPath.indexOf('=', semicolon);
+    return equals < 0 || equals > end ? end : equals;
   }
 
   /**
@@ -232,13 +242,9 @@ public final class GatewayTarget {
         break;
       }
       kept.append(rawPath, at, semicolon);
-      int end = semicolon + 1;
-      while (end < rawPath.length() && rawPath.charAt(end) != ';' && rawPath.charAt(end) != '/') {
-        end++;
-      }
-      int equals = rawPath.indexOf('=', semicolon);
+      int end = parameterEnd(rawPath, semicolon);
       String name =
-          decode(rawPath.substring(semicolon + 1, equals < 0 || equals > end ? end : equals));
+          decode(rawPath.substring(semicolon + 1, parameterEquals(rawPath, semicolon, end)));
       if (!name.equalsIgnoreCase(SESSION_ID_PARAMETER) && !name.equalsIgnoreCase(sessionCookie)) {
         kept.append(rawPath, semicolon, end);
       }
