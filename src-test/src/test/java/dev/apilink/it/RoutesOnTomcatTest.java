@@ -3,6 +3,7 @@ package dev.apilink.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apilink.testkit.echo.EchoBackend.Received;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -75,5 +76,16 @@ class RoutesOnTomcatTest extends RoutesContract {
         warnings.get(0).contains("static/staticwebapp.config.json is on the class path"),
         warnings.get(0));
     assertEquals(200, admin.statusCode(), "proxied: the rules do not apply");
+  }
+
+  @Test
+  void rulesWhereSpringServesStaticFilesAreNotWarnedOfWhenRoutesFileIsFalse() throws Exception {
+    Path staticFiles = Files.createDirectories(site.webapp().resolve("WEB-INF/classes/static"));
+    Files.writeString(staticFiles.resolve("staticwebapp.config.json"), RULES);
+    ObjectNode config = site.linkedTo(backend.url());
+    config.put("routesFile", false);
+    assertTrue(site.deploy(config, ContainerAuth.basic()), site.container().deploymentFailure());
+
+    assertEquals(List.of(), log.warnings("where Spring serves static files"));
   }
 }
