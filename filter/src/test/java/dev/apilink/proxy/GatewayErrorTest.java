@@ -69,6 +69,22 @@ class GatewayErrorTest {
         GatewayError.ofResponse(new java.net.SocketTimeoutException("Connect Timeout"), 10, 45));
   }
 
+  /**
+   * Jetty's parser reports a connection that closed inside the response head ("HTTP/1.1 20") as an
+   * early EOF; bytes of a response came back, so the gateway was reached even when the request's
+   * commit had not been notified yet (a suite run under load answered "could not be reached").
+   */
+  @Test
+  void aResponseHeadCutOffIsABrokenResponseEvenBeforeTheRequestWasSeenToGoOut() {
+    assertEquals(
+        new GatewayError(502, "Bad gateway: the API gateway's response broke off."),
+        of(
+            new org.eclipse.jetty.client.HttpResponseException(
+                "HTTP protocol violation: bad response",
+                null,
+                new RuntimeException("20: Early EOF"))));
+  }
+
   @Test
   void theBodyHasApimsShape() {
     assertEquals(
