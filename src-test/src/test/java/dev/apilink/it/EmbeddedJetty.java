@@ -57,6 +57,8 @@ final class EmbeddedJetty implements ServletContainer {
             server, new HttpConnectionFactory(config), new HTTP2CServerConnectionFactory(config));
     connector.setHost("127.0.0.1");
     connector.setPort(0);
+    // Room for LoadContract's thousand connections opened at once (see EmbeddedTomcat).
+    connector.setAcceptQueueSize(4096);
     server.addConnector(connector);
     contexts = new ContextHandlerCollection();
     server.setHandler(contexts);
