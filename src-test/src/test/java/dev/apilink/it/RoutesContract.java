@@ -828,6 +828,62 @@ abstract class RoutesContract {
     assertEquals(200, get("/api/orders").statusCode());
   }
 
+  /**
+   * Static Web Apps reads a {@code staticwebapp.config.json} from any folder of the site, and the
+   * deprecated {@code routes.json} when there is none (configuration.md, "File location"): a site
+   * moved into a WAR as it was keeps its rules there, where ApiLink, which reads the root, does
+   * not. Found by review: its {@code /api} rules were silently not applied.
+   */
+  @Test
+  void rulesStaticWebAppsWouldReadElsewhereInTheSiteAreNamedInAWarning() throws Exception {
+    Files.createDirectories(site.webapp().resolve("config"));
+    Files.writeString(site.webapp().resolve("config/staticwebapp.config.json"), RULES);
+    Files.writeString(
+        site.webapp().resolve("routes.json"),
+        "{\"routes\": [{\"route\": \"/api/*\", \"allowedRoles\": [\"authenticated\"]}]}");
+    assertTrue(
+        site.deploy(site.linkedTo(backend.url()), ContainerAuth.basic()),
+        site.container().deploymentFailure());
+
+    List<String> warnings = log.warnings("Static Web Apps would read");
+    HttpResponse<String> admin = get("/api/admin/users");
+
+    assertEquals(2, warnings.size(), warnings.toString());
+    assertTrue(
+        warnings.stream()
+            .anyMatch(
+                warning ->
+                    warning.contains("/config/staticwebapp.config.json")
+                        && warning.contains(
+                            "\"routesFile\": \"/config/staticwebapp.config.json\"")),
+        warnings.toString());
+    assertTrue(
+        warnings.stream().anyMatch(warning -> warning.contains("/routes.json")),
+        warnings.toString());
+    assertEquals(200, admin.statusCode(), "proxied: the rules do not apply");
+  }
+
+  @Test
+  void rulesElsewhereInTheSiteAreNotWarnedOfWhenTheRootFileDecides() throws Exception {
+    Files.createDirectories(site.webapp().resolve("config"));
+    Files.writeString(site.webapp().resolve("config/staticwebapp.config.json"), RULES);
+    Files.writeString(site.webapp().resolve("routes.json"), "{\"routes\": []}");
+    deploy(RULES);
+
+    assertEquals(List.of(), log.warnings("Static Web Apps would read"));
+  }
+
+  @Test
+  void rulesElsewhereInTheSiteAreNotWarnedOfWhenRoutesFileIsFalse() throws Exception {
+    Files.createDirectories(site.webapp().resolve("config"));
+    Files.writeString(site.webapp().resolve("config/staticwebapp.config.json"), RULES);
+    ObjectNode config = site.linkedTo(backend.url());
+    config.put("routesFile", false);
+    assertTrue(site.deploy(config, ContainerAuth.basic()), site.container().deploymentFailure());
+
+    assertEquals(List.of(), log.warnings("Static Web Apps would read"));
+  }
+
   @Test
   void theStartUpLogSaysWhereTheRulesComeFrom() throws Exception {
     deploy(RULES);
