@@ -14,6 +14,7 @@ import dev.apilink.proxy.UnreadBody;
 import dev.apilink.routes.Decision;
 import dev.apilink.routes.MethodOverrides;
 import dev.apilink.routes.RouteRules;
+import dev.apilink.routes.RoutesLoader;
 import dev.apilink.routes.Users;
 import dev.apilink.token.SigningKeys;
 import dev.apilink.token.TokenIssuer;
@@ -29,14 +30,17 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.MalformedURLException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -131,6 +135,7 @@ public final class ApiLinkFilter implements Filter {
     }
     LOG.info(describe(state, "started"));
     warnOfRulesOnTheClassPath(site);
+    warnOfRulesElsewhereInTheSite(site);
     site.token()
         .signingKeyFile()
         .flatMap(webApplicationFiles(context)::path)
@@ -327,6 +332,76 @@ public final class ApiLinkFilter implements Filter {
                 + " \"routesFile\": false if it is not meant for /api.");
         return;
       }
+    }
+  }
+
+  /** Directories of the web application looked into for rules elsewhere, at most. */
+  private static final int MOST_DIRECTORIES_SEARCHED = 10_000;
+
+  /**
+   * Warnings when the web application has no route rules that ApiLink reads, but a file that Static
+   * Web Apps would have read them from: a {@code staticwebapp.config.json} in a folder of the site
+   * (it reads the file from any folder of the app) or the deprecated {@code /routes.json} (which it
+   * still reads when there is no {@code staticwebapp.config.json}). A site moved into a WAR as it
+   * was keeps them there (found by review: its {@code /api} rules were silently not applied, and
+   * every {@code /api} request was proxied). The class path's {@code WEB-INF/classes} and {@code
+   * WEB-INF/lib} are left to {@link #warnOfRulesOnTheClassPath}.
+   */
+  private void warnOfRulesElsewhereInTheSite(SiteConfig site) {
+    if (site.routes() != RouteRules.ABSENT) {
+      return;
+    }
+    String name = RoutesLoader.DEFAULT_LOCATION.substring(1);
+    // Not with ifPresent: a lambda would be the log record's source.
+    Optional<String> found = findInFolders(name);
+    if (found.isPresent()) {
+      LOG.warning(
+          "ApiLink: "
+              + found.get()
+              + " is a file Static Web Apps would read route rules from, but ApiLink reads "
+              + RoutesLoader.DEFAULT_LOCATION
+              + " only: its route rules do not apply, and every /api request is proxied. Name it"
+              + " in apilink.json, \"routesFile\": \""
+              + found.get()
+              + "\", or set \"routesFile\": false if it is not meant for /api.");
+    }
+    if (exists("/routes.json")) {
+      LOG.warning(
+          "ApiLink: /routes.json is a file Static Web Apps would read route rules from (the"
+              + " deprecated format, read when there is no staticwebapp.config.json), but ApiLink"
+              + " does not read it: its route rules do not apply, and every /api request is"
+              + " proxied. Write them as "
+              + RoutesLoader.DEFAULT_LOCATION
+              + ", or set \"routesFile\": false if they are not meant for /api.");
+    }
+  }
+
+  /** The first file called {@code name} in a folder of the web application, shallowest first. */
+  private Optional<String> findInFolders(String name) {
+    ArrayDeque<String> folders = new ArrayDeque<>(List.of("/"));
+    for (int searched = 0; !folders.isEmpty() && searched < MOST_DIRECTORIES_SEARCHED; searched++) {
+      Set<String> entries = context.getResourcePaths(folders.removeFirst());
+      if (entries == null) {
+        continue;
+      }
+      for (String entry : new TreeSet<>(entries)) {
+        if (entry.endsWith("/")) {
+          if (!entry.equals("/WEB-INF/classes/") && !entry.equals("/WEB-INF/lib/")) {
+            folders.addLast(entry);
+          }
+        } else if (entry.endsWith("/" + name) && entry.indexOf('/', 1) > 0) {
+          return Optional.of(entry);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private boolean exists(String path) {
+    try {
+      return context.getResource(path) != null;
+    } catch (MalformedURLException e) {
+      return false;
     }
   }
 
