@@ -114,6 +114,40 @@ class RouteRulesTest {
     assertEquals(UNAUTHORIZED, decide(SHOP, "GET", "/api/items", ANONYMOUS), "falls to /api/*");
   }
 
+  /**
+   * On Static Web Apps, {@code /calendar/*} "won't match requests for the paths /calendar"
+   * (configuration.md): a later rule for {@code /api/users} decides {@code /api/users}. Found by
+   * review: the wildcard before it, which ApiLink also lets match the path without its final slash,
+   * took the path and let in a signed-in user whom that later rule refuses.
+   */
+  @Test
+  void aLaterRuleForThePathAWildcardStopsShortOfStillDecidesIt() {
+    RouteRules rules =
+        rules(
+            """
+            {"routes": [{"route": "/api/users/*", "allowedRoles": ["authenticated"]},
+                        {"route": "/api/users", "allowedRoles": ["admin"]}]}
+            """);
+
+    assertEquals(FORBIDDEN, decide(rules, "GET", "/api/users", CAROL));
+    assertEquals(FORBIDDEN, decide(rules, "GET", "/api/users/", CAROL), "its other spelling");
+    assertSame(Decision.PROXY, decide(rules, "GET", "/api/users", ALICE));
+    assertSame(Decision.PROXY, decide(rules, "GET", "/api/users/7", CAROL));
+    assertEquals(UNAUTHORIZED, decide(rules, "GET", "/api/users/7", ANONYMOUS));
+  }
+
+  /** ApiLink's own stricter reading stays: a wildcard after a slash protects the bare path too. */
+  @Test
+  void aWildcardAfterASlashStillProtectsThePathWithoutIt() {
+    assertEquals(UNAUTHORIZED, decide(SHOP, "GET", "/api/admin", ANONYMOUS));
+    assertEquals(FORBIDDEN, decide(SHOP, "GET", "/api/admin", BOB));
+    assertSame(Decision.PROXY, decide(SHOP, "GET", "/api/admin", ALICE));
+    assertEquals(new Decision.Redirect(302, "/api/v2/"), decide(SHOP, "GET", "/api/v1", ALICE));
+    assertEquals(
+        new Decision.Answer(404, "Resource not found"),
+        decide(SHOP, "GET", "/api/internal", ALICE));
+  }
+
   @Test
   void aRedirectIs302UnlessTheRuleSaysOtherwise() {
     assertEquals(

@@ -380,6 +380,28 @@ abstract class RoutesContract {
     assertEquals(List.of(), backend.received());
   }
 
+  /**
+   * Static Web Apps' {@code /api/users/*} does not match {@code /api/users} (configuration.md:
+   * {@code /calendar/*} "won't match requests for the paths /calendar"), so the rule after it for
+   * {@code /api/users} decides that path. Found by review on Tomcat 11.0.24: a signed-in user
+   * without the role reached the gateway.
+   */
+  @Test
+  void aRuleForThePathAWildcardBeforeItStopsShortOfDecidesThatPath() throws Exception {
+    deploy(
+        """
+        {"routes": [{"route": "/api/users/*", "allowedRoles": ["authenticated"]},
+                    {"route": "/api/users", "allowedRoles": ["admin"]}]}
+        """);
+
+    HttpResponse<String> list = getAs(ContainerAuth.BOB, "/api/users");
+    HttpResponse<String> one = getAs(ContainerAuth.BOB, "/api/users/7");
+
+    assertEquals(403, list.statusCode(), list.body());
+    assertEquals(200, one.statusCode(), one.body());
+    assertEquals("/api/users/7", onlyReceived().rawPath());
+  }
+
   @Test
   void aRedirectRuleRedirectsInsideTheWebApplication() throws Exception {
     deploy(RULES);
