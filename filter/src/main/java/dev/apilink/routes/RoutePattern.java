@@ -12,9 +12,11 @@ import java.util.regex.Pattern;
  *
  * <p>Matching ignores case: Static Web Apps fixed route rules that a differently-cased path slipped
  * past (Azure/static-web-apps#521), and API Management matches its operations without regard to
- * case. An exact route also matches with a trailing slash added or removed, and a wildcard after a
- * slash also matches the path without it ({@code /api/admin/*} matches {@code /api/admin}), so that
- * a rule that protects a path cannot be walked around by its other spelling.
+ * case. An exact route also matches with a trailing slash added or removed, as Static Web Apps
+ * takes both for one route. A wildcard after a slash matches what is under it only, as on Static
+ * Web Apps ({@code /calendar/*} "won't match requests for the paths /calendar"): a later rule for
+ * {@code /api/admin} decides that path. {@link RouteRules} decides each path with its final slash
+ * added or removed as well, so that {@code /api/admin/*} protects {@code /api/admin} too.
  */
 final class RoutePattern {
 
@@ -85,11 +87,7 @@ final class RoutePattern {
               && equalsIgnoreCase(path, prefix, length - 1);
     }
     if (extensions.length == 0) {
-      return path.regionMatches(true, 0, prefix, 0, length)
-          || length > 1
-              && prefix.charAt(length - 1) == '/'
-              && path.length() == length - 1
-              && equalsIgnoreCase(path, prefix, length - 1);
+      return path.regionMatches(true, 0, prefix, 0, length);
     }
     if (!path.regionMatches(true, 0, prefix, 0, length)) {
       return false;
@@ -115,19 +113,20 @@ final class RoutePattern {
    */
   boolean covers(RoutePattern other) {
     if (wildcard && extensions.length == 0) {
-      // Every path the other matches starts with its prefix (or is that prefix without its final
-      // slash, which this one also matches when the prefixes are the same).
+      // Every path the other matches starts with its prefix.
       return other.prefix.regionMatches(true, 0, prefix, 0, prefix.length());
     }
     return !wildcard && !other.wildcard && other.matches(prefix) && matches(other.prefix);
   }
 
-  /**
-   * The text before any wildcard, lower-cased: what every path this route matches starts with (a
-   * path {@code /api/admin/*} matches may also be that text without its final slash).
-   */
+  /** The text before any wildcard, lower-cased: what every path this route matches starts with. */
   String literalPrefix() {
     return prefix.toLowerCase(Locale.ROOT);
+  }
+
+  /** {@code path} with its final slash removed, or with one added: its other spelling. */
+  static String otherSpelling(String path) {
+    return path.endsWith("/") ? path.substring(0, path.length() - 1) : path + "/";
   }
 
   boolean isWildcard() {

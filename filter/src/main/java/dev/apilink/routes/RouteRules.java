@@ -108,7 +108,23 @@ public final class RouteRules {
     return decision;
   }
 
+  /**
+   * Decides for {@code path} and for its other spelling, its final slash added or removed, which a
+   * backend may well take for the same resource: proxied only if both are. {@code path} is decided
+   * first, as Static Web Apps decides it (a rule for {@code /api/admin} after one for {@code
+   * /api/admin/*} decides {@code /api/admin}); its other spelling then lets the wildcard's rule
+   * protect {@code /api/admin} too.
+   */
   private <R> Decision decideFor(String method, String path, R request, Users<R> users) {
+    Decision decision = decideAsSpelled(method, path, request, users);
+    if (!decision.proxies() || path.equals("/")) {
+      return decision;
+    }
+    Decision other = decideAsSpelled(method, RoutePattern.otherSpelling(path), request, users);
+    return other.proxies() ? decision : other;
+  }
+
+  private <R> Decision decideAsSpelled(String method, String path, R request, Users<R> users) {
     for (RouteRule rule : rules) {
       if (rule.matches(method, path)) {
         if (rule.allows(request, users)) {

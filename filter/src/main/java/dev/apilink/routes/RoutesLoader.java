@@ -439,7 +439,9 @@ public final class RoutesLoader {
       }
       String target = redirect.substring(0, end);
       boolean api = target.startsWith("/api") && (target.length() == 4 || target.charAt(4) == '/');
-      return api && pattern.matches(target);
+      // Both spellings: the rules decide a path with its final slash added or removed too.
+      return api
+          && (pattern.matches(target) || pattern.matches(RoutePattern.otherSpelling(target)));
     }
 
     /** Static Web Apps refuses a rule that an earlier one hides: so does ApiLink. */

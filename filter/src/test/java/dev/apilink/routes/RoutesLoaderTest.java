@@ -286,6 +286,12 @@ class RoutesLoaderTest {
             "routes[0].redirect: leads to a path that this rule matches again, a redirect loop"
                 + " (was \"/api/old/new?x=1\")"),
         problems("{\"routes\": [{\"route\": \"/api/old*\", \"redirect\": \"/api/old/new?x=1\"}]}"));
+    assertEquals(
+        List.of(
+            "routes[0].redirect: leads to a path that this rule matches again, a redirect loop"
+                + " (was \"/api/v2\")"),
+        problems("{\"routes\": [{\"route\": \"/api/v2/*\", \"redirect\": \"/api/v2\"}]}"),
+        "the rules decide /api/v2 as /api/v2/ too");
   }
 
   @Test
