@@ -136,6 +136,25 @@ class RouteRulesTest {
     assertEquals(UNAUTHORIZED, decide(rules, "GET", "/api/users/7", ANONYMOUS));
   }
 
+  /**
+   * A file that an extension filter opens is not refused because the same path with a slash added,
+   * which no such filter matches, would fall to a later rule: that spelling names no rule's
+   * resource.
+   */
+  @Test
+  void aPathAnExtensionFilterOpensIsNotRefusedForItsSpellingWithASlash() {
+    RouteRules rules =
+        rules(
+            """
+            {"routes": [{"route": "/api/docs/*.{json,yaml}", "allowedRoles": ["anonymous"]},
+                        {"route": "/api/*", "allowedRoles": ["authenticated"]}]}
+            """);
+
+    assertSame(Decision.PROXY, decide(rules, "GET", "/api/docs/openapi.json", ANONYMOUS));
+    assertEquals(UNAUTHORIZED, decide(rules, "GET", "/api/docs/openapi.json/", ANONYMOUS));
+    assertEquals(UNAUTHORIZED, decide(rules, "GET", "/api/docs", ANONYMOUS));
+  }
+
   /** ApiLink's own stricter reading stays: a wildcard after a slash protects the bare path too. */
   @Test
   void aWildcardAfterASlashStillProtectsThePathWithoutIt() {
