@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
  * case. An exact route also matches with a trailing slash added or removed, as Static Web Apps
  * takes both for one route. A wildcard after a slash matches what is under it only, as on Static
  * Web Apps ({@code /calendar/*} "won't match requests for the paths /calendar"): a later rule for
- * {@code /api/admin} decides that path. {@link RouteRules} decides each path with its final slash
- * added or removed as well, so that {@code /api/admin/*} protects {@code /api/admin} too.
+ * {@code /api/admin} decides that path. It still {@linkplain #names names} {@code /api/admin},
+ * which {@link RouteRules} asks too, so that {@code /api/admin/*} protects {@code /api/admin}.
  */
 final class RoutePattern {
 
@@ -124,9 +124,21 @@ final class RoutePattern {
     return prefix.toLowerCase(Locale.ROOT);
   }
 
-  /** {@code path} with its final slash removed, or with one added: its other spelling. */
-  static String otherSpelling(String path) {
-    return path.endsWith("/") ? path.substring(0, path.length() - 1) : path + "/";
+  /**
+   * Whether this route names the resource at {@code path} itself, with or without its final slash:
+   * an exact route for it ({@code /api/users} names {@code /api/users/} too), or a wildcard right
+   * after it ({@code /api/admin/*} names {@code /api/admin}). A route that matches the path among
+   * others ({@code /api/*}, {@code /api/docs/*.json}) does not.
+   */
+  boolean names(String path) {
+    if (!wildcard) {
+      return matches(path);
+    }
+    int length = prefix.length();
+    return extensions.length == 0
+        && length > 1
+        && prefix.charAt(length - 1) == '/'
+        && equalsIgnoreCase(path, prefix, length - 1);
   }
 
   boolean isWildcard() {

@@ -27,6 +27,11 @@ record RouteRule(
     return (methods.isEmpty() || methods.contains(method)) && pattern.matches(path);
   }
 
+  /** Whether this rule, for {@code method}, names the resource at {@code path} itself. */
+  boolean names(String method, String path) {
+    return (methods.isEmpty() || methods.contains(method)) && pattern.names(path);
+  }
+
   /** Roles are matched on an OR basis: one of them is enough. */
   <R> boolean allows(R request, Users<R> users) {
     if (allowedRoles.isEmpty()) {

@@ -109,31 +109,40 @@ public final class RouteRules {
   }
 
   /**
-   * Decides for {@code path} and for its other spelling, its final slash added or removed, which a
-   * backend may well take for the same resource: proxied only if both are. {@code path} is decided
-   * first, as Static Web Apps decides it (a rule for {@code /api/admin} after one for {@code
-   * /api/admin/*} decides {@code /api/admin}); its other spelling then lets the wildcard's rule
-   * protect {@code /api/admin} too.
+   * Decides for {@code path} as Static Web Apps does (a rule for {@code /api/admin} after one for
+   * {@code /api/admin/*} decides {@code /api/admin}); then, if that proxies, the first rule that
+   * names the path's own resource, with its final slash added or removed ({@link
+   * RoutePattern#names}), must let it through too: a backend may take {@code /api/admin} and {@code
+   * /api/admin/} for one resource, so {@code /api/admin/*} protects {@code /api/admin}, and a rule
+   * for {@code /api/users} protects {@code /api/users/} from a wildcard before it.
    */
   private <R> Decision decideFor(String method, String path, R request, Users<R> users) {
     Decision decision = decideAsSpelled(method, path, request, users);
-    if (!decision.proxies() || path.equals("/")) {
+    if (!decision.proxies()) {
       return decision;
     }
-    Decision other = decideAsSpelled(method, RoutePattern.otherSpelling(path), request, users);
-    return other.proxies() ? decision : other;
+    for (RouteRule rule : rules) {
+      if (rule.names(method, path)) {
+        return decisionBy(rule, request, users);
+      }
+    }
+    return decision;
   }
 
   private <R> Decision decideAsSpelled(String method, String path, R request, Users<R> users) {
     for (RouteRule rule : rules) {
       if (rule.matches(method, path)) {
-        if (rule.allows(request, users)) {
-          return rule.onAllowed();
-        }
-        return users.isAuthenticated(request) ? forbidden : unauthorized;
+        return decisionBy(rule, request, users);
       }
     }
     return Decision.PROXY;
+  }
+
+  private <R> Decision decisionBy(RouteRule rule, R request, Users<R> users) {
+    if (rule.allows(request, users)) {
+      return rule.onAllowed();
+    }
+    return users.isAuthenticated(request) ? forbidden : unauthorized;
   }
 
   /**

@@ -439,9 +439,8 @@ public final class RoutesLoader {
       }
       String target = redirect.substring(0, end);
       boolean api = target.startsWith("/api") && (target.length() == 4 || target.charAt(4) == '/');
-      // Both spellings: the rules decide a path with its final slash added or removed too.
-      return api
-          && (pattern.matches(target) || pattern.matches(RoutePattern.otherSpelling(target)));
+      // A rule for /api/v2/* also decides /api/v2, which it names.
+      return api && (pattern.matches(target) || pattern.names(target));
     }
 
     /** Static Web Apps refuses a rule that an earlier one hides: so does ApiLink. */

@@ -45,6 +45,19 @@ class RoutePatternTest {
   }
 
   @Test
+  void aRouteNamesTheResourceItIsForWithOrWithoutItsFinalSlash() {
+    RoutePattern folder = RoutePattern.parse("/api/admin/*");
+    RoutePattern exact = RoutePattern.parse("/api/users");
+    assertTrue(folder.names("/api/admin"));
+    assertTrue(folder.names("/API/Admin"));
+    assertFalse(folder.names("/api/admin/"), "matched, as a path under it");
+    assertTrue(exact.names("/api/users/"));
+    assertFalse(RoutePattern.parse("/api/*").names("/api/admin"));
+    assertFalse(RoutePattern.parse("/api/admin*").names("/api/admin/"));
+    assertFalse(RoutePattern.parse("/api/docs/*.json").names("/api/docs"));
+  }
+
+  @Test
   void matchingIgnoresCase() {
     matches("/api/admin/*", "/api/ADMIN/users", "/API/Admin/");
     matches("/api/Health", "/api/health");
