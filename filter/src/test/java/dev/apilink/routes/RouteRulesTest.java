@@ -155,6 +155,26 @@ class RouteRulesTest {
     assertEquals(UNAUTHORIZED, decide(rules, "GET", "/api/docs", ANONYMOUS));
   }
 
+  /**
+   * A file that an extension filter protects stays protected with a slash added, which a backend
+   * may take for the same file: that spelling names the filter's resource (it reached the gateway
+   * once the rules stopped deciding both spellings).
+   */
+  @Test
+  void aPathAnExtensionFilterProtectsIsProtectedWithASlashAddedToo() {
+    RouteRules rules =
+        rules(
+            """
+            {"routes": [{"route": "/api/reports/*.pdf", "allowedRoles": ["admin"]}]}
+            """);
+
+    assertEquals(UNAUTHORIZED, decide(rules, "GET", "/api/reports/q3.pdf", ANONYMOUS));
+    assertEquals(UNAUTHORIZED, decide(rules, "GET", "/api/reports/q3.pdf/", ANONYMOUS));
+    assertEquals(FORBIDDEN, decide(rules, "GET", "/api/reports/q3.pdf/", BOB));
+    assertSame(Decision.PROXY, decide(rules, "GET", "/api/reports/q3.pdf/", ALICE));
+    assertSame(Decision.PROXY, decide(rules, "GET", "/api/reports/", ANONYMOUS));
+  }
+
   /** ApiLink's own stricter reading stays: a wildcard after a slash protects the bare path too. */
   @Test
   void aWildcardAfterASlashStillProtectsThePathWithoutIt() {
