@@ -127,16 +127,20 @@ final class RoutePattern {
   /**
    * Whether this route names the resource at {@code path} itself, with or without its final slash:
    * an exact route for it ({@code /api/users} names {@code /api/users/} too), or a wildcard right
-   * after it ({@code /api/admin/*} names {@code /api/admin}). A route that matches the path among
-   * others ({@code /api/*}, {@code /api/docs/*.json}) does not.
+   * after it ({@code /api/admin/*} names {@code /api/admin}), or an extension filter for the file
+   * that the path names with a slash added ({@code /api/*.pdf} names {@code /api/q3.pdf/}). A
+   * wildcard that matches the path among others ({@code /api/*} for {@code /api/docs/a.json}) does
+   * not.
    */
   boolean names(String path) {
     if (!wildcard) {
       return matches(path);
     }
     int length = prefix.length();
-    return extensions.length == 0
-        && length > 1
+    if (extensions.length > 0) {
+      return path.endsWith("/") && matches(path.substring(0, path.length() - 1));
+    }
+    return length > 1
         && prefix.charAt(length - 1) == '/'
         && equalsIgnoreCase(path, prefix, length - 1);
   }
