@@ -115,6 +115,28 @@ class RouteRulesTest {
   }
 
   /**
+   * A rule for GET applies to HEAD too: a servlet answers HEAD by running its GET (HttpServlet's
+   * doHead), so a HEAD past a GET-only rule ran the protected request and returned its headers.
+   * Found by review: Microsoft's example config refused GET /api/admin but proxied HEAD.
+   */
+  @Test
+  void aRuleForGetAppliesToHeadToo() {
+    RouteRules rules =
+        rules(
+            """
+            {"routes": [{"route": "/api/admin/*", "methods": ["GET"], "allowedRoles": ["admin"]},
+                        {"route": "/api/*", "methods": ["GET", "POST"], "statusCode": 404}]}
+            """);
+
+    assertEquals(FORBIDDEN, decide(rules, "HEAD", "/api/admin/users", BOB));
+    assertEquals(UNAUTHORIZED, decide(rules, "HEAD", "/api/admin", ANONYMOUS));
+    assertSame(Decision.PROXY, decide(rules, "HEAD", "/api/admin/users", ALICE));
+    assertEquals(
+        new Decision.Answer(404, "Resource not found"), decide(rules, "HEAD", "/api/x", ALICE));
+    assertSame(Decision.PROXY, decide(rules, "OPTIONS", "/api/admin/users", ANONYMOUS));
+  }
+
+  /**
    * On Static Web Apps, {@code /calendar/*} "won't match requests for the paths /calendar"
    * (configuration.md): a later rule for {@code /api/users} decides {@code /api/users}. Found by
    * review: the wildcard before it, which ApiLink also lets match the path without its final slash,
