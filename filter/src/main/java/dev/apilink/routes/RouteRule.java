@@ -24,12 +24,22 @@ record RouteRule(
   static final String AUTHENTICATED = "authenticated";
 
   boolean matches(String method, String path) {
-    return (methods.isEmpty() || methods.contains(method)) && pattern.matches(path);
+    return appliesTo(method) && pattern.matches(path);
   }
 
   /** Whether this rule, for {@code method}, names the resource at {@code path} itself. */
   boolean names(String method, String path) {
-    return (methods.isEmpty() || methods.contains(method)) && pattern.names(path);
+    return appliesTo(method) && pattern.names(path);
+  }
+
+  /**
+   * Whether the rule applies to {@code method}: a rule for GET applies to HEAD too, which a servlet
+   * answers by running its GET (found by review: a HEAD passed a GET-only rule for the admin API).
+   */
+  private boolean appliesTo(String method) {
+    return methods.isEmpty()
+        || methods.contains(method)
+        || method.equals("HEAD") && methods.contains("GET");
   }
 
   /** Roles are matched on an OR basis: one of them is enough. */
@@ -52,7 +62,9 @@ record RouteRule(
   /** Whether this rule, placed before {@code later}, leaves it no request to match. */
   boolean covers(RouteRule later) {
     boolean allMethods =
-        methods.isEmpty() || !later.methods.isEmpty() && methods.containsAll(later.methods);
+        methods.isEmpty()
+            || !later.methods.isEmpty()
+                && later.methods.stream().allMatch(method -> appliesTo(method));
     return allMethods && pattern.covers(later.pattern);
   }
 

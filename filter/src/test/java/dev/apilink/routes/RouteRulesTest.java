@@ -129,7 +129,7 @@ class RouteRulesTest {
             """);
 
     assertEquals(FORBIDDEN, decide(rules, "HEAD", "/api/admin/users", BOB));
-    assertEquals(UNAUTHORIZED, decide(rules, "HEAD", "/api/admin", ANONYMOUS));
+    assertEquals(UNAUTHORIZED, decide(rules, "HEAD", "/api/admin/x", ANONYMOUS));
     assertSame(Decision.PROXY, decide(rules, "HEAD", "/api/admin/users", ALICE));
     assertEquals(
         new Decision.Answer(404, "Resource not found"), decide(rules, "HEAD", "/api/x", ALICE));
