@@ -401,6 +401,37 @@ abstract class HostileInputContract {
     assertEquals(List.of(), gateway.received());
   }
 
+  /**
+   * TRACE asks the last server on the way to send back the request it received, and CONNECT asks
+   * for a tunnel: with ApiLink's subscription key and token added, a gateway or a backend that
+   * echoes TRACE hands them to the client (RFC 9110 9.3.8: a client must not send credentials in a
+   * TRACE). Tomcat and Jetty refuse both themselves, but only spelled in upper case (Jetty's
+   * distribution by a security constraint on TRACE, which an embedded Jetty does not have). Found
+   * by a reviewer on Tomcat 11.0.24 and Jetty 12.1.12: {@code trace} and {@code connect} reached
+   * the gateway as TRACE and CONNECT, with the key and the token.
+   */
+  @Test
+  void traceAndConnectInAnyCaseNeverReachTheGateway() throws Exception {
+    deployLinked();
+
+    for (String method : List.of("TRACE", "trace", "Trace", "CONNECT", "connect", "Connect")) {
+      RawHttp.Response response =
+          sendOne(method + " /api/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+
+      // Refused: by the container itself (Tomcat: 405 for TRACE, 501 for CONNECT), or by ApiLink.
+      assertTrue(response.status() >= 400, method + ": " + response);
+      if (response.bodyText().startsWith("{")) {
+        assertEquals(
+            "{\"statusCode\": 405, \"message\": \"Method not allowed: ApiLink does not forward"
+                + " TRACE or CONNECT requests to the API gateway.\"}",
+            response.bodyText(),
+            method);
+        assertEquals("GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH", response.header("Allow"));
+      }
+    }
+    assertEquals(List.of(), gateway.received());
+  }
+
   // ---- header tricks ----
 
   @Test
