@@ -465,6 +465,21 @@ public final class ApiLinkFilter implements Filter {
       return;
     }
     RouteRules routes = current.site().routes();
+    if (GatewayTarget.isNeverForwarded(clientRequest.getMethod())) {
+      // TRACE would have the gateway or a backend echo the key and the token to the client.
+      // Tomcat and Jetty refuse TRACE and CONNECT themselves, but only in upper case.
+      LOG.fine(
+          () ->
+              "ApiLink: refused "
+                  + clientRequest.getMethod()
+                  + " "
+                  + clientRequest.getRequestURI());
+      UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
+      clientResponse.setHeader(
+          "Allow", routes.allowedMethods(path, rawPath, clientRequest, Users.CONTAINER));
+      refuse(clientResponse, GatewayError.methodNotForwarded());
+      return;
+    }
     if (!routes.isEmpty()) {
       Decision decision =
           routes.decide(

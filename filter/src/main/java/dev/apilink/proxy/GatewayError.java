@@ -153,6 +153,17 @@ public record GatewayError(int status, String message) {
     return count == 1 ? "1 second" : count + " seconds";
   }
 
+  /**
+   * A TRACE or CONNECT request, in any case: never forwarded with the key and the token, which a
+   * TRACE's echo would hand to the client (RFC 9110 9.3.8).
+   */
+  public static GatewayError methodNotForwarded() {
+    return new GatewayError(
+        405,
+        "Method not allowed: ApiLink does not forward TRACE or CONNECT requests to the API"
+            + " gateway.");
+  }
+
   /** An {@code /api} path that leaves {@code /api} once decoded ({@link GatewayTarget}). */
   public static GatewayError pathLeavesApi() {
     return new GatewayError(400, "Bad request: the path leaves /api once decoded.");

@@ -63,6 +63,17 @@ public final class GatewayTarget {
   }
 
   /**
+   * Whether requests of this method are never forwarded: TRACE, whose answer echoes the request
+   * (with the key and the token that ApiLink adds), and CONNECT, which asks for a tunnel. In any
+   * case: the gateway client sends every method upper case, and Tomcat and Jetty refuse only the
+   * upper-case spellings themselves (found by a reviewer: {@code trace} reached the gateway as
+   * TRACE).
+   */
+  public static boolean isNeverForwarded(String method) {
+    return method.equalsIgnoreCase("TRACE") || method.equalsIgnoreCase("CONNECT");
+  }
+
+  /**
    * Whether a raw path (percent-encoded, as the client sent it) still names {@code /api} or a path
    * below it once decoded the way a lenient server does before resolving it: percent-decoded once,
    * with {@code %2F} and {@code \} (or {@code %5C}) taken as separators and path parameters ({@code

@@ -148,7 +148,8 @@ public final class RouteRules {
   /**
    * The {@code Allow} field of a 405 that the rules answer for {@code path}: the methods this user
    * gets through to the gateway or a redirect there (RFC 9110 15.5.6 asks a 405 for one). CONNECT
-   * and TRACE are left out: Tomcat and Jetty refuse them before any filter runs.
+   * and TRACE are left out: ApiLink never forwards them (and Tomcat and Jetty refuse them in upper
+   * case before any filter runs).
    */
   public <R> String allowedMethods(String path, String rawPath, R request, Users<R> users) {
     StringBuilder allow = new StringBuilder();
