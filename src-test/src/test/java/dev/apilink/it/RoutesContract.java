@@ -627,6 +627,43 @@ abstract class RoutesContract {
     assertEquals("alice", principal(received.get(1)).get("userDetails").asText());
   }
 
+  /**
+   * Jetty reads the session cookie's name in any case ({@code jsessionid=<id>} signs the user in);
+   * a browser keeps {@code jsessionid} beside {@code JSESSIONID}, and Jetty answers a request that
+   * carries two valid sessions with 400 {@code Duplicate sessions}, one that carries only the
+   * lower-case one as that session's user. Found by a reviewer on Jetty 12.1.12: an API's {@code
+   * Set-Cookie: jsessionid=<another user's session id>} reached the browser, which then got a 400
+   * on every page of the site.
+   */
+  @Test
+  void theApiCannotSetTheSessionCookieInAnotherCaseEither() throws Exception {
+    HttpClient alice = signedInWithFormLogin(ContainerAuth.ALICE);
+    String bobsSession = sessionId(browserSignedIn(ContainerAuth.BOB), "JSESSIONID");
+
+    HttpResponse<String> response =
+        alice.send(
+            HttpRequest.newBuilder(site.uri("/api/admin/users"))
+                .header(
+                    "x-echo-response-header",
+                    "Set-Cookie: jsessionid=" + bobsSession + "; Path=/; Max-Age=31536000")
+                .header("x-echo-response-header", "Set-Cookie: api-pref=1; Path=/")
+                .build(),
+            BodyHandlers.ofString());
+
+    assertEquals(200, response.statusCode());
+    assertEquals(List.of("api-pref=1; Path=/"), response.headers().allValues("Set-Cookie"));
+  }
+
+  /** The value of the cookie {@code cookieName} that {@code browser} holds. */
+  static String sessionId(HttpClient browser, String cookieName) {
+    return ((CookieManager) browser.cookieHandler().orElseThrow())
+        .getCookieStore().getCookies().stream()
+            .filter(cookie -> cookie.getName().equals(cookieName))
+            .findFirst()
+            .orElseThrow()
+            .getValue();
+  }
+
   @Test
   void aSessionIdInTheUrlSignsTheUserInButNeverReachesTheGateway() throws Exception {
     assertASessionIdInTheUrlNeverReachesTheGateway(
@@ -639,13 +676,7 @@ abstract class RoutesContract {
    */
   void assertASessionIdInTheUrlNeverReachesTheGateway(
       HttpClient browser, String cookieName, String parameter) throws Exception {
-    String sessionId =
-        ((CookieManager) browser.cookieHandler().orElseThrow())
-            .getCookieStore().getCookies().stream()
-                .filter(cookie -> cookie.getName().equals(cookieName))
-                .findFirst()
-                .orElseThrow()
-                .getValue();
+    String sessionId = sessionId(browser, cookieName);
 
     // A client without cookies, as encodeURL() writes its links: the session in the path.
     HttpResponse<String> below = get("/api/admin/users;" + parameter + "=" + sessionId + "?page=2");
