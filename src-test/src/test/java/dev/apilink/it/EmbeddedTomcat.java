@@ -219,6 +219,11 @@ final class EmbeddedTomcat implements ServletContainer {
     }
   }
 
+  /** The host that applications are deployed to, for tests of Tomcat's own valves. */
+  org.apache.catalina.Host host() {
+    return tomcat.getHost();
+  }
+
   /** The context of the application deployed last, for tests of Tomcat's own behaviour. */
   StandardContext context() {
     return lastContext;

@@ -1,6 +1,7 @@
 package dev.apilink.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.catalina.authenticator.SingleSignOn;
 import org.junit.jupiter.api.Test;
 
 /** {@link RoutesContract} in Tomcat 10.1, with a MemoryRealm. */
@@ -33,6 +35,25 @@ class RoutesOnTomcatTest extends RoutesContract {
     assertTheSessionStaysWithTheContainer(browser, "SITESESSION");
     backend.clear();
     assertASessionIdInTheUrlNeverReachesTheGateway(browser, "SITESESSION", "SITESESSION");
+  }
+
+  /**
+   * Tomcat's {@code SingleSignOn} valve (in the stock {@code server.xml}, commented out) signs a
+   * user in to every application of the host with the cookie {@code JSESSIONIDSSO}: a holder of it
+   * is signed in without a password, as the session cookie does. Found by a reviewer on Tomcat
+   * 11.0.24: it reached the gateway with every {@code /api} request, and an API's {@code
+   * Set-Cookie} for it reached the browser.
+   */
+  @Test
+  void theSingleSignOnCookieStaysWithTheContainerToo() throws Exception {
+    ((EmbeddedTomcat) site.container()).host().getPipeline().addValve(new SingleSignOn());
+    HttpClient browser = signedInWithFormLogin(ContainerAuth.ALICE);
+    String singleSignOn = sessionId(browser, "JSESSIONIDSSO");
+
+    assertTheSessionStaysWithTheContainer(browser, "JSESSIONIDSSO");
+    for (Received received : backend.received()) {
+      assertFalse(received.headers().toString().contains(singleSignOn), received.toString());
+    }
   }
 
   /**
