@@ -133,8 +133,10 @@ public final class ProxyHeaders {
 
   /**
    * The headers sent to the client: the gateway's end-to-end fields, but no {@code Set-Cookie} for
-   * the container's session cookie {@code sessionCookie} (if not null): an API's own session cookie
-   * of that name would replace the site's and sign the user out.
+   * the container's session cookie {@code sessionCookie} (if not null), in any case: an API's own
+   * session cookie of that name would replace the site's and sign the user out, and Jetty reads the
+   * name in any case ({@code jsessionid} is its session too; a browser holding both spellings gets
+   * 400 {@code Duplicate sessions}, found by a reviewer).
    */
   public static Headers toClient(Headers gateway, String sessionCookie) {
     Set<String> connectionOptions = gateway.connectionOptions();
@@ -144,7 +146,7 @@ public final class ProxyHeaders {
           && !isConnectionOption(field.name(), connectionOptions)
           && !(sessionCookie != null
               && field.name().equalsIgnoreCase("Set-Cookie")
-              && sessionCookie.equals(cookieName(field.value())))) {
+              && sessionCookie.equalsIgnoreCase(cookieName(field.value())))) {
         kept.add(field);
       }
     }
