@@ -26,6 +26,14 @@ public final class ProxyHeaders {
   private static final String AUTHORIZATION = "Authorization";
   private static final List<String> PASSWORD_SCHEMES = List.of("Basic", "Digest");
 
+  /**
+   * The cookie of Tomcat's {@code SingleSignOn} valve (under its default {@code cookieName}): it
+   * signs its holder in to every application of the host, as the session cookie does to one, so it
+   * is the container's credential too (found by a reviewer: it reached the gateway, and an API
+   * could set it). The Servlet API does not tell ApiLink another name given to the valve.
+   */
+  static final String SINGLE_SIGN_ON_COOKIE = "JSESSIONIDSSO";
+
   private ProxyHeaders() {}
 
   /** What ApiLink adds to every request it forwards. */
@@ -58,8 +66,8 @@ public final class ProxyHeaders {
   /**
    * The headers sent to the gateway: the client's end-to-end fields, without hop-by-hop fields,
    * without any client copy of the key, the token or the principal and without the container's own
-   * credentials (the {@code Authorization} it signed the user in with, its session cookie), then
-   * ApiLink's own.
+   * credentials (the {@code Authorization} it signed the user in with, its session cookie and
+   * Tomcat's single sign-on cookie), then ApiLink's own.
    *
    * <p>{@code added.containersCredentials()}: the container signed the user in with the client's
    * {@code Authorization} (BASIC or DIGEST), which then holds the user's password or its digest.
@@ -89,7 +97,7 @@ public final class ProxyHeaders {
           && (added.containersCredentials() || isPasswordCredentials(field.value()))) {
         continue;
       }
-      if (added.sessionCookie() != null && name.equalsIgnoreCase(COOKIE)) {
+      if (name.equalsIgnoreCase(COOKIE)) {
         String others = withoutCookie(field.value(), added.sessionCookie());
         if (others == null) {
           continue;
@@ -136,7 +144,7 @@ public final class ProxyHeaders {
    * the container's session cookie {@code sessionCookie} (if not null), in any case: an API's own
    * session cookie of that name would replace the site's and sign the user out, and Jetty reads the
    * name in any case ({@code jsessionid} is its session too; a browser holding both spellings gets
-   * 400 {@code Duplicate sessions}, found by a reviewer).
+   * 400 {@code Duplicate sessions}, found by a reviewer); nor for Tomcat's single sign-on cookie.
    */
   public static Headers toClient(Headers gateway, String sessionCookie) {
     Set<String> connectionOptions = gateway.connectionOptions();
@@ -144,9 +152,8 @@ public final class ProxyHeaders {
     for (Headers.Field field : gateway) {
       if (!HOP_BY_HOP.contains(field.name())
           && !isConnectionOption(field.name(), connectionOptions)
-          && !(sessionCookie != null
-              && field.name().equalsIgnoreCase("Set-Cookie")
-              && sessionCookie.equalsIgnoreCase(cookieName(field.value())))) {
+          && !(field.name().equalsIgnoreCase("Set-Cookie")
+              && isContainersCookie(cookieName(field.value()), sessionCookie))) {
         kept.add(field);
       }
     }
@@ -154,12 +161,21 @@ public final class ProxyHeaders {
   }
 
   /**
-   * A {@code Cookie} field's value without the cookies named {@code name} (RFC 6265 4.2.1: {@code
-   * name=value} pairs separated by {@code ;}): {@code value} itself if it has none, null if nothing
-   * else is left.
+   * Whether a cookie of this name is the container's credential: its session cookie {@code
+   * sessionCookie} (if not null) or Tomcat's single sign-on cookie, in any case.
+   */
+  private static boolean isContainersCookie(String name, String sessionCookie) {
+    return name.equalsIgnoreCase(SINGLE_SIGN_ON_COOKIE)
+        || sessionCookie != null && name.equalsIgnoreCase(sessionCookie);
+  }
+
+  /**
+   * A {@code Cookie} field's value without the cookies named {@code name} (none if null) and
+   * without Tomcat's single sign-on cookie (RFC 6265 4.2.1: {@code name=value} pairs separated by
+   * {@code ;}): {@code value} itself if it has none, null if nothing else is left.
    */
   static String withoutCookie(String value, String name) {
-    if (!value.contains(name)) {
+    if ((name == null || !value.contains(name)) && !value.contains(SINGLE_SIGN_ON_COOKIE)) {
       return value;
     }
     StringBuilder others = new StringBuilder(value.length());
@@ -169,7 +185,8 @@ public final class ProxyHeaders {
       if (cookie.isEmpty()) {
         continue;
       }
-      if (name.equals(cookieName(cookie))) {
+      String cookieName = cookieName(cookie);
+      if (cookieName.equals(name) || cookieName.equals(SINGLE_SIGN_ON_COOKIE)) {
         removed = true;
         continue;
       }
