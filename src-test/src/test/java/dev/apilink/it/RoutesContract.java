@@ -3,12 +3,14 @@ package dev.apilink.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apilink.testkit.echo.EchoBackend;
 import dev.apilink.testkit.echo.EchoBackend.Received;
+import java.io.IOException;
 import java.net.CookieManager;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -652,6 +654,30 @@ abstract class RoutesContract {
 
     assertEquals(200, response.statusCode());
     assertEquals(List.of("api-pref=1; Path=/"), response.headers().allValues("Set-Cookie"));
+  }
+
+  /**
+   * A session id in the URL ({@code ;jsessionid=...}, as {@code encodeURL()} writes it for a client
+   * without cookies) signs its holder in: it is kept from the gateway, and from the log line of an
+   * exchange that failed too. Found by a reviewer on Tomcat 11.0.24: the WARNING of a failed
+   * exchange named {@code /api/...;jsessionid=<id>}.
+   */
+  @Test
+  void theLogLineOfAFailedExchangeNamesNoSessionIdFromTheUrl() throws Exception {
+    String sessionId = sessionId(signedInWithFormLogin(ContainerAuth.ALICE), "JSESSIONID");
+
+    assertThrows(
+        IOException.class,
+        () ->
+            get(
+                "/api/admin/users;jsessionid=" + sessionId + "?page=2",
+                "x-echo-download",
+                "100000",
+                "x-echo-abort-after",
+                "1000"));
+
+    String warning = log.await("-> response broken off", Duration.ofSeconds(20));
+    assertTrue(warning.startsWith("ApiLink: GET " + CONTEXT + "/api/admin/users -> "), warning);
   }
 
   /** The value of the cookie {@code cookieName} that {@code browser} holds. */
