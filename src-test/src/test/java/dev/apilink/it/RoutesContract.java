@@ -657,6 +657,30 @@ abstract class RoutesContract {
   }
 
   /**
+   * A nameless cookie, {@code Set-Cookie: =JSESSIONID=<id>}, is kept by browsers under the empty
+   * name and sent back as its value alone, {@code Cookie: JSESSIONID=<id>} (RFC 6265bis; the Cookie
+   * Store API refuses such values for that reason): the container reads it as its session cookie.
+   * Found by a reviewer: it passed, as its name is empty.
+   */
+  @Test
+  void theApiCannotSetTheSessionCookieAsANamelessCookieEither() throws Exception {
+    HttpClient alice = signedInWithFormLogin(ContainerAuth.ALICE);
+    String bobsSession = sessionId(browserSignedIn(ContainerAuth.BOB), "JSESSIONID");
+
+    HttpResponse<String> response =
+        alice.send(
+            HttpRequest.newBuilder(site.uri("/api/admin/users"))
+                .header("x-echo-response-header", "Set-Cookie: =JSESSIONID=" + bobsSession)
+                .header("x-echo-response-header", "Set-Cookie: = jsessionid=" + bobsSession)
+                .header("x-echo-response-header", "Set-Cookie: api-pref=1; Path=/")
+                .build(),
+            BodyHandlers.ofString());
+
+    assertEquals(200, response.statusCode());
+    assertEquals(List.of("api-pref=1; Path=/"), response.headers().allValues("Set-Cookie"));
+  }
+
+  /**
    * A session id in the URL ({@code ;jsessionid=...}, as {@code encodeURL()} writes it for a client
    * without cookies) signs its holder in: it is kept from the gateway, and from the log line of an
    * exchange that failed too. Found by a reviewer on Tomcat 11.0.24: the WARNING of a failed
