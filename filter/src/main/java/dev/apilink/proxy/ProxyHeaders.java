@@ -153,7 +153,7 @@ public final class ProxyHeaders {
       if (!HOP_BY_HOP.contains(field.name())
           && !isConnectionOption(field.name(), connectionOptions)
           && !(field.name().equalsIgnoreCase("Set-Cookie")
-              && isContainersCookie(cookieName(field.value()), sessionCookie))) {
+              && isContainersCookie(sentName(field.value()), sessionCookie))) {
         kept.add(field);
       }
     }
@@ -199,6 +199,22 @@ public final class ProxyHeaders {
       return value;
     }
     return others.length() == 0 ? null : others.toString();
+  }
+
+  /**
+   * The name under which a browser sends the cookie of a {@code Set-Cookie} value back: its name,
+   * or for a nameless cookie ({@code =JSESSIONID=x}), which a browser sends back as its value alone
+   * ({@code JSESSIONID=x}, RFC 6265bis), the name in its value (found by a reviewer: such a cookie
+   * got past the check for the session cookie).
+   */
+  private static String sentName(String setCookie) {
+    String value = setCookie;
+    String name = cookieName(value);
+    while (name.isEmpty() && value.indexOf('=') >= 0) {
+      value = value.substring(value.indexOf('=') + 1);
+      name = cookieName(value);
+    }
+    return name;
   }
 
   /** The name of a {@code name=value} cookie pair or {@code Set-Cookie} value, blanks stripped. */
