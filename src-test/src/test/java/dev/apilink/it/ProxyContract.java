@@ -390,6 +390,22 @@ abstract class ProxyContract {
     assertEquals(List.of("echo-gateway"), response.headers().allValues("Server"));
   }
 
+  @Test
+  void aVaryTheContainerSetIsKeptBesideTheGateways() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    // A filter before ApiLink says the answer varies with Origin, as CORS filters and Jetty's
+    // cross-origin module do (Jetty's compression adds Accept-Encoding the same way).
+    HttpResponse<String> response =
+        get("/api/x", "X-Test-Vary", "Origin", "x-echo-response-header", "Vary: Accept-Language");
+
+    assertEquals(200, response.statusCode());
+    assertEquals(
+        "Origin, Accept-Language",
+        String.join(", ", response.headers().allValues("Vary")),
+        response.headers().toString());
+  }
+
   // ---- the token ----
 
   @Test

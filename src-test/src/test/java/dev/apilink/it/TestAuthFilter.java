@@ -7,6 +7,7 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.security.Principal;
 import java.util.Set;
@@ -15,7 +16,9 @@ import java.util.Set;
  * A servlet security filter, as a site might run before ApiLink: the user named in {@code
  * X-Test-User} is authenticated, with the roles listed in {@code X-Test-Roles}. With {@code
  * X-Test-Read-Parameters}, it reads the request's parameters first, as Spring Security's {@code
- * CsrfFilter} does for a form field {@code _csrf} (which reads a form's body).
+ * CsrfFilter} does for a form field {@code _csrf} (which reads a form's body). With {@code
+ * X-Test-Vary}, it adds that {@code Vary} to the response before ApiLink runs, as a CORS filter
+ * ({@code Origin}) or Jetty's compression ({@code Accept-Encoding}) does.
  */
 public final class TestAuthFilter implements Filter {
 
@@ -25,6 +28,10 @@ public final class TestAuthFilter implements Filter {
     HttpServletRequest http = (HttpServletRequest) request;
     if (http.getHeader("X-Test-Read-Parameters") != null) {
       http.getParameterMap();
+    }
+    String vary = http.getHeader("X-Test-Vary");
+    if (vary != null) {
+      ((HttpServletResponse) response).addHeader("Vary", vary);
     }
     String user = http.getHeader("X-Test-User");
     if (user == null) {
