@@ -64,6 +64,8 @@ final class ProxyExchange implements AsyncListener {
   /** {@code Via} for the usual HTTP/1.1 client, built once rather than per request. */
   private static final String VIA_HTTP_11 = "1.1 apilink";
 
+  private static final String VARY = "Vary";
+
   /** A response's status line with its reason phrase, and the empty line that ends the head. */
   private static final int STATUS_LINE_BYTES = "HTTP/1.1 200 OK\r\n\r\n".length();
 
@@ -459,6 +461,12 @@ final class ProxyExchange implements AsyncListener {
 
   private void copyStatusAndHeaders(Response gatewayResponse, List<Headers.Field> toClient) {
     clientResponse.setStatus(gatewayResponse.getStatus());
+    // What the container or a filter before ApiLink said the answer varies with: Jetty's gzip
+    // module (Accept-Encoding, for the compression it applies), its cross-origin module and CORS
+    // filters (Origin). The gateway's Vary replaced it, and a response Jetty compressed went out
+    // without Vary: Accept-Encoding, for caches to serve to clients that cannot decode it.
+    List<String> containersVary = List.copyOf(clientResponse.getHeaders(VARY));
+    boolean gatewayVaries = false;
     for (int i = 0; i < toClient.size(); i++) {
       Headers.Field field = toClient.get(i);
       // The first value of each name replaces what the container put there already: Jetty sets its
@@ -469,6 +477,16 @@ final class ProxyExchange implements AsyncListener {
       } else {
         clientResponse.addHeader(field.name(), field.value());
       }
+      gatewayVaries |= field.is(VARY);
+    }
+    if (gatewayVaries && !containersVary.isEmpty()) {
+      List<String> gatewaysVary = new ArrayList<>();
+      for (Headers.Field field : toClient) {
+        if (field.is(VARY)) {
+          gatewaysVary.add(field.value());
+        }
+      }
+      clientResponse.setHeader(VARY, ProxyHeaders.joinedVary(containersVary, gatewaysVary));
     }
   }
 

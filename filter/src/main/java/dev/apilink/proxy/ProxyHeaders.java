@@ -161,6 +161,29 @@ public final class ProxyHeaders {
   }
 
   /**
+   * One {@code Vary} value (RFC 9110 12.5.5) for the container's and the gateway's fields: every
+   * field name either lists, once (compared without case), the container's first; {@code *} alone
+   * if either varies with anything.
+   */
+  static String joinedVary(List<String> container, List<String> gateway) {
+    List<String> names = new ArrayList<>();
+    for (List<String> fields : List.of(container, gateway)) {
+      for (String field : fields) {
+        for (String member : field.split(",")) {
+          String name = member.strip();
+          if (name.equals("*")) {
+            return "*";
+          }
+          if (!name.isEmpty() && names.stream().noneMatch(name::equalsIgnoreCase)) {
+            names.add(name);
+          }
+        }
+      }
+    }
+    return String.join(", ", names);
+  }
+
+  /**
    * Whether a cookie of this name is the container's credential: its session cookie {@code
    * sessionCookie} (if not null) or Tomcat's single sign-on cookie, in any case.
    */

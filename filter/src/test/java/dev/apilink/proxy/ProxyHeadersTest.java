@@ -445,6 +445,16 @@ class ProxyHeadersTest {
   }
 
   @Test
+  void aVaryListsWhatTheContainerAndTheGatewayVaryWithOnce() {
+    assertEquals(
+        "Accept-Encoding, Origin, Accept-Language",
+        ProxyHeaders.joinedVary(
+            List.of("Accept-Encoding, Origin"),
+            List.of("accept-encoding,Accept-Language", "origin")));
+    assertEquals("*", ProxyHeaders.joinedVary(List.of("Origin"), List.of("Accept-Language, *")));
+  }
+
+  @Test
   void thePrincipalsMapperKeepsNothingInTheContainersThreads() throws Exception {
     dev.apilink.config.JsonFactoriesTest.assertNoThreadLocalBuffers(
         ClientPrincipal.JSON, "ClientPrincipal");
