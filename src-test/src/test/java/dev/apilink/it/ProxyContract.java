@@ -220,6 +220,19 @@ abstract class ProxyContract {
   }
 
   @Test
+  void behindALoadBalancerTheGatewayGetsTheHostAndSchemeTheContainerWasToldOf() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    // The container learnt the client's https://www.contoso.com from the balancer's X-Forwarded-*
+    // (Tomcat's RemoteIpValve with hostHeader, a RemoteIpFilter); the Host is the balancer's.
+    get("/api/orders", "X-Test-Behind-Proxy", "https://www.contoso.com");
+
+    Received received = onlyReceived();
+    assertEquals(List.of("https"), received.header("X-Forwarded-Proto"));
+    assertEquals(List.of("www.contoso.com"), received.header("X-Forwarded-Host"));
+  }
+
+  @Test
   void clientCopiesOfTheKeyTheTokenAndThePrincipalNeverReachTheGateway() throws Exception {
     site.deployLinkedTo(backend.url(), c -> {});
 

@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.URI;
 import java.security.Principal;
 import java.util.Set;
 
@@ -18,7 +19,10 @@ import java.util.Set;
  * X-Test-Read-Parameters}, it reads the request's parameters first, as Spring Security's {@code
  * CsrfFilter} does for a form field {@code _csrf} (which reads a form's body). With {@code
  * X-Test-Vary}, it adds that {@code Vary} to the response before ApiLink runs, as a CORS filter
- * ({@code Origin}) or Jetty's compression ({@code Accept-Encoding}) does.
+ * ({@code Origin}) or Jetty's compression ({@code Accept-Encoding}) does. With {@code
+ * X-Test-Behind-Proxy: https://host}, the request reports that scheme, host and default port, as
+ * Tomcat's {@code RemoteIpFilter} and Spring's {@code ForwardedHeaderFilter} do for a
+ * TLS-terminating load balancer in front (the {@code Host} header stays the one the balancer sent).
  */
 public final class TestAuthFilter implements Filter {
 
@@ -32,6 +36,11 @@ public final class TestAuthFilter implements Filter {
     String vary = http.getHeader("X-Test-Vary");
     if (vary != null) {
       ((HttpServletResponse) response).addHeader("Vary", vary);
+    }
+    String proxyOrigin = http.getHeader("X-Test-Behind-Proxy");
+    if (proxyOrigin != null) {
+      http = behindProxy(http, URI.create(proxyOrigin));
+      request = http;
     }
     String user = http.getHeader("X-Test-User");
     if (user == null) {
@@ -59,5 +68,29 @@ public final class TestAuthFilter implements Filter {
           }
         },
         response);
+  }
+
+  private static HttpServletRequest behindProxy(HttpServletRequest http, URI origin) {
+    return new HttpServletRequestWrapper(http) {
+      @Override
+      public String getScheme() {
+        return origin.getScheme();
+      }
+
+      @Override
+      public boolean isSecure() {
+        return origin.getScheme().equals("https");
+      }
+
+      @Override
+      public String getServerName() {
+        return origin.getHost();
+      }
+
+      @Override
+      public int getServerPort() {
+        return origin.getScheme().equals("https") ? 443 : 80;
+      }
+    };
   }
 }
