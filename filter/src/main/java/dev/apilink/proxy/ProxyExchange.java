@@ -358,14 +358,18 @@ final class ProxyExchange implements AsyncListener {
   }
 
   /**
-   * The host and port the client asked for: its {@code Host}, or for HTTP/2 and 3, which name them
-   * in {@code :authority}, the server name and port the container took from it (a reviewer's HTTP/2
-   * requests reached the gateway without {@code X-Forwarded-Host}).
+   * The host and port the client asked for, as the container took them from its {@code Host} (for
+   * HTTP/2 and 3, from {@code :authority}: a reviewer's HTTP/2 requests reached the gateway without
+   * {@code X-Forwarded-Host}) or from a load balancer in front that it trusts (Tomcat's {@code
+   * RemoteIpValve} with {@code hostHeader}, Jetty's {@code forwarded} module, a {@code
+   * RemoteIpFilter}), as {@code X-Forwarded-Proto} is the scheme it took. The {@code Host} itself
+   * is then the balancer's: a reviewer's gateway got {@code tomcat-1.internal:8080} beside {@code
+   * X-Forwarded-Proto: https}. None for an HTTP/1.0 request without a {@code Host}.
    */
   private String clientHost() {
-    String host = clientRequest.getHeader("Host");
-    if (host != null || clientRequest.getProtocol().startsWith("HTTP/1")) {
-      return host;
+    if (clientRequest.getProtocol().startsWith("HTTP/1")
+        && clientRequest.getHeader("Host") == null) {
+      return null;
     }
     String name = clientRequest.getServerName();
     if (name == null || name.isEmpty()) {
