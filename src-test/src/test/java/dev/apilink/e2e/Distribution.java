@@ -210,12 +210,13 @@ public enum Distribution {
             "-jar",
             startJar.toString(),
             "jetty.base=" + base,
-            // Annotations on, as applications with @WebServlet need them.
+            // Annotations on, as applications with @WebServlet need them; compression on, as
+            // operators turn it on (Jetty 12.1's module also decodes gzip request bodies).
             "--add-modules=http,"
                 + jettyEnvironment
                 + "-deploy,"
                 + jettyEnvironment
-                + "-annotations");
+                + "-annotations,compression-gzip");
     Process setup =
         new ProcessBuilder(addModules)
             .directory(base.toFile())

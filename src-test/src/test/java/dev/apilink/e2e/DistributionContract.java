@@ -46,6 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -390,6 +391,37 @@ abstract class DistributionContract {
         String.valueOf(download), downloaded.headers().firstValue("Content-Length").orElse(""));
     try (InputStream body = downloaded.body()) {
       assertEquals(EchoBackend.sha256(EchoBackend.pattern(download)), EchoBackend.sha256(body));
+    }
+  }
+
+  @Test
+  void aGzipEncodedUploadReachesTheGatewayWhole() throws Exception {
+    byte[] json = EchoBackend.pattern(100_000).readAllBytes();
+    ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+    try (GZIPOutputStream gzip = new GZIPOutputStream(compressed)) {
+      gzip.write(json);
+    }
+    byte[] sent = compressed.toByteArray();
+
+    HttpResponse<String> response =
+        send(
+            request("/shop/api/upload")
+                .header("Content-Type", "application/json")
+                .header("Content-Encoding", "gzip")
+                .POST(BodyPublishers.ofByteArray(sent)));
+
+    assertEquals(200, response.statusCode(), response.body());
+    Received received = onlyReceived();
+    if (distribution().isTomcat()) {
+      // Tomcat leaves request bodies as they are.
+      assertEquals(List.of("gzip"), received.header("Content-Encoding"));
+      assertEquals(sent.length, received.bodyBytes());
+      assertEquals(EchoBackend.sha256(new ByteArrayInputStream(sent)), received.bodySha256());
+    } else {
+      // Jetty's compression module decodes it and renames Content-Encoding and Content-Length.
+      assertEquals(List.of("gzip"), received.header("X-Content-Encoding"));
+      assertEquals(json.length, received.bodyBytes());
+      assertEquals(EchoBackend.sha256(new ByteArrayInputStream(json)), received.bodySha256());
     }
   }
 
