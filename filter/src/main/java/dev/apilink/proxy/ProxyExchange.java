@@ -146,7 +146,11 @@ final class ProxyExchange implements AsyncListener {
       link.exchangeEnded();
       return;
     }
-    boolean hasBody = declaredLength > 0 || transferCoded || unframedBody(declaredLength);
+    boolean hasBody =
+        declaredLength > 0
+            || transferCoded
+            || unframedBody(declaredLength)
+            || decodedByContainer(declaredLength);
 
     try {
       async = clientRequest.startAsync();
@@ -210,6 +214,21 @@ final class ProxyExchange implements AsyncListener {
     } catch (IOException | RuntimeException e) {
       return true; // read it, and let its failure end the exchange as a body's failure does
     }
+  }
+
+  /**
+   * Whether the container decoded the body before ApiLink, and took its length away: Jetty's
+   * compression (the {@code compression-gzip} module of 12.1, which decodes gzip request bodies by
+   * default; the older {@code gzip} module with {@code inflateBufferSize}) renames the client's
+   * {@code Content-Length} to {@code X-Content-Length}, and its {@code Content-Encoding} to {@code
+   * X-Content-Encoding}. The decoded body, of unknown length, goes to the gateway chunked. Taken
+   * for a request without a body, it reached the gateway as an empty POST, and the client had the
+   * gateway's 200 for it (a reviewer's gzip upload on Jetty 12.1.12).
+   */
+  private boolean decodedByContainer(long declaredLength) {
+    return declaredLength < 0
+        && clientRequest.getHeader("Content-Length") == null
+        && clientRequest.getHeader("X-Content-Length") != null;
   }
 
   private void send(Request request) {
