@@ -382,7 +382,7 @@ final class ProxyExchange implements AsyncListener {
    * {@code X-Forwarded-Host}) or from a load balancer in front that it trusts (Tomcat's {@code
    * RemoteIpValve} with {@code hostHeader}, Jetty's {@code forwarded} module, a {@code
    * RemoteIpFilter}), as {@code X-Forwarded-Proto} is the scheme it took. The {@code Host} itself
-   * is then the balancer's: a reviewer's gateway got {@code tomcat-1.internal:8080} beside {@code
+   * is then the balancer's: a reviewer's gateway got {@code tomcat-1.internal:18080} beside {@code
    * X-Forwarded-Proto: https}. None for an HTTP/1.0 request without a {@code Host}.
    */
   private String clientHost() {
