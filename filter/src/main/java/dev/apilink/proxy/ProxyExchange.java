@@ -488,7 +488,10 @@ final class ProxyExchange implements AsyncListener {
     // module (Accept-Encoding, for the compression it applies), its cross-origin module and CORS
     // filters (Origin). The gateway's Vary replaced it, and a response Jetty compressed went out
     // without Vary: Accept-Encoding, for caches to serve to clients that cannot decode it.
-    List<String> containersVary = List.copyOf(clientResponse.getHeaders(VARY));
+    List<String> containersVary =
+        clientResponse.containsHeader(VARY)
+            ? List.copyOf(clientResponse.getHeaders(VARY))
+            : List.of();
     boolean gatewayVaries = false;
     for (int i = 0; i < toClient.size(); i++) {
       Headers.Field field = toClient.get(i);
