@@ -79,6 +79,17 @@ public final class ApiLinkFilter implements Filter {
   static final long WATCH_POLL_MILLIS = 2000;
   private static final Logger LOG = Logger.getLogger("dev.apilink");
 
+  /** Where the drop-in JAR's relocated libraries (Jetty's client, Nimbus, Jackson) log. */
+  static final String LIBRARIES_LOGGER = "dev.apilink.shaded";
+
+  /**
+   * The relocated libraries' logger, at INFO unless it is configured itself: below {@code
+   * dev.apilink}, it took that logger's level, and the Jetty client's FINE lines list every header
+   * of each gateway request, the subscription key and the token among them (found by review). Held
+   * here because {@code java.util.logging} keeps loggers only weakly.
+   */
+  private static final Logger LIBRARIES = quietLibraries();
+
   /** What one configuration gives: read by each request once, replaced whole on a change. */
   private record State(SiteConfig site, Link link, WellKnown wellKnown) {}
 
@@ -98,6 +109,18 @@ public final class ApiLinkFilter implements Filter {
   private SigningKeys generatedKeys;
   private boolean warnedOfGeneratedKeys;
   private ConfigWatcher watcher;
+
+  /**
+   * Sets the relocated libraries' logger to INFO unless a level is configured for it (an operator
+   * who names {@code dev.apilink.shaded} in the logging configuration gets what it says).
+   */
+  static Logger quietLibraries() {
+    Logger libraries = Logger.getLogger(LIBRARIES_LOGGER);
+    if (libraries.getLevel() == null) {
+      libraries.setLevel(Level.INFO);
+    }
+    return libraries;
+  }
 
   @Override
   public void init(FilterConfig filterConfig) throws ServletException {
