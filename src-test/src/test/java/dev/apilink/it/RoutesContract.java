@@ -468,6 +468,46 @@ abstract class RoutesContract {
     assertEquals("[\"anonymous\",\"authenticated\",\"reader\"]", bob.get("userRoles").toString());
   }
 
+  /**
+   * The other fields in which frameworks and proxies read the scheme (Rack reads {@code
+   * X-Forwarded-Ssl} and {@code X-Forwarded-Scheme} before {@code X-Forwarded-Proto}), the client's
+   * address, the host or the original path: ApiLink vouches for none of them (review K saw each
+   * reach the gateway as the client sent it, on Tomcat 11.0.24).
+   */
+  @Test
+  void aSchemeAnAddressAHostOrAPathTheClientClaimsNeverReachesTheGatewayEither() throws Exception {
+    deploy(RULES);
+    List<String> claims =
+        List.of(
+            "X-Forwarded-Ssl",
+            "X-Forwarded-Scheme",
+            "X-Url-Scheme",
+            "Front-End-Https",
+            "Client-IP",
+            "X-Cluster-Client-IP",
+            "CF-Connecting-IP",
+            "Fastly-Client-IP",
+            "X-Original-Host",
+            "X-Host",
+            "X-Forwarded-Server",
+            "X-Forwarded-Uri",
+            "X-Original-Uri",
+            "X-Envoy-Original-Path");
+    List<String> headers = new java.util.ArrayList<>();
+    for (String name : claims) {
+      headers.add(name);
+      headers.add(name.endsWith("Path") || name.endsWith("Uri") ? "/api/admin/users" : "on");
+    }
+
+    HttpResponse<String> response = get("/api/public/catalog", headers.toArray(String[]::new));
+
+    assertEquals(200, response.statusCode());
+    Received received = onlyReceived();
+    for (String name : claims) {
+      assertEquals(List.of(), received.header(name), name);
+    }
+  }
+
   @Test
   void aUrlAnAddressOrAUserTheClientClaimsNeverReachesTheGateway() throws Exception {
     deploy(RULES);
