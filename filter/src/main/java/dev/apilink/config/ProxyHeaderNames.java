@@ -51,14 +51,37 @@ public final class ProxyHeaderNames {
 
   /**
    * Fields in which servers behind a proxy read the URL the client asked for ({@code
-   * X-Original-URL} and {@code X-Rewrite-URL}: IIS URL Rewrite, and frameworks that route on them)
-   * or the client's address ({@code True-Client-IP}, {@code X-Client-IP}: CDNs and load balancers
-   * set them). ApiLink sets none of them and vouches for neither: a client's copy would lead such a
-   * backend past the route rules ({@code GET /api/public/x} with {@code X-Original-URL:
-   * /api/admin/users}), or choose the address it sees. Dropped.
+   * X-Original-URL} and {@code X-Rewrite-URL}: IIS URL Rewrite, and frameworks that route on them;
+   * {@code X-Forwarded-Uri}, {@code X-Original-Uri}, Envoy's {@code X-Envoy-Original-Path}), its
+   * host ({@code X-Original-Host}, {@code X-Host}, {@code X-Forwarded-Server}), its scheme (Rack
+   * reads {@code X-Forwarded-Ssl} and {@code X-Forwarded-Scheme} before {@code X-Forwarded-Proto};
+   * {@code X-Url-Scheme}, {@code Front-End-Https}) or its address ({@code True-Client-IP}, {@code
+   * X-Client-IP}, {@code Client-IP}, {@code X-Cluster-Client-IP}, {@code CF-Connecting-IP}, {@code
+   * Fastly-Client-IP}: CDNs and load balancers set them). ApiLink sets none of them and vouches for
+   * none: a client's copy would lead such a backend past the route rules ({@code GET /api/public/x}
+   * with {@code X-Original-URL: /api/admin/users}), or choose the scheme, host or address it sees.
+   * Dropped (the address ApiLink vouches for is the last of {@code X-Forwarded-For}).
    */
   public static final Set<String> URL_OR_ADDRESS_CLAIMS =
-      caseInsensitive("x-original-url", "x-rewrite-url", "true-client-ip", "x-client-ip");
+      caseInsensitive(
+          "x-original-url",
+          "x-rewrite-url",
+          "x-forwarded-uri",
+          "x-original-uri",
+          "x-envoy-original-path",
+          "x-original-host",
+          "x-host",
+          "x-forwarded-server",
+          "x-forwarded-ssl",
+          "x-forwarded-scheme",
+          "x-url-scheme",
+          "front-end-https",
+          "true-client-ip",
+          "x-client-ip",
+          "client-ip",
+          "x-cluster-client-ip",
+          "cf-connecting-ip",
+          "fastly-client-ip");
 
   /**
    * Fields in which authenticating proxies tell the servers behind them who the user is:
