@@ -3,22 +3,33 @@ package dev.apilink.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.apilink.ApiLinkServlet;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.function.Consumer;
 import org.apache.catalina.Context;
 import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.ee10.servlet.ServletMapping;
@@ -46,6 +57,10 @@ class ApplicationRootServletTest {
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response)
         throws IOException {
+      if (request.getRequestURI().endsWith("/missing")) {
+        response.sendError(HttpServletResponse.SC_NOT_FOUND);
+        return;
+      }
       response.setContentType("text/plain;charset=utf-8");
       response
           .getWriter()
@@ -114,6 +129,149 @@ class ApplicationRootServletTest {
     } finally {
       server.stop();
     }
+  }
+
+  /**
+   * What Spring Boot's {@code ErrorPageFilter} does in a WAR ({@code SpringBootServletInitializer}
+   * maps it to {@code /*}): it wraps the response and holds back an error that the application
+   * sends, and sends its error page once the chain returns, unless the response was committed by
+   * then; asked for the response's writer or stream, or to flush, it sends the held error first.
+   */
+  public static final class ErrorPageFilter extends HttpFilter {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void doFilter(
+        HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+        throws IOException, ServletException {
+      HeldError held = new HeldError(response);
+      chain.doFilter(request, held);
+      if (held.status != 0 && !response.isCommitted()) {
+        response.setStatus(held.status);
+        response.setContentType("text/plain;charset=utf-8");
+        response.getWriter().print("error page " + held.status);
+      }
+    }
+  }
+
+  private static final class HeldError extends HttpServletResponseWrapper {
+    private int status;
+
+    HeldError(HttpServletResponse response) {
+      super(response);
+    }
+
+    @Override
+    public void sendError(int status) {
+      this.status = status;
+    }
+
+    @Override
+    public void sendError(int status, String message) {
+      this.status = status;
+    }
+
+    @Override
+    public int getStatus() {
+      return status != 0 ? status : super.getStatus();
+    }
+
+    private void sendHeldError() throws IOException {
+      if (status != 0 && !isCommitted()) {
+        ((HttpServletResponse) getResponse()).sendError(status);
+      }
+    }
+
+    @Override
+    public PrintWriter getWriter() throws IOException {
+      sendHeldError();
+      return super.getWriter();
+    }
+
+    @Override
+    public ServletOutputStream getOutputStream() throws IOException {
+      sendHeldError();
+      return super.getOutputStream();
+    }
+
+    @Override
+    public void flushBuffer() throws IOException {
+      sendHeldError();
+      super.flushBuffer();
+    }
+  }
+
+  @Test
+  void onTomcatAnErrorOfTheRootServletReachesTheClientThroughSpringBootsErrorPageFilter()
+      throws Exception {
+    Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
+    Tomcat tomcat = new Tomcat();
+    tomcat.setBaseDir(Files.createDirectories(webapp.resolveSibling("tomcat-base")).toString());
+    Connector connector = new Connector();
+    connector.setPort(0);
+    connector.setProperty("address", "127.0.0.1");
+    tomcat.setConnector(connector);
+    Context context = tomcat.addContext("/shop", webapp.toString());
+    FilterDef errorPages = new FilterDef();
+    errorPages.setFilterName("errorPageFilter");
+    errorPages.setFilterClass(ErrorPageFilter.class.getName());
+    errorPages.setAsyncSupported("true");
+    context.addFilterDef(errorPages);
+    FilterMap everything = new FilterMap();
+    everything.setFilterName("errorPageFilter");
+    everything.addURLPattern("/*");
+    context.addFilterMap(everything);
+    Tomcat.addServlet(context, "default", "org.apache.catalina.servlets.DefaultServlet");
+    context.addServletMappingDecoded("/", "default");
+    Wrapper root = Tomcat.addServlet(context, "dispatcher", RootServlet.class.getName());
+    root.setAsyncSupported(true);
+    context.addServletMappingDecoded("/", "dispatcher");
+    Wrapper api = Tomcat.addServlet(context, "ApiLinkServlet", ApiLinkServlet.class.getName());
+    api.setAsyncSupported(true);
+    context.addServletMappingDecoded("/api/*", "ApiLinkServlet");
+    tomcat.start();
+    try {
+      assertErrorPagesOfTheRootServlet(connector.getLocalPort());
+    } finally {
+      tomcat.stop();
+      tomcat.destroy();
+    }
+  }
+
+  @Test
+  void onJettyAnErrorOfTheRootServletReachesTheClientThroughSpringBootsErrorPageFilter()
+      throws Exception {
+    Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
+    Server server =
+        startJetty(
+            webapp,
+            context -> {
+              FilterHolder errorPages = new FilterHolder(ErrorPageFilter.class);
+              errorPages.setAsyncSupported(true);
+              context.addFilter(errorPages, "/*", EnumSet.of(DispatcherType.REQUEST));
+              ServletHolder root = new ServletHolder("dispatcher", RootServlet.class);
+              root.setAsyncSupported(true);
+              context.addServlet(root, "/");
+            });
+    try {
+      assertErrorPagesOfTheRootServlet(port(server));
+    } finally {
+      server.stop();
+    }
+  }
+
+  /**
+   * The root servlet's 404 reaches the client as the error page filter sends it, for {@code /api}
+   * (through {@code ApiLinkServlet}) as for any other path (a reviewer's Spring Boot WAR on Tomcat
+   * 11 answered 200 with an empty body for every error of its controllers under {@code /api}).
+   */
+  private static void assertErrorPagesOfTheRootServlet(int port) throws Exception {
+    HttpResponse<String> page = get(port, "/shop/missing");
+    assertEquals(404, page.statusCode());
+    assertEquals("error page 404", page.body());
+    HttpResponse<String> api = get(port, "/shop/api/missing");
+    assertEquals(404, api.statusCode());
+    assertEquals("error page 404", api.body());
   }
 
   /**
