@@ -201,6 +201,92 @@ class ApplicationRootServletTest {
     }
   }
 
+  /**
+   * What Spring's {@code ShallowEtagHeaderFilter} (its {@code ContentCachingResponseWrapper}) and
+   * logging filters do: the application writes into a buffer, which the filter copies to the
+   * response once the chain returns.
+   */
+  public static final class BufferingFilter extends HttpFilter {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void doFilter(
+        HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+        throws IOException, ServletException {
+      java.io.StringWriter buffer = new java.io.StringWriter();
+      PrintWriter bufferWriter = new PrintWriter(buffer);
+      chain.doFilter(
+          request,
+          new HttpServletResponseWrapper(response) {
+            @Override
+            public PrintWriter getWriter() {
+              return bufferWriter;
+            }
+          });
+      bufferWriter.flush();
+      response.getWriter().print(buffer);
+    }
+  }
+
+  @Test
+  void onTomcatTheRootServletsAnswerReachesTheClientThroughABufferingFilter() throws Exception {
+    Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
+    Tomcat tomcat = new Tomcat();
+    tomcat.setBaseDir(Files.createDirectories(webapp.resolveSibling("tomcat-base")).toString());
+    Connector connector = new Connector();
+    connector.setPort(0);
+    connector.setProperty("address", "127.0.0.1");
+    tomcat.setConnector(connector);
+    Context context = tomcat.addContext("/shop", webapp.toString());
+    // Tomcat 11's default (10.1's is false): after a forward, a wrapped response is suspended.
+    context.setSuspendWrappedResponseAfterForward(true);
+    FilterDef buffering = new FilterDef();
+    buffering.setFilterName("buffering");
+    buffering.setFilterClass(BufferingFilter.class.getName());
+    buffering.setAsyncSupported("true");
+    context.addFilterDef(buffering);
+    FilterMap everything = new FilterMap();
+    everything.setFilterName("buffering");
+    everything.addURLPattern("/*");
+    context.addFilterMap(everything);
+    Tomcat.addServlet(context, "default", "org.apache.catalina.servlets.DefaultServlet");
+    context.addServletMappingDecoded("/", "default");
+    Wrapper root = Tomcat.addServlet(context, "dispatcher", RootServlet.class.getName());
+    root.setAsyncSupported(true);
+    context.addServletMappingDecoded("/", "dispatcher");
+    Wrapper api = Tomcat.addServlet(context, "ApiLinkServlet", ApiLinkServlet.class.getName());
+    api.setAsyncSupported(true);
+    context.addServletMappingDecoded("/api/*", "ApiLinkServlet");
+    tomcat.start();
+    try {
+      assertServedByTheRootServlet(connector.getLocalPort());
+    } finally {
+      tomcat.stop();
+      tomcat.destroy();
+    }
+  }
+
+  @Test
+  void onJettyTheRootServletsAnswerReachesTheClientThroughABufferingFilter() throws Exception {
+    Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
+    Server server =
+        startJetty(
+            webapp,
+            context -> {
+              FilterHolder buffering = new FilterHolder(BufferingFilter.class);
+              buffering.setAsyncSupported(true);
+              context.addFilter(buffering, "/*", EnumSet.of(DispatcherType.REQUEST));
+              ServletHolder root = new ServletHolder("dispatcher", RootServlet.class);
+              root.setAsyncSupported(true);
+              context.addServlet(root, "/");
+            });
+    try {
+      assertServedByTheRootServlet(port(server));
+    } finally {
+      server.stop();
+    }
+  }
+
   @Test
   void onTomcatAnErrorOfTheRootServletReachesTheClientThroughSpringBootsErrorPageFilter()
       throws Exception {
