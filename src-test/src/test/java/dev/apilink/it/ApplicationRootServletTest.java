@@ -213,18 +213,43 @@ class ApplicationRootServletTest {
     protected void doFilter(
         HttpServletRequest request, HttpServletResponse response, FilterChain chain)
         throws IOException, ServletException {
-      java.io.StringWriter buffer = new java.io.StringWriter();
-      PrintWriter bufferWriter = new PrintWriter(buffer);
+      java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+      ServletOutputStream bufferStream =
+          new ServletOutputStream() {
+            @Override
+            public void write(int b) {
+              buffer.write(b);
+            }
+
+            @Override
+            public boolean isReady() {
+              return true;
+            }
+
+            @Override
+            public void setWriteListener(jakarta.servlet.WriteListener listener) {
+              throw new UnsupportedOperationException();
+            }
+          };
+      PrintWriter bufferWriter =
+          new PrintWriter(
+              new java.io.OutputStreamWriter(
+                  bufferStream, java.nio.charset.StandardCharsets.UTF_8));
       chain.doFilter(
           request,
           new HttpServletResponseWrapper(response) {
+            @Override
+            public ServletOutputStream getOutputStream() {
+              return bufferStream;
+            }
+
             @Override
             public PrintWriter getWriter() {
               return bufferWriter;
             }
           });
       bufferWriter.flush();
-      response.getWriter().print(buffer);
+      response.getOutputStream().write(buffer.toByteArray());
     }
   }
 
