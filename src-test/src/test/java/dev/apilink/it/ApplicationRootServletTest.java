@@ -291,6 +291,49 @@ class ApplicationRootServletTest {
     }
   }
 
+  /**
+   * The same for the container's default servlet, to which {@code ApiLinkServlet} hands a static
+   * file under {@code /api} (before: the response announced the file's length and sent no byte, and
+   * the client waited until Tomcat closed the connection).
+   */
+  @Test
+  void onTomcatAStaticFileUnderApiReachesTheClientThroughABufferingFilter() throws Exception {
+    Files.createDirectories(webapp.resolve("api"));
+    Files.writeString(webapp.resolve("api/notes.txt"), "static notes");
+    Tomcat tomcat = new Tomcat();
+    tomcat.setBaseDir(Files.createDirectories(webapp.resolveSibling("tomcat-base")).toString());
+    Connector connector = new Connector();
+    connector.setPort(0);
+    connector.setProperty("address", "127.0.0.1");
+    tomcat.setConnector(connector);
+    Context context = tomcat.addContext("/shop", webapp.toString());
+    // Tomcat 11's default (10.1's is false): after a forward, a wrapped response is suspended.
+    context.setSuspendWrappedResponseAfterForward(true);
+    FilterDef buffering = new FilterDef();
+    buffering.setFilterName("buffering");
+    buffering.setFilterClass(BufferingFilter.class.getName());
+    buffering.setAsyncSupported("true");
+    context.addFilterDef(buffering);
+    FilterMap everything = new FilterMap();
+    everything.setFilterName("buffering");
+    everything.addURLPattern("/*");
+    context.addFilterMap(everything);
+    Tomcat.addServlet(context, "default", "org.apache.catalina.servlets.DefaultServlet");
+    context.addServletMappingDecoded("/", "default");
+    Wrapper api = Tomcat.addServlet(context, "ApiLinkServlet", ApiLinkServlet.class.getName());
+    api.setAsyncSupported(true);
+    context.addServletMappingDecoded("/api/*", "ApiLinkServlet");
+    tomcat.start();
+    try {
+      HttpResponse<String> file = get(connector.getLocalPort(), "/shop/api/notes.txt");
+      assertEquals(200, file.statusCode());
+      assertEquals("static notes", file.body());
+    } finally {
+      tomcat.stop();
+      tomcat.destroy();
+    }
+  }
+
   @Test
   void onJettyTheRootServletsAnswerReachesTheClientThroughABufferingFilter() throws Exception {
     Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
@@ -428,10 +471,12 @@ class ApplicationRootServletTest {
         page.body());
   }
 
+  /** A GET whose whole answer, body included, must come within 10 s. */
   private static HttpResponse<String> get(int port, String path) throws Exception {
     return HttpClient.newHttpClient()
-        .send(
+        .sendAsync(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-            HttpResponse.BodyHandlers.ofString());
+            HttpResponse.BodyHandlers.ofString())
+        .get(10, java.util.concurrent.TimeUnit.SECONDS);
   }
 }
