@@ -260,17 +260,7 @@ class ApplicationRootServletTest {
   @Test
   void onJettyTheRootServletsAnswerReachesTheClientThroughABufferingFilter() throws Exception {
     Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
-    Server server =
-        startJetty(
-            webapp,
-            context -> {
-              FilterHolder buffering = new FilterHolder(BufferingFilter.class);
-              buffering.setAsyncSupported(true);
-              context.addFilter(buffering, "/*", EnumSet.of(DispatcherType.REQUEST));
-              ServletHolder root = new ServletHolder("dispatcher", RootServlet.class);
-              root.setAsyncSupported(true);
-              context.addServlet(root, "/");
-            });
+    Server server = startJettyWithRootServletBehind(BufferingFilter.class);
     try {
       assertServedByTheRootServlet(port(server));
     } finally {
@@ -291,17 +281,7 @@ class ApplicationRootServletTest {
   void onJettyAnErrorOfTheRootServletKeepsItsStatusThroughSpringBootsErrorPageFilter()
       throws Exception {
     Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
-    Server server =
-        startJetty(
-            webapp,
-            context -> {
-              FilterHolder errorPages = new FilterHolder(ErrorPageFilter.class);
-              errorPages.setAsyncSupported(true);
-              context.addFilter(errorPages, "/*", EnumSet.of(DispatcherType.REQUEST));
-              ServletHolder root = new ServletHolder("dispatcher", RootServlet.class);
-              root.setAsyncSupported(true);
-              context.addServlet(root, "/");
-            });
+    Server server = startJettyWithRootServletBehind(ErrorPageFilter.class);
     try {
       assertErrorsOfTheRootServletKeepTheirStatus(port(server));
     } finally {
@@ -403,6 +383,21 @@ class ApplicationRootServletTest {
     server.setHandler(context);
     server.start();
     return server;
+  }
+
+  /** Jetty as {@link #startJetty}, with the application's servlet on "/" and {@code filter}. */
+  private Server startJettyWithRootServletBehind(Class<? extends jakarta.servlet.Filter> filter)
+      throws Exception {
+    return startJetty(
+        webapp,
+        context -> {
+          FilterHolder holder = new FilterHolder(filter);
+          holder.setAsyncSupported(true);
+          context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST));
+          ServletHolder root = new ServletHolder("dispatcher", RootServlet.class);
+          root.setAsyncSupported(true);
+          context.addServlet(root, "/");
+        });
   }
 
   static int port(Server server) {
