@@ -6,8 +6,10 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
@@ -17,6 +19,7 @@ public final class Wars {
 
   private final Path source;
   private final Map<String, byte[]> changes = new LinkedHashMap<>();
+  private final Set<String> removed = new HashSet<>();
 
   private Wars(Path source) {
     this.source = source;
@@ -35,6 +38,12 @@ public final class Wars {
 
   public Wars with(String name, String content) {
     return with(name, content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Leaves {@code name} (such as {@code WEB-INF/lib/some.jar}) out. */
+  public Wars without(String name) {
+    removed.add(name);
+    return this;
   }
 
   /** Adds the file {@code file} as {@code name}. */
@@ -64,7 +73,7 @@ public final class Wars {
         OutputStream file = Files.newOutputStream(target);
         ZipOutputStream out = new ZipOutputStream(file)) {
       for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
-        if (!changes.containsKey(entry.getName())) {
+        if (!changes.containsKey(entry.getName()) && !removed.contains(entry.getName())) {
           out.putNextEntry(new ZipEntry(entry.getName()));
           in.transferTo(out);
           out.closeEntry();
