@@ -112,18 +112,39 @@ public final class ApiLinkFilter implements Filter {
 
   /**
    * Sets the relocated libraries' logger to INFO unless a level is configured for it (an operator
-   * who names {@code dev.apilink.shaded} in the logging configuration gets what it says).
+   * who names {@code dev.apilink.shaded} in the logging configuration gets what it says), for the
+   * thread's context class loader and for ApiLink's own. Tomcat's JULI keeps a tree of loggers for
+   * each class loader, the one the thread's context class loader picks when a logger is first asked
+   * for: the drop-in JAR in Tomcat's {@code lib} had the Jetty client's loggers made in the common
+   * loader's tree (its own threads' context class loader) and in each application's, where ApiLink
+   * had quieted only the first application's (found by review on Tomcat 11.0.24). {@link #init}
+   * quiets each application's tree.
    */
   static Logger quietLibraries() {
-    Logger libraries = Logger.getLogger(LIBRARIES_LOGGER);
-    if (libraries.getLevel() == null) {
-      libraries.setLevel(Level.INFO);
-    }
+    Logger libraries = quietLibrariesFor(Thread.currentThread().getContextClassLoader());
+    quietLibrariesFor(ApiLinkFilter.class.getClassLoader());
     return libraries;
+  }
+
+  private static Logger quietLibrariesFor(ClassLoader loader) {
+    Thread current = Thread.currentThread();
+    ClassLoader context = current.getContextClassLoader();
+    current.setContextClassLoader(loader);
+    try {
+      Logger libraries = Logger.getLogger(LIBRARIES_LOGGER);
+      if (libraries.getLevel() == null) {
+        libraries.setLevel(Level.INFO);
+      }
+      return libraries;
+    } finally {
+      current.setContextClassLoader(context);
+    }
   }
 
   @Override
   public void init(FilterConfig filterConfig) throws ServletException {
+    // This application's tree of loggers under JULI, where the class was loaded for another.
+    quietLibraries();
     context = filterConfig.getServletContext();
     Setting environmentSetting =
         setting(
