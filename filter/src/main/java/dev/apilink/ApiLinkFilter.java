@@ -512,12 +512,8 @@ public final class ApiLinkFilter implements Filter {
     if (GatewayTarget.isNeverForwarded(clientRequest.getMethod())) {
       // TRACE would have the gateway or a backend echo the key and the token to the client.
       // Tomcat and Jetty refuse TRACE and CONNECT themselves, but only in upper case.
-      LOG.fine(
-          () ->
-              "ApiLink: refused "
-                  + clientRequest.getMethod()
-                  + " "
-                  + clientRequest.getRequestURI());
+      // The path without parameters: a session id in the URL signs its holder in.
+      LOG.fine(() -> "ApiLink: refused " + clientRequest.getMethod() + " " + path);
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
       clientResponse.setHeader(
           "Allow", routes.allowedMethods(path, rawPath, clientRequest, Users.CONTAINER));
