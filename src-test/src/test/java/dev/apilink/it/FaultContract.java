@@ -549,6 +549,32 @@ abstract class FaultContract {
     }
   }
 
+  /**
+   * {@code X-Content-Length} is where Jetty's compression puts the {@code Content-Length} of a body
+   * it decodes (with {@code X-Content-Encoding}); a client may send the field itself, on a request
+   * that has no body. Such a GET is as bodiless as any, and is sent again after its pooled
+   * connection failed: taken for a decoded body of unknown length, it was answered 502.
+   */
+  @Test
+  void aBodilessGetWithTheClientsOwnXContentLengthIsRetriedToo() throws Exception {
+    try (ForgetfulServer gateway = ForgetfulServer.start()) {
+      deployLinkedTo(gateway.url(), 1, 5);
+      assertEquals(200, get("/api/first").status());
+      awaitOneIdleGatewayConnection();
+
+      RawHttp.Response response =
+          RawHttp.exchangeOne(
+              site.container().port(),
+              "GET /api/second HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Content-Length: 42\r\n"
+                  + "Connection: close\r\n\r\n");
+
+      assertEquals(200, response.status(), response.toString());
+      assertEquals(1, gateway.dropped());
+      assertEquals(2, gateway.answered(), "answered again, on a new connection");
+      assertHealthyAndIdle();
+    }
+  }
+
   @Test
   void aRequestWithABodyOnAPooledConnectionTheGatewayClosedIsNotRetried() throws Exception {
     try (ForgetfulServer gateway = ForgetfulServer.start()) {
