@@ -223,12 +223,15 @@ final class ProxyExchange implements AsyncListener {
    * {@code Content-Length} to {@code X-Content-Length}, and its {@code Content-Encoding} to {@code
    * X-Content-Encoding}. The decoded body, of unknown length, goes to the gateway chunked. Taken
    * for a request without a body, it reached the gateway as an empty POST, and the client had the
-   * gateway's 200 for it (a reviewer's gzip upload on Jetty 12.1.12).
+   * gateway's 200 for it (a reviewer's gzip upload on Jetty 12.1.12). Both renamed fields, as Jetty
+   * sets them: a client's own {@code X-Content-Length} on a bodiless GET made it a request with a
+   * body, sent chunked and never sent again after a pooled connection failed (found by review).
    */
   private boolean decodedByContainer(long declaredLength) {
     return declaredLength < 0
         && clientRequest.getHeader("Content-Length") == null
-        && clientRequest.getHeader("X-Content-Length") != null;
+        && clientRequest.getHeader("X-Content-Length") != null
+        && clientRequest.getHeader("X-Content-Encoding") != null;
   }
 
   private void send(Request request) {
