@@ -166,6 +166,31 @@ class RoutesLoaderTest {
         logged);
   }
 
+  /**
+   * A later rule for the path that an earlier wildcard names ({@code /api/items/*} names {@code
+   * /api/items}) can refuse more there, never let through what the wildcard refuses: ApiLink
+   * applies both, where Static Web Apps would apply the later one alone (found by review: such a
+   * file loads, and its exact rule does not do what it says).
+   */
+  @Test
+  void aLaterRuleThatCannotOpenWhatAnEarlierWildcardNamesIsWarnedAbout() {
+    load(
+        """
+        {"routes": [{"route": "/api/items/*", "allowedRoles": ["authenticated"]},
+                    {"route": "/api/items", "allowedRoles": ["anonymous"]},
+                    {"route": "/api/orders/*", "methods": ["POST"], "allowedRoles": ["admin"]},
+                    {"route": "/api/orders", "methods": ["GET"]}]}
+        """);
+
+    assertEquals(
+        List.of(
+            "WARNING ApiLink: /staticwebapp.config.json routes[1] (\"/api/items\") is applied"
+                + " after routes[0] (\"/api/items/*\"), which names the same path: ApiLink lets a"
+                + " request through only if both do (Static Web Apps would apply routes[1] alone);"
+                + " put routes[1] first to have it decide"),
+        logged.stream().filter(line -> line.startsWith("WARNING")).toList());
+  }
+
   @Test
   void everyProblemIsListedByItsJsonPath() {
     assertEquals(
