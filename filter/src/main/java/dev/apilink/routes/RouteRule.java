@@ -42,6 +42,18 @@ record RouteRule(
         || method.equals("HEAD") && methods.contains("GET");
   }
 
+  /** Whether this rule and {@code other} apply to one method at least. */
+  boolean sharesAMethodWith(RouteRule other) {
+    return methods.isEmpty()
+        || other.methods.isEmpty()
+        || other.methods.stream().anyMatch(method -> appliesTo(method));
+  }
+
+  /** Whether everyone it applies to is proxied: no roles asked, no redirect or answer. */
+  boolean letsEveryoneThrough() {
+    return allowedRoles.isEmpty() && onAllowed.proxies();
+  }
+
   /** Roles are matched on an OR basis: one of them is enough. */
   <R> boolean allows(R request, Users<R> users) {
     if (allowedRoles.isEmpty()) {

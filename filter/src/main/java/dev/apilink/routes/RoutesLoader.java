@@ -169,6 +169,7 @@ public final class RoutesLoader {
         }
       }
       unreachable(rules);
+      decidedWithAnEarlierWildcard(rules);
       return new RouteRules(source, rules, List.copyOf(customRoles), unauthorized, forbidden);
     }
 
@@ -455,6 +456,44 @@ public final class RoutesLoader {
                     + rules.get(i)
                     + " comes before it and matches every request it would; put it first or"
                     + " remove it");
+            break;
+          }
+        }
+      }
+    }
+
+    /**
+     * Warns of a later rule for a path that an earlier wildcard names ({@code /api/items} after
+     * {@code /api/items/*}), where that wildcard refuses, redirects or answers: ApiLink applies
+     * both ({@link RouteRules}), so the later rule cannot let through what the wildcard does not,
+     * where Static Web Apps would apply the later rule alone (found by review: such a file loaded,
+     * and its rule for {@code /api/items} did not open it).
+     */
+    private void decidedWithAnEarlierWildcard(List<RouteRule> rules) {
+      for (int j = 1; j < rules.size(); j++) {
+        RouteRule later = rules.get(j);
+        if (later.pattern().isWildcard()) {
+          continue;
+        }
+        for (int i = 0; i < j; i++) {
+          RouteRule earlier = rules.get(i);
+          if (earlier.pattern().isWildcard()
+              && !earlier.letsEveryoneThrough()
+              && earlier.sharesAMethodWith(later)
+              && earlier.pattern().names(later.pattern().literalPrefix())) {
+            LOG.warning(
+                "ApiLink: "
+                    + source
+                    + " "
+                    + later
+                    + " is applied after "
+                    + earlier
+                    + ", which names the same path: ApiLink lets a request through only if both do"
+                    + " (Static Web Apps would apply routes["
+                    + later.index()
+                    + "] alone); put routes["
+                    + later.index()
+                    + "] first to have it decide");
             break;
           }
         }
