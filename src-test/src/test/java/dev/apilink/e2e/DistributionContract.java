@@ -876,6 +876,11 @@ abstract class DistributionContract {
 
   /** The container's console output and every log file it wrote. */
   List<Path> logFiles() throws IOException {
+    return logFiles(container);
+  }
+
+  /** {@code container}'s console output and every log file it wrote. */
+  static List<Path> logFiles(ContainerProcess container) throws IOException {
     try (Stream<Path> files = Files.walk(container.base())) {
       return files
           .filter(Files::isRegularFile)

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 
@@ -160,7 +159,7 @@ class FineLoggingOnTomcat11IT {
         container.close();
       }
 
-      for (Path log : logFiles(container)) {
+      for (Path log : DistributionContract.logFiles(container)) {
         List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
         for (String line : lines) {
           for (String secret : secrets) {
@@ -181,18 +180,6 @@ class FineLoggingOnTomcat11IT {
           .filter(entry -> entry.startsWith("WEB-INF/lib/apilink-filter-"))
           .findFirst()
           .orElseThrow(() -> new IllegalStateException(war + " has no drop-in JAR"));
-    }
-  }
-
-  static List<Path> logFiles(ContainerProcess container) throws IOException {
-    try (Stream<Path> files = Files.walk(container.base())) {
-      return files
-          .filter(Files::isRegularFile)
-          .filter(
-              f ->
-                  f.equals(container.log().file())
-                      || f.startsWith(container.base().resolve("logs")))
-          .toList();
     }
   }
 }
