@@ -228,8 +228,8 @@ final class ProxyExchange implements AsyncListener {
    * body, sent chunked and never sent again after a pooled connection failed (found by review).
    */
   private boolean decodedByContainer(long declaredLength) {
+    // Asked only without Transfer-Encoding, where a declared length of -1 means no Content-Length.
     return declaredLength < 0
-        && clientRequest.getHeader("Content-Length") == null
         && clientRequest.getHeader("X-Content-Length") != null
         && clientRequest.getHeader("X-Content-Encoding") != null;
   }
@@ -492,10 +492,8 @@ final class ProxyExchange implements AsyncListener {
     // filters (Origin). The gateway's Vary replaced it, and a response Jetty compressed went out
     // without Vary: Accept-Encoding, for caches to serve to clients that cannot decode it.
     List<String> containersVary =
-        clientResponse.containsHeader(VARY)
-            ? List.copyOf(clientResponse.getHeaders(VARY))
-            : List.of();
-    boolean gatewayVaries = false;
+        clientResponse.containsHeader(VARY) ? List.copyOf(clientResponse.getHeaders(VARY)) : null;
+    List<String> gatewaysVary = containersVary == null ? null : new ArrayList<>(1);
     for (int i = 0; i < toClient.size(); i++) {
       Headers.Field field = toClient.get(i);
       // The first value of each name replaces what the container put there already: Jetty sets its
@@ -506,15 +504,11 @@ final class ProxyExchange implements AsyncListener {
       } else {
         clientResponse.addHeader(field.name(), field.value());
       }
-      gatewayVaries |= field.is(VARY);
-    }
-    if (gatewayVaries && !containersVary.isEmpty()) {
-      List<String> gatewaysVary = new ArrayList<>();
-      for (Headers.Field field : toClient) {
-        if (field.is(VARY)) {
-          gatewaysVary.add(field.value());
-        }
+      if (gatewaysVary != null && field.is(VARY)) {
+        gatewaysVary.add(field.value());
       }
+    }
+    if (gatewaysVary != null && !gatewaysVary.isEmpty()) {
       clientResponse.setHeader(VARY, ProxyHeaders.joinedVary(containersVary, gatewaysVary));
     }
   }
