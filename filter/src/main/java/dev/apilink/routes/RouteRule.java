@@ -46,7 +46,7 @@ record RouteRule(
   boolean sharesAMethodWith(RouteRule other) {
     return methods.isEmpty()
         || other.methods.isEmpty()
-        || other.methods.stream().anyMatch(method -> appliesTo(method));
+        || other.methods.stream().anyMatch(this::appliesTo);
   }
 
   /** Whether everyone it applies to is proxied: no roles asked, no redirect or answer. */
@@ -75,8 +75,7 @@ record RouteRule(
   boolean covers(RouteRule later) {
     boolean allMethods =
         methods.isEmpty()
-            || !later.methods.isEmpty()
-                && later.methods.stream().allMatch(method -> appliesTo(method));
+            || !later.methods.isEmpty() && later.methods.stream().allMatch(this::appliesTo);
     return allMethods && pattern.covers(later.pattern);
   }
 

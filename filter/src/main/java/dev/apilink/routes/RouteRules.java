@@ -1,5 +1,6 @@
 package dev.apilink.routes;
 
+import dev.apilink.proxy.GatewayTarget;
 import java.util.List;
 import java.util.Locale;
 
@@ -154,7 +155,7 @@ public final class RouteRules {
   public <R> String allowedMethods(String path, String rawPath, R request, Users<R> users) {
     StringBuilder allow = new StringBuilder();
     for (String method : METHODS) {
-      if (method.equals("CONNECT") || method.equals("TRACE")) {
+      if (GatewayTarget.isNeverForwarded(method)) {
         continue;
       }
       Decision decision = decide(method, path, rawPath, request, users);
