@@ -247,5 +247,15 @@ final class EmbeddedTomcat implements ServletContainer {
       tomcat.stop();
       tomcat.destroy();
     }
+    if (baseDir != null) {
+      // Every test class starts its own Tomcat; without this, each suite run left a few hundred
+      // of these directories in the machine's temporary directory.
+      try (var files = Files.walk(baseDir)) {
+        for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(file);
+        }
+      }
+      baseDir = null;
+    }
   }
 }
