@@ -15,6 +15,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.SignedJWT;
 import dev.apilink.Main;
 import dev.apilink.e2e.LinkedGateway.LinkedSite;
+import dev.apilink.e2e.app.BufferingFilter;
 import dev.apilink.e2e.app.OwnAnnotatedApiServlet;
 import dev.apilink.e2e.app.OwnApiServlet;
 import dev.apilink.e2e.app.VersionsServlet;
@@ -155,6 +156,7 @@ abstract class DistributionContract {
     ObjectNode unlinked = siteConfig(origin, "http://unused.invalid", "unused", signingKeys);
     unlinked.putObject("environments").putObject("production");
     wars.put("own.war", ownApiWar(run.resolve("wars/own.war"), unlinked));
+    wars.put("buffered.war", bufferedWar(run.resolve("wars/buffered.war"), unlinked));
     wars.put(
         "annotated.war",
         Wars.from(sampleWar)
@@ -624,6 +626,21 @@ abstract class DistributionContract {
     assertEquals(200, send(get("/own/style.css")).statusCode());
   }
 
+  /**
+   * A filter that writes the response once its chain returns, here for a file under {@code /api}
+   * that {@code ApiLinkServlet} hands to the container's default servlet by a forward: Tomcat 11
+   * suspended the response under the filter's wrapper after that forward, and the client got the
+   * file's length and no byte of it (a reviewer saw Spring Boot's filters lose their output the
+   * same way).
+   */
+  @Test
+  void whatAFilterWritesAfterItsChainReachesTheClientForApiWhileItIsNotLinked() throws Exception {
+    HttpResponse<String> response = send(get("/buffered/api/notes.txt"));
+
+    assertEquals(200, response.statusCode(), response.body());
+    assertEquals("static notes", response.body());
+  }
+
   @Test
   void anApplicationsOwnApiServletMappedByItsAnnotationAloneServesApiWhileItIsNotLinked()
       throws Exception {
@@ -960,6 +977,34 @@ abstract class DistributionContract {
             """
                 .formatted(OwnApiServlet.class.getName()))
         .withClass(OwnApiServlet.class)
+        .writeTo(target);
+  }
+
+  /**
+   * The sample site, not linked, with a file under {@code /api} and a {@link BufferingFilter} on
+   * {@code /*}, which its {@code web.xml} maps before the fragment's filter.
+   */
+  Path bufferedWar(Path target, ObjectNode config) throws IOException {
+    return Wars.from(sampleWar)
+        .with("WEB-INF/apilink.json", config.toPrettyString())
+        .with("api/notes.txt", "static notes")
+        .with(
+            "WEB-INF/web.xml",
+            """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+              <filter>
+                <filter-name>buffering</filter-name>
+                <filter-class>%s</filter-class>
+              </filter>
+              <filter-mapping>
+                <filter-name>buffering</filter-name>
+                <url-pattern>/*</url-pattern>
+              </filter-mapping>
+            </web-app>
+            """
+                .formatted(BufferingFilter.class.getName()))
+        .withClass(BufferingFilter.class)
         .writeTo(target);
   }
 
