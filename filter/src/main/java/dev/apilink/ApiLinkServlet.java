@@ -4,6 +4,8 @@ import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.ServletResponseWrapper;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletMapping;
@@ -13,6 +15,9 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.MappingMatch;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.Arrays;
 import java.util.Map;
 import javax.xml.XMLConstants;
@@ -154,7 +159,7 @@ public final class ApiLinkServlet extends HttpServlet {
     if (displaced != null) {
       RequestDispatcher own = getServletContext().getNamedDispatcher(displaced);
       if (own != null) {
-        own.forward(request, response);
+        own.forward(request, handedOn(response));
         return;
       }
     }
@@ -164,7 +169,70 @@ public final class ApiLinkServlet extends HttpServlet {
       response.sendError(HttpServletResponse.SC_NOT_FOUND);
       return;
     }
-    rootServlet.forward(new AsRootMapping(request, servlet), response);
+    rootServlet.forward(new AsRootMapping(request, servlet), handedOn(response));
+  }
+
+  /**
+   * The response to forward with. Once a forward returns, Tomcat 11 suspends the container's
+   * response underneath a filter's wrapper (its context's {@code
+   * suspendWrappedResponseAfterForward}, true by default since 11): what a filter on {@code /*}
+   * writes after its chain returns (a buffering filter such as Spring's {@code
+   * ShallowEtagHeaderFilter}, the error page of Spring Boot's {@code ErrorPageFilter}) would be
+   * lost, where without ApiLink no forward happens and it reaches the client. Tomcat does this only
+   * for a {@link ServletResponseWrapper} around its own response; any other response it closes
+   * through its writer or stream, which is what Tomcat 10.1 does with a wrapper too. So on Tomcat a
+   * wrapped response is handed on behind a plain object that passes every call to it.
+   *
+   * <p>Jetty closes the wrapper it is given, so there the response goes on as it is. So it does
+   * where Tomcat checks that a forward gets the response its servlet was given or a wrapper of it
+   * (the context's {@code dispatcherWrapsSameObject}, on with {@code STRICT_SERVLET_COMPLIANCE}),
+   * as the Servlet specification lists: there the plain object would be refused with a 500.
+   */
+  static HttpServletResponse handedOn(HttpServletResponse response) {
+    ServletResponse inner = response;
+    while (inner instanceof ServletResponseWrapper wrapper) {
+      inner = wrapper.getResponse();
+    }
+    if (inner == response
+        || !inner.getClass().getName().equals("org.apache.catalina.connector.ResponseFacade")
+        || checksWhatIsForwarded(inner.getClass().getClassLoader())) {
+      return response;
+    }
+    InvocationHandler passOn =
+        (self, method, arguments) -> {
+          if (method.getName().equals("equals") && method.getParameterCount() == 1) {
+            return self == arguments[0];
+          }
+          if (method.getName().equals("hashCode") && method.getParameterCount() == 0) {
+            return System.identityHashCode(self);
+          }
+          try {
+            return method.invoke(response, arguments);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        };
+    return (HttpServletResponse)
+        Proxy.newProxyInstance(
+            ApiLinkServlet.class.getClassLoader(),
+            new Class<?>[] {HttpServletResponse.class},
+            passOn);
+  }
+
+  /**
+   * Whether Tomcat, whose classes {@code tomcat} loads, checks what this request's forward is
+   * given: it then keeps the response the servlet was given, for the duration of its service, in
+   * {@code ApplicationFilterChain.getLastServicedResponse()}. If that cannot be told, true.
+   */
+  private static boolean checksWhatIsForwarded(ClassLoader tomcat) {
+    try {
+      return Class.forName("org.apache.catalina.core.ApplicationFilterChain", false, tomcat)
+              .getMethod("getLastServicedResponse")
+              .invoke(null)
+          != null;
+    } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+      return true;
+    }
   }
 
   /** The request as the servlet for "/" would have seen it had it been mapped there. */

@@ -206,6 +206,29 @@ class ApplicationRootServletTest {
     }
   }
 
+  /**
+   * A context that checks what a forward is given ({@code dispatcherWrapsSameObject}, as with
+   * {@code STRICT_SERVLET_COMPLIANCE}) refused the plain object with which {@code ApiLinkServlet}
+   * hands the response on (500, "not passed to RequestDispatcher in violation of SRV.8.2"); there
+   * it forwards the filter's own wrapper, and with the suspension off the answer gets through.
+   */
+  @Test
+  void onTomcatCheckingWhatIsForwardedTheRootServletsAnswerReachesTheClientThroughAFilter()
+      throws Exception {
+    Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
+    try (RunningTomcat tomcat =
+        startTomcat(
+            webapp,
+            BufferingFilter.class,
+            true,
+            context -> {
+              context.setDispatcherWrapsSameObject(true);
+              context.setSuspendWrappedResponseAfterForward(false);
+            })) {
+      assertServedByTheRootServlet(tomcat.port());
+    }
+  }
+
   @Test
   void onJettyTheRootServletsAnswerReachesTheClientThroughABufferingFilter() throws Exception {
     Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
@@ -280,6 +303,16 @@ class ApplicationRootServletTest {
   static RunningTomcat startTomcat(
       Path webapp, Class<? extends jakarta.servlet.Filter> filter, boolean rootServlet)
       throws Exception {
+    return startTomcat(webapp, filter, rootServlet, context -> {});
+  }
+
+  /** The same, with {@code settings} applied to the context. */
+  static RunningTomcat startTomcat(
+      Path webapp,
+      Class<? extends jakarta.servlet.Filter> filter,
+      boolean rootServlet,
+      Consumer<Context> settings)
+      throws Exception {
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(Files.createDirectories(webapp.resolveSibling("tomcat-base")).toString());
     Connector connector = new Connector();
@@ -288,6 +321,7 @@ class ApplicationRootServletTest {
     tomcat.setConnector(connector);
     Context context = tomcat.addContext("/shop", webapp.toString());
     context.setSuspendWrappedResponseAfterForward(true);
+    settings.accept(context);
     if (filter != null) {
       FilterDef definition = new FilterDef();
       definition.setFilterName("filter");
