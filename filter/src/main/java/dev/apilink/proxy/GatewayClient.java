@@ -1,7 +1,10 @@
 package dev.apilink.proxy;
 
 import dev.apilink.config.BackendConfig;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.ContinueProtocolHandler;
@@ -12,6 +15,7 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
 /**
  * The non-blocking HTTP client that talks to one gateway, with its connection pool. It forwards
@@ -24,10 +28,15 @@ public final class GatewayClient implements AutoCloseable {
   /** The buffer a response body is read into, and written to the client from. */
   static final int RESPONSE_BUFFER_BYTES = 64 * 1024;
 
-  private final HttpClient http;
+  /** How long {@link #close} waits for the timers' thread to end. */
+  private static final int STOP_WAIT_SECONDS = 5;
 
-  private GatewayClient(HttpClient http) {
+  private final HttpClient http;
+  private final Timers timers;
+
+  private GatewayClient(HttpClient http, Timers timers) {
     this.http = http;
+    this.timers = timers;
   }
 
   /** Starts a client for {@code backend}. */
@@ -40,6 +49,12 @@ public final class GatewayClient implements AutoCloseable {
     HttpClient http = new HttpClient(new OutsideParsing.Transport());
     http.setName(name);
     http.setExecutor(threads);
+    // The client's timers run on a thread of ApiLink's own, which close() waits for: Jetty's
+    // default scheduler stops without waiting, and Tomcat, checking a stopped application's
+    // threads at once, once reported it as left running ("appears to have started a thread named
+    // [apilink-<site>-scheduler-1] but has failed to stop it").
+    Timers timers = new Timers(name + "-scheduler");
+    http.setScheduler(new ScheduledExecutorScheduler(timers));
     http.setConnectTimeout(backend.connectTimeoutSeconds() * 1000L);
     // For pooled connections only: every exchange turns it off while it runs (ProxyExchange), as
     // timeoutSeconds alone limits an exchange. Jetty's own default, 30 s, applied to exchanges as
@@ -72,7 +87,7 @@ public final class GatewayClient implements AutoCloseable {
     http.getProtocolHandlers().clear();
     http.getProtocolHandlers().put(new ContinueProtocolHandler());
     http.getProtocolHandlers().put(new InterimResponses());
-    return new GatewayClient(http);
+    return new GatewayClient(http, timers);
   }
 
   /**
@@ -140,5 +155,36 @@ public final class GatewayClient implements AutoCloseable {
   @Override
   public void close() throws Exception {
     http.stop();
+    timers.stop();
+  }
+
+  /** A single timer thread, and each thread it ever ran on, so that stopping can wait for them. */
+  private static final class Timers extends ScheduledThreadPoolExecutor {
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
+
+    Timers(String name) {
+      super(1);
+      setThreadFactory(
+          task -> {
+            Thread thread = new Thread(task, name);
+            thread.setDaemon(true);
+            threads.add(thread);
+            return thread;
+          });
+      setRemoveOnCancelPolicy(true);
+    }
+
+    /** Stops, cancelling what is scheduled, and waits until its thread has ended. */
+    void stop() throws InterruptedException {
+      shutdownNow();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_WAIT_SECONDS);
+      for (Thread thread : threads) {
+        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        if (thread.isAlive()) {
+          throw new IllegalStateException(
+              thread.getName() + " did not end within " + STOP_WAIT_SECONDS + " s");
+        }
+      }
+    }
   }
 }
