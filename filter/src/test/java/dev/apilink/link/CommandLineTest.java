@@ -2,6 +2,7 @@ package dev.apilink.link;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CommandLineTest {
@@ -114,6 +115,20 @@ class CommandLineTest {
         Run.of("unlink", "--config", "apilink.json", "--apim-service", "my_apim"),
         "apilink unlink: --apim-service must be an API Management service name: letters, digits"
             + " and hyphens (was \"my_apim\")");
+  }
+
+  @Test
+  void anApimServiceNameThatApimWouldRefuseIsABadArgument() {
+    // API Management service names start with a letter and have at most 50 characters.
+    for (String name : List.of("1apim", "-apim", "apim-", "a".repeat(51))) {
+      assertUsageError(
+          Run.of("link", "--config", "apilink.json", "--apim-service", name),
+          "apilink link: --apim-service must be an API Management service name: a letter, then"
+              + " letters, digits and hyphens, not ending with a hyphen, at most 50 characters"
+              + " (was \""
+              + name
+              + "\")");
+    }
   }
 
   @Test
