@@ -25,8 +25,13 @@ final class LinkCommand {
   static final String UNKNOWN_SERVICE_NAME = "<apim-service>";
 
   private static final Pattern CONTEXT_PATH = Pattern.compile("(/[^/?#\\s]+)*/?");
+
+  /**
+   * API Management's own rule for service names: {@code ^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$},
+   * 1-50.
+   */
   private static final Pattern APIM_SERVICE_NAME =
-      Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?");
+      Pattern.compile("[A-Za-z](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?");
 
   enum Format {
     TEXT,
@@ -142,8 +147,8 @@ final class LinkCommand {
   static Optional<String> apimServiceName(Optional<String> given) throws UsageException {
     if (given.isPresent() && !APIM_SERVICE_NAME.matcher(given.get()).matches()) {
       throw new UsageException(
-          "--apim-service must be an API Management service name: letters, digits and hyphens"
-              + " (was \""
+          "--apim-service must be an API Management service name: a letter, then letters,"
+              + " digits and hyphens, not ending with a hyphen, at most 50 characters (was \""
               + given.get()
               + "\")");
     }

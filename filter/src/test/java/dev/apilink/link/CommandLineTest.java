@@ -113,8 +113,9 @@ class CommandLineTest {
   void anApimServiceNameWithOtherCharactersIsABadArgument() {
     assertUsageError(
         Run.of("unlink", "--config", "apilink.json", "--apim-service", "my_apim"),
-        "apilink unlink: --apim-service must be an API Management service name: letters, digits"
-            + " and hyphens (was \"my_apim\")");
+        "apilink unlink: --apim-service must be an API Management service name: a letter, then"
+            + " letters, digits and hyphens, not ending with a hyphen, at most 50 characters"
+            + " (was \"my_apim\")");
   }
 
   @Test
