@@ -567,6 +567,33 @@ class LinkCommandTest {
   }
 
   @Test
+  void theNextStepsSayEachApiMustRequireASubscriptionAndHowAScriptReadsTheKey() throws IOException {
+    Run run = Run.of("link", "--config", site().toString());
+
+    assertEquals(0, run.status(), run.err());
+    String text = run.out();
+    // An API that requires no subscription is reachable without a key, outside the product and
+    // its validate-jwt (Microsoft: "API request without a subscription key").
+    assertTrue(
+        text.contains(
+            "     Each API must require a subscription (its Settings > Subscription required):"
+                + " API Management\n"
+                + "     lets a request without a key reach an API that does not, without the"
+                + " product's validate-jwt.\n"),
+        text);
+    assertTrue(
+        text.contains(
+            "     Script: az rest --method post --url"
+                + " \"/subscriptions/{subscriptionId}/resourceGroups/<resource-group>/providers"
+                + "/Microsoft.ApiManagement/service/my-apim/subscriptions/"
+                + PRODUCT_ID
+                + "/listSecrets?api-version="
+                + ArmTemplate.API_VERSION
+                + "\" --query primaryKey --output tsv\n"),
+        text);
+  }
+
+  @Test
   void anEnvironmentWithoutBackendIsNotLinked() throws IOException {
     Path config = site();
 
