@@ -274,6 +274,12 @@ final class LinkCommand {
         .append(" --product-id ")
         .append(id)
         .append(" --api-id <api-id>")
+        .append(n)
+        .append("     Each API must require a subscription (its Settings > Subscription required):")
+        .append(" API Management")
+        .append(n)
+        .append("     lets a request without a key reach an API that does not, without the")
+        .append(" product's validate-jwt.")
         .append(n);
     if (!backend
         .subscriptionKeyHeader()
@@ -298,6 +304,15 @@ final class LinkCommand {
         .append("     Portal: API Management > Subscriptions > \"")
         .append(product.subscriptionDisplayName())
         .append("\" > Show keys.")
+        .append(n)
+        .append("     Script: az rest --method post --url \"/subscriptions/{subscriptionId}")
+        .append("/resourceGroups/<resource-group>/providers/Microsoft.ApiManagement/service/")
+        .append(serviceName)
+        .append("/subscriptions/")
+        .append(id)
+        .append("/listSecrets?api-version=")
+        .append(ArmTemplate.API_VERSION)
+        .append("\" --query primaryKey --output tsv")
         .append(n)
         .append("     Regenerating that key cuts the site off until the setting is updated.")
         .append(n);
