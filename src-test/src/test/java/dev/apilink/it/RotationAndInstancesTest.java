@@ -214,6 +214,23 @@ class RotationAndInstancesTest {
   }
 
   @Test
+  void aSigningKeyOfAnAlgorithmApiManagementDoesNotDocumentIsWarnedAboutAtStartUp()
+      throws Exception {
+    Files.writeString(
+        keys,
+        new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256)
+            .keyID("ec")
+            .generate()
+            .toJSONString());
+    try (LogWatch log = new LogWatch()) {
+      link(ServletContainer.Kind.TOMCAT, "site", this::withSharedKeys);
+
+      assertEquals(1, log.all("signs with ES256").size(), log.all("ApiLink").toString());
+      assertEquals(List.of("dev.apilink.ApiLinkFilter.init"), log.sources("signs with ES256"));
+    }
+  }
+
+  @Test
   void twoInstancesSharingTheKeyFileAreAcceptedInterchangeably() throws Exception {
     LinkedSite first = link(ServletContainer.Kind.TOMCAT, "one", this::withSharedKeys);
     String sharedHostname = first.site.container().url().toString();
