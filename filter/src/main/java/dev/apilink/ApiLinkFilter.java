@@ -187,6 +187,11 @@ public final class ApiLinkFilter implements Filter {
         // Logged by name: a method reference would make Optional.ifPresent the record's source.
         .ifPresent(
             warning -> LOG.logp(Level.WARNING, ApiLinkFilter.class.getName(), "init", warning));
+    site.token()
+        .signingKeys()
+        .flatMap(SigningKeys::undocumentedForApiManagement)
+        .ifPresent(
+            warning -> LOG.logp(Level.WARNING, ApiLinkFilter.class.getName(), "init", warning));
     watch(site.files());
     context.setAttribute(ATTRIBUTE, this);
   }

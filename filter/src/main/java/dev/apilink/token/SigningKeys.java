@@ -28,6 +28,14 @@ public final class SigningKeys {
 
   static final int MIN_RSA_BITS = 2048;
 
+  /**
+   * The asymmetric algorithms that Microsoft's {@code validate-jwt} reference lists: a token signed
+   * with another (ES256, RS384, PS384, PS512), which ApiLink and the testkit gateway take, is not
+   * documented to pass API Management's policy.
+   */
+  static final Set<JWSAlgorithm> DOCUMENTED_FOR_API_MANAGEMENT =
+      Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS512, JWSAlgorithm.PS256);
+
   private final List<JWK> keys;
   private final JWK current;
   private final boolean generated;
@@ -175,6 +183,28 @@ public final class SigningKeys {
   /** The signature algorithm for the current key. */
   public JWSAlgorithm algorithm() {
     return algorithmOf(current);
+  }
+
+  /**
+   * The warning to log when the current key signs with an algorithm that Microsoft does not
+   * document for API Management's {@code validate-jwt} (naming the key's id, never the key); else
+   * empty.
+   */
+  public Optional<String> undocumentedForApiManagement() {
+    JWSAlgorithm algorithm = algorithm();
+    if (DOCUMENTED_FOR_API_MANAGEMENT.contains(algorithm)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "ApiLink: the signing key whose kid is \""
+            + current.getKeyID()
+            + "\" signs with "
+            + algorithm
+            + ", which Microsoft's validate-jwt reference does not list (it lists PS256, RS256 and"
+            + " RS512): API Management may refuse every token. Use an RSA key with RS256, as"
+            + " keygen makes, unless you have seen your gateway accept "
+            + algorithm
+            + ".");
   }
 
   static JWSAlgorithm algorithmOf(JWK key) {
