@@ -5,6 +5,7 @@ import dev.apilink.config.ConfigException;
 import dev.apilink.config.ConfigFiles;
 import dev.apilink.config.ConfigLoader;
 import dev.apilink.config.ConfigWatcher;
+import dev.apilink.config.Loggers;
 import dev.apilink.config.SiteConfig;
 import dev.apilink.proxy.GatewayClient;
 import dev.apilink.proxy.GatewayError;
@@ -77,7 +78,7 @@ public final class ApiLinkFilter implements Filter {
 
   static final String DEFAULT_CONFIG = "/WEB-INF/apilink.json";
   static final long WATCH_POLL_MILLIS = 2000;
-  private static final Logger LOG = Logger.getLogger("dev.apilink");
+  private static final Logger LOG = Loggers.named("dev.apilink");
 
   /** Where the drop-in JAR's relocated libraries (Jetty's client, Nimbus, Jackson) log. */
   static final String LIBRARIES_LOGGER = "dev.apilink.shaded";
@@ -127,18 +128,11 @@ public final class ApiLinkFilter implements Filter {
   }
 
   private static Logger quietLibrariesFor(ClassLoader loader) {
-    Thread current = Thread.currentThread();
-    ClassLoader context = current.getContextClassLoader();
-    current.setContextClassLoader(loader);
-    try {
-      Logger libraries = Logger.getLogger(LIBRARIES_LOGGER);
-      if (libraries.getLevel() == null) {
-        libraries.setLevel(Level.INFO);
-      }
-      return libraries;
-    } finally {
-      current.setContextClassLoader(context);
+    Logger libraries = Loggers.named(LIBRARIES_LOGGER, loader);
+    if (libraries.getLevel() == null) {
+      libraries.setLevel(Level.INFO);
     }
+    return libraries;
   }
 
   @Override

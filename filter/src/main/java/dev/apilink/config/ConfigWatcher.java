@@ -31,7 +31,7 @@ import java.util.logging.Logger;
  */
 public final class ConfigWatcher implements AutoCloseable {
 
-  private static final Logger LOG = Logger.getLogger("dev.apilink.config");
+  private static final Logger LOG = Loggers.named("dev.apilink.config");
   private static final long SETTLE_MILLIS = 200;
   private static final long SETTLE_LIMIT_MILLIS = 5_000;
 

@@ -1,6 +1,7 @@
 package dev.apilink.proxy;
 
 import dev.apilink.config.BackendConfig;
+import dev.apilink.config.Loggers;
 import dev.apilink.token.TokenIssuer;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
@@ -23,7 +24,7 @@ import org.eclipse.jetty.http.PreEncodedHttpField;
  */
 public final class Link implements AutoCloseable {
 
-  private static final Logger LOG = Logger.getLogger("dev.apilink.proxy");
+  private static final Logger LOG = Loggers.named("dev.apilink.proxy");
 
   private final BackendConfig backend;
   private final GatewayClient client;

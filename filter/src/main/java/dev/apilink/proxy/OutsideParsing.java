@@ -1,5 +1,6 @@
 package dev.apilink.proxy;
 
+import dev.apilink.config.Loggers;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.logging.Level;
@@ -31,7 +32,7 @@ import org.eclipse.jetty.io.EndPoint;
  */
 final class OutsideParsing {
 
-  private static final Logger LOG = Logger.getLogger("dev.apilink.proxy");
+  private static final Logger LOG = Loggers.named("dev.apilink.proxy");
 
   /**
    * Set only while a bracket is open, and removed when the outermost one closes: a value of a class

@@ -1,6 +1,7 @@
 package dev.apilink.proxy;
 
 import dev.apilink.config.BackendConfig;
+import dev.apilink.config.Loggers;
 import dev.apilink.proxy.GatewayError.RequestBodyAlreadyRead;
 import dev.apilink.proxy.GatewayError.RequestBodyTooLarge;
 import dev.apilink.proxy.GatewayError.ResponseHeadersTooLarge;
@@ -54,7 +55,7 @@ final class ProxyExchange implements AsyncListener {
   /** The request attribute that asks the filter to abort the client's connection. */
   static final String ABORT_ATTRIBUTE = "dev.apilink.proxy.abort";
 
-  private static final Logger LOG = Logger.getLogger("dev.apilink.proxy");
+  private static final Logger LOG = Loggers.named("dev.apilink.proxy");
 
   /** An object's default toString, as in {@code SocketChannelEndPoint@6bfee03a}. */
   private static final Pattern OBJECT_DUMP = Pattern.compile("\\b[A-Z][\\w$]*@[0-9a-f]{1,8}\\b");

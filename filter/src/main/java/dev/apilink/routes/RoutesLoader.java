@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.apilink.config.ConfigException.Problem;
 import dev.apilink.config.JsonFactories;
+import dev.apilink.config.Loggers;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +43,7 @@ public final class RoutesLoader {
   /** Where Static Web Apps keeps the file: the root of the site. */
   public static final String DEFAULT_LOCATION = "/staticwebapp.config.json";
 
-  private static final Logger LOG = Logger.getLogger("dev.apilink.routes");
+  private static final Logger LOG = Loggers.named("dev.apilink.routes");
 
   static final ObjectMapper JSON =
       JsonMapper.builder(JsonFactories.withoutThreadLocals())
