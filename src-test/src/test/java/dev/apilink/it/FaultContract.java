@@ -2,6 +2,7 @@ package dev.apilink.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -522,6 +523,35 @@ abstract class FaultContract {
 
       assertEquals(200, response.status(), response.toString());
       assertEquals("ok", response.bodyText());
+      assertHealthyAndIdle();
+    }
+  }
+
+  /**
+   * A 204 has no body, whatever its {@code Content-Length} says (RFC 9110 6.4.1), and a server must
+   * not send that field in one (8.6). Found by review on Jetty 12.1.12 (distribution and embedded):
+   * the gateway's {@code Content-Length} was set on the client's 204, and Jetty, which then waits
+   * for that many bytes, answered its HTML 500 {@code Insufficient content written 0 < 3} instead:
+   * a {@code DELETE} that the API carried out looked failed. Tomcat drops the field itself.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"DELETE", "GET"})
+  void aNoContentAnswerThatClaimsALengthReachesTheClientAsANoContentAnswer(String method)
+      throws Exception {
+    byte[] answer =
+        "HTTP/1.1 204 No Content\r\nContent-Length: 3\r\nConnection: close\r\n\r\n"
+            .getBytes(StandardCharsets.ISO_8859_1);
+    try (BreakingServer gateway = BreakingServer.start(answer, Ending.STALL)) {
+      deployLinkedTo(gateway.url(), 1, 5);
+
+      RawHttp.Response response =
+          RawHttp.exchangeOne(
+              site.container().port(),
+              method + " /api/orders/7 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+
+      assertEquals(204, response.status(), response.toString());
+      assertNull(response.header("Content-Length"), response.toString());
+      assertEquals(0, response.body().length);
       assertHealthyAndIdle();
     }
   }
