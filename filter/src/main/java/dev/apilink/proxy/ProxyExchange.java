@@ -449,7 +449,14 @@ final class ProxyExchange implements AsyncListener {
   private List<Headers.Field> headersToClient(Response gatewayResponse) {
     List<Headers.Field> fields = new ArrayList<>(gatewayResponse.getHeaders().size());
     String siteApi = null;
+    // A 204 has no body, and a server must not send Content-Length in one (RFC 9110 8.6): Jetty
+    // took a gateway's for the length of the client's 204 and answered its HTML 500 for the body
+    // that never came (found by review; Tomcat drops the field itself).
+    boolean noContent = gatewayResponse.getStatus() == 204;
     for (HttpField field : gatewayResponse.getHeaders()) {
+      if (noContent && HttpHeader.CONTENT_LENGTH.is(field.getName())) {
+        continue;
+      }
       Headers.Field copy = new Headers.Field(field.getName(), field.getValue());
       if (SiteReferences.mayRefer(copy.name())) {
         if (siteApi == null) {
