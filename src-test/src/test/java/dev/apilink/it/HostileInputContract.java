@@ -26,6 +26,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Requests crafted to reach what they should not: the container's protected files, another server,
@@ -346,6 +348,36 @@ abstract class HostileInputContract {
     Received received = onlyReceived();
     assertEquals("/api/absolute", received.rawPath());
     assertEquals(List.of(gateway.url().getAuthority()), received.header("Host"));
+  }
+
+  /**
+   * The scheme of an absolute-form target is the client's word, not the connection's, and Jetty
+   * reports it as the request's scheme. Found by review on Jetty 12.1.12 (distribution and
+   * embedded): {@code GET ftp://127.0.0.1/api/x} over plain HTTP reached the gateway with {@code
+   * X-Forwarded-Proto: ftp}, and {@code javascript} or {@code wss} alike: a field that ApiLink
+   * vouches for (a client's own copy is dropped), and that backends build links and redirects from.
+   * Tomcat refuses schemes but http and https, and reports the connection's. Not covered: {@code
+   * https://} over plain HTTP, which Jetty reports as secure, exactly as it reports a request its
+   * {@code forwarded} module took from a balancer that said https (see proxy.md).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"ftp", "FTP", "javascript", "wss"})
+  void theSchemeOfAnAbsoluteFormTargetIsNotForwardedAsTheClients(String scheme) throws Exception {
+    deployLinked();
+
+    RawHttp.Response response =
+        sendOne(
+            "GET "
+                + scheme
+                + "://127.0.0.1/api/scheme HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Connection: close\r\n\r\n");
+
+    if (response.status() == 400) {
+      assertEquals(List.of(), gateway.received(), "refused by the container");
+    } else {
+      assertEquals(200, response.status(), response.toString());
+      assertEquals(List.of("http"), onlyReceived().header("X-Forwarded-Proto"));
+    }
   }
 
   @Test
