@@ -363,7 +363,7 @@ final class ProxyExchange implements AsyncListener {
         ClientPrincipal.of(clientRequest, link.identityProvider(), link.customRoles()),
         originalUrl.toString(),
         clientRequest.getRemoteAddr(),
-        clientRequest.getScheme(),
+        clientScheme(),
         clientHost(),
         via,
         containersCredentials(),
@@ -401,7 +401,25 @@ final class ProxyExchange implements AsyncListener {
     if (name.indexOf(':') >= 0 && !name.startsWith("[")) {
       name = "[" + name + "]";
     }
-    return GatewayTarget.authority(clientRequest.getScheme(), name, clientRequest.getServerPort());
+    return GatewayTarget.authority(clientScheme(), name, clientRequest.getServerPort());
+  }
+
+  /**
+   * The scheme the client used, http or https, as the container took it (from the connection, from
+   * its own configuration such as Tomcat's {@code scheme} connector attribute, or from a load
+   * balancer in front that it trusts). Any other {@code getScheme()} is the client's word: Jetty
+   * reports there the scheme of an absolute-form target (found by review on Jetty 12.1.12: {@code
+   * GET ftp://host/api/x} over plain HTTP reached the gateway with {@code X-Forwarded-Proto: ftp});
+   * the connection then says which. An {@code https://} target over plain HTTP Jetty reports as
+   * secure too, exactly as a request its {@code forwarded} module took from a balancer: that one
+   * the Servlet API cannot tell apart.
+   */
+  private String clientScheme() {
+    String scheme = clientRequest.getScheme();
+    if ("http".equals(scheme) || "https".equals(scheme)) {
+      return scheme;
+    }
+    return clientRequest.isSecure() ? "https" : "http";
   }
 
   // ---- gateway side ----
