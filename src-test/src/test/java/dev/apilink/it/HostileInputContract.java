@@ -749,6 +749,28 @@ abstract class HostileInputContract {
     assertEquals(List.of("1.0 apilink"), onlyReceived().header("Via"));
   }
 
+  /**
+   * Tomcat still takes an HTTP/0.9 request (a request line without a version, and no headers) and
+   * reports its protocol as empty. Found by review on Tomcat 11.0.24: the gateway got {@code Via:
+   * apilink} with no protocol before the name (RFC 9110 7.6.3), and {@code X-Forwarded-Host:
+   * localhost:<port>}, a host the client never named. Jetty answers 505 itself.
+   */
+  @Test
+  void anHttp09RequestIsNamedInViaAsSuchAndNamesNoHost() throws Exception {
+    deployLinked();
+
+    List<RawHttp.Response> responses = send("GET /api/ancient\r\n");
+
+    if (jetty()) {
+      assertEquals(505, responses.get(0).status(), responses.toString());
+      assertEquals(List.of(), gateway.received());
+    } else {
+      Received received = onlyReceived();
+      assertEquals(List.of("0.9 apilink"), received.header("Via"));
+      assertEquals(List.of(), received.header("X-Forwarded-Host"));
+    }
+  }
+
   @Test
   void rawUtf8InAPathReachesTheGatewayPercentEncoded() throws Exception {
     deployLinked();
