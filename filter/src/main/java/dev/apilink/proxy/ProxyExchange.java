@@ -354,7 +354,8 @@ final class ProxyExchange implements AsyncListener {
     String via =
         protocol.equals("HTTP/1.1")
             ? VIA_HTTP_11
-            : (protocol.startsWith("HTTP/") ? protocol.substring(5) : protocol) + " apilink";
+            : (protocol.startsWith("HTTP/") ? protocol.substring(5) : version(protocol))
+                + " apilink";
     return new ProxyHeaders.Added(
         link.backend().subscriptionKeyHeader(),
         link.backend().subscriptionKey(),
@@ -368,6 +369,16 @@ final class ProxyExchange implements AsyncListener {
         via,
         containersCredentials(),
         sessionCookie);
+  }
+
+  /**
+   * The version {@code Via} names for a protocol that is not {@code HTTP/x}: Tomcat takes an
+   * HTTP/0.9 request (a request line without a version) and reports its protocol as empty, which
+   * made a {@code Via} value without a protocol before {@code apilink} (found by review on Tomcat
+   * 11.0.24).
+   */
+  private static String version(String protocol) {
+    return protocol.isEmpty() ? "0.9" : protocol;
   }
 
   /**
@@ -387,10 +398,12 @@ final class ProxyExchange implements AsyncListener {
    * RemoteIpValve} with {@code hostHeader}, Jetty's {@code forwarded} module, a {@code
    * RemoteIpFilter}), as {@code X-Forwarded-Proto} is the scheme it took. The {@code Host} itself
    * is then the balancer's: a reviewer's gateway got {@code tomcat-1.internal:18080} beside {@code
-   * X-Forwarded-Proto: https}. None for an HTTP/1.0 request without a {@code Host}.
+   * X-Forwarded-Proto: https}. None for an HTTP/1.0 request without a {@code Host}, nor for an
+   * HTTP/0.9 one (no headers at all; Tomcat's protocol for it is empty).
    */
   private String clientHost() {
-    if (clientRequest.getProtocol().startsWith("HTTP/1")
+    String protocol = clientRequest.getProtocol();
+    if ((protocol.startsWith("HTTP/1") || protocol.isEmpty())
         && clientRequest.getHeader("Host") == null) {
       return null;
     }
