@@ -2,6 +2,7 @@ package dev.apilink.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -305,6 +306,39 @@ abstract class FaultContract {
       if (bodyBytes < 100) {
         assertTrue(passedOn > 0, "a small body's early answer reaches the client");
       }
+      assertHealthyAndIdle();
+    }
+  }
+
+  @Test
+  void aGatewayThatAnswersBeforeTheBodyIsWholeHasItsConnectionClosedWhenTheClientLeaves()
+      throws Exception {
+    byte[] refusal =
+        ("HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 13\r\nRetry-After: 5\r\n\r\n{\"early\": 1}\n")
+            .getBytes(StandardCharsets.ISO_8859_1);
+    try (BreakingServer gateway =
+        BreakingServer.startAnsweringBeforeTheBody(refusal, Ending.STALL)) {
+      // No total limit, as a site serving server-sent events has: no timer ends the exchange.
+      deployLinkedTo(gateway.url(), 1, 0);
+
+      // A browser's upload that a rate limit refuses early: a tenth of the body sent, the answer
+      // read, then the page left. A reviewer's such uploads (Tomcat 11.0.24, Jetty 12.1.12) each
+      // kept their gateway connection in use for ever, counted against maxConnections.
+      try (Socket client = RawHttp.open(site.container().port())) {
+        OutputStream out = client.getOutputStream();
+        out.write(
+            ("POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Type: application/octet-stream\r\nContent-Length: 10000000\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        out.write(new byte[1_000_000]);
+        out.flush();
+        String answer =
+            RawHttp.readAtLeastOrShortAnswer(client.getInputStream(), Integer.MAX_VALUE);
+        assertTrue(answer.startsWith("HTTP/1.1 429 "), answer);
+      }
+
+      assertNotNull(gateway.awaitConnectionEnded(IDLE), "the gateway connection is closed");
       assertHealthyAndIdle();
     }
   }
