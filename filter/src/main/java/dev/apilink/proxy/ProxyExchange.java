@@ -577,6 +577,14 @@ final class ProxyExchange implements AsyncListener {
     } finally {
       clientLock.unlock();
     }
+    RequestBody body = requestBody;
+    if (body != null && !body.isSucceeded()) {
+      // The gateway answered before it had the whole body (a policy that refuses an upload early).
+      // Once the client's exchange is complete the container hands ApiLink no more of that body, so
+      // the gateway request would never end: a reviewer's such uploads kept their gateway
+      // connection in use for ever without timeoutSeconds. Aborted, the connection is closed.
+      abortProxyRequest(new IOException("the gateway answered before the request body was whole"));
+    }
   }
 
   /**
