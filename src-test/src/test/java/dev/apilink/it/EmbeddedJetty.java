@@ -180,6 +180,11 @@ final class EmbeddedJetty implements ServletContainer {
   }
 
   @Override
+  public void readTimeout(java.time.Duration timeout) {
+    connector.setIdleTimeout(timeout.toMillis());
+  }
+
+  @Override
   public int busyThreads() {
     return ((QueuedThreadPool) server.getThreadPool()).getUtilizedThreads();
   }

@@ -224,6 +224,11 @@ final class EmbeddedTomcat implements ServletContainer {
     return tomcat.getHost();
   }
 
+  @Override
+  public void readTimeout(java.time.Duration timeout) {
+    connector.setProperty("connectionTimeout", String.valueOf(timeout.toMillis()));
+  }
+
   /** The context of the application deployed last, for tests of Tomcat's own behaviour. */
   StandardContext context() {
     return lastContext;

@@ -47,6 +47,12 @@ interface ServletContainer extends AutoCloseable {
     return (ApiLinkFilter) servletContext().getAttribute(ApiLinkFilter.ATTRIBUTE);
   }
 
+  /**
+   * How long the container waits for more of a request before it fails the read, for connections
+   * accepted from now on: Tomcat's {@code connectionTimeout}, Jetty's connector idle timeout.
+   */
+  void readTimeout(java.time.Duration timeout);
+
   /** The container's request threads busy now (not its acceptor and selector threads). */
   int busyThreads();
 
