@@ -189,6 +189,20 @@ public record GatewayError(int status, String message) {
         "Request timeout: the request body did not arrive within " + seconds(timeoutSeconds) + ".");
   }
 
+  /**
+   * The client stopped sending its request body, and the container's read timeout ran out before
+   * {@code timeoutSeconds} did.
+   */
+  public static GatewayError requestBodyStalled() {
+    return new GatewayError(408, "Request timeout: the request body stopped arriving.");
+  }
+
+  /** Whether a failure to read the client's body is the container's read timeout. */
+  static boolean isReadTimeout(Throwable failure) {
+    return find(failure, SocketTimeoutException.class) != null
+        || find(failure, TimeoutException.class) != null;
+  }
+
   /** The client's request body could not be read: cut off, or malformed (a bad chunk). */
   public static GatewayError unreadableRequestBody() {
     return new GatewayError(400, "Bad request: the request body could not be read.");

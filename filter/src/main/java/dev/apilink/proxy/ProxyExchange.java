@@ -124,6 +124,7 @@ final class ProxyExchange implements AsyncListener {
   private final ClientOutput clientOutput = new ClientOutput();
   private volatile boolean clientFailed;
   private volatile boolean requestBodyFailed;
+  private volatile boolean requestBodyStalled; // the container gave up waiting for more of it
   private volatile boolean gatewayReached; // the request head was written to the gateway
 
   ProxyExchange(Link link, HttpServletRequest clientRequest, HttpServletResponse clientResponse) {
@@ -779,11 +780,24 @@ final class ProxyExchange implements AsyncListener {
     try {
       if (clientOutput.writable() && !clientResponse.isCommitted()) {
         clientResponse.setHeader("Connection", "close");
-        writeError(GatewayError.unreadableRequestBody());
+        writeError(
+            requestBodyStalled
+                ? GatewayError.requestBodyStalled()
+                : GatewayError.unreadableRequestBody());
       }
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
     }
+  }
+
+  /**
+   * Reading the client's body failed with {@code failure}: the container's read timeout (Tomcat's
+   * {@code connectionTimeout}, Jetty's idle timeout) when the client stopped sending, which may run
+   * out before {@code timeoutSeconds} does.
+   */
+  private void bodyFailed(Throwable failure) {
+    requestBodyStalled = GatewayError.isReadTimeout(failure);
+    requestBodyFailed = true;
   }
 
   private void complete() {
@@ -1094,7 +1108,7 @@ final class ProxyExchange implements AsyncListener {
             read = in.read(buffer);
           }
         } catch (IOException | RuntimeException e) {
-          requestBodyFailed = true; // reading the client's body failed
+          bodyFailed(e); // reading the client's body failed
           throw e;
         }
       } finally {
@@ -1150,7 +1164,7 @@ final class ProxyExchange implements AsyncListener {
 
     @Override
     public void onError(Throwable failure) {
-      requestBodyFailed = true;
+      bodyFailed(failure);
       content.fail(failure);
       clientFailedOnContainerThread(failure);
     }
