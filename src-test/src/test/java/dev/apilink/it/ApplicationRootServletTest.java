@@ -4,21 +4,27 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.apilink.ApiLinkServlet;
 import dev.apilink.e2e.app.BufferingFilter;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.ServletResponseWrapper;
 import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -62,6 +68,10 @@ class ApplicationRootServletTest {
         response.sendError(HttpServletResponse.SC_NOT_FOUND);
         return;
       }
+      if (request.getRequestURI().endsWith("/later")) {
+        answerLater(request, response);
+        return;
+      }
       response.setContentType("text/plain;charset=utf-8");
       response
           .getWriter()
@@ -74,6 +84,76 @@ class ApplicationRootServletTest {
                   + request.getPathInfo()
                   + " match="
                   + request.getHttpServletMapping().getMappingMatch());
+    }
+
+    /**
+     * As {@code DispatcherServlet} answers a {@code Callable} or {@code DeferredResult}: it starts
+     * async mode with the request and response it was given, dispatches the request again once the
+     * result is there, and writes the result in that second dispatch.
+     */
+    private static void answerLater(HttpServletRequest request, HttpServletResponse response)
+        throws IOException {
+      Object result = request.getAttribute("result");
+      if (result != null) {
+        response.setContentType("text/plain;charset=utf-8");
+        response.getWriter().print(result);
+        return;
+      }
+      AsyncContext async = request.startAsync(request, response);
+      async.start(
+          () -> {
+            request.setAttribute("result", "answered later");
+            async.dispatch();
+          });
+    }
+  }
+
+  /**
+   * What Spring's {@code ShallowEtagHeaderFilter} does with a request that goes async: it buffers
+   * the answer in a wrapper of its own, and in the async dispatch that follows finds that wrapper
+   * again among the wrappers of the response it is given ({@code WebUtils.getNativeResponse}), or
+   * fails with "ContentCachingResponseWrapper not found"; once the chain returns and the request is
+   * not async, it copies the buffer to the response.
+   */
+  public static final class AsyncBufferingFilter extends HttpFilter {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void doFilter(
+        HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+        throws IOException, ServletException {
+      HttpServletResponse chainResponse =
+          request.getDispatcherType() == DispatcherType.ASYNC ? response : new Buffer(response);
+      chain.doFilter(request, chainResponse);
+      if (request.isAsyncStarted()) {
+        return;
+      }
+      ServletResponse inner = chainResponse;
+      while (!(inner instanceof Buffer) && inner instanceof ServletResponseWrapper wrapper) {
+        inner = wrapper.getResponse();
+      }
+      if (!(inner instanceof Buffer buffer)) {
+        throw new IllegalStateException("ContentCachingResponseWrapper not found");
+      }
+      buffer.writer.flush();
+      byte[] body = buffer.body.toByteArray();
+      buffer.getResponse().setContentLength(body.length);
+      buffer.getResponse().getOutputStream().write(body);
+    }
+  }
+
+  private static final class Buffer extends HttpServletResponseWrapper {
+    private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+    private final PrintWriter writer =
+        new PrintWriter(new OutputStreamWriter(body, StandardCharsets.UTF_8));
+
+    Buffer(HttpServletResponse response) {
+      super(response);
+    }
+
+    @Override
+    public PrintWriter getWriter() {
+      return writer;
     }
   }
 
@@ -240,6 +320,47 @@ class ApplicationRootServletTest {
     }
   }
 
+  /**
+   * The root servlet's answer to a request it finishes asynchronously, as Spring MVC's to a
+   * controller returning a {@code Callable} or a {@code DeferredResult}, reaches the client through
+   * a filter that finds its own wrapper again in the async dispatch. Before, {@code ApiLinkServlet}
+   * handed the root servlet, on Tomcat 11 as on 10.1, a response behind an object of its own, which
+   * the servlet gave to {@code startAsync} and which the async dispatch then carried through the
+   * filters: the filter no longer found its wrapper (a reviewer's Spring Boot 4.0.7 WAR behind
+   * {@code ShallowEtagHeaderFilter} answered such controllers under {@code /api} with an empty 500,
+   * logging "ContentCachingResponseWrapper not found", on Tomcat 11.0.24 and 10.1.59 alike).
+   */
+  @Test
+  void onTomcatAnAnswerGivenLaterReachesTheClientThroughAFilterThatFindsItsWrapperAgain()
+      throws Exception {
+    try (RunningTomcat tomcat = startTomcat(webapp, AsyncBufferingFilter.class, true)) {
+      assertAnsweredLater(tomcat.port());
+    }
+  }
+
+  /** The same where Tomcat closes a wrapped response after a forward, as 10.1 does by default. */
+  @Test
+  void onTomcatNotSuspendingAnAnswerGivenLaterReachesTheClientThroughAFilterThatFindsItsWrapper()
+      throws Exception {
+    try (RunningTomcat tomcat =
+        startTomcat(
+            webapp,
+            AsyncBufferingFilter.class,
+            true,
+            context -> context.setSuspendWrappedResponseAfterForward(false))) {
+      assertAnsweredLater(tomcat.port());
+    }
+  }
+
+  private static void assertAnsweredLater(int port) throws Exception {
+    HttpResponse<String> page = get(port, "/shop/orders/later");
+    assertEquals(200, page.statusCode());
+    assertEquals("answered later", page.body());
+    HttpResponse<String> api = get(port, "/shop/api/orders/later");
+    assertEquals(200, api.statusCode());
+    assertEquals("answered later", api.body());
+  }
+
   @Test
   void onTomcatAnErrorOfTheRootServletKeepsItsStatusThroughSpringBootsErrorPageFilter()
       throws Exception {
@@ -331,6 +452,9 @@ class ApplicationRootServletTest {
       FilterMap everything = new FilterMap();
       everything.setFilterName("filter");
       everything.addURLPattern("/*");
+      // As Spring Boot maps its filters: for the async dispatch too.
+      everything.setDispatcher(DispatcherType.REQUEST.name());
+      everything.setDispatcher(DispatcherType.ASYNC.name());
       context.addFilterMap(everything);
     }
     Tomcat.addServlet(context, "default", "org.apache.catalina.servlets.DefaultServlet");
