@@ -1,9 +1,11 @@
 package dev.apilink;
 
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.ServletResponseWrapper;
 import jakarta.servlet.annotation.WebServlet;
@@ -17,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.Arrays;
 import java.util.Map;
@@ -159,7 +162,8 @@ public final class ApiLinkServlet extends HttpServlet {
     if (displaced != null) {
       RequestDispatcher own = getServletContext().getNamedDispatcher(displaced);
       if (own != null) {
-        own.forward(request, handedOn(response));
+        HttpServletResponse handedOn = handedOn(response);
+        own.forward(handedOn == response ? request : new HandingOn(request), handedOn);
         return;
       }
     }
@@ -198,25 +202,69 @@ public final class ApiLinkServlet extends HttpServlet {
         || checksWhatIsForwarded(inner.getClass().getClassLoader())) {
       return response;
     }
-    InvocationHandler passOn =
-        (self, method, arguments) -> {
-          if (method.getName().equals("equals") && method.getParameterCount() == 1) {
-            return self == arguments[0];
-          }
-          if (method.getName().equals("hashCode") && method.getParameterCount() == 0) {
-            return System.identityHashCode(self);
-          }
-          try {
-            return method.invoke(response, arguments);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        };
     return (HttpServletResponse)
         Proxy.newProxyInstance(
             ApiLinkServlet.class.getClassLoader(),
             new Class<?>[] {HttpServletResponse.class},
-            passOn);
+            new PassOn(response));
+  }
+
+  /**
+   * What the object that {@link #handedOn} makes does: it passes every call to {@code response}.
+   */
+  private record PassOn(HttpServletResponse response) implements InvocationHandler {
+    @Override
+    public Object invoke(Object self, Method method, Object[] arguments) throws Throwable {
+      if (method.getName().equals("equals") && method.getParameterCount() == 1) {
+        return self == arguments[0];
+      }
+      if (method.getName().equals("hashCode") && method.getParameterCount() == 0) {
+        return System.identityHashCode(self);
+      }
+      try {
+        return method.invoke(response, arguments);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+    }
+  }
+
+  /**
+   * {@code response} with the object that {@link #handedOn} made replaced by the response it stands
+   * for, where it is {@code response} or what one of its wrappers wraps. A servlet that goes async
+   * (Spring MVC for a {@code Callable} or a {@code DeferredResult}) gives {@code startAsync} the
+   * response it was given, perhaps in a wrapper of its own; the async dispatch then carries that
+   * response through the filters, and a filter that looks for its own wrapper among its wrappers
+   * ({@code ShallowEtagHeaderFilter}) would not find it behind the delegating object. So the
+   * servlet's wrapper is set to wrap the response itself ({@link
+   * ServletResponseWrapper#setResponse}). What is written from then on (the events of an {@code
+   * SseEmitter}) reaches the same response; the delegating object was only there for the end of the
+   * forward, where Tomcat neither closes nor suspends a response that has gone async. The async
+   * dispatch comes back to {@code ApiLinkServlet} and is handed on anew.
+   */
+  private static ServletResponse withoutPassOn(ServletResponse response) {
+    HttpServletResponse itself = passedOnBy(response);
+    if (itself != null) {
+      return itself;
+    }
+    for (ServletResponse outer = response;
+        outer instanceof ServletResponseWrapper wrapper;
+        outer = wrapper.getResponse()) {
+      HttpServletResponse inner = passedOnBy(wrapper.getResponse());
+      if (inner != null) {
+        wrapper.setResponse(inner);
+        break;
+      }
+    }
+    return response;
+  }
+
+  /** The response that {@code response} passes every call to, if {@link #handedOn} made it. */
+  private static HttpServletResponse passedOnBy(ServletResponse response) {
+    return Proxy.isProxyClass(response.getClass())
+            && Proxy.getInvocationHandler(response) instanceof PassOn passOn
+        ? passOn.response()
+        : null;
   }
 
   /**
@@ -235,8 +283,20 @@ public final class ApiLinkServlet extends HttpServlet {
     }
   }
 
+  /** The request handed on with the object {@link #handedOn} made. */
+  private static class HandingOn extends HttpServletRequestWrapper {
+    HandingOn(HttpServletRequest request) {
+      super(request);
+    }
+
+    @Override
+    public AsyncContext startAsync(ServletRequest request, ServletResponse response) {
+      return super.startAsync(request, withoutPassOn(response));
+    }
+  }
+
   /** The request as the servlet for "/" would have seen it had it been mapped there. */
-  private static final class AsRootMapping extends HttpServletRequestWrapper {
+  private static final class AsRootMapping extends HandingOn {
     private final String path;
     private final String servlet;
 
