@@ -20,6 +20,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -72,6 +73,10 @@ class ApplicationRootServletTest {
         answerLater(request, response);
         return;
       }
+      if (request.getRequestURI().endsWith("/streamed")) {
+        answerStreamed(request, response);
+        return;
+      }
       response.setContentType("text/plain;charset=utf-8");
       response
           .getWriter()
@@ -106,7 +111,37 @@ class ApplicationRootServletTest {
             async.dispatch();
           });
     }
+
+    /**
+     * As {@code DispatcherServlet} answers a {@code StreamingResponseBody} or an {@code
+     * SseEmitter}: in async mode, another thread writes the answer, past the response's buffer, and
+     * then dispatches the request again; the servlet finishes it in that second dispatch (here it
+     * writes the answer's last word, which shows that it was reached).
+     */
+    private static void answerStreamed(HttpServletRequest request, HttpServletResponse response)
+        throws IOException {
+      if (request.getAttribute("streamed") != null) {
+        response.getOutputStream().print("end");
+        return;
+      }
+      AsyncContext async = request.startAsync(request, response);
+      async.start(
+          () -> {
+            try {
+              response.setContentType("text/plain");
+              response.getOutputStream().print(STREAMED);
+              response.flushBuffer();
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+            request.setAttribute("streamed", true);
+            async.dispatch();
+          });
+    }
   }
+
+  /** What {@link RootServlet} streams: more than a response buffer holds. */
+  static final String STREAMED = "x".repeat(64 * 1024);
 
   /**
    * What Spring's {@code ShallowEtagHeaderFilter} does with a request that goes async: it buffers
@@ -359,6 +394,48 @@ class ApplicationRootServletTest {
     HttpResponse<String> api = get(port, "/shop/api/orders/later");
     assertEquals(200, api.statusCode());
     assertEquals("answered later", api.body());
+  }
+
+  /**
+   * An answer that the root servlet streams in async mode reaches the client whole, and the servlet
+   * is given the async dispatch that ends it. Before, that dispatch came back to {@code
+   * ApiLinkServlet}, whose forward of a committed response failed ("Cannot forward after response
+   * has been committed"; Jetty: "Committed"): a reviewer's Spring Boot WAR logged an ERROR with the
+   * stack trace, from Boot's {@code ErrorPageFilter}, for every {@code SseEmitter} and {@code
+   * StreamingResponseBody} answer under {@code /api} on Tomcat 11.0.24 and 10.1.59 and Jetty
+   * 12.1.12.
+   */
+  @Test
+  void onTomcatTheRootServletEndsAnAnswerItStreamedInAsyncMode() throws Exception {
+    try (RunningTomcat tomcat = startTomcat(webapp, null, true)) {
+      assertStreamedAndEnded(tomcat.port());
+    }
+  }
+
+  @Test
+  void onJettyTheRootServletEndsAnAnswerItStreamedInAsyncMode() throws Exception {
+    Server server =
+        startJetty(
+            webapp,
+            context -> {
+              ServletHolder root = new ServletHolder("dispatcher", RootServlet.class);
+              root.setAsyncSupported(true);
+              context.addServlet(root, "/");
+            });
+    try {
+      assertStreamedAndEnded(port(server));
+    } finally {
+      server.stop();
+    }
+  }
+
+  private static void assertStreamedAndEnded(int port) throws Exception {
+    HttpResponse<String> page = get(port, "/shop/orders/streamed");
+    assertEquals(200, page.statusCode());
+    assertEquals(STREAMED + "end", page.body());
+    HttpResponse<String> api = get(port, "/shop/api/orders/streamed");
+    assertEquals(200, api.statusCode());
+    assertEquals(STREAMED + "end", api.body());
   }
 
   @Test
