@@ -1,6 +1,7 @@
 package dev.apilink;
 
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
@@ -162,8 +163,7 @@ public final class ApiLinkServlet extends HttpServlet {
     if (displaced != null) {
       RequestDispatcher own = getServletContext().getNamedDispatcher(displaced);
       if (own != null) {
-        HttpServletResponse handedOn = handedOn(response);
-        own.forward(handedOn == response ? request : new HandingOn(request), handedOn);
+        handOn(own, request, response);
         return;
       }
     }
@@ -173,7 +173,28 @@ public final class ApiLinkServlet extends HttpServlet {
       response.sendError(HttpServletResponse.SC_NOT_FOUND);
       return;
     }
-    rootServlet.forward(new AsRootMapping(request, servlet), handedOn(response));
+    handOn(rootServlet, new AsRootMapping(request, servlet), response);
+  }
+
+  /**
+   * Hands the request on to {@code servlet} by a forward, as if the servlet had been mapped to it;
+   * but the async dispatch of an answer that the servlet has already begun to send (Spring MVC's
+   * {@code StreamingResponseBody} or {@code SseEmitter}, past the response's buffer) by an include,
+   * which lets the servlet end it: a forward cannot follow a committed response (Tomcat and Jetty
+   * throw {@code IllegalStateException}, and the answer was broken off, its chunked coding never
+   * ended), and nothing that a forward would let the servlet change can change any more.
+   */
+  private static void handOn(
+      RequestDispatcher servlet, HttpServletRequest request, HttpServletResponse response)
+      throws ServletException, IOException {
+    if (request.getDispatcherType() == DispatcherType.ASYNC && response.isCommitted()) {
+      servlet.include(request, response);
+      return;
+    }
+    HttpServletResponse handedOn = handedOn(response);
+    servlet.forward(
+        handedOn == response || request instanceof HandingOn ? request : new HandingOn(request),
+        handedOn);
   }
 
   /**
