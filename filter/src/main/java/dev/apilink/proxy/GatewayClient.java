@@ -154,8 +154,11 @@ public final class GatewayClient implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    http.stop();
-    timers.stop();
+    try {
+      http.stop();
+    } finally {
+      timers.stop();
+    }
   }
 
   /** A single timer thread, and each thread it ever ran on, so that stopping can wait for them. */

@@ -2,8 +2,6 @@ package dev.apilink.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.apilink.config.BackendConfig;
-import java.net.URI;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -19,19 +17,7 @@ class GatewayClientTest {
    */
   @Test
   void noTimerThreadOutlivesClose() throws Exception {
-    BackendConfig backend =
-        new BackendConfig(
-            URI.create("http://127.0.0.1:9"),
-            "key",
-            BackendConfig.DEFAULT_SUBSCRIPTION_KEY_HEADER,
-            "http://127.0.0.1:9",
-            1,
-            5,
-            0,
-            4,
-            30,
-            BackendConfig.DEFAULT_MAX_RESPONSE_HEADER_BYTES);
-    GatewayClient client = GatewayClient.start(backend, "apilink-client-test");
+    GatewayClient client = GatewayClient.start(LinkTest.backend(), "apilink-client-test");
     CountDownLatch running = new CountDownLatch(1);
     client.schedule(
         () -> {

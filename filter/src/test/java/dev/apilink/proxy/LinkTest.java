@@ -14,19 +14,23 @@ import org.junit.jupiter.api.Test;
 /** A link's life: it takes exchanges until it is retired and has closed. */
 class LinkTest {
 
+  /** A gateway on a port nothing listens on (9, discard), with a 1 s connect limit. */
+  static BackendConfig backend() {
+    return new BackendConfig(
+        URI.create("http://127.0.0.1:9"),
+        "key",
+        BackendConfig.DEFAULT_SUBSCRIPTION_KEY_HEADER,
+        "http://127.0.0.1:9",
+        1,
+        5,
+        0,
+        4,
+        30,
+        BackendConfig.DEFAULT_MAX_RESPONSE_HEADER_BYTES);
+  }
+
   static Link link() throws Exception {
-    BackendConfig backend =
-        new BackendConfig(
-            URI.create("http://127.0.0.1:9"),
-            "key",
-            BackendConfig.DEFAULT_SUBSCRIPTION_KEY_HEADER,
-            "http://127.0.0.1:9",
-            1,
-            5,
-            0,
-            4,
-            30,
-            BackendConfig.DEFAULT_MAX_RESPONSE_HEADER_BYTES);
+    BackendConfig backend = backend();
     TokenIssuer tokens =
         new TokenIssuer(
             SigningKeys.generate(),
