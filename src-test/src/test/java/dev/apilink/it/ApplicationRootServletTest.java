@@ -64,7 +64,7 @@ class ApplicationRootServletTest {
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response)
-        throws IOException {
+        throws IOException, ServletException {
       if (request.getRequestURI().endsWith("/missing")) {
         response.sendError(HttpServletResponse.SC_NOT_FOUND);
         return;
@@ -75,6 +75,15 @@ class ApplicationRootServletTest {
       }
       if (request.getRequestURI().endsWith("/streamed")) {
         answerStreamed(request, response);
+        return;
+      }
+      if (request.getRequestURI().endsWith("/forwarding")) {
+        request.getRequestDispatcher("/orders/7").forward(request, response);
+        return;
+      }
+      if (request.getRequestURI().endsWith("/dispatching")) {
+        AsyncContext async = request.startAsync(request, response);
+        async.start(() -> async.dispatch("/orders/8"));
         return;
       }
       response.setContentType("text/plain;charset=utf-8");
@@ -473,6 +482,55 @@ class ApplicationRootServletTest {
     assertEquals("error page 404", page.body());
     HttpResponse<String> api = get(port, "/shop/api/missing");
     assertEquals(404, api.statusCode());
+  }
+
+  /**
+   * A path that the root servlet forwards an {@code /api} request to (as Spring MVC renders a JSP
+   * view), or dispatches it to in async mode, is the path that the servlet there sees. Before, on
+   * Tomcat, the servlet there saw the {@code /api} path instead (a reviewer's JSP forwarded to
+   * under unlinked {@code /api} answered 404 "JSP file [/api/...] not found" on Tomcat 11.0.24 and
+   * 10.1.59): Tomcat puts its wrapper for such a dispatch beneath the one {@code ApiLinkServlet}
+   * handed on, whose paths and mapping stayed those of the {@code /api} request.
+   */
+  @Test
+  void onTomcatTheRootServletForwardsAndDispatchesAnApiRequestToOtherPaths() throws Exception {
+    try (RunningTomcat tomcat = startTomcat(webapp, null, true)) {
+      assertForwardedAndDispatchedToOtherPaths(tomcat.port());
+    }
+  }
+
+  @Test
+  void onJettyTheRootServletForwardsAndDispatchesAnApiRequestToOtherPaths() throws Exception {
+    Server server =
+        startJetty(
+            webapp,
+            context -> {
+              ServletHolder root = new ServletHolder("dispatcher", RootServlet.class);
+              root.setAsyncSupported(true);
+              context.addServlet(root, "/");
+            });
+    try {
+      assertForwardedAndDispatchedToOtherPaths(port(server));
+    } finally {
+      server.stop();
+    }
+  }
+
+  private static void assertForwardedAndDispatchedToOtherPaths(int port) throws Exception {
+    for (String from : new String[] {"/shop/orders", "/shop/api/orders"}) {
+      HttpResponse<String> forwarded = get(port, from + "/forwarding");
+      assertEquals(200, forwarded.statusCode());
+      assertEquals(
+          "app root /shop/orders/7 servletPath=/orders/7 pathInfo=null match=DEFAULT",
+          forwarded.body(),
+          from);
+      HttpResponse<String> dispatched = get(port, from + "/dispatching");
+      assertEquals(200, dispatched.statusCode());
+      assertEquals(
+          "app root /shop/orders/8 servletPath=/orders/8 pathInfo=null match=DEFAULT",
+          dispatched.body(),
+          from);
+    }
   }
 
   /** A Tomcat started by {@link #startTomcat}, stopped on close. */
