@@ -316,30 +316,59 @@ public final class ApiLinkServlet extends HttpServlet {
     }
   }
 
-  /** The request as the servlet for "/" would have seen it had it been mapped there. */
+  /**
+   * The request as the servlet for "/" would have seen it had it been mapped there.
+   *
+   * <p>Tomcat puts its wrapper for a dispatch beneath the application's wrappers, this one among
+   * them ({@link #setRequest}): first for the forward that hands this request on, then for each
+   * forward, include or async dispatch that the servlet makes to another path. Those dispatches'
+   * paths are Tomcat's wrapper's to tell, so this one tells its own only while it wraps the request
+   * it was made with or Tomcat's wrapper for the forward (before, a JSP that the servlet forwarded
+   * to was looked for at the {@code /api} path, and answered 404).
+   */
   private static final class AsRootMapping extends HandingOn {
     private final String path;
     private final String servlet;
+    private final ServletRequest given;
+    private ServletRequest forwarded;
 
     AsRootMapping(HttpServletRequest request, String servlet) {
       super(request);
       this.servlet = servlet;
+      this.given = request;
       String pathInfo = request.getPathInfo();
       this.path = pathInfo == null ? request.getServletPath() : request.getServletPath() + pathInfo;
     }
 
     @Override
+    public void setRequest(ServletRequest request) {
+      if (forwarded == null && request != given) {
+        forwarded = request;
+      }
+      super.setRequest(request);
+    }
+
+    /** Whether this wraps the request it was made with, or Tomcat's wrapper for its forward. */
+    private boolean asRoot() {
+      ServletRequest inner = getRequest();
+      return inner == given || inner == forwarded;
+    }
+
+    @Override
     public String getServletPath() {
-      return path;
+      return asRoot() ? path : super.getServletPath();
     }
 
     @Override
     public String getPathInfo() {
-      return null;
+      return asRoot() ? null : super.getPathInfo();
     }
 
     @Override
     public HttpServletMapping getHttpServletMapping() {
+      if (!asRoot()) {
+        return super.getHttpServletMapping();
+      }
       return new HttpServletMapping() {
         @Override
         public String getMatchValue() {
