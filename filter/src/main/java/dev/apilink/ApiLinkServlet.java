@@ -324,18 +324,20 @@ public final class ApiLinkServlet extends HttpServlet {
    * forward, include or async dispatch that the servlet makes to another path. Those dispatches'
    * paths are Tomcat's wrapper's to tell, so this one tells its own only while it wraps the request
    * it was made with or Tomcat's wrapper for the forward (before, a JSP that the servlet forwarded
-   * to was looked for at the {@code /api} path, and answered 404).
+   * to was looked for at the {@code /api} path, and answered 404). Its dispatcher type likewise.
    */
   private static final class AsRootMapping extends HandingOn {
     private final String path;
     private final String servlet;
     private final ServletRequest given;
+    private final DispatcherType type;
     private ServletRequest forwarded;
 
     AsRootMapping(HttpServletRequest request, String servlet) {
       super(request);
       this.servlet = servlet;
       this.given = request;
+      this.type = request.getDispatcherType();
       String pathInfo = request.getPathInfo();
       this.path = pathInfo == null ? request.getServletPath() : request.getServletPath() + pathInfo;
     }
@@ -352,6 +354,17 @@ public final class ApiLinkServlet extends HttpServlet {
     private boolean asRoot() {
       ServletRequest inner = getRequest();
       return inner == given || inner == forwarded;
+    }
+
+    /**
+     * The type of the dispatch that {@code ApiLinkServlet} was given, not its own forward's: a
+     * servlet that answers in the async dispatch tells it by its type {@code ASYNC} (before, told
+     * {@code FORWARD}, it went async again, for ever). Jetty's wrapper for the forward, which the
+     * servlet is given over this one, still tells {@code FORWARD}.
+     */
+    @Override
+    public DispatcherType getDispatcherType() {
+      return asRoot() ? type : super.getDispatcherType();
     }
 
     @Override
