@@ -7,12 +7,14 @@ import dev.apilink.e2e.app.BufferingFilter;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.ServletResponseWrapper;
 import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
@@ -65,6 +67,27 @@ class ApplicationRootServletTest {
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response)
         throws IOException, ServletException {
+      Object included = request.getAttribute(RequestDispatcher.INCLUDE_REQUEST_URI);
+      if (included != null) {
+        response
+            .getWriter()
+            .print(
+                "included "
+                    + request.getAttribute(RequestDispatcher.INCLUDE_SERVLET_PATH)
+                    + " "
+                    + request.getAttribute(RequestDispatcher.INCLUDE_PATH_INFO)
+                    + " "
+                    + ((HttpServletMapping) request.getAttribute(RequestDispatcher.INCLUDE_MAPPING))
+                        .getMappingMatch());
+        return;
+      }
+      if (request.getRequestURI().endsWith("/including")) {
+        response.setContentType("text/plain;charset=utf-8");
+        response.getWriter().print("page;");
+        request.getRequestDispatcher("/api/orders/included").include(request, response);
+        response.getWriter().print(";end");
+        return;
+      }
       if (request.getRequestURI().endsWith("/missing")) {
         response.sendError(HttpServletResponse.SC_NOT_FOUND);
         return;
@@ -528,6 +551,26 @@ class ApplicationRootServletTest {
       }
       assertServedByTheRootServlet(tomcat.port());
     }
+  }
+
+  /**
+   * A page that includes an {@code /api} path that the root servlet serves gets that servlet's
+   * answer within its own, as without ApiLink, the servlet told the included path as its own
+   * mapping would have told it. Before, {@code ApiLinkServlet} forwarded the included request, told
+   * the including page's path: the root servlet served that page again, which included the path
+   * again, until the stack overflowed (a 500 on Tomcat 11.0.24 and 10.1.59, review W).
+   */
+  @Test
+  void onTomcatAPageIncludesAnApiPathThatTheRootServletServes() throws Exception {
+    try (RunningTomcat tomcat = startTomcat(webapp, null, true)) {
+      assertIncluded(tomcat.port());
+    }
+  }
+
+  private static void assertIncluded(int port) throws Exception {
+    HttpResponse<String> page = get(port, "/shop/orders/including");
+    assertEquals(200, page.statusCode());
+    assertEquals("page;included /api/orders/included null DEFAULT;end", page.body());
   }
 
   /**
