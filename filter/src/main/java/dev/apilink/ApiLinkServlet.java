@@ -23,6 +23,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -178,16 +179,19 @@ public final class ApiLinkServlet extends HttpServlet {
 
   /**
    * Hands the request on to {@code servlet} by a forward, as if the servlet had been mapped to it;
-   * but the async dispatch of an answer that the servlet has already begun to send (Spring MVC's
-   * {@code StreamingResponseBody} or {@code SseEmitter}, past the response's buffer) by an include,
-   * which lets the servlet end it: a forward cannot follow a committed response (Tomcat and Jetty
-   * throw {@code IllegalStateException}, and the answer was broken off, its chunked coding never
-   * ended), and nothing that a forward would let the servlet change can change any more.
+   * but an included request by an include, which leaves the including page's answer as it is (a
+   * forward would clear what it wrote and close it), and the async dispatch of an answer that the
+   * servlet has already begun to send (Spring MVC's {@code StreamingResponseBody} or {@code
+   * SseEmitter}, past the response's buffer) by an include, which lets the servlet end it: a
+   * forward cannot follow a committed response (Tomcat and Jetty throw {@code
+   * IllegalStateException}, and the answer was broken off, its chunked coding never ended), and
+   * nothing that a forward would let the servlet change can change any more.
    */
   private static void handOn(
       RequestDispatcher servlet, HttpServletRequest request, HttpServletResponse response)
       throws ServletException, IOException {
-    if (request.getDispatcherType() == DispatcherType.ASYNC && response.isCommitted()) {
+    if (request.getDispatcherType() == DispatcherType.INCLUDE
+        || request.getDispatcherType() == DispatcherType.ASYNC && response.isCommitted()) {
       servlet.include(request, response);
       return;
     }
@@ -324,13 +328,16 @@ public final class ApiLinkServlet extends HttpServlet {
    * forward, include or async dispatch that the servlet makes to another path. Those dispatches'
    * paths are Tomcat's wrapper's to tell, so this one tells its own only while it wraps the request
    * it was made with or Tomcat's wrapper for the forward (before, a JSP that the servlet forwarded
-   * to was looked for at the {@code /api} path, and answered 404). Its dispatcher type likewise.
+   * to was looked for at the {@code /api} path, and answered 404). Its dispatcher type likewise. An
+   * included request keeps the including page's paths, as any include does, and tells its own in
+   * the include's attributes, as the servlet's own mapping would have set them.
    */
   private static final class AsRootMapping extends HandingOn {
     private final String path;
     private final String servlet;
     private final ServletRequest given;
     private final DispatcherType type;
+    private final Map<String, Object> included = new HashMap<>();
     private ServletRequest forwarded;
 
     AsRootMapping(HttpServletRequest request, String servlet) {
@@ -338,8 +345,26 @@ public final class ApiLinkServlet extends HttpServlet {
       this.servlet = servlet;
       this.given = request;
       this.type = request.getDispatcherType();
-      String pathInfo = request.getPathInfo();
-      this.path = pathInfo == null ? request.getServletPath() : request.getServletPath() + pathInfo;
+      if (type == DispatcherType.INCLUDE) {
+        for (String name :
+            new String[] {
+              RequestDispatcher.INCLUDE_REQUEST_URI,
+              RequestDispatcher.INCLUDE_CONTEXT_PATH,
+              RequestDispatcher.INCLUDE_QUERY_STRING
+            }) {
+          Object value = request.getAttribute(name);
+          if (value != null) {
+            included.put(name, value);
+          }
+        }
+        String servletPath = (String) request.getAttribute(RequestDispatcher.INCLUDE_SERVLET_PATH);
+        String pathInfo = (String) request.getAttribute(RequestDispatcher.INCLUDE_PATH_INFO);
+        this.path = pathInfo == null ? servletPath : servletPath + pathInfo;
+      } else {
+        String pathInfo = request.getPathInfo();
+        this.path =
+            pathInfo == null ? request.getServletPath() : request.getServletPath() + pathInfo;
+      }
     }
 
     @Override
@@ -367,21 +392,53 @@ public final class ApiLinkServlet extends HttpServlet {
       return asRoot() ? type : super.getDispatcherType();
     }
 
+    /** Whether it tells its own paths: for an included request, the include's attributes. */
+    private boolean tellsItsPaths() {
+      return asRoot() && type != DispatcherType.INCLUDE;
+    }
+
     @Override
     public String getServletPath() {
-      return asRoot() ? path : super.getServletPath();
+      return tellsItsPaths() ? path : super.getServletPath();
     }
 
     @Override
     public String getPathInfo() {
-      return asRoot() ? null : super.getPathInfo();
+      return tellsItsPaths() ? null : super.getPathInfo();
     }
 
     @Override
     public HttpServletMapping getHttpServletMapping() {
-      if (!asRoot()) {
-        return super.getHttpServletMapping();
+      return tellsItsPaths() ? mapping() : super.getHttpServletMapping();
+    }
+
+    /**
+     * For an included request, the include's attributes as the servlet's own mapping would have set
+     * them: the containers hide the include's own from a servlet included by name (on Jetty, whose
+     * wrapper for the include the servlet is given over this one, they stay hidden).
+     */
+    @Override
+    public Object getAttribute(String name) {
+      if (asRoot() && type == DispatcherType.INCLUDE) {
+        switch (name) {
+          case RequestDispatcher.INCLUDE_SERVLET_PATH:
+            return path;
+          case RequestDispatcher.INCLUDE_PATH_INFO:
+            return null;
+          case RequestDispatcher.INCLUDE_MAPPING:
+            return mapping();
+          case RequestDispatcher.INCLUDE_REQUEST_URI,
+          RequestDispatcher.INCLUDE_CONTEXT_PATH,
+          RequestDispatcher.INCLUDE_QUERY_STRING:
+            return included.get(name);
+          default:
+            break;
+        }
       }
+      return super.getAttribute(name);
+    }
+
+    private HttpServletMapping mapping() {
       return new HttpServletMapping() {
         @Override
         public String getMatchValue() {
