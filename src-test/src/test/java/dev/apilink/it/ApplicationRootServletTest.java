@@ -588,6 +588,31 @@ class ApplicationRootServletTest {
     }
   }
 
+  /**
+   * The same behind a filter that wraps the request, as Spring Security's filters do: Tomcat then
+   * puts its wrapper for the root servlet's own dispatch beneath the filter's wrapper, not beneath
+   * the one {@code ApiLinkServlet} handed on.
+   */
+  @Test
+  void onTomcatTheRootServletForwardsAnApiRequestToOtherPathsBehindARequestWrappingFilter()
+      throws Exception {
+    try (RunningTomcat tomcat = startTomcat(webapp, RequestWrappingFilter.class, true)) {
+      assertForwardedAndDispatchedToOtherPaths(tomcat.port());
+    }
+  }
+
+  /** Wraps the request and passes it on, as Spring Security's filters do. */
+  public static final class RequestWrappingFilter extends HttpFilter {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void doFilter(
+        HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+        throws IOException, ServletException {
+      chain.doFilter(new jakarta.servlet.http.HttpServletRequestWrapper(request) {}, response);
+    }
+  }
+
   @Test
   void onJettyTheRootServletForwardsAndDispatchesAnApiRequestToOtherPaths() throws Exception {
     Server server =
