@@ -338,6 +338,7 @@ public final class ApiLinkServlet extends HttpServlet {
     private final ServletRequest given;
     private final DispatcherType type;
     private final Map<String, Object> included = new HashMap<>();
+    private final String uri;
     private ServletRequest forwarded;
 
     AsRootMapping(HttpServletRequest request, String servlet) {
@@ -345,6 +346,7 @@ public final class ApiLinkServlet extends HttpServlet {
       this.servlet = servlet;
       this.given = request;
       this.type = request.getDispatcherType();
+      this.uri = request.getRequestURI();
       if (type == DispatcherType.INCLUDE) {
         for (String name :
             new String[] {
@@ -375,10 +377,16 @@ public final class ApiLinkServlet extends HttpServlet {
       super.setRequest(request);
     }
 
-    /** Whether this wraps the request it was made with, or Tomcat's wrapper for its forward. */
+    /**
+     * Whether this wraps the request it was made with, or Tomcat's wrapper for its forward, and the
+     * request still has its URI. Behind a filter that wraps the request (Spring Security's), Tomcat
+     * puts its wrapper for the servlet's own forward beneath the filter's, not beneath this one;
+     * the forward's URI then tells it (before, there too a JSP forwarded to was looked for at the
+     * {@code /api} path).
+     */
     private boolean asRoot() {
       ServletRequest inner = getRequest();
-      return inner == given || inner == forwarded;
+      return (inner == given || inner == forwarded) && uri.equals(super.getRequestURI());
     }
 
     /**
