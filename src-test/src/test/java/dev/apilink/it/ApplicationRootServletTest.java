@@ -31,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.function.Consumer;
 import org.apache.catalina.Context;
 import org.apache.catalina.Wrapper;
@@ -598,6 +599,45 @@ class ApplicationRootServletTest {
       throws Exception {
     try (RunningTomcat tomcat = startTomcat(webapp, RequestWrappingFilter.class, true)) {
       assertForwardedAndDispatchedToOtherPaths(tomcat.port());
+    }
+  }
+
+  /**
+   * A filter mapped to the root servlet by its name does not run for an unlinked {@code /api}
+   * request, which maps to {@code ApiLinkServlet} (an authentication filter mapped so leaves {@code
+   * /api} unguarded; review W, on Tomcat 11.0.24, 10.1.59 and Jetty 12.1.12). The Servlet API does
+   * not tell whether it is mapped to forwards too, so ApiLink warns at start-up.
+   */
+  @Test
+  void onTomcatAFilterMappedToTheRootServletByNameIsWarnedAbout() throws Exception {
+    Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
+    try (LogWatch log = new LogWatch();
+        RunningTomcat tomcat =
+            startTomcat(
+                webapp,
+                null,
+                true,
+                context -> {
+                  FilterDef definition = new FilterDef();
+                  definition.setFilterName("named");
+                  definition.setFilterClass(RequestWrappingFilter.class.getName());
+                  definition.setAsyncSupported("true");
+                  context.addFilterDef(definition);
+                  FilterMap byName = new FilterMap();
+                  byName.setFilterName("named");
+                  byName.addServletName("dispatcher");
+                  context.addFilterMap(byName);
+                })) {
+      assertServedByTheRootServlet(tomcat.port());
+
+      assertEquals(
+          List.of(
+              "ApiLink: the filter \"named\" is mapped to the servlet \"dispatcher\" by name;"
+                  + " while this environment is not linked, ApiLinkServlet hands /api requests to"
+                  + " that servlet by a forward, and the filter runs for them only if it is also"
+                  + " mapped to FORWARD dispatches. Map it to a URL pattern such as /*, or to the"
+                  + " servlet \"ApiLinkServlet\" as well."),
+          log.all("is mapped to the servlet"));
     }
   }
 
