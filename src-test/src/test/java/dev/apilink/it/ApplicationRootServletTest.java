@@ -276,9 +276,7 @@ class ApplicationRootServletTest {
               defaultMapping.setPathSpecs(new String[] {"/"});
               defaultMapping.setFromDefaultDescriptor(true);
               context.getServletHandler().addServletMapping(defaultMapping);
-              ServletHolder root = new ServletHolder("dispatcher", RootServlet.class);
-              root.setAsyncSupported(true);
-              context.addServlet(root, "/");
+              addRootServlet(context);
             });
     try {
       assertServedByTheRootServlet(port(server));
@@ -474,14 +472,7 @@ class ApplicationRootServletTest {
 
   @Test
   void onJettyTheRootServletEndsAnAnswerItStreamedInAsyncMode() throws Exception {
-    Server server =
-        startJetty(
-            webapp,
-            context -> {
-              ServletHolder root = new ServletHolder("dispatcher", RootServlet.class);
-              root.setAsyncSupported(true);
-              context.addServlet(root, "/");
-            });
+    Server server = startJetty(webapp, ApplicationRootServletTest::addRootServlet);
     try {
       assertStreamedAndEnded(port(server));
     } finally {
@@ -655,14 +646,7 @@ class ApplicationRootServletTest {
 
   @Test
   void onJettyTheRootServletForwardsAndDispatchesAnApiRequestToOtherPaths() throws Exception {
-    Server server =
-        startJetty(
-            webapp,
-            context -> {
-              ServletHolder root = new ServletHolder("dispatcher", RootServlet.class);
-              root.setAsyncSupported(true);
-              context.addServlet(root, "/");
-            });
+    Server server = startJetty(webapp, ApplicationRootServletTest::addRootServlet);
     try {
       assertForwardedAndDispatchedToOtherPaths(port(server));
     } finally {
@@ -790,10 +774,15 @@ class ApplicationRootServletTest {
           FilterHolder holder = new FilterHolder(filter);
           holder.setAsyncSupported(true);
           context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST));
-          ServletHolder root = new ServletHolder("dispatcher", RootServlet.class);
-          root.setAsyncSupported(true);
-          context.addServlet(root, "/");
+          addRootServlet(context);
         });
+  }
+
+  /** The application's servlet on "/", async-supported, as Spring's DispatcherServlet is. */
+  private static void addRootServlet(ServletContextHandler context) {
+    ServletHolder root = new ServletHolder("dispatcher", RootServlet.class);
+    root.setAsyncSupported(true);
+    context.addServlet(root, "/");
   }
 
   static int port(Server server) {
