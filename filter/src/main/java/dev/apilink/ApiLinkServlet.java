@@ -440,17 +440,6 @@ public final class ApiLinkServlet extends HttpServlet {
       return (inner == given || inner == forwarded) && uri.equals(super.getRequestURI());
     }
 
-    /**
-     * The type of the dispatch that {@code ApiLinkServlet} was given, not its own forward's: a
-     * servlet that answers in the async dispatch tells it by its type {@code ASYNC} (before, told
-     * {@code FORWARD}, it went async again, for ever). Jetty's wrapper for the forward, which the
-     * servlet is given over this one, still tells {@code FORWARD}.
-     */
-    @Override
-    public DispatcherType getDispatcherType() {
-      return asRoot() ? type : super.getDispatcherType();
-    }
-
     /** Whether it tells its own paths: for an included request, the include's attributes. */
     private boolean tellsItsPaths() {
       return asRoot() && type != DispatcherType.INCLUDE;

@@ -101,10 +101,6 @@ class ApplicationRootServletTest {
         answerStreamed(request, response);
         return;
       }
-      if (request.getRequestURI().endsWith("/told")) {
-        answerInTheAsyncDispatch(request, response);
-        return;
-      }
       if (request.getRequestURI().endsWith("/forwarding")) {
         request.getRequestDispatcher("/orders/7").forward(request, response);
         return;
@@ -147,29 +143,6 @@ class ApplicationRootServletTest {
             request.setAttribute("result", "answered later");
             async.dispatch();
           });
-    }
-
-    /**
-     * As a servlet that tells the async dispatch by its dispatcher type (the Servlet
-     * specification's own example of {@code AsyncContext.dispatch}) answers later: it goes async,
-     * and answers once it is dispatched again with the type {@code ASYNC}. Going async twice shows
-     * that it was told another type.
-     */
-    private static void answerInTheAsyncDispatch(
-        HttpServletRequest request, HttpServletResponse response) throws IOException {
-      if (request.getDispatcherType() == DispatcherType.ASYNC) {
-        response.setContentType("text/plain;charset=utf-8");
-        response.getWriter().print("answered in the async dispatch");
-        return;
-      }
-      if (request.getAttribute("went async") != null) {
-        response.setContentType("text/plain;charset=utf-8");
-        response.getWriter().print("dispatched again as " + request.getDispatcherType());
-        return;
-      }
-      request.setAttribute("went async", true);
-      AsyncContext async = request.startAsync();
-      async.start(async::dispatch);
     }
 
     /**
@@ -524,25 +497,6 @@ class ApplicationRootServletTest {
     assertEquals("error page 404", page.body());
     HttpResponse<String> api = get(port, "/shop/api/missing");
     assertEquals(404, api.statusCode());
-  }
-
-  /**
-   * The root servlet is told the dispatcher type that it would be told without ApiLink: the
-   * request's own, and {@code ASYNC} for an async dispatch. Before, it was told {@code FORWARD},
-   * ApiLinkServlet's forward, every time: a servlet that answers in the async dispatch, told by its
-   * type, went async again in it, for ever (a reviewer's plain servlet under unlinked {@code /api}
-   * on Tomcat 11.0.24 and 10.1.59).
-   */
-  @Test
-  void onTomcatTheRootServletIsToldTheAsyncDispatchOfAnApiRequest() throws Exception {
-    try (RunningTomcat tomcat = startTomcat(webapp, null, true)) {
-      for (String path : new String[] {"/shop/orders/told", "/shop/api/orders/told"}) {
-        HttpResponse<String> told = get(tomcat.port(), path);
-        assertEquals(200, told.statusCode());
-        assertEquals("answered in the async dispatch", told.body(), path);
-      }
-      assertServedByTheRootServlet(tomcat.port());
-    }
   }
 
   /**
