@@ -379,9 +379,12 @@ public final class ApiLinkServlet extends HttpServlet {
    * forward, include or async dispatch that the servlet makes to another path. Those dispatches'
    * paths are Tomcat's wrapper's to tell, so this one tells its own only while it wraps the request
    * it was made with or Tomcat's wrapper for the forward (before, a JSP that the servlet forwarded
-   * to was looked for at the {@code /api} path, and answered 404). Its dispatcher type likewise. An
-   * included request keeps the including page's paths, as any include does, and tells its own in
-   * the include's attributes, as the servlet's own mapping would have set them.
+   * to was looked for at the {@code /api} path, and answered 404). It tells the forward's
+   * dispatcher type, {@code FORWARD}, as the container does (telling the type {@code
+   * ApiLinkServlet} was given made a Spring Boot WAR's {@code Callable} answer empty under {@code
+   * ShallowEtagHeaderFilter}). An included request keeps the including page's paths, as any include
+   * does, and tells its own in the include's attributes, as the servlet's own mapping would have
+   * set them.
    */
   private static final class AsRootMapping extends HandingOn {
     private final String path;
