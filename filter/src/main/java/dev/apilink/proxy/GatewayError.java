@@ -145,8 +145,7 @@ public record GatewayError(int status, String message) {
   static boolean openedNoConnectionOrTimedOut(Throwable failure) {
     return find(failure, ConnectException.class) != null
         || find(failure, UnknownHostException.class) != null
-        || find(failure, SocketTimeoutException.class) != null
-        || find(failure, TimeoutException.class) != null;
+        || isTimeout(failure);
   }
 
   private static String seconds(int count) {
@@ -197,8 +196,11 @@ public record GatewayError(int status, String message) {
     return new GatewayError(408, "Request timeout: the request body stopped arriving.");
   }
 
-  /** Whether a failure to read the client's body is the container's read timeout. */
-  static boolean isReadTimeout(Throwable failure) {
+  /**
+   * Whether {@code failure} is a time limit that ran out: for a failure to read the client's body,
+   * the container's read timeout.
+   */
+  static boolean isTimeout(Throwable failure) {
     return find(failure, SocketTimeoutException.class) != null
         || find(failure, TimeoutException.class) != null;
   }

@@ -357,6 +357,7 @@ final class ProxyExchange implements AsyncListener {
             ? VIA_HTTP_11
             : (protocol.startsWith("HTTP/") ? protocol.substring(5) : version(protocol))
                 + " apilink";
+    String scheme = clientScheme();
     return new ProxyHeaders.Added(
         link.backend().subscriptionKeyHeader(),
         link.backend().subscriptionKey(),
@@ -365,8 +366,8 @@ final class ProxyExchange implements AsyncListener {
         ClientPrincipal.of(clientRequest, link.identityProvider(), link.customRoles()),
         originalUrl.toString(),
         clientRequest.getRemoteAddr(),
-        clientScheme(),
-        clientHost(),
+        scheme,
+        clientHost(protocol, scheme),
         via,
         containersCredentials(),
         sessionCookie);
@@ -402,8 +403,7 @@ final class ProxyExchange implements AsyncListener {
    * X-Forwarded-Proto: https}. None for an HTTP/1.0 request without a {@code Host}, nor for an
    * HTTP/0.9 one (no headers at all; Tomcat's protocol for it is empty).
    */
-  private String clientHost() {
-    String protocol = clientRequest.getProtocol();
+  private String clientHost(String protocol, String scheme) {
     if ((protocol.startsWith("HTTP/1") || protocol.isEmpty())
         && clientRequest.getHeader("Host") == null) {
       return null;
@@ -415,7 +415,7 @@ final class ProxyExchange implements AsyncListener {
     if (name.indexOf(':') >= 0 && !name.startsWith("[")) {
       name = "[" + name + "]";
     }
-    return GatewayTarget.authority(clientScheme(), name, clientRequest.getServerPort());
+    return GatewayTarget.authority(scheme, name, clientRequest.getServerPort());
   }
 
   /**
@@ -796,7 +796,7 @@ final class ProxyExchange implements AsyncListener {
    * out before {@code timeoutSeconds} does.
    */
   private void bodyFailed(Throwable failure) {
-    requestBodyStalled = GatewayError.isReadTimeout(failure);
+    requestBodyStalled = GatewayError.isTimeout(failure);
     requestBodyFailed = true;
   }
 
