@@ -178,16 +178,21 @@ public final class ApiLinkFilter implements Filter {
         .signingKeyFile()
         .flatMap(webApplicationFiles(context)::path)
         .flatMap(KeyFilePermissions::warning)
-        // Logged by name: a method reference would make Optional.ifPresent the record's source.
-        .ifPresent(
-            warning -> LOG.logp(Level.WARNING, ApiLinkFilter.class.getName(), "init", warning));
+        .ifPresent(ApiLinkFilter::warnFromInit);
     site.token()
         .signingKeys()
         .flatMap(SigningKeys::undocumentedForApiManagement)
-        .ifPresent(
-            warning -> LOG.logp(Level.WARNING, ApiLinkFilter.class.getName(), "init", warning));
+        .ifPresent(ApiLinkFilter::warnFromInit);
     watch(site.files());
     context.setAttribute(ATTRIBUTE, this);
+  }
+
+  /**
+   * Logs a warning of {@link #init} as {@code init}'s: logged by name, as a lambda or method
+   * reference would make {@code Optional.ifPresent} the record's source.
+   */
+  private static void warnFromInit(String warning) {
+    LOG.logp(Level.WARNING, ApiLinkFilter.class.getName(), "init", warning);
   }
 
   /** Exchanges with the gateway started and not yet ended (0 when not linked). */

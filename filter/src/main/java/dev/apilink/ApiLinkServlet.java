@@ -26,6 +26,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -103,7 +104,7 @@ public final class ApiLinkServlet extends HttpServlet {
     List<String> warnings = new ArrayList<>();
     for (Map.Entry<String, ? extends FilterRegistration> entry :
         context.getFilterRegistrations().entrySet()) {
-      java.util.Collection<String> names = entry.getValue().getServletNameMappings();
+      Collection<String> names = entry.getValue().getServletNameMappings();
       if (names.contains(self)) {
         continue;
       }
