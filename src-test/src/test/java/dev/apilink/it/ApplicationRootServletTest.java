@@ -18,16 +18,13 @@ import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -191,37 +188,22 @@ class ApplicationRootServletTest {
         HttpServletRequest request, HttpServletResponse response, FilterChain chain)
         throws IOException, ServletException {
       HttpServletResponse chainResponse =
-          request.getDispatcherType() == DispatcherType.ASYNC ? response : new Buffer(response);
+          request.getDispatcherType() == DispatcherType.ASYNC
+              ? response
+              : new BufferingFilter.Buffered(response);
       chain.doFilter(request, chainResponse);
       if (request.isAsyncStarted()) {
         return;
       }
       ServletResponse inner = chainResponse;
-      while (!(inner instanceof Buffer) && inner instanceof ServletResponseWrapper wrapper) {
+      while (!(inner instanceof BufferingFilter.Buffered)
+          && inner instanceof ServletResponseWrapper wrapper) {
         inner = wrapper.getResponse();
       }
-      if (!(inner instanceof Buffer buffer)) {
+      if (!(inner instanceof BufferingFilter.Buffered buffered)) {
         throw new IllegalStateException("ContentCachingResponseWrapper not found");
       }
-      buffer.writer.flush();
-      byte[] body = buffer.body.toByteArray();
-      buffer.getResponse().setContentLength(body.length);
-      buffer.getResponse().getOutputStream().write(body);
-    }
-  }
-
-  private static final class Buffer extends HttpServletResponseWrapper {
-    private final ByteArrayOutputStream body = new ByteArrayOutputStream();
-    private final PrintWriter writer =
-        new PrintWriter(new OutputStreamWriter(body, StandardCharsets.UTF_8));
-
-    Buffer(HttpServletResponse response) {
-      super(response);
-    }
-
-    @Override
-    public PrintWriter getWriter() {
-      return writer;
+      buffered.copyOut();
     }
   }
 

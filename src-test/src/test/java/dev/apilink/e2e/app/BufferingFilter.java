@@ -28,19 +28,25 @@ public final class BufferingFilter extends HttpFilter {
       throws IOException, ServletException {
     Buffered buffered = new Buffered(response);
     chain.doFilter(request, buffered);
-    buffered.writer.flush();
-    response.setContentLength(buffered.stream.buffer.size());
-    response.getOutputStream().write(buffered.stream.buffer.toByteArray());
+    buffered.copyOut();
   }
 
   /** The response as the chain sees it: its body goes to a buffer, its length is left unset. */
-  private static final class Buffered extends HttpServletResponseWrapper {
+  public static final class Buffered extends HttpServletResponseWrapper {
     private final BufferStream stream = new BufferStream();
     private final PrintWriter writer =
         new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
 
-    Buffered(HttpServletResponse response) {
+    public Buffered(HttpServletResponse response) {
       super(response);
+    }
+
+    /** Sends what the chain wrote to the response this wraps, with its length. */
+    public void copyOut() throws IOException {
+      writer.flush();
+      byte[] body = stream.buffer.toByteArray();
+      getResponse().setContentLength(body.length);
+      getResponse().getOutputStream().write(body);
     }
 
     @Override
