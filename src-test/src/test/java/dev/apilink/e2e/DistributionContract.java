@@ -23,6 +23,7 @@ import dev.apilink.it.Certificates;
 import dev.apilink.testkit.echo.EchoBackend;
 import dev.apilink.testkit.echo.EchoBackend.Received;
 import dev.apilink.testkit.faults.SilentServer;
+import dev.apilink.testkit.proxy.ForwardProxy;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -72,6 +73,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  *       own, mapped in {@code web.xml} and by {@code @WebServlet} alone;
  *   <li>{@code /tls} and {@code /wronghost}: linked over https to a gateway with a private CA's
  *       certificate, by the host name it names and by an address it does not;
+ *   <li>{@code /proxied}: linked over https to the same gateway by a host name that only a forward
+ *       proxy can resolve, which the container's JVM is told of by {@code https.proxyHost};
  *   <li>{@code /login}: the sample site whose users the container signs in, by BASIC login against
  *       its own user store ({@code conf/tomcat-users.xml}; a Jetty {@code HashLoginService}), with
  *       route rules that need roles.
@@ -91,15 +94,20 @@ abstract class DistributionContract {
           .build();
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
+  /** A gateway host name that only the forward proxy resolves (see {@link ForwardProxy}). */
+  static final String PROXIED_GATEWAY_HOST = "apim.proxied.test";
+
   EchoBackend backend;
   SilentServer silentGateway;
   LinkedGateway gateway;
   LinkedGateway tlsGateway;
+  ForwardProxy forwardProxy;
   ContainerProcess container;
   String origin;
   LinkedSite shop;
   LinkedSite app;
   LinkedSite tls;
+  LinkedSite proxied;
   LinkedSite login;
   int tlsPort;
   Path sampleWar;
@@ -183,23 +191,42 @@ abstract class DistributionContract {
     // (a copy of the JDK's cacerts with the CA imported, given as javax.net.ssl.trustStore).
     Path certificates = Files.createDirectories(run.resolve("tls"));
     Path gatewayKeyStore =
-        Certificates.selfSigned(certificates, "private-gateway", "dns:localhost");
+        Certificates.selfSigned(
+            certificates, "private-gateway", "dns:localhost,dns:" + PROXIED_GATEWAY_HOST);
     Path trustStore = Certificates.trustStoreWith(certificates, gatewayKeyStore, "private-gateway");
     tlsPort = ContainerProcess.freePort();
     ObjectNode tlsConfig =
         siteConfig(
             origin, "https://localhost:" + tlsPort, "${env:TLS_SUBSCRIPTION_KEY}", signingKeys);
     tls = new LinkedSite(writeJson(run.resolve("tls-apilink.json"), tlsConfig), "/tls", Map.of());
+    // The same gateway by a name that only the forward proxy resolves: reached through the proxy
+    // that the JVM's https.proxyHost names, or not at all. The JDK's default http.nonProxyHosts
+    // (localhost, 127.*) keeps the other gateways direct.
+    forwardProxy = ForwardProxy.start();
+    ObjectNode proxiedConfig =
+        siteConfig(
+            origin,
+            "https://" + PROXIED_GATEWAY_HOST + ":" + tlsPort,
+            "${env:PROXIED_SUBSCRIPTION_KEY}",
+            signingKeys);
+    proxied =
+        new LinkedSite(
+            writeJson(run.resolve("proxied-apilink.json"), proxiedConfig), "/proxied", Map.of());
     tlsGateway =
         LinkedGateway.start(
             backend.url(),
-            List.of(tls),
+            List.of(tls, proxied),
             options -> options.port(tlsPort).tls(gatewayKeyStore, Certificates.PASSWORD));
     wars.put(
         "tls.war",
         Wars.from(sampleWar)
             .with("WEB-INF/apilink.json", tlsConfig.toPrettyString())
             .writeTo(run.resolve("wars/tls.war")));
+    wars.put(
+        "proxied.war",
+        Wars.from(sampleWar)
+            .with("WEB-INF/apilink.json", proxiedConfig.toPrettyString())
+            .writeTo(run.resolve("wars/proxied.war")));
     // The same gateway by its address, which its certificate does not name.
     ObjectNode wrongHost =
         siteConfig(origin, "https://127.0.0.1:" + tlsPort, "wrong-host-key-unused", signingKeys);
@@ -224,6 +251,7 @@ abstract class DistributionContract {
     environment.put("APIM_SUBSCRIPTION_KEY", gateway.subscriptionKey(shop));
     environment.put("APP_SUBSCRIPTION_KEY", gateway.subscriptionKey(app));
     environment.put("TLS_SUBSCRIPTION_KEY", tlsGateway.subscriptionKey(tls));
+    environment.put("PROXIED_SUBSCRIPTION_KEY", tlsGateway.subscriptionKey(proxied));
     environment.put("LOGIN_SUBSCRIPTION_KEY", gateway.subscriptionKey(login));
     container =
         distribution()
@@ -235,7 +263,11 @@ abstract class DistributionContract {
                     "javax.net.ssl.trustStore",
                     trustStore.toString(),
                     "javax.net.ssl.trustStorePassword",
-                    Certificates.PASSWORD),
+                    Certificates.PASSWORD,
+                    "https.proxyHost",
+                    "127.0.0.1",
+                    "https.proxyPort",
+                    String.valueOf(forwardProxy.port())),
                 wars,
                 distribution().isTomcat()
                     ? TOMCAT_USERS
@@ -266,6 +298,9 @@ abstract class DistributionContract {
       }
       if (tlsGateway != null) {
         tlsGateway.close();
+      }
+      if (forwardProxy != null) {
+        forwardProxy.close();
       }
       if (silentGateway != null) {
         silentGateway.close();
@@ -440,6 +475,41 @@ abstract class DistributionContract {
     assertEquals("/api/orders/7", received.rawPath());
     assertEquals("x=1", received.rawQuery());
     assertTokenVerifies(received, "/tls", origin + "/tls/.auth", "https://localhost:" + tlsPort);
+  }
+
+  /**
+   * A container that reaches the internet only through a corporate proxy, told of it the Java way:
+   * {@code -Dhttps.proxyHost} and {@code -Dhttps.proxyPort}. The gateway's host name resolves only
+   * at the proxy; without the proxy, the request was a 502 ({@code UnknownHostException}).
+   */
+  @Test
+  void aGatewayIsReachedThroughTheProxyTheJvmsHttpsProxyHostNames() throws Exception {
+    HttpResponse<String> response = send(get("/proxied/api/orders/7?x=1"));
+
+    assertEquals(200, response.statusCode(), response.body());
+    Received received = onlyReceived();
+    assertEquals("/api/orders/7", received.rawPath());
+    String gatewayUrl = "https://" + PROXIED_GATEWAY_HOST + ":" + tlsPort;
+    assertTokenVerifies(received, "/proxied", origin + "/proxied/.auth", gatewayUrl);
+    // Through a tunnel: the proxy saw where to, not the key or the token.
+    List<ForwardProxy.Tunnel> tunnels = forwardProxy.tunnels();
+    assertFalse(tunnels.isEmpty(), "no CONNECT reached the proxy");
+    for (ForwardProxy.Tunnel tunnel : tunnels) {
+      assertEquals(PROXIED_GATEWAY_HOST + ":" + tlsPort, tunnel.target());
+      assertTrue(
+          tunnel.headerNames().stream()
+              .noneMatch(
+                  name ->
+                      name.equalsIgnoreCase("Ocp-Apim-Subscription-Key")
+                          || name.equalsIgnoreCase("Authorization")),
+          tunnel.headerNames()::toString);
+    }
+    // The log's start-up line tells the operator which way the gateway is reached.
+    container
+        .log()
+        .await(
+            line -> line.contains("linked to " + gatewayUrl + " through the HTTP proxy 127.0.0.1:"),
+            Duration.ofSeconds(20));
   }
 
   @Test

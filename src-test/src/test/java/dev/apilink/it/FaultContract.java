@@ -15,6 +15,7 @@ import dev.apilink.testkit.faults.ForgetfulServer;
 import dev.apilink.testkit.faults.SilentServer;
 import dev.apilink.testkit.faults.UnacceptingServer;
 import dev.apilink.testkit.gateway.ApimGateway;
+import dev.apilink.testkit.proxy.ForwardProxy;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +23,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.net.Proxy;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -476,6 +478,114 @@ abstract class FaultContract {
 
       assertNoConnectionWithinOneSecond("/api/handshake");
       assertHealthyAndIdle();
+    }
+  }
+
+  // ---- a gateway reached through the HTTP proxy that the JVM's proxy settings name ----
+
+  @Test
+  void aProxyThatRefusesTheTunnelIsA502AndTheLogNamesTheProxyAndItsAnswer() throws Exception {
+    ForwardProxy proxy = ForwardProxy.startAskingForCredentials();
+    try {
+      URI gateway = ThroughProxy.gateway("https", proxy.port(), closedPort());
+      deployLinkedTo(gateway, 1, 5);
+      LogWatch log = new LogWatch();
+
+      RawHttp.Response response = get("/api/refused");
+
+      log.close();
+      assertEquals(
+          error(502, "Bad gateway: the API gateway could not be reached."), response.bodyText());
+      assertEquals(1, proxy.tunnels().size(), proxy.tunnels().toString());
+      List<String> warnings = log.warnings("-> answered 502");
+      assertEquals(1, warnings.size(), warnings.toString());
+      assertTrue(warnings.get(0).contains("407"), warnings.get(0));
+      assertTrue(
+          warnings
+              .get(0)
+              .endsWith(
+                  " (gateway "
+                      + gateway
+                      + " through the HTTP proxy 127.0.0.1:"
+                      + proxy.port()
+                      + ")"),
+          warnings.get(0));
+      assertHealthyAndIdle();
+    } finally {
+      proxy.close();
+    }
+  }
+
+  @Test
+  void aProxyThatIsDownIsA502AndTheLogNamesIt() throws Exception {
+    int proxyPort = closedPort();
+    URI gateway = ThroughProxy.gateway("https", proxyPort, closedPort());
+    deployLinkedTo(gateway, 1, 5);
+    LogWatch log = new LogWatch();
+
+    RawHttp.Response response = get("/api/down");
+
+    log.close();
+    assertEquals(
+        error(502, "Bad gateway: the API gateway could not be reached."), response.bodyText());
+    List<String> warnings = log.warnings("-> answered 502");
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(
+        warnings
+            .get(0)
+            .endsWith(
+                " (gateway " + gateway + " through the HTTP proxy 127.0.0.1:" + proxyPort + ")"),
+        warnings.get(0));
+    assertHealthyAndIdle();
+  }
+
+  @Test
+  void aProxyThatNeverAnswersTheConnectIsA504AtTheConnectLimit() throws Exception {
+    try (SilentServer proxy = SilentServer.start()) {
+      deployLinkedTo(ThroughProxy.gateway("https", proxy.port(), closedPort()), 1, 0);
+
+      assertNoConnectionWithinOneSecond("/api/connect");
+      assertHealthyAndIdle();
+    }
+  }
+
+  /**
+   * Jetty's client does not follow {@code socksProxyHost} (only blocking sockets do), and ApiLink
+   * uses HTTP proxies only: a gateway the JVM's settings send through SOCKS is reached directly,
+   * which the log says when the link starts, rather than leaving the operator to wonder.
+   */
+  @Test
+  void aSocksProxyInTheJvmsSettingsIsNotUsedAndTheLogSaysSo() throws Exception {
+    LogWatch log = new LogWatch();
+    URI gateway = ThroughProxy.gateway("https", Proxy.Type.SOCKS, closedPort(), closedPort());
+    deployLinkedTo(gateway, 1, 5);
+    log.close();
+
+    List<String> warnings = log.warnings("SOCKS");
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(
+        warnings
+            .get(0)
+            .startsWith(
+                "ApiLink: the JVM's proxy settings send connections to "
+                    + gateway
+                    + " through a SOCKS proxy; ApiLink supports HTTP proxies only"),
+        warnings.get(0));
+  }
+
+  @Test
+  void aGatewayBehindTheProxyThatNeverFinishesItsTlsHandshakeIsA504AtTheConnectLimit()
+      throws Exception {
+    ForwardProxy proxy = ForwardProxy.start();
+    try (SilentServer gateway = SilentServer.start()) {
+      // The handshake runs inside the proxy's tunnel, once the proxy has connected.
+      deployLinkedTo(ThroughProxy.gateway("https", proxy.port(), gateway.port()), 1, 0);
+
+      assertNoConnectionWithinOneSecond("/api/handshake");
+      assertEquals(1, proxy.tunnels().size(), proxy.tunnels().toString());
+      assertHealthyAndIdle();
+    } finally {
+      proxy.close();
     }
   }
 
