@@ -32,6 +32,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.MalformedURLException;
+import java.net.Proxy;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -288,6 +289,14 @@ public final class ApiLinkFilter implements Filter {
             site.token().lifetimeSeconds(),
             Clock.systemUTC());
     GatewayClient client = GatewayClient.start(gateway, threadName(context));
+    if (client.proxy().type() == Proxy.Type.SOCKS) {
+      LOG.warning(
+          "ApiLink: the JVM's proxy settings send connections to "
+              + gateway.url()
+              + " through a SOCKS proxy"
+              + "; ApiLink supports HTTP proxies only (https.proxyHost, https.proxyPort) and"
+              + " connects to the gateway directly");
+    }
     Link link =
         new Link(
             gateway,
@@ -331,6 +340,7 @@ public final class ApiLinkFilter implements Filter {
     return site
         + " is linked to "
         + current.site().environment().backend().orElseThrow().url()
+        + current.link().route()
         + "; "
         + context.getContextPath()
         + "/api is proxied there (tokens signed with the key whose kid is \""

@@ -1,19 +1,28 @@
 package dev.apilink.proxy;
 
 import dev.apilink.config.BackendConfig;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.SocketTimeoutException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.AbstractConnectionPool;
+import org.eclipse.jetty.client.Connection;
 import org.eclipse.jetty.client.ContinueProtocolHandler;
 import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.EarlyHintsProtocolHandler;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.HttpProxy;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.io.ClientConnectionFactory;
+import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
@@ -33,10 +42,14 @@ public final class GatewayClient implements AutoCloseable {
 
   private final HttpClient http;
   private final Timers timers;
+  private final Proxy proxy;
+  private final String route;
 
-  private GatewayClient(HttpClient http, Timers timers) {
+  private GatewayClient(HttpClient http, Timers timers, Proxy proxy, String route) {
     this.http = http;
     this.timers = timers;
+    this.proxy = proxy;
+    this.route = route;
   }
 
   /** Starts a client for {@code backend}. */
@@ -76,6 +89,15 @@ public final class GatewayClient implements AutoCloseable {
     // Each buffer of a response body costs a round trip through the client's selector and a
     // write to the client; 64 KiB rather than Jetty's 16 KiB quarters that for large bodies.
     http.setResponseBufferSize(RESPONSE_BUFFER_BYTES);
+    Proxy proxy = proxyFor(backend, ProxySelector.getDefault());
+    String route = "";
+    if (proxy.type() == Proxy.Type.HTTP && proxy.address() instanceof InetSocketAddress address) {
+      http.getProxyConfiguration()
+          .addProxy(
+              new TunnelLimitedProxy(
+                  address.getHostString(), address.getPort(), backend.connectTimeoutSeconds()));
+      route = " through the HTTP proxy " + address.getHostString() + ":" + address.getPort();
+    }
     http.start();
     http.getContentDecoderFactories().clear();
     // No redirects followed and no authentication answered; but the interim 1xx responses a
@@ -87,7 +109,67 @@ public final class GatewayClient implements AutoCloseable {
     http.getProtocolHandlers().clear();
     http.getProtocolHandlers().put(new ContinueProtocolHandler());
     http.getProtocolHandlers().put(new InterimResponses());
-    return new GatewayClient(http, timers);
+    return new GatewayClient(http, timers, proxy, route);
+  }
+
+  /**
+   * The proxy that the JVM's proxy settings choose for the gateway: {@code https.proxyHost} and
+   * {@code https.proxyPort} (or {@code http.*} for an http gateway), unless {@code
+   * http.nonProxyHosts} names its host; or whatever {@link ProxySelector} is set for the JVM.
+   * Through an HTTP proxy, an https gateway is reached by a {@code CONNECT} tunnel: the proxy sees
+   * neither the key nor the token.
+   */
+  static Proxy proxyFor(BackendConfig backend, ProxySelector selector) {
+    if (selector == null) {
+      return Proxy.NO_PROXY;
+    }
+    List<Proxy> proxies = selector.select(backend.url());
+    return proxies == null || proxies.isEmpty() ? Proxy.NO_PROXY : proxies.get(0);
+  }
+
+  /**
+   * Jetty's HTTP proxy, with a {@code CONNECT} that the proxy does not answer within the connect
+   * limit reported as no connection: Jetty gives up the tunnel at that limit, but with the same
+   * {@link TimeoutException} as an exchange that ran out of {@code timeoutSeconds}, which made the
+   * answer "the API gateway did not answer within 0 seconds".
+   */
+  private static final class TunnelLimitedProxy extends HttpProxy {
+    private final int connectTimeoutSeconds;
+
+    TunnelLimitedProxy(String host, int port, int connectTimeoutSeconds) {
+      super(host, port);
+      this.connectTimeoutSeconds = connectTimeoutSeconds;
+    }
+
+    @Override
+    public ClientConnectionFactory newClientConnectionFactory(ClientConnectionFactory factory) {
+      ClientConnectionFactory viaProxy = super.newClientConnectionFactory(factory);
+      return (endPoint, context) -> {
+        // Called once the connection to the proxy is open: a timeout from here on is the tunnel's.
+        @SuppressWarnings("unchecked")
+        Promise<Connection> opened =
+            (Promise<Connection>) context.get(Connection.PROMISE_CONTEXT_KEY);
+        context.put(
+            Connection.PROMISE_CONTEXT_KEY,
+            Promise.<Connection>from(
+                opened::succeeded,
+                failure ->
+                    opened.failed(
+                        failure instanceof TimeoutException
+                            ? new TunnelTimeout(connectTimeoutSeconds)
+                            : failure)));
+        return viaProxy.newConnection(endPoint, context);
+      };
+    }
+  }
+
+  /** A {@code CONNECT} the proxy did not answer within the connect limit. */
+  static final class TunnelTimeout extends SocketTimeoutException {
+    private static final long serialVersionUID = 1L;
+
+    TunnelTimeout(int seconds) {
+      super("the proxy did not open a tunnel to the gateway within " + seconds + " s");
+    }
   }
 
   /**
@@ -110,6 +192,23 @@ public final class GatewayClient implements AutoCloseable {
     } catch (RejectedExecutionException e) {
       // stopped: whatever the task was for was done when the client's link closed
     }
+  }
+
+  /**
+   * The proxy the JVM's settings chose for the gateway ({@link Proxy#NO_PROXY} for none). An HTTP
+   * proxy is used; a SOCKS proxy is not (Jetty's sockets do not follow {@code socksProxyHost}): the
+   * gateway is then reached directly.
+   */
+  public Proxy proxy() {
+    return proxy;
+  }
+
+  /**
+   * How the gateway is reached, for log lines after its URL: {@code " through the HTTP proxy
+   * host:port"}, or empty for a direct connection.
+   */
+  public String route() {
+    return route;
   }
 
   HttpClient http() {

@@ -7,6 +7,8 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.HttpResponseException;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.http.HttpMethod;
 
 /**
  * The one place where a failed exchange becomes a status and a body in APIM's JSON shape, {@code
@@ -106,6 +108,12 @@ public record GatewayError(int status, String message) {
       return new GatewayError(
           502, "Bad gateway: the API gateway's response headers are too large.");
     }
+    if (proxyRefusedTunnel(failure) != null) {
+      // The HTTP proxy that the JVM's settings name answered the CONNECT with an error (407 for
+      // credentials, 403 for a host it does not allow): no connection to the gateway, not a
+      // gateway answer that was not valid HTTP.
+      return otherwise;
+    }
     if (find(failure, HttpResponseException.class) != null) {
       if (endedEarly(failure)) {
         // The connection closed inside the response head: Jetty's parser reports that as a
@@ -138,13 +146,27 @@ public record GatewayError(int status, String message) {
   }
 
   /**
+   * The HTTP proxy's answer to the {@code CONNECT} that would have opened a tunnel to the gateway,
+   * when that is why {@code failure} happened; else null.
+   */
+  static Response proxyRefusedTunnel(Throwable failure) {
+    if (find(failure, HttpResponseException.class) instanceof HttpResponseException refused
+        && refused.getResponse() != null
+        && HttpMethod.CONNECT.is(refused.getResponse().getRequest().getMethod())) {
+      return refused.getResponse();
+    }
+    return null;
+  }
+
+  /**
    * Whether {@code failure} is that no connection to the gateway could be opened (refused, a host
-   * that does not resolve, the connect limit), or that a time limit ran out: the failures after
-   * which sending a request again would not help.
+   * that does not resolve, the connect limit, a proxy that refused the tunnel), or that a time
+   * limit ran out: the failures after which sending a request again would not help.
    */
   static boolean openedNoConnectionOrTimedOut(Throwable failure) {
     return find(failure, ConnectException.class) != null
         || find(failure, UnknownHostException.class) != null
+        || proxyRefusedTunnel(failure) != null
         || isTimeout(failure);
   }
 

@@ -1,15 +1,15 @@
 package dev.apilink.proxy;
 
-import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.io.ssl.SslHandshakeListener;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
@@ -31,10 +31,20 @@ final class HandshakeLimitedConnector extends ClientConnector {
     }
   }
 
+  /**
+   * Every TLS connection, whether opened straight to the gateway or inside an HTTP proxy's {@code
+   * CONNECT} tunnel (which Jetty opens without this connector's {@code newConnection}: such a
+   * handshake that never finished was waited for until {@code timeoutSeconds}, or for ever).
+   */
   @Override
-  protected Connection newConnection(EndPoint endPoint, Map<String, Object> context)
-      throws IOException {
-    Connection connection = super.newConnection(endPoint, context);
+  public ClientConnectionFactory newSslClientConnectionFactory(
+      SslContextFactory.Client sslContextFactory, ClientConnectionFactory connectionFactory) {
+    ClientConnectionFactory tls =
+        super.newSslClientConnectionFactory(sslContextFactory, connectionFactory);
+    return (endPoint, context) -> limitHandshake(tls.newConnection(endPoint, context), endPoint);
+  }
+
+  private Connection limitHandshake(Connection connection, EndPoint endPoint) {
     Duration limit = getConnectTimeout();
     if (connection instanceof SslConnection tls && limit != null && limit.toMillis() > 0) {
       Scheduler.Task giveUp =

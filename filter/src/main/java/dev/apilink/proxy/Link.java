@@ -221,6 +221,11 @@ public final class Link implements AutoCloseable {
     return backend;
   }
 
+  /** How the gateway is reached ({@link GatewayClient#route}). */
+  public String route() {
+    return client.route();
+  }
+
   GatewayClient client() {
     return client;
   }

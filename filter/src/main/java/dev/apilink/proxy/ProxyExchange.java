@@ -30,6 +30,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.client.AsyncRequestContent;
+import org.eclipse.jetty.client.HttpResponseException;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
@@ -881,7 +882,7 @@ final class ProxyExchange implements AsyncListener {
                     + FailureLog.QUIET_SECONDS
                     + " s)"
                 : "",
-            link.backend().url()
+            link.backend().url() + link.client().route()
           });
     }
   }
@@ -909,6 +910,14 @@ final class ProxyExchange implements AsyncListener {
       }
       text.append(t.getClass().getSimpleName());
       String message = t.getMessage();
+      Response refusal =
+          t instanceof HttpResponseException ? GatewayError.proxyRefusedTunnel(t) : null;
+      if (refusal != null) {
+        message =
+            "the proxy answered CONNECT with "
+                + refusal.getStatus()
+                + (refusal.getReason() == null ? "" : " " + refusal.getReason());
+      }
       if (message != null && OBJECT_DUMP.matcher(message).find()) {
         message = t instanceof EOFException ? "the connection closed early" : null;
       }
