@@ -489,27 +489,14 @@ abstract class FaultContract {
     try {
       URI gateway = ThroughProxy.gateway("https", proxy.port(), closedPort());
       deployLinkedTo(gateway, 1, 5);
-      LogWatch log = new LogWatch();
 
-      RawHttp.Response response = get("/api/refused");
+      String logged = assertUnreachableThroughProxy("/api/refused", gateway, proxy.port());
 
-      log.close();
-      assertEquals(
-          error(502, "Bad gateway: the API gateway could not be reached."), response.bodyText());
-      assertEquals(1, proxy.tunnels().size(), proxy.tunnels().toString());
-      List<String> warnings = log.warnings("-> answered 502");
-      assertEquals(1, warnings.size(), warnings.toString());
-      assertTrue(warnings.get(0).contains("407"), warnings.get(0));
       assertTrue(
-          warnings
-              .get(0)
-              .endsWith(
-                  " (gateway "
-                      + gateway
-                      + " through the HTTP proxy 127.0.0.1:"
-                      + proxy.port()
-                      + ")"),
-          warnings.get(0));
+          logged.contains("the proxy answered CONNECT with 407 Proxy Authentication Required"),
+          logged);
+      // Not sent again: the proxy would refuse again.
+      assertEquals(1, proxy.tunnels().size(), proxy.tunnels().toString());
       assertHealthyAndIdle();
     } finally {
       proxy.close();
@@ -521,22 +508,29 @@ abstract class FaultContract {
     int proxyPort = closedPort();
     URI gateway = ThroughProxy.gateway("https", proxyPort, closedPort());
     deployLinkedTo(gateway, 1, 5);
+
+    assertUnreachableThroughProxy("/api/down", gateway, proxyPort);
+    assertHealthyAndIdle();
+  }
+
+  /**
+   * GETs {@code path}: a 502 "could not be reached", logged once in a line that ends by naming the
+   * gateway and the proxy on {@code proxyPort}; returns that line.
+   */
+  String assertUnreachableThroughProxy(String path, URI gateway, int proxyPort) throws Exception {
     LogWatch log = new LogWatch();
-
-    RawHttp.Response response = get("/api/down");
-
+    RawHttp.Response response = get(path);
     log.close();
     assertEquals(
         error(502, "Bad gateway: the API gateway could not be reached."), response.bodyText());
     List<String> warnings = log.warnings("-> answered 502");
     assertEquals(1, warnings.size(), warnings.toString());
+    String logged = warnings.get(0);
     assertTrue(
-        warnings
-            .get(0)
-            .endsWith(
-                " (gateway " + gateway + " through the HTTP proxy 127.0.0.1:" + proxyPort + ")"),
-        warnings.get(0));
-    assertHealthyAndIdle();
+        logged.endsWith(
+            " (gateway " + gateway + " through the HTTP proxy 127.0.0.1:" + proxyPort + ")"),
+        logged);
+    return logged;
   }
 
   @Test
