@@ -12,18 +12,25 @@ import org.eclipse.jetty.client.transport.HttpRequest;
  */
 final class GatewayRequest extends HttpRequest {
 
+  private final String origin;
   private final String rawPath;
   private final String rawQuery;
 
   GatewayRequest(HttpClient client, URI origin, String rawPath, String rawQuery) {
     super(client, new HttpConversation(), origin);
+    this.origin = origin.toString();
     this.rawPath = rawPath;
     this.rawQuery = rawQuery;
   }
 
+  /**
+   * The path, in absolute form when an HTTP proxy is sent the request itself (an http gateway; an
+   * https one is reached through a tunnel, in origin form). Jetty marks such a request with its
+   * proxy, and asks for the absolute form by setting a path that this class does not send.
+   */
   @Override
   public String getPath() {
-    return rawPath;
+    return getHttpProxy() == null ? rawPath : origin + rawPath;
   }
 
   @Override

@@ -543,6 +543,19 @@ abstract class FaultContract {
     }
   }
 
+  /** An http gateway follows {@code http.proxyHost}: the proxy is sent the request itself. */
+  @Test
+  void anHttpGatewayIsSentItsRequestsThroughTheProxyInAbsoluteForm() throws Exception {
+    try (SilentServer proxy = SilentServer.start()) {
+      URI gateway = ThroughProxy.gateway("http", proxy.port(), closedPort());
+      deployLinkedTo(gateway, 1, 1);
+
+      assertEquals(504, get("/api/orders?x=1").status());
+      assertEquals("GET " + gateway + "/api/orders?x=1 HTTP/1.1", proxy.awaitRequestGivenUp(IDLE));
+      assertHealthyAndIdle();
+    }
+  }
+
   /**
    * Jetty's client does not follow {@code socksProxyHost} (only blocking sockets do), and ApiLink
    * uses HTTP proxies only: a gateway the JVM's settings send through SOCKS is reached directly,
