@@ -882,7 +882,7 @@ final class ProxyExchange implements AsyncListener {
                     + FailureLog.QUIET_SECONDS
                     + " s)"
                 : "",
-            link.backend().url() + link.client().route()
+            link.backend().url() + link.route()
           });
     }
   }
