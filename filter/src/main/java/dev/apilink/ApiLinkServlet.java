@@ -20,6 +20,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.MappingMatch;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.annotation.Annotation;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -44,7 +45,9 @@ import org.xml.sax.SAXException;
  * a thread if the servlet it maps to supports async, and the containers' default servlets (Tomcat's
  * and Jetty's) do not. {@link ApiLinkFilter} answers every request it proxies, so this servlet only
  * sees those the filter lets through (an environment that is not linked): it hands them to the
- * container's default servlet, as if ApiLink were not there.
+ * servlet that would have served them without ApiLink (the application's own, for {@code /api/*},
+ * {@code /*}, their extension or {@code /}, else the container's default servlet), as if ApiLink
+ * were not there.
  */
 public final class ApiLinkServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
@@ -62,13 +65,30 @@ public final class ApiLinkServlet extends HttpServlet {
   private String root;
 
   /**
+   * The application's own servlet for {@code /*} (a JAX-RS servlet mapped so, or Jersey's for an
+   * {@code @ApplicationPath("/")}), which {@code /api/*} wins over; else null.
+   */
+  private String everything;
+
+  /**
+   * The servlets mapped to an extension, by extension ({@code jsp} to the container's JSP servlet),
+   * which {@code /api/*} wins over: without them, a JSP under {@code /api} went to the default
+   * servlet, which sent its source.
+   */
+  private Map<String, String> extensions = Map.of();
+
+  /**
    * Finds the application's own servlet for {@code /api/*}, if any. Tomcat keeps that servlet's
    * mapping over the web-fragment's, and this servlet never sees a request; Jetty gives the pattern
    * to this servlet and leaves the application's with no mapping at all (a reviewer's unlinked
    * application answered 404 where its own servlet had served {@code /api}), so only the
    * application's {@code web.xml} still tells which it was, or, for a servlet mapped only by
-   * {@code @WebServlet} (which Jetty registers without its mapping), its annotation. Requests that
-   * ApiLink does not proxy then go to that servlet, as they would without ApiLink.
+   * {@code @WebServlet} (which Jetty registers without its mapping), its annotation, or for the
+   * servlet that a JAX-RS initializer registered for an {@code @ApplicationPath("/api")} (left
+   * unmapped on both containers), that application's annotation. Requests that ApiLink does not
+   * proxy then go to that servlet, as they would without ApiLink; failing one, to the servlet that
+   * the container would have chosen for them without {@code /api/*}: one for {@code /*}, one for
+   * their extension, or the one for {@code /}.
    */
   @Override
   public void init() {
@@ -79,14 +99,19 @@ public final class ApiLinkServlet extends HttpServlet {
     if (mapped != null && !mapped.equals(getServletName())) {
       displaced = mapped;
     }
-    root = mappedToRoot(getServletContext(), getServletName());
+    root = mappedTo(getServletContext(), "/", getServletName());
+    everything = mappedTo(getServletContext(), "/*", getServletName());
+    extensions = mappedToExtensions(getServletContext(), getServletName());
     // A displaced servlet that kept its /api/* mapping (Tomcat's choice) gets those requests
     // itself.
     ServletRegistration own =
         displaced == null ? null : getServletContext().getServletRegistration(displaced);
     String handedTo = own != null && own.getMappings().contains(API_PATTERN) ? null : displaced;
+    List<String> handedToServlets = new ArrayList<>(extensions.values());
+    handedToServlets.addAll(Arrays.asList(handedTo, root, everything));
     for (String warning :
-        filtersMappedByNameOnly(getServletContext(), getServletName(), handedTo, root)) {
+        filtersMappedByNameOnly(
+            getServletContext(), getServletName(), handedToServlets.toArray(new String[0]))) {
       LOG.warning(warning);
     }
   }
@@ -128,26 +153,46 @@ public final class ApiLinkServlet extends HttpServlet {
   }
 
   /**
-   * The name of the application's servlet mapped to {@code /}, other than the container's own
-   * {@code default} and {@code self}; else null.
+   * The name of the servlet mapped to {@code pattern}, other than the container's own {@code
+   * default} and {@code self}; else null.
    */
-  static String mappedToRoot(ServletContext context, String self) {
+  static String mappedTo(ServletContext context, String pattern, String self) {
     for (Map.Entry<String, ? extends ServletRegistration> entry :
         context.getServletRegistrations().entrySet()) {
       String name = entry.getKey();
       if (!name.equals(self)
           && !name.equals("default")
-          && entry.getValue().getMappings().contains("/")) {
+          && entry.getValue().getMappings().contains(pattern)) {
         return name;
       }
     }
     return null;
   }
 
+  /** The servlets mapped to an extension ({@code *.jsp}), by extension, other than {@code self}. */
+  static Map<String, String> mappedToExtensions(ServletContext context, String self) {
+    Map<String, String> byExtension = new HashMap<>();
+    for (Map.Entry<String, ? extends ServletRegistration> entry :
+        context.getServletRegistrations().entrySet()) {
+      if (entry.getKey().equals(self)) {
+        continue;
+      }
+      for (String pattern : entry.getValue().getMappings()) {
+        if (pattern.startsWith("*.")) {
+          byExtension.putIfAbsent(pattern.substring(2), entry.getKey());
+        }
+      }
+    }
+    return byExtension;
+  }
+
   /**
    * The name of a servlet registered without any mapping whose {@code @WebServlet} maps it to
    * {@code pattern}: Jetty's state for an application servlet whose annotated pattern the
-   * web-fragment's servlet took.
+   * web-fragment's servlet took. Or one named after a JAX-RS application whose
+   * {@code @ApplicationPath} gives {@code pattern}: Jersey's and RESTEasy's initializers register
+   * such a servlet after the fragment's, and leave it unmapped when its pattern is taken (Jersey
+   * 3.1.12 logs "Mapping conflict"), on Tomcat as on Jetty.
    */
   static String mappedByAnnotationOnly(ServletContext context, String pattern) {
     ClassLoader loader = context.getClassLoader();
@@ -157,7 +202,13 @@ public final class ApiLinkServlet extends HttpServlet {
     for (Map.Entry<String, ? extends ServletRegistration> entry :
         context.getServletRegistrations().entrySet()) {
       ServletRegistration registration = entry.getValue();
-      if (!registration.getMappings().isEmpty() || registration.getClassName() == null) {
+      if (!registration.getMappings().isEmpty()) {
+        continue;
+      }
+      if (pattern.equals(applicationPathOf(entry.getKey(), loader))) {
+        return entry.getKey();
+      }
+      if (registration.getClassName() == null) {
         continue;
       }
       WebServlet annotation;
@@ -173,6 +224,30 @@ public final class ApiLinkServlet extends HttpServlet {
               || Arrays.asList(annotation.urlPatterns()).contains(pattern))) {
         return entry.getKey();
       }
+    }
+    return null;
+  }
+
+  /**
+   * The servlet pattern that the JAX-RS specification gives the application class {@code name} from
+   * its {@code @ApplicationPath} ({@code "api"}, {@code "/api"} and {@code "/api/*"} are all {@code
+   * /api/*}), if {@code loader} finds such a class; else null. The annotation is read by its name:
+   * the application brings the JAX-RS API, ApiLink does not.
+   */
+  static String applicationPathOf(String name, ClassLoader loader) {
+    try {
+      for (Annotation annotation : Class.forName(name, false, loader).getAnnotations()) {
+        if (annotation.annotationType().getName().equals("jakarta.ws.rs.ApplicationPath")) {
+          String path = (String) annotation.annotationType().getMethod("value").invoke(annotation);
+          String pattern = path.startsWith("/") ? path : "/" + path;
+          if (pattern.endsWith("/*")) {
+            return pattern;
+          }
+          return pattern.endsWith("/") ? pattern + "*" : pattern + "/*";
+        }
+      }
+    } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+      // not a class ApiLink can inspect (most servlet names are not class names)
     }
     return null;
   }
@@ -220,13 +295,35 @@ public final class ApiLinkServlet extends HttpServlet {
         return;
       }
     }
-    String servlet = root != null ? root : "default";
-    RequestDispatcher rootServlet = getServletContext().getNamedDispatcher(servlet);
-    if (rootServlet == null) {
+    // As the container maps a path that no exact or longer path pattern takes: "/*", else the
+    // path's extension, else "/".
+    String path = AsMapped.pathOf(request);
+    String servlet;
+    String pattern;
+    String extension = extensionOf(path);
+    if (everything != null) {
+      servlet = everything;
+      pattern = "/*";
+    } else if (extension != null && extensions.containsKey(extension)) {
+      servlet = extensions.get(extension);
+      pattern = "*." + extension;
+    } else {
+      servlet = root != null ? root : "default";
+      pattern = "/";
+    }
+    RequestDispatcher dispatcher = getServletContext().getNamedDispatcher(servlet);
+    if (dispatcher == null) {
       response.sendError(HttpServletResponse.SC_NOT_FOUND);
       return;
     }
-    handOn(rootServlet, new AsRootMapping(request, servlet), response);
+    handOn(dispatcher, new AsMapped(request, servlet, pattern, path), response);
+  }
+
+  /** The extension of the last segment of {@code path} (after its last dot), or null if none. */
+  static String extensionOf(String path) {
+    int slash = path.lastIndexOf('/');
+    int dot = path.lastIndexOf('.');
+    return dot > slash ? path.substring(dot + 1) : null;
   }
 
   /**
@@ -373,7 +470,9 @@ public final class ApiLinkServlet extends HttpServlet {
   }
 
   /**
-   * The request as the servlet for "/" would have seen it had it been mapped there.
+   * The request as the servlet that it is handed to would have seen it had the container mapped it
+   * there: by {@code /} (the default servlet, or Spring MVC's {@code DispatcherServlet}), by {@code
+   * /*} or by an extension ({@code *.jsp}).
    *
    * <p>Tomcat puts its wrapper for a dispatch beneath the application's wrappers, this one among
    * them ({@link #setRequest}): first for the forward that hands this request on, then for each
@@ -387,18 +486,21 @@ public final class ApiLinkServlet extends HttpServlet {
    * does, and tells its own in the include's attributes, as the servlet's own mapping would have
    * set them.
    */
-  private static final class AsRootMapping extends HandingOn {
+  private static final class AsMapped extends HandingOn {
     private final String path;
     private final String servlet;
+    private final String pattern;
     private final ServletRequest given;
     private final DispatcherType type;
     private final Map<String, Object> included = new HashMap<>();
     private final String uri;
     private ServletRequest forwarded;
 
-    AsRootMapping(HttpServletRequest request, String servlet) {
+    AsMapped(HttpServletRequest request, String servlet, String pattern, String path) {
       super(request);
       this.servlet = servlet;
+      this.pattern = pattern;
+      this.path = path;
       this.given = request;
       this.type = request.getDispatcherType();
       this.uri = request.getRequestURI();
@@ -414,14 +516,31 @@ public final class ApiLinkServlet extends HttpServlet {
             included.put(name, value);
           }
         }
+      }
+    }
+
+    /**
+     * The path of {@code request} within the application: for an included request, the included
+     * path (the include's attributes).
+     */
+    static String pathOf(HttpServletRequest request) {
+      if (request.getDispatcherType() == DispatcherType.INCLUDE) {
         String servletPath = (String) request.getAttribute(RequestDispatcher.INCLUDE_SERVLET_PATH);
         String pathInfo = (String) request.getAttribute(RequestDispatcher.INCLUDE_PATH_INFO);
-        this.path = pathInfo == null ? servletPath : servletPath + pathInfo;
-      } else {
-        String pathInfo = request.getPathInfo();
-        this.path =
-            pathInfo == null ? request.getServletPath() : request.getServletPath() + pathInfo;
+        return pathInfo == null ? servletPath : servletPath + pathInfo;
       }
+      String pathInfo = request.getPathInfo();
+      return pathInfo == null ? request.getServletPath() : request.getServletPath() + pathInfo;
+    }
+
+    /** The servlet path its mapping gives: none for {@code /*}, else the whole path. */
+    private String mappedServletPath() {
+      return pattern.equals("/*") ? "" : path;
+    }
+
+    /** The path info its mapping gives: the whole path for {@code /*}, else none. */
+    private String mappedPathInfo() {
+      return pattern.equals("/*") ? path : null;
     }
 
     @Override
@@ -451,12 +570,12 @@ public final class ApiLinkServlet extends HttpServlet {
 
     @Override
     public String getServletPath() {
-      return tellsItsPaths() ? path : super.getServletPath();
+      return tellsItsPaths() ? mappedServletPath() : super.getServletPath();
     }
 
     @Override
     public String getPathInfo() {
-      return tellsItsPaths() ? null : super.getPathInfo();
+      return tellsItsPaths() ? mappedPathInfo() : super.getPathInfo();
     }
 
     @Override
@@ -474,9 +593,9 @@ public final class ApiLinkServlet extends HttpServlet {
       if (asRoot() && type == DispatcherType.INCLUDE) {
         switch (name) {
           case RequestDispatcher.INCLUDE_SERVLET_PATH:
-            return path;
+            return mappedServletPath();
           case RequestDispatcher.INCLUDE_PATH_INFO:
-            return null;
+            return mappedPathInfo();
           case RequestDispatcher.INCLUDE_MAPPING:
             return mapping();
           case RequestDispatcher.INCLUDE_REQUEST_URI,
@@ -490,16 +609,29 @@ public final class ApiLinkServlet extends HttpServlet {
       return super.getAttribute(name);
     }
 
+    /** The mapping as the container tells it for {@link #pattern}. */
     private HttpServletMapping mapping() {
+      MappingMatch match;
+      String value;
+      if (pattern.equals("/*")) {
+        match = MappingMatch.PATH;
+        value = path.substring(1);
+      } else if (pattern.startsWith("*.")) {
+        match = MappingMatch.EXTENSION;
+        value = path.substring(1, path.length() - pattern.length() + 1);
+      } else {
+        match = MappingMatch.DEFAULT;
+        value = "";
+      }
       return new HttpServletMapping() {
         @Override
         public String getMatchValue() {
-          return "";
+          return value;
         }
 
         @Override
         public String getPattern() {
-          return "/";
+          return pattern;
         }
 
         @Override
@@ -509,7 +641,7 @@ public final class ApiLinkServlet extends HttpServlet {
 
         @Override
         public MappingMatch getMappingMatch() {
-          return MappingMatch.DEFAULT;
+          return match;
         }
       };
     }
