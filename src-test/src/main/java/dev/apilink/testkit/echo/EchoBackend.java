@@ -20,10 +20,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPOutputStream;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -92,6 +94,7 @@ public final class EchoBackend implements AutoCloseable {
   private final BlockingQueue<String> arrivals = new LinkedBlockingQueue<>();
   private final java.util.Set<String> arrived = ConcurrentHashMap.newKeySet();
   private final Map<String, Gate> gates = new ConcurrentHashMap<>();
+  private final AtomicInteger acceptedConnections = new AtomicInteger();
   private final boolean echoHeaders;
 
   private EchoBackend(int maxThreads, boolean echoHeaders) {
@@ -107,6 +110,13 @@ public final class EchoBackend implements AutoCloseable {
     connector.setHost("127.0.0.1");
     connector.setPort(0);
     connector.setAcceptQueueSize(4096);
+    connector.addEventListener(
+        new Connection.Listener() {
+          @Override
+          public void onOpened(Connection connection) {
+            acceptedConnections.incrementAndGet();
+          }
+        });
     server.addConnector(connector);
     server.setHandler(new Echo());
   }
@@ -235,6 +245,11 @@ public final class EchoBackend implements AutoCloseable {
   /** Connections open to this backend now, idle ones included. */
   public int openConnections() {
     return connector.getConnectedEndPoints().size();
+  }
+
+  /** Connections accepted since the backend started, those closed since included. */
+  public int acceptedConnections() {
+    return acceptedConnections.get();
   }
 
   public void clear() {
