@@ -184,6 +184,10 @@ public final class ApiLinkFilter implements Filter {
         .signingKeys()
         .flatMap(SigningKeys::undocumentedForApiManagement)
         .ifPresent(ApiLinkFilter::warnFromInit);
+    site.environment()
+        .backend()
+        .flatMap(BackendConfig::keepAliveWarning)
+        .ifPresent(ApiLinkFilter::warnFromInit);
     watch(site.files());
     context.setAttribute(ATTRIBUTE, this);
   }

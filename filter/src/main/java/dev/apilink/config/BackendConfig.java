@@ -1,6 +1,7 @@
 package dev.apilink.config;
 
 import java.net.URI;
+import java.util.Optional;
 
 /**
  * The API Management gateway that an environment is linked to.
@@ -53,6 +54,33 @@ public record BackendConfig(
 
   /** The most the gateway client reads; the limit cannot be set higher. */
   public static final int MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
+
+  /**
+   * The idle limit of Azure's load balancers, in front of API Management: a pooled connection kept
+   * longer may have been dropped by then.
+   */
+  public static final int AZURE_LOAD_BALANCER_IDLE_SECONDS = 240;
+
+  /**
+   * A warning for a {@code keepAliveSeconds} that reaches the idle limit of Azure's load balancers,
+   * if it does.
+   */
+  public Optional<String> keepAliveWarning() {
+    if (keepAliveSeconds < AZURE_LOAD_BALANCER_IDLE_SECONDS) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "ApiLink: keepAliveSeconds is "
+            + keepAliveSeconds
+            + " s, not under the 4-minute idle limit of Azure's load balancers in front of API"
+            + " Management: a request sent on a pooled connection that a balancer or the gateway has"
+            + " dropped meanwhile can fail. Keep it under the idle limit of everything between"
+            + " ApiLink and "
+            + url
+            + " (the default is "
+            + DEFAULT_KEEP_ALIVE_SECONDS
+            + " s).");
+  }
 
   /** The gateway URL's path without a trailing slash: the prefix of every forwarded path. */
   public String pathPrefix() {

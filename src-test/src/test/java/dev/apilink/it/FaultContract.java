@@ -481,6 +481,33 @@ abstract class FaultContract {
     }
   }
 
+  /**
+   * A {@code keepAliveSeconds} at or over Azure's load balancers' idle limit (4 minutes) is
+   * accepted, with a warning at start-up: pooled connections then outlive what a balancer keeps.
+   */
+  @ParameterizedTest
+  @CsvSource({"239, 0", "240, 1"})
+  void aKeepAliveAtAzuresLoadBalancerIdleLimitIsWarnedOf(int keepAliveSeconds, int warnings)
+      throws Exception {
+    LogWatch log = new LogWatch();
+    site.deployLinkedTo(
+        URI.create("https://contoso-apim.azure-api.net"),
+        keyFile.andThen(c -> Battery.backend(c).put("keepAliveSeconds", keepAliveSeconds)));
+    log.close();
+
+    List<String> logged = log.warnings("keepAliveSeconds is");
+    assertEquals(warnings, logged.size(), logged.toString());
+    if (warnings > 0) {
+      assertTrue(
+          logged
+              .get(0)
+              .startsWith(
+                  "ApiLink: keepAliveSeconds is 240 s, not under the 4-minute idle limit of Azure's"
+                      + " load balancers"),
+          logged.get(0));
+    }
+  }
+
   // ---- a gateway reached through the HTTP proxy that the JVM's proxy settings name ----
 
   @Test
