@@ -99,6 +99,11 @@ public final class ApimGateway implements AutoCloseable {
     } else {
       connector = new ServerConnector(server, new HttpConnectionFactory(config));
     }
+    // As API Management behind Azure's load balancers: idle client connections are kept 4 minutes,
+    // longer than ApiLink's pool keeps them (keepAliveSeconds, 30 s by default). At Jetty's 30 s,
+    // the same as ApiLink's, the two raced, and POSTs sent as the gateway closed their connection
+    // got 502s under a reviewer's load.
+    connector.setIdleTimeout(CLIENT_IDLE_TIMEOUT.toMillis());
     connector.setHost(builder.host);
     connector.setPort(builder.port);
     server.addConnector(connector);
@@ -130,6 +135,14 @@ public final class ApimGateway implements AutoCloseable {
       close();
       throw new IllegalStateException("cannot start the gateway", e);
     }
+  }
+
+  /** How long a client's connection stays open while it sends no request. */
+  public static final Duration CLIENT_IDLE_TIMEOUT = Duration.ofMinutes(4);
+
+  /** How long a client's connection stays open while it sends no request. */
+  public Duration clientIdleTimeout() {
+    return Duration.ofMillis(connector.getIdleTimeout());
   }
 
   /** The port the gateway listens on (or listened on, once closed). */
