@@ -72,11 +72,11 @@ public record GatewayError(int status, String message) {
 
   /** Maps the failure of an exchange whose response has not been committed. */
   public static GatewayError of(Throwable failure, int connectTimeoutSeconds, int timeoutSeconds) {
-    return of(
-        failure,
-        connectTimeoutSeconds,
-        timeoutSeconds,
-        new GatewayError(502, "Bad gateway: the API gateway could not be reached."));
+    return of(failure, connectTimeoutSeconds, timeoutSeconds, unreachable());
+  }
+
+  private static GatewayError unreachable() {
+    return new GatewayError(502, "Bad gateway: the API gateway could not be reached.");
   }
 
   /**
@@ -108,11 +108,13 @@ public record GatewayError(int status, String message) {
       return new GatewayError(
           502, "Bad gateway: the API gateway's response headers are too large.");
     }
-    if (proxyRefusedTunnel(failure) != null) {
-      // The HTTP proxy that the JVM's settings name answered the CONNECT with an error (407 for
-      // credentials, 403 for a host it does not allow): no connection to the gateway, not a
+    if (proxyRefusedTunnel(failure) != null || find(failure, ConnectException.class) != null) {
+      // No connection to the gateway: refused, even when sent again after a pooled connection
+      // failed (a gateway stopped under load: a reviewer's GET got "response broke off", its log
+      // line "Connection refused"), or the HTTP proxy that the JVM's settings name answered the
+      // CONNECT with an error (407 for credentials, 403 for a host it does not allow), not a
       // gateway answer that was not valid HTTP.
-      return otherwise;
+      return unreachable();
     }
     if (find(failure, HttpResponseException.class) != null) {
       if (endedEarly(failure)) {

@@ -852,6 +852,43 @@ abstract class FaultContract {
     }
   }
 
+  @Test
+  void aRetryWhoseConnectionIsRefusedIsA502ThatTheGatewayCouldNotBeReached() throws Exception {
+    // The gateway answers once on the one connection it accepts; at the next request it stops
+    // listening, then closes that connection unanswered: a gateway stopped under load. A reviewer
+    // got "response broke off" for such a GET, while the log said "Connection refused".
+    try (ServerSocket gateway = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Void> served =
+          CompletableFuture.runAsync(() -> answerOnceThenStop(gateway));
+      deployLinkedTo(URI.create("http://127.0.0.1:" + gateway.getLocalPort()), 1, 10);
+      assertEquals(200, get("/api/first").status());
+      awaitOneIdleGatewayConnection();
+
+      RawHttp.Response response = get("/api/second");
+
+      assertEquals(
+          error(502, "Bad gateway: the API gateway could not be reached."), response.bodyText());
+      served.get(IDLE.toSeconds(), TimeUnit.SECONDS);
+      assertHealthyAndIdle();
+    }
+  }
+
+  /** Answers the first request on the one connection it accepts; stops at the second. */
+  private static void answerOnceThenStop(ServerSocket gateway) {
+    try (Socket connection = gateway.accept()) {
+      InputStream in = connection.getInputStream();
+      readHead(in);
+      OutputStream out = connection.getOutputStream();
+      out.write(
+          "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      readHead(in);
+      gateway.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Answers the first request on the one connection it accepts; closes it at the second. */
   private static void answerOnceThenFill(ServerSocket gateway, UnacceptingServer queue) {
     try (Socket connection = gateway.accept()) {
