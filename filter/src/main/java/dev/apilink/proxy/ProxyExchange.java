@@ -168,7 +168,15 @@ final class ProxyExchange implements AsyncListener {
       // onWritePossible() inline on that thread; when the client resets its connection meanwhile,
       // that inline run and the container's own handling of the reset race, and the next
       // connection served by the same processor is closed mid-response.
-      clientResponse.getOutputStream().setWriteListener(clientOutput);
+      if (clientRequest.getMethod().equals("HEAD")) {
+        // A HEAD's answer has no body: its head and an error's are written in blocking mode. Over
+        // HTTP/2, Tomcat (10.1.59, 11.0.24) ends a HEAD's stream with an empty DATA frame as soon
+        // as a write listener is set, before the head is sent: the client dropped the stream
+        // (Jetty's) or the whole connection (curl, nghttp).
+        clientOutput.withoutListener();
+      } else {
+        clientResponse.getOutputStream().setWriteListener(clientOutput);
+      }
     } catch (IOException | RuntimeException e) {
       clientFailed = true;
       endAfterClientFailure();
@@ -1024,6 +1032,7 @@ final class ProxyExchange implements AsyncListener {
    */
   private final class ClientOutput implements WriteListener {
     volatile ResponseBody body;
+    private volatile boolean blocking;
     private boolean writable;
     private Runnable waiting;
 
@@ -1065,6 +1074,17 @@ final class ProxyExchange implements AsyncListener {
 
     synchronized boolean writable() {
       return writable;
+    }
+
+    /** For an answer written in blocking mode (a HEAD's): writable from now on, no listener. */
+    synchronized void withoutListener() {
+      blocking = true;
+      writable = true;
+    }
+
+    /** Whether {@code out} takes more now: always in blocking mode, else its isReady(). */
+    boolean ready(ServletOutputStream out) {
+      return blocking || out.isReady();
     }
 
     @Override
@@ -1294,7 +1314,7 @@ final class ProxyExchange implements AsyncListener {
             if (unflushed || !clientResponse.isCommitted()) {
               unflushed = false;
               out.flush();
-              if (!out.isReady()) {
+              if (!clientOutput.ready(out)) {
                 return; // onWritePossible() resumes, then waits for content
               }
             }
@@ -1313,7 +1333,7 @@ final class ProxyExchange implements AsyncListener {
             unflushed = true;
           }
           boolean last = chunk.isLast();
-          if (!out.isReady()) {
+          if (!clientOutput.ready(out)) {
             writing = chunk;
             completeWhenWritten = last;
             return;

@@ -508,6 +508,21 @@ abstract class FaultContract {
     }
   }
 
+  /** A HEAD's answer is written without a write listener: its errors too, without a body. */
+  @Test
+  void aHeadToAGatewayThatIsDownIsA502WithoutABody() throws Exception {
+    deployLinkedTo(URI.create("http://127.0.0.1:" + closedPort()), 1, 5);
+
+    RawHttp.Response response =
+        RawHttp.exchangeOne(
+            site.container().port(),
+            "HEAD /api/down HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+
+    assertEquals(502, response.status(), response.toString());
+    assertEquals("", response.bodyText());
+    assertHealthyAndIdle();
+  }
+
   // ---- a gateway reached through the HTTP proxy that the JVM's proxy settings name ----
 
   @Test
