@@ -108,12 +108,13 @@ public record GatewayError(int status, String message) {
       return new GatewayError(
           502, "Bad gateway: the API gateway's response headers are too large.");
     }
-    if (proxyRefusedTunnel(failure) != null || find(failure, ConnectException.class) != null) {
-      // No connection to the gateway: refused, even when sent again after a pooled connection
-      // failed (a gateway stopped under load: a reviewer's GET got "response broke off", its log
-      // line "Connection refused"), or the HTTP proxy that the JVM's settings name answered the
-      // CONNECT with an error (407 for credentials, 403 for a host it does not allow), not a
-      // gateway answer that was not valid HTTP.
+    if (find(failure, UnknownHostException.class) != null) {
+      return new GatewayError(502, "Bad gateway: the API gateway's host name does not resolve.");
+    }
+    if (refusedConnection(failure)) {
+      // Even when sent again after a pooled connection failed (a gateway stopped under load: a
+      // reviewer's GET got "response broke off", its log line "Connection refused"); and a refused
+      // tunnel is not a gateway answer that was not valid HTTP.
       return unreachable();
     }
     if (find(failure, HttpResponseException.class) != null) {
@@ -141,9 +142,6 @@ public record GatewayError(int status, String message) {
               + seconds(connectTimeoutSeconds)
               + ".");
     }
-    if (find(failure, UnknownHostException.class) != null) {
-      return new GatewayError(502, "Bad gateway: the API gateway's host name does not resolve.");
-    }
     return otherwise;
   }
 
@@ -166,10 +164,18 @@ public record GatewayError(int status, String message) {
    * limit ran out: the failures after which sending a request again would not help.
    */
   static boolean openedNoConnectionOrTimedOut(Throwable failure) {
-    return find(failure, ConnectException.class) != null
+    return refusedConnection(failure)
         || find(failure, UnknownHostException.class) != null
-        || proxyRefusedTunnel(failure) != null
         || isTimeout(failure);
+  }
+
+  /**
+   * Whether the gateway, or the HTTP proxy that the JVM's settings name, refused the connection:
+   * refused outright, or the proxy answered the {@code CONNECT} with an error (407 for credentials,
+   * 403 for a host it does not allow).
+   */
+  private static boolean refusedConnection(Throwable failure) {
+    return find(failure, ConnectException.class) != null || proxyRefusedTunnel(failure) != null;
   }
 
   private static String seconds(int count) {

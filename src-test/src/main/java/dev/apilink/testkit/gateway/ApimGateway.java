@@ -140,7 +140,7 @@ public final class ApimGateway implements AutoCloseable {
   /** How long a client's connection stays open while it sends no request. */
   public static final Duration CLIENT_IDLE_TIMEOUT = Duration.ofMinutes(4);
 
-  /** How long a client's connection stays open while it sends no request. */
+  /** {@link #CLIENT_IDLE_TIMEOUT}, as the running connector has it. */
   public Duration clientIdleTimeout() {
     return Duration.ofMillis(connector.getIdleTimeout());
   }
