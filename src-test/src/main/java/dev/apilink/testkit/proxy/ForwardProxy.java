@@ -12,9 +12,10 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * A corporate forward proxy: it opens {@code CONNECT} tunnels (what an HTTP client asks of an HTTP
- * proxy for an https server) and refuses everything else with 405. Host names that only it can
- * resolve are given as aliases, so that a client that reaches such a host shows it went through the
- * proxy. It records each tunnel it was asked for, and the header names of each {@code CONNECT}.
+ * proxy for an https server) and serves nothing else. It resolves every host name in the {@code
+ * .test} domain (reserved by RFC 2606, so never in DNS) to {@code 127.0.0.1}: a client that reaches
+ * such a host shows it went through the proxy. It records each tunnel it was asked for, with the
+ * header names of its {@code CONNECT}.
  */
 public final class ForwardProxy implements AutoCloseable {
 
