@@ -43,13 +43,11 @@ public final class GatewayClient implements AutoCloseable {
   private final HttpClient http;
   private final Timers timers;
   private final Proxy proxy;
-  private final String route;
 
-  private GatewayClient(HttpClient http, Timers timers, Proxy proxy, String route) {
+  private GatewayClient(HttpClient http, Timers timers, Proxy proxy) {
     this.http = http;
     this.timers = timers;
     this.proxy = proxy;
-    this.route = route;
   }
 
   /** Starts a client for {@code backend}. */
@@ -90,13 +88,12 @@ public final class GatewayClient implements AutoCloseable {
     // write to the client; 64 KiB rather than Jetty's 16 KiB quarters that for large bodies.
     http.setResponseBufferSize(RESPONSE_BUFFER_BYTES);
     Proxy proxy = proxyFor(backend, ProxySelector.getDefault());
-    String route = "";
-    if (proxy.type() == Proxy.Type.HTTP && proxy.address() instanceof InetSocketAddress address) {
+    InetSocketAddress httpProxy = httpProxyAddress(proxy);
+    if (httpProxy != null) {
       http.getProxyConfiguration()
           .addProxy(
               new TunnelLimitedProxy(
-                  address.getHostString(), address.getPort(), backend.connectTimeoutSeconds()));
-      route = " through the HTTP proxy " + address.getHostString() + ":" + address.getPort();
+                  httpProxy.getHostString(), httpProxy.getPort(), backend.connectTimeoutSeconds()));
     }
     http.start();
     http.getContentDecoderFactories().clear();
@@ -109,7 +106,7 @@ public final class GatewayClient implements AutoCloseable {
     http.getProtocolHandlers().clear();
     http.getProtocolHandlers().put(new ContinueProtocolHandler());
     http.getProtocolHandlers().put(new InterimResponses());
-    return new GatewayClient(http, timers, proxy, route);
+    return new GatewayClient(http, timers, proxy);
   }
 
   /**
@@ -208,7 +205,17 @@ public final class GatewayClient implements AutoCloseable {
    * host:port"}, or empty for a direct connection.
    */
   public String route() {
-    return route;
+    InetSocketAddress httpProxy = httpProxyAddress(proxy);
+    return httpProxy == null
+        ? ""
+        : " through the HTTP proxy " + httpProxy.getHostString() + ":" + httpProxy.getPort();
+  }
+
+  /** The address of {@code proxy} if it is an HTTP proxy, the only kind used; else null. */
+  private static InetSocketAddress httpProxyAddress(Proxy proxy) {
+    return proxy.type() == Proxy.Type.HTTP && proxy.address() instanceof InetSocketAddress address
+        ? address
+        : null;
   }
 
   HttpClient http() {

@@ -484,6 +484,11 @@ abstract class DistributionContract {
    */
   @Test
   void aGatewayIsReachedThroughTheProxyTheJvmsHttpsProxyHostNames() throws Exception {
+    // The same gateway as localhost, which the JDK's default http.nonProxyHosts names: direct,
+    // no tunnel for it below.
+    assertEquals(200, send(get("/tls/api/direct")).statusCode());
+    backend.clear();
+
     HttpResponse<String> response = send(get("/proxied/api/orders/7?x=1"));
 
     assertEquals(200, response.statusCode(), response.body());

@@ -264,16 +264,23 @@ abstract class FaultContract {
     }
   }
 
+  /** A gateway's JSON refusal {@code {"early": 1}} with {@code status} and one more field. */
+  static byte[] earlyAnswer(String status, String field) {
+    return ("HTTP/1.1 "
+            + status
+            + "\r\nContent-Type: application/json\r\nContent-Length: 13\r\n"
+            + field
+            + "\r\n\r\n{\"early\": 1}\n")
+        .getBytes(StandardCharsets.ISO_8859_1);
+  }
+
   @ParameterizedTest(name = "a body of {0} bytes")
   @ValueSource(ints = {5, 100_000, 4_000_000})
   void aGatewayThatAnswersBeforeReadingTheBodyAndResetsIsPassedOnOrA502(int bodyBytes)
       throws Exception {
-    byte[] refusal =
-        ("HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
-                + "Content-Length: 13\r\nConnection: close\r\n\r\n{\"early\": 1}\n")
-            .getBytes(StandardCharsets.ISO_8859_1);
     try (BreakingServer gateway =
-        BreakingServer.startAnsweringBeforeTheBody(refusal, Ending.RESET)) {
+        BreakingServer.startAnsweringBeforeTheBody(
+            earlyAnswer("413 Payload Too Large", "Connection: close"), Ending.RESET)) {
       deployLinkedTo(gateway.url(), 1, 5);
 
       int passedOn = 0;
@@ -315,12 +322,9 @@ abstract class FaultContract {
   @Test
   void aGatewayThatAnswersBeforeTheBodyIsWholeHasItsConnectionClosedWhenTheClientLeaves()
       throws Exception {
-    byte[] refusal =
-        ("HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
-                + "Content-Length: 13\r\nRetry-After: 5\r\n\r\n{\"early\": 1}\n")
-            .getBytes(StandardCharsets.ISO_8859_1);
     try (BreakingServer gateway =
-        BreakingServer.startAnsweringBeforeTheBody(refusal, Ending.STALL)) {
+        BreakingServer.startAnsweringBeforeTheBody(
+            earlyAnswer("429 Too Many Requests", "Retry-After: 5"), Ending.STALL)) {
       // No total limit, as a site serving server-sent events has: no timer ends the exchange.
       deployLinkedTo(gateway.url(), 1, 0);
 
