@@ -301,6 +301,13 @@ public final class ApiLinkFilter implements Filter {
               + "; ApiLink supports HTTP proxies only (https.proxyHost, https.proxyPort) and"
               + " connects to the gateway directly");
     }
+    if (gateway.proxyCredentials() != null && client.proxy().type() != Proxy.Type.HTTP) {
+      LOG.warning(
+          "ApiLink: proxyCredentials is set, but the JVM's proxy settings name no HTTP proxy for "
+              + gateway.url()
+              + " (https.proxyHost, https.proxyPort, http.nonProxyHosts): the gateway is reached"
+              + " directly, and the credentials are not sent");
+    }
     Link link =
         new Link(
             gateway,

@@ -16,6 +16,9 @@ import java.util.Optional;
  * @param maxConnections the most connections opened to the gateway at once
  * @param keepAliveSeconds how long a connection to the gateway stays open while no exchange uses it
  * @param maxResponseHeaderBytes the largest response head the container sends
+ * @param proxyCredentials {@code user:password} for the HTTP proxy that the JVM's settings choose
+ *     for the gateway, sent as Basic {@code Proxy-Authorization}; null for none (a secret: never
+ *     logged or shown)
  */
 public record BackendConfig(
     URI url,
@@ -27,7 +30,8 @@ public record BackendConfig(
     long maxRequestBodyBytes,
     int maxConnections,
     int keepAliveSeconds,
-    int maxResponseHeaderBytes) {
+    int maxResponseHeaderBytes,
+    String proxyCredentials) {
 
   public static final String DEFAULT_SUBSCRIPTION_KEY_HEADER = "Ocp-Apim-Subscription-Key";
   public static final int DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
@@ -111,6 +115,7 @@ public record BackendConfig(
         + keepAliveSeconds
         + ", maxResponseHeaderBytes="
         + maxResponseHeaderBytes
+        + (proxyCredentials == null ? "" : ", proxyCredentials=<redacted>")
         + "]";
   }
 }

@@ -72,7 +72,8 @@ public final class ConfigLoader {
           "maxRequestBodyBytes",
           "maxConnections",
           "keepAliveSeconds",
-          "maxResponseHeaderBytes");
+          "maxResponseHeaderBytes",
+          "proxyCredentials");
   private static final Set<String> TOKEN_KEYS =
       Set.of("signingKeyFile", "signingKeyId", "lifetimeSeconds", "header");
 
@@ -447,6 +448,17 @@ public final class ConfigLoader {
               .map(Long::intValue)
               .orElse(BackendConfig.DEFAULT_MAX_RESPONSE_HEADER_BYTES);
 
+      Optional<String> proxyCredentials = text(backend, path, "proxyCredentials", secret);
+      proxyCredentials.ifPresent(
+          credentials -> {
+            if (!validProxyCredentials(credentials)) {
+              problem(
+                  path + ".proxyCredentials",
+                  "must be user:password, a user name without a colon, and no control characters"
+                      + " (value not shown: it is a secret)");
+            }
+          });
+
       if (!resolve || problems.size() > before) {
         return null;
       }
@@ -460,7 +472,8 @@ public final class ConfigLoader {
           maxBody,
           maxConnections,
           keepAlive,
-          maxResponseHead);
+          maxResponseHead,
+          readSecrets ? proxyCredentials.orElse(null) : null);
     }
 
     private URI gatewayUrl(String path, String value) {
@@ -742,6 +755,23 @@ public final class ConfigLoader {
   private static String withLowerCaseScheme(String url) {
     int end = url.indexOf("://");
     return end < 0 ? url : url.substring(0, end).toLowerCase(Locale.ROOT) + url.substring(end);
+  }
+
+  /**
+   * Basic credentials for a proxy: a user name, a colon, a password (RFC 7617: the user name cannot
+   * hold a colon, the password can); no control characters, which could split the header.
+   */
+  private static boolean validProxyCredentials(String value) {
+    int colon = value.indexOf(':');
+    if (colon < 1) {
+      return false;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      if (Character.isISOControl(value.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.ProxySelector;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
@@ -12,6 +13,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.AbstractConnectionPool;
+import org.eclipse.jetty.client.Authentication;
+import org.eclipse.jetty.client.BasicAuthentication;
 import org.eclipse.jetty.client.Connection;
 import org.eclipse.jetty.client.ContinueProtocolHandler;
 import org.eclipse.jetty.client.Destination;
@@ -21,6 +24,7 @@ import org.eclipse.jetty.client.HttpProxy;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -43,11 +47,13 @@ public final class GatewayClient implements AutoCloseable {
   private final HttpClient http;
   private final Timers timers;
   private final Proxy proxy;
+  private final boolean sendsRequestsToProxy;
 
-  private GatewayClient(HttpClient http, Timers timers, Proxy proxy) {
+  private GatewayClient(HttpClient http, Timers timers, Proxy proxy, boolean sendsRequestsToProxy) {
     this.http = http;
     this.timers = timers;
     this.proxy = proxy;
+    this.sendsRequestsToProxy = sendsRequestsToProxy;
   }
 
   /** Starts a client for {@code backend}. */
@@ -90,10 +96,16 @@ public final class GatewayClient implements AutoCloseable {
     Proxy proxy = proxyFor(backend, ProxySelector.getDefault());
     InetSocketAddress httpProxy = httpProxyAddress(proxy);
     if (httpProxy != null) {
-      http.getProxyConfiguration()
-          .addProxy(
-              new TunnelLimitedProxy(
-                  httpProxy.getHostString(), httpProxy.getPort(), backend.connectTimeoutSeconds()));
+      HttpProxy viaProxy =
+          new TunnelLimitedProxy(
+              httpProxy.getHostString(), httpProxy.getPort(), backend.connectTimeoutSeconds());
+      http.getProxyConfiguration().addProxy(viaProxy);
+      if (backend.proxyCredentials() != null) {
+        // Sent with every request to the proxy, the CONNECT of a tunnel or an http gateway's
+        // request, without waiting for a 407: no authentication is answered (see below).
+        http.getAuthenticationStore()
+            .addAuthenticationResult(proxyAuthorization(viaProxy, backend));
+      }
     }
     http.start();
     http.getContentDecoderFactories().clear();
@@ -106,7 +118,8 @@ public final class GatewayClient implements AutoCloseable {
     http.getProtocolHandlers().clear();
     http.getProtocolHandlers().put(new ContinueProtocolHandler());
     http.getProtocolHandlers().put(new InterimResponses());
-    return new GatewayClient(http, timers, proxy);
+    return new GatewayClient(
+        http, timers, proxy, httpProxy != null && !"https".equals(backend.url().getScheme()));
   }
 
   /**
@@ -122,6 +135,18 @@ public final class GatewayClient implements AutoCloseable {
     }
     List<Proxy> proxies = selector.select(backend.url());
     return proxies == null || proxies.isEmpty() ? Proxy.NO_PROXY : proxies.get(0);
+  }
+
+  /** Basic {@code Proxy-Authorization} with {@code backend}'s proxy credentials. */
+  private static Authentication.Result proxyAuthorization(HttpProxy proxy, BackendConfig backend) {
+    String credentials = backend.proxyCredentials();
+    int colon = credentials.indexOf(':');
+    return new BasicAuthentication.BasicResult(
+        proxy.getURI(),
+        HttpHeader.PROXY_AUTHORIZATION,
+        credentials.substring(0, colon),
+        credentials.substring(colon + 1),
+        StandardCharsets.UTF_8);
   }
 
   /**
@@ -198,6 +223,14 @@ public final class GatewayClient implements AutoCloseable {
    */
   public Proxy proxy() {
     return proxy;
+  }
+
+  /**
+   * Whether requests go to an HTTP proxy as they are, to be passed on to an http gateway, rather
+   * than through a tunnel.
+   */
+  public boolean sendsRequestsToProxy() {
+    return sendsRequestsToProxy;
   }
 
   /**

@@ -70,6 +70,18 @@ public record GatewayError(int status, String message) {
     }
   }
 
+  /**
+   * The HTTP proxy's {@code 407} to a request it was to pass on to an http gateway (an https
+   * gateway's requests go through a tunnel, and the proxy can refuse only its {@code CONNECT}).
+   */
+  static final class ProxyRefusedRequest extends HttpResponseException {
+    private static final long serialVersionUID = 1L;
+
+    ProxyRefusedRequest(Response response) {
+      super("the proxy refused to pass the request on", response);
+    }
+  }
+
   /** Maps the failure of an exchange whose response has not been committed. */
   public static GatewayError of(Throwable failure, int connectTimeoutSeconds, int timeoutSeconds) {
     return of(failure, connectTimeoutSeconds, timeoutSeconds, unreachable());
@@ -146,13 +158,15 @@ public record GatewayError(int status, String message) {
   }
 
   /**
-   * The HTTP proxy's answer to the {@code CONNECT} that would have opened a tunnel to the gateway,
-   * when that is why {@code failure} happened; else null.
+   * The HTTP proxy's refusal, when that is why {@code failure} happened: its answer to the {@code
+   * CONNECT} that would have opened a tunnel to the gateway, or its {@code 407} to an http
+   * gateway's request; else null.
    */
-  static Response proxyRefusedTunnel(Throwable failure) {
+  static Response proxyRefusal(Throwable failure) {
     if (find(failure, HttpResponseException.class) instanceof HttpResponseException refused
         && refused.getResponse() != null
-        && HttpMethod.CONNECT.is(refused.getResponse().getRequest().getMethod())) {
+        && (refused instanceof ProxyRefusedRequest
+            || HttpMethod.CONNECT.is(refused.getResponse().getRequest().getMethod()))) {
       return refused.getResponse();
     }
     return null;
@@ -172,10 +186,10 @@ public record GatewayError(int status, String message) {
   /**
    * Whether the gateway, or the HTTP proxy that the JVM's settings name, refused the connection:
    * refused outright, or the proxy answered the {@code CONNECT} with an error (407 for credentials,
-   * 403 for a host it does not allow).
+   * 403 for a host it does not allow), or an http gateway's request with 407.
    */
   private static boolean refusedConnection(Throwable failure) {
-    return find(failure, ConnectException.class) != null || proxyRefusedTunnel(failure) != null;
+    return find(failure, ConnectException.class) != null || proxyRefusal(failure) != null;
   }
 
   private static String seconds(int count) {

@@ -36,6 +36,8 @@ import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.IteratingCallback;
 
@@ -247,6 +249,9 @@ final class ProxyExchange implements AsyncListener {
 
   private void send(Request request) {
     proxyRequest = request;
+    if (link.client().sendsRequestsToProxy()) {
+      request.onResponseHeaders(ProxyExchange::abortIfRefusedByProxy);
+    }
     request
         .onRequestCommit(r -> gatewayReached = true)
         // An answer that began proves it too: the commit is notified after the write completes,
@@ -255,6 +260,17 @@ final class ProxyExchange implements AsyncListener {
         .onResponseBegin(r -> gatewayReached = true)
         .onResponseContentSource(this::onGatewayContent)
         .send(this::onGatewayComplete);
+  }
+
+  /**
+   * An http gateway's request goes to the HTTP proxy as it is, and a {@code 407} for credentials is
+   * the proxy's, not the gateway's: passed on, it reached the client as if the gateway had answered
+   * it, and nothing was logged (review T).
+   */
+  private static void abortIfRefusedByProxy(Response response) {
+    if (response.getStatus() == HttpStatus.PROXY_AUTHENTICATION_REQUIRED_407) {
+      response.abort(new GatewayError.ProxyRefusedRequest(response));
+    }
   }
 
   /**
@@ -920,11 +936,11 @@ final class ProxyExchange implements AsyncListener {
       }
       text.append(t.getClass().getSimpleName());
       String message = t.getMessage();
-      Response refusal =
-          t instanceof HttpResponseException ? GatewayError.proxyRefusedTunnel(t) : null;
+      Response refusal = t instanceof HttpResponseException ? GatewayError.proxyRefusal(t) : null;
       if (refusal != null) {
         message =
-            "the proxy answered CONNECT with "
+            "the proxy answered "
+                + (HttpMethod.CONNECT.is(refusal.getRequest().getMethod()) ? "CONNECT with " : "")
                 + refusal.getStatus()
                 + (refusal.getReason() == null ? "" : " " + refusal.getReason());
       }

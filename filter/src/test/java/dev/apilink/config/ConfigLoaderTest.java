@@ -2,6 +2,7 @@ package dev.apilink.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -209,7 +210,7 @@ class ConfigLoaderTest {
             "hostname: not a host name or an http(s) origin (was \"not a host!\")",
             "environments.production.backend.urll: unknown key (known here: audience,"
                 + " connectTimeoutSeconds, keepAliveSeconds, maxConnections, maxRequestBodyBytes,"
-                + " maxResponseHeaderBytes, resourceType, subscriptionKey, subscriptionKeyHeader,"
+                + " maxResponseHeaderBytes, proxyCredentials, resourceType, subscriptionKey, subscriptionKeyHeader,"
                 + " timeoutSeconds, url)",
             "environments.production.backend.resourceType: must be \"apiManagement\", the only"
                 + " backend ApiLink links (was \"functions\")",
@@ -408,6 +409,36 @@ class ConfigLoaderTest {
         load(linked("").replace("${env:APIM_KEY}", "${file:key.txt}"), "production");
 
     assertEquals(SECRET, config.environment().backend().orElseThrow().subscriptionKey());
+  }
+
+  @Test
+  void proxyCredentialsAreAUserAndAPasswordFromAFile() throws Exception {
+    Files.writeString(dir.resolve("proxy.txt"), "svc-apilink:p@ss: word\n");
+    BackendConfig backend =
+        load(linked(", \"proxyCredentials\": \"${file:proxy.txt}\""), "production")
+            .environment()
+            .backend()
+            .orElseThrow();
+
+    assertEquals("svc-apilink:p@ss: word", backend.proxyCredentials());
+    assertFalse(backend.toString().contains("p@ss"), backend.toString());
+    assertTrue(backend.toString().contains("proxyCredentials=<redacted>"), backend.toString());
+    assertNull(
+        load(linked(""), "production").environment().backend().orElseThrow().proxyCredentials());
+  }
+
+  @Test
+  void proxyCredentialsWithoutAUserOrWithAControlCharacterAreRefusedWithoutShowingThem()
+      throws Exception {
+    String problem =
+        "environments.production.backend.proxyCredentials: must be user:password, a user name"
+            + " without a colon, and no control characters (value not shown: it is a secret)";
+    for (String credentials : List.of("p@ssword", ":p@ssword", "svc:p@ss\\r\\nX-Injected: 1")) {
+      assertEquals(
+          List.of(problem),
+          problems(linked(", \"proxyCredentials\": \"" + credentials + "\"")),
+          credentials);
+    }
   }
 
   @Test

@@ -26,7 +26,8 @@ class LinkTest {
         0,
         4,
         30,
-        BackendConfig.DEFAULT_MAX_RESPONSE_HEADER_BYTES);
+        BackendConfig.DEFAULT_MAX_RESPONSE_HEADER_BYTES,
+        null);
   }
 
   static Link link() throws Exception {

@@ -46,6 +46,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
@@ -102,6 +103,10 @@ abstract class DistributionContract {
   LinkedGateway gateway;
   LinkedGateway tlsGateway;
   ForwardProxy forwardProxy;
+
+  /** {@code user:password} that {@link #forwardProxy} asks for; the site reads it from a file. */
+  String proxyCredentials;
+
   ContainerProcess container;
   String origin;
   LinkedSite shop;
@@ -201,14 +206,22 @@ abstract class DistributionContract {
     tls = new LinkedSite(writeJson(run.resolve("tls-apilink.json"), tlsConfig), "/tls", Map.of());
     // The same gateway by a name that only the forward proxy resolves: reached through the proxy
     // that the JVM's https.proxyHost names, or not at all. The JDK's default http.nonProxyHosts
-    // (localhost, 127.*) keeps the other gateways direct.
-    forwardProxy = ForwardProxy.start();
+    // (localhost, 127.*) keeps the other gateways direct. The proxy wants credentials, which the
+    // site's configuration reads from a file.
+    proxyCredentials = "apilink-e2e:" + UUID.randomUUID();
+    forwardProxy = ForwardProxy.startAskingForCredentials(proxyCredentials);
     ObjectNode proxiedConfig =
         siteConfig(
             origin,
             "https://" + PROXIED_GATEWAY_HOST + ":" + tlsPort,
             "${env:PROXIED_SUBSCRIPTION_KEY}",
             signingKeys);
+    backendOf(proxiedConfig)
+        .put(
+            "proxyCredentials",
+            "${file:"
+                + Files.writeString(run.resolve("proxy-credentials"), proxyCredentials + "\n")
+                + "}");
     proxied =
         new LinkedSite(
             writeJson(run.resolve("proxied-apilink.json"), proxiedConfig), "/proxied", Map.of());
@@ -496,11 +509,14 @@ abstract class DistributionContract {
     assertEquals("/api/orders/7", received.rawPath());
     String gatewayUrl = "https://" + PROXIED_GATEWAY_HOST + ":" + tlsPort;
     assertTokenVerifies(received, "/proxied", origin + "/proxied/.auth", gatewayUrl);
-    // Through a tunnel: the proxy saw where to, not the key or the token.
+    // Through a tunnel, opened with the configured credentials (the proxy refuses it without
+    // them): the proxy saw where to, not the key or the token.
     List<ForwardProxy.Tunnel> tunnels = forwardProxy.tunnels();
     assertFalse(tunnels.isEmpty(), "no CONNECT reached the proxy");
     for (ForwardProxy.Tunnel tunnel : tunnels) {
       assertEquals(PROXIED_GATEWAY_HOST + ":" + tlsPort, tunnel.target());
+      assertTrue(
+          tunnel.headerNames().contains("Proxy-Authorization"), tunnel.headerNames()::toString);
       assertTrue(
           tunnel.headerNames().stream()
               .noneMatch(
@@ -678,12 +694,15 @@ abstract class DistributionContract {
     assertEquals(200, send(get("/shop/api/logged")).statusCode());
     assertEquals(502, send(get("/down/api/logged")).statusCode());
     assertEquals(200, send(get("/api/logged")).statusCode());
+    assertEquals(200, send(get("/proxied/api/logged")).statusCode());
 
     List<Path> logs = logFiles();
+    String proxyPassword = proxyCredentials.substring(proxyCredentials.indexOf(':') + 1);
     for (Path log : logs) {
       String text = Files.readString(log, StandardCharsets.UTF_8);
       assertFalse(text.contains(gateway.subscriptionKey(shop)), log + " holds the key");
       assertFalse(text.contains(gateway.subscriptionKey(app)), log + " holds the key");
+      assertFalse(text.contains(proxyPassword), log + " holds the proxy's password");
     }
     assertTrue(logs.contains(container.log().file()));
   }

@@ -129,7 +129,7 @@ abstract class BadConfigurationContract {
     assertNames(
         "environments.production.backend.subscriptionKeyy: unknown key (known here: audience,"
             + " connectTimeoutSeconds, keepAliveSeconds, maxConnections, maxRequestBodyBytes,"
-            + " maxResponseHeaderBytes, resourceType, subscriptionKey, subscriptionKeyHeader,"
+            + " maxResponseHeaderBytes, proxyCredentials, resourceType, subscriptionKey, subscriptionKeyHeader,"
             + " timeoutSeconds, url)",
         failure);
   }

@@ -549,6 +549,98 @@ abstract class FaultContract {
     }
   }
 
+  /**
+   * A proxy that wants credentials gets those of {@code proxyCredentials} with the {@code CONNECT}:
+   * it opens the tunnel, and the TLS handshake inside it, with a gateway that never answers, runs
+   * into the connect limit (a 504, where the proxy's 407 would be a 502).
+   */
+  @Test
+  void aProxyThatAsksForCredentialsIsGivenTheConfiguredOnesWithTheConnect() throws Exception {
+    ForwardProxy proxy = ForwardProxy.startAskingForCredentials("apilink:pass word:1é");
+    try (SilentServer gateway = SilentServer.start()) {
+      deployLinkedThroughProxy(
+          ThroughProxy.gateway("https", proxy.port(), gateway.port()), "apilink:pass word:1é");
+
+      assertNoConnectionWithinOneSecond("/api/behind");
+      assertEquals(1, proxy.tunnels().size(), proxy.tunnels().toString());
+      assertTrue(
+          proxy.tunnels().get(0).headerNames().contains("Proxy-Authorization"),
+          proxy.tunnels().toString());
+      assertHealthyAndIdle();
+    } finally {
+      proxy.close();
+    }
+  }
+
+  /**
+   * An http gateway's requests go to the proxy itself, so its 407 came back as if the gateway had
+   * answered it (review T). It is the proxy refusing the request: a 502, logged as such; and the
+   * configured credentials go with each such request.
+   */
+  @Test
+  void aProxyThatRefusesAnHttpGatewaysRequestIsA502AndTheLogSaysWhy() throws Exception {
+    ForwardProxy proxy = ForwardProxy.startAskingForCredentials("apilink:secret");
+    try {
+      URI gateway = ThroughProxy.gateway("http", proxy.port(), closedPort());
+      deployLinkedTo(gateway, 1, 5);
+
+      String logged = assertUnreachableThroughProxy("/api/refused", gateway, proxy.port());
+
+      assertTrue(logged.contains("the proxy answered 407 Proxy Authentication Required"), logged);
+      assertHealthyAndIdle();
+    } finally {
+      proxy.close();
+    }
+  }
+
+  @Test
+  void anHttpGatewaysRequestsCarryTheConfiguredProxyCredentials() throws Exception {
+    ForwardProxy proxy = ForwardProxy.startAskingForCredentials("apilink:secret");
+    try {
+      deployLinkedThroughProxy(
+          ThroughProxy.gateway("http", proxy.port(), closedPort()), "apilink:secret");
+
+      // This proxy forwards nothing: what it answers with the credentials shows it took them.
+      RawHttp.Response response = get("/api/allowed");
+
+      assertEquals(501, response.status(), response.toString());
+      assertHealthyAndIdle();
+    } finally {
+      proxy.close();
+    }
+  }
+
+  /** Credentials for a proxy that the JVM's settings do not name are a configuration slip. */
+  @Test
+  void proxyCredentialsForAGatewayReachedDirectlyAreWarnedOf() throws Exception {
+    LogWatch log = new LogWatch();
+    URI gateway = URI.create("http://127.0.0.1:" + closedPort());
+    deployLinkedThroughProxy(gateway, "apilink:secret");
+    log.close();
+
+    List<String> warnings = log.warnings("proxyCredentials");
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertEquals(
+        "ApiLink: proxyCredentials is set, but the JVM's proxy settings name no HTTP proxy for "
+            + gateway
+            + " (https.proxyHost, https.proxyPort, http.nonProxyHosts): the gateway is reached"
+            + " directly, and the credentials are not sent",
+        warnings.get(0));
+    assertEquals(List.of(), log.all("secret"));
+  }
+
+  /** Deploys the site linked to {@code gateway} with {@code proxyCredentials}. */
+  void deployLinkedThroughProxy(URI gateway, String proxyCredentials) throws Exception {
+    site.deployLinkedTo(
+        gateway,
+        keyFile.andThen(
+            c ->
+                Battery.backend(c)
+                    .put("connectTimeoutSeconds", 1)
+                    .put("timeoutSeconds", 5)
+                    .put("proxyCredentials", proxyCredentials)));
+  }
+
   @Test
   void aProxyThatIsDownIsA502AndTheLogNamesIt() throws Exception {
     int proxyPort = closedPort();

@@ -1,8 +1,13 @@
 package dev.apilink.testkit.proxy;
 
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -16,6 +21,11 @@ import org.eclipse.jetty.util.Callback;
  * .test} domain (reserved by RFC 2606, so never in DNS) to {@code 127.0.0.1}: a client that reaches
  * such a host shows it went through the proxy. It records each tunnel it was asked for, with the
  * header names of its {@code CONNECT}.
+ *
+ * <p>A proxy that asks for credentials answers {@code 407 Proxy Authentication Required}, with a
+ * {@code Proxy-Authenticate} challenge, to a {@code CONNECT} without the right Basic {@code
+ * Proxy-Authorization}, and to every other request (those of a client that would send an http
+ * server's requests through it).
  */
 public final class ForwardProxy implements AutoCloseable {
 
@@ -32,7 +42,7 @@ public final class ForwardProxy implements AutoCloseable {
 
   /** Starts on a free loopback port. */
   public static ForwardProxy start() throws Exception {
-    return start(false);
+    return start(null);
   }
 
   /**
@@ -40,17 +50,35 @@ public final class ForwardProxy implements AutoCloseable {
    * Required}, as a proxy that wants credentials the client does not send.
    */
   public static ForwardProxy startAskingForCredentials() throws Exception {
-    return start(true);
+    return start(NO_CREDENTIALS_ACCEPTED);
   }
 
-  private static ForwardProxy start(boolean askForCredentials) throws Exception {
+  /**
+   * Starts on a free loopback port, opening a tunnel only for a {@code CONNECT} that carries {@code
+   * userAndPassword} ({@code user:password}) as Basic {@code Proxy-Authorization}.
+   */
+  public static ForwardProxy startAskingForCredentials(String userAndPassword) throws Exception {
+    return start(
+        "Basic "
+            + Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** No {@code Proxy-Authorization} equals it. */
+  private static final String NO_CREDENTIALS_ACCEPTED = "";
+
+  /**
+   * @param authorization the {@code Proxy-Authorization} a request must carry; null for none
+   */
+  private static ForwardProxy start(String authorization) throws Exception {
     List<Tunnel> tunnels = new CopyOnWriteArrayList<>();
     Server server = new Server();
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");
     connector.setPort(0);
     server.addConnector(connector);
-    server.setHandler(new Tunnels(askForCredentials, tunnels));
+    Tunnels handler = new Tunnels(authorization, tunnels);
+    handler.setHandler(new PlainRequests(authorization));
+    server.setHandler(handler);
     server.start();
     return new ForwardProxy(server, tunnels);
   }
@@ -69,18 +97,31 @@ public final class ForwardProxy implements AutoCloseable {
     server.stop();
   }
 
+  private static boolean authorized(Request request, String authorization) {
+    if (authorization == null) {
+      return true;
+    }
+    return authorization.equals(request.getHeaders().get(HttpHeader.PROXY_AUTHORIZATION));
+  }
+
+  private static final String CHALLENGE = "Basic realm=\"corporate proxy\"";
+
   private static final class Tunnels extends ConnectHandler {
-    private final boolean askForCredentials;
+    private final String authorization;
     private final List<Tunnel> tunnels;
 
-    Tunnels(boolean askForCredentials, List<Tunnel> tunnels) {
-      this.askForCredentials = askForCredentials;
+    Tunnels(String authorization, List<Tunnel> tunnels) {
+      this.authorization = authorization;
       this.tunnels = tunnels;
     }
 
     @Override
     protected boolean handleAuthentication(Request request, Response response, String address) {
-      return !askForCredentials;
+      boolean authorized = authorized(request, authorization);
+      if (!authorized) {
+        response.getHeaders().put(HttpHeader.PROXY_AUTHENTICATE, CHALLENGE);
+      }
+      return authorized;
     }
 
     @Override
@@ -96,6 +137,30 @@ public final class ForwardProxy implements AutoCloseable {
       return host.endsWith(".test")
           ? new InetSocketAddress("127.0.0.1", port)
           : super.newConnectAddress(host, port);
+    }
+  }
+
+  /**
+   * Every request but a {@code CONNECT}: a proxy that asks for credentials answers {@code 407}
+   * without them; this one forwards nothing, so with them it answers {@code 501}.
+   */
+  private static final class PlainRequests extends Handler.Abstract {
+    private final String authorization;
+
+    PlainRequests(String authorization) {
+      this.authorization = authorization;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      if (authorized(request, authorization)) {
+        Response.writeError(request, response, callback, HttpStatus.NOT_IMPLEMENTED_501);
+      } else {
+        response.getHeaders().put(HttpHeader.PROXY_AUTHENTICATE, CHALLENGE);
+        Response.writeError(
+            request, response, callback, HttpStatus.PROXY_AUTHENTICATION_REQUIRED_407);
+      }
+      return true;
     }
   }
 }
