@@ -509,6 +509,8 @@ abstract class DistributionContract {
     assertEquals("/api/orders/7", received.rawPath());
     String gatewayUrl = "https://" + PROXIED_GATEWAY_HOST + ":" + tlsPort;
     assertTokenVerifies(received, "/proxied", origin + "/proxied/.auth", gatewayUrl);
+    // The proxy's credentials are for the proxy: not sent inside the tunnel.
+    assertEquals(List.of(), received.header("Proxy-Authorization"));
     // Through a tunnel, opened with the configured credentials (the proxy refuses it without
     // them): the proxy saw where to, not the key or the token.
     List<ForwardProxy.Tunnel> tunnels = forwardProxy.tunnels();
