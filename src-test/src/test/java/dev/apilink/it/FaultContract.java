@@ -556,8 +556,8 @@ abstract class FaultContract {
    */
   @Test
   void aProxyThatAsksForCredentialsIsGivenTheConfiguredOnesWithTheConnect() throws Exception {
-    ForwardProxy proxy = ForwardProxy.startAskingForCredentials("apilink:pass word:1é");
-    try (SilentServer gateway = SilentServer.start()) {
+    try (ForwardProxy proxy = ForwardProxy.startAskingForCredentials("apilink:pass word:1é");
+        SilentServer gateway = SilentServer.start()) {
       deployLinkedThroughProxy(
           ThroughProxy.gateway("https", proxy.port(), gateway.port()), "apilink:pass word:1é");
 
@@ -567,20 +567,16 @@ abstract class FaultContract {
           proxy.tunnels().get(0).headerNames().contains("Proxy-Authorization"),
           proxy.tunnels().toString());
       assertHealthyAndIdle();
-    } finally {
-      proxy.close();
     }
   }
 
   /**
    * An http gateway's requests go to the proxy itself, so its 407 came back as if the gateway had
-   * answered it (review T). It is the proxy refusing the request: a 502, logged as such; and the
-   * configured credentials go with each such request.
+   * answered it (review T). It is the proxy refusing the request: a 502, logged as such.
    */
   @Test
   void aProxyThatRefusesAnHttpGatewaysRequestIsA502AndTheLogSaysWhy() throws Exception {
-    ForwardProxy proxy = ForwardProxy.startAskingForCredentials("apilink:secret");
-    try {
+    try (ForwardProxy proxy = ForwardProxy.startAskingForCredentials("apilink:secret")) {
       URI gateway = ThroughProxy.gateway("http", proxy.port(), closedPort());
       deployLinkedTo(gateway, 1, 5);
 
@@ -588,25 +584,21 @@ abstract class FaultContract {
 
       assertTrue(logged.contains("the proxy answered 407 Proxy Authentication Required"), logged);
       assertHealthyAndIdle();
-    } finally {
-      proxy.close();
     }
   }
 
+  /** The configured credentials go with each request that the proxy is to pass on. */
   @Test
   void anHttpGatewaysRequestsCarryTheConfiguredProxyCredentials() throws Exception {
-    ForwardProxy proxy = ForwardProxy.startAskingForCredentials("apilink:secret");
-    try {
+    try (ForwardProxy proxy = ForwardProxy.startAskingForCredentials("apilink:secret")) {
       deployLinkedThroughProxy(
           ThroughProxy.gateway("http", proxy.port(), closedPort()), "apilink:secret");
 
-      // This proxy forwards nothing: what it answers with the credentials shows it took them.
+      // This proxy forwards nothing: its 501 rather than its 407 shows it took the credentials.
       RawHttp.Response response = get("/api/allowed");
 
       assertEquals(501, response.status(), response.toString());
       assertHealthyAndIdle();
-    } finally {
-      proxy.close();
     }
   }
 
