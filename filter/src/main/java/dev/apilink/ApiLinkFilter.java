@@ -7,6 +7,7 @@ import dev.apilink.config.ConfigLoader;
 import dev.apilink.config.ConfigWatcher;
 import dev.apilink.config.Loggers;
 import dev.apilink.config.SiteConfig;
+import dev.apilink.proxy.ExchangeCounts;
 import dev.apilink.proxy.GatewayClient;
 import dev.apilink.proxy.GatewayError;
 import dev.apilink.proxy.GatewayTarget;
@@ -68,7 +69,8 @@ import java.util.logging.Logger;
  * to new requests (those in flight finish as they started); an invalid one is refused, logged once,
  * and the previous configuration keeps serving.
  *
- * <p>For monitoring, the filter publishes itself as the servlet context attribute {@link
+ * <p>For monitoring, each site registers an {@link ApiLinkMXBean} in the JVM's platform MBean
+ * server while it runs, and the filter publishes itself as the servlet context attribute {@link
  * #ATTRIBUTE}: {@link #exchangesInFlight()} and {@link #gatewayConnections()} tell how busy the
  * link is.
  */
@@ -111,6 +113,8 @@ public final class ApiLinkFilter implements Filter {
   private SigningKeys generatedKeys;
   private boolean warnedOfGeneratedKeys;
   private ConfigWatcher watcher;
+  private final ExchangeCounts counts = new ExchangeCounts();
+  private JmxRegistration jmx;
 
   /**
    * Sets the relocated libraries' logger to INFO unless a level is configured for it (an operator
@@ -190,6 +194,9 @@ public final class ApiLinkFilter implements Filter {
         .ifPresent(ApiLinkFilter::warnFromInit);
     watch(site.files());
     context.setAttribute(ATTRIBUTE, this);
+    jmx =
+        JmxRegistration.register(
+            new Monitored(), context.getVirtualServerName(), context.getContextPath());
   }
 
   /**
@@ -212,6 +219,73 @@ public final class ApiLinkFilter implements Filter {
     return current == null || current.link() == null
         ? GatewayClient.Connections.NONE
         : current.link().gatewayConnections();
+  }
+
+  /** This site's {@link ApiLinkMXBean}: read from the configuration in force at each call. */
+  private final class Monitored implements ApiLinkMXBean {
+    @Override
+    public boolean isLinked() {
+      State current = state;
+      return current != null && current.link() != null;
+    }
+
+    @Override
+    public String getEnvironment() {
+      return environment;
+    }
+
+    @Override
+    public String getGatewayUrl() {
+      State current = state;
+      return current == null || current.link() == null
+          ? ""
+          : current.site().environment().backend().map(b -> b.url().toString()).orElse("");
+    }
+
+    @Override
+    public int getExchangesInFlight() {
+      return exchangesInFlight();
+    }
+
+    @Override
+    public int getGatewayConnectionsActive() {
+      return gatewayConnections().active();
+    }
+
+    @Override
+    public int getGatewayConnectionsIdle() {
+      return gatewayConnections().idle();
+    }
+
+    @Override
+    public int getGatewayConnectionsPending() {
+      return gatewayConnections().pending();
+    }
+
+    @Override
+    public long getExchangesStarted() {
+      return counts.started();
+    }
+
+    @Override
+    public long getAnsweredBadGateway() {
+      return counts.badGateway();
+    }
+
+    @Override
+    public long getAnsweredGatewayTimeout() {
+      return counts.gatewayTimeout();
+    }
+
+    @Override
+    public long getAnsweredOtherErrors() {
+      return counts.otherErrors();
+    }
+
+    @Override
+    public long getResponsesBrokenOff() {
+      return counts.brokenOff();
+    }
   }
 
   private void watch(Set<Path> files) {
@@ -316,7 +390,8 @@ public final class ApiLinkFilter implements Filter {
             site.token().header(),
             site.origin(),
             site.identityProvider(),
-            site.routes().customRoles());
+            site.routes().customRoles(),
+            counts);
     return new State(site, link, wellKnown);
   }
 
@@ -575,6 +650,10 @@ public final class ApiLinkFilter implements Filter {
   public void destroy() {
     if (context != null && context.getAttribute(ATTRIBUTE) == this) {
       context.removeAttribute(ATTRIBUTE);
+    }
+    if (jmx != null) {
+      jmx.close();
+      jmx = null;
     }
     State current;
     List<Link> links = new ArrayList<>();

@@ -42,6 +42,7 @@ public final class Link implements AutoCloseable {
   private volatile TokenField tokenField;
   private final FailureLog failureLog;
   private final SiteReferences siteReferences;
+  private final ExchangeCounts counts;
 
   /** {@link #inFlight} once a retired link has closed: it takes no more exchanges. */
   private static final int CLOSED = -1;
@@ -61,6 +62,8 @@ public final class Link implements AutoCloseable {
    * @param identityProvider the {@code identityProvider} of {@code x-ms-client-principal}
    * @param customRoles the roles to report in {@code x-ms-client-principal} beyond the built-in
    *     ones
+   * @param counts where this link counts its exchanges and how they ended, with the site's other
+   *     links
    */
   public Link(
       BackendConfig backend,
@@ -69,8 +72,10 @@ public final class Link implements AutoCloseable {
       String tokenHeader,
       URI siteOrigin,
       String identityProvider,
-      List<String> customRoles) {
+      List<String> customRoles,
+      ExchangeCounts counts) {
     this.backend = backend;
+    this.counts = counts;
     this.client = client;
     this.tokens = tokens;
     this.identityProvider = identityProvider;
@@ -119,6 +124,7 @@ public final class Link implements AutoCloseable {
         return false;
       }
     } while (!inFlight.compareAndSet(count, count + 1));
+    counts.start();
     new ProxyExchange(this, clientRequest, clientResponse).start();
     return true;
   }
@@ -149,6 +155,10 @@ public final class Link implements AutoCloseable {
   /** The connections to this link's gateway, for monitoring. */
   public GatewayClient.Connections gatewayConnections() {
     return client.connections();
+  }
+
+  ExchangeCounts counts() {
+    return counts;
   }
 
   /** Exchanges started and not yet ended. */

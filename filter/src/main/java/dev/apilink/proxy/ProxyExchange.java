@@ -868,6 +868,7 @@ final class ProxyExchange implements AsyncListener {
 
   /** The one line for an exchange that the web application's stop ended. */
   private void logStopping(int status) {
+    link.counts().failed(status);
     LOG.log(
         Level.INFO,
         "ApiLink: {0} {1} -> {2}: the web application is stopping",
@@ -884,6 +885,7 @@ final class ProxyExchange implements AsyncListener {
       logStopping(status);
       return;
     }
+    link.counts().failed(status);
     if (LOG.isLoggable(Level.WARNING)) {
       String answer =
           status > 0

@@ -47,7 +47,8 @@ class LinkTest {
         "Authorization",
         URI.create("http://127.0.0.1"),
         "container",
-        List.of());
+        List.of(),
+        new ExchangeCounts());
   }
 
   @Test

@@ -31,9 +31,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -510,6 +513,39 @@ abstract class FaultContract {
                       + " load balancers"),
           logged.get(0));
     }
+  }
+
+  /**
+   * The site's bean in the JVM's MBean server: linked, to which gateway, each exchange and each 502
+   * counted; and gone once the web application stops, which would otherwise keep its classes.
+   */
+  @Test
+  void theSitesMXBeanCountsExchangesAndTheirFailuresUntilTheApplicationStops() throws Exception {
+    URI gateway = URI.create("http://127.0.0.1:" + closedPort());
+    deployLinkedTo(gateway, 1, 5);
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    ObjectName query = new ObjectName("dev.apilink:type=ApiLink,*");
+    Set<ObjectName> names = server.queryNames(query, null);
+    assertEquals(1, names.size(), names.toString());
+    ObjectName name = names.iterator().next();
+    assertEquals(ObjectName.quote("/"), name.getKeyProperty("context"));
+
+    assertEquals(502, get("/api/one").status());
+    assertEquals(502, get("/api/two").status());
+
+    assertEquals(true, server.getAttribute(name, "Linked"));
+    assertEquals("production", server.getAttribute(name, "Environment"));
+    assertEquals(gateway.toString(), server.getAttribute(name, "GatewayUrl"));
+    assertEquals(2L, server.getAttribute(name, "ExchangesStarted"));
+    assertEquals(2L, server.getAttribute(name, "AnsweredBadGateway"));
+    assertEquals(0L, server.getAttribute(name, "AnsweredGatewayTimeout"));
+    assertEquals(0L, server.getAttribute(name, "AnsweredOtherErrors"));
+    assertEquals(0L, server.getAttribute(name, "ResponsesBrokenOff"));
+    assertEquals(0, server.getAttribute(name, "ExchangesInFlight"));
+    assertEquals(0, server.getAttribute(name, "GatewayConnectionsActive"));
+
+    site.container().undeploy();
+    assertEquals(Set.of(), server.queryNames(query, null));
   }
 
   /** A HEAD's answer is written without a write listener: its errors too, without a body. */

@@ -1,0 +1,58 @@
+package dev.apilink.proxy;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * How many exchanges a site has proxied, and how many ended in an answer of ApiLink's own or a
+ * response broken off, since the web application started: one set for all the links that its
+ * configuration changes make, for monitoring.
+ */
+public final class ExchangeCounts {
+
+  private final LongAdder started = new LongAdder();
+  private final LongAdder badGateway = new LongAdder();
+  private final LongAdder gatewayTimeout = new LongAdder();
+  private final LongAdder otherErrors = new LongAdder();
+  private final LongAdder brokenOff = new LongAdder();
+
+  void start() {
+    started.increment();
+  }
+
+  /**
+   * An exchange that ApiLink ended itself: with an error status, or {@code 0} or less for a
+   * response broken off after it had begun.
+   */
+  void failed(int status) {
+    switch (status) {
+      case 502 -> badGateway.increment();
+      case 504 -> gatewayTimeout.increment();
+      default -> (status > 0 ? otherErrors : brokenOff).increment();
+    }
+  }
+
+  /** Exchanges started: {@code /api} requests sent to the gateway, or answered before that. */
+  public long started() {
+    return started.sum();
+  }
+
+  /** 502s that ApiLink answered: the gateway could not be reached, or its response was bad. */
+  public long badGateway() {
+    return badGateway.sum();
+  }
+
+  /** 504s that ApiLink answered: no connection, or no complete answer in time. */
+  public long gatewayTimeout() {
+    return gatewayTimeout.sum();
+  }
+
+  /** Other errors that ApiLink answered: 408, 413, 500, 503. */
+  public long otherErrors() {
+    return otherErrors.sum();
+  }
+
+  /** Responses broken off after they had begun: the gateway broke off, or a time limit ran out. */
+  public long brokenOff() {
+    return brokenOff.sum();
+  }
+}

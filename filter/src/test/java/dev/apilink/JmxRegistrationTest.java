@@ -1,0 +1,58 @@
+package dev.apilink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.lang.management.ManagementFactory;
+import java.lang.reflect.Proxy;
+import javax.management.MBeanServer;
+import org.junit.jupiter.api.Test;
+
+/** A site's bean in the JVM's MBean server. */
+class JmxRegistrationTest {
+
+  /** A bean whose attributes are all zero, false or empty. */
+  static ApiLinkMXBean idle() {
+    return (ApiLinkMXBean)
+        Proxy.newProxyInstance(
+            ApiLinkMXBean.class.getClassLoader(),
+            new Class<?>[] {ApiLinkMXBean.class},
+            (proxy, method, args) ->
+                switch (method.getReturnType().getName()) {
+                  case "boolean" -> false;
+                  case "int" -> 0;
+                  case "long" -> 0L;
+                  default -> method.getName().equals("toString") ? "idle" : "";
+                });
+  }
+
+  @Test
+  void twoApplicationsAtOneContextPathAreTwoInstances() throws Exception {
+    // Tomcat's parallel versions (shop##1.war, shop##2.war) share their context path.
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    try (JmxRegistration first = JmxRegistration.register(idle(), "Catalina/localhost", "/shop");
+        JmxRegistration second = JmxRegistration.register(idle(), "Catalina/localhost", "/shop")) {
+      assertNotNull(first);
+      assertNotNull(second);
+      assertEquals(
+          "dev.apilink:type=ApiLink,virtualServer=\"Catalina/localhost\",context=\"/shop\"",
+          first.name().toString());
+      assertEquals(first.name() + ",instance=2", second.name().toString());
+      assertEquals(false, server.getAttribute(second.name(), "Linked"));
+    }
+    assertFalse(
+        server.isRegistered(
+            new javax.management.ObjectName(
+                "dev.apilink:type=ApiLink,virtualServer=\"Catalina/localhost\",context=\"/shop\"")));
+  }
+
+  @Test
+  void theRootWithoutAVirtualServerNameIsNamedToo() {
+    // Jetty names no virtual server unless the context has virtual hosts.
+    try (JmxRegistration root = JmxRegistration.register(idle(), null, "")) {
+      assertEquals(
+          "dev.apilink:type=ApiLink,virtualServer=\"\",context=\"/\"", root.name().toString());
+    }
+  }
+}
