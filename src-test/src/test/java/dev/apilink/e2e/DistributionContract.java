@@ -644,6 +644,39 @@ abstract class DistributionContract {
     assertEquals(200, send(get("/shop/api/after")).statusCode());
   }
 
+  // ---- monitoring ----
+
+  /**
+   * Each site's bean, read over JMX as an operator's tools read it: the shop's counts its
+   * exchanges, the site whose gateway is down its 502s.
+   */
+  @Test
+  void eachSiteReportsItsLinkAndItsFailuresOverJmx() throws Exception {
+    assertEquals(200, send(get("/shop/api/monitored")).statusCode());
+    assertEquals(502, send(get("/down/api/monitored")).statusCode());
+
+    Map<String, Map<String, Object>> beans = JmxReader.apiLinkBeans(container.pid());
+
+    Map<String, Object> shop = beanOf(beans, "/shop");
+    assertEquals(true, shop.get("Linked"), shop::toString);
+    assertEquals(gateway.url().toString(), shop.get("GatewayUrl"));
+    assertEquals("production", shop.get("Environment"));
+    assertTrue((Long) shop.get("ExchangesStarted") >= 1, shop::toString);
+    Map<String, Object> down = beanOf(beans, "/down");
+    assertTrue((Long) down.get("AnsweredBadGateway") >= 1, down::toString);
+    assertEquals(down.get("ExchangesStarted"), down.get("AnsweredBadGateway"), down::toString);
+  }
+
+  /** The one bean of the site at {@code contextPath}. */
+  static Map<String, Object> beanOf(Map<String, Map<String, Object>> beans, String contextPath) {
+    List<String> names =
+        beans.keySet().stream()
+            .filter(name -> name.contains(",context=\"" + contextPath + "\""))
+            .toList();
+    assertEquals(1, names.size(), () -> contextPath + " in " + beans.keySet());
+    return beans.get(names.get(0));
+  }
+
   // ---- logs ----
 
   @Test
