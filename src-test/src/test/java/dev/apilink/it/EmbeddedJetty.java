@@ -37,6 +37,7 @@ final class EmbeddedJetty implements ServletContainer {
   private ContextHandlerCollection contexts;
   private ServletContextHandler lastContext;
   private String failure = "";
+  private final AccessLog accessLog = new AccessLog();
 
   @Override
   public void start() throws Exception {
@@ -62,6 +63,10 @@ final class EmbeddedJetty implements ServletContainer {
     server.addConnector(connector);
     contexts = new ContextHandlerCollection();
     server.setHandler(contexts);
+    // As the requestlog module's CustomRequestLog logs it (%s).
+    server.setRequestLog(
+        (request, response) ->
+            accessLog.record(request.getHttpURI().getPathQuery(), response.getStatus()));
     server.start();
   }
 
@@ -187,6 +192,11 @@ final class EmbeddedJetty implements ServletContainer {
   @Override
   public int busyThreads() {
     return ((QueuedThreadPool) server.getThreadPool()).getUtilizedThreads();
+  }
+
+  @Override
+  public AccessLog accessLog() {
+    return accessLog;
   }
 
   @Override

@@ -33,6 +33,7 @@ final class EmbeddedTomcat implements ServletContainer {
   private Path baseDir;
   private StandardContext lastContext;
   private final StringBuilder failures = new StringBuilder();
+  private final AccessLog accessLog = new AccessLog();
   private final Handler failureLog =
       new Handler() {
         @Override
@@ -73,6 +74,7 @@ final class EmbeddedTomcat implements ServletContainer {
     connector.addUpgradeProtocol(new Http2Protocol());
     tomcat.setConnector(connector);
     tomcat.getHost().setAutoDeploy(false);
+    tomcat.getHost().getPipeline().addValve(new AccessLogRecorder(accessLog));
     Logger.getLogger("org.apache.catalina").addHandler(failureLog);
     Logger.getLogger("dev.apilink").addHandler(failureLog);
     tomcat.start();
@@ -210,6 +212,51 @@ final class EmbeddedTomcat implements ServletContainer {
     return ((org.apache.tomcat.util.threads.ThreadPoolExecutor)
             connector.getProtocolHandler().getExecutor())
         .getActiveCount();
+  }
+
+  @Override
+  public AccessLog accessLog() {
+    return accessLog;
+  }
+
+  /**
+   * Records each request as the {@code AccessLogValve} of {@code server.xml} logs it ({@code %s} is
+   * the response's status once Tomcat is done with it).
+   */
+  private static final class AccessLogRecorder extends org.apache.catalina.valves.ValveBase
+      implements org.apache.catalina.AccessLog {
+    private final AccessLog accessLog;
+
+    AccessLogRecorder(AccessLog accessLog) {
+      super(true);
+      this.accessLog = accessLog;
+    }
+
+    @Override
+    public void invoke(
+        org.apache.catalina.connector.Request request,
+        org.apache.catalina.connector.Response response)
+        throws java.io.IOException, jakarta.servlet.ServletException {
+      getNext().invoke(request, response);
+    }
+
+    @Override
+    public void log(
+        org.apache.catalina.connector.Request request,
+        org.apache.catalina.connector.Response response,
+        long time) {
+      String query = request.getQueryString();
+      accessLog.record(
+          request.getRequestURI() + (query == null ? "" : "?" + query), response.getStatus());
+    }
+
+    @Override
+    public void setRequestAttributesEnabled(boolean requestAttributesEnabled) {}
+
+    @Override
+    public boolean getRequestAttributesEnabled() {
+      return false;
+    }
   }
 
   @Override

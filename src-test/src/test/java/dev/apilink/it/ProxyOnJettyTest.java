@@ -1,9 +1,77 @@
 package dev.apilink.it;
 
-/** {@link ProxyContract} in Jetty 12 (ee10). */
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http2.ErrorCode;
+import org.eclipse.jetty.http2.HTTP2Session;
+import org.eclipse.jetty.http2.api.Session;
+import org.eclipse.jetty.http2.api.Stream;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.frames.HeadersFrame;
+import org.eclipse.jetty.http2.frames.ResetFrame;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.Test;
+
+/** {@link ProxyContract} in Jetty 12 (ee10), and what only Jetty does. */
 class ProxyOnJettyTest extends ProxyContract {
   @Override
   ServletContainer.Kind kind() {
     return ServletContainer.Kind.JETTY;
+  }
+
+  /**
+   * A client that leaves while ApiLink waits for the gateway (a browser's fetch() aborted, a page
+   * left) is not a server error in the container's access log, which operators count 5xx in for
+   * alerting. Over HTTP/2 the container learns of it at once, from the stream's reset or the closed
+   * connection, and Jetty logged 503 for each such request (ApiLink's answer for a server that
+   * stops), where a plain async servlet's was logged 200. Tomcat logs such a request 500, a plain
+   * async servlet's too (its own error handling; docs/operations.md, Monitoring).
+   */
+  @Test
+  void anHttp2ClientThatLeavesBeforeTheAnswerIsNotLoggedAsAServerError() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    for (boolean resetsTheStream : new boolean[] {true, false}) {
+      String path = "/api/left?resetsTheStream=" + resetsTheStream;
+      HTTP2Client h2 = new HTTP2Client();
+      h2.start();
+      try {
+        Session session =
+            h2.connect(
+                    new InetSocketAddress("127.0.0.1", site.container().port()),
+                    new Session.Listener() {})
+                .get(10, TimeUnit.SECONDS);
+        MetaData.Request head =
+            new MetaData.Request(
+                "GET",
+                HttpURI.from(site.uri(path)),
+                HttpVersion.HTTP_2,
+                HttpFields.build().add("x-echo-hang", "true"));
+        Stream stream =
+            session
+                .newStream(new HeadersFrame(head, null, true), new Stream.Listener() {})
+                .get(10, TimeUnit.SECONDS);
+        backend.awaitArrival("/api/left", Duration.ofSeconds(20));
+        if (resetsTheStream) {
+          stream.reset(
+              new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code), Callback.NOOP);
+        } else {
+          ((HTTP2Session) session).getEndPoint().close(); // no GOAWAY: the connection just ends
+        }
+      } finally {
+        h2.stop();
+      }
+
+      int logged = site.container().accessLog().awaitStatus(path, Duration.ofSeconds(20));
+      assertTrue(logged < 500, path + " logged " + logged);
+      backend.clear();
+    }
   }
 }

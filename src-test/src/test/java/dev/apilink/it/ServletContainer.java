@@ -68,6 +68,9 @@ interface ServletContainer extends AutoCloseable {
    */
   void stopAsAShutdownDoes() throws Exception;
 
+  /** The container's access log: what it records for each request, as operators read it. */
+  AccessLog accessLog();
+
   /** The text that the failed deployment logged, empty when none. */
   String deploymentFailure();
 
