@@ -967,11 +967,20 @@ final class ProxyExchange implements AsyncListener {
 
   /**
    * The container reports the client's connection failed; usually nothing more reaches the client.
-   * But Jetty reports so too when it closes the connection itself as the server stops, and then
-   * sends the response that completing leaves behind: a reviewer's requests waiting for the gateway
-   * got an empty 200. Made a 503 first, which a client that is gone never reads.
+   * But Jetty reports so too when it closes an HTTP/1.x connection itself as the server stops, and
+   * then sends the response that completing leaves behind: a reviewer's requests waiting for the
+   * gateway got an empty 200. Made a 503 first, which a client that is gone never reads.
+   *
+   * <p>Not over HTTP/2 (or 3): there the containers report a client that leaves at once, from its
+   * reset stream (as a browser resets an aborted fetch()) or closed connection, and the access log
+   * records the status set here. Jetty logged 503 for each such request while the gateway was
+   * answering, a server error for operators' alerts where a plain async servlet's was logged 200
+   * (found by review, with curl and Jetty's HTTP/2 client).
    */
   private void notASuccessIfSentAfterAll() {
+    if (!clientRequest.getProtocol().startsWith("HTTP/1")) {
+      return;
+    }
     // Only if no gateway thread is writing the response now: never without the lock.
     if (!clientLock.tryLock()) {
       return;
