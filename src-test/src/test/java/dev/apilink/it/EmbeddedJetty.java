@@ -167,6 +167,13 @@ final class EmbeddedJetty implements ServletContainer {
   }
 
   @Override
+  public void addServlet(String name, jakarta.servlet.Servlet servlet, String pattern) {
+    ServletHolder holder = new ServletHolder(name, servlet);
+    holder.setAsyncSupported(true);
+    lastContext.addServlet(holder, pattern);
+  }
+
+  @Override
   public jakarta.servlet.ServletContext servletContext() {
     return lastContext.getServletContext();
   }

@@ -203,6 +203,13 @@ final class EmbeddedTomcat implements ServletContainer {
   }
 
   @Override
+  public void addServlet(String name, jakarta.servlet.Servlet servlet, String pattern) {
+    Wrapper wrapper = Tomcat.addServlet(lastContext, name, servlet);
+    wrapper.setAsyncSupported(true);
+    lastContext.addServletMappingDecoded(pattern, name);
+  }
+
+  @Override
   public jakarta.servlet.ServletContext servletContext() {
     return lastContext.getServletContext();
   }

@@ -9,6 +9,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jwt.SignedJWT;
 import dev.apilink.testkit.echo.EchoBackend;
 import dev.apilink.testkit.echo.EchoBackend.Received;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,6 +24,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -207,6 +213,70 @@ abstract class LiveReloadContract {
         });
 
     assertEquals(1, gatewayB.received().size(), "the new request went to the new gateway");
+  }
+
+  /**
+   * An application servlet that answers in an async dispatch, as Spring MVC's {@code
+   * DispatcherServlet} answers a {@code Callable} or a {@code DeferredResult}: it starts async
+   * mode, and once released dispatches the request again and writes its answer in that dispatch.
+   */
+  static final class AnswerOnRelease extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    final CountDownLatch waiting = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response)
+        throws IOException {
+      Object answer = request.getAttribute("answer");
+      if (answer != null) {
+        response.setContentType("text/plain;charset=utf-8");
+        response.getWriter().print(answer);
+        return;
+      }
+      AsyncContext async = request.startAsync();
+      async.start(
+          () -> {
+            waiting.countDown();
+            try {
+              release.await(RELOAD.toSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            request.setAttribute("answer", "answered by the application");
+            async.dispatch();
+          });
+    }
+  }
+
+  @Test
+  void anAnswerTheApplicationGivesInAnAsyncDispatchStaysItsOwnWhenTheSiteIsLinkedMeanwhile()
+      throws Exception {
+    // Found by review R on Tomcat 10.1.59 (HTTP/2 and HTTP/1.1): a request that the unlinked site
+    // handed to the application, whose servlet answered it in an async dispatch, was proxied in
+    // that dispatch once the site had been linked meanwhile: the client got the gateway's answer
+    // with the headers that the application had set, and the application's answer was lost.
+    AnswerOnRelease application = new AnswerOnRelease();
+    site.container().addServlet("application", application, "/*");
+    ObjectNode unlinked = site.linkedTo(gatewayA.url());
+    unlinked.putObject("environments").putObject("production");
+    site.replaceConfig(unlinked.toString());
+    log.await("is not linked", RELOAD);
+    CompletableFuture<HttpResponse<String>> inFlight =
+        CLIENT.sendAsync(
+            HttpRequest.newBuilder(site.uri("/api/orders/7")).build(), BodyHandlers.ofString());
+    assertTrue(application.waiting.await(RELOAD.toSeconds(), TimeUnit.SECONDS));
+
+    site.replaceConfig(linkedTo(gatewayB, "key-b").toString());
+    log.await("is linked to " + gatewayB.url(), RELOAD);
+    application.release.countDown();
+    HttpResponse<String> response = inFlight.get(RELOAD.toSeconds(), TimeUnit.SECONDS);
+
+    assertEquals(200, response.statusCode());
+    assertEquals("answered by the application", response.body());
+    assertEquals(List.of(), gatewayB.received());
+    assertEquals(200, get("/api/new").statusCode());
+    assertEquals(1, gatewayB.received().size(), "a new request goes to the gateway");
   }
 
   @Test

@@ -39,6 +39,13 @@ interface ServletContainer extends AutoCloseable {
       Path webappDir, String contextPath, Map<String, String> initParameters, ContainerAuth auth)
       throws Exception;
 
+  /**
+   * Adds an application servlet, async-supported, mapped to {@code pattern} in the web application
+   * deployed last, as its descriptor would. Call it before that application's first {@code /api}
+   * request: {@code ApiLinkServlet} looks for the servlets it hands {@code /api} to when it starts.
+   */
+  void addServlet(String name, jakarta.servlet.Servlet servlet, String pattern);
+
   /** The servlet context of the last web application deployed. */
   ServletContext servletContext();
 
