@@ -21,6 +21,7 @@ import dev.apilink.routes.Users;
 import dev.apilink.token.SigningKeys;
 import dev.apilink.token.TokenIssuer;
 import dev.apilink.token.WellKnown;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -78,6 +79,13 @@ public final class ApiLinkFilter implements Filter {
 
   /** The servlet context attribute under which the filter publishes itself, for monitoring. */
   public static final String ATTRIBUTE = ApiLinkFilter.class.getName();
+
+  /**
+   * The request attribute that marks a request this filter passed to the web application because
+   * the site was not linked: the application started it, so it ends it, in its async dispatches
+   * too, whatever the configuration says by then.
+   */
+  static final String PASSED_TO_APPLICATION = ATTRIBUTE + ".passedToApplication";
 
   static final String DEFAULT_CONFIG = "/WEB-INF/apilink.json";
   static final long WATCH_POLL_MILLIS = 2000;
@@ -569,6 +577,15 @@ public final class ApiLinkFilter implements Filter {
       return;
     }
     Link.breakOffIfRequested(clientRequest);
+    if (clientRequest.getDispatcherType() == DispatcherType.ASYNC
+        && clientRequest.getAttribute(PASSED_TO_APPLICATION) != null) {
+      // A request in flight finishes with the configuration it started with: proxied in this
+      // dispatch after the site was linked meanwhile, the application's answer (a Callable's, the
+      // end of a stream it began) gave way to the gateway's, under the application's headers
+      // (found by review R on Tomcat 10.1.59).
+      chain.doFilter(request, response);
+      return;
+    }
     State current = state;
 
     String path = pathInContext(clientRequest);
@@ -577,6 +594,9 @@ public final class ApiLinkFilter implements Filter {
       return;
     }
     if (current.link() == null || !GatewayTarget.isApiPath(path)) {
+      if (current.link() == null) {
+        clientRequest.setAttribute(PASSED_TO_APPLICATION, Boolean.TRUE);
+      }
       chain.doFilter(request, response);
       return;
     }
