@@ -13,11 +13,16 @@ import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
@@ -45,6 +50,9 @@ abstract class LiveReloadContract {
   static final HttpClient CLIENT =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   static final Duration RELOAD = Duration.ofSeconds(20);
+  static final String STOPPING =
+      "{\"statusCode\": 503, \"message\": \"Service unavailable: the site is stopping; try"
+          + " again.\"}";
 
   @TempDir Path dir;
   EchoBackend gatewayA;
@@ -310,13 +318,10 @@ abstract class LiveReloadContract {
 
     site.container().undeploy();
 
-    String stopping =
-        "{\"statusCode\": 503, \"message\": \"Service unavailable: the site is stopping; try"
-            + " again.\"}";
     for (CompletableFuture<HttpResponse<String>> request : List.of(onRetired, onCurrent)) {
       HttpResponse<String> response = request.get(30, TimeUnit.SECONDS);
       assertEquals(503, response.statusCode(), response.body());
-      assertEquals(stopping, response.body());
+      assertEquals(STOPPING, response.body());
     }
     for (Thread thread : linkThreads) {
       thread.join(10_000);
@@ -345,6 +350,36 @@ abstract class LiveReloadContract {
     } catch (java.util.concurrent.ExecutionException e) {
       // The connection closed without an answer: not a success either.
       assertTrue(e.getCause() instanceof java.io.IOException, e.toString());
+    }
+  }
+
+  @Test
+  void stoppingTheContainerMidUploadNeverBlamesTheClientsBody() throws Exception {
+    // A reviewer's Jetty 12.1.12, stopped with SIGTERM while a client was still sending its body,
+    // answered 400 "the request body could not be read": the client's fault, not worth a retry.
+    try (Socket client = RawHttp.open(site.container().port())) {
+      OutputStream out = client.getOutputStream();
+      out.write(
+          ("POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  + "Content-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
+      out.write(new byte[5000]);
+      out.flush();
+      gatewayA.awaitArrival("/api/upload", RELOAD);
+
+      site.container().stopAsAShutdownDoes();
+
+      ByteArrayOutputStream received = new ByteArrayOutputStream();
+      boolean reset = false;
+      try {
+        client.getInputStream().transferTo(received);
+      } catch (SocketException e) {
+        reset = true; // closed without an answer: not the client's fault either
+      }
+      for (RawHttp.Response response : RawHttp.Response.parseAll(received.toByteArray(), reset)) {
+        assertEquals(503, response.status(), response.toString());
+        assertEquals(STOPPING, response.bodyText());
+      }
     }
   }
 
