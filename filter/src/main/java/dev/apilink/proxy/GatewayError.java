@@ -249,6 +249,31 @@ public record GatewayError(int status, String message) {
         || find(failure, TimeoutException.class) != null;
   }
 
+  /**
+   * The name of the container's Jetty {@code EofException}, put together at run time: the drop-in
+   * JAR's relocation rewrites every string constant that names a Jetty class, and a literal named
+   * the relocated client's own class there, which the container never throws (found on the Jetty
+   * 12.1.12 distribution; the embedded tests run the classes unrelocated).
+   */
+  private static final String CONTAINERS_JETTY_EOF =
+      String.join(".", "org", "eclipse", "jetty", "io", "EofException");
+
+  /**
+   * Whether reading the client's body failed because the container closed the connection itself,
+   * not the client: Jetty closes every connection as the server stops, and fails a body still on
+   * its way with a bare {@code org.eclipse.jetty.io.EofException}, where a client that closes or
+   * resets gives its subclass {@code HttpEofException} ("Early EOF"). Told by name: the class is
+   * the container's, not the relocated copy in ApiLink's JAR.
+   */
+  static boolean closedByTheContainer(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getClass().getName().equals(CONTAINERS_JETTY_EOF)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The client's request body could not be read: cut off, or malformed (a bad chunk). */
   public static GatewayError unreadableRequestBody() {
     return new GatewayError(400, "Bad request: the request body could not be read.");

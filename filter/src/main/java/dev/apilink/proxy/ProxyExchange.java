@@ -128,6 +128,7 @@ final class ProxyExchange implements AsyncListener {
   private volatile boolean clientFailed;
   private volatile boolean requestBodyFailed;
   private volatile boolean requestBodyStalled; // the container gave up waiting for more of it
+  private volatile boolean requestBodyClosedByContainer; // as the server stops, not by the client
   private volatile boolean gatewayReached; // the request head was written to the gateway
 
   ProxyExchange(Link link, HttpServletRequest clientRequest, HttpServletResponse clientResponse) {
@@ -801,16 +802,25 @@ final class ProxyExchange implements AsyncListener {
    * A client whose body could not be read may still be there (its body malformed rather than cut
    * off): it must not read the empty 200 that completing would send. Tomcat 10.1 answers such a
    * body itself (Tomcat 11.0.24 was seen closing the connection unanswered); Jetty leaves it to the
-   * application. If the client is gone, nobody reads this.
+   * application. If the client is gone, nobody reads this. A body whose connection the container
+   * closed itself, as Jetty does when the server stops, is no fault of the client's: that is the
+   * 503 of a stopping site.
    */
   private void answerUnreadableBody() {
     try {
       if (clientOutput.writable() && !clientResponse.isCommitted()) {
         clientResponse.setHeader("Connection", "close");
-        writeError(
-            requestBodyStalled
-                ? GatewayError.requestBodyStalled()
-                : GatewayError.unreadableRequestBody());
+        if (requestBodyClosedByContainer) {
+          // Jetty stopping: the client did nothing wrong, and may try again (found by review:
+          // a 400 said its body could not be read, which a client does not retry).
+          logStopping(GatewayError.siteStopping().status());
+          writeError(GatewayError.siteStopping());
+        } else {
+          writeError(
+              requestBodyStalled
+                  ? GatewayError.requestBodyStalled()
+                  : GatewayError.unreadableRequestBody());
+        }
       }
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
@@ -824,6 +834,7 @@ final class ProxyExchange implements AsyncListener {
    */
   private void bodyFailed(Throwable failure) {
     requestBodyStalled = GatewayError.isTimeout(failure);
+    requestBodyClosedByContainer = GatewayError.closedByTheContainer(failure);
     requestBodyFailed = true;
   }
 
