@@ -775,6 +775,70 @@ abstract class ProxyContract {
     assertNotNull(backend.awaitFailedExchange(Duration.ofSeconds(20)), "gateway request aborted");
   }
 
+  @Test
+  void pipelinedRequestsAreEachAnsweredInOrderAndReachTheGatewayOnce() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    // One write, as a pipelining client sends them: bodies sized and chunked (with an extension and
+    // a trailer), a static file and one ApiLink refuses itself between the gateway's answers.
+    String host = "Host: 127.0.0.1\r\n";
+    List<RawHttp.Response> responses =
+        RawHttp.exchangeAll(
+            site.container().port(),
+            "GET /api/first?n=1 HTTP/1.1\r\n"
+                + host
+                + "\r\nPOST /api/second HTTP/1.1\r\n"
+                + host
+                + "Content-Length: 5\r\n\r\nhello"
+                + "GET /style.css HTTP/1.1\r\n"
+                + host
+                + "\r\nPUT /api/third HTTP/1.1\r\n"
+                + host
+                + "Transfer-Encoding: chunked\r\n\r\n"
+                + "5;ext=1\r\nhello\r\n3\r\nabc\r\n0\r\nX-Trailer: t\r\n\r\n"
+                + "trace /api/traced HTTP/1.1\r\n"
+                + host
+                + "\r\nOPTIONS /api/fourth HTTP/1.1\r\n"
+                + host
+                + "\r\nDELETE /api/last HTTP/1.1\r\n"
+                + host
+                + "Connection: close\r\n\r\n");
+
+    assertEquals(
+        List.of(200, 200, 200, 200, 405, 200, 200),
+        responses.stream().map(RawHttp.Response::status).toList(),
+        responses.toString());
+    assertEquals("body { color: teal }", responses.get(2).bodyText());
+    List<String> answered = new java.util.ArrayList<>();
+    for (int i : new int[] {0, 1, 3, 5, 6}) {
+      JsonNode echo = Site.JSON.readTree(responses.get(i).bodyText());
+      answered.add(
+          echo.get("method").asText()
+              + " "
+              + echo.get("rawPath").asText()
+              + " "
+              + echo.get("bodyBytes").asLong());
+    }
+    List<String> expected =
+        List.of(
+            "GET /api/first 0",
+            "POST /api/second 5",
+            "PUT /api/third 8",
+            "OPTIONS /api/fourth 0",
+            "DELETE /api/last 0");
+    assertEquals(expected, answered);
+    List<Received> received = backend.received();
+    assertEquals(
+        expected,
+        received.stream().map(r -> r.method() + " " + r.rawPath() + " " + r.bodyBytes()).toList());
+    for (Received request : received) {
+      assertEquals(
+          List.of(Site.KEY), request.header("Ocp-Apim-Subscription-Key"), request.rawPath());
+      assertEquals(1, request.header("Authorization").size(), request.rawPath());
+      assertTrue(request.bodyComplete(), request.rawPath());
+    }
+  }
+
   // ---- environments ----
 
   @Test
