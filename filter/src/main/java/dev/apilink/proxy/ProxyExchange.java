@@ -148,7 +148,10 @@ final class ProxyExchange implements AsyncListener {
     if (maxBody > 0 && declaredLength > maxBody) {
       // Refused before anything is read; the unread body makes the connection unusable.
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
-      sendErrorBlocking(GatewayError.of(new RequestBodyTooLarge(maxBody), 0, 0));
+      GatewayError tooLarge = GatewayError.of(new RequestBodyTooLarge(maxBody), 0, 0);
+      // Counted as the 413 for a chunked body over the limit is, though not logged: the client's.
+      link.counts().failed(tooLarge.status());
+      sendErrorBlocking(tooLarge);
       link.exchangeEnded();
       return;
     }
@@ -816,6 +819,11 @@ final class ProxyExchange implements AsyncListener {
           logStopping(GatewayError.siteStopping().status());
           writeError(GatewayError.siteStopping());
         } else {
+          if (requestBodyStalled) {
+            // A 408 as the one at timeoutSeconds is, and counted as it is; a body that could not
+            // be read (400) is the client's doing, as a path or method refused before the exchange.
+            link.counts().failed(GatewayError.requestBodyStalled().status());
+          }
           writeError(
               requestBodyStalled
                   ? GatewayError.requestBodyStalled()
