@@ -692,7 +692,11 @@ abstract class FaultContract {
     }
   }
 
-  /** Credentials for a proxy that the JVM's settings do not name are a configuration slip. */
+  /**
+   * Credentials for a proxy that the JVM's settings do not name are a configuration slip. The
+   * warning names the settings for the gateway's scheme: an http gateway's proxy is http.proxyHost
+   * (it named https.proxyHost, which does nothing for it).
+   */
   @Test
   void proxyCredentialsForAGatewayReachedDirectlyAreWarnedOf() throws Exception {
     LogWatch log = new LogWatch();
@@ -705,7 +709,7 @@ abstract class FaultContract {
     assertEquals(
         "ApiLink: proxyCredentials is set, but the JVM's proxy settings name no HTTP proxy for "
             + gateway
-            + " (https.proxyHost, https.proxyPort, http.nonProxyHosts): the gateway is reached"
+            + " (http.proxyHost, http.proxyPort, http.nonProxyHosts): the gateway is reached"
             + " directly, and the credentials are not sent",
         warnings.get(0));
     assertEquals(List.of(), log.all("secret"));
