@@ -384,11 +384,17 @@ public final class ApiLinkFilter implements Filter {
               + " connects to the gateway directly");
     }
     if (gateway.proxyCredentials() != null && client.proxy().type() != Proxy.Type.HTTP) {
+      // The JVM reads http.proxyHost for an http gateway, https.proxyHost for an https one.
+      String settings = "http".equals(gateway.url().getScheme()) ? "http" : "https";
       LOG.warning(
           "ApiLink: proxyCredentials is set, but the JVM's proxy settings name no HTTP proxy for "
               + gateway.url()
-              + " (https.proxyHost, https.proxyPort, http.nonProxyHosts): the gateway is reached"
-              + " directly, and the credentials are not sent");
+              + " ("
+              + settings
+              + ".proxyHost, "
+              + settings
+              + ".proxyPort, http.nonProxyHosts): the gateway is reached directly, and the"
+              + " credentials are not sent");
     }
     Link link =
         new Link(
