@@ -16,6 +16,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.http.HttpClient;
@@ -36,6 +37,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -285,6 +288,31 @@ abstract class LiveReloadContract {
     assertEquals(List.of(), gatewayB.received());
     assertEquals(200, get("/api/new").statusCode());
     assertEquals(1, gatewayB.received().size(), "a new request goes to the gateway");
+  }
+
+  /**
+   * The site's bean counts an exchange in flight until it ends, also on the link that a reload
+   * retired: it read 0, with 0 connections active, while a reviewer's two requests still waited for
+   * the gateway on Tomcat 10.1.59 after a change of timeoutSeconds.
+   */
+  @Test
+  void theSitesMXBeanCountsTheExchangesOfARetiredLinkUntilTheyEnd() throws Exception {
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    ObjectName name =
+        server.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null).iterator().next();
+    CompletableFuture<HttpResponse<String>> onRetired =
+        CLIENT.sendAsync(
+            HttpRequest.newBuilder(site.uri("/api/retired")).header("x-echo-hold", "r").build(),
+            BodyHandlers.ofString());
+    gatewayA.gate("r").awaitHeld(1, RELOAD);
+
+    site.replaceConfig(linkedTo(gatewayB, "key-b").toString());
+    log.await("ApiLink reloaded", RELOAD);
+
+    assertEquals(1, server.getAttribute(name, "ExchangesInFlight"));
+    assertEquals(1, server.getAttribute(name, "GatewayConnectionsActive"));
+    gatewayA.gate("r").open();
+    assertEquals(200, onRetired.get(30, TimeUnit.SECONDS).statusCode());
   }
 
   @Test
