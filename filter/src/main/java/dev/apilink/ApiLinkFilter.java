@@ -250,24 +250,38 @@ public final class ApiLinkFilter implements Filter {
           : current.site().environment().backend().map(b -> b.url().toString()).orElse("");
     }
 
+    /**
+     * The link in force and those that a configuration change retired and that may still be
+     * finishing exchanges: the site's exchanges and connections are theirs together (the bean read
+     * 0 in flight while a reviewer's requests waited on a retired link).
+     */
+    private List<Link> links() {
+      List<Link> links = new ArrayList<>(retiring);
+      State current = state;
+      if (current != null && current.link() != null && !links.contains(current.link())) {
+        links.add(current.link());
+      }
+      return links;
+    }
+
     @Override
     public int getExchangesInFlight() {
-      return exchangesInFlight();
+      return links().stream().mapToInt(Link::exchangesInFlight).sum();
     }
 
     @Override
     public int getGatewayConnectionsActive() {
-      return gatewayConnections().active();
+      return links().stream().mapToInt(l -> l.gatewayConnections().active()).sum();
     }
 
     @Override
     public int getGatewayConnectionsIdle() {
-      return gatewayConnections().idle();
+      return links().stream().mapToInt(l -> l.gatewayConnections().idle()).sum();
     }
 
     @Override
     public int getGatewayConnectionsPending() {
-      return gatewayConnections().pending();
+      return links().stream().mapToInt(l -> l.gatewayConnections().pending()).sum();
     }
 
     @Override
