@@ -21,10 +21,12 @@ public final class ExchangeCounts {
 
   /**
    * An exchange that ApiLink ended itself: with an error status, or {@code 0} or less for a
-   * response broken off after it had begun.
+   * response broken off after it had begun. A 400 is not counted: the request body could not be
+   * read, the client's doing, as a path or a method that ApiLink refuses before any exchange.
    */
   void failed(int status) {
     switch (status) {
+      case 400 -> {}
       case 502 -> badGateway.increment();
       case 504 -> gatewayTimeout.increment();
       default -> (status > 0 ? otherErrors : brokenOff).increment();

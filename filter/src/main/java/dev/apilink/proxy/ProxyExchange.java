@@ -148,10 +148,7 @@ final class ProxyExchange implements AsyncListener {
     if (maxBody > 0 && declaredLength > maxBody) {
       // Refused before anything is read; the unread body makes the connection unusable.
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
-      GatewayError tooLarge = GatewayError.of(new RequestBodyTooLarge(maxBody), 0, 0);
-      // Counted as the 413 for a chunked body over the limit is, though not logged: the client's.
-      link.counts().failed(tooLarge.status());
-      sendErrorBlocking(tooLarge);
+      sendErrorBlocking(GatewayError.of(new RequestBodyTooLarge(maxBody), 0, 0));
       link.exchangeEnded();
       return;
     }
@@ -690,6 +687,7 @@ final class ProxyExchange implements AsyncListener {
         return;
       }
       clientClosed = true;
+      link.counts().failed(-1);
       log(-1, failure);
       // Servlet has no abort call; an exception thrown from a dispatch after the response is
       // committed makes Tomcat and Jetty close the connection without ending the response.
@@ -819,11 +817,6 @@ final class ProxyExchange implements AsyncListener {
           logStopping(GatewayError.siteStopping().status());
           writeError(GatewayError.siteStopping());
         } else {
-          if (requestBodyStalled) {
-            // A 408 as the one at timeoutSeconds is, and counted as it is; a body that could not
-            // be read (400) is the client's doing, as a path or method refused before the exchange.
-            link.counts().failed(GatewayError.requestBodyStalled().status());
-          }
           writeError(
               requestBodyStalled
                   ? GatewayError.requestBodyStalled()
@@ -860,7 +853,12 @@ final class ProxyExchange implements AsyncListener {
     }
   }
 
+  /**
+   * Writes one of ApiLink's own answers. Every answer that an exchange ends with is written here,
+   * so it is counted here, whether or not the client still reads it.
+   */
   private void writeError(GatewayError error) throws IOException {
+    link.counts().failed(error.status());
     byte[] body = error.body();
     clientResponse.setStatus(error.status());
     clientResponse.setContentType("application/json; charset=utf-8");
@@ -887,7 +885,6 @@ final class ProxyExchange implements AsyncListener {
 
   /** The one line for an exchange that the web application's stop ended. */
   private void logStopping(int status) {
-    link.counts().failed(status);
     LOG.log(
         Level.INFO,
         "ApiLink: {0} {1} -> {2}: the web application is stopping",
@@ -904,7 +901,6 @@ final class ProxyExchange implements AsyncListener {
       logStopping(status);
       return;
     }
-    link.counts().failed(status);
     if (LOG.isLoggable(Level.WARNING)) {
       String answer =
           status > 0

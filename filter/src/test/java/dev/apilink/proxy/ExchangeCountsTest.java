@@ -12,7 +12,7 @@ class ExchangeCountsTest {
     ExchangeCounts counts = new ExchangeCounts();
     counts.start();
     counts.start();
-    for (int status : new int[] {502, 502, 504, 408, 413, 500, 503, -1, 0}) {
+    for (int status : new int[] {502, 502, 504, 408, 413, 500, 503, -1, 0, 400}) {
       counts.failed(status);
     }
 
