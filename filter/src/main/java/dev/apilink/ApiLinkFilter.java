@@ -269,19 +269,25 @@ public final class ApiLinkFilter implements Filter {
       return links().stream().mapToInt(Link::exchangesInFlight).sum();
     }
 
+    private GatewayClient.Connections connections() {
+      return links().stream()
+          .map(Link::gatewayConnections)
+          .reduce(GatewayClient.Connections.NONE, GatewayClient.Connections::plus);
+    }
+
     @Override
     public int getGatewayConnectionsActive() {
-      return links().stream().mapToInt(l -> l.gatewayConnections().active()).sum();
+      return connections().active();
     }
 
     @Override
     public int getGatewayConnectionsIdle() {
-      return links().stream().mapToInt(l -> l.gatewayConnections().idle()).sum();
+      return connections().idle();
     }
 
     @Override
     public int getGatewayConnectionsPending() {
-      return links().stream().mapToInt(l -> l.gatewayConnections().pending()).sum();
+      return connections().pending();
     }
 
     @Override

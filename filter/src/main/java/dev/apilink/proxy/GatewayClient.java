@@ -264,6 +264,11 @@ public final class GatewayClient implements AutoCloseable {
    */
   public record Connections(int active, int idle, int pending) {
     public static final Connections NONE = new Connections(0, 0, 0);
+
+    /** These and {@code other} together (a site's links, the one in force and retired ones). */
+    public Connections plus(Connections other) {
+      return new Connections(active + other.active, idle + other.idle, pending + other.pending);
+    }
   }
 
   /** The connections to the gateway now, for monitoring; a snapshot, not a consistent one. */
