@@ -23,7 +23,10 @@ public enum Distribution {
   JETTY_12_EE10(
       "jetty-12.1-ee10", "Jetty 12.1 ee10", "apilink.e2e.jetty", "jetty-home-12.1.", "ee10"),
   JETTY_12_EE11(
-      "jetty-12.1-ee11", "Jetty 12.1 ee11", "apilink.e2e.jetty", "jetty-home-12.1.", "ee11");
+      "jetty-12.1-ee11", "Jetty 12.1 ee11", "apilink.e2e.jetty", "jetty-home-12.1.", "ee11"),
+  /** The Jetty line many sites still run, whose base is set up a little differently. */
+  JETTY_12_0_EE10(
+      "jetty-12.0-ee10", "Jetty 12.0 ee10", "apilink.e2e.jetty120", "jetty-home-12.0.", "ee10");
 
   /** How long a container may take to start, deployments included, on a slow CI machine. */
   static final Duration START_TIMEOUT = Duration.ofSeconds(120);
@@ -73,6 +76,19 @@ public enum Distribution {
   /** Jetty's environment, {@code ee10} or {@code ee11}; null for Tomcat. */
   public String jettyEnvironment() {
     return jettyEnvironment;
+  }
+
+  /**
+   * Whether the compression module the tests turn on decodes gzip request bodies: Jetty 12.1's
+   * does; Tomcat and Jetty 12.0 leave request bodies as they are.
+   */
+  public boolean decodesGzipRequestBodies() {
+    return !isTomcat() && !isJetty12_0();
+  }
+
+  /** Jetty 12.0, where the base is set up a little differently from 12.1's. */
+  private boolean isJetty12_0() {
+    return homePrefix.equals("jetty-home-12.0.");
   }
 
   /** CATALINA_HOME or JETTY_HOME. */
@@ -211,12 +227,13 @@ public enum Distribution {
             startJar.toString(),
             "jetty.base=" + base,
             // Annotations on, as applications with @WebServlet need them; compression on, as
-            // operators turn it on (Jetty 12.1's module also decodes gzip request bodies).
+            // operators turn it on (12.1's module, named anew, also decodes gzip request bodies).
             "--add-modules=http,"
                 + jettyEnvironment
                 + "-deploy,"
                 + jettyEnvironment
-                + "-annotations,compression-gzip");
+                + "-annotations,"
+                + (isJetty12_0() ? "gzip" : "compression-gzip"));
     Process setup =
         new ProcessBuilder(addModules)
             .directory(base.toFile())
@@ -229,17 +246,19 @@ public enum Distribution {
           "jetty --add-modules failed:\n"
               + Files.readString(base.resolve("add-modules.log"), StandardCharsets.UTF_8));
     }
+    // A file of its own: Jetty 12.1 makes start.d/http-config.ini, 12.0 has no such file.
     Files.writeString(
-        base.resolve("start.d/http-config.ini"),
-        "\n# ApiLink forwards encoded slashes and percent signs in /api paths as sent.\n"
+        base.resolve("start.d/uri-compliance.ini"),
+        "# ApiLink forwards encoded slashes and percent signs in /api paths as sent.\n"
             + "jetty.httpConfig.uriCompliance="
             + JETTY_URI_COMPLIANCE
             + "\n",
-        StandardCharsets.UTF_8,
-        java.nio.file.StandardOpenOption.APPEND);
+        StandardCharsets.UTF_8);
     String webAppContext = "org.eclipse.jetty." + jettyEnvironment + ".webapp.WebAppContext";
+    Path environmentXml = base.resolve("environments/" + jettyEnvironment + "-apilink.xml");
+    Files.createDirectories(environmentXml.getParent());
     Files.writeString(
-        base.resolve("environments/" + jettyEnvironment + "-apilink.xml"),
+        environmentXml,
         """
         <?xml version="1.0"?>
         <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
@@ -251,6 +270,15 @@ public enum Distribution {
         """
             .formatted(webAppContext),
         StandardCharsets.UTF_8);
+    if (isJetty12_0()) {
+      // Jetty 12.1 applies every environments/<environment>-*.xml; 12.0 applies the XML files that
+      // a webapps/<environment>*.properties file names (relative to jetty.base).
+      Files.createDirectories(base.resolve("webapps"));
+      Files.writeString(
+          base.resolve("webapps/" + jettyEnvironment + "-apilink.properties"),
+          "jetty.deploy.environmentXml=" + base.relativize(environmentXml) + "\n",
+          StandardCharsets.UTF_8);
+    }
     // Jetty unpacks WARs into jetty.base/work when it exists, rather than into /tmp.
     Files.createDirectories(base.resolve("work"));
     deploy(wars, base.resolve("webapps"));

@@ -462,16 +462,17 @@ abstract class DistributionContract {
 
     assertEquals(200, response.statusCode(), response.body());
     Received received = onlyReceived();
-    if (distribution().isTomcat()) {
-      // Tomcat leaves request bodies as they are.
-      assertEquals(List.of("gzip"), received.header("Content-Encoding"));
-      assertEquals(sent.length, received.bodyBytes());
-      assertEquals(EchoBackend.sha256(new ByteArrayInputStream(sent)), received.bodySha256());
-    } else {
-      // Jetty's compression module decodes it and renames Content-Encoding and Content-Length.
+    if (distribution().decodesGzipRequestBodies()) {
+      // Jetty 12.1's compression module decodes it and renames Content-Encoding and
+      // Content-Length.
       assertEquals(List.of("gzip"), received.header("X-Content-Encoding"));
       assertEquals(json.length, received.bodyBytes());
       assertEquals(EchoBackend.sha256(new ByteArrayInputStream(json)), received.bodySha256());
+    } else {
+      // Tomcat, and Jetty 12.0's gzip module, leave request bodies as they are.
+      assertEquals(List.of("gzip"), received.header("Content-Encoding"));
+      assertEquals(sent.length, received.bodyBytes());
+      assertEquals(EchoBackend.sha256(new ByteArrayInputStream(sent)), received.bodySha256());
     }
   }
 
