@@ -58,6 +58,10 @@ final class EmbeddedTomcat implements ServletContainer {
   @Override
   public void start() throws Exception {
     baseDir = Files.createTempDirectory("tomcat");
+    // The first embedded Tomcat of a JVM sets catalina.home to its base directory, and every later
+    // one creates that directory again: after close() deleted it, each suite run left dozens of
+    // empty tomcat* directories in the machine's temporary directory.
+    System.setProperty("catalina.home", baseDir.toString());
     tomcat = new Tomcat();
     tomcat.setBaseDir(baseDir.toString());
     connector = new Connector();
