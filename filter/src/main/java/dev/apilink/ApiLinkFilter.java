@@ -395,26 +395,27 @@ public final class ApiLinkFilter implements Filter {
             site.token().lifetimeSeconds(),
             Clock.systemUTC());
     GatewayClient client = GatewayClient.start(gateway, threadName(context));
-    if (client.proxy().type() == Proxy.Type.SOCKS) {
+    if (gateway.proxyCredentials() != null
+        && client.proxy().type() == Proxy.Type.SOCKS
+        && GatewayClient.socksVersion4()) {
       LOG.warning(
-          "ApiLink: the JVM's proxy settings send connections to "
+          "ApiLink: proxyCredentials is set, but the JVM's proxy settings send connections to "
               + gateway.url()
-              + " through a SOCKS proxy"
-              + "; ApiLink supports HTTP proxies only (https.proxyHost, https.proxyPort) and"
-              + " connects to the gateway directly");
+              + " through a SOCKS 4 proxy (socksProxyVersion=4), which takes no password: the"
+              + " credentials are not sent");
     }
-    if (gateway.proxyCredentials() != null && client.proxy().type() != Proxy.Type.HTTP) {
+    if (gateway.proxyCredentials() != null && client.proxy().type() == Proxy.Type.DIRECT) {
       // The JVM reads http.proxyHost for an http gateway, https.proxyHost for an https one.
       String settings = "http".equals(gateway.url().getScheme()) ? "http" : "https";
       LOG.warning(
-          "ApiLink: proxyCredentials is set, but the JVM's proxy settings name no HTTP proxy for "
+          "ApiLink: proxyCredentials is set, but the JVM's proxy settings name no proxy for "
               + gateway.url()
               + " ("
               + settings
               + ".proxyHost, "
               + settings
-              + ".proxyPort, http.nonProxyHosts): the gateway is reached directly, and the"
-              + " credentials are not sent");
+              + ".proxyPort, http.nonProxyHosts; socksProxyHost): the gateway is reached"
+              + " directly, and the credentials are not sent");
     }
     Link link =
         new Link(

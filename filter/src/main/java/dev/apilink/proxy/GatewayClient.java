@@ -1,6 +1,8 @@
 package dev.apilink.proxy;
 
 import dev.apilink.config.BackendConfig;
+import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.ProxySelector;
@@ -12,6 +14,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.Authentication;
 import org.eclipse.jetty.client.BasicAuthentication;
@@ -21,14 +24,19 @@ import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.EarlyHintsProtocolHandler;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpProxy;
+import org.eclipse.jetty.client.ProxyConfiguration;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Socks4Proxy;
+import org.eclipse.jetty.client.Socks5;
+import org.eclipse.jetty.client.Socks5Proxy;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * The non-blocking HTTP client that talks to one gateway, with its connection pool. It forwards
@@ -94,11 +102,13 @@ public final class GatewayClient implements AutoCloseable {
     // write to the client; 64 KiB rather than Jetty's 16 KiB quarters that for large bodies.
     http.setResponseBufferSize(RESPONSE_BUFFER_BYTES);
     Proxy proxy = proxyFor(backend, ProxySelector.getDefault());
-    InetSocketAddress httpProxy = httpProxyAddress(proxy);
-    if (httpProxy != null) {
+    InetSocketAddress proxyAddress = proxyAddress(proxy);
+    if (proxy.type() == Proxy.Type.HTTP && proxyAddress != null) {
       HttpProxy viaProxy =
           new TunnelLimitedProxy(
-              httpProxy.getHostString(), httpProxy.getPort(), backend.connectTimeoutSeconds());
+              proxyAddress.getHostString(),
+              proxyAddress.getPort(),
+              backend.connectTimeoutSeconds());
       http.getProxyConfiguration().addProxy(viaProxy);
       if (backend.proxyCredentials() != null) {
         // Sent with every request to the proxy, the CONNECT of a tunnel or an http gateway's
@@ -106,6 +116,8 @@ public final class GatewayClient implements AutoCloseable {
         http.getAuthenticationStore()
             .addAuthenticationResult(proxyAuthorization(viaProxy, backend));
       }
+    } else if (proxy.type() == Proxy.Type.SOCKS && proxyAddress != null) {
+      http.getProxyConfiguration().addProxy(socksProxy(proxyAddress, backend, http));
     }
     http.start();
     http.getContentDecoderFactories().clear();
@@ -119,7 +131,12 @@ public final class GatewayClient implements AutoCloseable {
     http.getProtocolHandlers().put(new ContinueProtocolHandler());
     http.getProtocolHandlers().put(new InterimResponses());
     return new GatewayClient(
-        http, timers, proxy, httpProxy != null && !"https".equals(backend.url().getScheme()));
+        http,
+        timers,
+        proxy,
+        proxy.type() == Proxy.Type.HTTP
+            && proxyAddress != null
+            && !"https".equals(backend.url().getScheme()));
   }
 
   /**
@@ -135,6 +152,121 @@ public final class GatewayClient implements AutoCloseable {
     }
     List<Proxy> proxies = selector.select(backend.url());
     return proxies == null || proxies.isEmpty() ? Proxy.NO_PROXY : proxies.get(0);
+  }
+
+  /**
+   * The SOCKS proxy that the JVM's {@code socksProxyHost} names: version 5 (with {@code backend}'s
+   * proxy credentials as user name and password, RFC 1929, if set), or 4 where {@code
+   * socksProxyVersion} says so, as the JDK's own sockets read it. The gateway's host name is
+   * resolved by the proxy (SOCKS 4a for version 4). The proxy's answer must come within the connect
+   * limit, and a refusal is a connection refused.
+   */
+  private static ProxyConfiguration.Proxy socksProxy(
+      InetSocketAddress address, BackendConfig backend, HttpClient http) {
+    String host = address.getHostString();
+    int port = address.getPort();
+    int seconds = backend.connectTimeoutSeconds();
+    if (socksVersion4()) {
+      return new Socks4Proxy(host, port) {
+        @Override
+        public ClientConnectionFactory newClientConnectionFactory(ClientConnectionFactory factory) {
+          return handshakeLimited(super.newClientConnectionFactory(factory), seconds, http);
+        }
+      };
+    }
+    Socks5Proxy socks5 =
+        new Socks5Proxy(host, port) {
+          @Override
+          public ClientConnectionFactory newClientConnectionFactory(
+              ClientConnectionFactory factory) {
+            return handshakeLimited(super.newClientConnectionFactory(factory), seconds, http);
+          }
+        };
+    String credentials = backend.proxyCredentials();
+    if (credentials != null) {
+      int colon = credentials.indexOf(':');
+      socks5.putAuthenticationFactory(
+          new Socks5.UsernamePasswordAuthenticationFactory(
+              credentials.substring(0, colon), credentials.substring(colon + 1)));
+    }
+    return socks5;
+  }
+
+  /**
+   * Whether the JVM's {@code socksProxyVersion} asks for SOCKS 4, which takes no password; the
+   * JDK's default is 5.
+   */
+  public static boolean socksVersion4() {
+    return "4".equals(System.getProperty("socksProxyVersion"));
+  }
+
+  /**
+   * {@code viaSocks}, with the SOCKS proxy's answers limited to {@code seconds} (Jetty waits for
+   * them as long as for an idle connection) and its refusals reported as refused connections (Jetty
+   * reports them as plain I/O errors, which read as a gateway that broke off).
+   */
+  private static ClientConnectionFactory handshakeLimited(
+      ClientConnectionFactory viaSocks, int seconds, HttpClient http) {
+    return (endPoint, context) -> {
+      // Called once the connection to the proxy is open: from here on, until the gateway's
+      // connection (or its TLS) takes over, the time is the SOCKS handshake's. A timer of its own,
+      // as closing the connection at an idle timeout could be reported as the closed channel
+      // rather than the timeout.
+      @SuppressWarnings("unchecked")
+      Promise<Connection> opened =
+          (Promise<Connection>) context.get(Connection.PROMISE_CONTEXT_KEY);
+      AtomicBoolean settled = new AtomicBoolean();
+      Scheduler.Task limit =
+          http.getScheduler()
+              .schedule(
+                  () -> {
+                    if (settled.compareAndSet(false, true)) {
+                      TunnelTimeout timeout = new TunnelTimeout(seconds);
+                      opened.failed(timeout);
+                      endPoint.close(timeout);
+                    }
+                  },
+                  seconds,
+                  TimeUnit.SECONDS);
+      context.put(
+          Connection.PROMISE_CONTEXT_KEY,
+          Promise.<Connection>from(
+              connection -> {
+                if (settled.compareAndSet(false, true)) {
+                  limit.cancel();
+                  opened.succeeded(connection);
+                }
+              },
+              failure -> {
+                if (settled.compareAndSet(false, true)) {
+                  limit.cancel();
+                  opened.failed(socksFailure(failure, seconds));
+                }
+              }));
+      return viaSocks.newConnection(endPoint, context);
+    };
+  }
+
+  /**
+   * What a failure while a SOCKS proxy connects to the gateway means: no answer within the connect
+   * limit, or the proxy's refusal, which Jetty reports as a bare {@link IOException} ("SOCKS5
+   * connection refused"); anything else (the gateway's TLS handshake, say) as it is.
+   */
+  private static Throwable socksFailure(Throwable failure, int seconds) {
+    if (failure instanceof TimeoutException) {
+      return new TunnelTimeout(seconds);
+    }
+    return failure.getClass() == IOException.class ? new SocksRefusal(failure) : failure;
+  }
+
+  /** The SOCKS proxy's refusal to connect to the gateway, as Jetty reported it. */
+  static final class SocksRefusal extends ConnectException {
+    private static final long serialVersionUID = 1L;
+
+    SocksRefusal(Throwable refusal) {
+      super("the SOCKS proxy did not connect to the gateway: " + refusal.getMessage());
+      initCause(refusal);
+    }
   }
 
   /** Basic {@code Proxy-Authorization} with {@code backend}'s proxy credentials. */
@@ -185,7 +317,7 @@ public final class GatewayClient implements AutoCloseable {
     }
   }
 
-  /** A {@code CONNECT} the proxy did not answer within the connect limit. */
+  /** A {@code CONNECT}, or a SOCKS handshake, the proxy did not answer within the connect limit. */
   static final class TunnelTimeout extends SocketTimeoutException {
     private static final long serialVersionUID = 1L;
 
@@ -216,11 +348,7 @@ public final class GatewayClient implements AutoCloseable {
     }
   }
 
-  /**
-   * The proxy the JVM's settings chose for the gateway ({@link Proxy#NO_PROXY} for none). An HTTP
-   * proxy is used; a SOCKS proxy is not (Jetty's sockets do not follow {@code socksProxyHost}): the
-   * gateway is then reached directly.
-   */
+  /** The proxy the JVM's settings chose for the gateway ({@link Proxy#NO_PROXY} for none). */
   public Proxy proxy() {
     return proxy;
   }
@@ -235,18 +363,23 @@ public final class GatewayClient implements AutoCloseable {
 
   /**
    * How the gateway is reached, for log lines after its URL: {@code " through the HTTP proxy
-   * host:port"}, or empty for a direct connection.
+   * host:port"} (or the SOCKS proxy), or empty for a direct connection.
    */
   public String route() {
-    InetSocketAddress httpProxy = httpProxyAddress(proxy);
-    return httpProxy == null
+    InetSocketAddress address = proxyAddress(proxy);
+    return address == null
         ? ""
-        : " through the HTTP proxy " + httpProxy.getHostString() + ":" + httpProxy.getPort();
+        : " through the "
+            + (proxy.type() == Proxy.Type.HTTP ? "HTTP" : "SOCKS")
+            + " proxy "
+            + address.getHostString()
+            + ":"
+            + address.getPort();
   }
 
-  /** The address of {@code proxy} if it is an HTTP proxy, the only kind used; else null. */
-  private static InetSocketAddress httpProxyAddress(Proxy proxy) {
-    return proxy.type() == Proxy.Type.HTTP && proxy.address() instanceof InetSocketAddress address
+  /** The address of {@code proxy}, an HTTP or SOCKS proxy; null for a direct connection. */
+  private static InetSocketAddress proxyAddress(Proxy proxy) {
+    return proxy.type() != Proxy.Type.DIRECT && proxy.address() instanceof InetSocketAddress address
         ? address
         : null;
   }

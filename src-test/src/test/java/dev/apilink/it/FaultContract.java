@@ -16,6 +16,7 @@ import dev.apilink.testkit.faults.SilentServer;
 import dev.apilink.testkit.faults.UnacceptingServer;
 import dev.apilink.testkit.gateway.ApimGateway;
 import dev.apilink.testkit.proxy.ForwardProxy;
+import dev.apilink.testkit.proxy.SocksProxy;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -707,10 +708,10 @@ abstract class FaultContract {
     List<String> warnings = log.warnings("proxyCredentials");
     assertEquals(1, warnings.size(), warnings.toString());
     assertEquals(
-        "ApiLink: proxyCredentials is set, but the JVM's proxy settings name no HTTP proxy for "
+        "ApiLink: proxyCredentials is set, but the JVM's proxy settings name no proxy for "
             + gateway
-            + " (http.proxyHost, http.proxyPort, http.nonProxyHosts): the gateway is reached"
-            + " directly, and the credentials are not sent",
+            + " (http.proxyHost, http.proxyPort, http.nonProxyHosts; socksProxyHost): the gateway"
+            + " is reached directly, and the credentials are not sent",
         warnings.get(0));
     assertEquals(List.of(), log.all("secret"));
   }
@@ -742,6 +743,12 @@ abstract class FaultContract {
    * gateway and the proxy on {@code proxyPort}; returns that line.
    */
   String assertUnreachableThroughProxy(String path, URI gateway, int proxyPort) throws Exception {
+    return assertUnreachableThroughProxy(path, gateway, "HTTP", proxyPort);
+  }
+
+  /** As {@link #assertUnreachableThroughProxy(String, URI, int)}, for a proxy of {@code kind}. */
+  String assertUnreachableThroughProxy(String path, URI gateway, String kind, int proxyPort)
+      throws Exception {
     LogWatch log = new LogWatch();
     RawHttp.Response response = get(path);
     log.close();
@@ -752,7 +759,13 @@ abstract class FaultContract {
     String logged = warnings.get(0);
     assertTrue(
         logged.endsWith(
-            " (gateway " + gateway + " through the HTTP proxy 127.0.0.1:" + proxyPort + ")"),
+            " (gateway "
+                + gateway
+                + " through the "
+                + kind
+                + " proxy 127.0.0.1:"
+                + proxyPort
+                + ")"),
         logged);
     return logged;
   }
@@ -780,28 +793,121 @@ abstract class FaultContract {
     }
   }
 
+  // ---- a gateway reached through the SOCKS proxy that the JVM's socksProxyHost names ----
+
   /**
-   * Jetty's client does not follow {@code socksProxyHost} (only blocking sockets do), and ApiLink
-   * uses HTTP proxies only: a gateway the JVM's settings send through SOCKS is reached directly,
-   * which the log says when the link starts, rather than leaving the operator to wonder.
+   * Jetty's client does not follow {@code socksProxyHost} by itself (only the JDK's blocking
+   * sockets do): before, ApiLink logged a warning and connected directly, and a host that only the
+   * proxy could resolve was a 502. The proxy is given the host name, as the JDK's sockets give it.
    */
   @Test
-  void aSocksProxyInTheJvmsSettingsIsNotUsedAndTheLogSaysSo() throws Exception {
-    LogWatch log = new LogWatch();
-    URI gateway = ThroughProxy.gateway("https", Proxy.Type.SOCKS, closedPort(), closedPort());
-    deployLinkedTo(gateway, 1, 5);
-    log.close();
+  void aGatewayIsReachedThroughTheSocksProxyTheJvmsSettingsName() throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    try (SocksProxy proxy = SocksProxy.start()) {
+      URI url = ThroughProxy.gateway("http", Proxy.Type.SOCKS, proxy.port(), gateway.port());
+      deployLinkedTo(url, 1, 5);
 
-    List<String> warnings = log.warnings("SOCKS");
-    assertEquals(1, warnings.size(), warnings.toString());
-    assertTrue(
-        warnings
-            .get(0)
-            .startsWith(
-                "ApiLink: the JVM's proxy settings send connections to "
-                    + gateway
-                    + " through a SOCKS proxy; ApiLink supports HTTP proxies only"),
-        warnings.get(0));
+      assertEquals(200, get("/api/orders?x=1").status());
+      assertEquals("/api/orders", gateway.received().get(0).rawPath());
+      assertEquals(List.of(new SocksProxy.Connect(5, url.getAuthority(), null)), proxy.connects());
+      assertHealthyAndIdle();
+    } finally {
+      gateway.close();
+    }
+  }
+
+  /** {@code proxyCredentials} are a SOCKS 5 proxy's user name and password (RFC 1929). */
+  @Test
+  void aSocksProxyThatAsksForCredentialsIsGivenTheConfiguredOnes() throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    try (SocksProxy proxy = SocksProxy.startAskingForCredentials("apilink:pass word:1")) {
+      URI url = ThroughProxy.gateway("http", Proxy.Type.SOCKS, proxy.port(), gateway.port());
+      deployLinkedThroughProxy(url, "apilink:pass word:1");
+
+      assertEquals(200, get("/api/allowed").status());
+      assertEquals(
+          List.of(new SocksProxy.Connect(5, url.getAuthority(), "apilink")), proxy.connects());
+      assertHealthyAndIdle();
+    } finally {
+      gateway.close();
+    }
+  }
+
+  /**
+   * The SOCKS proxy's refusal (here: the gateway refused it the connection) is the gateway that
+   * could not be reached, not sent again, and logged with the proxy's answer; Jetty reports it as a
+   * plain I/O error, which read as a gateway that broke off.
+   */
+  @Test
+  void aSocksProxyThatRefusesIsA502AndTheLogNamesTheProxyAndItsAnswer() throws Exception {
+    try (SocksProxy proxy = SocksProxy.start()) {
+      URI gateway = ThroughProxy.gateway("https", Proxy.Type.SOCKS, proxy.port(), closedPort());
+      deployLinkedTo(gateway, 1, 5);
+
+      String logged = assertUnreachableThroughProxy("/api/refused", gateway, "SOCKS", proxy.port());
+
+      assertTrue(
+          logged.contains("the SOCKS proxy did not connect to the gateway: SOCKS5 connection"),
+          logged);
+      assertEquals(1, proxy.connects().size(), proxy.connects().toString());
+      assertHealthyAndIdle();
+    }
+  }
+
+  /** Wrong credentials: the proxy closes the connection; the gateway could not be reached. */
+  @Test
+  void aSocksProxyThatRefusesTheCredentialsIsA502() throws Exception {
+    try (SocksProxy proxy = SocksProxy.startAskingForCredentials("apilink:secret")) {
+      URI gateway = ThroughProxy.gateway("https", Proxy.Type.SOCKS, proxy.port(), closedPort());
+      deployLinkedThroughProxy(gateway, "apilink:wrong");
+
+      assertUnreachableThroughProxy("/api/refused", gateway, "SOCKS", proxy.port());
+      assertEquals(List.of(), proxy.connects());
+      assertHealthyAndIdle();
+    }
+  }
+
+  /** A SOCKS proxy that accepts the connection and then says nothing: the connect limit. */
+  @Test
+  void aSocksProxyThatNeverAnswersIsA504AtTheConnectLimit() throws Exception {
+    try (SilentServer proxy = SilentServer.start()) {
+      deployLinkedTo(
+          ThroughProxy.gateway("https", Proxy.Type.SOCKS, proxy.port(), closedPort()), 1, 0);
+
+      assertNoConnectionWithinOneSecond("/api/connect");
+      assertHealthyAndIdle();
+    }
+  }
+
+  /**
+   * {@code socksProxyVersion=4}, as the JDK's sockets read it: SOCKS 4a, which carries the host
+   * name but no password, so credentials set for it are warned of and not sent.
+   */
+  @Test
+  void socksProxyVersion4IsFollowedAndCredentialsForItAreWarnedOf() throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    System.setProperty("socksProxyVersion", "4");
+    try (SocksProxy proxy = SocksProxy.start()) {
+      URI url = ThroughProxy.gateway("http", Proxy.Type.SOCKS, proxy.port(), gateway.port());
+      LogWatch log = new LogWatch();
+      deployLinkedThroughProxy(url, "apilink:secret");
+      log.close();
+
+      assertEquals(200, get("/api/orders").status());
+      assertEquals(List.of(new SocksProxy.Connect(4, url.getAuthority(), null)), proxy.connects());
+      List<String> warnings = log.warnings("proxyCredentials");
+      assertEquals(1, warnings.size(), warnings.toString());
+      assertEquals(
+          "ApiLink: proxyCredentials is set, but the JVM's proxy settings send connections to "
+              + url
+              + " through a SOCKS 4 proxy (socksProxyVersion=4), which takes no password: the"
+              + " credentials are not sent",
+          warnings.get(0));
+      assertHealthyAndIdle();
+    } finally {
+      System.clearProperty("socksProxyVersion");
+      gateway.close();
+    }
   }
 
   @Test
