@@ -187,7 +187,9 @@ public final class GatewayClient implements AutoCloseable {
       int colon = credentials.indexOf(':');
       socks5.putAuthenticationFactory(
           new Socks5.UsernamePasswordAuthenticationFactory(
-              credentials.substring(0, colon), credentials.substring(colon + 1)));
+              credentials.substring(0, colon),
+              credentials.substring(colon + 1),
+              StandardCharsets.UTF_8));
     }
     return socks5;
   }

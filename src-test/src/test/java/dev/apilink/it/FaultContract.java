@@ -816,13 +816,16 @@ abstract class FaultContract {
     }
   }
 
-  /** {@code proxyCredentials} are a SOCKS 5 proxy's user name and password (RFC 1929). */
+  /**
+   * {@code proxyCredentials} are a SOCKS 5 proxy's user name and password (RFC 1929), in UTF-8 as
+   * for an HTTP proxy (Jetty's default, US-ASCII, sent the {@code é} as {@code ?}).
+   */
   @Test
   void aSocksProxyThatAsksForCredentialsIsGivenTheConfiguredOnes() throws Exception {
     EchoBackend gateway = EchoBackend.startDiscreet();
-    try (SocksProxy proxy = SocksProxy.startAskingForCredentials("apilink:pass word:1")) {
+    try (SocksProxy proxy = SocksProxy.startAskingForCredentials("apilink:pass word:1é")) {
       URI url = ThroughProxy.gateway("http", Proxy.Type.SOCKS, proxy.port(), gateway.port());
-      deployLinkedThroughProxy(url, "apilink:pass word:1");
+      deployLinkedThroughProxy(url, "apilink:pass word:1é");
 
       assertEquals(200, get("/api/allowed").status());
       assertEquals(
