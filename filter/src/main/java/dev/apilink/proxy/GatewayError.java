@@ -6,6 +6,7 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLHandshakeException;
 import org.eclipse.jetty.client.HttpResponseException;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.http.HttpMethod;
@@ -174,12 +175,15 @@ public record GatewayError(int status, String message) {
 
   /**
    * Whether {@code failure} is that no connection to the gateway could be opened (refused, a host
-   * that does not resolve, the connect limit, a proxy that refused the tunnel), or that a time
-   * limit ran out: the failures after which sending a request again would not help.
+   * that does not resolve, the connect limit, a proxy that refused the tunnel, a failed TLS
+   * handshake), or that a time limit ran out: the failures after which sending a request again
+   * would not help. A GET to a gateway whose certificate is not trusted was sent again, through a
+   * second handshake that failed the same way.
    */
   static boolean openedNoConnectionOrTimedOut(Throwable failure) {
     return refusedConnection(failure)
         || find(failure, UnknownHostException.class) != null
+        || find(failure, SSLHandshakeException.class) != null
         || isTimeout(failure);
   }
 

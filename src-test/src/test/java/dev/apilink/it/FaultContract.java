@@ -870,6 +870,28 @@ abstract class FaultContract {
     }
   }
 
+  /**
+   * An https gateway's TLS runs inside the SOCKS proxy's connection, with the gateway: here its
+   * self-signed certificate is refused, which only a TLS handshake with it can show.
+   */
+  @Test
+  void anHttpsGatewaysTlsHandshakeRunsThroughTheSocksProxy() throws Exception {
+    Path keyStore = Certificates.selfSigned(dir, "private-gateway", "ip:127.0.0.1");
+    try (ApimGateway gateway = ApimGateway.builder().tls(keyStore, Certificates.PASSWORD).start();
+        SocksProxy proxy = SocksProxy.start()) {
+      URI url =
+          ThroughProxy.gateway("https", Proxy.Type.SOCKS, proxy.port(), gateway.url().getPort());
+      // Not a 1 s connect limit: the first TLS handshake of a run can take longer under load.
+      deployLinkedTo(url, 10, 15);
+
+      String logged = assertUnreachableThroughProxy("/api/untrusted", url, "SOCKS", proxy.port());
+
+      assertTrue(logged.contains("PKIX path building failed"), logged);
+      assertEquals(List.of(new SocksProxy.Connect(5, url.getAuthority(), null)), proxy.connects());
+      assertHealthyAndIdle();
+    }
+  }
+
   /** A SOCKS proxy that accepts the connection and then says nothing: the connect limit. */
   @Test
   void aSocksProxyThatNeverAnswersIsA504AtTheConnectLimit() throws Exception {
