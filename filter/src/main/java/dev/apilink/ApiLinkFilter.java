@@ -150,6 +150,16 @@ public final class ApiLinkFilter implements Filter {
 
   @Override
   public void init(FilterConfig filterConfig) throws ServletException {
+    try {
+      start(filterConfig);
+    } catch (NoClassDefFoundError e) {
+      String problem = MissingLibraries.explain(e).orElseThrow(() -> e);
+      LOG.severe("ApiLink cannot start: " + problem);
+      throw new ServletException("ApiLink cannot start: " + problem, e);
+    }
+  }
+
+  private void start(FilterConfig filterConfig) throws ServletException {
     // This application's tree of loggers under JULI, where the class was loaded for another.
     quietLibraries();
     context = filterConfig.getServletContext();

@@ -19,13 +19,19 @@ public final class Main {
   /**
    * Runs the command in {@code args}, printing to {@code out} and {@code err}.
    *
-   * @return the exit status: 0 done, 1 configuration problem, 2 bad arguments
+   * @return the exit status: 0 done, 1 configuration problem (or ApiLink without its libraries), 2
+   *     bad arguments
    */
   public static int run(
       String[] args,
       PrintStream out,
       PrintStream err,
       Function<String, String> environmentVariables) {
-    return CommandLine.run(args, out, err, environmentVariables);
+    try {
+      return CommandLine.run(args, out, err, environmentVariables);
+    } catch (NoClassDefFoundError e) {
+      err.println("apilink: " + MissingLibraries.explain(e).orElseThrow(() -> e));
+      return 1;
+    }
   }
 }
