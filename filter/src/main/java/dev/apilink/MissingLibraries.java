@@ -33,7 +33,9 @@ final class MissingLibraries {
         "the class "
             + missing.replace('/', '.')
             + " is missing: "
-            + MissingLibraries.class.getProtectionDomain().getCodeSource().getLocation()
+            + Optional.ofNullable(MissingLibraries.class.getProtectionDomain().getCodeSource())
+                .map(source -> String.valueOf(source.getLocation()))
+                .orElse("its JAR")
             + " is ApiLink without the libraries it needs; use apilink-filter-"
             + version
             + "-all.jar, the only JAR ApiLink needs, in its place");
