@@ -474,7 +474,9 @@ public final class ApiLinkFilter implements Filter {
         + current.link().route()
         + "; "
         + context.getContextPath()
-        + "/api is proxied there (tokens signed with the key whose kid is \""
+        + "/api is proxied there (tokens of the issuer "
+        + current.link().tokens().issuer()
+        + ", signed with the key whose kid is \""
         + current.link().tokens().keyId()
         + "\")"
         + describeRoutes(current.site().routes())

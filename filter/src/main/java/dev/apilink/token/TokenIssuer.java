@@ -108,6 +108,11 @@ public final class TokenIssuer {
     return header.getKeyID();
   }
 
+  /** The {@code iss} claim of its tokens, which the gateway's {@code validate-jwt} expects. */
+  public String issuer() {
+    return issuer;
+  }
+
   /** How many tokens this issuer has signed. */
   public long signatures() {
     return signatures.get();

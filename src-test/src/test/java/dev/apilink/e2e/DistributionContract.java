@@ -687,7 +687,9 @@ abstract class DistributionContract {
             + origin
             + " is linked to "
             + gateway.url()
-            + "; /shop/api is proxied there (tokens signed with the key whose kid is \"";
+            + "; /shop/api is proxied there (tokens of the issuer "
+            + origin
+            + "/shop/.auth, signed with the key whose kid is \"";
     List<String> lines =
         container.startUpLog().stream().filter(line -> line.contains(expected)).toList();
 
