@@ -463,28 +463,34 @@ public class Report {
         .append(others).append(".\n\n");
     r.append("Requests per second (wrk, 1 KiB and 256 KiB bodies, 32 and 256 connections):\n\n");
     r.append(rpsTable(false)).append("\n");
-    r.append("Latency p50 / p99 in ms:\n\n").append(latencyTable()).append("\n");
     int start = md.indexOf("| target |");
     int end = md.indexOf("\n\n", start);
     if (start >= 0) {
       r.append("Against the targets (1 KiB, 32 connections):\n\n").append(md, start, end + 1).append("\n");
     }
     List<String> more = new ArrayList<>();
+    List<String> streams = new ArrayList<>();
     for (String kind : List.of("tomcat", "jetty")) {
       if (facts.containsKey(kind + "_stream_up_ok")) {
-        more.add(fact("stream_mib") + " MiB up and down through " + (kind.equals("tomcat") ? "Tomcat" : "Jetty")
-            + " + ApiLink with `-Xmx64m`: " + ("yes".equals(facts.get(kind + "_stream_up_ok"))
+        streams.add((kind.equals("tomcat") ? "Tomcat" : "Jetty") + " + ApiLink "
+            + ("yes".equals(facts.get(kind + "_stream_up_ok"))
                 && "yes".equals(facts.get(kind + "_stream_down_ok")) ? "both intact" : "**not intact**")
             + ", peak RSS " + mib(fact(kind + "_stream_rss_peak_kb")));
       }
     }
+    if (!streams.isEmpty()) {
+      more.add(fact("stream_mib") + " MiB up and down with `-Xmx64m`: " + String.join("; ", streams));
+    }
+    List<String> bursts = new ArrayList<>();
     for (String config : fact("burst_configs").split(" ")) {
       String p = "burst_" + config + "_";
       if (facts.containsKey(p + "seconds")) {
-        String threads = config.equals("direct") ? "" : fact("burst_threads") + " request threads, ";
-        more.add(fact("burst_requests") + " requests at once, backend answering after 2 s, " + threads
-            + label(config) + ": " + fact(p + "ok") + " answered 200 in " + fact(p + "seconds") + " s");
+        bursts.add(label(config) + " " + fact(p + "ok") + " in " + fact(p + "seconds") + " s");
       }
+    }
+    if (!bursts.isEmpty()) {
+      more.add(fact("burst_requests") + " requests at once, backend answering after 2 s, "
+          + fact("burst_threads") + " request threads per container; answered 200: " + String.join("; ", bursts));
     }
     if (facts.containsKey("token_requests")) {
       more.add(fact("token_distinct") + " token signature(s) in " + thousands(Double.parseDouble(fact("token_requests")))
