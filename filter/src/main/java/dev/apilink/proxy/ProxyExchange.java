@@ -795,8 +795,27 @@ final class ProxyExchange implements AsyncListener {
     clientClosed = true;
     if (requestBodyFailed) {
       answerUnreadableBody();
+    } else if (!clientFailed && clientRequest.getMethod().equals("HEAD")) {
+      sendHead();
     }
     complete();
+  }
+
+  /**
+   * Sends a HEAD's answer head, if not yet sent, and ends its output before the exchange completes.
+   * Completed with its head unsent, an async HEAD's stream was ended by Tomcat 11.0.24 over HTTP/2
+   * with a DATA frame before its HEADERS: curl and nghttp closed the whole connection ({@code DATA:
+   * stream not opened}), the client's other streams with it (found by review on the distribution,
+   * over TLS and h2c; a plain async servlet did the same; Tomcat 10.1.59 sent the HEADERS). Closed
+   * rather than flushed: after a {@code flushBuffer()}, Jetty's HTTP/2 HEAD never ended. A client
+   * that has gone away fails this write, which leaves nothing more to do.
+   */
+  private void sendHead() {
+    try {
+      clientResponse.getOutputStream().close();
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.FINE, "ApiLink: could not send the head to the client", e);
+    }
   }
 
   /**
