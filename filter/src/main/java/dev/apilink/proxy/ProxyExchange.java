@@ -99,6 +99,13 @@ final class ProxyExchange implements AsyncListener {
   /** The container's session cookie's name, read once on the container's thread; or null. */
   private final String sessionCookie;
 
+  /**
+   * Whether the client's request is a HEAD, read once on the container's thread: the exchange ends
+   * on gateway threads, when the container may have recycled the request (whose methods then
+   * throw).
+   */
+  private final boolean head;
+
   private final AtomicBoolean ended = new AtomicBoolean();
 
   /**
@@ -136,6 +143,7 @@ final class ProxyExchange implements AsyncListener {
     this.clientRequest = clientRequest;
     this.clientResponse = clientResponse;
     this.sessionCookie = GatewayTarget.sessionCookie(clientRequest);
+    this.head = clientRequest.getMethod().equals("HEAD");
   }
 
   void start() {
@@ -171,7 +179,7 @@ final class ProxyExchange implements AsyncListener {
       // onWritePossible() inline on that thread; when the client resets its connection meanwhile,
       // that inline run and the container's own handling of the reset race, and the next
       // connection served by the same processor is closed mid-response.
-      if (clientRequest.getMethod().equals("HEAD")) {
+      if (head) {
         // A HEAD's answer has no body: its head and an error's are written in blocking mode. Over
         // HTTP/2, Tomcat (10.1.59, 11.0.24) ends a HEAD's stream with an empty DATA frame as soon
         // as a write listener is set, before the head is sent: the client dropped the stream
@@ -795,7 +803,7 @@ final class ProxyExchange implements AsyncListener {
     clientClosed = true;
     if (requestBodyFailed) {
       answerUnreadableBody();
-    } else if (!clientFailed && clientRequest.getMethod().equals("HEAD")) {
+    } else if (!clientFailed && head) {
       sendHead();
     }
     complete();
@@ -1442,7 +1450,7 @@ final class ProxyExchange implements AsyncListener {
           && status >= 200
           && status != 204
           && status != 304
-          && !clientRequest.getMethod().equals("HEAD")
+          && !head
           && clientRequest.getProtocol().equals("HTTP/1.1")
           && clientRequest
               .getServletContext()
