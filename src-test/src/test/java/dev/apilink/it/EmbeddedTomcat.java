@@ -89,6 +89,19 @@ final class EmbeddedTomcat implements ServletContainer {
     return connector.getLocalPort();
   }
 
+  /**
+   * Adds an AJP connector on a free loopback port, as behind Apache httpd's {@code mod_proxy_ajp},
+   * without a secret; returns its port.
+   */
+  int addAjpConnector() {
+    Connector ajp = new Connector("AJP/1.3");
+    ajp.setPort(0);
+    ajp.setProperty("address", "127.0.0.1");
+    ajp.setProperty("secretRequired", "false");
+    tomcat.getService().addConnector(ajp);
+    return ajp.getLocalPort();
+  }
+
   @Override
   public boolean deploy(
       Path webappDir, String contextPath, Map<String, String> initParameters, ContainerAuth auth)
