@@ -643,12 +643,16 @@ final class ProxyExchange implements AsyncListener {
             if (clientClosed) {
               return;
             }
-            log(error.status(), failure);
-            if (requestBody != null && !requestBody.whole) {
-              // The rest of the body stays unread (a 413, or a gateway that failed first).
-              UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
-            }
+            // A request that the container recycled under the exchange without telling ApiLink
+            // throws IllegalStateException from each of its methods (Tomcat, after its own
+            // non-blocking read failed: an AJP packet over its packetSize); the exchange must end
+            // all the same, or it stays in flight for ever and a retired link never closes.
             try {
+              log(error.status(), failure);
+              if (requestBody != null && !requestBody.whole) {
+                // The rest of the body stays unread (a 413, or a gateway that failed first).
+                UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
+              }
               writeError(error);
             } catch (IOException | RuntimeException e) {
               LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
