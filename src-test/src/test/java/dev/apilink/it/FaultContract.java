@@ -857,6 +857,31 @@ abstract class FaultContract {
     }
   }
 
+  /**
+   * OpenSSH's dynamic forwarding ({@code ssh -D}), the SOCKS proxy most developers run, answers a
+   * gateway it cannot connect to by closing the connection, without SOCKS's reply: that is the
+   * proxy's refusal as well, not sent again, and logged as the proxy's. Before, it was logged as a
+   * bare {@code ClosedChannelException}, as if the gateway had closed an open connection, and a GET
+   * asked the proxy for a second connection.
+   */
+  @Test
+  void aSocksProxyThatClosesInsteadOfReplyingIsARefusalNotSentAgain() throws Exception {
+    try (SocksProxy proxy = SocksProxy.startClosingWithoutReplyOnFailure()) {
+      URI gateway = ThroughProxy.gateway("http", Proxy.Type.SOCKS, proxy.port(), closedPort());
+      deployLinkedTo(gateway, 1, 5);
+
+      String logged = assertUnreachableThroughProxy("/api/refused", gateway, "SOCKS", proxy.port());
+
+      assertTrue(
+          logged.contains(
+              "SocksRefusal: the SOCKS proxy closed the connection without connecting to the"
+                  + " gateway"),
+          logged);
+      assertEquals(1, proxy.connects().size(), proxy.connects().toString());
+      assertHealthyAndIdle();
+    }
+  }
+
   /** Wrong credentials: the proxy closes the connection; the gateway could not be reached. */
   @Test
   void aSocksProxyThatRefusesTheCredentialsIsA502() throws Exception {

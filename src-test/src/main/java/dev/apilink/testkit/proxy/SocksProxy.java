@@ -29,12 +29,14 @@ public final class SocksProxy implements AutoCloseable {
 
   private final ServerSocket listener;
   private final String userAndPassword;
+  private final boolean repliesToFailures;
   private final List<Connect> connects = new CopyOnWriteArrayList<>();
   private final List<Socket> open = new CopyOnWriteArrayList<>();
 
-  private SocksProxy(String userAndPassword) throws IOException {
+  private SocksProxy(String userAndPassword, boolean repliesToFailures) throws IOException {
     this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     this.userAndPassword = userAndPassword;
+    this.repliesToFailures = repliesToFailures;
     Thread acceptor = new Thread(this::accept, "socks-proxy-" + listener.getLocalPort());
     acceptor.setDaemon(true);
     acceptor.start();
@@ -42,7 +44,16 @@ public final class SocksProxy implements AutoCloseable {
 
   /** Starts on a free loopback port, asking for no credentials. */
   public static SocksProxy start() throws IOException {
-    return new SocksProxy(null);
+    return new SocksProxy(null, true);
+  }
+
+  /**
+   * Starts on a free loopback port, asking for no credentials, and closing the client's connection
+   * without a reply when it cannot connect to the target, as OpenSSH's dynamic forwarding ({@code
+   * ssh -D}, OpenSSH 9.2) does for a target that refuses it or a host name it cannot resolve.
+   */
+  public static SocksProxy startClosingWithoutReplyOnFailure() throws IOException {
+    return new SocksProxy(null, false);
   }
 
   /**
@@ -50,7 +61,7 @@ public final class SocksProxy implements AutoCloseable {
    * userAndPassword} ({@code user:password}) as its user name and password.
    */
   public static SocksProxy startAskingForCredentials(String userAndPassword) throws IOException {
-    return new SocksProxy(userAndPassword);
+    return new SocksProxy(userAndPassword, true);
   }
 
   public int port() {
@@ -142,6 +153,9 @@ public final class SocksProxy implements AutoCloseable {
     int port = in.readUnsignedShort();
     connects.add(new Connect(5, host + ":" + port, user));
     Socket target = command == 1 ? connect(host, port) : null;
+    if (target == null && !repliesToFailures) {
+      return;
+    }
     // Succeeded, or 5: connection refused (7 for a command other than CONNECT).
     int reply = target != null ? 0 : command == 1 ? 5 : 7;
     out.write(new byte[] {5, (byte) reply, 0, 1, 0, 0, 0, 0, 0, 0});
@@ -163,6 +177,9 @@ public final class SocksProxy implements AutoCloseable {
         named ? readNulTerminated(in) : InetAddress.getByAddress(address).getHostAddress();
     connects.add(new Connect(4, host + ":" + port, user.isEmpty() ? null : user));
     Socket target = command == 1 ? connect(host, port) : null;
+    if (target == null && !repliesToFailures) {
+      return;
+    }
     out.write(new byte[] {0, (byte) (target != null ? 90 : 91), 0, 0, 0, 0, 0, 0});
     out.flush();
     if (target != null) {
