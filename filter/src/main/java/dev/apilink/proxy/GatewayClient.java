@@ -170,7 +170,8 @@ public final class GatewayClient implements AutoCloseable {
       return new Socks4Proxy(host, port) {
         @Override
         public ClientConnectionFactory newClientConnectionFactory(ClientConnectionFactory factory) {
-          return handshakeLimited(super.newClientConnectionFactory(factory), seconds, http);
+          return handshakeLimited(
+              super.newClientConnectionFactory(tunnelled(factory)), seconds, http);
         }
       };
     }
@@ -179,7 +180,8 @@ public final class GatewayClient implements AutoCloseable {
           @Override
           public ClientConnectionFactory newClientConnectionFactory(
               ClientConnectionFactory factory) {
-            return handshakeLimited(super.newClientConnectionFactory(factory), seconds, http);
+            return handshakeLimited(
+                super.newClientConnectionFactory(tunnelled(factory)), seconds, http);
           }
         };
     String credentials = backend.proxyCredentials();
@@ -200,6 +202,20 @@ public final class GatewayClient implements AutoCloseable {
    */
   public static boolean socksVersion4() {
     return "4".equals(System.getProperty("socksProxyVersion"));
+  }
+
+  /**
+   * The context key set once the SOCKS proxy has connected to the gateway and the gateway's own
+   * connection (its TLS first, for an https gateway) takes over.
+   */
+  private static final String SOCKS_TUNNELLED = "dev.apilink.socks.tunnelled";
+
+  /** {@code factory}, noting in the connection's context that the SOCKS handshake is over. */
+  private static ClientConnectionFactory tunnelled(ClientConnectionFactory factory) {
+    return (endPoint, context) -> {
+      context.put(SOCKS_TUNNELLED, Boolean.TRUE);
+      return factory.newConnection(endPoint, context);
+    };
   }
 
   /**
@@ -242,7 +258,8 @@ public final class GatewayClient implements AutoCloseable {
               failure -> {
                 if (settled.compareAndSet(false, true)) {
                   limit.cancel();
-                  opened.failed(socksFailure(failure, seconds));
+                  opened.failed(
+                      socksFailure(failure, seconds, context.containsKey(SOCKS_TUNNELLED)));
                 }
               }));
       return viaSocks.newConnection(endPoint, context);
@@ -251,14 +268,17 @@ public final class GatewayClient implements AutoCloseable {
 
   /**
    * What a failure while a SOCKS proxy connects to the gateway means: no answer within the connect
-   * limit, or the proxy's refusal, which Jetty reports as a bare {@link IOException} ("SOCKS5
-   * connection refused"); anything else (the gateway's TLS handshake, say) as it is.
+   * limit, or, before the proxy has connected ({@code tunnelled} false), the proxy's refusal, which
+   * Jetty reports as a bare {@link IOException} ("SOCKS5 connection refused") or, where the proxy
+   * closed the connection without a reply (OpenSSH's {@code ssh -D} does so when it cannot connect
+   * to the gateway), as a {@link java.nio.channels.ClosedChannelException}; anything after (the
+   * gateway's TLS handshake, say) as it is.
    */
-  private static Throwable socksFailure(Throwable failure, int seconds) {
+  private static Throwable socksFailure(Throwable failure, int seconds, boolean tunnelled) {
     if (failure instanceof TimeoutException) {
       return new TunnelTimeout(seconds);
     }
-    return failure.getClass() == IOException.class ? new SocksRefusal(failure) : failure;
+    return tunnelled ? failure : new SocksRefusal(failure);
   }
 
   /** The SOCKS proxy's refusal to connect to the gateway, as Jetty reported it. */
@@ -266,7 +286,10 @@ public final class GatewayClient implements AutoCloseable {
     private static final long serialVersionUID = 1L;
 
     SocksRefusal(Throwable refusal) {
-      super("the SOCKS proxy did not connect to the gateway: " + refusal.getMessage());
+      super(
+          refusal.getMessage() == null
+              ? "the SOCKS proxy closed the connection without connecting to the gateway"
+              : "the SOCKS proxy did not connect to the gateway: " + refusal.getMessage());
       initCause(refusal);
     }
   }
