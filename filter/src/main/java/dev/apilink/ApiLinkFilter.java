@@ -414,6 +414,16 @@ public final class ApiLinkFilter implements Filter {
               + " through a SOCKS 4 proxy (socksProxyVersion=4), which takes no password: the"
               + " credentials are not sent");
     }
+    if (gateway.proxyCredentials() != null
+        && client.proxy().type() == Proxy.Type.SOCKS
+        && !GatewayClient.socksVersion4()
+        && !GatewayClient.fitSocks5(gateway.proxyCredentials())) {
+      LOG.warning(
+          "ApiLink: proxyCredentials has a user name or a password over 255 bytes (in UTF-8),"
+              + " more than SOCKS 5 can carry (RFC 1929): the SOCKS proxy for "
+              + gateway.url()
+              + " will refuse them");
+    }
     if (gateway.proxyCredentials() != null && client.proxy().type() == Proxy.Type.DIRECT) {
       // The JVM reads http.proxyHost for an http gateway, https.proxyHost for an https one.
       String settings = "http".equals(gateway.url().getScheme()) ? "http" : "https";

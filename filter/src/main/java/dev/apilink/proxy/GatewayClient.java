@@ -197,6 +197,17 @@ public final class GatewayClient implements AutoCloseable {
   }
 
   /**
+   * Whether {@code credentials} ({@code user:password}) fit SOCKS 5's user name and password: at
+   * most 255 bytes each in UTF-8 (RFC 1929). Jetty writes a longer one's length in one byte, and
+   * the proxy refused a correct 300-character password (found by review with Dante 1.4.2).
+   */
+  public static boolean fitSocks5(String credentials) {
+    int colon = credentials.indexOf(':');
+    return credentials.substring(0, colon).getBytes(StandardCharsets.UTF_8).length <= 255
+        && credentials.substring(colon + 1).getBytes(StandardCharsets.UTF_8).length <= 255;
+  }
+
+  /**
    * Whether the JVM's {@code socksProxyVersion} asks for SOCKS 4, which takes no password; the
    * JDK's default is 5.
    */
@@ -391,15 +402,22 @@ public final class GatewayClient implements AutoCloseable {
    * host:port"} (or the SOCKS proxy), or empty for a direct connection.
    */
   public String route() {
+    return route(proxy);
+  }
+
+  /** As {@link #route()}, for {@code proxy}; an IPv6 address in brackets, as in a URL. */
+  static String route(Proxy proxy) {
     InetSocketAddress address = proxyAddress(proxy);
-    return address == null
-        ? ""
-        : " through the "
-            + (proxy.type() == Proxy.Type.HTTP ? "HTTP" : "SOCKS")
-            + " proxy "
-            + address.getHostString()
-            + ":"
-            + address.getPort();
+    if (address == null) {
+      return "";
+    }
+    String host = address.getHostString();
+    return " through the "
+        + (proxy.type() == Proxy.Type.HTTP ? "HTTP" : "SOCKS")
+        + " proxy "
+        + (host.contains(":") ? "[" + host + "]" : host)
+        + ":"
+        + address.getPort();
   }
 
   /** The address of {@code proxy}, an HTTP or SOCKS proxy; null for a direct connection. */

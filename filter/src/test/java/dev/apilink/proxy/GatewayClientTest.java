@@ -1,13 +1,40 @@
 package dev.apilink.proxy;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetSocketAddress;
+import java.net.Proxy;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The gateway client's own threads. */
+/** The gateway client's own threads, and how it describes its route to the gateway. */
 class GatewayClientTest {
+
+  /** An IPv6 proxy address was logged as {@code ::1:1080} (found by review). */
+  @Test
+  void theRouteNamesTheProxyWithAnIpv6AddressInBrackets() {
+    assertEquals(
+        " through the SOCKS proxy [::1]:1080",
+        GatewayClient.route(
+            new Proxy(Proxy.Type.SOCKS, InetSocketAddress.createUnresolved("::1", 1080))));
+    assertEquals(
+        " through the HTTP proxy proxy.corp.example:3128",
+        GatewayClient.route(
+            new Proxy(
+                Proxy.Type.HTTP, InetSocketAddress.createUnresolved("proxy.corp.example", 3128))));
+    assertEquals("", GatewayClient.route(Proxy.NO_PROXY));
+  }
+
+  /** RFC 1929: at most 255 bytes each, counted in UTF-8. */
+  @Test
+  void socks5CredentialsFitUpTo255BytesEach() {
+    assertTrue(GatewayClient.fitSocks5("u".repeat(255) + ":" + "p".repeat(255)));
+    assertFalse(GatewayClient.fitSocks5("u".repeat(256) + ":p"));
+    assertFalse(GatewayClient.fitSocks5("user:" + "é".repeat(128)));
+  }
 
   /**
    * Tomcat checks a stopped application's threads as soon as it has stopped it, and once reported

@@ -917,6 +917,32 @@ abstract class FaultContract {
     }
   }
 
+  /**
+   * SOCKS 5 carries a user name and a password of at most 255 bytes each (RFC 1929): a longer one
+   * is warned of at start-up, without showing it (a reviewer's 300-character password was refused
+   * by Dante, and nothing said why).
+   */
+  @Test
+  void socks5CredentialsTooLongToSendAreWarnedOf() throws Exception {
+    try (SocksProxy proxy = SocksProxy.start()) {
+      URI url = ThroughProxy.gateway("https", Proxy.Type.SOCKS, proxy.port(), closedPort());
+      String password = "long-" + "p".repeat(300);
+      LogWatch log = new LogWatch();
+      deployLinkedThroughProxy(url, "apilink:" + password);
+      log.close();
+
+      List<String> warnings = log.warnings("proxyCredentials");
+      assertEquals(1, warnings.size(), warnings.toString());
+      assertEquals(
+          "ApiLink: proxyCredentials has a user name or a password over 255 bytes (in UTF-8), more"
+              + " than SOCKS 5 can carry (RFC 1929): the SOCKS proxy for "
+              + url
+              + " will refuse them",
+          warnings.get(0));
+      assertEquals(List.of(), log.all(password));
+    }
+  }
+
   /** A SOCKS proxy that accepts the connection and then says nothing: the connect limit. */
   @Test
   void aSocksProxyThatNeverAnswersIsA504AtTheConnectLimit() throws Exception {
