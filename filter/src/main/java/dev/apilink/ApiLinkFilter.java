@@ -405,37 +405,8 @@ public final class ApiLinkFilter implements Filter {
             site.token().lifetimeSeconds(),
             Clock.systemUTC());
     GatewayClient client = GatewayClient.start(gateway, threadName(context));
-    if (gateway.proxyCredentials() != null
-        && client.proxy().type() == Proxy.Type.SOCKS
-        && GatewayClient.socksVersion4()) {
-      LOG.warning(
-          "ApiLink: proxyCredentials is set, but the JVM's proxy settings send connections to "
-              + gateway.url()
-              + " through a SOCKS 4 proxy (socksProxyVersion=4), which takes no password: the"
-              + " credentials are not sent");
-    }
-    if (gateway.proxyCredentials() != null
-        && client.proxy().type() == Proxy.Type.SOCKS
-        && !GatewayClient.socksVersion4()
-        && !GatewayClient.fitSocks5(gateway.proxyCredentials())) {
-      LOG.warning(
-          "ApiLink: proxyCredentials has a user name or a password over 255 bytes (in UTF-8),"
-              + " more than SOCKS 5 can carry (RFC 1929): the SOCKS proxy for "
-              + gateway.url()
-              + " will refuse them");
-    }
-    if (gateway.proxyCredentials() != null && client.proxy().type() == Proxy.Type.DIRECT) {
-      // The JVM reads http.proxyHost for an http gateway, https.proxyHost for an https one.
-      String settings = "http".equals(gateway.url().getScheme()) ? "http" : "https";
-      LOG.warning(
-          "ApiLink: proxyCredentials is set, but the JVM's proxy settings name no proxy for "
-              + gateway.url()
-              + " ("
-              + settings
-              + ".proxyHost, "
-              + settings
-              + ".proxyPort, http.nonProxyHosts; socksProxyHost): the gateway is reached"
-              + " directly, and the credentials are not sent");
+    if (gateway.proxyCredentials() != null) {
+      warnIfProxyCredentialsAreNotSent(gateway, client.proxy());
     }
     Link link =
         new Link(
@@ -466,6 +437,39 @@ public final class ApiLinkFilter implements Filter {
               + " refuses the tokens of all but one.");
     }
     return generatedKeys;
+  }
+
+  /**
+   * Warns at start-up of {@code gateway}'s proxy credentials that will not reach a proxy: none is
+   * chosen for the gateway, a SOCKS 4 proxy takes no password, or SOCKS 5 cannot carry them.
+   */
+  private static void warnIfProxyCredentialsAreNotSent(BackendConfig gateway, Proxy proxy) {
+    if (proxy.type() == Proxy.Type.DIRECT) {
+      // The JVM reads http.proxyHost for an http gateway, https.proxyHost for an https one.
+      String settings = "http".equals(gateway.url().getScheme()) ? "http" : "https";
+      LOG.warning(
+          "ApiLink: proxyCredentials is set, but the JVM's proxy settings name no proxy for "
+              + gateway.url()
+              + " ("
+              + settings
+              + ".proxyHost, "
+              + settings
+              + ".proxyPort, http.nonProxyHosts; socksProxyHost): the gateway is reached"
+              + " directly, and the credentials are not sent");
+    } else if (proxy.type() == Proxy.Type.SOCKS && GatewayClient.socksVersion4()) {
+      LOG.warning(
+          "ApiLink: proxyCredentials is set, but the JVM's proxy settings send connections to "
+              + gateway.url()
+              + " through a SOCKS 4 proxy (socksProxyVersion=4), which takes no password: the"
+              + " credentials are not sent");
+    } else if (proxy.type() == Proxy.Type.SOCKS
+        && !GatewayClient.fitSocks5(gateway.proxyCredentials())) {
+      LOG.warning(
+          "ApiLink: proxyCredentials has a user name or a password over 255 bytes (in UTF-8),"
+              + " more than SOCKS 5 can carry (RFC 1929): the SOCKS proxy for "
+              + gateway.url()
+              + " will refuse them");
+    }
   }
 
   private String describe(State current, String what) {
