@@ -331,6 +331,11 @@ final class EmbeddedTomcat implements ServletContainer {
           Files.delete(file);
         }
       }
+      // Not left naming the deleted directory, which the next Tomcat of this JVM would create
+      // again (ApplicationRootServletTest starts its own).
+      if (baseDir.toString().equals(System.getProperty("catalina.home"))) {
+        System.clearProperty("catalina.home");
+      }
       baseDir = null;
     }
   }
