@@ -462,8 +462,7 @@ public final class ApiLinkFilter implements Filter {
               + gateway.url()
               + " through a SOCKS 4 proxy (socksProxyVersion=4), which takes no password: the"
               + " credentials are not sent");
-    } else if (proxy.type() == Proxy.Type.SOCKS
-        && !GatewayClient.fitSocks5(gateway.proxyCredentials())) {
+    } else if (proxy.type() == Proxy.Type.SOCKS && !GatewayClient.fitSocks5(gateway)) {
       LOG.warning(
           "ApiLink: proxyCredentials has a user name or a password over 255 bytes (in UTF-8),"
               + " more than SOCKS 5 can carry (RFC 1929): the SOCKS proxy for "

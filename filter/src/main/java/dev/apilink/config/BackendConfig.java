@@ -16,9 +16,9 @@ import java.util.Optional;
  * @param maxConnections the most connections opened to the gateway at once
  * @param keepAliveSeconds how long a connection to the gateway stays open while no exchange uses it
  * @param maxResponseHeaderBytes the largest response head the container sends
- * @param proxyCredentials {@code user:password} for the HTTP proxy that the JVM's settings choose
- *     for the gateway, sent as Basic {@code Proxy-Authorization}; null for none (a secret: never
- *     logged or shown)
+ * @param proxyCredentials {@code user:password} for the proxy that the JVM's settings choose for
+ *     the gateway: Basic {@code Proxy-Authorization} for an HTTP proxy, a SOCKS 5 proxy's user name
+ *     and password; null for none (a secret: never logged or shown)
  */
 public record BackendConfig(
     URI url,
@@ -58,6 +58,16 @@ public record BackendConfig(
 
   /** The most the gateway client reads; the limit cannot be set higher. */
   public static final int MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
+
+  /** The user name of {@code proxyCredentials}: up to its first colon. */
+  public String proxyUser() {
+    return proxyCredentials.substring(0, proxyCredentials.indexOf(':'));
+  }
+
+  /** The password of {@code proxyCredentials}: after its first colon. */
+  public String proxyPassword() {
+    return proxyCredentials.substring(proxyCredentials.indexOf(':') + 1);
+  }
 
   /**
    * The idle limit of Azure's load balancers, in front of API Management: a pooled connection kept

@@ -184,27 +184,22 @@ public final class GatewayClient implements AutoCloseable {
                 super.newClientConnectionFactory(tunnelled(factory)), seconds, http);
           }
         };
-    String credentials = backend.proxyCredentials();
-    if (credentials != null) {
-      int colon = credentials.indexOf(':');
+    if (backend.proxyCredentials() != null) {
       socks5.putAuthenticationFactory(
           new Socks5.UsernamePasswordAuthenticationFactory(
-              credentials.substring(0, colon),
-              credentials.substring(colon + 1),
-              StandardCharsets.UTF_8));
+              backend.proxyUser(), backend.proxyPassword(), StandardCharsets.UTF_8));
     }
     return socks5;
   }
 
   /**
-   * Whether {@code credentials} ({@code user:password}) fit SOCKS 5's user name and password: at
-   * most 255 bytes each in UTF-8 (RFC 1929). Jetty writes a longer one's length in one byte, and
-   * the proxy refused a correct 300-character password (found by review with Dante 1.4.2).
+   * Whether {@code backend}'s proxy credentials fit SOCKS 5's user name and password: at most 255
+   * bytes each in UTF-8 (RFC 1929). Jetty writes a longer one's length in one byte, and the proxy
+   * refused a correct 300-character password (found by review with Dante 1.4.2).
    */
-  public static boolean fitSocks5(String credentials) {
-    int colon = credentials.indexOf(':');
-    return credentials.substring(0, colon).getBytes(StandardCharsets.UTF_8).length <= 255
-        && credentials.substring(colon + 1).getBytes(StandardCharsets.UTF_8).length <= 255;
+  public static boolean fitSocks5(BackendConfig backend) {
+    return backend.proxyUser().getBytes(StandardCharsets.UTF_8).length <= 255
+        && backend.proxyPassword().getBytes(StandardCharsets.UTF_8).length <= 255;
   }
 
   /**
@@ -307,13 +302,11 @@ public final class GatewayClient implements AutoCloseable {
 
   /** Basic {@code Proxy-Authorization} with {@code backend}'s proxy credentials. */
   private static Authentication.Result proxyAuthorization(HttpProxy proxy, BackendConfig backend) {
-    String credentials = backend.proxyCredentials();
-    int colon = credentials.indexOf(':');
     return new BasicAuthentication.BasicResult(
         proxy.getURI(),
         HttpHeader.PROXY_AUTHORIZATION,
-        credentials.substring(0, colon),
-        credentials.substring(colon + 1),
+        backend.proxyUser(),
+        backend.proxyPassword(),
         StandardCharsets.UTF_8);
   }
 

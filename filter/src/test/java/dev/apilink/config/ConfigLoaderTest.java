@@ -421,6 +421,9 @@ class ConfigLoaderTest {
             .orElseThrow();
 
     assertEquals("svc-apilink:p@ss: word", backend.proxyCredentials());
+    // Split at the first colon: a user name cannot hold one, a password can.
+    assertEquals("svc-apilink", backend.proxyUser());
+    assertEquals("p@ss: word", backend.proxyPassword());
     assertFalse(backend.toString().contains("p@ss"), backend.toString());
     assertTrue(backend.toString().contains("proxyCredentials=<redacted>"), backend.toString());
     assertNull(

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.apilink.config.BackendConfig;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.util.concurrent.CountDownLatch;
@@ -28,12 +29,29 @@ class GatewayClientTest {
     assertEquals("", GatewayClient.route(Proxy.NO_PROXY));
   }
 
+  static BackendConfig withProxyCredentials(String credentials) {
+    BackendConfig b = LinkTest.backend();
+    return new BackendConfig(
+        b.url(),
+        b.subscriptionKey(),
+        b.subscriptionKeyHeader(),
+        b.audience(),
+        b.connectTimeoutSeconds(),
+        b.timeoutSeconds(),
+        b.maxRequestBodyBytes(),
+        b.maxConnections(),
+        b.keepAliveSeconds(),
+        b.maxResponseHeaderBytes(),
+        credentials);
+  }
+
   /** RFC 1929: at most 255 bytes each, counted in UTF-8. */
   @Test
   void socks5CredentialsFitUpTo255BytesEach() {
-    assertTrue(GatewayClient.fitSocks5("u".repeat(255) + ":" + "p".repeat(255)));
-    assertFalse(GatewayClient.fitSocks5("u".repeat(256) + ":p"));
-    assertFalse(GatewayClient.fitSocks5("user:" + "é".repeat(128)));
+    assertTrue(
+        GatewayClient.fitSocks5(withProxyCredentials("u".repeat(255) + ":" + "p".repeat(255))));
+    assertFalse(GatewayClient.fitSocks5(withProxyCredentials("u".repeat(256) + ":p")));
+    assertFalse(GatewayClient.fitSocks5(withProxyCredentials("user:" + "é".repeat(128))));
   }
 
   /**
