@@ -6,13 +6,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apilink.testkit.faults.SilentServer;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
+import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Consumer;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -77,6 +81,48 @@ class AjpOnTomcatTest {
             () -> container.apiLinkFilter().exchangesInFlight() == 0,
             () -> container.apiLinkFilter().exchangesInFlight() + " in flight");
       }
+    }
+  }
+
+  /**
+   * The first body packet over the connector's {@code packetSize}, which httpd sends with the
+   * request: Tomcat fails ApiLink's own first look at the body. That is the client's body that
+   * could not be read, a 400 and none of the gateway's failures; it was answered 502 "could not be
+   * reached" and counted as one (found by review on Tomcat 10.1.59 behind httpd 2.4.71).
+   */
+  @Test
+  void aFirstBodyPacketTooLongIsTheClientsUnreadableBodyNotTheGatewaysFailure() throws Exception {
+    try (SilentServer gateway = SilentServer.start()) {
+      site.deployLinkedTo(URI.create("http://127.0.0.1:" + gateway.port()), keyFile);
+      int ajpPort = ((EmbeddedTomcat) site.container()).addAjpConnector();
+
+      try (Socket ajp = new Socket("127.0.0.1", ajpPort)) {
+        OutputStream out = ajp.getOutputStream();
+        out.write(forwardRequest("POST", "/api/upload", 100_000));
+        // A packet longer than Tomcat's 8192 bytes.
+        out.write(new byte[] {0x12, 0x34, 0x3f, (byte) 0xfc});
+        out.write(new byte[1000]);
+        out.flush();
+
+        assertEquals(400, statusOfTheResponse(new DataInputStream(ajp.getInputStream())));
+      }
+      MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+      ObjectName name =
+          server.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null).iterator().next();
+      assertEquals(0L, server.getAttribute(name, "AnsweredBadGateway"));
+    }
+  }
+
+  /** Reads AJP packets from the container up to its SEND_HEADERS, and returns that status. */
+  private static int statusOfTheResponse(DataInputStream in) throws IOException {
+    while (true) {
+      assertEquals(0x4142, in.readUnsignedShort());
+      int length = in.readUnsignedShort();
+      int type = in.readUnsignedByte();
+      if (type == 4) { // JK_AJP13_SEND_HEADERS
+        return in.readUnsignedShort();
+      }
+      in.skipNBytes(length - 1);
     }
   }
 
