@@ -212,6 +212,10 @@ final class ProxyExchange implements AsyncListener {
       try {
         clientRequest.getInputStream().setReadListener(requestBody);
       } catch (IOException | RuntimeException e) {
+        // The container looks at the body here: a first AJP body packet over Tomcat's packetSize
+        // fails it (IllegalArgumentException). The client's body, not the gateway: it was answered
+        // 502 and counted as the gateway's failure.
+        bodyFailed(e);
         abortProxyRequest(e);
       }
     }
