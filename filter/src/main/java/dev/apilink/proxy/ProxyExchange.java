@@ -20,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,7 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
@@ -1443,7 +1445,40 @@ final class ProxyExchange implements AsyncListener {
           // honours a chunked framing asked for, and its last chunk marks a whole body.
           clientResponse.setHeader("Transfer-Encoding", "chunked");
         }
+        if (announcesTrailers()) {
+          try {
+            // Asked for when the client's exchange ends, after the gateway's last chunk.
+            clientResponse.setTrailerFields(this::trailersToClient);
+          } catch (IllegalStateException e) {
+            // The client's protocol has no trailers (HTTP/1.0): they stay behind, as before.
+            LOG.log(Level.FINE, "ApiLink: the client cannot take trailers", e);
+          }
+        }
       }
+    }
+
+    /**
+     * Whether the gateway's head says that trailer fields follow its chunked body (RFC 9110 6.6.2:
+     * {@code Trailer}); only then does the container send the client trailers, so that no other
+     * response changes (over HTTP/2, a trailer set means one more HEADERS frame, even empty).
+     */
+    private boolean announcesTrailers() {
+      HttpFields fields = gatewayResponse.getHeaders();
+      return fields.contains(HttpHeader.TRAILER)
+          && fields.contains(HttpHeader.TRANSFER_ENCODING)
+          && !head;
+    }
+
+    private Map<String, String> trailersToClient() {
+      HttpFields trailers = gatewayResponse.getTrailers();
+      if (trailers == null) {
+        return Map.of();
+      }
+      List<Headers.Field> fields = new ArrayList<>(trailers.size());
+      for (HttpField field : trailers) {
+        fields.add(new Headers.Field(field.getName(), field.getValue()));
+      }
+      return ProxyHeaders.trailersToClient(Headers.owning(fields));
     }
 
     /**

@@ -3,7 +3,9 @@ package dev.apilink.proxy;
 import dev.apilink.config.ProxyHeaderNames;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The header steps of the proxy, as pure functions: what the gateway receives from what the client
@@ -33,6 +35,35 @@ public final class ProxyHeaders {
    * could set it). The Servlet API does not tell ApiLink another name given to the valve.
    */
   static final String SINGLE_SIGN_ON_COOKIE = "JSESSIONIDSSO";
+
+  /**
+   * Fields that only a head may carry (RFC 9110 6.5.1: framing, routing, authentication, cookies,
+   * response control and the content's own description): a gateway's trailer of such a name is not
+   * passed on, for a client or a cache to take for the head's.
+   */
+  private static final Set<String> HEAD_ONLY =
+      ProxyHeaderNames.caseInsensitive(
+          "age",
+          "authorization",
+          "cache-control",
+          "content-encoding",
+          "content-length",
+          "content-location",
+          "content-range",
+          "content-type",
+          "cookie",
+          "date",
+          "etag",
+          "expires",
+          "host",
+          "last-modified",
+          "location",
+          "max-forwards",
+          "proxy-authenticate",
+          "retry-after",
+          "set-cookie",
+          "vary",
+          "www-authenticate");
 
   private ProxyHeaders() {}
 
@@ -158,6 +189,21 @@ public final class ProxyHeaders {
       }
     }
     return kept.size() == gateway.size() ? gateway : Headers.owning(kept);
+  }
+
+  /**
+   * The trailer fields sent to the client, as the Servlet API's {@code setTrailerFields} takes them
+   * (one value a name, repeated fields joined by commas): the gateway's, but hop-by-hop fields and
+   * those that only a head may carry.
+   */
+  public static Map<String, String> trailersToClient(Headers gateway) {
+    Map<String, String> kept = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    for (Headers.Field field : gateway) {
+      if (!HOP_BY_HOP.contains(field.name()) && !HEAD_ONLY.contains(field.name())) {
+        kept.merge(field.name(), field.value(), (before, value) -> before + ", " + value);
+      }
+    }
+    return kept;
   }
 
   /**

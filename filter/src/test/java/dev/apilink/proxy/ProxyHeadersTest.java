@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -285,6 +286,24 @@ class ProxyHeadersTest {
             new Headers.Field("Set-Cookie", "b=2"),
             new Headers.Field("Content-Encoding", "gzip")),
         client.asList());
+  }
+
+  @Test
+  void theClientGetsTheGatewaysTrailersButThoseOnlyAHeadMayCarry() {
+    Headers trailers =
+        Headers.of(
+            "grpc-status", "0",
+            "X-Checksum", "a",
+            "x-checksum", "b",
+            "Content-Length", "9",
+            "Set-Cookie", "a=1",
+            "Transfer-Encoding", "chunked",
+            "Cache-Control", "no-store");
+
+    Map<String, String> client = ProxyHeaders.trailersToClient(trailers);
+
+    assertEquals(Map.of("grpc-status", "0", "X-Checksum", "a, b"), Map.copyOf(client));
+    assertEquals("a, b", client.get("X-CHECKSUM"), "names compared without case");
   }
 
   /** {@link #ADDED} for a user the container signed in with the client's BASIC credentials. */

@@ -32,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,10 @@ import java.util.function.Consumer;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -1131,6 +1136,65 @@ abstract class FaultContract {
 
       assertEquals(200, response.status(), response.toString());
       assertEquals("ok", response.bodyText());
+      assertHealthyAndIdle();
+    }
+  }
+
+  /**
+   * The gateway's response trailers (gRPC's {@code grpc-status}, a digest of a streamed body) reach
+   * the client after the body, as the Servlet API's {@code setTrailerFields} sends them: those that
+   * only a head may carry (framing, cookies, caching, RFC 9110 6.5.1) do not. They were dropped.
+   */
+  @Test
+  void theGatewaysTrailersFollowTheBodyToTheClient() throws Exception {
+    byte[] answer =
+        ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
+                + "Trailer: grpc-status, digest, set-cookie\r\nConnection: close\r\n\r\n"
+                + "2\r\nok\r\n0\r\ngrpc-status: 0\r\ndigest: sha-256=abc\r\n"
+                + "set-cookie: a=b\r\ncontent-length: 9\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1);
+    try (BreakingServer gateway = BreakingServer.start(answer, Ending.STALL)) {
+      deployLinkedTo(gateway.url(), 1, 5);
+
+      String raw =
+          RawHttp.exchange(
+              site.container().port(),
+              "GET /api/streamed HTTP/1.1\r\nHost: 127.0.0.1\r\nTE: trailers\r\n"
+                  + "Connection: close\r\n\r\n");
+
+      int last = raw.indexOf("\r\n0\r\n");
+      assertTrue(last > 0, "a chunked body: " + raw);
+      String trailers = raw.substring(last + 5).toLowerCase(Locale.ROOT);
+      assertTrue(trailers.contains("grpc-status: 0\r\n"), raw);
+      assertTrue(trailers.contains("digest: sha-256=abc\r\n"), raw);
+      assertFalse(trailers.contains("set-cookie"), raw);
+      assertFalse(trailers.contains("content-length"), raw);
+      assertTrue(raw.endsWith("\r\n\r\n"), raw);
+
+      // Over HTTP/2 they come in a HEADERS frame after the DATA.
+      org.eclipse.jetty.client.HttpClient h2 =
+          new org.eclipse.jetty.client.HttpClient(
+              new HttpClientTransportOverHTTP2(new HTTP2Client()));
+      h2.start();
+      try {
+        ContentResponse overHttp2 =
+            h2.newRequest(site.uri("/api/streamed")).timeout(20, TimeUnit.SECONDS).send();
+        assertEquals(HttpVersion.HTTP_2, overHttp2.getVersion());
+        assertEquals("ok", overHttp2.getContentAsString());
+        assertNotNull(overHttp2.getTrailers(), "trailers over HTTP/2");
+        assertEquals("0", overHttp2.getTrailers().get("grpc-status"));
+        assertEquals("sha-256=abc", overHttp2.getTrailers().get("digest"));
+        assertNull(overHttp2.getTrailers().get("set-cookie"));
+      } finally {
+        h2.stop();
+      }
+
+      // HTTP/1.0 has no trailers: the body alone, whole.
+      RawHttp.Response old =
+          RawHttp.exchangeOne(
+              site.container().port(), "GET /api/streamed HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+      assertEquals(200, old.status(), old.toString());
+      assertEquals("ok", old.bodyText());
       assertHealthyAndIdle();
     }
   }
