@@ -1459,8 +1459,8 @@ final class ProxyExchange implements AsyncListener {
 
     /**
      * Whether the gateway's head says that trailer fields follow its chunked body (RFC 9110 6.6.2:
-     * {@code Trailer}); only then does the container send the client trailers, so that no other
-     * response changes (over HTTP/2, a trailer set means one more HEADERS frame, even empty).
+     * {@code Trailer}); only then is the container given trailers to send, so that every other
+     * response goes out as before.
      */
     private boolean announcesTrailers() {
       HttpFields fields = gatewayResponse.getHeaders();
