@@ -179,6 +179,26 @@ abstract class LiveReloadContract {
   }
 
   @Test
+  void aChangeRefusedForAFileItNamesThatIsNotThereYetIsAppliedOnceTheFileArrives()
+      throws Exception {
+    // As Kubernetes may update a config map before the secret it names (mounts are updated one by
+    // one): the new configuration names a key file that the next update brings. Found by a
+    // reviewer on Tomcat 11.0.24: the refusal watched only the files of the configuration in
+    // force, so the file's arrival went unnoticed and the change was never applied.
+    Path key = dir.resolve("secret").resolve("subscription-key");
+    java.nio.file.Files.createDirectories(key.getParent());
+    site.replaceConfig(linkedTo(gatewayA, "${file:" + key + "}").toString());
+    String refusal = log.await("Invalid ApiLink configuration", RELOAD);
+    assertTrue(refusal.contains("cannot read " + key), refusal);
+
+    java.nio.file.Files.writeString(key, "key-b");
+    log.await("ApiLink reloaded", RELOAD);
+
+    assertEquals(200, get("/api/x").statusCode());
+    assertEquals(List.of("key-b"), gatewayA.received().get(0).header("Ocp-Apim-Subscription-Key"));
+  }
+
+  @Test
   void unlinkingStopsProxyingAtOnceAndRelinkingStartsItAgain() throws Exception {
     ObjectNode unlinked = site.linkedTo(gatewayA.url());
     unlinked.putObject("environments").putObject("production");
