@@ -199,6 +199,52 @@ abstract class LiveReloadContract {
   }
 
   @Test
+  void aChangeWrittenWhileTheSiteStartsIsApplied() throws Exception {
+    // A config map updated while a pod starts: the change lands after ApiLink has read its
+    // configuration and before it watches the files. Found by a reviewer: the watcher took the
+    // changed file for its starting point, and the change was never applied.
+    Site starting = Site.create(kind(), dir.resolve("starting"), "");
+    java.util.logging.Handler changeOnStart =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord record) {
+            if (record.getMessage().contains("ApiLink started")) {
+              try {
+                starting.replaceConfig(linkedTo(gatewayB, "key-b").toString());
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    java.util.logging.Logger apiLink = java.util.logging.Logger.getLogger("dev.apilink");
+    apiLink.addHandler(changeOnStart);
+    try {
+      starting.deployLinkedTo(gatewayA.url(), c -> {});
+      apiLink.removeHandler(changeOnStart);
+      log.await("is linked to " + gatewayB.url(), RELOAD);
+
+      HttpResponse<String> response =
+          CLIENT.send(
+              HttpRequest.newBuilder(starting.uri("/api/x")).build(), BodyHandlers.ofString());
+
+      assertEquals(200, response.statusCode());
+      assertEquals(List.of(), gatewayA.received());
+      assertEquals(
+          List.of("key-b"), gatewayB.received().get(0).header("Ocp-Apim-Subscription-Key"));
+    } finally {
+      apiLink.removeHandler(changeOnStart);
+      starting.close();
+    }
+  }
+
+  @Test
   void unlinkingStopsProxyingAtOnceAndRelinkingStartsItAgain() throws Exception {
     ObjectNode unlinked = site.linkedTo(gatewayA.url());
     unlinked.putObject("environments").putObject("production");
