@@ -40,8 +40,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -326,7 +326,7 @@ public final class ApiLinkFilter implements Filter {
     }
   }
 
-  private void watch(Set<Path> files) {
+  private void watch(Map<Path, String> files) {
     if (files.isEmpty()) {
       LOG.info(
           "ApiLink: "
@@ -358,9 +358,8 @@ public final class ApiLinkFilter implements Filter {
               + System.lineSeparator()
               + "ApiLink: the change is refused; the"
               + " previous configuration stays in use.");
-      Set<Path> files = new HashSet<>(previous.site().files());
-      webApplicationFiles(context).path(location).ifPresent(files::add);
-      watcher.watch(files);
+      // The files it names, missing ones too: the change that makes it valid may be one of them.
+      watcher.watch(e.files());
       return;
     }
     State next;

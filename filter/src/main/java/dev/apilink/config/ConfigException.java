@@ -1,5 +1,6 @@
 package dev.apilink.config;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +14,7 @@ public final class ConfigException extends Exception {
   private static final long serialVersionUID = 1L;
 
   private final transient List<Problem> problems;
+  private final transient Map<Path, String> files;
 
   public ConfigException(String source, List<Problem> problems) {
     this(Map.of(source, problems));
@@ -23,15 +25,39 @@ public final class ConfigException extends Exception {
    * listed under its name. Files without problems are left out.
    */
   public ConfigException(Map<String, List<Problem>> problemsBySource) {
-    super(format(problemsBySource));
+    this(format(problemsBySource), all(problemsBySource), Map.of());
+  }
+
+  private ConfigException(String message, List<Problem> problems, Map<Path, String> files) {
+    super(message);
+    this.problems = problems;
+    this.files = files;
+  }
+
+  private static List<Problem> all(Map<String, List<Problem>> problemsBySource) {
     List<Problem> all = new ArrayList<>();
     problemsBySource.values().forEach(all::addAll);
-    this.problems = List.copyOf(all);
+    return List.copyOf(all);
+  }
+
+  /** The same problems, found in a configuration that named {@code files} (with their versions). */
+  ConfigException naming(Map<Path, String> files) {
+    return new ConfigException(getMessage(), problems, Map.copyOf(files));
   }
 
   /** The problems, in the order in which they were found. */
   public List<Problem> problems() {
     return problems;
+  }
+
+  /**
+   * The files on disk that the refused configuration named, those that could not be read among
+   * them, each with its version as read ({@link ConfigWatcher#watch}): a change to any of them may
+   * be the one that makes it valid (a key file that arrives after the configuration naming it, as
+   * Kubernetes may update a config map before a secret).
+   */
+  public Map<Path, String> files() {
+    return files;
   }
 
   private static String format(Map<String, List<Problem>> problemsBySource) {

@@ -158,16 +158,20 @@ public final class ConfigLoader {
    * @throws ConfigException listing every problem found
    */
   public SiteConfig load(String location, String environmentName) throws ConfigException {
+    Pass pass = new Pass(location, environmentName);
     byte[] json;
     try {
-      json = files.read(location);
+      json = pass.read(files, location);
     } catch (IOException e) {
       throw new ConfigException(
-          location, List.of(new Problem("", "cannot read the file (" + describe(e) + ")")));
+              location, List.of(new Problem("", "cannot read the file (" + describe(e) + ")")))
+          .naming(pass.read);
     }
-    Pass pass = new Pass(location, environmentName);
-    files.path(location).ifPresent(pass.read::add);
-    return pass.run(json);
+    try {
+      return pass.run(json);
+    } catch (ConfigException e) {
+      throw e.naming(pass.read);
+    }
   }
 
   private static String describe(IOException e) {
@@ -175,12 +179,12 @@ public final class ConfigLoader {
     return e.getMessage() == null ? type : type + ": " + e.getMessage();
   }
 
-  /** One reading of one file: the problems found so far and the files read. */
+  /** One reading of one file: the problems found so far and the files read, with their versions. */
   private final class Pass {
     final String source;
     final String environmentName;
     final List<Problem> problems = new ArrayList<>();
-    final Set<Path> read = new LinkedHashSet<>();
+    final Map<Path, String> read = new LinkedHashMap<>();
     String routesSource = RoutesLoader.DEFAULT_LOCATION;
     final List<Problem> routesProblems = new ArrayList<>();
 
@@ -227,7 +231,7 @@ public final class ConfigLoader {
           token,
           identityProvider,
           routes,
-          Set.copyOf(read));
+          Map.copyOf(read));
     }
 
     /**
@@ -265,10 +269,9 @@ public final class ConfigLoader {
         return RouteRules.NONE;
       }
       // Watched even while it does not exist: creating the file applies its rules.
-      webApplication.path(location).ifPresent(read::add);
       byte[] json;
       try {
-        json = webApplication.read(location);
+        json = read(webApplication, location);
       } catch (NoSuchFileException e) {
         if (node != null) {
           problem("routesFile", "no file " + location + " in the web application");
@@ -530,8 +533,7 @@ public final class ConfigLoader {
     private Optional<SigningKeys> signingKeys(String location, Optional<String> keyId) {
       String json;
       try {
-        json = new String(files.read(location), StandardCharsets.UTF_8);
-        files.path(location).ifPresent(read::add);
+        json = new String(read(files, location), StandardCharsets.UTF_8);
       } catch (IOException e) {
         problem("token.signingKeyFile", "cannot read " + location + " (" + describe(e) + ")");
         return Optional.empty();
@@ -716,13 +718,25 @@ public final class ConfigLoader {
         return Optional.of(resolved);
       }
       try {
-        String content = new String(files.read(target), StandardCharsets.UTF_8);
-        files.path(target).ifPresent(read::add);
+        String content = new String(read(files, target), StandardCharsets.UTF_8);
         return Optional.of(withoutByteOrderMark(content).stripTrailing());
       } catch (IOException e) {
         problem(path, "cannot read " + target + " (" + describe(e) + ")");
         return Optional.empty();
       }
+    }
+
+    /**
+     * Reads {@code location}, remembering the file for the watcher, also when it cannot be read (a
+     * file that arrives later may be the change that makes the configuration valid), with its
+     * version just before this read: a change made after the read is then a change to the watcher,
+     * where its version taken once the configuration was applied used to hide it (found by a
+     * reviewer: a key file written between a refused change's read and the watcher's next look was
+     * never read).
+     */
+    byte[] read(ConfigFiles source, String location) throws IOException {
+      source.path(location).ifPresent(file -> read.put(file, ConfigWatcher.version(file)));
+      return source.read(location);
     }
 
     private void problem(String path, String message) {

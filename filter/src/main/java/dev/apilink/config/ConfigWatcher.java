@@ -50,55 +50,73 @@ public final class ConfigWatcher implements AutoCloseable {
   private Map<Path, String> seen;
 
   private ConfigWatcher(
-      Set<Path> files, Runnable onChange, long pollMillis, long settleMillis, String threadName)
+      Map<Path, String> versions,
+      Runnable onChange,
+      long pollMillis,
+      long settleMillis,
+      String threadName)
       throws IOException {
     this.settleMillis = settleMillis;
-    this.files = Set.copyOf(files);
+    this.files = Set.copyOf(versions.keySet());
     this.onChange = onChange;
     this.pollMillis = pollMillis;
     this.events = newWatchService();
-    this.seen = fingerprints(this.files);
+    this.seen = new HashMap<>(versions);
     registerDirectories(this.files);
     this.thread = new Thread(this::run, threadName);
     thread.setDaemon(true);
   }
 
   /**
-   * Starts watching {@code files}; {@code onChange} runs on the watcher's own thread.
+   * Starts watching the files of {@code versions}, each changed once its {@link #version} differs
+   * from the one given: the version a configuration was read in ({@link SiteConfig#files}), so that
+   * a change made after that read and before the watcher starts is applied too (it used to become
+   * the baseline and was never applied, found by a reviewer). {@code onChange} runs on the
+   * watcher's own thread.
    *
    * @param pollMillis how often to check even without a file-system event
    * @param threadName the name of the watcher's thread
    */
   public static ConfigWatcher start(
-      Set<Path> files, Runnable onChange, long pollMillis, String threadName) throws IOException {
-    return start(files, onChange, pollMillis, SETTLE_MILLIS, threadName);
+      Map<Path, String> versions, Runnable onChange, long pollMillis, String threadName)
+      throws IOException {
+    return start(versions, onChange, pollMillis, SETTLE_MILLIS, threadName);
   }
 
-  /**
-   * As {@link #start(Set, Runnable, long, String)}, with the quiet time before a change is read.
-   */
+  /** As {@link #start(Map, Runnable, long, String)}, for files in their version now. */
   static ConfigWatcher start(
       Set<Path> files, Runnable onChange, long pollMillis, long settleMillis, String threadName)
       throws IOException {
+    return start(versions(files), onChange, pollMillis, settleMillis, threadName);
+  }
+
+  /**
+   * As {@link #start(Map, Runnable, long, String)}, with the quiet time before a change is read.
+   */
+  static ConfigWatcher start(
+      Map<Path, String> versions,
+      Runnable onChange,
+      long pollMillis,
+      long settleMillis,
+      String threadName)
+      throws IOException {
     ConfigWatcher watcher =
-        new ConfigWatcher(files, onChange, pollMillis, settleMillis, threadName);
+        new ConfigWatcher(versions, onChange, pollMillis, settleMillis, threadName);
     watcher.thread.start();
     return watcher;
   }
 
   /**
-   * Replaces the set of watched files (a reloaded configuration may reference others). A file
-   * watched already keeps the content last seen when the change was noticed, not its content now: a
-   * write that lands while the reload reads the files is then still a change to apply, where it
-   * used to become the baseline and was never applied (found by a reviewer).
+   * Replaces the watched files (a reloaded configuration may reference others) with those of {@code
+   * versions}, each with the version the reload read ({@link SiteConfig#files}, {@link
+   * ConfigException#files}), not its version now: a write that lands while the reload reads the
+   * files is then still a change to apply, where it used to become the baseline and was never
+   * applied (found by reviewers: a file already watched, then a file that a refused configuration
+   * named and that arrived just after the refusal).
    */
-  public synchronized void watch(Set<Path> newFiles) {
-    Map<Path, String> next = new HashMap<>(fingerprints(Set.copyOf(newFiles)));
-    for (Map.Entry<Path, String> known : seen.entrySet()) {
-      next.computeIfPresent(known.getKey(), (file, now) -> known.getValue());
-    }
-    files = Set.copyOf(newFiles);
-    seen = next;
+  public synchronized void watch(Map<Path, String> versions) {
+    files = Set.copyOf(versions.keySet());
+    seen = new HashMap<>(versions);
     registerDirectories(files);
   }
 
@@ -213,7 +231,7 @@ public final class ConfigWatcher implements AutoCloseable {
 
   /** Whether any watched file's content differs from when it was last seen; remembers it. */
   private synchronized boolean changed() {
-    Map<Path, String> now = fingerprints(files);
+    Map<Path, String> now = versions(files);
     if (now.equals(seen)) {
       return false;
     }
@@ -221,15 +239,19 @@ public final class ConfigWatcher implements AutoCloseable {
     return true;
   }
 
-  private static Map<Path, String> fingerprints(Set<Path> files) {
-    Map<Path, String> fingerprints = new HashMap<>();
+  private static Map<Path, String> versions(Set<Path> files) {
+    Map<Path, String> versions = new HashMap<>();
     for (Path file : new HashSet<>(files)) {
-      fingerprints.put(file, fingerprint(file));
+      versions.put(file, version(file));
     }
-    return fingerprints;
+    return versions;
   }
 
-  private static String fingerprint(Path file) {
+  /**
+   * The version of {@code file} now, by its content (a digest), or that it is missing or cannot be
+   * read.
+   */
+  static String version(Path file) {
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
       return java.util.HexFormat.of().formatHex(digest);

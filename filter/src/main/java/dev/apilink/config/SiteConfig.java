@@ -3,6 +3,7 @@ package dev.apilink.config;
 import dev.apilink.routes.RouteRules;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -15,7 +16,8 @@ import java.util.Set;
  * @param identityProvider the {@code identityProvider} reported in {@code x-ms-client-principal}
  * @param routes the route rules for {@code /api} from {@code staticwebapp.config.json}; {@link
  *     RouteRules#NONE} without one
- * @param files every file read to build this configuration (for watching them)
+ * @param files every file read to build this configuration, with its version just before it was
+ *     read (for watching them: {@link ConfigWatcher#watch})
  */
 public record SiteConfig(
     URI origin,
@@ -24,7 +26,7 @@ public record SiteConfig(
     TokenConfig token,
     String identityProvider,
     RouteRules routes,
-    Set<Path> files) {
+    Map<Path, String> files) {
 
   public static final String DEFAULT_ENVIRONMENT = "production";
   public static final String DEFAULT_IDENTITY_PROVIDER = "container";

@@ -72,7 +72,7 @@ class ConfigLoaderRoutesTest {
         Set.of(
             webapp.resolve("WEB-INF/apilink.json").toAbsolutePath(),
             webapp.resolve("staticwebapp.config.json").toAbsolutePath()),
-        site.files());
+        site.files().keySet());
   }
 
   @Test
@@ -80,7 +80,8 @@ class ConfigLoaderRoutesTest {
     SiteConfig site = load(null);
 
     assertTrue(site.routes().isEmpty());
-    assertTrue(site.files().contains(webapp.resolve("staticwebapp.config.json").toAbsolutePath()));
+    assertTrue(
+        site.files().containsKey(webapp.resolve("staticwebapp.config.json").toAbsolutePath()));
   }
 
   @Test
@@ -101,7 +102,8 @@ class ConfigLoaderRoutesTest {
     SiteConfig site = load("false");
 
     assertEquals(RouteRules.NONE, site.routes());
-    assertEquals(Set.of(webapp.resolve("WEB-INF/apilink.json").toAbsolutePath()), site.files());
+    assertEquals(
+        Set.of(webapp.resolve("WEB-INF/apilink.json").toAbsolutePath()), site.files().keySet());
   }
 
   @Test

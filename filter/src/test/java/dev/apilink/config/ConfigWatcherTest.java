@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -61,6 +62,8 @@ class ConfigWatcherTest {
     Runnable reload =
         () -> {
           try {
+            // As ConfigLoader does: the file's version, then its content.
+            String version = ConfigWatcher.version(file);
             String content = Files.readString(file);
             read.add(content);
             if (content.equals("{\"version\": 2}")) {
@@ -68,7 +71,7 @@ class ConfigWatcherTest {
               // watcher to watch the (new) set of files, as ApiLinkFilter.reload does.
               Files.writeString(file, "{\"version\": 3}");
             }
-            watcher[0].watch(Set.of(file));
+            watcher[0].watch(Map.of(file, version));
           } catch (java.io.IOException e) {
             read.add("unreadable: " + e);
           }
@@ -121,7 +124,9 @@ class ConfigWatcherTest {
     current.setContextClassLoader(application); // as a container runs the filter's init
     ConfigWatcher watcher;
     try {
-      watcher = ConfigWatcher.start(Set.of(file), () -> {}, 600_000, "watcher-owned-test");
+      watcher =
+          ConfigWatcher.start(
+              Map.of(file, ConfigWatcher.version(file)), () -> {}, 600_000, "watcher-owned-test");
     } finally {
       current.setContextClassLoader(before);
     }
