@@ -49,18 +49,25 @@ public final class ConfigWatcher implements AutoCloseable {
   private volatile boolean closed;
   private Map<Path, String> seen;
 
+  /** Opens the watch service that reports file-system events; tests give one that fails. */
+  @FunctionalInterface
+  interface WatchServices {
+    WatchService open() throws IOException;
+  }
+
   private ConfigWatcher(
       Map<Path, String> versions,
       Runnable onChange,
       long pollMillis,
       long settleMillis,
-      String threadName)
+      String threadName,
+      WatchServices watchServices)
       throws IOException {
     this.settleMillis = settleMillis;
     this.files = Set.copyOf(versions.keySet());
     this.onChange = onChange;
     this.pollMillis = pollMillis;
-    this.events = newWatchService();
+    this.events = watchServices.open();
     this.seen = new HashMap<>(versions);
     registerDirectories(this.files);
     this.thread = new Thread(this::run, threadName);
@@ -100,8 +107,21 @@ public final class ConfigWatcher implements AutoCloseable {
       long settleMillis,
       String threadName)
       throws IOException {
+    return start(
+        versions, onChange, pollMillis, settleMillis, threadName, ConfigWatcher::newWatchService);
+  }
+
+  /** As {@link #start(Map, Runnable, long, long, String)}, with its watch service from there. */
+  static ConfigWatcher start(
+      Map<Path, String> versions,
+      Runnable onChange,
+      long pollMillis,
+      long settleMillis,
+      String threadName,
+      WatchServices watchServices)
+      throws IOException {
     ConfigWatcher watcher =
-        new ConfigWatcher(versions, onChange, pollMillis, settleMillis, threadName);
+        new ConfigWatcher(versions, onChange, pollMillis, settleMillis, threadName, watchServices);
     watcher.thread.start();
     return watcher;
   }

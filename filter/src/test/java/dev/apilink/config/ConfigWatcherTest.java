@@ -116,6 +116,40 @@ class ConfigWatcherTest {
   }
 
   @Test
+  void withoutFileSystemEventsAChangeIsFoundByThePeriodicCheck() throws Exception {
+    // Found by a reviewer on Jetty 12.1.12: with the user's inotify instances used up (128 by
+    // default, shared by every process of that user, so by the containers of a Kubernetes node
+    // that run as one user), the JDK could not make the watch service; ApiLink logged "changes
+    // need a restart" once at start-up and never applied a rotated key, nor an unlink.
+    Path file = Files.writeString(dir.resolve("apilink.json"), "{\"version\": 1}");
+    BlockingQueue<String> read = new LinkedBlockingQueue<>();
+    Runnable onChange =
+        () -> {
+          try {
+            read.add(Files.readString(file));
+          } catch (java.io.IOException e) {
+            read.add("unreadable: " + e);
+          }
+        };
+    try (ConfigWatcher watcher =
+        ConfigWatcher.start(
+            Map.of(file, ConfigWatcher.version(file)),
+            onChange,
+            100,
+            50,
+            "watcher-test",
+            () -> {
+              // The JDK's words when inotify_init fails with EMFILE.
+              throw new java.io.IOException(
+                  "User limit of inotify instances reached or too many open files");
+            })) {
+      Files.writeString(file, "{\"version\": 2}");
+
+      assertEquals("{\"version\": 2}", read.poll(30, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
   void noThreadOfTheWatcherBelongsToTheApplicationOnceClosed() throws Exception {
     Path file = Files.writeString(dir.resolve("apilink.json"), "{}");
     ClassLoader application = new java.net.URLClassLoader(new java.net.URL[0]);
