@@ -334,13 +334,9 @@ public final class ApiLinkFilter implements Filter {
               + " is not a file on disk (a packed WAR?); changes apply after a redeployment");
       return;
     }
-    try {
-      watcher =
-          ConfigWatcher.start(
-              files, this::reload, WATCH_POLL_MILLIS, threadName(context) + "-config-watcher");
-    } catch (IOException e) {
-      LOG.log(Level.WARNING, "ApiLink: cannot watch the configuration; changes need a restart", e);
-    }
+    watcher =
+        ConfigWatcher.start(
+            files, this::reload, WATCH_POLL_MILLIS, threadName(context) + "-config-watcher");
   }
 
   /** Applies a changed configuration, or keeps the current one if the change is invalid. */

@@ -27,7 +27,8 @@ import java.util.logging.Logger;
  * is no change, and a swap through a symbolic link (as Kubernetes mounts do) is one.
  *
  * <p>File-system events make reloads prompt; a check every {@code pollMillis} catches what events
- * miss (network file systems, replaced parent directories).
+ * miss (network file systems, replaced parent directories), and is all there is when the JDK cannot
+ * make a watch service (the user's inotify instances used up).
  */
 public final class ConfigWatcher implements AutoCloseable {
 
@@ -42,7 +43,10 @@ public final class ConfigWatcher implements AutoCloseable {
 
   private final Runnable onChange;
   private final long pollMillis;
+
+  /** Null when none could be made: then only the periodic check finds changes. */
   private final WatchService events;
+
   private final Thread thread;
   private final Map<Path, WatchKey> directories = new HashMap<>();
   private volatile Set<Path> files;
@@ -61,13 +65,12 @@ public final class ConfigWatcher implements AutoCloseable {
       long pollMillis,
       long settleMillis,
       String threadName,
-      WatchServices watchServices)
-      throws IOException {
+      WatchServices watchServices) {
     this.settleMillis = settleMillis;
     this.files = Set.copyOf(versions.keySet());
     this.onChange = onChange;
     this.pollMillis = pollMillis;
-    this.events = watchServices.open();
+    this.events = eventsOrNone(watchServices, pollMillis);
     this.seen = new HashMap<>(versions);
     registerDirectories(this.files);
     this.thread = new Thread(this::run, threadName);
@@ -85,15 +88,13 @@ public final class ConfigWatcher implements AutoCloseable {
    * @param threadName the name of the watcher's thread
    */
   public static ConfigWatcher start(
-      Map<Path, String> versions, Runnable onChange, long pollMillis, String threadName)
-      throws IOException {
+      Map<Path, String> versions, Runnable onChange, long pollMillis, String threadName) {
     return start(versions, onChange, pollMillis, SETTLE_MILLIS, threadName);
   }
 
   /** As {@link #start(Map, Runnable, long, String)}, for files in their version now. */
   static ConfigWatcher start(
-      Set<Path> files, Runnable onChange, long pollMillis, long settleMillis, String threadName)
-      throws IOException {
+      Set<Path> files, Runnable onChange, long pollMillis, long settleMillis, String threadName) {
     return start(versions(files), onChange, pollMillis, settleMillis, threadName);
   }
 
@@ -105,8 +106,7 @@ public final class ConfigWatcher implements AutoCloseable {
       Runnable onChange,
       long pollMillis,
       long settleMillis,
-      String threadName)
-      throws IOException {
+      String threadName) {
     return start(
         versions, onChange, pollMillis, settleMillis, threadName, ConfigWatcher::newWatchService);
   }
@@ -118,8 +118,7 @@ public final class ConfigWatcher implements AutoCloseable {
       long pollMillis,
       long settleMillis,
       String threadName,
-      WatchServices watchServices)
-      throws IOException {
+      WatchServices watchServices) {
     ConfigWatcher watcher =
         new ConfigWatcher(versions, onChange, pollMillis, settleMillis, threadName, watchServices);
     watcher.thread.start();
@@ -141,6 +140,9 @@ public final class ConfigWatcher implements AutoCloseable {
   }
 
   private synchronized void registerDirectories(Set<Path> watched) {
+    if (events == null) {
+      return;
+    }
     for (Path file : watched) {
       Path directory = file.toAbsolutePath().getParent();
       if (directory == null || directories.containsKey(directory)) {
@@ -163,7 +165,7 @@ public final class ConfigWatcher implements AutoCloseable {
   private void run() {
     try {
       while (!closed) {
-        drain(events.poll(pollMillis, TimeUnit.MILLISECONDS));
+        drain(nextEvents(TimeUnit.MILLISECONDS.toNanos(pollMillis)));
         if (!changed()) {
           continue;
         }
@@ -211,7 +213,7 @@ public final class ConfigWatcher implements AutoCloseable {
       if (left <= 0) {
         return true;
       }
-      WatchKey key = events.poll(left, TimeUnit.NANOSECONDS);
+      WatchKey key = nextEvents(left);
       if (key == null) {
         return true;
       }
@@ -219,6 +221,18 @@ public final class ConfigWatcher implements AutoCloseable {
         return false;
       }
     }
+  }
+
+  /**
+   * The next file-system events within {@code nanos}, or null; without a watch service, null once
+   * {@code nanos} have passed.
+   */
+  private WatchKey nextEvents(long nanos) throws InterruptedException {
+    if (events == null) {
+      TimeUnit.NANOSECONDS.sleep(nanos);
+      return null;
+    }
+    return events.poll(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** Drains {@code key}'s events; returns whether any may concern a watched file. */
@@ -291,6 +305,25 @@ public final class ConfigWatcher implements AutoCloseable {
    * application's threads in that moment, reported it as started and not stopped (a suite run on
    * Tomcat 10.1.59), and while it ran it kept the application's class loader.
    */
+  private static WatchService eventsOrNone(WatchServices watchServices, long pollMillis) {
+    try {
+      return watchServices.open();
+    } catch (IOException e) {
+      // Found by a reviewer on Jetty 12.1.12 with the user's 128 inotify instances used up, as on
+      // a Kubernetes node whose containers run as one user: ApiLink gave up watching ("changes
+      // need a restart") and never applied a rotated key or an unlink.
+      LOG.log(
+          Level.WARNING,
+          "ApiLink: no file-system events for the configuration's files ("
+              + e.getMessage()
+              + "); checking them for changes every "
+              + pollMillis
+              + " ms instead",
+          e);
+      return null;
+    }
+  }
+
   private static WatchService newWatchService() throws IOException {
     Thread current = Thread.currentThread();
     ClassLoader application = current.getContextClassLoader();
@@ -307,7 +340,9 @@ public final class ConfigWatcher implements AutoCloseable {
   public void close() throws IOException {
     closed = true;
     thread.interrupt();
-    events.close();
+    if (events != null) {
+      events.close();
+    }
     if (Thread.currentThread() != thread) {
       try {
         thread.join(1000);
