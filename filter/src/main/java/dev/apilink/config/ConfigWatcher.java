@@ -299,11 +299,7 @@ public final class ConfigWatcher implements AutoCloseable {
   }
 
   /**
-   * A watch service whose thread (the JDK's {@code FileSystemWatchService}) does not belong to the
-   * web application. That thread takes the context class loader of the thread that creates it, and
-   * it ends a moment after {@link #close()}, not at once: Tomcat, checking the stopped
-   * application's threads in that moment, reported it as started and not stopped (a suite run on
-   * Tomcat 10.1.59), and while it ran it kept the application's class loader.
+   * The watch service {@code watchServices} opens, or null (logged) when the JDK cannot make one.
    */
   private static WatchService eventsOrNone(WatchServices watchServices, long pollMillis) {
     try {
@@ -324,6 +320,13 @@ public final class ConfigWatcher implements AutoCloseable {
     }
   }
 
+  /**
+   * A watch service whose thread (the JDK's {@code FileSystemWatchService}) does not belong to the
+   * web application. That thread takes the context class loader of the thread that creates it, and
+   * it ends a moment after {@link #close()}, not at once: Tomcat, checking the stopped
+   * application's threads in that moment, reported it as started and not stopped (a suite run on
+   * Tomcat 10.1.59), and while it ran it kept the application's class loader.
+   */
   private static WatchService newWatchService() throws IOException {
     Thread current = Thread.currentThread();
     ClassLoader application = current.getContextClassLoader();
