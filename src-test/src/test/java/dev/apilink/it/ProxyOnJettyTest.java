@@ -1,9 +1,12 @@
 package dev.apilink.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpURI;
@@ -14,6 +17,7 @@ import org.eclipse.jetty.http2.HTTP2Session;
 import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.frames.DataFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.ResetFrame;
 import org.eclipse.jetty.util.Callback;
@@ -72,6 +76,63 @@ class ProxyOnJettyTest extends ProxyContract {
       int logged = site.container().accessLog().awaitStatus(path, Duration.ofSeconds(20));
       assertTrue(logged < 500, path + " logged " + logged);
       backend.clear();
+    }
+  }
+
+  /**
+   * A client that leaves while its HTTP/2 upload is still arriving (a browser's upload cancelled, a
+   * tab closed) is neither a server error in the access log nor reported as the site stopping: over
+   * HTTP/2 Jetty fails such a body with the same bare {@code EofException} it gives a body whose
+   * connection it closes as the server stops, and ApiLink answered 503 "the site is stopping" and
+   * logged "the web application is stopping" for each (found by review on the Jetty 12.0.30 and
+   * 12.1.12 distributions, with curl killed mid-upload over h2c and TLS).
+   */
+  @Test
+  void anHttp2ClientThatLeavesMidUploadIsNeitherAServerErrorNorTheSiteStopping() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    try (LogWatch log = new LogWatch()) {
+      for (boolean resetsTheStream : new boolean[] {true, false}) {
+        String path = "/api/upload-left?resetsTheStream=" + resetsTheStream;
+        HTTP2Client h2 = new HTTP2Client();
+        h2.start();
+        try {
+          Session session =
+              h2.connect(
+                      new InetSocketAddress("127.0.0.1", site.container().port()),
+                      new Session.Listener() {})
+                  .get(10, TimeUnit.SECONDS);
+          MetaData.Request head =
+              new MetaData.Request(
+                  "POST",
+                  HttpURI.from(site.uri(path)),
+                  HttpVersion.HTTP_2,
+                  HttpFields.build()
+                      .add("Content-Type", "application/octet-stream")
+                      .add("Content-Length", "1000000"));
+          Stream stream =
+              session
+                  .newStream(new HeadersFrame(head, null, false), new Stream.Listener() {})
+                  .get(10, TimeUnit.SECONDS);
+          stream
+              .data(new DataFrame(stream.getId(), ByteBuffer.allocate(5000), false))
+              .get(10, TimeUnit.SECONDS);
+          backend.awaitArrival("/api/upload-left", Duration.ofSeconds(20));
+          if (resetsTheStream) {
+            stream.reset(
+                new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code), Callback.NOOP);
+          } else {
+            ((HTTP2Session) session).getEndPoint().close(); // no GOAWAY: the connection just ends
+          }
+        } finally {
+          h2.stop();
+        }
+
+        int logged = site.container().accessLog().awaitStatus(path, Duration.ofSeconds(20));
+        assertTrue(logged < 500, path + " logged " + logged);
+        backend.clear();
+      }
+      assertEquals(List.of(), log.all("the web application is stopping"));
     }
   }
 }
