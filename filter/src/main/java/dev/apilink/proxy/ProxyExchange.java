@@ -869,10 +869,19 @@ final class ProxyExchange implements AsyncListener {
    * Reading the client's body failed with {@code failure}: the container's read timeout (Tomcat's
    * {@code connectionTimeout}, Jetty's idle timeout) when the client stopped sending, which may run
    * out before {@code timeoutSeconds} does.
+   *
+   * <p>Only over HTTP/1 does the failure tell a connection that the container closed from a client
+   * that left: over HTTP/2 Jetty fails the stream with a bare {@code EofException} whether the
+   * client reset it or closed its connection, and an HTTP/2 client still sending as the server
+   * stops gets no answer at all (found by review on the Jetty 12.0.30 and 12.1.12 distributions:
+   * every client that left mid-upload was answered and logged 503 "the web application is
+   * stopping", while curl, its upload cut off by a stop, received no response head).
    */
   private void bodyFailed(Throwable failure) {
     requestBodyStalled = GatewayError.isTimeout(failure);
-    requestBodyClosedByContainer = GatewayError.closedByTheContainer(failure);
+    requestBodyClosedByContainer =
+        clientRequest.getProtocol().startsWith("HTTP/1")
+            && GatewayError.closedByTheContainer(failure);
     requestBodyFailed = true;
   }
 
