@@ -108,6 +108,9 @@ final class ProxyExchange implements AsyncListener {
    */
   private final boolean head;
 
+  /** Whether the client speaks HTTP/1.x (not HTTP/2 or 3), read once for the same reason. */
+  private final boolean http1;
+
   private final AtomicBoolean ended = new AtomicBoolean();
 
   /**
@@ -146,6 +149,7 @@ final class ProxyExchange implements AsyncListener {
     this.clientResponse = clientResponse;
     this.sessionCookie = GatewayTarget.sessionCookie(clientRequest);
     this.head = clientRequest.getMethod().equals("HEAD");
+    this.http1 = clientRequest.getProtocol().startsWith("HTTP/1");
   }
 
   void start() {
@@ -232,9 +236,7 @@ final class ProxyExchange implements AsyncListener {
    * a GET or HEAD, goes to the gateway with an empty chunked body.
    */
   private boolean unframedBody(long declaredLength) {
-    if (declaredLength >= 0
-        || clientRequest.getProtocol().startsWith("HTTP/1")
-        || BODILESS.contains(clientRequest.getMethod())) {
+    if (declaredLength >= 0 || http1 || BODILESS.contains(clientRequest.getMethod())) {
       return false;
     }
     try {
@@ -879,9 +881,7 @@ final class ProxyExchange implements AsyncListener {
    */
   private void bodyFailed(Throwable failure) {
     requestBodyStalled = GatewayError.isTimeout(failure);
-    requestBodyClosedByContainer =
-        clientRequest.getProtocol().startsWith("HTTP/1")
-            && GatewayError.closedByTheContainer(failure);
+    requestBodyClosedByContainer = http1 && GatewayError.closedByTheContainer(failure);
     requestBodyFailed = true;
   }
 
@@ -1039,7 +1039,7 @@ final class ProxyExchange implements AsyncListener {
    * (found by review, with curl and Jetty's HTTP/2 client).
    */
   private void notASuccessIfSentAfterAll() {
-    if (!clientRequest.getProtocol().startsWith("HTTP/1")) {
+    if (!http1) {
       return;
     }
     // Only if no gateway thread is writing the response now: never without the lock.
