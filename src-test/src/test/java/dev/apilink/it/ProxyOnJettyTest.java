@@ -47,28 +47,18 @@ class ProxyOnJettyTest extends ProxyContract {
       HTTP2Client h2 = new HTTP2Client();
       h2.start();
       try {
-        Session session =
-            h2.connect(
-                    new InetSocketAddress("127.0.0.1", site.container().port()),
-                    new Session.Listener() {})
-                .get(10, TimeUnit.SECONDS);
-        MetaData.Request head =
-            new MetaData.Request(
-                "GET",
-                HttpURI.from(site.uri(path)),
-                HttpVersion.HTTP_2,
-                HttpFields.build().add("x-echo-hang", "true"));
+        Session session = connect(h2);
         Stream stream =
             session
-                .newStream(new HeadersFrame(head, null, true), new Stream.Listener() {})
+                .newStream(
+                    new HeadersFrame(
+                        request("GET", path, HttpFields.build().add("x-echo-hang", "true")),
+                        null,
+                        true),
+                    new Stream.Listener() {})
                 .get(10, TimeUnit.SECONDS);
         backend.awaitArrival("/api/left", Duration.ofSeconds(20));
-        if (resetsTheStream) {
-          stream.reset(
-              new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code), Callback.NOOP);
-        } else {
-          ((HTTP2Session) session).getEndPoint().close(); // no GOAWAY: the connection just ends
-        }
+        leave(session, stream, resetsTheStream);
       } finally {
         h2.stop();
       }
@@ -97,16 +87,11 @@ class ProxyOnJettyTest extends ProxyContract {
         HTTP2Client h2 = new HTTP2Client();
         h2.start();
         try {
-          Session session =
-              h2.connect(
-                      new InetSocketAddress("127.0.0.1", site.container().port()),
-                      new Session.Listener() {})
-                  .get(10, TimeUnit.SECONDS);
+          Session session = connect(h2);
           MetaData.Request head =
-              new MetaData.Request(
+              request(
                   "POST",
-                  HttpURI.from(site.uri(path)),
-                  HttpVersion.HTTP_2,
+                  path,
                   HttpFields.build()
                       .add("Content-Type", "application/octet-stream")
                       .add("Content-Length", "1000000"));
@@ -118,12 +103,7 @@ class ProxyOnJettyTest extends ProxyContract {
               .data(new DataFrame(stream.getId(), ByteBuffer.allocate(5000), false))
               .get(10, TimeUnit.SECONDS);
           backend.awaitArrival("/api/upload-left", Duration.ofSeconds(20));
-          if (resetsTheStream) {
-            stream.reset(
-                new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code), Callback.NOOP);
-          } else {
-            ((HTTP2Session) session).getEndPoint().close(); // no GOAWAY: the connection just ends
-          }
+          leave(session, stream, resetsTheStream);
         } finally {
           h2.stop();
         }
@@ -133,6 +113,26 @@ class ProxyOnJettyTest extends ProxyContract {
         backend.clear();
       }
       assertEquals(List.of(), log.all("the web application is stopping"));
+    }
+  }
+
+  private Session connect(HTTP2Client h2) throws Exception {
+    return h2.connect(
+            new InetSocketAddress("127.0.0.1", site.container().port()), new Session.Listener() {})
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  private MetaData.Request request(String method, String path, HttpFields fields) {
+    return new MetaData.Request(method, HttpURI.from(site.uri(path)), HttpVersion.HTTP_2, fields);
+  }
+
+  /** The client leaves: it resets its stream, or its connection just ends (no GOAWAY). */
+  private static void leave(Session session, Stream stream, boolean resetsTheStream) {
+    if (resetsTheStream) {
+      stream.reset(
+          new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code), Callback.NOOP);
+    } else {
+      ((HTTP2Session) session).getEndPoint().close();
     }
   }
 }
