@@ -23,14 +23,7 @@ class ConfigWatcherTest {
   void aFileTruncatedThenRewrittenIsReadOnceWhole() throws Exception {
     Path file = Files.writeString(dir.resolve("apilink.json"), "{\"version\": 1}");
     BlockingQueue<String> read = new LinkedBlockingQueue<>();
-    Runnable onChange =
-        () -> {
-          try {
-            read.add(Files.readString(file));
-          } catch (java.io.IOException e) {
-            read.add("unreadable: " + e);
-          }
-        };
+    Runnable onChange = readsInto(read, file);
     // Events only (no periodic check within the test); each step below waits until the watcher
     // waits for quiet, so the steps land during that wait whatever the machine's speed.
     try (ConfigWatcher watcher =
@@ -123,14 +116,7 @@ class ConfigWatcherTest {
     // need a restart" once at start-up and never applied a rotated key, nor an unlink.
     Path file = Files.writeString(dir.resolve("apilink.json"), "{\"version\": 1}");
     BlockingQueue<String> read = new LinkedBlockingQueue<>();
-    Runnable onChange =
-        () -> {
-          try {
-            read.add(Files.readString(file));
-          } catch (java.io.IOException e) {
-            read.add("unreadable: " + e);
-          }
-        };
+    Runnable onChange = readsInto(read, file);
     try (ConfigWatcher watcher =
         ConfigWatcher.start(
             Map.of(file, ConfigWatcher.version(file)),
@@ -177,5 +163,16 @@ class ConfigWatcherTest {
     for (Thread thread : Thread.getAllStackTraces().keySet()) {
       assertTrue(!thread.getName().equals("watcher-owned-test"), thread + " still runs");
     }
+  }
+
+  /** A reload that reads {@code file} whole into {@code read}, or says why it could not. */
+  private static Runnable readsInto(BlockingQueue<String> read, Path file) {
+    return () -> {
+      try {
+        read.add(Files.readString(file));
+      } catch (java.io.IOException e) {
+        read.add("unreadable: " + e);
+      }
+    };
   }
 }
