@@ -16,6 +16,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.net.SocketException;
@@ -24,6 +25,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
@@ -36,6 +38,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -186,12 +191,12 @@ abstract class LiveReloadContract {
     // reviewer on Tomcat 11.0.24: the refusal watched only the files of the configuration in
     // force, so the file's arrival went unnoticed and the change was never applied.
     Path key = dir.resolve("secret").resolve("subscription-key");
-    java.nio.file.Files.createDirectories(key.getParent());
+    Files.createDirectories(key.getParent());
     site.replaceConfig(linkedTo(gatewayA, "${file:" + key + "}").toString());
     String refusal = log.await("Invalid ApiLink configuration", RELOAD);
     assertTrue(refusal.contains("cannot read " + key), refusal);
 
-    java.nio.file.Files.writeString(key, "key-b");
+    Files.writeString(key, "key-b");
     log.await("ApiLink reloaded", RELOAD);
 
     assertEquals(200, get("/api/x").statusCode());
@@ -204,15 +209,15 @@ abstract class LiveReloadContract {
     // configuration and before it watches the files. Found by a reviewer: the watcher took the
     // changed file for its starting point, and the change was never applied.
     Site starting = Site.create(kind(), dir.resolve("starting"), "");
-    java.util.logging.Handler changeOnStart =
-        new java.util.logging.Handler() {
+    Handler changeOnStart =
+        new Handler() {
           @Override
-          public void publish(java.util.logging.LogRecord record) {
+          public void publish(LogRecord record) {
             if (record.getMessage().contains("ApiLink started")) {
               try {
                 starting.replaceConfig(linkedTo(gatewayB, "key-b").toString());
               } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
               }
             }
           }
@@ -223,7 +228,7 @@ abstract class LiveReloadContract {
           @Override
           public void close() {}
         };
-    java.util.logging.Logger apiLink = java.util.logging.Logger.getLogger("dev.apilink");
+    Logger apiLink = Logger.getLogger("dev.apilink");
     apiLink.addHandler(changeOnStart);
     try {
       starting.deployLinkedTo(gatewayA.url(), c -> {});
@@ -480,13 +485,13 @@ abstract class LiveReloadContract {
   @Test
   void aChangedSigningKeyFileIsPickedUp() throws Exception {
     Path keys = dir.resolve("keys.jwk.json");
-    java.nio.file.Files.writeString(keys, Keys.set("k1"));
+    Files.writeString(keys, Keys.set("k1"));
     ObjectNode config = site.linkedTo(gatewayA.url());
     config.putObject("token").put("signingKeyFile", keys.toString());
     site.replaceConfig(config.toString());
     log.await("kid is \"k1\"", RELOAD);
 
-    java.nio.file.Files.writeString(keys, Keys.set("k2"));
+    Files.writeString(keys, Keys.set("k2"));
     log.await("kid is \"k2\"", RELOAD);
     get("/api/x");
 
