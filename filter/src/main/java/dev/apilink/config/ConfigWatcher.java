@@ -89,29 +89,29 @@ public final class ConfigWatcher implements AutoCloseable {
    */
   public static ConfigWatcher start(
       Map<Path, String> versions, Runnable onChange, long pollMillis, String threadName) {
-    return start(versions, onChange, pollMillis, SETTLE_MILLIS, threadName);
-  }
-
-  /** As {@link #start(Map, Runnable, long, String)}, for files in their version now. */
-  static ConfigWatcher start(
-      Set<Path> files, Runnable onChange, long pollMillis, long settleMillis, String threadName) {
-    return start(versions(files), onChange, pollMillis, settleMillis, threadName);
+    return start(
+        versions, onChange, pollMillis, SETTLE_MILLIS, threadName, ConfigWatcher::newWatchService);
   }
 
   /**
-   * As {@link #start(Map, Runnable, long, String)}, with the quiet time before a change is read.
+   * As {@link #start(Map, Runnable, long, String)}, for files in their version now, with the quiet
+   * time before a change is read.
    */
   static ConfigWatcher start(
-      Map<Path, String> versions,
-      Runnable onChange,
-      long pollMillis,
-      long settleMillis,
-      String threadName) {
+      Set<Path> files, Runnable onChange, long pollMillis, long settleMillis, String threadName) {
     return start(
-        versions, onChange, pollMillis, settleMillis, threadName, ConfigWatcher::newWatchService);
+        versions(files),
+        onChange,
+        pollMillis,
+        settleMillis,
+        threadName,
+        ConfigWatcher::newWatchService);
   }
 
-  /** As {@link #start(Map, Runnable, long, long, String)}, with its watch service from there. */
+  /**
+   * As {@link #start(Map, Runnable, long, String)}, with the quiet time before a change is read and
+   * its watch service from {@code watchServices}.
+   */
   static ConfigWatcher start(
       Map<Path, String> versions,
       Runnable onChange,

@@ -103,7 +103,8 @@ public final class GatewayClient implements AutoCloseable {
     http.setResponseBufferSize(RESPONSE_BUFFER_BYTES);
     Proxy proxy = proxyFor(backend, ProxySelector.getDefault());
     InetSocketAddress proxyAddress = proxyAddress(proxy);
-    if (proxy.type() == Proxy.Type.HTTP && proxyAddress != null) {
+    boolean viaHttpProxy = proxy.type() == Proxy.Type.HTTP && proxyAddress != null;
+    if (viaHttpProxy) {
       HttpProxy viaProxy =
           new TunnelLimitedProxy(
               proxyAddress.getHostString(),
@@ -131,12 +132,7 @@ public final class GatewayClient implements AutoCloseable {
     http.getProtocolHandlers().put(new ContinueProtocolHandler());
     http.getProtocolHandlers().put(new InterimResponses());
     return new GatewayClient(
-        http,
-        timers,
-        proxy,
-        proxy.type() == Proxy.Type.HTTP
-            && proxyAddress != null
-            && !"https".equals(backend.url().getScheme()));
+        http, timers, proxy, viaHttpProxy && !"https".equals(backend.url().getScheme()));
   }
 
   /**
