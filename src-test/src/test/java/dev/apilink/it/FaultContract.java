@@ -1174,6 +1174,8 @@ abstract class FaultContract {
       assertFalse(trailers.contains("set-cookie"), raw);
       assertFalse(trailers.contains("content-length"), raw);
       assertTrue(raw.endsWith("\r\n\r\n"), raw);
+      String head = raw.substring(0, raw.indexOf("\r\n\r\n")).toLowerCase(Locale.ROOT);
+      assertFalse(head.contains("\r\ntrailer:"), "Trailer is not passed on: " + raw);
 
       // Over HTTP/2 they come in a HEADERS frame after the DATA.
       org.eclipse.jetty.client.HttpClient h2 =
@@ -1199,6 +1201,33 @@ abstract class FaultContract {
               site.container().port(), "GET /api/streamed HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
       assertEquals(200, old.status(), old.toString());
       assertEquals("ok", old.bodyText());
+      assertHealthyAndIdle();
+    }
+  }
+
+  /**
+   * Trailers that the gateway's head did not announce in {@code Trailer} stay behind: the client's
+   * body ends with no trailer fields, as every response did before trailers were passed on.
+   */
+  @Test
+  void theGatewaysUnannouncedTrailersStayBehind() throws Exception {
+    byte[] answer =
+        ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
+                + "Connection: close\r\n\r\n2\r\nok\r\n0\r\ngrpc-status: 0\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1);
+    try (BreakingServer gateway = BreakingServer.start(answer, Ending.STALL)) {
+      deployLinkedTo(gateway.url(), 1, 5);
+
+      String raw =
+          RawHttp.exchange(
+              site.container().port(),
+              "GET /api/streamed HTTP/1.1\r\nHost: 127.0.0.1\r\nTE: trailers\r\n"
+                  + "Connection: close\r\n\r\n");
+
+      // Chunked (Jetty) or with the length the container counted (Tomcat, the body being whole).
+      assertTrue(
+          raw.endsWith("\r\nok\r\n0\r\n\r\n") || raw.endsWith("\r\n\r\nok"), "the body: " + raw);
+      assertFalse(raw.toLowerCase(Locale.ROOT).contains("grpc-status"), raw);
       assertHealthyAndIdle();
     }
   }
