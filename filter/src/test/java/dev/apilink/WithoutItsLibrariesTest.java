@@ -59,7 +59,10 @@ class WithoutItsLibrariesTest {
     return new URLClassLoader(new URL[] {CLASSES}, container);
   }
 
-  /** A filter configuration with no init-params, in a web application with no files. */
+  /**
+   * A filter configuration with no init-params, in a web application with no files, in a Servlet 6
+   * container.
+   */
   static FilterConfig filterConfig() {
     ServletContext context =
         (ServletContext)
@@ -67,7 +70,11 @@ class WithoutItsLibrariesTest {
                 ServletContext.class.getClassLoader(),
                 new Class<?>[] {ServletContext.class},
                 (proxy, method, args) ->
-                    method.getName().equals("getContextPath") ? "/shop" : null);
+                    switch (method.getName()) {
+                      case "getContextPath" -> "/shop";
+                      case "getMajorVersion" -> 6;
+                      default -> null;
+                    });
     return (FilterConfig)
         Proxy.newProxyInstance(
             FilterConfig.class.getClassLoader(),
