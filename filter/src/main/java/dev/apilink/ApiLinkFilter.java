@@ -150,6 +150,11 @@ public final class ApiLinkFilter implements Filter {
 
   @Override
   public void init(FilterConfig filterConfig) throws ServletException {
+    Optional<String> olderServlet = olderServlet(filterConfig.getServletContext());
+    if (olderServlet.isPresent()) {
+      LOG.severe(olderServlet.get());
+      throw new ServletException(olderServlet.get());
+    }
     try {
       start(filterConfig);
     } catch (NoClassDefFoundError e) {
@@ -157,6 +162,32 @@ public final class ApiLinkFilter implements Filter {
       LOG.severe("ApiLink cannot start: " + problem);
       throw new ServletException("ApiLink cannot start: " + problem, e);
     }
+  }
+
+  /**
+   * Why ApiLink cannot run in this container, if its Servlet version is older than the 6.0 ApiLink
+   * is built against. A Jakarta Servlet 5.0 container (Tomcat 10.0, Jetty 11, Jetty 12's ee9) has
+   * the same package and loads ApiLink; it started and logged "ApiLink started", but Jetty's 5.0
+   * requests have no servlet context outside the container's threads, and every gateway answer
+   * without {@code Content-Length} reached the client as an empty {@code 200} (found by review on
+   * Jetty 11.0.26 and 12.1.12 ee9). Refused as an invalid configuration is: the web application
+   * does not start, so that {@code /api} is never served otherwise than linked. (A {@code javax}
+   * container cannot load ApiLink at all: it reports {@code NoClassDefFoundError:
+   * jakarta/servlet/Filter}.)
+   */
+  static Optional<String> olderServlet(ServletContext context) {
+    int major = context.getMajorVersion();
+    if (major >= 6) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "ApiLink cannot start: it needs a Jakarta Servlet 6.0 container or newer (Tomcat 10.1 or"
+            + " 11, Jetty 12 with ee10 or ee11), and this one, "
+            + context.getServerInfo()
+            + ", implements Servlet "
+            + major
+            + "."
+            + context.getMinorVersion());
   }
 
   private void start(FilterConfig filterConfig) throws ServletException {
