@@ -1,0 +1,164 @@
+package dev.apilink.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.apilink.ApiLinkFilter;
+import dev.apilink.testkit.echo.EchoBackend;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.server.Server;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A filter of the application's on {@code /*} runs before ApiLink's, and a filter is not
+ * async-supported unless its registration says so ({@code web.xml}'s default). ApiLink cannot proxy
+ * such a request without blocking a container thread: it answers 500 and logs what to change, and
+ * nothing reaches the gateway (README, "Registration" and "Troubleshooting").
+ */
+class FilterNotAsyncSupportedTest {
+
+  static final String KEY = "primary-key-0123456789abcdef";
+  static EchoBackend gateway;
+
+  @TempDir Path dir;
+  Path webapp;
+  Path config;
+
+  @BeforeAll
+  static void startGateway() {
+    gateway = EchoBackend.start();
+  }
+
+  @AfterAll
+  static void stopGateway() {
+    gateway.close();
+  }
+
+  @BeforeEach
+  void writeSiteAndConfiguration() throws IOException {
+    gateway.clear();
+    webapp = Files.createDirectories(dir.resolve("webapp"));
+    Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
+    config = dir.resolve("apilink.json");
+    Files.writeString(
+        config,
+        """
+        {"hostname": "http://127.0.0.1",
+         "environments": {"production": {"backend": {
+           "resourceType": "apiManagement", "url": "%s", "subscriptionKey": "%s"}}}}
+        """
+            .formatted(gateway.url(), KEY));
+  }
+
+  /** Passes every request on, as many an application's filters do; registered without async. */
+  public static final class PassingFilter extends HttpFilter {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void doFilter(
+        HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+        throws IOException, ServletException {
+      chain.doFilter(request, response);
+    }
+  }
+
+  @Test
+  void onTomcatARequestThroughAFilterThatIsNotAsyncSupportedIsA500ThatSaysWhatToChange()
+      throws Exception {
+    try (LogWatch log = new LogWatch();
+        ApplicationRootServletTest.RunningTomcat tomcat =
+            ApplicationRootServletTest.startTomcat(
+                webapp,
+                null,
+                false,
+                context -> {
+                  FilterDef passing = new FilterDef();
+                  passing.setFilterName("passing");
+                  passing.setFilterClass(PassingFilter.class.getName());
+                  // What Tomcat sets for a web.xml filter without <async-supported>.
+                  passing.setAsyncSupported("false");
+                  context.addFilterDef(passing);
+                  FilterMap everything = new FilterMap();
+                  everything.setFilterName("passing");
+                  everything.addURLPattern("/*");
+                  context.addFilterMap(everything);
+                  FilterDef apiLink = new FilterDef();
+                  apiLink.setFilterName("ApiLink");
+                  apiLink.setFilterClass(ApiLinkFilter.class.getName());
+                  apiLink.setAsyncSupported("true");
+                  apiLink.addInitParameter("config", config.toString());
+                  context.addFilterDef(apiLink);
+                  FilterMap api = new FilterMap();
+                  api.setFilterName("ApiLink");
+                  api.addURLPattern("/api/*");
+                  context.addFilterMap(api);
+                })) {
+      assertRefusedAndLogged(tomcat.port(), log);
+    }
+  }
+
+  @Test
+  void onJettyARequestThroughAFilterThatIsNotAsyncSupportedIsA500ThatSaysWhatToChange()
+      throws Exception {
+    try (LogWatch log = new LogWatch()) {
+      Server server =
+          ApplicationRootServletTest.startJetty(
+              webapp,
+              context -> {
+                FilterHolder passing = new FilterHolder(PassingFilter.class);
+                passing.setAsyncSupported(false);
+                context.addFilter(passing, "/*", EnumSet.of(DispatcherType.REQUEST));
+                FilterHolder apiLink = new FilterHolder(ApiLinkFilter.class);
+                apiLink.setName("ApiLink");
+                apiLink.setAsyncSupported(true);
+                apiLink.setInitParameter("config", config.toString());
+                context.addFilter(apiLink, "/api/*", EnumSet.of(DispatcherType.REQUEST));
+              });
+      try {
+        assertRefusedAndLogged(ApplicationRootServletTest.port(server), log);
+      } finally {
+        server.stop();
+      }
+    }
+  }
+
+  private static void assertRefusedAndLogged(int port, LogWatch log) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .sendAsync(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/shop/api/orders"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .get(10, TimeUnit.SECONDS);
+
+    assertEquals(500, response.statusCode(), response.body());
+    assertEquals(
+        List.of(
+            "ApiLink: the request for /shop/api/orders is not async-supported; register"
+                + " ApiLinkServlet on /api/* (see web.xml.example), and every filter before"
+                + " ApiLink, with <async-supported>true</async-supported>"),
+        log.all("is not async-supported"));
+    assertEquals(List.of(), gateway.received());
+  }
+}
