@@ -725,6 +725,7 @@ abstract class ProxyContract {
     assertEquals(200, whole.statusCode());
     assertEquals(form.length(), onlyReceived().bodyBytes());
     backend.clear();
+    LogWatch log = new LogWatch();
 
     HttpResponse<String> read =
         CLIENT.send(
@@ -740,6 +741,14 @@ abstract class ProxyContract {
         "{\"statusCode\": 500, \"message\": \"Internal server error: the site read the request"
             + " body before ApiLink could forward it.\"}",
         read.body());
+    // The WARNING names the cause, as docs/proxy.md tells an operator to look for it.
+    String warning = log.await("-> answered 500", Duration.ofSeconds(20));
+    log.close();
+    assertTrue(
+        warning.startsWith(
+            "ApiLink: POST /api/orders -> answered 500: RequestBodyAlreadyRead: a filter before"
+                + " ApiLink read the body (form parameters?): "),
+        warning);
     assertTrue(
         backend.received().stream().noneMatch(r -> r.bodyComplete()),
         "no request reached the backend as if whole: " + backend.received());
