@@ -878,6 +878,54 @@ abstract class ProxyContract {
     assertTrue(backend.received().isEmpty());
   }
 
+  /**
+   * The configuration may live outside the WAR, where a redeployment does not overwrite it: the
+   * filter's {@code config} init-param names it, before the system property {@code apilink.config}
+   * (docs/configuration.md, "Configuration reference"; docs/operations.md, "Live changes").
+   */
+  @Test
+  void theConfigInitParamNamesAFileOnDiskAndWinsOverTheSystemProperty() throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode unlinked = site.linkedTo(backend.url());
+    unlinked.putObject("environments").putObject("production");
+    Path property = dir.resolve("property.json");
+    java.nio.file.Files.writeString(property, unlinked.toPrettyString());
+    Path outside = dir.resolve("etc/apilink.json");
+    java.nio.file.Files.createDirectories(outside.getParent());
+    java.nio.file.Files.writeString(outside, site.linkedTo(backend.url()).toPrettyString());
+
+    System.setProperty("apilink.config", property.toString());
+    try {
+      assertTrue(
+          site.deploy(unlinked, Map.of("config", outside.toString())),
+          site.container().deploymentFailure());
+    } finally {
+      System.clearProperty("apilink.config");
+    }
+
+    assertEquals(200, get("/api/x").statusCode());
+    assertEquals("/api/x", onlyReceived().rawPath());
+  }
+
+  /** Without the init-param, {@code apilink.config} names it; {@code /WEB-INF/...} in the WAR. */
+  @Test
+  void theSystemPropertyNamesTheConfigurationFileInTheWebApplication() throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode unlinked = site.linkedTo(backend.url());
+    unlinked.putObject("environments").putObject("production");
+    java.nio.file.Files.writeString(
+        site.webapp().resolve("WEB-INF/linked.json"),
+        site.linkedTo(backend.url()).toPrettyString());
+
+    System.setProperty("apilink.config", "/WEB-INF/linked.json");
+    try {
+      assertTrue(site.deploy(unlinked), site.container().deploymentFailure());
+    } finally {
+      System.clearProperty("apilink.config");
+    }
+
+    assertEquals(200, get("/api/x").statusCode());
+    assertEquals("/api/x", onlyReceived().rawPath());
+  }
+
   @Test
   void aPullRequestEnvironmentWithABackendFailsTheDeployment() throws Exception {
     com.fasterxml.jackson.databind.node.ObjectNode config = site.linkedTo(backend.url());
