@@ -136,6 +136,8 @@ abstract class StreamingContract {
       assertEquals(
           List.of("127.0.0.1:" + site.container().port()), post.header("X-Forwarded-Host"));
       assertEquals(List.of("a=1; b=2"), post.header("Cookie"));
+      // RFC 9110 7.6.3: Via names the version the proxy received (docs/proxy.md).
+      assertEquals(List.of("2.0 apilink"), post.header("Via"));
       EchoBackend.Received bodiless = received.get(1);
       assertEquals(0, bodiless.bodyBytes());
       assertEquals(List.of(), bodiless.header("Transfer-Encoding"));
