@@ -1099,6 +1099,7 @@ abstract class FaultContract {
     byte[] partial = BreakingServer.partialResponse(100_000, 1000, true);
     try (BreakingServer gateway = BreakingServer.start(partial, Ending.STALL)) {
       deployLinkedTo(gateway.url(), 1, 1);
+      LogWatch log = new LogWatch();
 
       long start = System.nanoTime();
       RawHttp.Response response = get("/api/stalling");
@@ -1108,6 +1109,14 @@ abstract class FaultContract {
       assertEquals(1000, response.body().length);
       assertFalse(response.complete(), "broken off, not ended: " + response);
       assertTrue(millis >= 1000 && millis < 1000 + 2000, "took " + millis + " ms");
+      // What the README's troubleshooting tells an operator to look for: the limit, not the
+      // gateway, ended it.
+      String warning = log.await("-> response", Duration.ofSeconds(20));
+      log.close();
+      assertTrue(
+          warning.startsWith("ApiLink: GET /api/stalling -> response cut off at timeoutSeconds: "),
+          warning);
+      assertTrue(warning.endsWith(" (gateway " + gateway.url() + ")"), warning);
       assertEquals("closed by the client", gateway.awaitConnectionEnded(IDLE));
       assertEquals(0, gateway.openConnections());
       assertHealthyAndIdle();
