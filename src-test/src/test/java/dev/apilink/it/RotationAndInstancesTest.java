@@ -213,6 +213,28 @@ class RotationAndInstancesTest {
     }
   }
 
+  /**
+   * An instance without {@code token.signingKeyFile} signs with a key of its own, which a second
+   * instance cannot share: the README's check step tells operators to look for this WARNING.
+   */
+  @Test
+  void anInstanceThatGeneratedItsOwnSigningKeyIsWarnedAboutAtStartUp() throws Exception {
+    String generated =
+        "ApiLink: no token.signingKeyFile configured; this instance generated its own signing key."
+            + " Several instances serving one site need one shared key file, or the gateway"
+            + " refuses the tokens of all but one.";
+    try (LogWatch log = new LogWatch()) {
+      link(ServletContainer.Kind.JETTY, "shared", this::withSharedKeys);
+      assertEquals(List.of(), log.all("signingKeyFile"));
+
+      LinkedSite alone = link(ServletContainer.Kind.TOMCAT, "alone", config -> {});
+      assertEquals(200, alone.get("/api/a").statusCode());
+
+      assertEquals(List.of(generated), log.warnings("signingKeyFile"));
+      assertEquals(List.of(generated), log.all("signingKeyFile"));
+    }
+  }
+
   @Test
   void aSigningKeyOfAnAlgorithmApiManagementDoesNotDocumentIsWarnedAboutAtStartUp()
       throws Exception {
