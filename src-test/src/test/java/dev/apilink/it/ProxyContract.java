@@ -225,6 +225,46 @@ abstract class ProxyContract {
         "gateway connections opened for 200 POSTs");
   }
 
+  /**
+   * {@code maxConnections} is the most connections to the gateway at once; more requests wait in a
+   * queue for one of them (docs/configuration.md).
+   */
+  @Test
+  void maxConnectionsLimitsTheGatewayConnectionsAndTheOtherRequestsWaitTheirTurn()
+      throws Exception {
+    site.deployLinkedTo(backend.url(), c -> Battery.backend(c).put("maxConnections", 2));
+    int connectionsBefore = backend.acceptedConnections();
+    EchoBackend.Gate gate = backend.gate("max-connections");
+
+    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers =
+        new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      answers.add(
+          CLIENT.sendAsync(
+              HttpRequest.newBuilder(site.uri("/api/queued/" + i))
+                  .header("x-echo-hold", "max-connections")
+                  .build(),
+              BodyHandlers.ofString()));
+    }
+    gate.awaitHeld(2, Duration.ofSeconds(20));
+    dev.apilink.ApiLinkFilter apiLink = site.container().apiLinkFilter();
+    Await.until(
+        "five exchanges under way, two of them on the gateway's connections",
+        Duration.ofSeconds(20),
+        () -> apiLink.exchangesInFlight() == 5 && apiLink.gatewayConnections().active() == 2,
+        () -> apiLink.exchangesInFlight() + " in flight, " + apiLink.gatewayConnections());
+    gate.open();
+
+    for (java.util.concurrent.CompletableFuture<HttpResponse<String>> answer : answers) {
+      assertEquals(200, answer.get(20, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+    }
+    assertEquals(5, backend.received().size());
+    assertEquals(
+        2,
+        backend.acceptedConnections() - connectionsBefore,
+        "gateway connections opened for five requests at once");
+  }
+
   // ---- headers ----
 
   @Test
