@@ -117,6 +117,24 @@ class ConfigWatcherTest {
     Path file = Files.writeString(dir.resolve("apilink.json"), "{\"version\": 1}");
     BlockingQueue<String> read = new LinkedBlockingQueue<>();
     Runnable onChange = readsInto(read, file);
+    java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler handler =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord record) {
+            if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+              warnings.add(record.getMessage());
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger("dev.apilink.config");
+    logger.addHandler(handler);
     try (ConfigWatcher watcher =
         ConfigWatcher.start(
             Map.of(file, ConfigWatcher.version(file)),
@@ -132,7 +150,16 @@ class ConfigWatcherTest {
       Files.writeString(file, "{\"version\": 2}");
 
       assertEquals("{\"version\": 2}", read.poll(30, TimeUnit.SECONDS));
+    } finally {
+      logger.removeHandler(handler);
     }
+    // Once, with the line docs/configuration.md quotes for operators to find.
+    assertEquals(
+        java.util.List.of(
+            "ApiLink: no file-system events for the configuration's files (User limit of inotify"
+                + " instances reached or too many open files); checking them for changes every 100"
+                + " ms instead"),
+        warnings);
   }
 
   @Test
