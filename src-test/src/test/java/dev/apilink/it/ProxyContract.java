@@ -375,6 +375,29 @@ abstract class ProxyContract {
     assertEquals(List.of(Site.KEY), received.header("Ocp-Apim-Subscription-Key"));
   }
 
+  /**
+   * ApiLink does not count itself in {@code Max-Forwards}: an {@code OPTIONS} with {@code
+   * Max-Forwards: 0} is the gateway's to answer, as docs/proxy.md says (RFC 9110 7.6.2 would have a
+   * proxy answer it; the gateway, not ApiLink, knows the API's methods).
+   */
+  @Test
+  void maxForwardsIsForwardedAsSentAndTheGatewayAnswersAnOptionsWithZero() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    HttpResponse<String> response =
+        CLIENT.send(
+            HttpRequest.newBuilder(site.uri("/api/orders"))
+                .method("OPTIONS", BodyPublishers.noBody())
+                .header("Max-Forwards", "0")
+                .build(),
+            BodyHandlers.ofString());
+
+    assertEquals(200, response.statusCode());
+    Received received = onlyReceived();
+    assertEquals("OPTIONS", received.method());
+    assertEquals(List.of("0"), received.header("Max-Forwards"));
+  }
+
   @Test
   void theGatewaysHeadersReachTheClientAndEachSetCookieStaysSeparate() throws Exception {
     site.deployLinkedTo(backend.url(), c -> {});
