@@ -422,6 +422,13 @@ abstract class LiveReloadContract {
       assertEquals(503, response.statusCode(), response.body());
       assertEquals(STOPPING, response.body());
     }
+    // Not a gateway fault: an INFO line for each, no WARNING (docs/proxy.md, the 503's row).
+    Await.until(
+        "a line for each of the two requests",
+        RELOAD,
+        () -> log.all("-> answered 503: the web application is stopping").size() == 2,
+        () -> log.all(" -> "));
+    assertEquals(List.of(), log.warnings(" -> "));
     for (Thread thread : linkThreads) {
       thread.join(10_000);
       assertFalse(thread.isAlive(), thread.getName() + " outlived the application");
