@@ -548,6 +548,14 @@ abstract class FaultContract {
 
     assertEquals(502, get("/api/one").status());
     assertEquals(502, get("/api/two").status());
+    // Refused before any exchange: neither started nor an error (docs/operations.md), so that the
+    // 502s against ExchangesStarted stay the gateway's failure rate.
+    assertEquals(
+        405,
+        RawHttp.exchangeOne(
+                site.container().port(),
+                "trace /api/three HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .status());
 
     assertEquals(true, server.getAttribute(name, "Linked"));
     assertEquals("production", server.getAttribute(name, "Environment"));
