@@ -989,6 +989,23 @@ abstract class ProxyContract {
     assertEquals("/api/x", onlyReceived().rawPath());
   }
 
+  /**
+   * A {@code ${file:/WEB-INF/...}} reference names a file of the web application, whatever the
+   * container's working directory (docs/configuration.md, "Configuration reference").
+   */
+  @Test
+  void aFileReferenceUnderWebInfIsReadFromTheWebApplication() throws Exception {
+    java.nio.file.Files.writeString(
+        site.webapp().resolve("WEB-INF/subscription-key"), Site.KEY + "\n");
+
+    site.deployLinkedTo(
+        backend.url(),
+        c -> Battery.backend(c).put("subscriptionKey", "${file:/WEB-INF/subscription-key}"));
+
+    assertEquals(200, get("/api/x").statusCode());
+    assertEquals(List.of(Site.KEY), onlyReceived().header("Ocp-Apim-Subscription-Key"));
+  }
+
   @Test
   void aPullRequestEnvironmentWithABackendFailsTheDeployment() throws Exception {
     com.fasterxml.jackson.databind.node.ObjectNode config = site.linkedTo(backend.url());
