@@ -464,6 +464,22 @@ class LinkCommandTest {
         "https://staging-apim.azure-api.net/base", parse(run.out()).path("audience").asText());
   }
 
+  /**
+   * The text report's first line names the environment it describes, so that one chosen by {@code
+   * APILINK_ENVIRONMENT} rather than by the container's setting shows (README, "The gateway side").
+   */
+  @Test
+  void theTextReportsFirstLineNamesTheEnvironment() throws IOException {
+    Run run =
+        Run.of(Map.of("APILINK_ENVIRONMENT", "staging"), "link", "--config", site().toString());
+
+    assertEquals(0, run.status(), run.err());
+    assertEquals(
+        "Link environment \"staging\" of https://red-sea-123.azurestaticapps.net to the API"
+            + " Management gateway https://staging-apim.azure-api.net/base",
+        run.out().lines().findFirst().orElseThrow());
+  }
+
   @Test
   void theEnvironmentOptionWinsOverApilinkEnvironment() throws IOException {
     Run run =
