@@ -6,12 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,12 +123,12 @@ class ConfigWatcherTest {
     Path file = Files.writeString(dir.resolve("apilink.json"), "{\"version\": 1}");
     BlockingQueue<String> read = new LinkedBlockingQueue<>();
     Runnable onChange = readsInto(read, file);
-    java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Handler handler =
-        new java.util.logging.Handler() {
+    List<String> warnings = new CopyOnWriteArrayList<>();
+    Handler handler =
+        new Handler() {
           @Override
-          public void publish(java.util.logging.LogRecord record) {
-            if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+          public void publish(LogRecord record) {
+            if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
               warnings.add(record.getMessage());
             }
           }
@@ -133,7 +139,7 @@ class ConfigWatcherTest {
           @Override
           public void close() {}
         };
-    java.util.logging.Logger logger = java.util.logging.Logger.getLogger("dev.apilink.config");
+    Logger logger = Logger.getLogger("dev.apilink.config");
     logger.addHandler(handler);
     try (ConfigWatcher watcher =
         ConfigWatcher.start(
@@ -155,7 +161,7 @@ class ConfigWatcherTest {
     }
     // Once, with the line docs/configuration.md quotes for operators to find.
     assertEquals(
-        java.util.List.of(
+        List.of(
             "ApiLink: no file-system events for the configuration's files (User limit of inotify"
                 + " instances reached or too many open files); checking them for changes every 100"
                 + " ms instead"),

@@ -15,6 +15,7 @@ import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.SignedJWT;
+import dev.apilink.ApiLinkFilter;
 import dev.apilink.testkit.echo.EchoBackend;
 import dev.apilink.testkit.echo.EchoBackend.Received;
 import dev.apilink.testkit.faults.SilentServer;
@@ -29,13 +30,17 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -236,8 +241,7 @@ abstract class ProxyContract {
     int connectionsBefore = backend.acceptedConnections();
     EchoBackend.Gate gate = backend.gate("max-connections");
 
-    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers =
-        new java.util.ArrayList<>();
+    List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       answers.add(
           CLIENT.sendAsync(
@@ -247,7 +251,7 @@ abstract class ProxyContract {
               BodyHandlers.ofString()));
     }
     gate.awaitHeld(2, Duration.ofSeconds(20));
-    dev.apilink.ApiLinkFilter apiLink = site.container().apiLinkFilter();
+    ApiLinkFilter apiLink = site.container().apiLinkFilter();
     Await.until(
         "five exchanges under way, two of them on the gateway's connections",
         Duration.ofSeconds(20),
@@ -255,8 +259,8 @@ abstract class ProxyContract {
         () -> apiLink.exchangesInFlight() + " in flight, " + apiLink.gatewayConnections());
     gate.open();
 
-    for (java.util.concurrent.CompletableFuture<HttpResponse<String>> answer : answers) {
-      assertEquals(200, answer.get(20, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+    for (CompletableFuture<HttpResponse<String>> answer : answers) {
+      assertEquals(200, answer.get(20, TimeUnit.SECONDS).statusCode());
     }
     assertEquals(5, backend.received().size());
     assertEquals(
@@ -883,7 +887,7 @@ abstract class ProxyContract {
         responses.stream().map(RawHttp.Response::status).toList(),
         responses.toString());
     assertEquals("body { color: teal }", responses.get(2).bodyText());
-    List<String> answered = new java.util.ArrayList<>();
+    List<String> answered = new ArrayList<>();
     for (int i : new int[] {0, 1, 3, 5, 6}) {
       JsonNode echo = Site.JSON.readTree(responses.get(i).bodyText());
       answered.add(
@@ -917,8 +921,8 @@ abstract class ProxyContract {
 
   @Test
   void anUnlinkedEnvironmentLeavesApiToTheWebApplication() throws Exception {
-    java.nio.file.Files.createDirectories(site.webapp().resolve("api"));
-    java.nio.file.Files.writeString(site.webapp().resolve("api/status.json"), "{\"static\": true}");
+    Files.createDirectories(site.webapp().resolve("api"));
+    Files.writeString(site.webapp().resolve("api/status.json"), "{\"static\": true}");
     com.fasterxml.jackson.databind.node.ObjectNode config = site.linkedTo(backend.url());
     config.putObject("environments").putObject("production");
 
@@ -951,10 +955,10 @@ abstract class ProxyContract {
     com.fasterxml.jackson.databind.node.ObjectNode unlinked = site.linkedTo(backend.url());
     unlinked.putObject("environments").putObject("production");
     Path property = dir.resolve("property.json");
-    java.nio.file.Files.writeString(property, unlinked.toPrettyString());
+    Files.writeString(property, unlinked.toPrettyString());
     Path outside = dir.resolve("etc/apilink.json");
-    java.nio.file.Files.createDirectories(outside.getParent());
-    java.nio.file.Files.writeString(outside, site.linkedTo(backend.url()).toPrettyString());
+    Files.createDirectories(outside.getParent());
+    Files.writeString(outside, site.linkedTo(backend.url()).toPrettyString());
 
     System.setProperty("apilink.config", property.toString());
     try {
@@ -974,7 +978,7 @@ abstract class ProxyContract {
   void theSystemPropertyNamesTheConfigurationFileInTheWebApplication() throws Exception {
     com.fasterxml.jackson.databind.node.ObjectNode unlinked = site.linkedTo(backend.url());
     unlinked.putObject("environments").putObject("production");
-    java.nio.file.Files.writeString(
+    Files.writeString(
         site.webapp().resolve("WEB-INF/linked.json"),
         site.linkedTo(backend.url()).toPrettyString());
 
@@ -995,8 +999,7 @@ abstract class ProxyContract {
    */
   @Test
   void aFileReferenceUnderWebInfIsReadFromTheWebApplication() throws Exception {
-    java.nio.file.Files.writeString(
-        site.webapp().resolve("WEB-INF/subscription-key"), Site.KEY + "\n");
+    Files.writeString(site.webapp().resolve("WEB-INF/subscription-key"), Site.KEY + "\n");
 
     site.deployLinkedTo(
         backend.url(),
