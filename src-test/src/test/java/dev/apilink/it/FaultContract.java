@@ -24,6 +24,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -35,15 +36,28 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http2.ErrorCode;
+import org.eclipse.jetty.http2.api.Session;
+import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
+import org.eclipse.jetty.http2.frames.HeadersFrame;
+import org.eclipse.jetty.http2.frames.ResetFrame;
+import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -1323,6 +1337,76 @@ abstract class FaultContract {
       assertEquals(502, response.status(), response.toString());
       assertEquals(1, gateway.dropped());
       assertEquals(1, gateway.answered());
+    }
+  }
+
+  /**
+   * A client that leaves just as its request is about to be sent again (its pooled gateway
+   * connection failed unanswered) ends the exchange there: the second attempt is not made. It was
+   * built on a gateway thread from the client's request, which the container had recycled once the
+   * client left: Jetty's client logged the IllegalStateException (Tomcat) or NullPointerException
+   * (Jetty) with its stack trace at INFO; a request not yet recycled went to the gateway for nobody
+   * (found by review B, an HTTP/2 client resetting its stream at that point).
+   */
+  @Test
+  void aClientThatLeavesAsItsRequestIsSentAgainEndsTheExchangeWithoutIt() throws Exception {
+    List<Throwable> thrownIntoTheGatewayClient = new CopyOnWriteArrayList<>();
+    Logger gatewayClientLog = Logger.getLogger("org.eclipse.jetty.client");
+    Handler thrown =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            if (record.getThrown() != null) {
+              thrownIntoTheGatewayClient.add(record.getThrown());
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    gatewayClientLog.addHandler(thrown);
+    HTTP2Client h2 = new HTTP2Client();
+    h2.start();
+    try (ForgetfulServer gateway = ForgetfulServer.start();
+        HoldingLog retry = HoldingLog.at("dev.apilink.proxy", "sending again")) {
+      deployLinkedTo(gateway.url(), 1, 0);
+      assertEquals(200, get("/api/first").status());
+      awaitOneIdleGatewayConnection();
+
+      // Over HTTP/2 the container learns at once that the client left: its stream is reset.
+      Session session =
+          h2.connect(
+                  new InetSocketAddress("127.0.0.1", site.container().port()),
+                  new Session.Listener() {})
+              .get(10, TimeUnit.SECONDS);
+      MetaData.Request head =
+          new MetaData.Request(
+              "GET", HttpURI.from(site.uri("/api/second")), HttpVersion.HTTP_2, HttpFields.build());
+      Stream stream =
+          session
+              .newStream(new HeadersFrame(head, null, true), new Stream.Listener() {})
+              .get(10, TimeUnit.SECONDS);
+      retry.awaitHeld(IDLE);
+      stream.reset(
+          new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code), Callback.NOOP);
+      ServletContainer container = site.container();
+      Await.until(
+          "the exchange over for the container",
+          IDLE,
+          () -> container.apiLinkFilter().exchangesInFlight() == 0,
+          () -> container.apiLinkFilter().exchangesInFlight() + " in flight");
+      retry.releaseAndAwaitLeft("dev.apilink.proxy.ProxyExchange", IDLE);
+
+      assertEquals(List.of(), thrownIntoTheGatewayClient);
+      assertEquals(1, gateway.dropped());
+      assertEquals(1, gateway.answered(), "not sent again for a client that left");
+      assertHealthyAndIdle();
+    } finally {
+      h2.stop();
+      gatewayClientLog.removeHandler(thrown);
     }
   }
 
