@@ -318,9 +318,22 @@ final class ProxyExchange implements AsyncListener {
     // onRequestCommit, as the first one's could).
     LOG.log(
         Level.FINE, "ApiLink: the gateway connection failed unanswered; sending again", failure);
-    Request request = newProxyRequest(link.backend());
-    if (link.backend().timeoutSeconds() > 0) {
-      request.timeout(remainingMillis(), TimeUnit.MILLISECONDS);
+    Request request;
+    clientLock.lock(); // this is a gateway thread, and the next request is built from the client's
+    try {
+      // The client may have left since mayRetry(): the container then aborted the first attempt,
+      // not this one, and may have recycled the request (review B: Jetty's client logged the
+      // facade's IllegalStateException; a request not yet recycled went out for nobody).
+      if (clientFailed || clientClosed) {
+        return;
+      }
+      request = newProxyRequest(link.backend());
+      if (link.backend().timeoutSeconds() > 0) {
+        request.timeout(remainingMillis(), TimeUnit.MILLISECONDS);
+      }
+      proxyRequest = request; // from here a client's failure aborts this attempt
+    } finally {
+      clientLock.unlock();
     }
     send(request);
   }
