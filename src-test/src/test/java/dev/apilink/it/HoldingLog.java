@@ -29,7 +29,10 @@ final class HoldingLog extends Handler implements AutoCloseable {
     this.text = text;
   }
 
-  /** Holds the first thread that logs a message containing {@code text} to {@code loggerName}. */
+  /**
+   * Holds the first thread that logs a message containing {@code text} to {@code loggerName}: the
+   * message as logged, before any parameters are filled in.
+   */
   static HoldingLog at(String loggerName, String text) {
     HoldingLog hold = new HoldingLog(Logger.getLogger(loggerName), text);
     hold.logger.setLevel(Level.FINE);
