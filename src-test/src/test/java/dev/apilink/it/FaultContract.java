@@ -1370,7 +1370,7 @@ abstract class FaultContract {
     gatewayClientLog.addHandler(thrown);
     HTTP2Client h2 = new HTTP2Client();
     h2.start();
-    try (ForgetfulServer gateway = ForgetfulServer.start();
+    try (ForgetfulServer gateway = ForgetfulServer.startDroppingWhenTold();
         HoldingLog retry = HoldingLog.at("dev.apilink.proxy", "sending again")) {
       deployLinkedTo(gateway.url(), 1, 0);
       assertEquals(200, get("/api/first").status());
@@ -1389,10 +1389,20 @@ abstract class FaultContract {
           session
               .newStream(new HeadersFrame(head, null, true), new Stream.Listener() {})
               .get(10, TimeUnit.SECONDS);
+      // The pooled connection closes once the container's thread is out of the request's dispatch:
+      // a send that meets the close fails, and is sent again, on the thread that sent it, which
+      // the hold below would then keep from ever learning that the client left.
+      gateway.awaitUnanswered(IDLE);
+      ServletContainer container = site.container();
+      Await.until(
+          "the request's dispatch over",
+          IDLE,
+          () -> container.busyThreads() == 0,
+          container::busyThreads);
+      gateway.drop();
       retry.awaitHeld(IDLE);
       stream.reset(
           new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code), Callback.NOOP);
-      ServletContainer container = site.container();
       Await.until(
           "the exchange over for the container",
           IDLE,

@@ -8,8 +8,11 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -24,17 +27,45 @@ public final class ForgetfulServer implements AutoCloseable {
   private final List<Socket> connections = new CopyOnWriteArrayList<>();
   private final AtomicInteger answered = new AtomicInteger();
   private final AtomicInteger dropped = new AtomicInteger();
+  private final CountDownLatch unanswered = new CountDownLatch(1);
+  private final CountDownLatch drop;
 
-  private ForgetfulServer(ServerSocket socket) {
+  private ForgetfulServer(ServerSocket socket, CountDownLatch drop) {
     this.socket = socket;
+    this.drop = drop;
   }
 
   /** Starts on a free loopback port. */
   public static ForgetfulServer start() throws IOException {
+    return start(new CountDownLatch(0));
+  }
+
+  /**
+   * As {@link #start}, but a second request is held unanswered, its connection open, until {@link
+   * #drop}: so that the client learns of the close on a thread of its own, not on the one that sent
+   * the request (where the send can meet it).
+   */
+  public static ForgetfulServer startDroppingWhenTold() throws IOException {
+    return start(new CountDownLatch(1));
+  }
+
+  private static ForgetfulServer start(CountDownLatch drop) throws IOException {
     ForgetfulServer server =
-        new ForgetfulServer(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        new ForgetfulServer(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), drop);
     Acceptor.start(server.socket, server.connections, "forgetful-server", server::handle);
     return server;
+  }
+
+  /** Waits until a second request has arrived on a connection; fails after {@code timeout}. */
+  public void awaitUnanswered(Duration timeout) throws InterruptedException {
+    if (!unanswered.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("no second request on a connection within " + timeout);
+    }
+  }
+
+  /** Closes the connections whose second request is held (see {@link #startDroppingWhenTold}). */
+  public void drop() {
+    drop.countDown();
   }
 
   /** {@code http://127.0.0.1:<port>} */
@@ -63,14 +94,19 @@ public final class ForgetfulServer implements AutoCloseable {
               .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       BreakingServer.readHead(in);
+      unanswered.countDown();
+      drop.await();
       dropped.incrementAndGet(); // counted first, as the connection is closed unanswered below
     } catch (IOException e) {
       // the client closed the connection first
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // closing
     }
   }
 
   @Override
   public void close() throws IOException {
+    drop.countDown();
     socket.close();
     for (Socket connection : connections) {
       connection.close();
