@@ -102,11 +102,12 @@ final class ProxyExchange implements AsyncListener {
   private final String sessionCookie;
 
   /**
-   * Whether the client's request is a HEAD, read once on the container's thread: the exchange ends
-   * on gateway threads, when the container may have recycled the request (whose methods then
-   * throw).
+   * The client's request method, read once on the container's thread: the exchange ends on gateway
+   * threads, when the container may have recycled the request (whose methods then throw).
    */
-  private final boolean head;
+  private final String method;
+
+  private final boolean head; // whether method is HEAD
 
   /** Whether the client speaks HTTP/1.x (not HTTP/2 or 3), read once for the same reason. */
   private final boolean http1;
@@ -148,7 +149,8 @@ final class ProxyExchange implements AsyncListener {
     this.clientRequest = clientRequest;
     this.clientResponse = clientResponse;
     this.sessionCookie = GatewayTarget.sessionCookie(clientRequest);
-    this.head = clientRequest.getMethod().equals("HEAD");
+    this.method = clientRequest.getMethod();
+    this.head = method.equals("HEAD");
     this.http1 = clientRequest.getProtocol().startsWith("HTTP/1");
   }
 
@@ -236,7 +238,7 @@ final class ProxyExchange implements AsyncListener {
    * a GET or HEAD, goes to the gateway with an empty chunked body.
    */
   private boolean unframedBody(long declaredLength) {
-    if (declaredLength >= 0 || http1 || BODILESS.contains(clientRequest.getMethod())) {
+    if (declaredLength >= 0 || http1 || BODILESS.contains(method)) {
       return false;
     }
     try {
@@ -304,7 +306,7 @@ final class ProxyExchange implements AsyncListener {
         && requestBody == null
         && !clientFailed
         && result.getResponse().getStatus() == 0
-        && IDEMPOTENT.contains(clientRequest.getMethod())
+        && IDEMPOTENT.contains(method)
         // onRequestCommit does not tell whether a connection was open: the failure of a closed
         // pooled connection can come before it.
         && !GatewayError.openedNoConnectionOrTimedOut(failure)
@@ -356,7 +358,7 @@ final class ProxyExchange implements AsyncListener {
             GatewayTarget.withoutSubscriptionKey(clientRequest.getQueryString()));
     Request request =
         new GatewayRequest(link.client().http(), link.gatewayOrigin(), rawPath, rawQuery);
-    request.method(clientRequest.getMethod());
+    request.method(method);
     // timeoutSeconds alone limits the exchange: no idle limit while it runs (see GatewayClient).
     request.idleTimeout(0, TimeUnit.MILLISECONDS);
     if (backend.timeoutSeconds() > 0) {
@@ -948,9 +950,7 @@ final class ProxyExchange implements AsyncListener {
         Level.INFO,
         "ApiLink: {0} {1} -> {2}: the web application is stopping",
         new Object[] {
-          clientRequest.getMethod(),
-          loggedUri(),
-          status > 0 ? "answered " + status : "response broken off"
+          method, loggedUri(), status > 0 ? "answered " + status : "response broken off"
         });
   }
 
@@ -973,7 +973,7 @@ final class ProxyExchange implements AsyncListener {
           level,
           "ApiLink: {0} {1} -> {2}: {3} (gateway {5}){4}",
           new Object[] {
-            clientRequest.getMethod(),
+            method,
             loggedUri(),
             answer,
             describe(failure),
