@@ -23,7 +23,10 @@ import org.junit.jupiter.api.Test;
  */
 class OlderServletContainerTest {
 
-  /** A filter configuration in a web application of a container of that Servlet version. */
+  /**
+   * A filter configuration with no init-params, in a web application with no files, in a container
+   * of that Servlet version; the context's methods called are added to {@code asked}.
+   */
   static FilterConfig inContainer(String serverInfo, int major, int minor, List<String> asked) {
     ServletContext context =
         (ServletContext)

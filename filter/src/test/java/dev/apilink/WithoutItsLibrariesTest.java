@@ -4,15 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import jakarta.servlet.Filter;
-import jakarta.servlet.FilterConfig;
-import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.lang.reflect.Proxy;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -59,41 +57,19 @@ class WithoutItsLibrariesTest {
     return new URLClassLoader(new URL[] {CLASSES}, container);
   }
 
-  /**
-   * A filter configuration with no init-params, in a web application with no files, in a Servlet 6
-   * container.
-   */
-  static FilterConfig filterConfig() {
-    ServletContext context =
-        (ServletContext)
-            Proxy.newProxyInstance(
-                ServletContext.class.getClassLoader(),
-                new Class<?>[] {ServletContext.class},
-                (proxy, method, args) ->
-                    switch (method.getName()) {
-                      case "getContextPath" -> "/shop";
-                      case "getMajorVersion" -> 6;
-                      default -> null;
-                    });
-    return (FilterConfig)
-        Proxy.newProxyInstance(
-            FilterConfig.class.getClassLoader(),
-            new Class<?>[] {FilterConfig.class},
-            (proxy, method, args) ->
-                switch (method.getName()) {
-                  case "getServletContext" -> context;
-                  case "getFilterName" -> "ApiLink";
-                  default -> null;
-                });
-  }
-
   @Test
   void theFilterRefusesToStartSayingWhichJarToUse() throws Exception {
     try (URLClassLoader loader = apiLinkAlone()) {
       Filter filter =
           (Filter) loader.loadClass(ApiLinkFilter.class.getName()).getConstructor().newInstance();
 
-      ServletException e = assertThrows(ServletException.class, () -> filter.init(filterConfig()));
+      ServletException e =
+          assertThrows(
+              ServletException.class,
+              () ->
+                  filter.init(
+                      OlderServletContainerTest.inContainer(
+                          "Apache Tomcat/11.0.24", 6, 0, new ArrayList<>())));
 
       assertEquals(
           "ApiLink cannot start: " + withoutLibraries("com.fasterxml.jackson.core.JsonFactory"),
