@@ -42,13 +42,9 @@ class ProxyOnJettyTest extends ProxyContract {
   void anHttp2ClientThatLeavesBeforeTheAnswerIsNotLoggedAsAServerError() throws Exception {
     site.deployLinkedTo(backend.url(), c -> {});
 
-    for (boolean resetsTheStream : new boolean[] {true, false}) {
-      String path = "/api/left?resetsTheStream=" + resetsTheStream;
-      HTTP2Client h2 = new HTTP2Client();
-      h2.start();
-      try {
-        Session session = connect(h2);
-        Stream stream =
+    leaveEachWayOnceArrived(
+        "/api/left",
+        (session, path) ->
             session
                 .newStream(
                     new HeadersFrame(
@@ -56,17 +52,7 @@ class ProxyOnJettyTest extends ProxyContract {
                         null,
                         true),
                     new Stream.Listener() {})
-                .get(10, TimeUnit.SECONDS);
-        backend.awaitArrival("/api/left", Duration.ofSeconds(20));
-        leave(session, stream, resetsTheStream);
-      } finally {
-        h2.stop();
-      }
-
-      int logged = site.container().accessLog().awaitStatus(path, Duration.ofSeconds(20));
-      assertTrue(logged < 500, path + " logged " + logged);
-      backend.clear();
-    }
+                .get(10, TimeUnit.SECONDS));
   }
 
   /**
@@ -82,37 +68,57 @@ class ProxyOnJettyTest extends ProxyContract {
     site.deployLinkedTo(backend.url(), c -> {});
 
     try (LogWatch log = new LogWatch()) {
-      for (boolean resetsTheStream : new boolean[] {true, false}) {
-        String path = "/api/upload-left?resetsTheStream=" + resetsTheStream;
-        HTTP2Client h2 = new HTTP2Client();
-        h2.start();
-        try {
-          Session session = connect(h2);
-          MetaData.Request head =
-              request(
-                  "POST",
-                  path,
-                  HttpFields.build()
-                      .add("Content-Type", "application/octet-stream")
-                      .add("Content-Length", "1000000"));
-          Stream stream =
-              session
-                  .newStream(new HeadersFrame(head, null, false), new Stream.Listener() {})
-                  .get(10, TimeUnit.SECONDS);
-          stream
-              .data(new DataFrame(stream.getId(), ByteBuffer.allocate(5000), false))
-              .get(10, TimeUnit.SECONDS);
-          backend.awaitArrival("/api/upload-left", Duration.ofSeconds(20));
-          leave(session, stream, resetsTheStream);
-        } finally {
-          h2.stop();
-        }
-
-        int logged = site.container().accessLog().awaitStatus(path, Duration.ofSeconds(20));
-        assertTrue(logged < 500, path + " logged " + logged);
-        backend.clear();
-      }
+      leaveEachWayOnceArrived(
+          "/api/upload-left",
+          (session, path) -> {
+            MetaData.Request head =
+                request(
+                    "POST",
+                    path,
+                    HttpFields.build()
+                        .add("Content-Type", "application/octet-stream")
+                        .add("Content-Length", "1000000"));
+            Stream stream =
+                session
+                    .newStream(new HeadersFrame(head, null, false), new Stream.Listener() {})
+                    .get(10, TimeUnit.SECONDS);
+            stream
+                .data(new DataFrame(stream.getId(), ByteBuffer.allocate(5000), false))
+                .get(10, TimeUnit.SECONDS);
+            return stream;
+          });
       assertEquals(List.of(), log.all("the web application is stopping"));
+    }
+  }
+
+  /** Opens a stream for {@code path} on {@code session}: the request the client then leaves. */
+  @FunctionalInterface
+  private interface Opening {
+    Stream open(Session session, String path) throws Exception;
+  }
+
+  /**
+   * For each way an HTTP/2 client leaves (it resets its stream, its connection just ends): opens a
+   * stream to {@code apiPath} with {@code opening}, leaves once the gateway has the request, and
+   * checks that the access log has no server error for it.
+   */
+  private void leaveEachWayOnceArrived(String apiPath, Opening opening) throws Exception {
+    for (boolean resetsTheStream : new boolean[] {true, false}) {
+      String path = apiPath + "?resetsTheStream=" + resetsTheStream;
+      HTTP2Client h2 = new HTTP2Client();
+      h2.start();
+      try {
+        Session session = connect(h2);
+        Stream stream = opening.open(session, path);
+        backend.awaitArrival(apiPath, Duration.ofSeconds(20));
+        leave(session, stream, resetsTheStream);
+      } finally {
+        h2.stop();
+      }
+
+      int logged = site.container().accessLog().awaitStatus(path, Duration.ofSeconds(20));
+      assertTrue(logged < 500, path + " logged " + logged);
+      backend.clear();
     }
   }
 
