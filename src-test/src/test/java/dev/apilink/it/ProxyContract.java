@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
@@ -571,8 +572,7 @@ abstract class ProxyContract {
         backend.url(),
         c -> {
           c.putObject("token").put("header", "X-Site-Token").put("lifetimeSeconds", 120);
-          ((com.fasterxml.jackson.databind.node.ObjectNode)
-                  c.get("environments").get("production").get("backend"))
+          ((ObjectNode) c.get("environments").get("production").get("backend"))
               .put("audience", "api://my-apis")
               .put("subscriptionKeyHeader", "X-Key");
         });
@@ -712,8 +712,7 @@ abstract class ProxyContract {
       site.deployLinkedTo(
           gateway.url(),
           c ->
-              ((com.fasterxml.jackson.databind.node.ObjectNode)
-                      c.get("environments").get("production").get("backend"))
+              ((ObjectNode) c.get("environments").get("production").get("backend"))
                   .put("timeoutSeconds", 1));
 
       long start = System.nanoTime();
@@ -738,8 +737,7 @@ abstract class ProxyContract {
     site.deployLinkedTo(
         backend.url(),
         c ->
-            ((com.fasterxml.jackson.databind.node.ObjectNode)
-                    c.get("environments").get("production").get("backend"))
+            ((ObjectNode) c.get("environments").get("production").get("backend"))
                 .put("maxRequestBodyBytes", 1000));
     String expected =
         "{\"statusCode\": 413, \"message\": \"Request entity too large: the request body is over"
@@ -923,7 +921,7 @@ abstract class ProxyContract {
   void anUnlinkedEnvironmentLeavesApiToTheWebApplication() throws Exception {
     Files.createDirectories(site.webapp().resolve("api"));
     Files.writeString(site.webapp().resolve("api/status.json"), "{\"static\": true}");
-    com.fasterxml.jackson.databind.node.ObjectNode config = site.linkedTo(backend.url());
+    ObjectNode config = site.linkedTo(backend.url());
     config.putObject("environments").putObject("production");
 
     assertTrue(site.deploy(config), site.container().deploymentFailure());
@@ -935,9 +933,8 @@ abstract class ProxyContract {
 
   @Test
   void theInitParamChoosesTheEnvironment() throws Exception {
-    com.fasterxml.jackson.databind.node.ObjectNode config = site.linkedTo(backend.url());
-    ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("environments"))
-        .putObject("staging");
+    ObjectNode config = site.linkedTo(backend.url());
+    ((ObjectNode) config.get("environments")).putObject("staging");
 
     assertTrue(site.deploy(config, Map.of("environment", "staging")));
 
@@ -952,22 +949,13 @@ abstract class ProxyContract {
    */
   @Test
   void theConfigInitParamNamesAFileOnDiskAndWinsOverTheSystemProperty() throws Exception {
-    com.fasterxml.jackson.databind.node.ObjectNode unlinked = site.linkedTo(backend.url());
-    unlinked.putObject("environments").putObject("production");
     Path property = dir.resolve("property.json");
-    Files.writeString(property, unlinked.toPrettyString());
+    Files.writeString(property, unlinked().toPrettyString());
     Path outside = dir.resolve("etc/apilink.json");
     Files.createDirectories(outside.getParent());
     Files.writeString(outside, site.linkedTo(backend.url()).toPrettyString());
 
-    System.setProperty("apilink.config", property.toString());
-    try {
-      assertTrue(
-          site.deploy(unlinked, Map.of("config", outside.toString())),
-          site.container().deploymentFailure());
-    } finally {
-      System.clearProperty("apilink.config");
-    }
+    deployUnlinkedWithConfigProperty(property.toString(), Map.of("config", outside.toString()));
 
     assertEquals(200, get("/api/x").statusCode());
     assertEquals("/api/x", onlyReceived().rawPath());
@@ -976,21 +964,35 @@ abstract class ProxyContract {
   /** Without the init-param, {@code apilink.config} names it; {@code /WEB-INF/...} in the WAR. */
   @Test
   void theSystemPropertyNamesTheConfigurationFileInTheWebApplication() throws Exception {
-    com.fasterxml.jackson.databind.node.ObjectNode unlinked = site.linkedTo(backend.url());
-    unlinked.putObject("environments").putObject("production");
     Files.writeString(
         site.webapp().resolve("WEB-INF/linked.json"),
         site.linkedTo(backend.url()).toPrettyString());
 
-    System.setProperty("apilink.config", "/WEB-INF/linked.json");
-    try {
-      assertTrue(site.deploy(unlinked), site.container().deploymentFailure());
-    } finally {
-      System.clearProperty("apilink.config");
-    }
+    deployUnlinkedWithConfigProperty("/WEB-INF/linked.json", Map.of());
 
     assertEquals(200, get("/api/x").statusCode());
     assertEquals("/api/x", onlyReceived().rawPath());
+  }
+
+  /** The site's configuration with no environment linked: /api is proxied only if not read. */
+  private ObjectNode unlinked() {
+    ObjectNode unlinked = site.linkedTo(backend.url());
+    unlinked.putObject("environments").putObject("production");
+    return unlinked;
+  }
+
+  /**
+   * Deploys with {@link #unlinked} as {@code WEB-INF/apilink.json}, {@code initParameters}, and
+   * {@code -Dapilink.config=} {@code property} while the filter starts; fails if it does not start.
+   */
+  private void deployUnlinkedWithConfigProperty(String property, Map<String, String> initParameters)
+      throws Exception {
+    System.setProperty("apilink.config", property);
+    try {
+      assertTrue(site.deploy(unlinked(), initParameters), site.container().deploymentFailure());
+    } finally {
+      System.clearProperty("apilink.config");
+    }
   }
 
   /**
@@ -1011,9 +1013,8 @@ abstract class ProxyContract {
 
   @Test
   void aPullRequestEnvironmentWithABackendFailsTheDeployment() throws Exception {
-    com.fasterxml.jackson.databind.node.ObjectNode config = site.linkedTo(backend.url());
-    ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("environments").get("production"))
-        .put("pullRequest", true);
+    ObjectNode config = site.linkedTo(backend.url());
+    ((ObjectNode) config.get("environments").get("production")).put("pullRequest", true);
 
     assertFalse(site.deploy(config));
     assertTrue(
@@ -1027,10 +1028,8 @@ abstract class ProxyContract {
 
   @Test
   void anInvalidConfigurationFailsTheDeploymentNamingEveryField() throws Exception {
-    com.fasterxml.jackson.databind.node.ObjectNode config = site.linkedTo(URI.create("http://x"));
-    com.fasterxml.jackson.databind.node.ObjectNode gateway =
-        (com.fasterxml.jackson.databind.node.ObjectNode)
-            config.get("environments").get("production").get("backend");
+    ObjectNode config = site.linkedTo(URI.create("http://x"));
+    ObjectNode gateway = (ObjectNode) config.get("environments").get("production").get("backend");
     gateway.put("url", "my-apim");
     gateway.put("timeoutSeconds", "soon");
     config.put("hostnme", "typo");
@@ -1053,7 +1052,7 @@ abstract class ProxyContract {
 
   @Test
   void theDiscoveryDocumentsAreServedEvenWhenNotLinked() throws Exception {
-    com.fasterxml.jackson.databind.node.ObjectNode config = site.linkedTo(backend.url());
+    ObjectNode config = site.linkedTo(backend.url());
     config.putObject("environments").putObject("production");
     assertTrue(site.deploy(config));
 
