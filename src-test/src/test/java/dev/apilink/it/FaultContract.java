@@ -46,6 +46,7 @@ import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
@@ -1209,9 +1210,7 @@ abstract class FaultContract {
       assertFalse(head.contains("\r\ntrailer:"), "Trailer is not passed on: " + raw);
 
       // Over HTTP/2 they come in a HEADERS frame after the DATA.
-      org.eclipse.jetty.client.HttpClient h2 =
-          new org.eclipse.jetty.client.HttpClient(
-              new HttpClientTransportOverHTTP2(new HTTP2Client()));
+      HttpClient h2 = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
       h2.start();
       try {
         ContentResponse overHttp2 =
