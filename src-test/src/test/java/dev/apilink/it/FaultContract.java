@@ -1192,11 +1192,7 @@ abstract class FaultContract {
     try (BreakingServer gateway = BreakingServer.start(answer, Ending.STALL)) {
       deployLinkedTo(gateway.url(), 1, 5);
 
-      String raw =
-          RawHttp.exchange(
-              site.container().port(),
-              "GET /api/streamed HTTP/1.1\r\nHost: 127.0.0.1\r\nTE: trailers\r\n"
-                  + "Connection: close\r\n\r\n");
+      String raw = getAcceptingTrailers("/api/streamed");
 
       int last = raw.indexOf("\r\n0\r\n");
       assertTrue(last > 0, "a chunked body: " + raw);
@@ -1248,11 +1244,7 @@ abstract class FaultContract {
     try (BreakingServer gateway = BreakingServer.start(answer, Ending.STALL)) {
       deployLinkedTo(gateway.url(), 1, 5);
 
-      String raw =
-          RawHttp.exchange(
-              site.container().port(),
-              "GET /api/streamed HTTP/1.1\r\nHost: 127.0.0.1\r\nTE: trailers\r\n"
-                  + "Connection: close\r\n\r\n");
+      String raw = getAcceptingTrailers("/api/streamed");
 
       // Chunked (Jetty) or with the length the container counted (Tomcat, the body being whole).
       assertTrue(
@@ -1260,6 +1252,15 @@ abstract class FaultContract {
       assertFalse(raw.toLowerCase(Locale.ROOT).contains("grpc-status"), raw);
       assertHealthyAndIdle();
     }
+  }
+
+  /** A raw HTTP/1.1 GET that says it takes trailers ({@code TE}); the whole exchange as text. */
+  private String getAcceptingTrailers(String path) throws IOException {
+    return RawHttp.exchange(
+        site.container().port(),
+        "GET "
+            + path
+            + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTE: trailers\r\nConnection: close\r\n\r\n");
   }
 
   /**
