@@ -1,13 +1,16 @@
 package dev.apilink.e2e;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.function.Predicate;
 
 /**
@@ -17,6 +20,11 @@ import java.util.function.Predicate;
 public final class ContainerProcess implements AutoCloseable {
 
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+
+  /** The lowest port {@link #freePort} chooses. */
+  private static final int FIRST_CHOSEN_PORT = 10000;
+
+  private static final Random RANDOM = new Random();
 
   private final Distribution distribution;
   private final Process process;
@@ -129,11 +137,47 @@ public final class ContainerProcess implements AutoCloseable {
     log.awaitEnd(Duration.ofSeconds(5));
   }
 
-  /** A port that was free a moment ago, for a container that must be told its port up front. */
+  /**
+   * A port that was free a moment ago, for a container that must be told its port up front. It is
+   * taken outside the kernel's ephemeral range ({@link #ephemeralPorts}), which port 0 and outgoing
+   * connections draw from: once, Tomcat could not bind the port chosen (it only logs that, and runs
+   * without its connector), and the test's requests were answered 200 where ApiLink refuses with
+   * 400, most likely by the echo backend started on port 0 after the choice.
+   */
   public static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
+    int[] ephemeral = ephemeralPorts();
+    // From 10000 up to the ephemeral range, and above it.
+    int below = Math.max(ephemeral[0] - FIRST_CHOSEN_PORT, 0);
+    int above = Math.max(65535 - ephemeral[1], 0);
+    if (below + above == 0) {
+      try (ServerSocket socket = new ServerSocket(0)) {
+        return socket.getLocalPort();
+      }
+    }
+    for (int tries = 0; tries < 200; tries++) {
+      int pick = RANDOM.nextInt(below + above);
+      int port = pick < below ? FIRST_CHOSEN_PORT + pick : ephemeral[1] + 1 + pick - below;
+      try (ServerSocket socket = new ServerSocket(port)) {
+        return port;
+      } catch (BindException taken) {
+        // another process has it: try another
+      }
+    }
+    throw new IOException(
+        "no free port outside the ephemeral range " + ephemeral[0] + "-" + ephemeral[1]);
+  }
+
+  /**
+   * The first and last port of the kernel's ephemeral range ({@code
+   * /proc/sys/net/ipv4/ip_local_port_range}); Linux's default where that file cannot be read.
+   */
+  static int[] ephemeralPorts() {
+    try {
+      String[] range =
+          Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+      return new int[] {Integer.parseInt(range[0]), Integer.parseInt(range[1])};
+    } catch (IOException | RuntimeException e) {
+      return new int[] {32768, 60999};
     }
   }
 }
