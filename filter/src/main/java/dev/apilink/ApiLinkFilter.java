@@ -703,7 +703,7 @@ public final class ApiLinkFilter implements Filter {
               + " is not async-supported; register ApiLinkServlet on /api/* (see web.xml.example),"
               + " and every filter before ApiLink, with <async-supported>true</async-supported>");
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
-      clientResponse.sendError(500);
+      refuse(clientResponse, GatewayError.notAsyncSupported());
       return;
     }
     RouteRules routes = current.site().routes();

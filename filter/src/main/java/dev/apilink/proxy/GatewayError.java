@@ -278,6 +278,18 @@ public record GatewayError(int status, String message) {
     return false;
   }
 
+  /**
+   * A request that the container does not let ApiLink serve asynchronously: a servlet or filter
+   * before it is not async-supported, a deployment mistake that the log names. The client is told
+   * only that the site cannot forward it.
+   */
+  public static GatewayError notAsyncSupported() {
+    return new GatewayError(
+        500,
+        "Internal server error: the site is not set up to forward this request to the API"
+            + " gateway.");
+  }
+
   /** The client's request body could not be read: cut off, or malformed (a bad chunk). */
   public static GatewayError unreadableRequestBody() {
     return new GatewayError(400, "Bad request: the request body could not be read.");

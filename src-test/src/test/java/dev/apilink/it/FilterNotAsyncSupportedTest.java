@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A filter of the application's on {@code /*} runs before ApiLink's, and a filter is not
  * async-supported unless its registration says so ({@code web.xml}'s default). ApiLink cannot proxy
- * such a request without blocking a container thread: it answers 500 and logs what to change, and
- * nothing reaches the gateway (README, "Registration" and "Troubleshooting").
+ * such a request without blocking a container thread: it answers its JSON 500 and logs what to
+ * change, and nothing reaches the gateway (README, "Registration" and "Troubleshooting").
  */
 class FilterNotAsyncSupportedTest {
 
@@ -153,6 +153,13 @@ class FilterNotAsyncSupportedTest {
             .get(10, TimeUnit.SECONDS);
 
     assertEquals(500, response.statusCode(), response.body());
+    assertEquals(
+        "{\"statusCode\": 500, \"message\": \"Internal server error: the site is not set up to"
+            + " forward this request to the API gateway.\"}",
+        response.body());
+    assertEquals(
+        "application/json;charset=utf-8",
+        response.headers().firstValue("Content-Type").orElse(null));
     assertEquals(
         List.of(
             "ApiLink: the request for /shop/api/orders is not async-supported; register"
