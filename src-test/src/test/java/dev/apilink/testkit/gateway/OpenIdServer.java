@@ -6,6 +6,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.http.HttpHeader;
@@ -29,6 +30,7 @@ final class OpenIdServer implements AutoCloseable {
   private final AtomicReference<JWKSet> keys = new AtomicReference<>(new JWKSet());
   private final AtomicInteger discoveryFetches = new AtomicInteger();
   private final AtomicInteger keySetFetches = new AtomicInteger();
+  private final AtomicBoolean unavailable = new AtomicBoolean();
 
   private OpenIdServer() {
     connector.setHost("127.0.0.1");
@@ -38,6 +40,10 @@ final class OpenIdServer implements AutoCloseable {
           @Override
           public boolean handle(Request request, Response response, Callback callback) {
             String path = Request.getPathInContext(request);
+            if (unavailable.get()) {
+              Response.writeError(request, response, callback, 503);
+              return true;
+            }
             String body;
             if (path.equals("/.well-known/openid-configuration")) {
               discoveryFetches.incrementAndGet();
@@ -70,6 +76,11 @@ final class OpenIdServer implements AutoCloseable {
   /** Publishes exactly {@code keys} (their public parts) from now on. */
   void publish(JWK... keys) {
     this.keys.set(new JWKSet(List.of(keys)).toPublicJWKSet());
+  }
+
+  /** Whether both documents are answered 503, as by an issuer that is down. */
+  void unavailable(boolean down) {
+    unavailable.set(down);
   }
 
   String base() {

@@ -511,6 +511,45 @@ class ValidateJwtTest {
     }
   }
 
+  /**
+   * Microsoft's validate-jwt reference: on a {@code kid} missing from the cached configuration, or
+   * after a failed retrieval, API Management "pulls from the endpoint at most once per 5 min".
+   */
+  @Test
+  void anUnknownKeyIdFetchesTheKeySetAgainOnlyFiveMinutesAfterTheLastFetch() throws Exception {
+    try (OpenIdServer own = OpenIdServer.start(Tokens.RSA_1)) {
+      start(linkedPolicy(own));
+      assertEquals(200, callWithBearer(goodToken()).status());
+
+      own.publish(Tokens.RSA_1, Tokens.RSA_2); // the site rotates its key
+      clock.advance(Duration.ofMinutes(5).minusSeconds(1));
+      assertRejected(REJECTED, 403, callWithBearer(Tokens.rs256(Tokens.RSA_2, claims().build())));
+      assertEquals(1, own.keySetFetches());
+
+      clock.advance(Duration.ofSeconds(1));
+      assertEquals(200, callWithBearer(Tokens.rs256(Tokens.RSA_2, claims().build())).status());
+      assertEquals(2, own.keySetFetches());
+    }
+  }
+
+  @Test
+  void aKeySetThatCouldNotBeFetchedIsFetchedAgainOnlyFiveMinutesLater() throws Exception {
+    try (OpenIdServer own = OpenIdServer.start(Tokens.RSA_1)) {
+      own.unavailable(true);
+      start(linkedPolicy(own));
+      assertRejected(REJECTED, 403, callWithBearer(goodToken()));
+
+      own.unavailable(false);
+      clock.advance(Duration.ofMinutes(5).minusSeconds(1));
+      assertRejected(REJECTED, 403, callWithBearer(goodToken()));
+      assertEquals(0, own.keySetFetches());
+
+      clock.advance(Duration.ofSeconds(1));
+      assertEquals(200, callWithBearer(goodToken()).status());
+      assertEquals(1, own.keySetFetches());
+    }
+  }
+
   @Test
   void aFloodOfUnknownKeyIdsFetchesTheKeySetAtMostOncePerInterval() throws Exception {
     try (OpenIdServer own = OpenIdServer.start(Tokens.RSA_1)) {
