@@ -166,10 +166,11 @@ class RotationAndInstancesTest {
       log.await("ApiLink reloaded", RELOAD);
       int published = backend.received().size();
       backend.awaitReceived(published + 100, RELOAD);
-      // 2. Wait until the gateway may re-read the keys: it does so at once on an unknown kid, but
-      //    no more often than its floor (5 s here), which has now passed. (Moving its clock much
-      //    further would expire the tokens in its eyes.)
-      clock.ahead = clock.ahead.plus(Duration.ofSeconds(6));
+      // 2. Wait until the gateway may re-read the keys: it does so on an unknown kid, but no sooner
+      //    than 5 minutes after its last read (APIM's floor), which has now passed. (Moving its
+      //    clock much further would expire the tokens in its eyes: the linked policy forgives 60 s
+      //    of clock skew, so k1's tokens, minted seconds ago for 300 s, are still valid.)
+      clock.ahead = clock.ahead.plus(Duration.ofMinutes(5).plusSeconds(1));
       // 3. Switch to k2: tokens signed with k1 stay valid until they expire.
       ObjectNode switched = withSharedKeys(site.site.linkedTo(gateway.url()));
       ((ObjectNode) switched.get("token")).put("signingKeyId", "k2");
