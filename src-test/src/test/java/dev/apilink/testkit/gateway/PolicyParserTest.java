@@ -293,6 +293,20 @@ class PolicyParserTest {
         refusal("<policies><inbound>oops<base/></inbound></policies>"));
   }
 
+  /**
+   * Microsoft's rate-limit reference: "This policy can be used only once per policy definition."
+   */
+  @Test
+  void aSecondRateLimitFailsLoading() {
+    assertEquals(
+        "policy of product \"x\": <rate-limit> appears twice at inbound (API Management allows it"
+            + " once per policy)",
+        refusal(
+            inbound(
+                "<rate-limit calls=\"5\" renewal-period=\"60\"/>"
+                    + "<rate-limit calls=\"100\" renewal-period=\"300\"/>")));
+  }
+
   @Test
   void aDuplicateSectionFailsLoading() {
     assertEquals(

@@ -72,6 +72,24 @@ class RateLimitTest {
     }
   }
 
+  /**
+   * Microsoft's rate-limit reference: "This policy is only applied when an API is accessed using a
+   * subscription key." A product that requires none lets calls without a key through unlimited.
+   */
+  @Test
+  void callsWithoutASubscriptionKeyAreNotLimited() {
+    try (ApimGateway gateway =
+        ApimGateway.builder()
+            .api("sample", "api", backend.url())
+            .product(Product.of("open").withApis("sample").withSubscriptionRequired(false))
+            .policyXml("open", POLICY)
+            .start()) {
+      for (int i = 0; i < 3; i++) {
+        assertEquals(200, client.get(gateway.url(), "/api/x").status(), "call " + (i + 1));
+      }
+    }
+  }
+
   @Test
   void aRateLimitNeedsWholeCallsAndAPeriodOfAtMost300Seconds() {
     for (String attributes :
