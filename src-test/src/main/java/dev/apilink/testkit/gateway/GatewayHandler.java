@@ -97,7 +97,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         clientRequest.getLength() > 0 || clientHeaders.contains(HttpHeader.TRANSFER_ENCODING);
 
     inbound
-        .run(product.policy(), caller, backendHeaders, backendQuery)
+        .run(product.policy(), granted.subscriptionId(), caller, backendHeaders, backendQuery)
         .whenComplete(
             (error, failure) -> {
               if (failure != null) {

@@ -26,27 +26,38 @@ final class InboundPipeline {
   }
 
   /**
-   * @param caller whom {@code rate-limit} counts: the subscription, or the product without one
+   * @param subscriptionId whom {@code rate-limit} counts: the subscription whose key was sent, or
+   *     null for a call without a key, which {@code rate-limit} lets through ("only applied when an
+   *     API is accessed using a subscription key", Microsoft's rate-limit reference)
+   * @param caller who calls, for the log: the subscription, or the product without one
    * @param headers the headers that will go to the backend; {@code set-header} changes them
    * @param rawQuery the query that will go to the backend
    */
   CompletableFuture<GatewayError> run(
-      Policy policy, String caller, HttpFields.Mutable headers, String rawQuery) {
-    return run(policy.inbound(), 0, caller, headers, rawQuery);
+      Policy policy,
+      String subscriptionId,
+      String caller,
+      HttpFields.Mutable headers,
+      String rawQuery) {
+    return run(policy.inbound(), 0, subscriptionId, caller, headers, rawQuery);
   }
 
   private CompletableFuture<GatewayError> run(
       List<Policy.InboundStep> steps,
       int index,
+      String subscriptionId,
       String caller,
       HttpFields.Mutable headers,
       String rawQuery) {
     for (int i = index; i < steps.size(); i++) {
       Policy.InboundStep step = steps.get(i);
       if (step instanceof RateLimit limit) {
+        if (subscriptionId == null) {
+          continue;
+        }
         long retryAfter =
             periods
-                .computeIfAbsent(caller + " " + i + " " + limit, key -> new Period())
+                .computeIfAbsent(subscriptionId + " " + i + " " + limit, key -> new Period())
                 .count(limit, clock.millis());
         if (retryAfter > 0) {
           return CompletableFuture.completedFuture(GatewayError.rateLimited(retryAfter));
@@ -60,7 +71,7 @@ final class InboundPipeline {
             .thenCompose(
                 refusal -> {
                   if (refusal == null) {
-                    return run(steps, next, caller, headers, rawQuery);
+                    return run(steps, next, subscriptionId, caller, headers, rawQuery);
                   }
                   GatewayHandler.LOG.log(
                       Level.FINE,

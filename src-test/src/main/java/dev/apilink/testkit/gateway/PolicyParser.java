@@ -112,6 +112,13 @@ final class PolicyParser {
           }
           case "rate-limit" -> {
             requireInbound(statement, name);
+            if (inbound.stream().anyMatch(RateLimit.class::isInstance)) {
+              // Microsoft's rate-limit reference: "used only once per policy definition".
+              throw problem(
+                  "<rate-limit> appears twice at "
+                      + name
+                      + " (API Management allows it once per policy)");
+            }
             inbound.add(rateLimit(statement, name));
           }
           default -> throw unsupported(statement, name);
