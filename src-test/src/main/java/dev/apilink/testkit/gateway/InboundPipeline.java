@@ -80,7 +80,8 @@ final class InboundPipeline {
                   return CompletableFuture.completedFuture(
                       new GatewayError(
                           validateJwt.failedValidationHttpCode(),
-                          validateJwt.failedValidationErrorMessage()));
+                          validateJwt.errorMessage(
+                              JwtValidator.token(validateJwt, headers, rawQuery) != null)));
                 });
       }
     }

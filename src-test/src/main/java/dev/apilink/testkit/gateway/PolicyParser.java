@@ -219,9 +219,7 @@ final class PolicyParser {
     if (code != null) {
       httpCode = integer(code, 100, 599, where + ": failed-validation-httpcode");
     }
-    String message =
-        attributes.getOrDefault(
-            "failed-validation-error-message", ValidateJwt.DEFAULT_ERROR_MESSAGE);
+    String message = attributes.get("failed-validation-error-message");
     boolean requireExpirationTime = bool(attributes, "require-expiration-time", where);
     boolean requireSignedTokens = bool(attributes, "require-signed-tokens", where);
     String requireScheme = null;

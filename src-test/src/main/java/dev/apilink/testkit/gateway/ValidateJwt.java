@@ -6,8 +6,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The inbound {@code <validate-jwt>} policy as parsed from the document, defaults applied. {@link
- * JwtValidator} runs it.
+ * The inbound {@code <validate-jwt>} policy as parsed from the document, defaults applied ({@code
+ * failedValidationErrorMessage} is null when the document gives none: see {@link #errorMessage}).
+ * {@link JwtValidator} runs it.
  */
 record ValidateJwt(
     TokenSource tokenSource,
@@ -25,6 +26,15 @@ record ValidateJwt(
     implements Policy.InboundStep {
 
   static final int DEFAULT_HTTP_CODE = 401;
+
+  /** APIM's default message for a missing token (validate-jwt reference, error handling). */
+  static final String TOKEN_NOT_PRESENT_MESSAGE = "JWT not present.";
+
+  /**
+   * The message for any other refusal when the policy names none. APIM's comes from its JWT library
+   * (Microsoft's error-handling reference), which is not reproduced; this is the message of
+   * Microsoft's examples.
+   */
   static final String DEFAULT_ERROR_MESSAGE = "Unauthorized. Access token is missing or invalid.";
 
   ValidateJwt {
@@ -33,6 +43,17 @@ record ValidateJwt(
     audiences = List.copyOf(audiences);
     issuers = List.copyOf(issuers);
     requiredClaims = List.copyOf(requiredClaims);
+  }
+
+  /**
+   * The message to answer a refusal with: {@code failed-validation-error-message}, else APIM's
+   * default for a missing token, else {@link #DEFAULT_ERROR_MESSAGE}.
+   */
+  String errorMessage(boolean tokenPresent) {
+    if (failedValidationErrorMessage != null) {
+      return failedValidationErrorMessage;
+    }
+    return tokenPresent ? DEFAULT_ERROR_MESSAGE : TOKEN_NOT_PRESENT_MESSAGE;
   }
 
   /**

@@ -97,8 +97,9 @@ class PolicyParserTest {
     ValidateJwt jwt = (ValidateJwt) policy.inbound().get(0);
     assertEquals(new ValidateJwt.FromQueryParameter("token"), jwt.tokenSource());
     assertEquals(401, jwt.failedValidationHttpCode());
-    assertEquals(
-        "Unauthorized. Access token is missing or invalid.", jwt.failedValidationErrorMessage());
+    assertEquals(null, jwt.failedValidationErrorMessage());
+    assertEquals("JWT not present.", jwt.errorMessage(false));
+    assertEquals("Unauthorized. Access token is missing or invalid.", jwt.errorMessage(true));
     assertEquals(true, jwt.requireExpirationTime());
     assertEquals(true, jwt.requireSignedTokens());
     assertEquals(null, jwt.requireScheme());
