@@ -295,6 +295,19 @@ class PolicyParserTest {
   }
 
   /**
+   * Microsoft's validate-jwt reference on {@code <audiences>}: "At least one audience must be
+   * specified."
+   */
+  @Test
+  void anEmptyAudiencesFailsLoading() {
+    assertEquals(
+        "policy of product \"x\": <audiences> at inbound/validate-jwt needs at least one"
+            + " <audience>",
+        refusal(
+            inbound("<validate-jwt header-name=\"Authorization\"><audiences/></validate-jwt>")));
+  }
+
+  /**
    * Microsoft's rate-limit reference: "This policy can be used only once per policy definition."
    */
   @Test
