@@ -253,7 +253,13 @@ final class PolicyParser {
             keys.add(key(key, inside + "/" + name));
           }
         }
-        case "audiences" -> audiences.addAll(texts(child, "audience", inside));
+        case "audiences" -> {
+          audiences.addAll(texts(child, "audience", inside));
+          if (audiences.isEmpty()) {
+            // Microsoft's validate-jwt reference: "At least one audience must be specified."
+            throw problem("<audiences> at " + inside + " needs at least one <audience>");
+          }
+        }
         case "issuers" -> issuers.addAll(texts(child, "issuer", inside));
         case "required-claims" -> {
           attributes(child, inside, Set.of());
