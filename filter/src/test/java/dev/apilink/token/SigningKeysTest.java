@@ -73,33 +73,42 @@ class SigningKeysTest {
   }
 
   /**
-   * Microsoft's validate-jwt reference lists PS256, RS256 and RS512 for asymmetric keys (a
-   * reviewer's reading of it): an EC key, or an RSA key whose alg is RS384, PS384 or PS512, worked
-   * with ApiLink and the testkit gateway without a word, and may be refused by API Management.
+   * Microsoft's validate-jwt reference lists PS256, RS256, RS512 and ES256 for asymmetric keys (its
+   * version of 2026-02-25; that of 2024-03-18 did not list ES256): an RSA key whose alg is RS384,
+   * PS384 or PS512 works with ApiLink and the testkit gateway without a word, and may be refused by
+   * API Management.
    */
   @Test
   void aKeyThatSignsWithAnAlgorithmApiManagementDoesNotDocumentIsWarnedAbout() throws Exception {
-    SigningKeys ec =
-        SigningKeys.parse(
-            new ECKeyGenerator(Curve.P_256).keyID("ec").generate().toJSONString(),
-            Optional.empty());
     RSAKey rsa = rsa("k1", 2048);
+    SigningKeys rs384 =
+        SigningKeys.parse(
+            new RSAKey.Builder(rsa)
+                .keyID("rs")
+                .algorithm(JWSAlgorithm.RS384)
+                .build()
+                .toJSONString(),
+            Optional.empty());
 
     assertEquals(
         Optional.of(
-            "ApiLink: the signing key whose kid is \"ec\" signs with ES256, which Microsoft's"
-                + " validate-jwt reference does not list (it lists PS256, RS256 and RS512): API"
-                + " Management may refuse every token. Use an RSA key with RS256, as keygen makes,"
-                + " unless you have seen your gateway accept ES256."),
-        ec.undocumentedForApiManagement());
-    for (JWSAlgorithm undocumented :
-        List.of(JWSAlgorithm.RS384, JWSAlgorithm.PS384, JWSAlgorithm.PS512)) {
+            "ApiLink: the signing key whose kid is \"rs\" signs with RS384, which Microsoft's"
+                + " validate-jwt reference does not list (it lists PS256, RS256, RS512 and ES256):"
+                + " API Management may refuse every token. Use an RSA key with RS256, as keygen"
+                + " makes, unless you have seen your gateway accept RS384."),
+        rs384.undocumentedForApiManagement());
+    for (JWSAlgorithm undocumented : List.of(JWSAlgorithm.PS384, JWSAlgorithm.PS512)) {
       SigningKeys keys =
           SigningKeys.parse(
               new RSAKey.Builder(rsa).algorithm(undocumented).build().toJSONString(),
               Optional.empty());
       assertTrue(keys.undocumentedForApiManagement().isPresent(), undocumented.getName());
     }
+    SigningKeys ec =
+        SigningKeys.parse(
+            new ECKeyGenerator(Curve.P_256).keyID("ec").generate().toJSONString(),
+            Optional.empty());
+    assertEquals(Optional.empty(), ec.undocumentedForApiManagement());
     for (JWSAlgorithm documented :
         List.of(JWSAlgorithm.RS256, JWSAlgorithm.RS512, JWSAlgorithm.PS256)) {
       SigningKeys keys =

@@ -241,15 +241,16 @@ class RotationAndInstancesTest {
       throws Exception {
     Files.writeString(
         keys,
-        new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256)
-            .keyID("ec")
+        new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048)
+            .keyID("rs384")
+            .algorithm(com.nimbusds.jose.JWSAlgorithm.RS384)
             .generate()
             .toJSONString());
     try (LogWatch log = new LogWatch()) {
       link(ServletContainer.Kind.TOMCAT, "site", this::withSharedKeys);
 
-      assertEquals(1, log.all("signs with ES256").size(), log.all("ApiLink").toString());
-      assertEquals(List.of("dev.apilink.ApiLinkFilter.init"), log.sources("signs with ES256"));
+      assertEquals(1, log.all("signs with RS384").size(), log.all("ApiLink").toString());
+      assertEquals(List.of("dev.apilink.ApiLinkFilter.init"), log.sources("signs with RS384"));
     }
   }
 
