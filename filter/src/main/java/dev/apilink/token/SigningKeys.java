@@ -29,12 +29,13 @@ public final class SigningKeys {
   static final int MIN_RSA_BITS = 2048;
 
   /**
-   * The asymmetric algorithms that Microsoft's {@code validate-jwt} reference lists: a token signed
-   * with another (ES256, RS384, PS384, PS512), which ApiLink and the testkit gateway take, is not
-   * documented to pass API Management's policy.
+   * The asymmetric algorithms that Microsoft's {@code validate-jwt} reference lists (its version of
+   * 2026-02-25; that of 2024-03-18 lacked ES256): a token signed with another (RS384, PS384,
+   * PS512), which ApiLink and the testkit gateway take, is not documented to pass API Management's
+   * policy.
    */
   static final Set<JWSAlgorithm> DOCUMENTED_FOR_API_MANAGEMENT =
-      Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS512, JWSAlgorithm.PS256);
+      Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.ES256);
 
   private final List<JWK> keys;
   private final JWK current;
@@ -200,9 +201,9 @@ public final class SigningKeys {
             + current.getKeyID()
             + "\" signs with "
             + algorithm
-            + ", which Microsoft's validate-jwt reference does not list (it lists PS256, RS256 and"
-            + " RS512): API Management may refuse every token. Use an RSA key with RS256, as"
-            + " keygen makes, unless you have seen your gateway accept "
+            + ", which Microsoft's validate-jwt reference does not list (it lists PS256, RS256,"
+            + " RS512 and ES256): API Management may refuse every token. Use an RSA key with"
+            + " RS256, as keygen makes, unless you have seen your gateway accept "
             + algorithm
             + ".");
   }
