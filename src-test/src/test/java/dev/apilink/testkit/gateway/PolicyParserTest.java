@@ -262,6 +262,35 @@ class PolicyParserTest {
                     + " url=\"/.well-known/openid-configuration\"/></validate-jwt>")));
   }
 
+  /**
+   * Microsoft's validate-jwt reference (2026-02-25): {@code <openid-config url="..."
+   * validate-connectivity="true | false"/>}, false to skip API Management's check that the URL is
+   * reachable. The testkit gateway checks nothing when it loads a policy, so either value loads.
+   */
+  @Test
+  void anOpenIdConfigMayTurnOffTheConnectivityCheck() {
+    for (String value : List.of("true", "false")) {
+      Policy policy =
+          PolicyParser.parse(
+              inbound(
+                  "<validate-jwt header-name=\"A\"><openid-config url=\"https://site/.well-known/x\""
+                      + " validate-connectivity=\""
+                      + value
+                      + "\"/></validate-jwt>"),
+              "test");
+      assertEquals(
+          List.of(URI.create("https://site/.well-known/x")),
+          ((ValidateJwt) policy.inbound().get(0)).openIdConfigs());
+    }
+    assertEquals(
+        "policy of product \"x\": <openid-config> at inbound/validate-jwt: validate-connectivity"
+            + " must be true or false (was \"no\")",
+        refusal(
+            inbound(
+                "<validate-jwt header-name=\"A\"><openid-config url=\"https://site/x\""
+                    + " validate-connectivity=\"no\"/></validate-jwt>")));
+  }
+
   @Test
   void aClaimMatchIsAllOrAny() {
     assertEquals(
