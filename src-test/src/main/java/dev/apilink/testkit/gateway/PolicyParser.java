@@ -286,12 +286,17 @@ final class PolicyParser {
   }
 
   private URI openIdConfig(Element element, String at) {
-    String url = attributes(element, at, Set.of("url")).get("url");
+    Map<String, String> attributes =
+        attributes(element, at, Set.of("url", "validate-connectivity"));
+    String url = attributes.get("url");
     noChildren(element, at + "/openid-config");
     String where = "<openid-config> at " + at;
     if (url == null) {
       throw problem(where + ": url is missing");
     }
+    // API Management's check that the URL is reachable, when a policy is saved; this gateway checks
+    // nothing at load, so the value only has to be one.
+    bool(attributes, "validate-connectivity", where);
     try {
       URI uri = new URI(url);
       if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
