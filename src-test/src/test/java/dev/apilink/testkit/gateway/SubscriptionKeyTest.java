@@ -2,6 +2,7 @@ package dev.apilink.testkit.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.apilink.testkit.echo.EchoBackend;
@@ -187,6 +188,40 @@ class SubscriptionKeyTest {
   @Test
   void anApiOnlyInAProductWithoutSubscriptionNeedsNoKey() {
     assertEquals(200, client.get(gateway.url(), "/open/x").status());
+  }
+
+  /**
+   * Microsoft's "How API Management handles requests with or without subscription keys": "An API
+   * can be associated with at most one open product."
+   */
+  @Test
+  void anApiMayBeInOneProductWithoutSubscriptionOnly() {
+    ApimGateway.Builder twoOpen =
+        ApimGateway.builder()
+            .api("open", "open", backend.url())
+            .product(Product.of("public").withSubscriptionRequired(false).withApis("open"))
+            .product(Product.of("free").withSubscriptionRequired(false).withApis("open"));
+
+    assertEquals(
+        """
+        Invalid gateway configuration (1 problem):
+          - API "open" is in two products that require no subscription, "public" and "free"; \
+        API Management allows one""",
+        assertThrows(GatewayConfigException.class, twoOpen::start).getMessage());
+
+    try (ApimGateway running =
+        ApimGateway.builder()
+            .api("open", "open", backend.url())
+            .product(Product.of("public").withSubscriptionRequired(false).withApis("open"))
+            .product(Product.of("free").withSubscriptionRequired(false))
+            .start()) {
+      assertEquals(
+          "API \"open\" is in two products that require no subscription, \"public\" and"
+              + " \"free\"; API Management allows one",
+          assertThrows(
+                  IllegalArgumentException.class, () -> running.addApiToProduct("free", "open"))
+              .getMessage());
+    }
   }
 
   @Test
