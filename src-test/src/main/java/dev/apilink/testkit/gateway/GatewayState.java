@@ -112,6 +112,7 @@ final class GatewayState {
         problems.add(e.getMessage());
       }
     }
+    problems.addAll(openProductConflicts(productsById.values()));
     Map<String, Subscription> subscriptions = new LinkedHashMap<>();
     Map<String, String> owners = new LinkedHashMap<>();
     for (Subscription subscription : subscriptionList) {
@@ -143,6 +144,34 @@ final class GatewayState {
       throw new GatewayConfigException("gateway configuration", problems);
     }
     return new GatewayState(apis, products, subscriptions);
+  }
+
+  /**
+   * "An API can be associated with at most one open product" (Microsoft's "How API Management
+   * handles requests with or without subscription keys"): one problem per API in a second one.
+   */
+  private static List<String> openProductConflicts(Iterable<Product> products) {
+    List<String> problems = new ArrayList<>();
+    Map<String, String> openProductByApi = new LinkedHashMap<>();
+    for (Product product : products) {
+      if (product.subscriptionRequired()) {
+        continue;
+      }
+      for (String api : product.apis()) {
+        String first = openProductByApi.putIfAbsent(api, product.id());
+        if (first != null) {
+          problems.add(
+              "API \""
+                  + api
+                  + "\" is in two products that require no subscription, \""
+                  + first
+                  + "\" and \""
+                  + product.id()
+                  + "\"; API Management allows one");
+        }
+      }
+    }
+    return problems;
   }
 
   private static void checkUnique(
@@ -258,6 +287,11 @@ final class GatewayState {
     }
     Map<String, ProductEntry> changed = new LinkedHashMap<>(products);
     changed.put(product.id(), new ProductEntry(product, policy));
+    List<String> conflicts =
+        openProductConflicts(changed.values().stream().map(ProductEntry::product).toList());
+    if (!conflicts.isEmpty()) {
+      throw new IllegalArgumentException(conflicts.get(0));
+    }
     return new GatewayState(apis, changed, subscriptions);
   }
 
