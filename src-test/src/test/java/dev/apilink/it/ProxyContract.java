@@ -23,7 +23,9 @@ import dev.apilink.testkit.faults.SilentServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,6 +46,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -268,6 +272,75 @@ abstract class ProxyContract {
         2,
         backend.acceptedConnections() - connectionsBefore,
         "gateway connections opened for five requests at once");
+  }
+
+  /**
+   * Past {@code maxConnections}, at most 1,024 requests (or four per connection, if that is more)
+   * wait for a gateway connection; the next is ApiLink's own 503 at once, which the gateway never
+   * saw: not a 502 that said the gateway could not be reached and counted as the gateway's failure
+   * (review C: clients that sent requests to a slow API and left at once filled the queue on the
+   * Tomcat 11.0.24 and Jetty 12.1.12 distributions, and every other user's {@code /api} request was
+   * that 502 until they timed out).
+   */
+  @Test
+  void aRequestPastTheQueueForGatewayConnectionsIsA503NotTheGatewaysFailure() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> Battery.backend(c).put("maxConnections", 1));
+    EchoBackend.Gate gate = backend.gate("queue-full");
+    ApiLinkFilter apiLink = site.container().apiLinkFilter();
+    int waiting = 1 + 1024; // one on the gateway's connection, the queue full behind it
+    List<Socket> clients = new ArrayList<>();
+    try {
+      for (int i = 0; i < waiting; i++) {
+        Socket client = RawHttp.open(site.container().port());
+        clients.add(client);
+        client
+            .getOutputStream()
+            .write(
+                ("GET /api/queued/"
+                        + i
+                        + " HTTP/1.1\r\nHost: 127.0.0.1\r\nx-echo-hold: queue-full\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+      }
+      Await.until(
+          waiting + " exchanges under way, one of them on the gateway's connection",
+          Duration.ofSeconds(60),
+          () -> apiLink.exchangesInFlight() == waiting,
+          () -> apiLink.exchangesInFlight() + " in flight, " + apiLink.gatewayConnections());
+      LogWatch log = new LogWatch();
+
+      RawHttp.Response refused =
+          RawHttp.exchangeOne(
+              site.container().port(),
+              "GET /api/one-more HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+
+      assertEquals(503, refused.status(), refused.toString());
+      assertEquals(
+          "{\"statusCode\": 503, \"message\": \"Service unavailable: too many requests are"
+              + " waiting for the API gateway; try again.\"}",
+          refused.bodyText());
+      String warning = log.await("-> answered 503", Duration.ofSeconds(20));
+      log.close();
+      assertTrue(
+          warning.startsWith(
+              "ApiLink: GET /api/one-more -> answered 503: GatewayQueueFull: maxConnections (1)"
+                  + " in use and 1024 requests already waiting for a connection"),
+          warning);
+      MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+      ObjectName bean =
+          server.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null).iterator().next();
+      assertEquals(0L, server.getAttribute(bean, "AnsweredBadGateway"));
+      assertEquals(1L, server.getAttribute(bean, "AnsweredOtherErrors"));
+    } finally {
+      gate.open();
+      for (Socket client : clients) {
+        client.close();
+      }
+    }
+    Await.until(
+        "no exchange in flight",
+        Duration.ofSeconds(60),
+        () -> apiLink.exchangesInFlight() == 0,
+        () -> apiLink.exchangesInFlight() + " in flight");
   }
 
   // ---- headers ----
