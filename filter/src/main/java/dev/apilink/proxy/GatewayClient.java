@@ -91,7 +91,7 @@ public final class GatewayClient implements AutoCloseable {
     http.setUserAgentField(null);
     http.setDefaultRequestContentType(null);
     http.setMaxConnectionsPerDestination(backend.maxConnections());
-    http.setMaxRequestsQueuedPerDestination(Math.max(1024, backend.maxConnections() * 4));
+    http.setMaxRequestsQueuedPerDestination(maxQueued(backend));
     // Whatever header block the container accepted, plus ApiLink's own fields, must fit.
     http.setMaxRequestHeadersSize(64 * 1024);
     // Past maxResponseHeaderBytes (at most this) ApiLink answers 502 itself, naming the cause.
@@ -133,6 +133,14 @@ public final class GatewayClient implements AutoCloseable {
     http.getProtocolHandlers().put(new InterimResponses());
     return new GatewayClient(
         http, timers, proxy, viaHttpProxy && !"https".equals(backend.url().getScheme()));
+  }
+
+  /**
+   * How many requests may wait for one of {@code backend}'s {@code maxConnections} connections: the
+   * next is refused at once ({@link GatewayError#queueFull}).
+   */
+  static int maxQueued(BackendConfig backend) {
+    return Math.max(1024, backend.maxConnections() * 4);
   }
 
   /**

@@ -5,6 +5,7 @@ import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLHandshakeException;
 import org.eclipse.jetty.client.HttpResponseException;
@@ -72,6 +73,25 @@ public record GatewayError(int status, String message) {
   }
 
   /**
+   * Every connection that {@code maxConnections} allows is in use and as many requests as may wait
+   * for one already wait: Jetty's client refuses the next one with a bare {@link
+   * RejectedExecutionException}, before any connection to the gateway.
+   */
+  static final class GatewayQueueFull extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    GatewayQueueFull(int maxConnections, int maxQueued, Throwable refusal) {
+      super(
+          "maxConnections ("
+              + maxConnections
+              + ") in use and "
+              + maxQueued
+              + " requests already waiting for a connection",
+          refusal);
+    }
+  }
+
+  /**
    * The HTTP proxy's {@code 407} to a request it was to pass on to an http gateway (an https
    * gateway's requests go through a tunnel, and the proxy can refuse only its {@code CONNECT}).
    */
@@ -105,6 +125,9 @@ public record GatewayError(int status, String message) {
 
   private static GatewayError of(
       Throwable failure, int connectTimeoutSeconds, int timeoutSeconds, GatewayError otherwise) {
+    if (find(failure, GatewayQueueFull.class) != null) {
+      return queueFull();
+    }
     if (find(failure, RequestBodyTooLarge.class) instanceof RequestBodyTooLarge tooLarge) {
       return new GatewayError(
           413,
@@ -182,6 +205,8 @@ public record GatewayError(int status, String message) {
    */
   static boolean openedNoConnectionOrTimedOut(Throwable failure) {
     return refusedConnection(failure)
+        || find(failure, GatewayQueueFull.class) != null
+        || find(failure, RejectedExecutionException.class) != null
         || find(failure, UnknownHostException.class) != null
         || find(failure, SSLHandshakeException.class) != null
         || isTimeout(failure);
@@ -214,6 +239,16 @@ public record GatewayError(int status, String message) {
   /** An {@code /api} path that leaves {@code /api} once decoded ({@link GatewayTarget}). */
   public static GatewayError pathLeavesApi() {
     return new GatewayError(400, "Bad request: the path leaves /api once decoded.");
+  }
+
+  /**
+   * Too many requests for the gateway at once: {@code maxConnections} in use and the queue for them
+   * full. The gateway was never asked, so this is not its failure (RFC 9110 15.6.4: a temporary
+   * overload of the server that answers).
+   */
+  public static GatewayError queueFull() {
+    return new GatewayError(
+        503, "Service unavailable: too many requests are waiting for the API gateway; try again.");
   }
 
   /** The web application stopped (undeployed, reloaded, or its container stopping) mid-exchange. */

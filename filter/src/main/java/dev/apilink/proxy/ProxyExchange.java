@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -658,7 +659,8 @@ final class ProxyExchange implements AsyncListener {
       endAfterClientFailure();
       return;
     }
-    GatewayError error = errorFor(failure, requestSent);
+    Throwable cause = namingTheFullQueue(failure);
+    GatewayError error = errorFor(cause, requestSent);
     clientOutput.whenWritable(
         () -> {
           clientLock.lock();
@@ -671,7 +673,7 @@ final class ProxyExchange implements AsyncListener {
             // non-blocking read failed: an AJP packet over its packetSize); the exchange must end
             // all the same, or it stays in flight for ever and a retired link never closes.
             try {
-              log(error.status(), failure);
+              log(error.status(), cause);
               if (requestBody != null && !requestBody.whole) {
                 // The rest of the body stays unread (a 413, or a gateway that failed first).
                 UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
@@ -685,6 +687,21 @@ final class ProxyExchange implements AsyncListener {
             clientLock.unlock();
           }
         });
+  }
+
+  /**
+   * {@code failure}, or, where Jetty's client refused the request because the queue for gateway
+   * connections was full, that limit named: Jetty's bare {@link RejectedExecutionException} was
+   * logged without its message (a dump of the pool) and answered as a gateway that could not be
+   * reached (found by review C).
+   */
+  private Throwable namingTheFullQueue(Throwable failure) {
+    if (link.stopping() || GatewayError.find(failure, RejectedExecutionException.class) == null) {
+      return failure;
+    }
+    BackendConfig backend = link.backend();
+    return new GatewayError.GatewayQueueFull(
+        backend.maxConnections(), GatewayClient.maxQueued(backend), failure);
   }
 
   private GatewayError errorFor(Throwable failure, boolean requestSent) {
