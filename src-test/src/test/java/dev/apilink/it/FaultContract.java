@@ -32,6 +32,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -384,6 +385,80 @@ abstract class FaultContract {
       assertNotNull(gateway.awaitConnectionEnded(IDLE), "the gateway connection is closed");
       assertHealthyAndIdle();
     }
+  }
+
+  /**
+   * The gateway's early answer, once whole, is the client's even if the client's body then turns
+   * out unreadable: ApiLink's 400 for that body must not be written over it. On Jetty the gateway's
+   * 413 without a {@code Content-Length} was still in the container's buffer, not yet committed,
+   * when the body's failure came; the 400 then went into the same response, and the client got
+   * Jetty's HTML 500 "Insufficient content written 13 &lt; 82" (found by review B, on embedded
+   * Jetty 12.1.14). Tomcat reports such a body's failure from its read, which waits for the
+   * exchange's lock: there the 413 went out alone.
+   */
+  @Test
+  void aBodyThatBreaksJustAfterTheGatewaysWholeEarlyAnswerLeavesTheClientThatAnswerAlone()
+      throws Exception {
+    byte[] unsizedRefusal =
+        ("HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\nd\r\n{\"early\": 1}\n\r\n0\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1);
+    try (BreakingServer gateway =
+            BreakingServer.startAnsweringBeforeTheBody(unsizedRefusal, Ending.STALL);
+        // Logged (at DEBUG) by Jetty's client on the thread that reads the answer's end for the
+        // response pump: the answer is whole and written to the client's response, the pump holds
+        // the exchange's lock and has not yet completed the client's exchange.
+        HoldingLog answerWhole =
+            HoldingLog.at("org.eclipse.jetty.client.transport.HttpReceiver", "Response complete")) {
+      deployLinkedTo(gateway.url(), 1, 10);
+
+      try (Socket client = RawHttp.open(site.container().port())) {
+        OutputStream out = client.getOutputStream();
+        out.write(
+            ("POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        answerWhole.awaitHeld(IDLE);
+        out.write("zz\r\n".getBytes(StandardCharsets.ISO_8859_1)); // not a chunk size
+        out.flush();
+        Await.until(
+            "the body's failure waiting for the response pump",
+            IDLE,
+            FaultContract::aThreadWaitsForAnExchange,
+            () -> "no thread waits");
+        answerWhole.releaseAndAwaitLeft("dev.apilink.proxy", IDLE);
+
+        String answer =
+            RawHttp.readAtLeastOrShortAnswer(client.getInputStream(), Integer.MAX_VALUE);
+        List<RawHttp.Response> responses =
+            RawHttp.Response.parseAll(answer.getBytes(StandardCharsets.ISO_8859_1), false);
+        assertEquals(1, responses.size(), answer);
+        assertEquals(413, responses.get(0).status(), answer);
+        assertEquals("{\"early\": 1}\n", responses.get(0).bodyText(), answer);
+        assertTrue(responses.get(0).complete(), answer);
+      }
+    }
+  }
+
+  /**
+   * Whether a thread other than one held by a {@link HoldingLog} waits for an exchange's lock: a
+   * container thread reporting the client's failure while the response pump holds the lock.
+   */
+  private static boolean aThreadWaitsForAnExchange() {
+    return Thread.getAllStackTraces().values().stream()
+        .filter(
+            frames ->
+                Arrays.stream(frames)
+                    .noneMatch(f -> f.getClassName().equals(HoldingLog.class.getName())))
+        .anyMatch(
+            frames ->
+                frames.length > 0
+                    && Arrays.stream(frames)
+                        .anyMatch(
+                            f -> f.getClassName().startsWith("dev.apilink.proxy.ProxyExchange"))
+                    && Arrays.stream(frames)
+                        .anyMatch(f -> f.getClassName().startsWith("java.util.concurrent.locks.")));
   }
 
   @Test
