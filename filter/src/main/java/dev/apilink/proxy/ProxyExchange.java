@@ -129,6 +129,8 @@ final class ProxyExchange implements AsyncListener {
 
   private boolean clientClosed; // guarded by clientLock: the exchange has ended the client's side
   private boolean unreadableBodyAnswerDeferred; // guarded by clientLock
+  // The gateway's status and headers are in the client's response, maybe not yet sent.
+  private boolean gatewayAnswerBegun; // guarded by clientLock
   // The container reported a failure of the client's exchange itself, not only of its request body
   // (a reset, a failed write): no onWritePossible() is coming.
   private volatile boolean clientExchangeFailed;
@@ -584,6 +586,7 @@ final class ProxyExchange implements AsyncListener {
   }
 
   private void copyStatusAndHeaders(Response gatewayResponse, List<Headers.Field> toClient) {
+    gatewayAnswerBegun = true;
     clientResponse.setStatus(gatewayResponse.getStatus());
     // What the container or a filter before ApiLink said the answer varies with: Jetty's gzip
     // module (Accept-Encoding, for the compression it applies), its cross-origin module and CORS
@@ -877,10 +880,16 @@ final class ProxyExchange implements AsyncListener {
    * application. If the client is gone, nobody reads this. A body whose connection the container
    * closed itself, as Jetty does when the server stops, is no fault of the client's: that is the
    * 503 of a stopping site.
+   *
+   * <p>Not once the gateway's answer is in the response, sent or not: a gateway that refuses an
+   * upload early can have answered whole before the body failed, and that answer is the client's.
+   * Checked by {@code isCommitted()} alone, the 400 went into the same response as a gateway's 413
+   * that Jetty still held uncommitted (one without {@code Content-Length}): the client got Jetty's
+   * HTML 500 "Insufficient content written" (found by review B, embedded Jetty 12.1.14).
    */
   private void answerUnreadableBody() {
     try {
-      if (clientOutput.writable() && !clientResponse.isCommitted()) {
+      if (clientOutput.writable() && !gatewayAnswerBegun && !clientResponse.isCommitted()) {
         clientResponse.setHeader("Connection", "close");
         if (requestBodyClosedByContainer) {
           // Jetty stopping: the client did nothing wrong, and may try again (found by review:
