@@ -17,6 +17,7 @@ import dev.apilink.testkit.faults.UnacceptingServer;
 import dev.apilink.testkit.gateway.ApimGateway;
 import dev.apilink.testkit.proxy.ForwardProxy;
 import dev.apilink.testkit.proxy.SocksProxy;
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +29,7 @@ import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -438,6 +440,69 @@ abstract class FaultContract {
         assertEquals("{\"early\": 1}\n", responses.get(0).bodyText(), answer);
         assertTrue(responses.get(0).complete(), answer);
       }
+    }
+  }
+
+  /**
+   * A client whose body turns out unreadable while the gateway's early answer is still arriving has
+   * that answer broken off, as it must be; but the break-off is the client's doing, as the 400 for
+   * an unreadable body is: it was logged as a WARNING that the gateway's response broke off, named
+   * the gateway, and was counted in ResponsesBrokenOff (review B, embedded Tomcat 10.1.59 and Jetty
+   * 12.1.14: "response broken off: BadRequestException: Invalid chunk header (gateway ...)").
+   */
+  @Test
+  void aBodyThatBreaksDuringTheGatewaysEarlyAnswerBreaksItOffWithoutBlamingTheGateway()
+      throws Exception {
+    LogWatch log = new LogWatch();
+    // A status and the first chunk of a body that never ends, sent as soon as the head is in.
+    try (log;
+        BreakingServer gateway =
+            BreakingServer.startAnsweringBeforeTheBody(
+                BreakingServer.partialResponse(1000, 13, false), Ending.STALL)) {
+      deployLinkedTo(gateway.url(), 1, 10);
+      MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+      ObjectName name =
+          server.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null).iterator().next();
+
+      RawHttp.Received received;
+      try (Socket client = RawHttp.open(site.container().port())) {
+        OutputStream out = client.getOutputStream();
+        out.write(
+            ("POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        InputStream in = client.getInputStream();
+        ByteArrayOutputStream answer = new ByteArrayOutputStream();
+        // Jetty writes a chunk's closing CRLF with the next chunk: up to the chunk's data.
+        while (!answer.toString(StandardCharsets.ISO_8859_1).endsWith("abcdefghijklm")) {
+          int b = in.read();
+          assertTrue(b >= 0, "the gateway's first chunk, before the end: " + answer);
+          answer.write(b);
+        }
+        out.write("zz\r\n".getBytes(StandardCharsets.ISO_8859_1)); // not a chunk size
+        out.flush();
+        boolean reset = false;
+        try {
+          in.transferTo(answer);
+        } catch (SocketException e) {
+          reset = true;
+        }
+        received = new RawHttp.Received(answer.toByteArray(), reset);
+      }
+      ServletContainer container = site.container();
+      Await.until(
+          "the exchange over",
+          IDLE,
+          () -> container.apiLinkFilter().exchangesInFlight() == 0,
+          () -> container.apiLinkFilter().exchangesInFlight() + " in flight");
+
+      List<RawHttp.Response> responses = RawHttp.Response.parseAll(received.bytes(), true);
+      assertEquals(1, responses.size(), responses.toString());
+      assertEquals(200, responses.get(0).status());
+      assertFalse(responses.get(0).complete(), "broken off, never ended as if whole");
+      assertEquals(List.of(), log.warnings("broken off"));
+      assertEquals(0L, server.getAttribute(name, "ResponsesBrokenOff"));
     }
   }
 
