@@ -214,7 +214,7 @@ public final class Link implements AutoCloseable {
       // with an exception, so the exchange is counted as ended here: otherwise a retired link
       // would wait for it forever and never close its client.
       breakOff.exchange().ended();
-      throw new BrokenOff(breakOff.failure());
+      throw new BrokenOff(breakOff.failure(), breakOff.clientsBody());
     }
   }
 
@@ -222,12 +222,14 @@ public final class Link implements AutoCloseable {
   static final class BrokenOff extends IOException {
     private static final long serialVersionUID = 1L;
 
-    BrokenOff(Throwable failure) {
+    BrokenOff(Throwable failure, boolean clientsBody) {
       super(
           "ApiLink: "
-              + (ProxyExchange.timedOut(failure)
-                  ? "the gateway's response did not end within timeoutSeconds"
-                  : "the gateway's response broke off")
+              + (clientsBody
+                  ? "the client's request body could not be read, and the response broke off with it"
+                  : ProxyExchange.timedOut(failure)
+                      ? "the gateway's response did not end within timeoutSeconds"
+                      : "the gateway's response broke off")
               + " ("
               + ProxyExchange.describe(failure)
               + "); closing the client's connection");

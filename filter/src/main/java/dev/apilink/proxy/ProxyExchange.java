@@ -742,11 +742,21 @@ final class ProxyExchange implements AsyncListener {
         return;
       }
       clientClosed = true;
-      link.counts().failed(-1);
-      log(-1, failure);
+      // The client's body broke (a malformed chunk, a client that left mid-upload) and the
+      // gateway's answer, still arriving, broke off with it: the client's doing, as the 400 for
+      // such a body is. It was logged as a WARNING that the gateway's response broke off, naming
+      // the gateway, and counted in ResponsesBrokenOff (found by review B, on a gateway's early
+      // answer). A body that the container closed as the server stops is not the client's.
+      boolean clientsBody = requestBodyFailed && !requestBodyClosedByContainer;
+      if (clientsBody) {
+        LOG.log(Level.FINE, "ApiLink: the response breaks off with the client's body", failure);
+      } else {
+        link.counts().failed(-1);
+        log(-1, failure);
+      }
       // Servlet has no abort call; an exception thrown from a dispatch after the response is
       // committed makes Tomcat and Jetty close the connection without ending the response.
-      clientRequest.setAttribute(ABORT_ATTRIBUTE, new BreakOff(this, failure));
+      clientRequest.setAttribute(ABORT_ATTRIBUTE, new BreakOff(this, failure, clientsBody));
       try {
         async.dispatch();
       } catch (RuntimeException e) {
@@ -1147,7 +1157,7 @@ final class ProxyExchange implements AsyncListener {
   }
 
   /** What the dispatch that breaks off the client's response finds in {@link #ABORT_ATTRIBUTE}. */
-  record BreakOff(ProxyExchange exchange, Throwable failure) {}
+  record BreakOff(ProxyExchange exchange, Throwable failure, boolean clientsBody) {}
 
   @Override
   public void onStartAsync(AsyncEvent event) {}
