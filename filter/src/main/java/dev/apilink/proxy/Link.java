@@ -214,7 +214,7 @@ public final class Link implements AutoCloseable {
       // with an exception, so the exchange is counted as ended here: otherwise a retired link
       // would wait for it forever and never close its client.
       breakOff.exchange().ended();
-      throw new BrokenOff(breakOff.failure(), breakOff.clientsBody());
+      throw new BrokenOff(breakOff.failure(), breakOff.byClient());
     }
   }
 
@@ -222,11 +222,11 @@ public final class Link implements AutoCloseable {
   static final class BrokenOff extends IOException {
     private static final long serialVersionUID = 1L;
 
-    BrokenOff(Throwable failure, boolean clientsBody) {
+    BrokenOff(Throwable failure, boolean byClient) {
       super(
           "ApiLink: "
-              + (clientsBody
-                  ? "the client's request body could not be read, and the response broke off with it"
+              + (byClient
+                  ? "the client's side failed (its request body, or its connection), and the response broke off with it"
                   : ProxyExchange.timedOut(failure)
                       ? "the gateway's response did not end within timeoutSeconds"
                       : "the gateway's response broke off")

@@ -131,6 +131,8 @@ final class ProxyExchange implements AsyncListener {
   private boolean unreadableBodyAnswerDeferred; // guarded by clientLock
   // The gateway's status and headers are in the client's response, maybe not yet sent.
   private boolean gatewayAnswerBegun; // guarded by clientLock
+  // The gateway's answer is whole: its body, if any, ended and written.
+  private boolean gatewayAnswerWhole; // guarded by clientLock
   // The container reported a failure of the client's exchange itself, not only of its request body
   // (a reset, a failed write): no onWritePossible() is coming.
   private volatile boolean clientExchangeFailed;
@@ -524,6 +526,7 @@ final class ProxyExchange implements AsyncListener {
             return;
           }
           copyStatusAndHeaders(result.getResponse(), toClient);
+          gatewayAnswerWhole = true;
           closeClient();
         }
       } finally {
@@ -633,6 +636,7 @@ final class ProxyExchange implements AsyncListener {
   private void finish() {
     clientLock.lock();
     try {
+      gatewayAnswerWhole = true;
       if (!clientClosed) {
         closeClient();
       }
@@ -754,16 +758,21 @@ final class ProxyExchange implements AsyncListener {
         link.counts().failed(-1);
         log(-1, failure);
       }
-      // Servlet has no abort call; an exception thrown from a dispatch after the response is
-      // committed makes Tomcat and Jetty close the connection without ending the response.
-      clientRequest.setAttribute(ABORT_ATTRIBUTE, new BreakOff(this, failure, clientsBody));
-      try {
-        async.dispatch();
-      } catch (RuntimeException e) {
-        complete();
-      }
+      breakOff(failure, clientsBody);
     } finally {
       clientLock.unlock();
+    }
+  }
+
+  /** Breaks off the client's response, holding {@link #clientLock}, once clientClosed is set. */
+  private void breakOff(Throwable failure, boolean byClient) {
+    // Servlet has no abort call; an exception thrown from a dispatch after the response is
+    // committed makes Tomcat and Jetty close the connection without ending the response.
+    clientRequest.setAttribute(ABORT_ATTRIBUTE, new BreakOff(this, failure, byClient));
+    try {
+      async.dispatch();
+    } catch (RuntimeException e) {
+      complete();
     }
   }
 
@@ -858,6 +867,19 @@ final class ProxyExchange implements AsyncListener {
       return;
     }
     clientClosed = true;
+    if (gatewayAnswerBegun && !gatewayAnswerWhole) {
+      // The client's side ends (its body could not be read, or the container reports its
+      // exchange failed) while the gateway's answer is still arriving: completing would end that
+      // answer as if whole. A client still there, whose chunked upload turned malformed during a
+      // chunked early answer, got that answer ended with its last chunk after its first (found by
+      // review B on Jetty 12.1.14, in 1 of 4 and 1 of 8 tries; by which callback was not seen).
+      // Broken off, as the client's doing.
+      IOException cause = new IOException("the client's side failed during the gateway's answer");
+      LOG.log(Level.FINE, "ApiLink: the response breaks off with the client's side", cause);
+      breakOff(cause, true);
+      ended(); // the container may not dispatch to a client that has gone (see complete())
+      return;
+    }
     if (requestBodyFailed) {
       answerUnreadableBody();
     } else if (!clientFailed && head) {
@@ -1157,7 +1179,7 @@ final class ProxyExchange implements AsyncListener {
   }
 
   /** What the dispatch that breaks off the client's response finds in {@link #ABORT_ATTRIBUTE}. */
-  record BreakOff(ProxyExchange exchange, Throwable failure, boolean clientsBody) {}
+  record BreakOff(ProxyExchange exchange, Throwable failure, boolean byClient) {}
 
   @Override
   public void onStartAsync(AsyncEvent event) {}
