@@ -867,13 +867,14 @@ final class ProxyExchange implements AsyncListener {
       return;
     }
     clientClosed = true;
-    if (gatewayAnswerBegun && !gatewayAnswerWhole) {
-      // The client's side ends (its body could not be read, or the container reports its
-      // exchange failed) while the gateway's answer is still arriving: completing would end that
-      // answer as if whole. A client still there, whose chunked upload turned malformed during a
-      // chunked early answer, got that answer ended with its last chunk after its first (found by
-      // review B on Jetty 12.1.14, in 1 of 4 and 1 of 8 tries; by which callback was not seen).
-      // Broken off, as the client's doing.
+    if (gatewayAnswerBegun && !gatewayAnswerWhole && requestBodyFailed && !clientExchangeFailed) {
+      // The client's body could not be read while the gateway's answer is still arriving, and the
+      // client is still there: completing would end that answer as if whole. A client whose
+      // chunked upload turned malformed during a chunked early answer got that answer ended with
+      // its last chunk after its first (found by review B on Jetty 12.1.14, in 1 of 4 and 1 of 8
+      // tries; by which callback was not seen). Broken off, as the client's doing. Not a client
+      // that left (a failed write, a reset): nobody reads that response, and a break-off is an
+      // exception the container logs, a WARNING or SEVERE for every download a client left.
       IOException cause = new IOException("the client's side failed during the gateway's answer");
       LOG.log(Level.FINE, "ApiLink: the response breaks off with the client's side", cause);
       breakOff(cause, true);

@@ -13,15 +13,23 @@ import java.util.logging.Logger;
 /** Collects what ApiLink logs, so that a test can wait for an event rather than for time. */
 final class LogWatch extends Handler implements AutoCloseable {
 
-  private final Logger logger = Logger.getLogger("dev.apilink");
+  private final Logger logger;
   private final List<String> messages = new CopyOnWriteArrayList<>();
   private final BlockingQueue<String> pending = new LinkedBlockingQueue<>();
   private final List<Logged> logged = new CopyOnWriteArrayList<>();
 
-  /** A message, the method it says it was logged from, and its level. */
-  private record Logged(String message, String source, java.util.logging.Level level) {}
+  /** A message, the method it says it was logged from, its level and the exception it names. */
+  private record Logged(
+      String message, String source, java.util.logging.Level level, Throwable thrown) {}
 
+  /** What ApiLink logs. */
   LogWatch() {
+    this("dev.apilink");
+  }
+
+  /** What {@code loggerName} and the loggers under it log: {@code ""} for everything. */
+  LogWatch(String loggerName) {
+    logger = Logger.getLogger(loggerName);
     logger.addHandler(this);
   }
 
@@ -35,7 +43,8 @@ final class LogWatch extends Handler implements AutoCloseable {
         new Logged(
             message,
             record.getSourceClassName() + "." + record.getSourceMethodName(),
-            record.getLevel()));
+            record.getLevel(),
+            record.getThrown()));
     messages.add(message);
     pending.add(message);
   }
@@ -66,6 +75,17 @@ final class LogWatch extends Handler implements AutoCloseable {
         .filter(entry -> entry.level().intValue() >= java.util.logging.Level.WARNING.intValue())
         .map(Logged::message)
         .filter(message -> message.contains(text))
+        .toList();
+  }
+
+  /**
+   * Every WARNING (or more severe) record so far, as its logger, message and exception: what a
+   * container's log shows an operator.
+   */
+  List<String> warningsWithTheirExceptions() {
+    return logged.stream()
+        .filter(entry -> entry.level().intValue() >= java.util.logging.Level.WARNING.intValue())
+        .map(entry -> entry.source() + ": " + entry.message() + " " + entry.thrown())
         .toList();
   }
 
