@@ -376,12 +376,7 @@ abstract class FaultContract {
         assertTrue(answer.startsWith("HTTP/1.1 429 "), answer);
         // The page leaves once the exchange is over for ApiLink, not earlier: a client that
         // closes while ApiLink still reads its body is a read failure, which aborts the request.
-        ServletContainer container = site.container();
-        Await.until(
-            "the exchange over",
-            IDLE,
-            () -> container.apiLinkFilter().exchangesInFlight() == 0,
-            () -> container.apiLinkFilter().exchangesInFlight() + " in flight");
+        awaitNoExchangeInFlight();
       }
 
       assertNotNull(gateway.awaitConnectionEnded(IDLE), "the gateway connection is closed");
@@ -490,12 +485,7 @@ abstract class FaultContract {
         }
         received = new RawHttp.Received(answer.toByteArray(), reset);
       }
-      ServletContainer container = site.container();
-      Await.until(
-          "the exchange over",
-          IDLE,
-          () -> container.apiLinkFilter().exchangesInFlight() == 0,
-          () -> container.apiLinkFilter().exchangesInFlight() + " in flight");
+      awaitNoExchangeInFlight();
 
       List<RawHttp.Response> responses = RawHttp.Response.parseAll(received.bytes(), true);
       assertEquals(1, responses.size(), responses.toString());
@@ -504,6 +494,16 @@ abstract class FaultContract {
       assertEquals(List.of(), log.warnings("broken off"));
       assertEquals(0L, server.getAttribute(name, "ResponsesBrokenOff"));
     }
+  }
+
+  /** Waits until the container's ApiLink has no exchange in flight. */
+  private void awaitNoExchangeInFlight() throws InterruptedException {
+    ServletContainer container = site.container();
+    Await.until(
+        "the exchange over",
+        IDLE,
+        () -> container.apiLinkFilter().exchangesInFlight() == 0,
+        () -> container.apiLinkFilter().exchangesInFlight() + " in flight");
   }
 
   /**
@@ -1543,11 +1543,7 @@ abstract class FaultContract {
       retry.awaitHeld(IDLE);
       stream.reset(
           new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code), Callback.NOOP);
-      Await.until(
-          "the exchange over for the container",
-          IDLE,
-          () -> container.apiLinkFilter().exchangesInFlight() == 0,
-          () -> container.apiLinkFilter().exchangesInFlight() + " in flight");
+      awaitNoExchangeInFlight();
       retry.releaseAndAwaitLeft("dev.apilink.proxy.ProxyExchange", IDLE);
 
       assertEquals(List.of(), thrownIntoTheGatewayClient);

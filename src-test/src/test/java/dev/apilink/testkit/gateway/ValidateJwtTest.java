@@ -506,20 +506,6 @@ class ValidateJwtTest {
     }
   }
 
-  @Test
-  void theKeySetIsFetchedAgainWhenATokenNamesAnUnknownKeyId() throws Exception {
-    try (OpenIdServer own = OpenIdServer.start(Tokens.RSA_1)) {
-      start(linkedPolicy(own));
-      assertEquals(200, callWithBearer(goodToken()).status());
-
-      own.publish(Tokens.RSA_1, Tokens.RSA_2); // the site rotates its key
-      clock.advance(OpenIdConfigurations.MIN_REFETCH_INTERVAL);
-
-      assertEquals(200, callWithBearer(Tokens.rs256(Tokens.RSA_2, claims().build())).status());
-      assertEquals(2, own.keySetFetches());
-    }
-  }
-
   /**
    * Microsoft's validate-jwt reference: on a {@code kid} missing from the cached configuration, or
    * after a failed retrieval, API Management "pulls from the endpoint at most once per 5 min".
