@@ -1,6 +1,5 @@
 package dev.apilink.e2e;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.apilink.testkit.echo.EchoBackend;
@@ -18,11 +17,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A container stopped as Ctrl-C or a service manager stops it (SIGTERM) while a client is still
- * sending an {@code /api} request body: the client is told that the site is stopping, or its
- * connection closes unanswered; never that its body could not be read, a 400 that clients do not
- * retry. On the distributions with the drop-in JAR, whose relocation changes the classes that the
- * embedded tests run (found by review: Jetty 12.1.12 answered the 400; a first fix passed the
- * embedded test and not this one).
+ * sending an {@code /api} request body: the client is told that the site is stopping (ApiLink's
+ * 503, or Jetty's own without a body), or its connection closes unanswered; never that its body
+ * could not be read, a 400 that clients do not retry. On the distributions with the drop-in JAR,
+ * whose relocation changes the classes that the embedded tests run (found by review: Jetty 12.1.12
+ * answered the 400; a first fix passed the embedded test and not this one).
  */
 class StoppingMidUploadIT {
 
@@ -70,7 +69,10 @@ class StoppingMidUploadIT {
         String answer = received.toString(StandardCharsets.ISO_8859_1);
         if (!answer.isEmpty()) {
           assertTrue(answer.startsWith("HTTP/1.1 503 "), answer);
-          assertEquals(STOPPING, answer.substring(answer.indexOf("\r\n\r\n") + 4), answer);
+          String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+          // Jetty's own 503 without a body, once in a full verify on Jetty 12.1.12 ee11: Jetty
+          // answered before ApiLink did (docs/proxy.md names both answers).
+          assertTrue(body.equals(STOPPING) || body.isEmpty(), answer);
         }
       } finally {
         container.close();
