@@ -226,7 +226,8 @@ public final class Link implements AutoCloseable {
       super(
           "ApiLink: "
               + (byClient
-                  ? "the client's side failed (its request body, or its connection), and the response broke off with it"
+                  ? "the client's request body could not be read, and the response broke off"
+                      + " with it"
                   : ProxyExchange.timedOut(failure)
                       ? "the gateway's response did not end within timeoutSeconds"
                       : "the gateway's response broke off")
