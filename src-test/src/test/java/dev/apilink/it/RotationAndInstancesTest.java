@@ -1,6 +1,7 @@
 package dev.apilink.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jwt.SignedJWT;
@@ -18,6 +19,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -192,6 +194,30 @@ class RotationAndInstancesTest {
       assertEquals(Set.of("k1", "k2"), kidsSeenSince(0));
       assertEquals(Set.of("k2"), kidsSeenSince(retired + 10));
     }
+  }
+
+  /**
+   * A site without {@code token.signingKeyFile} makes a new key each time it starts: once the
+   * gateway has read its keys, the restarted site's tokens are refused until the gateway may read
+   * them again, 5 minutes after its last read, as API Management does (gateway.md, the README's
+   * Troubleshooting).
+   */
+  @Test
+  void aRestartedSiteWithoutAKeyFileIsRefusedUntilTheGatewayMayReadItsKeysAgain() throws Exception {
+    LinkedSite site = link(ServletContainer.Kind.TOMCAT, "site", config -> {});
+    assertEquals(200, site.get("/api/before").statusCode());
+
+    ServletContainer container = site.site.container();
+    container.undeploy();
+    assertTrue(container.deploy(site.site.webapp(), "", Map.of()), container::deploymentFailure);
+
+    HttpResponse<String> refused = site.get("/api/restarted");
+    assertEquals(401, refused.statusCode());
+    assertEquals(LinkingStoryTest.INVALID_TOKEN, refused.body());
+    // Past the floor, within the 60 s of clock skew that the linked policy forgives: the new
+    // token, minted for 300 s, is still valid in the gateway's eyes.
+    clock.ahead = clock.ahead.plus(Duration.ofMinutes(5).plusSeconds(1));
+    assertEquals(200, site.get("/api/later").statusCode());
   }
 
   @Test
