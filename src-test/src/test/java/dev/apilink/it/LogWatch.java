@@ -7,6 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
+import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
@@ -19,8 +20,7 @@ final class LogWatch extends Handler implements AutoCloseable {
   private final List<Logged> logged = new CopyOnWriteArrayList<>();
 
   /** A message, the method it says it was logged from, its level and the exception it names. */
-  private record Logged(
-      String message, String source, java.util.logging.Level level, Throwable thrown) {}
+  private record Logged(String message, String source, Level level, Throwable thrown) {}
 
   /** What ApiLink logs. */
   LogWatch() {
@@ -72,7 +72,7 @@ final class LogWatch extends Handler implements AutoCloseable {
   /** Every WARNING (or more severe) message so far that contains {@code text}. */
   List<String> warnings(String text) {
     return logged.stream()
-        .filter(entry -> entry.level().intValue() >= java.util.logging.Level.WARNING.intValue())
+        .filter(entry -> entry.level().intValue() >= Level.WARNING.intValue())
         .map(Logged::message)
         .filter(message -> message.contains(text))
         .toList();
@@ -84,7 +84,7 @@ final class LogWatch extends Handler implements AutoCloseable {
    */
   List<String> warningsWithTheirExceptions() {
     return logged.stream()
-        .filter(entry -> entry.level().intValue() >= java.util.logging.Level.WARNING.intValue())
+        .filter(entry -> entry.level().intValue() >= Level.WARNING.intValue())
         .map(entry -> entry.source() + ": " + entry.message() + " " + entry.thrown())
         .toList();
   }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.SignedJWT;
 import dev.apilink.testkit.echo.EchoBackend;
 import dev.apilink.testkit.gateway.ApimGateway;
@@ -27,6 +29,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -91,8 +94,7 @@ class RotationAndInstancesTest {
         temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
-  LinkedSite link(
-      ServletContainer.Kind kind, String name, java.util.function.Consumer<ObjectNode> change)
+  LinkedSite link(ServletContainer.Kind kind, String name, Consumer<ObjectNode> change)
       throws Exception {
     LinkedSite site = LinkedSite.link(kind, dir.resolve(name), gateway, change);
     closing.add(site);
@@ -267,9 +269,9 @@ class RotationAndInstancesTest {
       throws Exception {
     Files.writeString(
         keys,
-        new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048)
+        new RSAKeyGenerator(2048)
             .keyID("rs384")
-            .algorithm(com.nimbusds.jose.JWSAlgorithm.RS384)
+            .algorithm(JWSAlgorithm.RS384)
             .generate()
             .toJSONString());
     try (LogWatch log = new LogWatch()) {
