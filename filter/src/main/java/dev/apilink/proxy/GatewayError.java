@@ -205,7 +205,6 @@ public record GatewayError(int status, String message) {
    */
   static boolean openedNoConnectionOrTimedOut(Throwable failure) {
     return refusedConnection(failure)
-        || find(failure, GatewayQueueFull.class) != null
         || find(failure, RejectedExecutionException.class) != null
         || find(failure, UnknownHostException.class) != null
         || find(failure, SSLHandshakeException.class) != null
