@@ -94,7 +94,13 @@ abstract class ProxyContract {
   // ---- helpers ----
 
   HttpResponse<String> get(String path, String... headers) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(site.uri(path));
+    return send("GET", path, headers);
+  }
+
+  /** Sends a request without a body. */
+  HttpResponse<String> send(String method, String path, String... headers) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(site.uri(path)).method(method, BodyPublishers.noBody());
     if (headers.length > 0) {
       request.headers(headers);
     }
@@ -462,13 +468,7 @@ abstract class ProxyContract {
   void maxForwardsIsForwardedAsSentAndTheGatewayAnswersAnOptionsWithZero() throws Exception {
     site.deployLinkedTo(backend.url(), c -> {});
 
-    HttpResponse<String> response =
-        CLIENT.send(
-            HttpRequest.newBuilder(site.uri("/api/orders"))
-                .method("OPTIONS", BodyPublishers.noBody())
-                .header("Max-Forwards", "0")
-                .build(),
-            BodyHandlers.ofString());
+    HttpResponse<String> response = send("OPTIONS", "/api/orders", "Max-Forwards", "0");
 
     assertEquals(200, response.statusCode());
     Received received = onlyReceived();
@@ -693,12 +693,7 @@ abstract class ProxyContract {
   void headAnd204And304AnswersCarryNoBody() throws Exception {
     site.deployLinkedTo(backend.url(), c -> {});
 
-    HttpResponse<String> head =
-        CLIENT.send(
-            HttpRequest.newBuilder(site.uri("/api/x"))
-                .method("HEAD", BodyPublishers.noBody())
-                .build(),
-            BodyHandlers.ofString());
+    HttpResponse<String> head = send("HEAD", "/api/x");
     HttpResponse<String> noContent = get("/api/x", "x-echo-status", "204");
     HttpResponse<String> notModified = get("/api/x", "x-echo-status", "304");
 
