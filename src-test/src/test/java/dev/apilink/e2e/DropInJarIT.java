@@ -1,0 +1,163 @@
+package dev.apilink.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The drop-in JAR as a user gets it, {@code apilink-filter-<version>-all.jar} (here taken out of
+ * the sample WAR's {@code WEB-INF/lib}, where the build put it): what it holds, and its {@code
+ * link} command run as DESIGN.md and the README tell, {@code java -jar} with no other class path.
+ */
+class DropInJarIT {
+
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  /** {@code META-INF/versions/<n>/}, the prefix of a multi-release variant. */
+  static final Pattern VERSIONED = Pattern.compile("META-INF/versions/\\d+/(.*)");
+
+  @TempDir Path directory;
+
+  Path dropInJar() throws IOException {
+    Path war = E2eFiles.sampleWar();
+    String name = FineLoggingOnTomcat11IT.dropInJarIn(war);
+    Path jar = directory.resolve(Path.of(name).getFileName());
+    Files.write(jar, Wars.read(war, name));
+    return jar;
+  }
+
+  /**
+   * Shading leaves a library's multi-release variants under {@code META-INF/versions/} unrelocated
+   * (DESIGN.md, "Known ground"): in a Multi-Release JAR they would be found under the libraries'
+   * own names, beside an application's own Jackson. The JAR ships the base classes only and says it
+   * is not Multi-Release.
+   */
+  @Test
+  void theDropInJarIsNotMultiReleaseAndHoldsOnlyApiLinksOwnAndRelocatedClasses() throws Exception {
+    Path jar = dropInJar();
+    List<String> outside = new ArrayList<>();
+    List<String> versioned = new ArrayList<>();
+    Manifest manifest;
+    try (JarFile zip = new JarFile(jar.toFile())) {
+      manifest = zip.getManifest();
+      for (ZipEntry entry : zip.stream().toList()) {
+        String name = entry.getName();
+        Matcher variant = VERSIONED.matcher(name);
+        if (variant.matches()) {
+          versioned.add(name);
+          name = variant.group(1);
+        }
+        if (name.endsWith(".class") && !name.startsWith("dev/apilink/")) {
+          outside.add(entry.getName());
+        }
+        if (name.startsWith("META-INF/services/")
+            && !name.equals("META-INF/services/")
+            && !name.startsWith("META-INF/services/dev.apilink.")) {
+          outside.add(entry.getName());
+        }
+      }
+    }
+
+    assertNotEquals(
+        "true",
+        manifest.getMainAttributes().getValue(Attributes.Name.MULTI_RELEASE),
+        "the drop-in JAR is not Multi-Release");
+    assertEquals(List.of(), versioned, "multi-release variants in the drop-in JAR");
+    assertEquals(List.of(), outside, "classes and services neither ApiLink's nor relocated");
+    assertEquals("dev.apilink.Main", manifest.getMainAttributes().getValue("Main-Class"));
+  }
+
+  /**
+   * {@code java -jar apilink-filter-<version>-all.jar link --config <file>} with DESIGN.md's
+   * example configuration prints what Static Web Apps' linking creates, under its names.
+   */
+  @Test
+  void linkRunsFromTheDropInJarAloneForTheContractsExampleConfiguration() throws Exception {
+    Path jar = dropInJar();
+    Files.writeString(
+        directory.resolve("apilink.json"),
+        """
+        {
+          "hostname": "red-sea-123.azurestaticapps.net",
+          "environments": {
+            "production": {
+              "backend": {
+                "resourceType": "apiManagement",
+                "url": "https://my-api-management-instance.azure-api.net",
+                "subscriptionKey": "${env:APIM_SUBSCRIPTION_KEY}"
+              }
+            },
+            "staging": {},
+            "pr-42": { "pullRequest": true }
+          },
+          "token": { "signingKeyFile": "/etc/apilink/signing-key.jwk.json", "lifetimeSeconds": 300 }
+        }
+        """);
+    ProcessBuilder command =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar.toString(),
+                "link",
+                "--config",
+                "apilink.json",
+                "--format",
+                "json")
+            .directory(directory.toFile())
+            .redirectError(directory.resolve("stderr.txt").toFile());
+    command.environment().keySet().removeIf(name -> name.startsWith("APILINK_"));
+    Process process = command.start();
+    byte[] out = process.getInputStream().readAllBytes();
+    assertTrue(process.waitFor(60, TimeUnit.SECONDS), "link did not end");
+
+    assertEquals(
+        0,
+        process.exitValue(),
+        () -> "link exited " + process.exitValue() + ": " + read("stderr.txt"));
+    JsonNode link = JSON.readTree(new ByteArrayInputStream(out));
+    assertEquals(
+        "Azure Static Web Apps - red-sea-123.azurestaticapps.net (Linked)",
+        link.get("product").get("displayName").asText());
+    assertTrue(link.get("product").get("subscriptionRequired").asBoolean());
+    assertEquals(
+        "Generated for Static Web Apps resource with default hostname:"
+            + " red-sea-123.azurestaticapps.net",
+        link.get("subscription").get("displayName").asText());
+    assertEquals(
+        "/products/" + link.get("product").get("id").asText(),
+        link.get("subscription").get("scope").asText());
+    assertEquals("https://red-sea-123.azurestaticapps.net/.auth", link.get("issuer").asText());
+    assertEquals("https://my-api-management-instance.azure-api.net", link.get("audience").asText());
+    assertEquals(
+        "https://red-sea-123.azurestaticapps.net/.auth/.well-known/openid-configuration",
+        link.get("openidConfigurationUrl").asText());
+    assertEquals("", read("stderr.txt"));
+  }
+
+  private String read(String file) {
+    try {
+      return Files.readString(directory.resolve(file), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "<" + e + ">";
+    }
+  }
+}
