@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -43,6 +44,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -413,6 +415,35 @@ abstract class DistributionContract {
         1, response.headers().allValues("Date").size(), response.headers().map().toString());
     assertEquals(List.of("echo-gateway"), response.headers().allValues("Server"));
     assertEquals(List.of("custom"), response.headers().allValues("X-Custom"));
+  }
+
+  /**
+   * Each event reaches the client before the next is sent, through the container's own defaults
+   * (its compression on) and the drop-in JAR's relocated client: out of the box, a proxy servlet
+   * held them until the stream ended (DESIGN.md, "Known ground").
+   */
+  @Test
+  void serverSentEventsReachTheClientOneByOne() throws Exception {
+    String stream = distribution().id() + "-events";
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(60),
+        () -> {
+          HttpResponse<Stream<String>> response =
+              send(get("/shop/api/events").header("x-echo-sse", stream), BodyHandlers.ofLines());
+          assertEquals(200, response.statusCode());
+          assertEquals(
+              "text/event-stream", response.headers().firstValue("Content-Type").orElse(""));
+          Iterator<String> lines = response.body().iterator();
+          EchoBackend.SseStream events = backend.sse(stream);
+          for (int i = 1; i <= 3; i++) {
+            // The next event is only sent once this one has arrived: nothing may be held back.
+            events.send("event " + i);
+            assertEquals("data: event " + i, lines.next());
+            assertEquals("", lines.next());
+          }
+          events.end();
+          assertFalse(lines.hasNext());
+        });
   }
 
   @Test
