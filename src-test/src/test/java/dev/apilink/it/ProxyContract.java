@@ -1136,6 +1136,32 @@ abstract class ProxyContract {
     assertEquals(404, other.statusCode());
   }
 
+  /**
+   * The discovery documents answer other methods as ApiLink answers its own errors (DESIGN.md,
+   * "Errors the filter itself produces"), not with the container's HTML error page, which names the
+   * container and its version.
+   */
+  @Test
+  void theDiscoveryDocumentsRefuseOtherMethodsWithA405InApimsShape() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    for (String path :
+        List.of("/.auth/.well-known/openid-configuration", "/.auth/.well-known/jwks.json")) {
+      HttpResponse<String> response = send("POST", path);
+
+      assertEquals(405, response.statusCode(), path);
+      assertEquals(List.of("GET, HEAD"), response.headers().allValues("Allow"), path);
+      assertEquals(
+          "{\"statusCode\": 405, \"message\": \"Method not allowed: the site's discovery"
+              + " documents answer GET and HEAD only.\"}",
+          response.body(),
+          path);
+      assertTrue(
+          response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"),
+          path + ": " + response.headers().firstValue("Content-Type"));
+    }
+  }
+
   @Test
   void aSecretNeverAppearsInAnErrorBody() throws Exception {
     site.deployLinkedTo(URI.create("http://127.0.0.1:" + closedPort()), c -> {});
