@@ -793,8 +793,11 @@ public final class ApiLinkFilter implements Filter {
     }
     String method = request.getMethod();
     if (!method.equals("GET") && !method.equals("HEAD")) {
+      // ApiLink's own answer in APIM's shape, as its other refusals: sendError() would give the
+      // container's HTML error page, which names the container and its version.
+      UnreadBody.closeAfterAnswer(request, response);
       response.setHeader("Allow", "GET, HEAD");
-      response.sendError(405);
+      refuse(response, GatewayError.wellKnownMethodNotAllowed());
       return true;
     }
     response.setContentType("application/json");

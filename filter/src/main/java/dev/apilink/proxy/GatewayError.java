@@ -235,6 +235,15 @@ public record GatewayError(int status, String message) {
             + " gateway.");
   }
 
+  /**
+   * A request other than {@code GET} or {@code HEAD} for the discovery document or the JWKS, which
+   * the gateway's {@code validate-jwt} only reads.
+   */
+  public static GatewayError wellKnownMethodNotAllowed() {
+    return new GatewayError(
+        405, "Method not allowed: the site's discovery documents answer GET and HEAD only.");
+  }
+
   /** An {@code /api} path that leaves {@code /api} once decoded ({@link GatewayTarget}). */
   public static GatewayError pathLeavesApi() {
     return new GatewayError(400, "Bad request: the path leaves /api once decoded.");
