@@ -124,7 +124,16 @@ class DropInJarIT {
                 "json")
             .directory(directory.toFile())
             .redirectError(directory.resolve("stderr.txt").toFile());
-    command.environment().keySet().removeIf(name -> name.startsWith("APILINK_"));
+    // As Distribution does: nothing of this machine's may choose the environment, nor make the
+    // JVM itself write to stderr ("Picked up JAVA_TOOL_OPTIONS").
+    command
+        .environment()
+        .keySet()
+        .removeIf(
+            name ->
+                name.startsWith("APILINK_")
+                    || name.equals("JAVA_TOOL_OPTIONS")
+                    || name.equals("JDK_JAVA_OPTIONS"));
     Process process = command.start();
     byte[] out = process.getInputStream().readAllBytes();
     assertTrue(process.waitFor(60, TimeUnit.SECONDS), "link did not end");
