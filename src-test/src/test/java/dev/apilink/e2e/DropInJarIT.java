@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
@@ -34,6 +36,26 @@ class DropInJarIT {
 
   /** {@code META-INF/versions/<n>/}, the prefix of a multi-release variant. */
   static final Pattern VERSIONED = Pattern.compile("META-INF/versions/\\d+/(.*)");
+
+  /**
+   * Every library the JAR bundles, by where its classes are relocated (the more specific first),
+   * and the name {@code META-INF/THIRD-PARTY-NOTICES.txt} gives it.
+   */
+  static final List<Map.Entry<String, String>> BUNDLED =
+      List.of(
+          Map.entry("dev/apilink/shaded/org/eclipse/jetty/", "Eclipse Jetty"),
+          Map.entry(
+              "dev/apilink/shaded/com/fasterxml/jackson/core/internal/shaded/fdp/",
+              "FastDoubleParser"),
+          Map.entry("dev/apilink/shaded/com/fasterxml/jackson/core/io/schubfach/", "Schubfach"),
+          Map.entry("dev/apilink/shaded/com/fasterxml/jackson/", "Jackson"),
+          Map.entry("dev/apilink/shaded/com/nimbusds/jose/shaded/gson/", "Gson"),
+          Map.entry("dev/apilink/shaded/com/nimbusds/jose/shaded/jcip/", "jcip-annotations"),
+          Map.entry("dev/apilink/shaded/com/nimbusds/", "Nimbus JOSE+JWT"),
+          Map.entry("dev/apilink/shaded/org/slf4j/", "SLF4J"));
+
+  /** A file of the JAR's {@code META-INF/} that the notices point to. */
+  static final Pattern NAMED_FILE = Pattern.compile("META-INF/[A-Za-z0-9.-]*[A-Za-z0-9]");
 
   @TempDir Path directory;
 
@@ -84,6 +106,50 @@ class DropInJarIT {
     assertEquals(List.of(), versioned, "multi-release variants in the drop-in JAR");
     assertEquals(List.of(), outside, "classes and services neither ApiLink's nor relocated");
     assertEquals("dev.apilink.Main", manifest.getMainAttributes().getValue("Main-Class"));
+  }
+
+  /**
+   * The libraries' licences (Apache 2.0, MIT) ask that their notices travel with every copy: the
+   * JAR names each library it bundles, with its licence, in {@code
+   * META-INF/THIRD-PARTY-NOTICES.txt}, and holds every licence file that names. A library added to
+   * the JAR without a line there fails this test.
+   */
+  @Test
+  void theDropInJarNamesEveryLibraryItBundlesAndCarriesTheirLicences() throws Exception {
+    Path jar = dropInJar();
+    String notices;
+    List<String> unnamed = new ArrayList<>();
+    TreeSet<String> found = new TreeSet<>();
+    TreeSet<String> missingFiles = new TreeSet<>();
+    try (JarFile zip = new JarFile(jar.toFile())) {
+      ZipEntry noticesEntry = zip.getEntry("META-INF/THIRD-PARTY-NOTICES.txt");
+      assertTrue(noticesEntry != null, "META-INF/THIRD-PARTY-NOTICES.txt in the drop-in JAR");
+      notices = new String(zip.getInputStream(noticesEntry).readAllBytes(), StandardCharsets.UTF_8);
+      for (ZipEntry entry : zip.stream().toList()) {
+        String name = entry.getName();
+        if (!name.startsWith("dev/apilink/shaded/") || !name.endsWith(".class")) {
+          continue;
+        }
+        BUNDLED.stream()
+            .filter(library -> name.startsWith(library.getKey()))
+            .findFirst()
+            .ifPresentOrElse(library -> found.add(library.getValue()), () -> unnamed.add(name));
+      }
+      Matcher named = NAMED_FILE.matcher(notices);
+      while (named.find()) {
+        if (zip.getEntry(named.group()) == null) {
+          missingFiles.add(named.group());
+        }
+      }
+    }
+
+    assertEquals(List.of(), unnamed, "relocated classes of a library the notices do not name");
+    for (Map.Entry<String, String> library : BUNDLED) {
+      assertTrue(found.contains(library.getValue()), library.getValue() + " is in the JAR");
+      assertTrue(notices.contains(library.getValue()), library.getValue() + " in the notices");
+    }
+    assertTrue(notices.contains("META-INF/LICENSE-Apache-2.0.txt"), notices);
+    assertEquals(new TreeSet<>(), missingFiles, "licence files the notices name");
   }
 
   /**
