@@ -57,6 +57,19 @@ class ConfigLoaderWithoutSecretsTest {
   }
 
   @Test
+  void withoutSecretsTheKeyFileMayComeFromAnUnsetVariable() throws Exception {
+    String location =
+        write(
+                SITE.replace("/nonexistent/keys.json", "${env:APILINK_SIGNING_KEY_FILE}")
+                    .replace("\"k2\"", "\"${env:APILINK_SIGNING_KEY_ID}\""))
+            .toString();
+
+    SiteConfig site = loader(Map.of()).withoutSecrets().load(location, "production");
+
+    assertEquals(Optional.empty(), site.token().signingKeys());
+  }
+
+  @Test
   void withSecretsTheSameFileNeedsBoth() throws Exception {
     String location = write(SITE).toString();
 
