@@ -511,8 +511,10 @@ public final class ConfigLoader {
       if (token == null) {
         return null;
       }
-      Optional<String> keyFile = text(token, "token", "signingKeyFile", Use.RESOLVE);
-      Optional<String> keyId = text(token, "token", "signingKeyId", Use.RESOLVE);
+      // Without secrets (link), an unset ${env:...} for the key file or its kid is no problem.
+      Use keyUse = readSecrets ? Use.RESOLVE : Use.SHAPE_ONLY;
+      Optional<String> keyFile = text(token, "token", "signingKeyFile", keyUse);
+      Optional<String> keyId = text(token, "token", "signingKeyId", keyUse);
       int lifetime =
           integer(token, "token", "lifetimeSeconds", 30, 86_400, Use.RESOLVE)
               .map(Long::intValue)
@@ -524,7 +526,7 @@ public final class ConfigLoader {
       Optional<SigningKeys> keys = Optional.empty();
       if (keyFile.isPresent()) {
         keys = readSecrets ? signingKeys(keyFile.get(), keyId) : Optional.empty();
-      } else if (keyId.isPresent()) {
+      } else if (token.has("signingKeyId") && !token.has("signingKeyFile")) {
         problem("token.signingKeyId", "needs token.signingKeyFile");
       }
       return new TokenConfig(keyFile, keys, lifetime, header);
