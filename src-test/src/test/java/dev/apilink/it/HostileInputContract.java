@@ -743,8 +743,8 @@ abstract class HostileInputContract {
 
     RawHttp.Response response = sendOne("GET /api/old-client HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
 
-    // RFC 9110 7.6.3: Via names the protocol version the proxy received (README, "What the
-    // gateway receives").
+    // RFC 9110 7.6.3: Via names the protocol version the proxy received (docs/proxy.md, "What
+    // the gateway receives").
     assertEquals(200, response.status());
     assertEquals(List.of("1.0 apilink"), onlyReceived().header("Via"));
   }
