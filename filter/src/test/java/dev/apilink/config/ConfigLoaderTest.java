@@ -402,6 +402,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aSigningKeyIdWithoutAKeyFileIsAProblem() throws Exception {
+    assertEquals(
+        List.of("token.signingKeyId: needs token.signingKeyFile"),
+        problems(
+            linked("")
+                .replace("{\"hostname\"", "{\"token\": {\"signingKeyId\": \"k2\"}, \"hostname\"")));
+  }
+
+  @Test
+  void aKeyFileFromAnUnsetVariableIsItsOnlyProblem() throws Exception {
+    assertEquals(
+        List.of("token.signingKeyFile: environment variable APILINK_KEYS is not set"),
+        problems(
+            linked("")
+                .replace(
+                    "{\"hostname\"",
+                    "{\"token\": {\"signingKeyFile\": \"${env:APILINK_KEYS}\", \"signingKeyId\":"
+                        + " \"k2\"}, \"hostname\"")));
+  }
+
+  @Test
   void aKeyFileWrittenByNotepadLosesItsByteOrderMarkAndLineEnd() throws Exception {
     Files.write(
         dir.resolve("key.txt"), ("\uFEFF" + SECRET + "\r\n").getBytes(StandardCharsets.UTF_8));
