@@ -153,6 +153,30 @@ public enum Distribution {
 
   // ---- Tomcat ----
 
+  /**
+   * The distribution's stock {@code conf/server.xml} as the tests run it: no shutdown port (the
+   * process is stopped by signal); the HTTP connector on loopback, on {@code port}, passing {@code
+   * %2F} through undecoded so that ApiLink can forward it as sent. A test that changes more writes
+   * its edit of this as {@code conf/server.xml} among the base files.
+   */
+  public String serverXml(int port) throws IOException {
+    Path stock = home().resolve("conf/server.xml");
+    String configured =
+        Files.readString(stock, StandardCharsets.UTF_8)
+            .replaceFirst("<Server port=\"8005\"", "<Server port=\"-1\"")
+            .replaceFirst(
+                "<Connector port=\"8080\" protocol=\"HTTP/1.1\"",
+                "<Connector port=\""
+                    + port
+                    + "\" address=\"127.0.0.1\" encodedSolidusHandling=\"passthrough\""
+                    + " protocol=\"HTTP/1.1\"");
+    if (!configured.contains("<Server port=\"-1\"")
+        || !configured.contains("<Connector port=\"" + port + "\"")) {
+      throw new IllegalStateException(stock + ": the stock Server or Connector is not there");
+    }
+    return configured;
+  }
+
   private ContainerProcess startTomcat(
       Path base,
       int port,
@@ -170,24 +194,7 @@ public enum Distribution {
         Files.copy(file, base.resolve("conf").resolve(file.getFileName()));
       }
     }
-    Path serverXml = base.resolve("conf/server.xml");
-    String original = Files.readString(serverXml, StandardCharsets.UTF_8);
-    // No shutdown port (the process is stopped by signal); the HTTP connector on loopback, on the
-    // port given, passing %2F through undecoded so that ApiLink can forward it as sent.
-    String configured =
-        original
-            .replaceFirst("<Server port=\"8005\"", "<Server port=\"-1\"")
-            .replaceFirst(
-                "<Connector port=\"8080\" protocol=\"HTTP/1.1\"",
-                "<Connector port=\""
-                    + port
-                    + "\" address=\"127.0.0.1\" encodedSolidusHandling=\"passthrough\""
-                    + " protocol=\"HTTP/1.1\"");
-    if (!configured.contains("<Server port=\"-1\"")
-        || !configured.contains("<Connector port=\"" + port + "\"")) {
-      throw new IllegalStateException(serverXml + ": the stock Server or Connector is not there");
-    }
-    Files.writeString(serverXml, configured, StandardCharsets.UTF_8);
+    Files.writeString(base.resolve("conf/server.xml"), serverXml(port), StandardCharsets.UTF_8);
     deploy(wars, base.resolve("webapps"));
     write(baseFiles, base);
 
