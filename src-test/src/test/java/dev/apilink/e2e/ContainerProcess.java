@@ -1,9 +1,13 @@
 package dev.apilink.e2e;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -135,6 +139,20 @@ public final class ContainerProcess implements AutoCloseable {
       }
     }
     log.awaitEnd(Duration.ofSeconds(5));
+  }
+
+  /**
+   * Everything the container sent on {@code client} until it closed the connection, as ISO-8859-1
+   * text; a reset ends it too, keeping what came before.
+   */
+  public static String readUntilClosed(Socket client) throws IOException {
+    ByteArrayOutputStream received = new ByteArrayOutputStream();
+    try {
+      client.getInputStream().transferTo(received);
+    } catch (SocketException e) {
+      // closed with a reset: what came before is all there is
+    }
+    return received.toString(StandardCharsets.ISO_8859_1);
   }
 
   /**

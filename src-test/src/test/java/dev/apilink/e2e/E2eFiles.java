@@ -3,6 +3,7 @@ package dev.apilink.e2e;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Where the build put what the end-to-end tests and the demo run: the unpacked distributions, the
@@ -13,6 +14,21 @@ import java.util.List;
 public final class E2eFiles {
 
   private E2eFiles() {}
+
+  /**
+   * The environment that the sample WAR's {@code apilink.json} reads: the site at {@code
+   * http://127.0.0.1:<port>}, linked to {@code gatewayUrl} with {@code subscriptionKey}.
+   */
+  public static Map<String, String> sampleSiteEnvironment(
+      int port, String gatewayUrl, String subscriptionKey) {
+    return Map.of(
+        "APILINK_SITE_ORIGIN",
+        "http://127.0.0.1:" + port,
+        "APIM_GATEWAY_URL",
+        gatewayUrl,
+        "APIM_SUBSCRIPTION_KEY",
+        subscriptionKey);
+  }
 
   /**
    * The unpacked Tomcat or Jetty distribution named by {@code property}, else the one directory

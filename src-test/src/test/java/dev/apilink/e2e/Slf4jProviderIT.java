@@ -28,12 +28,8 @@ class Slf4jProviderIT {
   void aProviderNamedForTheWholeJvmLeavesApiLinkSilent(Distribution distribution) throws Exception {
     Path run = E2eFiles.runDirectory(distribution.id() + "-slf4j-provider");
     int port = ContainerProcess.freePort();
-    String origin = "http://127.0.0.1:" + port;
     Map<String, String> environment =
-        Map.of(
-            "APILINK_SITE_ORIGIN", origin,
-            "APIM_GATEWAY_URL", "http://127.0.0.1:1",
-            "APIM_SUBSCRIPTION_KEY", "slf4j-provider-e2e-key");
+        E2eFiles.sampleSiteEnvironment(port, "http://127.0.0.1:1", "slf4j-provider-e2e-key");
 
     ContainerProcess container =
         distribution.start(

@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.apilink.testkit.echo.EchoBackend;
-import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,13 +35,7 @@ class StalledUploadOnTomcat11IT {
     assertTrue(serverXml.contains("connectionTimeout=\"1000\""), serverXml);
     try (EchoBackend gateway = EchoBackend.start()) {
       Map<String, String> environment =
-          Map.of(
-              "APILINK_SITE_ORIGIN",
-              "http://127.0.0.1:" + port,
-              "APIM_GATEWAY_URL",
-              gateway.url().toString(),
-              "APIM_SUBSCRIPTION_KEY",
-              "stalled-e2e-key");
+          E2eFiles.sampleSiteEnvironment(port, gateway.url().toString(), "stalled-e2e-key");
       ContainerProcess container =
           tomcat.start(
               run.resolve("base"),
@@ -62,13 +54,7 @@ class StalledUploadOnTomcat11IT {
         out.flush();
         gateway.awaitArrival("/api/upload", Duration.ofSeconds(30));
 
-        ByteArrayOutputStream received = new ByteArrayOutputStream();
-        try {
-          client.getInputStream().transferTo(received);
-        } catch (SocketException e) {
-          // closed with a reset: what came before is all there is
-        }
-        String answer = received.toString(StandardCharsets.ISO_8859_1);
+        String answer = ContainerProcess.readUntilClosed(client);
         assertTrue(answer.startsWith("HTTP/1.1 408 "), answer);
         assertEquals(
             "{\"statusCode\": 408, \"message\": \"Request timeout: the request body stopped"

@@ -3,11 +3,9 @@ package dev.apilink.e2e;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.apilink.testkit.echo.EchoBackend;
-import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,13 +35,7 @@ class StoppingMidUploadIT {
     int port = ContainerProcess.freePort();
     try (EchoBackend gateway = EchoBackend.start()) {
       Map<String, String> environment =
-          Map.of(
-              "APILINK_SITE_ORIGIN",
-              "http://127.0.0.1:" + port,
-              "APIM_GATEWAY_URL",
-              gateway.url().toString(),
-              "APIM_SUBSCRIPTION_KEY",
-              "stopping-e2e-key");
+          E2eFiles.sampleSiteEnvironment(port, gateway.url().toString(), "stopping-e2e-key");
       ContainerProcess container =
           distribution.start(
               run.resolve("base"), port, environment, Map.of("shop.war", E2eFiles.sampleWar()));
@@ -60,13 +52,7 @@ class StoppingMidUploadIT {
 
         container.close();
 
-        ByteArrayOutputStream received = new ByteArrayOutputStream();
-        try {
-          client.getInputStream().transferTo(received);
-        } catch (SocketException e) {
-          // closed with a reset: what came before is all there is
-        }
-        String answer = received.toString(StandardCharsets.ISO_8859_1);
+        String answer = ContainerProcess.readUntilClosed(client);
         if (!answer.isEmpty()) {
           assertTrue(answer.startsWith("HTTP/1.1 503 "), answer);
           String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
