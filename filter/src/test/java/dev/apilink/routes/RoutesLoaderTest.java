@@ -320,6 +320,79 @@ class RoutesLoaderTest {
   }
 
   @Test
+  void aRedirectToAnotherSiteIsNoLoopWhateverItsPath() {
+    RouteRules rules =
+        load(
+            "{\"routes\": [{\"route\": \"/api/*\", \"redirect\": \"https://login.example/api/x\"}]}");
+
+    assertEquals(
+        new Decision.Redirect(302, "https://login.example/api/x"),
+        rules.rules().get(0).onAllowed());
+  }
+
+  @Test
+  void aRedirectThatIsNeitherASitePathNorAnAbsoluteHttpUrlIsRefused() {
+    assertEquals(
+        List.of(
+            "routes[0].redirect: must be a path in the site starting with \"/\" or an absolute"
+                + " http(s) URL, in printable ASCII (percent-encode the rest) (was \"orders/7\")",
+            "routes[1].redirect: must be a path in the site starting with \"/\" or an absolute"
+                + " http(s) URL, in printable ASCII (percent-encode the rest) (was"
+                + " \"ftp://files.example/a\")"),
+        problems(
+            """
+            {"routes": [{"route": "/api/a", "redirect": "orders/7"},
+                        {"route": "/api/b", "redirect": "ftp://files.example/a"}]}
+            """));
+  }
+
+  @Test
+  void aRuleThatAnswers403AnswersWithTheForbiddenOverrideAndOtherStatusesAsThemselves() {
+    RouteRules rules =
+        load(
+            """
+            {"responseOverrides": {"403": {"statusCode": 404}},
+             "routes": [{"route": "/api/secret", "statusCode": 403},
+                        {"route": "/api/old", "statusCode": 410}]}
+            """);
+
+    assertEquals(new Decision.Answer(404, "Resource not found"), rules.rules().get(0).onAllowed());
+    assertEquals(new Decision.Answer(410, "Gone"), rules.rules().get(1).onAllowed());
+  }
+
+  @Test
+  void anAnswersStatusIsFrom400To599InRulesAndOverrides() {
+    RouteRules rules =
+        load(
+            """
+            {"responseOverrides": {"401": {"statusCode": 400}, "403": {"statusCode": 599}},
+             "routes": [{"route": "/api/a", "statusCode": 400},
+                        {"route": "/api/b", "statusCode": 599}]}
+            """);
+    assertEquals(new Decision.Answer(400, "Bad request"), rules.rules().get(0).onAllowed());
+    assertEquals(new Decision.Answer(599, "Status 599"), rules.rules().get(1).onAllowed());
+    assertEquals(new Decision.Answer(400, "Bad request"), rules.unauthorized());
+    assertEquals(new Decision.Answer(599, "Status 599"), rules.forbidden());
+
+    assertEquals(
+        List.of(
+            "responseOverrides.401.statusCode: without a redirect, must be an error status from 400"
+                + " to 599 (was 399)",
+            "responseOverrides.403.statusCode: without a redirect, must be an error status from 400"
+                + " to 599 (was 600)",
+            "routes[0].statusCode: without a redirect, must be an error status from 400 to 599,"
+                + " which ApiLink answers instead of the gateway (was 399)",
+            "routes[1].statusCode: without a redirect, must be an error status from 400 to 599,"
+                + " which ApiLink answers instead of the gateway (was 600)"),
+        problems(
+            """
+            {"responseOverrides": {"401": {"statusCode": 399}, "403": {"statusCode": 600}},
+             "routes": [{"route": "/api/a", "statusCode": 399},
+                        {"route": "/api/b", "statusCode": 600}]}
+            """));
+  }
+
+  @Test
   void overridesMayRedirectOrAnswerWithAnotherStatusButNotRewrite() {
     RouteRules rules =
         load(
