@@ -2,6 +2,7 @@ package dev.apilink.token;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.crypto.RSASSAVerifier;
@@ -12,12 +13,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
 import org.junit.jupiter.api.Test;
 
 class TokenIssuerTest {
 
   /** A clock the test moves by hand. */
-  static final class ManualClock extends Clock {
+  static class ManualClock extends Clock {
     Instant now = Instant.parse("2026-11-26T10:00:00.250Z");
 
     @Override
@@ -72,6 +75,104 @@ class TokenIssuerTest {
     String second = issuer.token();
 
     assertNotEquals(first, second);
+    assertEquals(2, issuer.signatures());
+  }
+
+  /** A manual clock that holds one thread at its n-th reading of the time, until released. */
+  static final class HoldingClock extends ManualClock {
+    final CountDownLatch held = new CountDownLatch(1);
+    final CountDownLatch released = new CountDownLatch(1);
+    private volatile Thread watched;
+    private int readingToHoldAt;
+    private int readings;
+
+    void hold(Thread thread, int reading) {
+      readingToHoldAt = reading;
+      watched = thread;
+    }
+
+    @Override
+    public Instant instant() {
+      if (Thread.currentThread() == watched && ++readings == readingToHoldAt) {
+        held.countDown();
+        try {
+          released.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return now;
+    }
+  }
+
+  @Test
+  void theRenewalIsDueFourFifthsOfTheLifetimeAfterTheWholeSecondOfIssue() {
+    // Issued at 10:00:00.250, the token says iat 10:00:00: renewal is due at 10:04:00 exactly.
+    String first = issuer.token();
+    clock.now = Instant.parse("2026-11-26T10:03:59.999Z");
+    assertEquals(first, issuer.token());
+
+    clock.now = Instant.parse("2026-11-26T10:04:00Z");
+    assertNotEquals(first, issuer.token());
+    assertEquals(2, issuer.signatures());
+  }
+
+  @Test
+  void whileOneThreadSignsTheOthersKeepTheTokenThatIsStillValid() throws Exception {
+    HoldingClock holding = new HoldingClock();
+    TokenIssuer issuer =
+        new TokenIssuer(
+            keys, "https://site.example/.auth", "https://gw.example", "site.example", 300, holding);
+    String first = issuer.token();
+    holding.now = holding.now.plus(Duration.ofSeconds(250)); // due for renewal, valid until 300
+    FutureTask<String> renewal = new FutureTask<>(issuer::token);
+    Thread signer = new Thread(renewal);
+    // Its readings: whether the token is due (1), whether the old one is still valid (2), and,
+    // holding the lock, whether another thread renewed it meanwhile (3).
+    holding.hold(signer, 3);
+    signer.start();
+    try {
+      holding.held.await();
+
+      assertEquals(
+          first,
+          assertTimeoutPreemptively(
+              Duration.ofSeconds(10), issuer::token, "waited for the thread that signs"));
+    } finally {
+      holding.released.countDown();
+    }
+    assertNotEquals(first, renewal.get());
+    assertEquals(2, issuer.signatures());
+  }
+
+  @Test
+  void onceTheTokenHasExpiredTheOthersWaitForTheThreadThatSigns() throws Exception {
+    HoldingClock holding = new HoldingClock();
+    TokenIssuer issuer =
+        new TokenIssuer(
+            keys, "https://site.example/.auth", "https://gw.example", "site.example", 300, holding);
+    String first = issuer.token();
+    holding.now =
+        Instant.parse("2026-11-26T10:05:00Z"); // its exp: no longer valid (RFC 7519 4.1.4)
+    FutureTask<String> renewal = new FutureTask<>(issuer::token);
+    Thread signer = new Thread(renewal);
+    holding.hold(signer, 3); // inside the lock, as above
+    signer.start();
+    FutureTask<String> other = new FutureTask<>(issuer::token);
+    Thread otherThread = new Thread(other);
+    try {
+      holding.held.await();
+      otherThread.start();
+      while (otherThread.getState() != Thread.State.WAITING && !other.isDone()) {
+        Thread.onSpinWait(); // until it waits for the lock, or has answered without waiting
+      }
+      assertTrue(!other.isDone(), "answered while the token was being renewed");
+    } finally {
+      holding.released.countDown();
+    }
+    String renewed = renewal.get();
+    assertNotEquals(first, renewed);
+    assertEquals(renewed, other.get());
     assertEquals(2, issuer.signatures());
   }
 
