@@ -98,10 +98,24 @@ class GatewayTargetTest {
   }
 
   @Test
+  void theAuthorityNamesThePortOnlyWhenItIsNotTheSchemesDefault() {
+    assertEquals("gw.example", GatewayTarget.authority("https", "gw.example", 443));
+    assertEquals("gw.example", GatewayTarget.authority("http", "gw.example", 80));
+    assertEquals("gw.example", GatewayTarget.authority("https", "gw.example", -1));
+    assertEquals("gw.example", GatewayTarget.authority("https", "gw.example", 0));
+    assertEquals("gw.example:1", GatewayTarget.authority("https", "gw.example", 1));
+    assertEquals("gw.example:8443", GatewayTarget.authority("https", "gw.example", 8443));
+    assertEquals("gw.example:443", GatewayTarget.authority("http", "gw.example", 443));
+  }
+
+  @Test
   void charactersOutsideAsciiArePercentEncodedAsUtf8AndTheRestKept() {
     assertEquals("/api/a;x=%C3%A9/7", GatewayTarget.asciiOnly("/api/a;x=\u00e9/7"));
     assertEquals("/api/%F0%9F%98%80", GatewayTarget.asciiOnly("/api/\ud83d\ude00"));
     assertEquals("q=%C3%A9&r=%2F", GatewayTarget.asciiOnly("q=\u00e9&r=%2F"));
+    // DEL is not printable either; the last printable character, ~, is kept.
+    assertEquals("/api/%7F~", GatewayTarget.asciiOnly("/api/\u007f~"));
+    assertEquals("/api/~%C3%A9%7F", GatewayTarget.asciiOnly("/api/~\u00e9\u007f"));
     String plain = "/api/items/7;x=y%2F";
     assertTrue(plain == GatewayTarget.asciiOnly(plain), "an ASCII path is returned as it is");
     assertNull(GatewayTarget.asciiOnly(null));
@@ -128,7 +142,8 @@ class GatewayTargetTest {
           "/api/../api/x",
           "/api/%252e%252e/x",
           "/api/a+b/%C3%A9",
-          "/api//x"
+          "/api//x",
+          "/api;jsessionid=A/x"
         }) {
       assertTrue(GatewayTarget.staysUnderApi(path), path);
     }
@@ -147,7 +162,10 @@ class GatewayTargetTest {
           "/api/x/..;/..;/other",
           "/api/.%2e/other",
           "/api/..",
-          "/api%2f..%2fother"
+          "/api%2f..%2fother",
+          "/api/x\\..\\..\\other",
+          "/other",
+          "/apiary"
         }) {
       assertFalse(GatewayTarget.staysUnderApi(path), path);
     }
@@ -158,6 +176,10 @@ class GatewayTargetTest {
     assertEquals("a=1&b=%2F", GatewayTarget.withoutSubscriptionKey("a=1&subscription-key=x&b=%2F"));
     assertEquals("a=1", GatewayTarget.withoutSubscriptionKey("Subscription-Key=x&a=1"));
     assertEquals("a=1", GatewayTarget.withoutSubscriptionKey("a=1&subscription%2Dkey=x"));
+    assertEquals("a=1", GatewayTarget.withoutSubscriptionKey("%73ubscri%70tion-key=x&a=1"));
+    // Escapes cut short by the end are kept as they are.
+    assertEquals(
+        "b%2=1&c%=2", GatewayTarget.withoutSubscriptionKey("subscription-key=x&b%2=1&c%=2"));
     assertEquals("a=1&&b", GatewayTarget.withoutSubscriptionKey("a=1&&subscription-key&b"));
     assertNull(GatewayTarget.withoutSubscriptionKey("subscription-key=x"));
   }
