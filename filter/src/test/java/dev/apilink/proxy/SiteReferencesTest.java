@@ -25,6 +25,7 @@ class SiteReferencesTest {
         "/api#top              | /shop/api#top",
         "https://contoso.azure-api.net/api/orders/7?x=1#f | /shop/api/orders/7?x=1#f",
         "HTTPS://Contoso.Azure-Api.NET:443/api/x | /shop/api/x",
+        "https://contoso.azure-api.net:/api/x | /shop/api/x",
         // Not the gateway's /api: unchanged.
         "/apiary               | /apiary",
         "/other/api            | /other/api",
