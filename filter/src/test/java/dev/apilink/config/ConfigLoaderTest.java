@@ -452,6 +452,79 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void numbersWrittenAsNumbersAreTakenAtEachEndOfTheirRange() throws Exception {
+    BackendConfig lowest =
+        load(
+                linked(
+                    ", \"connectTimeoutSeconds\": 1, \"timeoutSeconds\": 0,"
+                        + " \"keepAliveSeconds\": 1, \"maxConnections\": 1"),
+                "production")
+            .environment()
+            .backend()
+            .orElseThrow();
+    assertEquals(1, lowest.connectTimeoutSeconds());
+    assertEquals(0, lowest.timeoutSeconds());
+    assertEquals(1, lowest.keepAliveSeconds());
+    assertEquals(1, lowest.maxConnections());
+    BackendConfig highest =
+        load(
+                linked(
+                    ", \"connectTimeoutSeconds\": 3600, \"timeoutSeconds\": 86400,"
+                        + " \"keepAliveSeconds\": 3600, \"maxConnections\": 65536"),
+                "production")
+            .environment()
+            .backend()
+            .orElseThrow();
+    assertEquals(3600, highest.connectTimeoutSeconds());
+    assertEquals(86_400, highest.timeoutSeconds());
+    assertEquals(3600, highest.keepAliveSeconds());
+    assertEquals(65_536, highest.maxConnections());
+
+    assertEquals(
+        List.of(
+            "environments.production.backend.connectTimeoutSeconds: must be a whole number from 1"
+                + " to 3600 (was 0)",
+            "environments.production.backend.timeoutSeconds: must be a whole number from 0 to"
+                + " 86400 (was 86401)"),
+        problems(linked(", \"connectTimeoutSeconds\": 0, \"timeoutSeconds\": 86401")));
+  }
+
+  @Test
+  void theGatewaysPortIsFrom1To65535() throws Exception {
+    for (String url : List.of("https://my-apim.azure-api.net:1", "http://10.0.0.7:65535")) {
+      assertEquals(
+          url,
+          load(linked("").replace("https://my-apim.azure-api.net", url), "production")
+              .environment()
+              .backend()
+              .orElseThrow()
+              .url()
+              .toString());
+    }
+    for (String url : List.of("https://my-apim.azure-api.net:0", "http://10.0.0.7:65536")) {
+      assertEquals(
+          List.of(
+              "environments.production.backend.url: the port must be from 1 to 65535 (was \""
+                  + url
+                  + "\")"),
+          problems(linked("").replace("https://my-apim.azure-api.net", url)));
+    }
+  }
+
+  @Test
+  void aOneLetterProxyUserAndAKeyOfTheFirstAndLastVisibleCharactersAreTaken() throws Exception {
+    env = Map.of("APIM_KEY", "!key~");
+    BackendConfig backend =
+        load(linked(", \"proxyCredentials\": \"u:p\""), "production")
+            .environment()
+            .backend()
+            .orElseThrow();
+
+    assertEquals("u", backend.proxyUser());
+    assertEquals("!key~", backend.subscriptionKey());
+  }
+
+  @Test
   void proxyCredentialsWithoutAUserOrWithAControlCharacterAreRefusedWithoutShowingThem()
       throws Exception {
     String problem =
