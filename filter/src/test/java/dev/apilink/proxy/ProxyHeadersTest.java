@@ -406,6 +406,18 @@ class ProxyHeadersTest {
   }
 
   @Test
+  void theSingleSignOnCookieStaysWithTheContainerWhateverTheSessionCookieIsNamed() {
+    // Tomcat's SingleSignOn valve: JSESSIONIDSSO, beside a session cookie that session-config may
+    // name otherwise (the default name hides the case: JSESSIONIDSSO contains JSESSIONID).
+    assertEquals(
+        List.of("a=1; b=2"),
+        ProxyHeaders.toGateway(
+                Headers.of("Cookie", "a=1; JSESSIONIDSSO=SSO1; b=2"),
+                containerLogin("Authorization", "SITESESSION"))
+            .values("Cookie"));
+  }
+
+  @Test
   void theGatewayCannotSetTheContainersSessionCookie() {
     Headers gateway =
         Headers.of(
