@@ -452,6 +452,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theGatewayUrlsPathWithoutItsTrailingSlashPrefixesEveryForwardedPath() throws Exception {
+    for (String url :
+        List.of("https://my-apim.azure-api.net/v1/", "https://my-apim.azure-api.net/v1")) {
+      assertEquals(
+          "/v1",
+          load(linked("").replace("https://my-apim.azure-api.net", url), "production")
+              .environment()
+              .backend()
+              .orElseThrow()
+              .pathPrefix(),
+          url);
+    }
+    assertEquals(
+        "", load(linked(""), "production").environment().backend().orElseThrow().pathPrefix());
+  }
+
+  @Test
   void numbersWrittenAsNumbersAreTakenAtEachEndOfTheirRange() throws Exception {
     BackendConfig lowest =
         load(

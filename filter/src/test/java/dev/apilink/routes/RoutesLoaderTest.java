@@ -1,6 +1,7 @@
 package dev.apilink.routes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -328,6 +329,7 @@ class RoutesLoaderTest {
     assertEquals(
         new Decision.Redirect(302, "https://login.example/api/x"),
         rules.rules().get(0).onAllowed());
+    assertFalse(rules.isEmpty());
   }
 
   @Test

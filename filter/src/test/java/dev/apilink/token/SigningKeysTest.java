@@ -144,6 +144,13 @@ class SigningKeysTest {
   }
 
   @Test
+  void anUnusableKeyWithoutKidIsNamedByItsPlaceInTheSet() throws Exception {
+    assertEquals(
+        List.of("key #2: has no private part; a public key cannot sign tokens"),
+        problems(set(rsa("k1", 2048), rsa(null, 2048).toPublicJWK()), Optional.empty()));
+  }
+
+  @Test
   void anEcKeyWhoseAlgDoesNotFitItIsAProblemAtStartUp() throws Exception {
     // A reviewer's P-256 key marked ES384 (or RS256) was accepted; every request then got an empty
     // 500, as the signer refused it on the first token.
