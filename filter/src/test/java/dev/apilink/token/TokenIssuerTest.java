@@ -105,6 +105,27 @@ class TokenIssuerTest {
     }
   }
 
+  /** An issuer of 300 s tokens for site.example, signed with the test's keys, on {@code clock}. */
+  private TokenIssuer issuerOn(HoldingClock clock) {
+    return new TokenIssuer(
+        keys, "https://site.example/.auth", "https://gw.example", "site.example", 300, clock);
+  }
+
+  /**
+   * A thread that asks {@code issuer} for a token and is held inside the lock, until {@code
+   * holding} releases it. Its readings of the clock: whether the token is due (1), whether the old
+   * one is still valid (2), and, holding the lock, whether another thread renewed it meanwhile (3).
+   */
+  private static FutureTask<String> renewalHeldInsideTheLock(
+      TokenIssuer issuer, HoldingClock holding) throws InterruptedException {
+    FutureTask<String> renewal = new FutureTask<>(issuer::token);
+    Thread signer = new Thread(renewal);
+    holding.hold(signer, 3);
+    signer.start();
+    holding.held.await();
+    return renewal;
+  }
+
   @Test
   void theRenewalIsDueFourFifthsOfTheLifetimeAfterTheWholeSecondOfIssue() {
     // Issued at 10:00:00.250, the token says iat 10:00:00: renewal is due at 10:04:00 exactly.
@@ -120,20 +141,11 @@ class TokenIssuerTest {
   @Test
   void whileOneThreadSignsTheOthersKeepTheTokenThatIsStillValid() throws Exception {
     HoldingClock holding = new HoldingClock();
-    TokenIssuer issuer =
-        new TokenIssuer(
-            keys, "https://site.example/.auth", "https://gw.example", "site.example", 300, holding);
+    TokenIssuer issuer = issuerOn(holding);
     String first = issuer.token();
     holding.now = holding.now.plus(Duration.ofSeconds(250)); // due for renewal, valid until 300
-    FutureTask<String> renewal = new FutureTask<>(issuer::token);
-    Thread signer = new Thread(renewal);
-    // Its readings: whether the token is due (1), whether the old one is still valid (2), and,
-    // holding the lock, whether another thread renewed it meanwhile (3).
-    holding.hold(signer, 3);
-    signer.start();
+    FutureTask<String> renewal = renewalHeldInsideTheLock(issuer, holding);
     try {
-      holding.held.await();
-
       assertEquals(
           first,
           assertTimeoutPreemptively(
@@ -148,20 +160,14 @@ class TokenIssuerTest {
   @Test
   void onceTheTokenHasExpiredTheOthersWaitForTheThreadThatSigns() throws Exception {
     HoldingClock holding = new HoldingClock();
-    TokenIssuer issuer =
-        new TokenIssuer(
-            keys, "https://site.example/.auth", "https://gw.example", "site.example", 300, holding);
+    TokenIssuer issuer = issuerOn(holding);
     String first = issuer.token();
     holding.now =
         Instant.parse("2026-11-26T10:05:00Z"); // its exp: no longer valid (RFC 7519 4.1.4)
-    FutureTask<String> renewal = new FutureTask<>(issuer::token);
-    Thread signer = new Thread(renewal);
-    holding.hold(signer, 3); // inside the lock, as above
-    signer.start();
+    FutureTask<String> renewal = renewalHeldInsideTheLock(issuer, holding);
     FutureTask<String> other = new FutureTask<>(issuer::token);
     Thread otherThread = new Thread(other);
     try {
-      holding.held.await();
       otherThread.start();
       while (otherThread.getState() != Thread.State.WAITING && !other.isDone()) {
         Thread.onSpinWait(); // until it waits for the lock, or has answered without waiting
