@@ -1,0 +1,95 @@
+package dev.apilink.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * What the README's Troubleshooting row "the container's own 404 page for {@code /api/...}, no
+ * {@code ApiLink started} line" describes: a {@code web.xml} that makes the container skip
+ * ApiLink's web fragment leaves ApiLink unregistered, silently. The sample WAR with such a {@code
+ * web.xml} starts without ApiLink's line, and its {@code /api} gets the container's 404, not an
+ * answer of ApiLink's or the gateway's.
+ */
+class SkippedFragmentIT {
+
+  static final String METADATA_COMPLETE =
+      """
+      <?xml version="1.0" encoding="UTF-8"?>
+      <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0" metadata-complete="true">
+      </web-app>
+      """;
+
+  /** The web.xml that maven-archetype-webapp generated for years: Jetty reads no fragment then. */
+  static final String SERVLET_2_3 =
+      """
+      <?xml version="1.0" encoding="UTF-8"?>
+      <!DOCTYPE web-app PUBLIC
+       "-//Sun Microsystems, Inc.//DTD Web Application 2.3//EN"
+       "http://java.sun.com/dtd/web-app_2_3.dtd" >
+      <web-app>
+        <display-name>Archetype Created Web Application</display-name>
+      </web-app>
+      """;
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Distribution.class,
+      names = {"TOMCAT_11", "JETTY_12_EE10"})
+  void aMetadataCompleteWebXmlLeavesApiLinkUnregistered(Distribution distribution)
+      throws Exception {
+    assertApiLinkIsNotRegistered(distribution, "metadata-complete", METADATA_COMPLETE);
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Distribution.class,
+      names = {"JETTY_12_EE10"})
+  void jettyReadsNoFragmentForAServlet23WebXml(Distribution distribution) throws Exception {
+    assertApiLinkIsNotRegistered(distribution, "servlet-2.3", SERVLET_2_3);
+  }
+
+  static void assertApiLinkIsNotRegistered(Distribution distribution, String name, String webXml)
+      throws Exception {
+    Path run = E2eFiles.runDirectory(distribution.id() + "-skipped-fragment-" + name);
+    int port = ContainerProcess.freePort();
+    // A gateway that would answer, were ApiLink registered: nothing listens on port 1, so 502.
+    Map<String, String> environment =
+        E2eFiles.sampleSiteEnvironment(port, "http://127.0.0.1:1", "skipped-fragment-e2e-key");
+    Path war =
+        Wars.from(E2eFiles.sampleWar())
+            .with("WEB-INF/web.xml", webXml)
+            .writeTo(run.resolve("shop.war"));
+
+    ContainerProcess container =
+        distribution.start(run.resolve("base"), port, environment, Map.of("shop.war", war));
+    try {
+      List<String> log = container.startUpLog();
+      assertFalse(
+          log.stream().anyMatch(line -> line.contains("ApiLink started")),
+          () -> String.join("\n", log));
+
+      HttpResponse<String> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(container.url().resolve("/shop/api/products"))
+                      .timeout(Duration.ofSeconds(30))
+                      .build(),
+                  BodyHandlers.ofString());
+      assertEquals(404, response.statusCode(), response::body);
+      assertFalse(response.body().contains("\"statusCode\""), response::body);
+    } finally {
+      container.close();
+    }
+  }
+}
