@@ -67,6 +67,28 @@ class RawPathsTest {
   }
 
   @Test
+  void aSegmentThatIsOnlyAPathParameterIsCutToNothingAsJavaServersDo() {
+    // The container keeps "..%2F" as a name and matches /api/public/*; a server that decodes
+    // %2F, then cuts ";" from each segment, reads /api/admin/users.
+    assertReads("/api/admin/users", "/api/public/..%2F;/admin/users");
+    assertReads("/api/admin/users", "/api/public/..%2F;x=1/admin/users");
+  }
+
+  @Test
+  void anEscapeCutShortByTheEndIsKeptAsItIs() {
+    assertReads("/api/100%2", "/api/100%2");
+    assertReads("/api/a%/b%4", "/api/a%25/b%4");
+  }
+
+  @Test
+  void decodingStopsAfterThreeRounds() {
+    // Three rounds read what a server that decodes twice more than the gateway does; a fourth
+    // encoding is left as a name.
+    assertReads("/api/%61dmin/x", "/api/%25252561dmin/x");
+    assertFalse(RawPaths.readings("/api/%25252561dmin/x").contains("/api/admin/x"));
+  }
+
+  @Test
   void onlyAsciiHexDigitsDecode() {
     assertReads("/api/%\uFF12F", "/api/%\uFF12F");
   }

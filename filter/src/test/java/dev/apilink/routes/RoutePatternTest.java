@@ -79,6 +79,13 @@ class RoutePatternTest {
   }
 
   @Test
+  void anExtensionFilterMatchesAFileWithNothingBeforeTheExtension() {
+    // The wildcard may match nothing: a file named ".json" is one of the files it protects.
+    matches("/api/*.json", "/api/.json", "/api/docs/.json");
+    matches("/api/a*.json", "/api/a.json");
+  }
+
+  @Test
   void malformedRoutesSayWhatIsWrong() {
     for (List<String> wrong :
         List.of(

@@ -275,6 +275,30 @@ class RouteRulesTest {
   }
 
   @Test
+  void aMethodTheRequestNamesBesidesItsOwnMustPassTheRulesToo() {
+    // X-HTTP-Method-Override: DELETE on a GET: the backend may run the DELETE.
+    assertEquals(
+        UNAUTHORIZED,
+        SHOP.decide("GET", List.of("DELETE"), "/api/items/7", "/api/items/7", ANONYMOUS, USERS));
+    assertEquals(
+        FORBIDDEN,
+        SHOP.decide("GET", List.of("GET", "PUT"), "/api/items/7", "/api/items/7", BOB, USERS));
+    assertSame(
+        Decision.PROXY,
+        SHOP.decide("GET", List.of("DELETE"), "/api/items/7", "/api/items/7", ALICE, USERS));
+    assertSame(
+        Decision.PROXY,
+        SHOP.decide("GET", List.of("GET"), "/api/items/7", "/api/items/7", CAROL, USERS));
+    assertSame(
+        Decision.PROXY,
+        SHOP.decide("GET", List.of(), "/api/items/7", "/api/items/7", CAROL, USERS));
+    assertEquals(
+        FORBIDDEN,
+        SHOP.decide("DELETE", List.of("GET"), "/api/items/7", "/api/items/7", CAROL, USERS),
+        "its own method first");
+  }
+
+  @Test
   void aRawPathThatReadsOtherwiseOnceDecodedMustPassTheRulesBothWays() {
     // A container that decodes %2F before it resolves dot segments sees a public path; a gateway
     // that decodes and resolves sees /api/admin/users.

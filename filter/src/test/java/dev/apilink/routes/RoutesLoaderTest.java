@@ -193,6 +193,25 @@ class RoutesLoaderTest {
   }
 
   @Test
+  void aLaterRuleAfterAWildcardThatLetsEveryoneThroughIsNotWarnedAbout() {
+    load(
+        """
+        {"routes": [{"route": "/api/open/*"},
+                    {"route": "/api/open", "allowedRoles": ["admin"]},
+                    {"route": "/api/moved/*", "redirect": "/api/new/"},
+                    {"route": "/api/moved", "allowedRoles": ["admin"]}]}
+        """);
+
+    assertEquals(
+        List.of(
+            "WARNING ApiLink: /staticwebapp.config.json routes[3] (\"/api/moved\") is applied"
+                + " after routes[2] (\"/api/moved/*\"), which names the same path: ApiLink lets a"
+                + " request through only if both do (Static Web Apps would apply routes[3] alone);"
+                + " put routes[3] first to have it decide"),
+        logged.stream().filter(line -> line.startsWith("WARNING")).toList());
+  }
+
+  @Test
   void everyProblemIsListedByItsJsonPath() {
     assertEquals(
         List.of(
@@ -237,6 +256,35 @@ class RoutesLoaderTest {
                "/api/j"
              ]}
             """));
+  }
+
+  @Test
+  void aValueOfTheWrongTypeIsAProblemAndNeverDropsItsRule() {
+    // Each of these, skipped without a word, would leave its route open to everyone.
+    assertEquals(
+        List.of(
+            "responseOverrides.401: must be an object (was string)",
+            "routes[0].route: must be a string (was 7)",
+            "routes[1].allowedRoles: must be an array of role names (was \"admin\")",
+            "routes[2].allowedRoles[0]: must be a role name (a string) (was 7)",
+            "routes[3].methods: must be an array of method names (was \"POST\")",
+            "routes[4].methods: must name at least one method; leave it out to match every method",
+            "routes[5].redirect: must be a string (was true)"),
+        problems(
+            """
+            {"responseOverrides": {"401": "/login"},
+             "routes": [
+               {"route": 7, "allowedRoles": ["admin"]},
+               {"route": "/api/a/*", "allowedRoles": "admin"},
+               {"route": "/api/b/*", "allowedRoles": [7]},
+               {"route": "/api/c/*", "methods": "POST", "allowedRoles": ["admin"]},
+               {"route": "/api/d/*", "methods": [], "allowedRoles": ["admin"]},
+               {"route": "/api/e/*", "redirect": true}
+             ]}
+            """));
+    assertEquals(
+        List.of("responseOverrides: must be an object (was array)"),
+        problems("{\"responseOverrides\": []}"));
   }
 
   @Test
@@ -321,6 +369,34 @@ class RoutesLoaderTest {
   }
 
   @Test
+  void aRedirectToAnExactRouteWithAQueryIsStillALoop() {
+    assertEquals(
+        List.of(
+            "routes[0].redirect: leads to a path that this rule matches again, a redirect loop"
+                + " (was \"/api/old?v=2\")",
+            "routes[1].redirect: leads to a path that this rule matches again, a redirect loop"
+                + " (was \"/api/new#top\")"),
+        problems(
+            """
+            {"routes": [{"route": "/api/old", "redirect": "/api/old?v=2"},
+                        {"route": "/api/new", "redirect": "/api/new#top"}]}
+            """));
+  }
+
+  @Test
+  void aRedirectToApiItselfOrToAPathOutsideApiIsNoLoop() {
+    RouteRules rules =
+        load(
+            """
+            {"routes": [{"route": "/api/v1/*", "redirect": "/api"},
+                        {"route": "/api*", "redirect": "/apidocs.html", "statusCode": 301}]}
+            """);
+
+    assertEquals(new Decision.Redirect(302, "/api"), rules.rules().get(0).onAllowed());
+    assertEquals(new Decision.Redirect(301, "/apidocs.html"), rules.rules().get(1).onAllowed());
+  }
+
+  @Test
   void aRedirectToAnotherSiteIsNoLoopWhateverItsPath() {
     RouteRules rules =
         load(
@@ -392,6 +468,16 @@ class RoutesLoaderTest {
              "routes": [{"route": "/api/a", "statusCode": 399},
                         {"route": "/api/b", "statusCode": 600}]}
             """));
+  }
+
+  @Test
+  void eachOverrideMayAnswerWithTheOthersStatus() {
+    RouteRules rules =
+        load(
+            "{\"responseOverrides\": {\"401\": {\"statusCode\": 403}, \"403\": {\"statusCode\": 401}}}");
+
+    assertEquals(RouteRules.FORBIDDEN, rules.unauthorized());
+    assertEquals(RouteRules.UNAUTHORIZED, rules.forbidden());
   }
 
   @Test
