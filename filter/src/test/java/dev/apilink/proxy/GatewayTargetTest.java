@@ -85,6 +85,8 @@ class GatewayTargetTest {
     assertEquals("/api/x", GatewayTarget.rawPathInContext("/sh%6Fp/api/x", "/shop"));
     assertEquals("/api/x", GatewayTarget.rawPathInContext("/shop;jsessionid=A/api/x", "/shop"));
     assertEquals("/api/x", GatewayTarget.rawPathInContext("/a/b%2Dc/api/x", "/a/b-c"));
+    // Spelled longer, the first segment ends where Jetty's form of the context path would go on.
+    assertEquals("/api/x", GatewayTarget.rawPathInContext("/a%62/c/api/x", "/ab/c"));
     assertEquals("", GatewayTarget.rawPathInContext("/shop", "/shop"));
     // Not taken for the context path's own spelling: a path that is another spelling stays so.
     assertEquals("/shop/api/x", GatewayTarget.rawPathInContext("//shop/api/x", "/shop"));

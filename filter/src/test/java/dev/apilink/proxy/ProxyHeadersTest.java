@@ -432,6 +432,24 @@ class ProxyHeadersTest {
         ProxyHeaders.toClient(gateway, "JSESSIONID").asList());
   }
 
+  @Test
+  void theGatewayCannotSetTheContainersSessionCookieAsANamelessCookieEither() {
+    // A browser sends a nameless cookie back as its value alone: =JSESSIONID=x as JSESSIONID=x.
+    Headers gateway =
+        Headers.of(
+            "Set-Cookie", "=JSESSIONID=FROM-API; Path=/",
+            "Set-Cookie", " = jsessionid=FROM-API",
+            "Set-Cookie", "==JSESSIONID=FROM-API",
+            "Set-Cookie", "=theme=dark",
+            "Set-Cookie", "=plain");
+
+    assertEquals(
+        List.of(
+            new Headers.Field("Set-Cookie", "=theme=dark"),
+            new Headers.Field("Set-Cookie", "=plain")),
+        ProxyHeaders.toClient(gateway, "JSESSIONID").asList());
+  }
+
   private static ProxyHeaders.Added withTokenHeader(String tokenHeader) {
     return added(tokenHeader, "minted", null, false, null);
   }
