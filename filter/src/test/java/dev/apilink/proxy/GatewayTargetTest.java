@@ -142,6 +142,7 @@ class GatewayTargetTest {
           "/api/files/a%2F..%2Fb",
           "/api/./x",
           "/api/../api/x",
+          "/api/..%2F..%2Fapi/x",
           "/api/%252e%252e/x",
           "/api/a+b/%C3%A9",
           "/api//x",
@@ -157,6 +158,10 @@ class GatewayTargetTest {
         new String[] {
           "/api/..%2fWEB-INF/web.xml",
           "/api/..%2F..%2Fother/x",
+          // Above the root is the root: these read //api/x, as does "//api/x" sent so.
+          "/api/..%2F..%2F/api/x",
+          "/api/x/..%2F..%2F..%2F/api/x",
+          "/api/..%2F..%2F;/api/x",
           "/api/%2e%2e%2fWEB-INF",
           "/api/x/..%2f..%2f..%2fWEB-INF/web.xml",
           "/api/..%5cother",

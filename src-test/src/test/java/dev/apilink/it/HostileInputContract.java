@@ -163,6 +163,8 @@ abstract class HostileInputContract {
           new PathCase("/api/%2e%2e%2fWEB-INF/web.xml", "400 apilink", "400 apilink"),
           new PathCase("/api/x/..%2f..%2f..%2fWEB-INF/web.xml", "400 apilink", "400 apilink"),
           new PathCase("/api/..%2f..%2fother/x", "400 apilink", "400 apilink"),
+          new PathCase("/api/..%2F..%2F/api/x", "400 apilink", "400 apilink"),
+          new PathCase("/api/..%2F..%2F;/api/x", "400 apilink", "400 apilink"),
           new PathCase("/api;x=y/..", "200", "200"),
           new PathCase("/api;x=y/../WEB-INF/web.xml", "404", "404"),
           new PathCase("/api/..;/WEB-INF/web.xml", "400", "404"),
