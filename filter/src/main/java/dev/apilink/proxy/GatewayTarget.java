@@ -86,11 +86,16 @@ public final class GatewayTarget {
       return isApiPath(rawPath); // nothing to decode or resolve: the path is what it names
     }
     Deque<String> segments = new ArrayDeque<>();
+    boolean absolute = rawPath.startsWith("/");
     for (String segment : decodePath(rawPath).split("[/\\\\]", -1)) {
       int semicolon = segment.indexOf(';');
       String name = semicolon < 0 ? segment : segment.substring(0, semicolon);
       if (name.equals("..")) {
-        segments.pollLast();
+        if (segments.size() > 1 || !absolute) {
+          // Never the root: "/.." is "/" (RFC 3986 5.2.4). Popped, an empty segment after it took
+          // its place, and /api/..%2F..%2F/api/x, which reads //api/x, passed as /api/x.
+          segments.pollLast();
+        }
       } else if (!name.equals(".")) {
         segments.addLast(name);
       }
