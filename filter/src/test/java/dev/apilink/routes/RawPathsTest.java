@@ -75,6 +75,17 @@ class RawPathsTest {
   }
 
   @Test
+  void anEncodedQuestionMarkOrHashEndsThePathOnceDecoded() {
+    // A server that decodes the path and then reads it as a URL again (a proxy that builds the
+    // backend's URL from it) ends the path there: each of these names /api/admin to it.
+    assertReads("/api/admin", "/api/admin%3F/x");
+    assertReads("/api/admin", "/api/admin%3fx=1");
+    assertReads("/api/admin", "/api/admin%23/x");
+    assertReads("/api/admin", "/api/public/..%2Fadmin%3F");
+    assertReads("/api/admin", "/api/admin%253F/x");
+  }
+
+  @Test
   void anEscapeCutShortByTheEndIsKeptAsItIs() {
     assertReads("/api/100%2", "/api/100%2");
     assertReads("/api/a%/b%4", "/api/a%25/b%4");
