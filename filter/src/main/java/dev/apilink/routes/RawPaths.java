@@ -12,11 +12,12 @@ import java.util.Set;
  * The other readings of a path that ApiLink forwards byte for byte. Rules are matched against the
  * container's decoded, normalized path; but the gateway receives the raw path, and it or the server
  * behind it may decode what the container left encoded ({@code %2F}, {@code %5C}), decode again
- * what was encoded twice ({@code %2561}), merge what it kept ({@code //}), or drop trailing dots
- * and spaces from a segment as Windows and IIS do ({@code admin.}, {@code admin%20}). A request is
- * let through only if the container's path and every one of these readings are, so that {@code
- * /api/public%2F..%2Fadmin} or {@code /api/admin./users} cannot pass a rule for {@code
- * /api/admin/*} as a public path.
+ * what was encoded twice ({@code %2561}), merge what it kept ({@code //}), end the path at what it
+ * decoded into {@code ?} or {@code #} as a server that reads the decoded path as a URL again does
+ * ({@code admin%3F/x}), or drop trailing dots and spaces from a segment as Windows and IIS do
+ * ({@code admin.}, {@code admin%20}). A request is let through only if the container's path and
+ * every one of these readings are, so that {@code /api/public%2F..%2Fadmin} or {@code
+ * /api/admin./users} cannot pass a rule for {@code /api/admin/*} as a public path.
  */
 final class RawPaths {
 
@@ -58,11 +59,13 @@ final class RawPaths {
    * The readings of {@code rawPath} that the gateway, or a server behind it, may take, each with
    * backslashes read as slashes, empty segments merged and dot segments removed (RFC 3986 5.2.4):
    * percent-decoded once, or until nothing more decodes (at most {@value #DECODINGS} times; what
-   * cannot be decoded is kept); each of those as it is, with path parameters ({@code ;...}) cut
-   * from each segment as Java servers do, with trailing dots and whitespace cut from each segment
-   * as Windows and IIS do, and with both. A request is let through only if every reading is: one
-   * reading alone lets {@code /api/public/..%2Fadmin/..%20/public} through, which the next server
-   * may read as {@code /api/admin/.. /public} (found by a reviewer).
+   * cannot be decoded is kept); each of those, and what comes before its first {@code ?} or {@code
+   * #} (a server that reads the decoded path as a URL again takes the rest for the query or the
+   * fragment: {@code /api/admin%3F/x} names {@code /api/admin} to it), as it is, with path
+   * parameters ({@code ;...}) cut from each segment as Java servers do, with trailing dots and
+   * whitespace cut from each segment as Windows and IIS do, and with both. A request is let through
+   * only if every reading is: one reading alone lets {@code /api/public/..%2Fadmin/..%20/public}
+   * through, which the next server may read as {@code /api/admin/.. /public} (found by a reviewer).
    */
   static Set<String> readings(String rawPath) {
     String once = percentDecoded(rawPath);
@@ -76,13 +79,26 @@ final class RawPaths {
     }
     Set<String> readings = new LinkedHashSet<>();
     for (String decoded : once.equals(repeatedly) ? List.of(once) : List.of(once, repeatedly)) {
-      for (boolean cutParameters : new boolean[] {false, true}) {
-        for (boolean asWindows : new boolean[] {false, true}) {
-          readings.add(resolved(decoded, cutParameters, asWindows));
+      for (String path : asPathAndAsUrl(decoded)) {
+        for (boolean cutParameters : new boolean[] {false, true}) {
+          for (boolean asWindows : new boolean[] {false, true}) {
+            readings.add(resolved(path, cutParameters, asWindows));
+          }
         }
       }
     }
     return readings;
+  }
+
+  /** {@code decoded}, and the path before its first {@code ?} or {@code #} if it has one. */
+  private static List<String> asPathAndAsUrl(String decoded) {
+    for (int i = 0; i < decoded.length(); i++) {
+      char c = decoded.charAt(i);
+      if (c == '?' || c == '#') {
+        return List.of(decoded, decoded.substring(0, i));
+      }
+    }
+    return List.of(decoded);
   }
 
   private static String resolved(String decoded, boolean cutParameters, boolean asWindows) {
