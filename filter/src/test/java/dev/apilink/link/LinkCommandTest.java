@@ -583,6 +583,59 @@ class LinkCommandTest {
   }
 
   @Test
+  void theTextReportRepeatsTheRunsOwnOptionsAndNamesTheTokenHeaderAsSent() throws IOException {
+    Path config =
+        write(
+            "my site's/apilink.json",
+            config(
+                "red-sea-123.azurestaticapps.net",
+                "",
+                ",\n\"token\": {\"header\": \"X-Site-Token\"}"));
+
+    Run run =
+        Run.of(
+            keyInEnvironment(),
+            "link",
+            "--config",
+            config.toString(),
+            "--context-path",
+            "/shop",
+            "--apim-service",
+            "contoso-apim");
+
+    assertEquals(0, run.status(), run.err());
+    String text = run.out();
+    assertTrue(
+        text.contains(
+            "       java -jar apilink-filter-<version>-all.jar link --config '"
+                + config.toString().replace("'", "'\\''")
+                + "' --environment production --context-path /shop --apim-service contoso-apim"
+                + " --format arm > link.json\n"),
+        text);
+    assertTrue(text.contains("  header:    X-Site-Token: <token>\n"), text);
+    assertFalse(text.contains("(for a web application at the root"), text);
+    assertTrue(
+        text.contains(
+            "\"description\": \"Created for the static site red-sea-123.azurestaticapps.net/shop as"
+                + " Static Web Apps linking does, applied with ApiLink."),
+        text);
+  }
+
+  @Test
+  void theTextReportOfTheRootSaysHowToNameAContextPath() throws IOException {
+    Run run = Run.of(keyInEnvironment(), "link", "--config", site().toString());
+
+    assertEquals(0, run.status(), run.err());
+    assertTrue(run.out().contains("  header:    Authorization: Bearer <token>\n"), run.out());
+    assertTrue(
+        run.out()
+            .contains(
+                "  (for a web application at the root; if it is deployed elsewhere, add"
+                    + " --context-path /its-path)\n"),
+        run.out());
+  }
+
+  @Test
   void theNextStepsSayEachApiMustRequireASubscriptionAndHowAScriptReadsTheKey() throws IOException {
     Run run = Run.of("link", "--config", site().toString());
 
