@@ -288,6 +288,35 @@ class RoutesLoaderTest {
   }
 
   @Test
+  void aPercentEncodedRouteThatAppliesToApiIsRefusedForItNeverMatches() {
+    assertEquals(
+        List.of(
+            "routes[0].route: is compared with the decoded path, so a percent-encoded route"
+                + " matches no request: write it decoded (\"/api/my files/*\", not"
+                + " \"/api/my%20files/*\") (was \"/api/my%20files/*\")",
+            "routes[1].route: is compared with the decoded path, so a percent-encoded route"
+                + " matches no request: write it decoded (\"/api/my files/*\", not"
+                + " \"/api/my%20files/*\") (was \"/api/caf%C3%a9\")"),
+        problems(
+            """
+            {"routes": [{"route": "/api/my%20files/*", "allowedRoles": ["admin"]},
+                        {"route": "/api/caf%C3%a9", "allowedRoles": ["admin"]}]}
+            """));
+  }
+
+  @Test
+  void aPercentSignThatEncodesNothingOrARouteOutsideApiStaysAsItWas() {
+    RouteRules rules =
+        load(
+            """
+            {"routes": [{"route": "/images/my%20pic.png", "allowedRoles": ["admin"]},
+                        {"route": "/api/100%/*", "allowedRoles": ["admin"]},
+                        {"route": "/api/%zz", "allowedRoles": ["admin"]}]}
+            """);
+    assertEquals(2, rules.rules().size());
+  }
+
+  @Test
   void aRewriteOnAnApiRouteIsRefused() {
     assertEquals(
         List.of(
