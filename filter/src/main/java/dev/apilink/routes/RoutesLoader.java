@@ -78,6 +78,10 @@ public final class RoutesLoader {
 
   private static final Set<String> ROUTE_KEYS =
       Set.of("route", "methods", "allowedRoles", "redirect", "statusCode", "rewrite", "headers");
+
+  /** A {@code %} with two hex digits: an escape, which a decoded path never holds. */
+  private static final Pattern PERCENT_ENCODED = Pattern.compile("%[0-9A-Fa-f]{2}");
+
   private static final Set<String> OVERRIDE_KEYS = Set.of("redirect", "statusCode", "rewrite");
 
   /** The methods Static Web Apps lets a rule name. */
@@ -192,6 +196,16 @@ public final class RoutesLoader {
       Scope scope = Scope.of(pattern);
       if (scope == Scope.ELSEWHERE) {
         ignored(described, "does not match /api");
+        return null;
+      }
+      if (PERCENT_ENCODED.matcher(pattern.toString()).find()) {
+        // Rules are matched against the container's decoded path: this route would match nothing
+        // and leave its paths open (found by review B).
+        problem(
+            path + ".route",
+            "is compared with the decoded path, so a percent-encoded route matches no request:"
+                + " write it decoded (\"/api/my files/*\", not \"/api/my%20files/*\")"
+                + was(pattern.toString()));
         return null;
       }
       boolean rewrite = node.has("rewrite");
