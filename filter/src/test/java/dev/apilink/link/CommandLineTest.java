@@ -33,6 +33,27 @@ class CommandLineTest {
   }
 
   @Test
+  void helpThatCannotBeWrittenFails() {
+    Run run = Run.withUnwritableOutput("--help");
+
+    assertEquals(1, run.status());
+    assertEquals(
+        "apilink: the output could not be written (standard output closed or full)" + N, run.err());
+  }
+
+  @Test
+  void aKeyThatCannotBeWrittenFailsWithoutSayingItWasMade() {
+    // "keygen --add-to keys.json > new.json && mv new.json keys.json" on a full disk: a 0 would
+    // move an empty file over every key the site has.
+    Run run = Run.withUnwritableOutput("keygen", "--kid", "k1");
+
+    assertEquals(1, run.status());
+    assertEquals(
+        "apilink keygen: the output could not be written (standard output closed or full)" + N,
+        run.err());
+  }
+
+  @Test
   void noCommandIsABadArgument() {
     assertUsageError(Run.of(), "apilink: no command given");
   }

@@ -363,6 +363,17 @@ class LinkCommandTest {
   }
 
   @Test
+  void aTemplateThatCannotBeWrittenFailsTheCommand() throws IOException {
+    // "link --format arm > link.json" on a full disk must stop a set -e script before it deploys.
+    Run run = Run.withUnwritableOutput("link", "--config", site().toString(), "--format", "arm");
+
+    assertEquals(1, run.status());
+    assertEquals(
+        "apilink link: the output could not be written (standard output closed or full)" + N,
+        run.err());
+  }
+
+  @Test
   void theJsonSummaryNamesWhatLinkingCreates() throws IOException {
     Run run = Run.of("link", "--config", site().toString(), "--format", "json");
 

@@ -2,6 +2,8 @@ package dev.apilink.link;
 
 import dev.apilink.Main;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -23,6 +25,27 @@ record Run(int status, String out, String err) {
 
   static Run of(String... args) {
     return of(Map.of(), args);
+  }
+
+  /**
+   * A run whose standard output fails every write, as {@code > /dev/full} or a closed pipe makes it
+   * fail; {@link #out()} is empty.
+   */
+  static Run withUnwritableOutput(String... args) {
+    OutputStream full =
+        new OutputStream() {
+          @Override
+          public void write(int b) throws IOException {
+            throw new IOException("No space left on device");
+          }
+        };
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status;
+    try (PrintStream outStream = new PrintStream(full, true, StandardCharsets.UTF_8);
+        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      status = Main.run(args, outStream, errStream, Map.<String, String>of()::get);
+    }
+    return new Run(status, "", err.toString(StandardCharsets.UTF_8));
   }
 
   /** Everything printed, on either stream. */

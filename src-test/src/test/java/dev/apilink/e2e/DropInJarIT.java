@@ -22,6 +22,7 @@ import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -226,6 +227,39 @@ class DropInJarIT {
         "https://red-sea-123.azurestaticapps.net/.auth/.well-known/openid-configuration",
         link.get("openidConfigurationUrl").asText());
     assertEquals("", read("stderr.txt"));
+  }
+
+  /**
+   * {@code keygen > keys.json} on a full disk (here {@code /dev/full}): the JVM's standard output
+   * swallows the failed write, so without a check the command exits 0 with the key lost, and {@code
+   * keygen --add-to keys.json > new.json && mv new.json keys.json} moves an empty file over the
+   * site's keys.
+   */
+  @Test
+  void keygenIntoAFullDiskFailsAndSaysSo() throws Exception {
+    Path full = Path.of("/dev/full");
+    Assumptions.assumeTrue(Files.isWritable(full), "no /dev/full on this system");
+    Path jar = dropInJar();
+    ProcessBuilder command =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar.toString(),
+                "keygen")
+            .directory(directory.toFile())
+            .redirectOutput(full.toFile())
+            .redirectError(directory.resolve("stderr.txt").toFile());
+    command
+        .environment()
+        .keySet()
+        .removeIf(name -> name.equals("JAVA_TOOL_OPTIONS") || name.equals("JDK_JAVA_OPTIONS"));
+    Process process = command.start();
+    assertTrue(process.waitFor(60, TimeUnit.SECONDS), "keygen did not end");
+
+    assertEquals(1, process.exitValue(), () -> read("stderr.txt"));
+    assertEquals(
+        "apilink keygen: the output could not be written (standard output closed or full)\n",
+        read("stderr.txt"));
   }
 
   private String read(String file) {
