@@ -19,8 +19,8 @@ public final class Main {
   /**
    * Runs the command in {@code args}, printing to {@code out} and {@code err}.
    *
-   * @return the exit status: 0 done, 1 configuration problem (or ApiLink without its libraries), 2
-   *     bad arguments
+   * @return the exit status: 0 done, 1 configuration problem, output that could not be written (or
+   *     ApiLink without its libraries), 2 bad arguments
    */
   public static int run(
       String[] args,

@@ -6,7 +6,8 @@ import java.util.function.Function;
 
 /**
  * The drop-in JAR's command line: {@code link}, {@code unlink} and {@code keygen}. Exit status 0
- * when done, 1 for a configuration problem, 2 for arguments that cannot be used.
+ * when done, 1 for a configuration problem or output that could not be written, 2 for arguments
+ * that cannot be used.
  */
 public final class CommandLine {
 
@@ -49,7 +50,8 @@ public final class CommandLine {
         --add-to        a private JWK or JWK set to append the new key to
         --help          print this text
 
-      Exit status: 0 done, 1 configuration problem, 2 bad arguments.
+      Exit status: 0 done, 1 configuration problem or output not written (standard output
+      closed or full), 2 bad arguments.
       """;
 
   private CommandLine() {}
@@ -68,23 +70,43 @@ public final class CommandLine {
     List<String> arguments = List.of(args);
     if (arguments.contains("--help")) {
       out.print(USAGE);
-      return OK;
+      return written(out, err, "apilink") ? OK : CONFIGURATION_PROBLEM;
     }
     if (arguments.isEmpty()) {
       return usage(err, "apilink: no command given");
     }
     String command = arguments.get(0);
     List<String> options = arguments.subList(1, arguments.size());
+    int status;
     try {
-      return switch (command) {
-        case "link" -> LinkCommand.run(options, out, err, environmentVariables);
-        case "unlink" -> UnlinkCommand.run(options, out, err, environmentVariables);
-        case "keygen" -> KeygenCommand.run(options, out, err);
-        default -> usage(err, "apilink: unknown command \"" + command + "\"");
-      };
+      status =
+          switch (command) {
+            case "link" -> LinkCommand.run(options, out, err, environmentVariables);
+            case "unlink" -> UnlinkCommand.run(options, out, err, environmentVariables);
+            case "keygen" -> KeygenCommand.run(options, out, err);
+            default -> usage(err, "apilink: unknown command \"" + command + "\"");
+          };
     } catch (UsageException e) {
       return usage(err, "apilink " + command + ": " + e.getMessage());
     }
+    if (status == OK && !written(out, err, "apilink " + command)) {
+      return CONFIGURATION_PROBLEM;
+    }
+    return status;
+  }
+
+  /**
+   * Whether everything printed to {@code out} reached it; if not, says so on {@code err}. A {@link
+   * PrintStream} never throws: without this, {@code link --format arm > link.json} on a full disk
+   * or into a closed pipe exits 0, and a {@code set -e} script deploys what is left of the file.
+   */
+  static boolean written(PrintStream out, PrintStream err, String who) {
+    out.flush();
+    if (!out.checkError()) {
+      return true;
+    }
+    err.println(who + ": the output could not be written (standard output closed or full)");
+    return false;
   }
 
   private static int usage(PrintStream err, String problem) {

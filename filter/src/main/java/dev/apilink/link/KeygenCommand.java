@@ -74,6 +74,9 @@ final class KeygenCommand {
     }
 
     out.println(printed);
+    if (!CommandLine.written(out, err, "apilink keygen")) {
+      return CommandLine.CONFIGURATION_PROBLEM;
+    }
     err.println(
         "keygen: new RSA "
             + bits
