@@ -33,6 +33,15 @@ class CommandLineTest {
   }
 
   @Test
+  void dashHIsHelpAsInTheTestGateway() {
+    for (Run run : List.of(Run.of("-h"), Run.of("link", "--config", "apilink.json", "-h"))) {
+      assertEquals(0, run.status());
+      assertEquals(CommandLine.USAGE, run.out());
+      assertEquals("", run.err());
+    }
+  }
+
+  @Test
   void helpThatCannotBeWrittenFails() {
     Run run = Run.withUnwritableOutput("--help");
 
