@@ -48,7 +48,7 @@ public final class CommandLine {
         --kid           the new key's id (default: its RFC 7638 thumbprint)
         --bits          the new key's size (default: 2048)
         --add-to        a private JWK or JWK set to append the new key to
-        --help          print this text
+        --help, -h      print this text
 
       Exit status: 0 done, 1 configuration problem or output not written (standard output
       closed or full), 2 bad arguments.
@@ -68,7 +68,7 @@ public final class CommandLine {
       PrintStream err,
       Function<String, String> environmentVariables) {
     List<String> arguments = List.of(args);
-    if (arguments.contains("--help")) {
+    if (arguments.contains("--help") || arguments.contains("-h")) {
       out.print(USAGE);
       return written(out, err, "apilink") ? OK : CONFIGURATION_PROBLEM;
     }
