@@ -433,6 +433,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aConfigurationSavedWithAByteOrderMarkAndCrLfLoads() throws Exception {
+    // Notepad before Windows 10 1903 and Windows PowerShell's Set-Content -Encoding UTF8 write the
+    // mark; RFC 8259 section 8.1 lets a parser ignore it, as ${file:...} does.
+    SiteConfig config = load("\uFEFF" + linked("").replace("\n", "\r\n"), "production");
+
+    assertEquals(SECRET, config.environment().backend().orElseThrow().subscriptionKey());
+  }
+
+  @Test
   void proxyCredentialsAreAUserAndAPasswordFromAFile() throws Exception {
     Files.writeString(dir.resolve("proxy.txt"), "svc-apilink:p@ss: word\n");
     BackendConfig backend =
