@@ -196,7 +196,7 @@ public final class ConfigLoader {
     SiteConfig run(byte[] json) throws ConfigException {
       JsonNode root;
       try {
-        root = JSON.readTree(new String(json, StandardCharsets.UTF_8));
+        root = JSON.readTree(withoutByteOrderMark(new String(json, StandardCharsets.UTF_8)));
       } catch (JsonProcessingException e) {
         throw new ConfigException(source, List.of(new Problem("", syntaxError(e))));
       }
