@@ -374,6 +374,26 @@ class LinkCommandTest {
   }
 
   @Test
+  void theJsonSummaryNamesTheEnvironmentItWasMadeFor() throws IOException {
+    // A CI job that keeps one summary per environment must be able to tell them apart.
+    Path config = site();
+    Run production = Run.of("link", "--config", config.toString(), "--format", "json");
+    Run staging =
+        Run.of(
+            Map.of("APILINK_ENVIRONMENT", "staging"),
+            "link",
+            "--config",
+            config.toString(),
+            "--format",
+            "json");
+
+    assertEquals(0, production.status(), production.err());
+    assertEquals("production", parse(production.out()).path("environment").asText());
+    assertEquals(0, staging.status(), staging.err());
+    assertEquals("staging", parse(staging.out()).path("environment").asText());
+  }
+
+  @Test
   void theJsonSummaryNamesWhatLinkingCreates() throws IOException {
     Run run = Run.of("link", "--config", site().toString(), "--format", "json");
 
