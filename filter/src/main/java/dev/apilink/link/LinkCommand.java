@@ -100,7 +100,7 @@ final class LinkCommand {
     switch (format) {
       case POLICY -> out.println(policy.xml());
       case ARM -> out.println(Json.pretty(template));
-      case JSON -> out.println(Json.pretty(summary(product, policy, backend.get())));
+      case JSON -> out.println(Json.pretty(summary(environment, product, policy, backend.get())));
       case TEXT ->
           out.print(
               report(
@@ -171,8 +171,11 @@ final class LinkCommand {
   }
 
   private static ObjectNode summary(
-      LinkedProduct product, ValidateJwtPolicy policy, BackendConfig backend) {
+      String environment, LinkedProduct product, ValidateJwtPolicy policy, BackendConfig backend) {
     ObjectNode summary = Json.MAPPER.createObjectNode();
+    // What the text report's first line says; the policy and the template deploy the same for
+    // every environment with this hostname and gateway, so they do not name it.
+    summary.put("environment", environment);
     summary
         .putObject("product")
         .put("id", product.id())
