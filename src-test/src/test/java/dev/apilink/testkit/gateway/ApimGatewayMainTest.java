@@ -84,6 +84,16 @@ class ApimGatewayMainTest {
   }
 
   @Test
+  void aPortOrHostGivenTwicePrintsUsageAndExits2() {
+    // A script that appends its own --port to a command that has one must not get either silently.
+    assertUsageError(
+        "--port is given more than once", "--arm", "a.json", "--port", "0", "--port", "8081");
+    err.reset();
+    assertUsageError(
+        "--host is given more than once", "--arm", "a.json", "--host", "0.0.0.0", "--host", "::1");
+  }
+
+  @Test
   void aStrayArgumentPrintsUsageAndExits2() {
     assertUsageError("unexpected argument \"g.json\"", "g.json");
   }
