@@ -211,6 +211,7 @@ public final class ApimGatewayMain {
     final List<Path> armTemplates = new ArrayList<>();
     Integer port;
     String host = "127.0.0.1";
+    boolean hostGiven;
 
     /** The options, or null when help was asked for. */
     static Options parse(String[] args) {
@@ -223,8 +224,15 @@ public final class ApimGatewayMain {
           }
           case "--config" -> options.configs.add(Path.of(value(args, ++i, arg)));
           case "--arm" -> options.armTemplates.add(Path.of(value(args, ++i, arg)));
-          case "--host" -> options.host = value(args, ++i, arg);
-          case "--port" -> options.port = port(value(args, ++i, arg));
+          case "--host" -> {
+            once(options.hostGiven, arg);
+            options.hostGiven = true;
+            options.host = value(args, ++i, arg);
+          }
+          case "--port" -> {
+            once(options.port != null, arg);
+            options.port = port(value(args, ++i, arg));
+          }
           default ->
               throw new IllegalArgumentException(
                   (arg.startsWith("-") ? "unknown option " : "unexpected argument ")
@@ -235,6 +243,13 @@ public final class ApimGatewayMain {
         throw new IllegalArgumentException("give at least one --config or --arm file");
       }
       return options;
+    }
+
+    /** --config and --arm add a file each; the others hold one value. */
+    private static void once(boolean alreadyGiven, String option) {
+      if (alreadyGiven) {
+        throw new IllegalArgumentException(option + " is given more than once");
+      }
     }
 
     private static String value(String[] args, int index, String option) {
