@@ -19,8 +19,9 @@ import java.util.logging.LogRecord;
  *     --config gateway.json [--arm template.json] [--port 8081]
  * </pre>
  *
- * <p>Exit codes: 0 after a clean stop, 1 when the files cannot be used or the port cannot be bound,
- * 2 for bad arguments.
+ * <p>Exit codes: 0 after {@code --help}, 1 when the files cannot be used or the port cannot be
+ * bound, 2 for bad arguments; stopped by Ctrl-C or SIGTERM, the JVM's 130 or 143 (its shutdown hook
+ * closes the gateway first).
  */
 public final class ApimGatewayMain {
 
@@ -37,7 +38,11 @@ public final class ApimGatewayMain {
                           APIs and product APIs, such as the link command prints; repeatable
         --port <n>        the port to listen on (default: the description's "port", else a free one)
         --host <address>  the address to listen on (default: 127.0.0.1)
-        --help            prints this text
+        --help, -h        prints this text
+
+      The first line printed is "APIM gateway listening on <url>" (with --port 0, the port
+      chosen). Exit status: 1 when the files cannot be used or the address cannot be bound, 2 for
+      bad arguments; after Ctrl-C or SIGTERM, 130 or 143.
 
       The files are merged: an ARM .../products/apis resource may name a product or an API
       declared in another file. Unknown keys are errors. A subscription without "primaryKey"/"secondaryKey" gets new
