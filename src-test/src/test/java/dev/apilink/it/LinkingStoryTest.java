@@ -148,6 +148,46 @@ class LinkingStoryTest {
   }
 
   @Test
+  void theGatewayRefusingTheSubscriptionKeyIsAWarningThatSaysWhatToCheck() throws Exception {
+    gateway.addApiToProduct(site.productId, "sample");
+    gateway.regeneratePrimaryKey(site.subscriptionId);
+
+    try (LogWatch log = new LogWatch()) {
+      site.get("/api/products");
+      site.get("/api/products");
+
+      assertEquals(
+          List.of(
+              "ApiLink: GET /api/products -> answered 401 by the gateway to the subscription key:"
+                  + " it is not one of the subscription's keys (regenerated?), the subscription"
+                  + " is not active, the API is not in the linked product, or the API reads the"
+                  + " key from another header; check subscriptionKey and subscriptionKeyHeader"
+                  + " (gateway "
+                  + gateway.url()
+                  + ")"),
+          log.warnings("401"));
+    }
+  }
+
+  @Test
+  void anApisOwn401IsNotTakenForTheGatewayRefusingTheKey() throws Exception {
+    gateway.addApiToProduct(site.productId, "sample");
+
+    try (LogWatch log = new LogWatch()) {
+      HttpResponse<String> response =
+          site.get(
+              "/api/products",
+              "x-echo-status",
+              "401",
+              "x-echo-response-header",
+              "WWW-Authenticate: Bearer realm=\"orders\"");
+
+      assertEquals(401, response.statusCode());
+      assertEquals(List.of(), log.warnings(""));
+    }
+  }
+
+  @Test
   void aChangedPolicyAudienceRefusesTheTokensWithThePolicysMessage() throws Exception {
     gateway.addApiToProduct(site.productId, "sample");
     String policy = gateway.product(site.productId).policyXml();
