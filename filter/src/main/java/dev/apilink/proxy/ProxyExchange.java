@@ -73,6 +73,12 @@ final class ProxyExchange implements AsyncListener {
 
   private static final String VARY = "Vary";
 
+  /** The scheme of API Management's challenge in its 401 to a missing or refused key. */
+  private static final String APIM_KEY_CHALLENGE = "AzureApiManagementKey";
+
+  /** How a 401 of API Management to the subscription key is logged and counted. */
+  private static final String KEY_REFUSED = "answered 401 by the gateway to the subscription key";
+
   /** A response's status line with its reason phrase, and the empty line that ends the head. */
   private static final int STATUS_LINE_BYTES = "HTTP/1.1 200 OK\r\n\r\n".length();
 
@@ -542,6 +548,9 @@ final class ProxyExchange implements AsyncListener {
   }
 
   private List<Headers.Field> headersToClient(Response gatewayResponse) {
+    if (gatewayResponse.getStatus() == 401) {
+      logIfKeyRefused(gatewayResponse);
+    }
     List<Headers.Field> fields = new ArrayList<>(gatewayResponse.getHeaders().size());
     String siteApi = null;
     // A 204 has no body, and a server must not send Content-Length in one (RFC 9110 8.6): Jetty
@@ -1046,6 +1055,42 @@ final class ProxyExchange implements AsyncListener {
             link.backend().url() + link.route()
           });
     }
+  }
+
+  /**
+   * API Management's 401 to the subscription key, which carries its challenge {@code
+   * WWW-Authenticate: AzureApiManagementKey …}, passes through to the client as every answer of the
+   * gateway does, but it refuses the link rather than the user: once the key is regenerated on the
+   * gateway side, every {@code /api} request gets it. A reviewer's site so refused logged nothing
+   * and its JMX bean counted no error. Logged as the gateway's failures are, at most once every
+   * {@link FailureLog#QUIET_SECONDS}; an API's own 401 has another challenge, or none.
+   */
+  private void logIfKeyRefused(Response gatewayResponse) {
+    String challenge = gatewayResponse.getHeaders().get(HttpHeader.WWW_AUTHENTICATE);
+    if (challenge == null
+        || !challenge.regionMatches(true, 0, APIM_KEY_CHALLENGE, 0, APIM_KEY_CHALLENGE.length())) {
+      return;
+    }
+    long notLogged = link.failureLog().admit(KEY_REFUSED);
+    LOG.log(
+        notLogged < 0 ? Level.FINE : Level.WARNING,
+        "ApiLink: {0} {1} -> {2}: it is not one of the subscription''s keys (regenerated?), the"
+            + " subscription is not active, the API is not in the linked product, or the API"
+            + " reads the key from another header; check subscriptionKey and"
+            + " subscriptionKeyHeader (gateway {3}){4}",
+        new Object[] {
+          method,
+          loggedUri(),
+          KEY_REFUSED,
+          link.backend().url() + link.route(),
+          notLogged > 0
+              ? " (and "
+                  + notLogged
+                  + " more like it since the last one logged; at most one every "
+                  + FailureLog.QUIET_SECONDS
+                  + " s)"
+              : ""
+        });
   }
 
   /** Whether {@code failure} is the exchange's {@code timeoutSeconds} running out. */
