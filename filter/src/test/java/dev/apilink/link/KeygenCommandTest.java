@@ -85,6 +85,17 @@ class KeygenCommandTest {
   }
 
   @Test
+  void addToReadsAKeyFileSavedWithAByteOrderMark() throws Exception {
+    Path file = dir.resolve("keys.json");
+    Files.writeString(file, "\uFEFF" + Run.of("keygen", "--kid", "old").out());
+
+    Run run = Run.of("keygen", "--kid", "new", "--add-to", file.toString());
+
+    assertEquals(0, run.status(), run.err());
+    assertEquals(List.of("old", "new"), SigningKeys.parse(run.out(), Optional.empty()).keyIds());
+  }
+
+  @Test
   void addToTakesASingleJwkToo() throws Exception {
     Path file = dir.resolve("key.json");
     JWK single = JWKSet.parse(Run.of("keygen", "--kid", "only").out()).getKeys().get(0);

@@ -317,6 +317,14 @@ class RoutesLoaderTest {
   }
 
   @Test
+  void aRulesFileSavedWithAByteOrderMarkLoads() {
+    RouteRules rules =
+        load("\uFEFF{\"routes\": [{\"route\": \"/api/admin/*\", \"allowedRoles\": [\"admin\"]}]}");
+
+    assertEquals(1, rules.rules().size());
+  }
+
+  @Test
   void aRewriteOnAnApiRouteIsRefused() {
     assertEquals(
         List.of(

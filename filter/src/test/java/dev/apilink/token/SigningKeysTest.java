@@ -54,6 +54,13 @@ class SigningKeysTest {
   }
 
   @Test
+  void aKeyFileSavedWithAByteOrderMarkIsRead() throws Exception {
+    SigningKeys keys = SigningKeys.parse("\uFEFF" + set(rsa("k1", 2048)), Optional.empty());
+
+    assertEquals(List.of("k1"), keys.keyIds());
+  }
+
+  @Test
   void theSigningKeyIdChoosesTheCurrentKey() throws Exception {
     SigningKeys keys = SigningKeys.parse(set(rsa("k1", 2048), rsa("k2", 2048)), Optional.of("k2"));
 
