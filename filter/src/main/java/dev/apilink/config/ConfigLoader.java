@@ -20,7 +20,6 @@ import dev.apilink.token.SigningKeys;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -196,7 +195,7 @@ public final class ConfigLoader {
     SiteConfig run(byte[] json) throws ConfigException {
       JsonNode root;
       try {
-        root = JSON.readTree(withoutByteOrderMark(new String(json, StandardCharsets.UTF_8)));
+        root = JSON.readTree(JsonText.of(json));
       } catch (JsonProcessingException e) {
         throw new ConfigException(source, List.of(new Problem("", syntaxError(e))));
       }
@@ -535,7 +534,7 @@ public final class ConfigLoader {
     private Optional<SigningKeys> signingKeys(String location, Optional<String> keyId) {
       String json;
       try {
-        json = new String(read(files, location), StandardCharsets.UTF_8);
+        json = JsonText.of(read(files, location));
       } catch (IOException e) {
         problem("token.signingKeyFile", "cannot read " + location + " (" + describe(e) + ")");
         return Optional.empty();
@@ -720,8 +719,7 @@ public final class ConfigLoader {
         return Optional.of(resolved);
       }
       try {
-        String content = new String(read(files, target), StandardCharsets.UTF_8);
-        return Optional.of(withoutByteOrderMark(content).stripTrailing());
+        return Optional.of(JsonText.of(read(files, target)).stripTrailing());
       } catch (IOException e) {
         problem(path, "cannot read " + target + " (" + describe(e) + ")");
         return Optional.empty();
@@ -803,11 +801,6 @@ public final class ConfigLoader {
       }
     }
     return true;
-  }
-
-  /** Notepad and other Windows editors start a UTF-8 file with a byte order mark (U+FEFF). */
-  private static String withoutByteOrderMark(String content) {
-    return content.startsWith("\uFEFF") ? content.substring(1) : content;
   }
 
   /**

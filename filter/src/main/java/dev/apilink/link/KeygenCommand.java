@@ -10,6 +10,7 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.JWKGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import dev.apilink.config.JsonText;
 import dev.apilink.token.InvalidKeysException;
 import dev.apilink.token.SigningKeys;
 import java.io.IOException;
@@ -106,7 +107,9 @@ final class KeygenCommand {
       String location, Optional<String> newKid, PrintStream err) {
     String json;
     try {
-      json = Files.readString(Path.of(location), StandardCharsets.UTF_8);
+      json =
+          JsonText.withoutByteOrderMark(
+              Files.readString(Path.of(location), StandardCharsets.UTF_8));
     } catch (IOException e) {
       err.println("keygen: cannot read " + location + " (" + e.getClass().getSimpleName() + ")");
       return Optional.empty();

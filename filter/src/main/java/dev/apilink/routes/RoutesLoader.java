@@ -14,10 +14,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.apilink.config.ConfigException.Problem;
 import dev.apilink.config.JsonFactories;
+import dev.apilink.config.JsonText;
 import dev.apilink.config.Loggers;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -106,7 +106,7 @@ public final class RoutesLoader {
     int before = problems.size();
     JsonNode root;
     try {
-      root = JSON.readTree(new String(json, StandardCharsets.UTF_8));
+      root = JSON.readTree(JsonText.of(json));
     } catch (JsonProcessingException e) {
       problems.add(new Problem("", syntaxError(e)));
       return null;
