@@ -1045,13 +1045,7 @@ final class ProxyExchange implements AsyncListener {
             loggedUri(),
             answer,
             describe(failure),
-            notLogged > 0
-                ? " (and "
-                    + notLogged
-                    + " more like it since the last one logged; at most one every "
-                    + FailureLog.QUIET_SECONDS
-                    + " s)"
-                : "",
+            notLoggedSince(notLogged),
             link.backend().url() + link.route()
           });
     }
@@ -1083,14 +1077,19 @@ final class ProxyExchange implements AsyncListener {
           loggedUri(),
           KEY_REFUSED,
           link.backend().url() + link.route(),
-          notLogged > 0
-              ? " (and "
-                  + notLogged
-                  + " more like it since the last one logged; at most one every "
-                  + FailureLog.QUIET_SECONDS
-                  + " s)"
-              : ""
+          notLoggedSince(notLogged)
         });
+  }
+
+  /** The end of a line that {@link FailureLog} admitted after holding back {@code notLogged}. */
+  private static String notLoggedSince(long notLogged) {
+    return notLogged > 0
+        ? " (and "
+            + notLogged
+            + " more like it since the last one logged; at most one every "
+            + FailureLog.QUIET_SECONDS
+            + " s)"
+        : "";
   }
 
   /** Whether {@code failure} is the exchange's {@code timeoutSeconds} running out. */
