@@ -1,6 +1,8 @@
 package dev.apilink.link;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -30,6 +32,17 @@ class CommandLineTest {
 
     assertEquals(0, run.status());
     assertEquals(CommandLine.USAGE, run.out());
+  }
+
+  @Test
+  void dashHGivenAsAnOptionsValueIsThatValueNotHelp() {
+    // keygen --kid "$KID" > keys.new && mv keys.new keys.json must not turn the key file into the
+    // usage text when $KID happens to be -h.
+    Run run = Run.of("keygen", "--kid", "-h");
+
+    assertEquals(0, run.status(), run.err());
+    assertNotEquals(CommandLine.USAGE, run.out());
+    assertTrue(run.out().contains("\"kid\":\"-h\""), run.out());
   }
 
   @Test
