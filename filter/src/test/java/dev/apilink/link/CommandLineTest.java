@@ -2,8 +2,8 @@ package dev.apilink.link;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.nimbusds.jose.jwk.JWKSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -35,14 +35,14 @@ class CommandLineTest {
   }
 
   @Test
-  void dashHGivenAsAnOptionsValueIsThatValueNotHelp() {
+  void dashHGivenAsAnOptionsValueIsThatValueNotHelp() throws Exception {
     // keygen --kid "$KID" > keys.new && mv keys.new keys.json must not turn the key file into the
     // usage text when $KID happens to be -h.
     Run run = Run.of("keygen", "--kid", "-h");
 
     assertEquals(0, run.status(), run.err());
     assertNotEquals(CommandLine.USAGE, run.out());
-    assertTrue(run.out().contains("\"kid\":\"-h\""), run.out());
+    assertEquals("-h", JWKSet.parse(run.out()).getKeys().get(0).getKeyID());
   }
 
   @Test
