@@ -68,7 +68,7 @@ public final class CommandLine {
       PrintStream err,
       Function<String, String> environmentVariables) {
     List<String> arguments = List.of(args);
-    if (arguments.contains("--help") || arguments.contains("-h")) {
+    if (asksForHelp(arguments)) {
       out.print(USAGE);
       return written(out, err, "apilink") ? OK : CONFIGURATION_PROBLEM;
     }
@@ -93,6 +93,23 @@ public final class CommandLine {
       return CONFIGURATION_PROBLEM;
     }
     return status;
+  }
+
+  /**
+   * Whether {@code --help} or {@code -h} stands where an option may. No value starts with {@code
+   * --}, but {@code -h} after an option without {@code =} is that option's value ({@code --kid
+   * -h}).
+   */
+  private static boolean asksForHelp(List<String> arguments) {
+    for (int i = 0; i < arguments.size(); i++) {
+      String argument = arguments.get(i);
+      boolean valuePosition =
+          i > 0 && arguments.get(i - 1).startsWith("--") && !arguments.get(i - 1).contains("=");
+      if (argument.equals("--help") || (argument.equals("-h") && !valuePosition)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
