@@ -170,6 +170,30 @@ class LinkingStoryTest {
   }
 
   @Test
+  void aKeyHeaderRenamedOnTheSiteAloneGetsTheMissingKey401AndTheSameWarning() throws Exception {
+    LinkedSite other =
+        LinkedSite.link(
+            ServletContainer.Kind.JETTY,
+            dir.resolve("renamed-site-only"),
+            gateway,
+            c ->
+                ((com.fasterxml.jackson.databind.node.ObjectNode)
+                        c.get("environments").get("production").get("backend"))
+                    .put("subscriptionKeyHeader", "X-Key"));
+    try (LogWatch log = new LogWatch()) {
+      gateway.addApiToProduct(other.productId, "sample");
+
+      HttpResponse<String> response = other.get("/api/products");
+
+      assertEquals(401, response.statusCode());
+      assertEquals(MISSING_KEY, response.body());
+      assertEquals(1, log.warnings("answered 401 by the gateway to the subscription key").size());
+    } finally {
+      other.close();
+    }
+  }
+
+  @Test
   void anApisOwn401IsNotTakenForTheGatewayRefusingTheKey() throws Exception {
     gateway.addApiToProduct(site.productId, "sample");
 
@@ -196,11 +220,15 @@ class LinkingStoryTest {
         policy.replace(
             "<audience>" + gateway.url() + "</audience>", "<audience>api://another</audience>"));
 
-    HttpResponse<String> response = site.get("/api/products");
+    try (LogWatch log = new LogWatch()) {
+      HttpResponse<String> response = site.get("/api/products");
 
-    assertEquals(401, response.statusCode());
-    assertEquals(INVALID_TOKEN, response.body());
-    assertEquals(List.of(), backend.received());
+      assertEquals(401, response.statusCode());
+      assertEquals(INVALID_TOKEN, response.body());
+      assertEquals(List.of(), backend.received());
+      // The README's "not logged": validate-jwt's 401 is not API Management's key challenge.
+      assertEquals(List.of(), log.warnings(""));
+    }
   }
 
   @Test
