@@ -10,13 +10,9 @@ public final class JsonText {
 
   private JsonText() {}
 
-  /** {@code bytes} decoded as UTF-8, without a leading byte order mark. */
+  /** {@code bytes} decoded as UTF-8, without a leading byte order mark (U+FEFF). */
   public static String of(byte[] bytes) {
-    return withoutByteOrderMark(new String(bytes, StandardCharsets.UTF_8));
-  }
-
-  /** {@code content} without a leading byte order mark (U+FEFF). */
-  public static String withoutByteOrderMark(String content) {
+    String content = new String(bytes, StandardCharsets.UTF_8);
     return content.startsWith("\uFEFF") ? content.substring(1) : content;
   }
 }

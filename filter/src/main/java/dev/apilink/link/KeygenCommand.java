@@ -15,7 +15,6 @@ import dev.apilink.token.InvalidKeysException;
 import dev.apilink.token.SigningKeys;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -107,9 +106,7 @@ final class KeygenCommand {
       String location, Optional<String> newKid, PrintStream err) {
     String json;
     try {
-      json =
-          JsonText.withoutByteOrderMark(
-              Files.readString(Path.of(location), StandardCharsets.UTF_8));
+      json = JsonText.of(Files.readAllBytes(Path.of(location)));
     } catch (IOException e) {
       err.println("keygen: cannot read " + location + " (" + e.getClass().getSimpleName() + ")");
       return Optional.empty();

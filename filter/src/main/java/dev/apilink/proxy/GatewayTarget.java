@@ -80,20 +80,22 @@ public final class GatewayTarget {
    * ;...}) cut from each segment, then {@code .} and {@code ..} resolved (RFC 3986 5.2.4). The
    * container resolves dot-segments before decoding {@code %2F}; a gateway that does it after would
    * be led from {@code /api/..%2Fother} to {@code /other}.
+   *
+   * @param rawPath a path that {@link #isApiPath} accepts, so absolute
    */
   public static boolean staysUnderApi(String rawPath) {
     if (isPlain(rawPath)) {
       return isApiPath(rawPath); // nothing to decode or resolve: the path is what it names
     }
     Deque<String> segments = new ArrayDeque<>();
-    boolean absolute = rawPath.startsWith("/");
     for (String segment : decodePath(rawPath).split("[/\\\\]", -1)) {
       int semicolon = segment.indexOf(';');
       String name = semicolon < 0 ? segment : segment.substring(0, semicolon);
       if (name.equals("..")) {
-        if (segments.size() > 1 || !absolute) {
-          // Never the root: "/.." is "/" (RFC 3986 5.2.4). Popped, an empty segment after it took
-          // its place, and /api/..%2F..%2F/api/x, which reads //api/x, passed as /api/x.
+        if (segments.size() > 1) {
+          // Never the root, the first (empty) segment: "/.." is "/" (RFC 3986 5.2.4). Popped, an
+          // empty segment after it took its place, and /api/..%2F..%2F/api/x, which reads
+          // //api/x, passed as /api/x.
           segments.pollLast();
         }
       } else if (!name.equals(".")) {
