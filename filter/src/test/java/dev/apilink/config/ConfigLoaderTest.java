@@ -249,6 +249,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void anEmptyEnvironmentsObjectOrAnEmptyEnvironmentNameIsAProblem() throws Exception {
+    assertEquals(
+        List.of("environments: must define at least one environment"),
+        problems("{\"hostname\": \"a.example\", \"environments\": {}}"));
+    assertEquals(
+        List.of("environments.: an environment name must not be empty"),
+        problems(
+            "{\"hostname\": \"a.example\", \"environments\": {\"production\": {}, \"\": {}}}"));
+  }
+
+  @Test
   void aPullRequestEnvironmentCannotHaveABackend() throws Exception {
     assertEquals(
         List.of(

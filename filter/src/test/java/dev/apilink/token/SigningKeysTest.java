@@ -176,6 +176,33 @@ class SigningKeysTest {
   }
 
   @Test
+  void aKeyForAnotherUseOrAlgorithmOrCurveIsNamedWithWhatItIs() throws Exception {
+    RSAKey encryption = new RSAKeyGenerator(2048).keyID("enc").keyUse(KeyUse.ENCRYPTION).generate();
+    RSAKey ecAlgorithm =
+        new RSAKeyGenerator(2048).keyID("rs-es").algorithm(JWSAlgorithm.ES256).generate();
+    ECKey p384 = new ECKeyGenerator(Curve.P_384).keyID("p384").generate();
+
+    assertEquals(
+        List.of(
+            "key \"enc\": its \"use\" is \"enc\", not \"sig\"",
+            "key \"rs-es\": its \"alg\" ES256 is not an RSA signature algorithm",
+            "key \"p384\": EC keys must be on the curve P-256 (ES256), not P-384"),
+        problems(set(encryption, ecAlgorithm, p384), Optional.empty()));
+  }
+
+  @Test
+  void twoKeysWithOneKidAreAProblemNamingTheSecond() throws Exception {
+    assertEquals(
+        List.of("key \"k1\": the kid \"k1\" is used by another key"),
+        problems(set(rsa("k1", 2048), rsa("k1", 2048)), Optional.empty()));
+  }
+
+  @Test
+  void anEmptyKeySetIsAProblem() {
+    assertEquals(List.of("the key set has no keys"), problems("{\"keys\": []}", Optional.empty()));
+  }
+
+  @Test
   void anUnknownSigningKeyIdIsAProblem() throws Exception {
     assertEquals(
         List.of("token.signingKeyId \"k9\" names no key in the file (kids: k1)"),
