@@ -260,6 +260,24 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aSigningKeyIdThatNamesNoKeyIsAProblemOfTheKeyIdWithItsValue() throws Exception {
+    Files.writeString(
+        dir.resolve("keys.json"),
+        new com.nimbusds.jose.jwk.JWKSet(
+                new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).keyID("k1").generate())
+            .toString(false));
+
+    assertEquals(
+        List.of("token.signingKeyId: names no key in keys.json (kids: k1) (was \"k9\")"),
+        problems(
+            linked("")
+                .replace(
+                    "{\"hostname\"",
+                    "{\"token\": {\"signingKeyFile\": \"keys.json\", \"signingKeyId\": \"k9\"},"
+                        + " \"hostname\"")));
+  }
+
+  @Test
   void aPullRequestEnvironmentCannotHaveABackend() throws Exception {
     assertEquals(
         List.of(
