@@ -539,14 +539,30 @@ public final class ConfigLoader {
         problem("token.signingKeyFile", "cannot read " + location + " (" + describe(e) + ")");
         return Optional.empty();
       }
+      SigningKeys keys;
       try {
-        return Optional.of(SigningKeys.parse(json, keyId));
+        keys = SigningKeys.parse(json);
       } catch (InvalidKeysException e) {
         for (String message : e.problems()) {
           problem("token.signingKeyFile", location + ": " + message);
         }
         return Optional.empty();
       }
+      if (keyId.isEmpty()) {
+        return Optional.of(keys);
+      }
+      Optional<SigningKeys> chosen = keys.signingWith(keyId.get());
+      if (chosen.isEmpty()) {
+        problem(
+            "token.signingKeyId",
+            "names no key in "
+                + location
+                + " (kids: "
+                + String.join(", ", keys.keyIds())
+                + ")"
+                + was(keyId.get()));
+      }
+      return chosen;
     }
 
     // ---- typed readers; each reports its own problems and returns empty on any ----

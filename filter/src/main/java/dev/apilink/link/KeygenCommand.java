@@ -67,7 +67,7 @@ final class KeygenCommand {
     String printed = Json.pretty(keySet);
     try {
       // Print only what the filter accepts as token.signingKeyFile.
-      SigningKeys.parse(printed, Optional.empty());
+      SigningKeys.parse(printed);
     } catch (InvalidKeysException e) {
       err.println("keygen: the new key set would not be usable: " + e.getMessage());
       return CommandLine.CONFIGURATION_PROBLEM;
@@ -121,7 +121,7 @@ final class KeygenCommand {
     }
     SigningKeys keys;
     try {
-      keys = SigningKeys.parse(json, Optional.empty());
+      keys = SigningKeys.parse(json);
     } catch (InvalidKeysException e) {
       err.println("keygen: " + location + " is not a usable signing key file: " + e.getMessage());
       return Optional.empty();

@@ -48,14 +48,12 @@ public final class SigningKeys {
   }
 
   /**
-   * Parses a private JWK or JWK set.
+   * Parses a private JWK or JWK set; the first key signs ({@link #signingWith} chooses another).
    *
-   * @param currentKeyId the {@code kid} of the key to sign with; the first key when empty
-   * @throws InvalidKeysException if the file is not a key set, a key is public-only, too short or
-   *     of an unsupported type, or {@code currentKeyId} names no key
+   * @throws InvalidKeysException if the file is not a key set, or a key is public-only, too short
+   *     or of an unsupported type
    */
-  public static SigningKeys parse(String json, Optional<String> currentKeyId)
-      throws InvalidKeysException {
+  public static SigningKeys parse(String json) throws InvalidKeysException {
     List<JWK> parsed;
     try {
       Map<String, Object> object = com.nimbusds.jose.util.JSONObjectUtils.parse(json);
@@ -87,28 +85,18 @@ public final class SigningKeys {
       keys.add(withId);
     }
 
-    JWK current = null;
-    if (currentKeyId.isPresent()) {
-      current =
-          keys.stream()
-              .filter(k -> k.getKeyID().equals(currentKeyId.get()))
-              .findFirst()
-              .orElse(null);
-      if (current == null && problems.isEmpty()) {
-        problems.add(
-            "token.signingKeyId \""
-                + currentKeyId.get()
-                + "\" names no key in the file (kids: "
-                + String.join(", ", keys.stream().map(JWK::getKeyID).toList())
-                + ")");
-      }
-    } else if (!keys.isEmpty()) {
-      current = keys.get(0);
-    }
     if (!problems.isEmpty()) {
       throw new InvalidKeysException(problems);
     }
-    return new SigningKeys(keys, current, false);
+    return new SigningKeys(keys, keys.get(0), false);
+  }
+
+  /** These keys signing with the one whose {@code kid} is {@code keyId}; empty if none has it. */
+  public Optional<SigningKeys> signingWith(String keyId) {
+    return keys.stream()
+        .filter(k -> k.getKeyID().equals(keyId))
+        .findFirst()
+        .map(k -> new SigningKeys(keys, k, generated));
   }
 
   /** A fresh RSA 2048 key, for a single instance without a configured key. */

@@ -12,7 +12,6 @@ import dev.apilink.token.SigningKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +26,7 @@ class KeygenCommandTest {
     Run run = Run.of("keygen");
 
     assertEquals(0, run.status(), run.err());
-    SigningKeys keys = SigningKeys.parse(run.out(), Optional.empty());
+    SigningKeys keys = SigningKeys.parse(run.out());
     RSAKey key = (RSAKey) keys.current();
     assertTrue(key.isPrivate());
     assertEquals(2048, key.size());
@@ -42,7 +41,7 @@ class KeygenCommandTest {
   void theKeyIdAndSizeCanBeChosen() throws Exception {
     Run run = Run.of("keygen", "--kid", "2026-11", "--bits", "3072");
 
-    RSAKey key = (RSAKey) SigningKeys.parse(run.out(), Optional.empty()).current();
+    RSAKey key = (RSAKey) SigningKeys.parse(run.out()).current();
     assertEquals("2026-11", key.getKeyID());
     assertEquals(3072, key.size());
   }
@@ -66,7 +65,7 @@ class KeygenCommandTest {
     Run run = Run.of("keygen", "--kid", "new", "--add-to", file.toString());
 
     assertEquals(0, run.status(), run.err());
-    SigningKeys keys = SigningKeys.parse(run.out(), Optional.empty());
+    SigningKeys keys = SigningKeys.parse(run.out());
     assertEquals(List.of("old", "new"), keys.keyIds());
     assertEquals("old", keys.current().getKeyID());
     List<JWK> printed = JWKSet.parse(run.out()).getKeys();
@@ -92,7 +91,7 @@ class KeygenCommandTest {
     Run run = Run.of("keygen", "--kid", "new", "--add-to", file.toString());
 
     assertEquals(0, run.status(), run.err());
-    assertEquals(List.of("old", "new"), SigningKeys.parse(run.out(), Optional.empty()).keyIds());
+    assertEquals(List.of("old", "new"), SigningKeys.parse(run.out()).keyIds());
   }
 
   @Test
@@ -104,7 +103,7 @@ class KeygenCommandTest {
     Run run = Run.of("keygen", "--add-to", file.toString());
 
     assertEquals(0, run.status(), run.err());
-    List<String> kids = SigningKeys.parse(run.out(), Optional.empty()).keyIds();
+    List<String> kids = SigningKeys.parse(run.out()).keyIds();
     assertEquals(2, kids.size());
     assertEquals("only", kids.get(0));
   }

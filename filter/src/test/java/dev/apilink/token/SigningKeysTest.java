@@ -36,13 +36,13 @@ class SigningKeysTest {
     return new JWKSet(List.of(keys)).toString(false);
   }
 
-  List<String> problems(String json, Optional<String> kid) {
-    return assertThrows(InvalidKeysException.class, () -> SigningKeys.parse(json, kid)).problems();
+  List<String> problems(String json) {
+    return assertThrows(InvalidKeysException.class, () -> SigningKeys.parse(json)).problems();
   }
 
   @Test
   void aSetOfKeysPublishesEveryPublicKeyAndSignsWithTheFirst() throws Exception {
-    SigningKeys keys = SigningKeys.parse(set(rsa("k1", 2048), rsa("k2", 2048)), Optional.empty());
+    SigningKeys keys = SigningKeys.parse(set(rsa("k1", 2048), rsa("k2", 2048)));
 
     assertEquals("k1", keys.current().getKeyID());
     assertEquals(List.of("k1", "k2"), keys.keyIds());
@@ -55,25 +55,24 @@ class SigningKeysTest {
 
   @Test
   void aKeyFileSavedWithAByteOrderMarkIsRead() throws Exception {
-    SigningKeys keys = SigningKeys.parse("\uFEFF" + set(rsa("k1", 2048)), Optional.empty());
+    SigningKeys keys = SigningKeys.parse("\uFEFF" + set(rsa("k1", 2048)));
 
     assertEquals(List.of("k1"), keys.keyIds());
   }
 
   @Test
   void theSigningKeyIdChoosesTheCurrentKey() throws Exception {
-    SigningKeys keys = SigningKeys.parse(set(rsa("k1", 2048), rsa("k2", 2048)), Optional.of("k2"));
+    SigningKeys keys =
+        SigningKeys.parse(set(rsa("k1", 2048), rsa("k2", 2048))).signingWith("k2").orElseThrow();
 
     assertEquals("k2", keys.current().getKeyID());
   }
 
   @Test
   void aSingleJwkAndAnEcKeyAreAccepted() throws Exception {
-    SigningKeys single = SigningKeys.parse(rsa("solo", 2048).toJSONString(), Optional.empty());
+    SigningKeys single = SigningKeys.parse(rsa("solo", 2048).toJSONString());
     SigningKeys ec =
-        SigningKeys.parse(
-            new ECKeyGenerator(Curve.P_256).keyID("ec").generate().toJSONString(),
-            Optional.empty());
+        SigningKeys.parse(new ECKeyGenerator(Curve.P_256).keyID("ec").generate().toJSONString());
 
     assertEquals("solo", single.current().getKeyID());
     assertEquals(JWSAlgorithm.ES256, ec.algorithm());
@@ -94,8 +93,7 @@ class SigningKeysTest {
                 .keyID("rs")
                 .algorithm(JWSAlgorithm.RS384)
                 .build()
-                .toJSONString(),
-            Optional.empty());
+                .toJSONString());
 
     assertEquals(
         Optional.of(
@@ -106,27 +104,20 @@ class SigningKeysTest {
         rs384.undocumentedForApiManagement());
     for (JWSAlgorithm undocumented : List.of(JWSAlgorithm.PS384, JWSAlgorithm.PS512)) {
       SigningKeys keys =
-          SigningKeys.parse(
-              new RSAKey.Builder(rsa).algorithm(undocumented).build().toJSONString(),
-              Optional.empty());
+          SigningKeys.parse(new RSAKey.Builder(rsa).algorithm(undocumented).build().toJSONString());
       assertTrue(keys.undocumentedForApiManagement().isPresent(), undocumented.getName());
     }
     SigningKeys ec =
-        SigningKeys.parse(
-            new ECKeyGenerator(Curve.P_256).keyID("ec").generate().toJSONString(),
-            Optional.empty());
+        SigningKeys.parse(new ECKeyGenerator(Curve.P_256).keyID("ec").generate().toJSONString());
     assertEquals(Optional.empty(), ec.undocumentedForApiManagement());
     for (JWSAlgorithm documented :
         List.of(JWSAlgorithm.RS256, JWSAlgorithm.RS512, JWSAlgorithm.PS256)) {
       SigningKeys keys =
-          SigningKeys.parse(
-              new RSAKey.Builder(rsa).algorithm(documented).build().toJSONString(),
-              Optional.empty());
+          SigningKeys.parse(new RSAKey.Builder(rsa).algorithm(documented).build().toJSONString());
       assertEquals(Optional.empty(), keys.undocumentedForApiManagement(), documented.getName());
     }
     assertEquals(
-        Optional.empty(),
-        SigningKeys.parse(rsa.toJSONString(), Optional.empty()).undocumentedForApiManagement());
+        Optional.empty(), SigningKeys.parse(rsa.toJSONString()).undocumentedForApiManagement());
     assertEquals(Optional.empty(), SigningKeys.generate().undocumentedForApiManagement());
   }
 
@@ -134,7 +125,7 @@ class SigningKeysTest {
   void aKeyWithoutKidGetsItsThumbprint() throws Exception {
     RSAKey key = new RSAKeyGenerator(2048).generate();
 
-    SigningKeys keys = SigningKeys.parse(key.toJSONString(), Optional.empty());
+    SigningKeys keys = SigningKeys.parse(key.toJSONString());
 
     assertEquals(key.computeThumbprint().toString(), keys.current().getKeyID());
   }
@@ -147,14 +138,14 @@ class SigningKeysTest {
             "key \"pub\": has no private part; a public key cannot sign tokens",
             "key \"short\": is 1024 bits; RSA signing keys need at least 2048",
             "key \"hmac\": key type oct is not supported; use RSA or EC P-256"),
-        problems(set(rsa("pub", 2048).toPublicJWK(), rsa("short", 1024), hmac), Optional.empty()));
+        problems(set(rsa("pub", 2048).toPublicJWK(), rsa("short", 1024), hmac)));
   }
 
   @Test
   void anUnusableKeyWithoutKidIsNamedByItsPlaceInTheSet() throws Exception {
     assertEquals(
         List.of("key #2: has no private part; a public key cannot sign tokens"),
-        problems(set(rsa("k1", 2048), rsa(null, 2048).toPublicJWK()), Optional.empty()));
+        problems(set(rsa("k1", 2048), rsa(null, 2048).toPublicJWK())));
   }
 
   @Test
@@ -172,7 +163,7 @@ class SigningKeysTest {
         List.of(
             "key \"ec384\": its \"alg\" ES384 does not fit a P-256 key; use ES256 or none",
             "key \"ecrs\": its \"alg\" RS256 does not fit a P-256 key; use ES256 or none"),
-        problems(set(es384, rs256, es256), Optional.empty()));
+        problems(set(es384, rs256, es256)));
   }
 
   @Test
@@ -187,31 +178,29 @@ class SigningKeysTest {
             "key \"enc\": its \"use\" is \"enc\", not \"sig\"",
             "key \"rs-es\": its \"alg\" ES256 is not an RSA signature algorithm",
             "key \"p384\": EC keys must be on the curve P-256 (ES256), not P-384"),
-        problems(set(encryption, ecAlgorithm, p384), Optional.empty()));
+        problems(set(encryption, ecAlgorithm, p384)));
   }
 
   @Test
   void twoKeysWithOneKidAreAProblemNamingTheSecond() throws Exception {
     assertEquals(
         List.of("key \"k1\": the kid \"k1\" is used by another key"),
-        problems(set(rsa("k1", 2048), rsa("k1", 2048)), Optional.empty()));
+        problems(set(rsa("k1", 2048), rsa("k1", 2048))));
   }
 
   @Test
   void anEmptyKeySetIsAProblem() {
-    assertEquals(List.of("the key set has no keys"), problems("{\"keys\": []}", Optional.empty()));
+    assertEquals(List.of("the key set has no keys"), problems("{\"keys\": []}"));
   }
 
   @Test
-  void anUnknownSigningKeyIdIsAProblem() throws Exception {
-    assertEquals(
-        List.of("token.signingKeyId \"k9\" names no key in the file (kids: k1)"),
-        problems(set(rsa("k1", 2048)), Optional.of("k9")));
+  void anUnknownSigningKeyIdChoosesNoKey() throws Exception {
+    assertEquals(Optional.empty(), SigningKeys.parse(set(rsa("k1", 2048))).signingWith("k9"));
   }
 
   @Test
   void aFileThatIsNotAKeyIsAProblemThatQuotesNothing() throws Exception {
-    List<String> problems = problems("{\"kty\": \"RSA\", \"n\": \"secret-ish\"}", Optional.empty());
+    List<String> problems = problems("{\"kty\": \"RSA\", \"n\": \"secret-ish\"}");
 
     assertEquals(1, problems.size());
     assertTrue(problems.get(0).startsWith("not a JWK or JWK set ("), problems.get(0));
@@ -220,7 +209,7 @@ class SigningKeysTest {
 
   @Test
   void toStringNamesTheKeysOnly() throws Exception {
-    SigningKeys keys = SigningKeys.parse(set(rsa("k1", 2048)), Optional.empty());
+    SigningKeys keys = SigningKeys.parse(set(rsa("k1", 2048)));
 
     assertEquals("SigningKeys[kids=[k1], current=k1]", keys.toString());
   }
