@@ -230,6 +230,51 @@ class ValidateJwtTest {
     assertTrue(refusals.get(1).contains(": aud [https://other] is none of ["), refusals.get(1));
   }
 
+  /**
+   * The reasons the docs quote from the gateway's log (docs/configuration.md, docs/gateway.md: a
+   * staging server's own key is "no key the policy trusts verifies the signature"), word for word.
+   */
+  @Test
+  void theGatewaysLogNamesEachReasonForARefusalExactly() {
+    start(linkedPolicy(issuer));
+    List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord record) {
+            logged.add(java.text.MessageFormat.format(record.getMessage(), record.getParameters()));
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    GatewayHandler.LOG.setLevel(java.util.logging.Level.FINE);
+    GatewayHandler.LOG.addHandler(capture);
+    try {
+      call(headers -> {});
+      callWithBearer("not-a-jwt");
+      callWithBearer(Tokens.rs256(Tokens.RSA_2, claims().build()));
+      String expiring = goodToken();
+      clock.advance(Duration.ofSeconds(300));
+      callWithBearer(expiring);
+    } finally {
+      GatewayHandler.LOG.removeHandler(capture);
+      GatewayHandler.LOG.setLevel(null);
+    }
+
+    String refused = "validate-jwt refused the token (subscription swa-sub): ";
+    assertEquals(
+        List.of(
+            refused + "no token where the policy looks for one",
+            refused + "the token is not a JWT",
+            refused + "no key the policy trusts verifies the signature (kid rsa-2, RS256)",
+            refused + "the token expired at 2026-11-26T10:05:00Z"),
+        logged.stream().filter(line -> line.startsWith("validate-jwt refused")).toList());
+  }
+
   @Test
   void listedIssuersReplaceTheDiscoveryDocumentsIssuer() {
     start(
