@@ -475,6 +475,30 @@ class RoutesLoaderTest {
     assertEquals(new Decision.Answer(410, "Gone"), rules.rules().get(1).onAllowed());
   }
 
+  /** Each status a rule may answer, with its message: APIM's wording where it has one. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(
+      delimiter = '|',
+      value = {
+        "400 | Bad request",
+        "401 | Unauthorized",
+        "403 | Forbidden",
+        "404 | Resource not found",
+        "405 | Method not allowed",
+        "410 | Gone",
+        "429 | Too many requests",
+        "500 | Internal server error",
+        "501 | Not implemented",
+        "503 | Service unavailable",
+        "418 | Status 418"
+      })
+  void aRuleAnswersItsStatusWithItsMessage(int status, String message) {
+    RouteRules rules =
+        load("{\"routes\": [{\"route\": \"/api/x\", \"statusCode\": " + status + "}]}");
+
+    assertEquals(new Decision.Answer(status, message), rules.rules().get(0).onAllowed());
+  }
+
   @Test
   void anAnswersStatusIsFrom400To599InRulesAndOverrides() {
     RouteRules rules =
