@@ -3,9 +3,16 @@ package dev.apilink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import javax.management.MBeanServer;
 import org.junit.jupiter.api.Test;
 
@@ -54,5 +61,41 @@ class JmxRegistrationTest {
       assertEquals(
           "dev.apilink:type=ApiLink,virtualServer=\"\",context=\"/\"", root.name().toString());
     }
+  }
+
+  @Test
+  void aContextPathTakenByEveryInstanceNameIsWarnedOfAndNotRegistered() {
+    List<String> logged = new CopyOnWriteArrayList<>();
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            logged.add(record.getLevel() + " " + record.getMessage());
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger logger = Logger.getLogger("dev.apilink");
+    List<JmxRegistration> taken = new ArrayList<>();
+    logger.addHandler(capture);
+    try {
+      for (int i = 0; i < 21; i++) {
+        taken.add(JmxRegistration.register(idle(), "v", "/full"));
+      }
+
+      assertNull(JmxRegistration.register(idle(), "v", "/full"));
+    } finally {
+      logger.removeHandler(capture);
+      taken.forEach(JmxRegistration::close);
+    }
+    assertEquals(
+        List.of(
+            "WARNING ApiLink: not registered in JMX:"
+                + " dev.apilink:type=ApiLink,virtualServer=\"v\",context=\"/full\" is taken 21 times"),
+        logged);
   }
 }
