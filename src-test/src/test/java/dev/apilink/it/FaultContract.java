@@ -1203,10 +1203,20 @@ abstract class FaultContract {
   void aGatewayThatNeverAnswersIsA504AtTheTotalLimitAndItsRequestIsAborted() throws Exception {
     try (SilentServer gateway = SilentServer.start()) {
       deployLinkedTo(gateway.url(), 1, 1);
+      LogWatch log = new LogWatch();
 
       assert504AfterOneSecond(
           "/api/silent", "Gateway timeout: the API gateway did not answer within 1 second.");
       assertEquals("GET /api/silent HTTP/1.1", gateway.awaitRequestGivenUp(IDLE));
+      log.close();
+      // The line the README's Troubleshooting quotes for a timeoutSeconds that ran out.
+      assertEquals(
+          List.of(
+              "ApiLink: GET /api/silent -> answered 504: TimeoutException: Total timeout 1000 ms"
+                  + " elapsed (gateway "
+                  + gateway.url()
+                  + ")"),
+          log.warnings("-> answered 504"));
       assertHealthyAndIdle();
     }
   }
