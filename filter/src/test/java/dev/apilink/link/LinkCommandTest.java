@@ -613,6 +613,87 @@ class LinkCommandTest {
         text);
   }
 
+  /** The whole report, word for word: what an operator reads before touching API Management. */
+  @Test
+  void theTextReportReadsInFull() throws IOException {
+    Path config = site();
+    String template = Run.of("link", "--config", config.toString(), "--format", "arm").out();
+
+    Run run = Run.of("link", "--config", config.toString());
+
+    assertEquals(0, run.status(), run.err());
+    assertEquals(
+        "Link environment \"production\" of https://red-sea-123.azurestaticapps.net to the API"
+            + " Management gateway https://my-apim.azure-api.net\n"
+            + "\n"
+            + "Static Web Apps' linking creates the following in API Management; apply them with"
+            + " the ARM template below.\n"
+            + "\n"
+            + "Product\n"
+            + "  id:                    swa-red-sea-123-azurestaticapps-net\n"
+            + "  display name:          Azure Static Web Apps - red-sea-123.azurestaticapps.net"
+            + " (Linked)\n"
+            + "  subscription required: yes (no approval; published)\n"
+            + "\n"
+            + "Subscription\n"
+            + "  id:           swa-red-sea-123-azurestaticapps-net\n"
+            + "  display name: Generated for Static Web Apps resource with default hostname:"
+            + " red-sea-123.azurestaticapps.net\n"
+            + "  scope:        /products/swa-red-sea-123-azurestaticapps-net\n"
+            + "  state:        active\n"
+            + "\n"
+            + "Access tokens, checked by the product's validate-jwt policy\n"
+            + "  issuer:    https://red-sea-123.azurestaticapps.net/.auth\n"
+            + "  audience:  https://my-apim.azure-api.net\n"
+            + "  header:    Authorization: Bearer <token>\n"
+            + "  discovery: https://red-sea-123.azurestaticapps.net/.auth/.well-known/openid-configuration\n"
+            + "  (for a web application at the root; if it is deployed elsewhere, add"
+            + " --context-path /its-path)\n"
+            + "\n"
+            + "Product policy\n"
+            + POLICY
+            + "\n\n"
+            + "ARM template\n"
+            + template
+            + "\n"
+            + "Next steps\n"
+            + "  1. Deploy the template to the resource group of the API Management service"
+            + " my-apim:\n"
+            + "       java -jar apilink-filter-<version>-all.jar link --config "
+            + config
+            + " --environment production --format arm > link.json\n"
+            + "       az deployment group create --resource-group <resource-group> --template-file"
+            + " link.json\n"
+            + "  2. Add your APIs to the product: no API is exposed until it is added.\n"
+            + "     The site forwards the whole path, /api included, so each API's URL suffix starts"
+            + " with api.\n"
+            + "       az apim product api add --resource-group <resource-group> --service-name"
+            + " my-apim --product-id swa-red-sea-123-azurestaticapps-net --api-id <api-id>\n"
+            + "     Each API must require a subscription (its Settings > Subscription required):"
+            + " API Management\n"
+            + "     lets a request without a key reach an API that does not, without the product's"
+            + " validate-jwt.\n"
+            + "  3. Copy the subscription's primary key into the setting behind"
+            + " environments.production.backend.subscriptionKey\n"
+            + "     (such as ${env:APIM_SUBSCRIPTION_KEY}; not into apilink.json itself).\n"
+            + "     Portal: API Management > Subscriptions > \"Generated for Static Web Apps"
+            + " resource with default hostname: red-sea-123.azurestaticapps.net\" > Show keys.\n"
+            + "     Script: az rest --method post --url"
+            + " \"/subscriptions/{subscriptionId}/resourceGroups/<resource-group>/providers"
+            + "/Microsoft.ApiManagement/service/my-apim/subscriptions/"
+            + "swa-red-sea-123-azurestaticapps-net/listSecrets?api-version="
+            + ArmTemplate.API_VERSION
+            + "\" --query primaryKey --output tsv\n"
+            + "     Regenerating that key cuts the site off until the setting is updated.\n"
+            + "  4. Make the discovery URL reachable from the gateway, with the filter mapped on"
+            + " /.auth/.well-known/*:\n"
+            + "       curl -fsS"
+            + " https://red-sea-123.azurestaticapps.net/.auth/.well-known/openid-configuration\n"
+            + "     The gateway reads the signing keys from there; it refuses every token while it"
+            + " cannot.\n",
+        run.out());
+  }
+
   @Test
   void theTextReportRepeatsTheRunsOwnOptionsAndNamesTheTokenHeaderAsSent() throws IOException {
     Path config =
