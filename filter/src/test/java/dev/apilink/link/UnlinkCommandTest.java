@@ -48,6 +48,42 @@ class UnlinkCommandTest {
         run.out());
   }
 
+  /** The whole report, word for word. */
+  @Test
+  void theReportReadsInFull() throws IOException {
+    Path config = site();
+
+    Run run = Run.of("unlink", "--config", config.toString());
+
+    assertEquals(0, run.status(), run.err());
+    assertEquals(
+        "Unlink environment \"production\" of https://red-sea-123.azurestaticapps.net\n"
+            + "\n"
+            + "1. Unlink ApiLink: remove \"backend\" from environments.production in "
+            + config
+            + ",\n"
+            + "   saved in one step (ApiLink applies it at once; a configuration inside a packed"
+            + " WAR\n"
+            + "   needs a redeployment). From then on /api passes down the filter chain\n"
+            + "   to the web application, and nothing is sent to https://my-apim.azure-api.net.\n"
+            + "\n"
+            + "2. What stays in API Management (my-apim), as after unlinking on Static Web Apps:\n"
+            + "     product       swa-red-sea-123-azurestaticapps-net  \"Azure Static Web Apps -"
+            + " red-sea-123.azurestaticapps.net (Linked)\"\n"
+            + "     subscription  swa-red-sea-123-azurestaticapps-net  \"Generated for Static Web"
+            + " Apps resource with default hostname: red-sea-123.azurestaticapps.net\"\n"
+            + "   The subscription's keys stay valid until it is deleted. The product is named after"
+            + " the hostname\n"
+            + "   (and the context path, given with --context-path as to link), not the"
+            + " environment: another\n"
+            + "   environment of this site that is still linked to this service uses the same"
+            + " product.\n"
+            + "\n"
+            + "3. To delete them (the APIs in the product stay in the service):\n"
+            + DELETE,
+        run.out());
+  }
+
   @Test
   void theProductAndSubscriptionStayAndTheirDeletionIsSpelledOut() throws IOException {
     Run run = Run.of("unlink", "--config", site().toString());
