@@ -229,6 +229,63 @@ class PolicyParserTest {
   }
 
   @Test
+  void aSetHeaderWithoutAHeaderNameFailsLoading() {
+    assertEquals(
+        "policy of product \"x\": <set-header> at inbound: name must be a header name (was"
+            + " \"bad header\")",
+        refusal(inbound("<set-header name=\"bad header\"><value>v</value></set-header>")));
+    assertEquals(
+        "policy of product \"x\": <set-header> at inbound: name must be a header name (missing)",
+        refusal(inbound("<set-header><value>v</value></set-header>")));
+  }
+
+  @Test
+  void aSetHeaderValueWithALineBreakFailsLoading() {
+    assertEquals(
+        "policy of product \"x\": <set-header> at inbound: a header value must not contain a line"
+            + " break",
+        refusal(inbound("<set-header name=\"X-A\"><value>a&#10;b</value></set-header>")));
+  }
+
+  @Test
+  void anOpenIdConfigWithoutUrlFailsLoading() {
+    assertEquals(
+        "policy of product \"x\": <openid-config> at inbound/validate-jwt: url is missing",
+        refusal(inbound("<validate-jwt header-name=\"A\"><openid-config/></validate-jwt>")));
+  }
+
+  @Test
+  void aKeyThatIsNeitherBase64NorAnRsaKeyFailsLoading() {
+    assertEquals(
+        "policy of product \"x\": <key> at inbound/validate-jwt/issuer-signing-keys: an HMAC key"
+            + " must be base64 (Illegal base64 character 2a)",
+        refusal(
+            inbound(
+                "<validate-jwt header-name=\"A\"><issuer-signing-keys><key>not*base64</key>"
+                    + "</issuer-signing-keys></validate-jwt>")));
+    assertEquals(
+        "policy of product \"x\": <key> at inbound/validate-jwt/issuer-signing-keys: not an RSA"
+            + " public key (java.security.InvalidKeyException: RSA keys must be at least 512 bits"
+            + " long)",
+        refusal(
+            inbound(
+                "<validate-jwt header-name=\"A\"><issuer-signing-keys><key n=\"AQAB\" e=\"\"/>"
+                    + "</issuer-signing-keys></validate-jwt>")));
+  }
+
+  @Test
+  void aRequiredClaimWithAnEmptySeparatorFailsLoading() {
+    assertEquals(
+        "policy of product \"x\": <claim> at inbound/validate-jwt/required-claims: separator must"
+            + " not be empty",
+        refusal(
+            inbound(
+                "<validate-jwt header-name=\"A\"><required-claims><claim name=\"scp\""
+                    + " separator=\"\"><value>read</value></claim></required-claims>"
+                    + "</validate-jwt>")));
+  }
+
+  @Test
   void anHmacKeyShorterThan256BitsFailsLoading() {
     assertEquals(
         "policy of product \"x\": <key> at inbound/validate-jwt/issuer-signing-keys: an HMAC key"
