@@ -196,6 +196,30 @@ class GatewayDescriptionTest {
   }
 
   @Test
+  void whatIsDefinedTwiceOrAddedToNoProductIsListedWhenTheGatewayStarts() {
+    ApimGateway.Builder builder =
+        ApimGateway.builder()
+            .api("sample", "api", backend.url())
+            .api("sample", "api/v2", backend.url())
+            .product(Product.of("p").withApis("sample"))
+            .product(Product.of("p"))
+            .productApi("ghost", "sample")
+            .subscription(Subscription.of("s", "p"))
+            .subscription(Subscription.of("s", "p"));
+
+    GatewayConfigException refused = assertThrows(GatewayConfigException.class, builder::start);
+
+    assertEquals(
+        """
+        Invalid gateway configuration (4 problems):
+          - API "sample" is defined twice
+          - product "p" is defined twice
+          - API "sample" added to product "ghost": no such product
+          - subscription "s" is defined twice""",
+        refused.getMessage());
+  }
+
+  @Test
   void theStateOfADescribedSubscriptionIsActiveByDefault() {
     try (ApimGateway gateway =
         ApimGateway.builder()
