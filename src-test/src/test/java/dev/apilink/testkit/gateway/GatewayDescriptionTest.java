@@ -191,7 +191,7 @@ class GatewayDescriptionTest {
         Invalid gateway configuration (3 problems):
           - product "p": no API "nope"
           - subscription "s": no product "ghost" for its scope /products/ghost
-          - subscription "t": its secondary key is already a key of subscription "t\"""",
+          - subscription "t": its secondary key is its primary key; give it another""",
         refused.getMessage());
   }
 
