@@ -177,7 +177,10 @@ final class GatewayState {
   private static void checkUnique(
       String key, String which, String id, Map<String, String> owners, List<String> problems) {
     String owner = owners.putIfAbsent(key, id);
-    if (owner != null) {
+    if (id.equals(owner)) {
+      problems.add(
+          "subscription \"" + id + "\": its " + which + " key is its primary key; give it another");
+    } else if (owner != null) {
       problems.add(
           "subscription \""
               + id
