@@ -298,20 +298,13 @@ final class GatewayState {
     return new GatewayState(apis, changed, subscriptions);
   }
 
-  /** This state with {@code subscription} in place of the one of the same id. */
+  /**
+   * This state with {@code subscription} in place of the one of the same id. Its keys are its own
+   * or freshly generated ({@link ApimGateway#newKey}, 128 random bits): no other subscription has
+   * them.
+   */
   GatewayState withSubscription(Subscription subscription) {
-    Subscription old = subscription(subscription.id());
-    for (String key : List.of(subscription.primaryKey(), subscription.secondaryKey())) {
-      String owner = subscriptionIdsByKey.get(key);
-      if (owner != null && !owner.equals(old.id())) {
-        throw new IllegalArgumentException(
-            "subscription \""
-                + old.id()
-                + "\": key already used by subscription \""
-                + owner
-                + "\"");
-      }
-    }
+    subscription(subscription.id()); // an unknown id is refused
     Map<String, Subscription> changed = new LinkedHashMap<>(subscriptions);
     changed.put(subscription.id(), subscription);
     return new GatewayState(apis, products, changed);
