@@ -259,6 +259,54 @@ class ArmTemplateTest {
   }
 
   @Test
+  void badNamesStatesAndProtocolsAreListedWithTheirJsonPath() {
+    String template =
+        """
+        {"parameters": {"apimServiceName": {"type": "string"}},
+         "resources": [
+          {"type": "Microsoft.ApiManagement/service/products", "apiVersion": "2022-08-01",
+           "name": "svc/p", "properties": {"displayName": "P", "state": "live"}},
+          {"type": "Microsoft.ApiManagement/service/products", "apiVersion": "2022-08-01",
+           "name": "svc/p", "properties": {"displayName": "P again"}},
+          {"type": "Microsoft.ApiManagement/service/products", "apiVersion": "2022-08-01",
+           "name": "[concat(parameters('apimServiceName'), 'q')]", "properties": {"displayName": "Q"}},
+          {"type": "Microsoft.ApiManagement/service/products", "apiVersion": "2022-08-01",
+           "name": "r", "properties": {"displayName": "R"}},
+          {"type": "Microsoft.ApiManagement/service/products", "apiVersion": "2022-08-01",
+           "name": "svc/p/extra", "properties": {"displayName": "X"}},
+          {"type": "Microsoft.ApiManagement/service/products", "apiVersion": "2022-08-01",
+           "name": "svc/a b", "properties": {"displayName": "Y"}},
+          {"type": "Microsoft.ApiManagement/service/subscriptions", "apiVersion": "2022-08-01",
+           "name": "svc/s", "properties": {"displayName": "S",
+             "scope": "[resourceId('Microsoft.ApiManagement/service/products', parameters('apimServiceName'), 'p q')]"}},
+          {"type": "Microsoft.ApiManagement/service/apis", "apiVersion": "2022-08-01",
+           "name": "svc/sample", "properties": {"path": "api", "serviceUrl": "http://backend",
+             "protocols": ["https", "ws"]}},
+          {"type": "Microsoft.ApiManagement/service/products/apis", "apiVersion": "2022-08-01",
+           "name": "svc/p/sample", "properties": {"note": "x"}}
+         ]}
+        """;
+
+    GatewayConfigException refused =
+        assertThrows(
+            GatewayConfigException.class, () -> ApimGateway.builder().armTemplate(template));
+
+    assertEquals(
+        """
+        Invalid ARM template (9 problems):
+          - resources[0].properties.state: must be published or notPublished (was "live")
+          - resources[1].name: the same resource is defined at resources[0]
+          - resources[2].name: the concatenated part must start with '/' (was "q")
+          - resources[3].name: must be "<service>/<id>" (was "r")
+          - resources[4].name: must name <service>/<id> (was "svc/p/extra")
+          - resources[5].name: a resource id may hold only letters, digits and . _ ~ - (was "a b")
+          - resources[6].properties.scope: the product id may hold only letters, digits and . _ ~ - (was "p q")
+          - resources[7].properties.protocols[1]: must be http or https (was "ws")
+          - resources[8].properties: must be absent or empty for Microsoft.ApiManagement/service/products/apis""",
+        refused.getMessage());
+  }
+
+  @Test
   void aPolicyForAProductDefinedNowhereFailsTheStart() {
     ApimGateway.Builder builder =
         ApimGateway.builder()
