@@ -573,6 +573,46 @@ class ValidateJwtTest {
   }
 
   @Test
+  void theGatewaysLogSaysWhichDocumentCouldNotBeFetched() throws Exception {
+    List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord record) {
+            logged.add(java.text.MessageFormat.format(record.getMessage(), record.getParameters()));
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    try (OpenIdServer own = OpenIdServer.start(Tokens.RSA_1)) {
+      own.unavailable(true);
+      start(linkedPolicy(own));
+      GatewayHandler.LOG.setLevel(java.util.logging.Level.FINE);
+      GatewayHandler.LOG.addHandler(capture);
+      try {
+        assertRejected(REJECTED, 403, callWithBearer(goodToken()));
+        assertRejected(REJECTED, 403, callWithBearer(goodToken()));
+      } finally {
+        GatewayHandler.LOG.removeHandler(capture);
+        GatewayHandler.LOG.setLevel(null);
+      }
+
+      String refused =
+          "validate-jwt refused the token (subscription swa-sub): the signing keys could not be"
+              + " fetched: "
+              + own.discoveryUrl()
+              + " answered 503";
+      assertEquals(
+          List.of(refused, refused),
+          logged.stream().filter(line -> line.startsWith("validate-jwt refused")).toList());
+    }
+  }
+
+  @Test
   void aKeySetThatCouldNotBeFetchedIsFetchedAgainOnlyFiveMinutesLater() throws Exception {
     try (OpenIdServer own = OpenIdServer.start(Tokens.RSA_1)) {
       own.unavailable(true);
