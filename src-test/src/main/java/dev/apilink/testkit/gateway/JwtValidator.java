@@ -28,6 +28,7 @@ import java.util.Collections;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpFields;
@@ -96,7 +97,21 @@ final class JwtValidator {
                               ? claimsRefusal(policy, claims, fresh)
                               : unverified(jwt));
             })
-        .exceptionally(failure -> "the signing keys could not be fetched: " + failure.getMessage());
+        .exceptionally(failure -> "the signing keys could not be fetched: " + why(failure));
+  }
+
+  /**
+   * A failed fetch in words: the document and what was wrong with it, or the exception that the
+   * fetch failed with; never the future's wrapper, whose message starts with a class name.
+   */
+  private static String why(Throwable failure) {
+    Throwable cause = failure;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause instanceof OpenIdConfigurations.OpenIdConfigException
+        ? cause.getMessage()
+        : cause.getClass().getSimpleName() + ": " + cause.getMessage();
   }
 
   private static String unverified(JWT jwt) {
