@@ -1082,7 +1082,7 @@ final class ProxyExchange implements AsyncListener {
   }
 
   /** The end of a line that {@link FailureLog} admitted after holding back {@code notLogged}. */
-  private static String notLoggedSince(long notLogged) {
+  static String notLoggedSince(long notLogged) {
     return notLogged > 0
         ? " (and "
             + notLogged

@@ -30,6 +30,15 @@ class ProxyExchangeTest {
         ProxyExchange.describe(new IOException("mail admin@example.org")));
   }
 
+  /** The end of a failure's line when the quiet time held others of its kind back. */
+  @Test
+  void aLoggedFailureEndsWithHowManyLikeItWereNotLogged() {
+    assertEquals(
+        " (and 7 more like it since the last one logged; at most one every 10 s)",
+        ProxyExchange.notLoggedSince(7));
+    assertEquals("", ProxyExchange.notLoggedSince(0));
+  }
+
   @Test
   void aTimeoutAnywhereInTheCauseChainIsTheExchangesTimeout() {
     assertTrue(ProxyExchange.timedOut(new IOException("x", new TimeoutException("Total timeout"))));
