@@ -248,6 +248,32 @@ class ConfigLoaderTest {
             """));
   }
 
+  /**
+   * API Management takes the key as the subscription-key parameter too, and a URL may carry a
+   * password: a gateway URL refused for its query or user info is quoted without them.
+   */
+  @Test
+  void aGatewayUrlWithAKeyInItsQueryOrAPasswordIsRefusedWithoutShowingThem() throws Exception {
+    assertEquals(
+        List.of(
+            "environments.production.backend.url: not an absolute http(s) URL without query or"
+                + " user info (was \"https://my-apim.azure-api.net/?…\")"),
+        problems(
+            linked("")
+                .replace(
+                    "https://my-apim.azure-api.net",
+                    "https://my-apim.azure-api.net/?subscription-key=" + SECRET)));
+    assertEquals(
+        List.of(
+            "environments.production.backend.url: not an absolute http(s) URL without query or"
+                + " user info (was \"https://…@my-apim.azure-api.net\")"),
+        problems(
+            linked("")
+                .replace(
+                    "https://my-apim.azure-api.net",
+                    "https://apilink:" + SECRET + "@my-apim.azure-api.net")));
+  }
+
   @Test
   void anEmptyEnvironmentsObjectOrAnEmptyEnvironmentNameIsAProblem() throws Exception {
     assertEquals(
