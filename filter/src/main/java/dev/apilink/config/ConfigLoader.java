@@ -496,8 +496,26 @@ public final class ConfigLoader {
       } catch (URISyntaxException e) {
         // reported below
       }
-      problem(path, "not an absolute http(s) URL without query or user info" + was(value));
+      problem(
+          path,
+          "not an absolute http(s) URL without query or user info" + was(withoutSecrets(value)));
       return null;
+    }
+
+    /**
+     * {@code value} with its user info and its query and fragment cut to {@code …}: a password, or
+     * API Management's {@code subscription-key} parameter, is no part of a problem's message.
+     */
+    static String withoutSecrets(String value) {
+      String shown = value.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)?[^/?#@]*@", "$1…@");
+      int rest = indexOfQueryOrFragment(shown);
+      return rest < 0 ? shown : shown.substring(0, rest + 1) + "…";
+    }
+
+    private static int indexOfQueryOrFragment(String value) {
+      int query = value.indexOf('?');
+      int fragment = value.indexOf('#');
+      return query < 0 ? fragment : fragment < 0 ? query : Math.min(query, fragment);
     }
 
     private static boolean hasValidPort(URI uri) {
