@@ -1774,13 +1774,24 @@ abstract class FaultContract {
       site.deployLinkedTo(
           gateway.url(),
           keyFile.andThen(c -> Battery.backend(c).put("maxResponseHeaderBytes", 2048)));
+      LogWatch log = new LogWatch();
 
       RawHttp.Response response = get("/api/big-head");
 
+      log.close();
       assertEquals(502, response.status(), response.toString());
       assertEquals(
           error(502, "Bad gateway: the API gateway's response headers are too large."),
           response.bodyText());
+      // The line that tells the operator which setting to raise.
+      assertEquals(
+          List.of(
+              "ApiLink: GET /api/big-head -> answered 502: ResponseHeadersTooLarge: a response head"
+                  + " of 2047 bytes, plus 256 for the container's own fields, over"
+                  + " maxResponseHeaderBytes 2048 (gateway "
+                  + gateway.url()
+                  + ")"),
+          log.warnings("-> answered 502"));
     }
   }
 
