@@ -61,13 +61,14 @@ public record GatewayError(int status, String message) {
   public static final class ResponseHeadersTooLarge extends IOException {
     private static final long serialVersionUID = 1L;
 
-    public ResponseHeadersTooLarge(int headBytes, int limitBytes) {
+    public ResponseHeadersTooLarge(int headBytes, int containerFieldBytes, int limitBytes) {
       super(
           "a response head of "
               + headBytes
-              + " bytes, over maxResponseHeaderBytes "
-              + limitBytes
-              + " with room for the container's own fields",
+              + " bytes, plus "
+              + containerFieldBytes
+              + " for the container's own fields, over maxResponseHeaderBytes "
+              + limitBytes,
           null);
     }
   }

@@ -594,7 +594,9 @@ final class ProxyExchange implements AsyncListener {
       bytes += field.name().length() + field.value().length() + 4; // ": " and CRLF
     }
     int limit = link.backend().maxResponseHeaderBytes();
-    return bytes + CONTAINER_FIELD_BYTES > limit ? new ResponseHeadersTooLarge(bytes, limit) : null;
+    return bytes + CONTAINER_FIELD_BYTES > limit
+        ? new ResponseHeadersTooLarge(bytes, CONTAINER_FIELD_BYTES, limit)
+        : null;
   }
 
   private void copyStatusAndHeaders(Response gatewayResponse, List<Headers.Field> toClient) {

@@ -54,7 +54,7 @@ class GatewayErrorTest {
             new IOException(new GatewayError.RequestBodyTooLarge(100)), 10, 45));
     assertEquals(
         new GatewayError(502, "Bad gateway: the API gateway's response headers are too large."),
-        GatewayError.ofResponse(new GatewayError.ResponseHeadersTooLarge(9000, 8192), 10, 45));
+        GatewayError.ofResponse(new GatewayError.ResponseHeadersTooLarge(9000, 256, 8192), 10, 45));
     assertEquals(
         new GatewayError(502, "Bad gateway: the API gateway's response was not valid HTTP."),
         GatewayError.ofResponse(
