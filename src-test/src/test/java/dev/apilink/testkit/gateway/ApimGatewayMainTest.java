@@ -141,6 +141,49 @@ class ApimGatewayMainTest {
   }
 
   @Test
+  void anOpenProductWithAPolicyAndASuspendedSubscriptionArePrintedAsSuch() throws Exception {
+    Path file = directory.resolve("gateway.json");
+    Files.writeString(
+        file,
+        """
+        {"apis": [{"name": "sample", "path": "api", "serviceUrl": "%s"}],
+         "products": [{"id": "public", "apis": ["sample"], "subscriptionRequired": false,
+                       "policy": "<policies/>"}],
+         "subscriptions": [{"id": "old", "scope": "/products/public", "state": "suspended",
+                            "primaryKey": "primary-key-2", "secondaryKey": "secondary-key-2"}]}
+        """
+            .formatted(backend.url()));
+    CompletableFuture<ApimGateway> started = new CompletableFuture<>();
+    CompletableFuture<Integer> exitCode =
+        CompletableFuture.supplyAsync(
+            () ->
+                ApimGatewayMain.run(
+                    new String[] {"--config", file.toString()},
+                    new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8),
+                    started::complete));
+
+    ApimGateway gateway = started.get(20, TimeUnit.SECONDS);
+    URI url = gateway.url();
+    gateway.close();
+
+    assertEquals(0, exitCode.get(20, TimeUnit.SECONDS));
+    assertEquals(
+        "APIM gateway listening on "
+            + url
+            + "\n"
+            + "API \"sample\": /api -> "
+            + backend.url()
+            + "\n"
+            + "product \"public\" (open): APIs [sample], with a policy\n"
+            + "subscription \"old\" (product \"public\", suspended)\n"
+            + "  primary key:   primary-key-2\n"
+            + "  secondary key: secondary-key-2\n"
+            + "Press Ctrl-C to stop.\n",
+        out());
+  }
+
+  @Test
   void itRunsTheDescribedGatewayAndPrintsItsUrlAndKeysUntilStopped() throws Exception {
     Path file = directory.resolve("gateway.json");
     Files.writeString(
