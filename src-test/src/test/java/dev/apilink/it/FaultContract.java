@@ -654,8 +654,17 @@ abstract class FaultContract {
       // No total limit: a reviewer's such request waited for ever, holding its gateway connection,
       // as the handshake was not part of opening the connection (and 8 s of 3 with a limit).
       deployLinkedTo(URI.create("https://127.0.0.1:" + gateway.port()), 1, 0);
+      LogWatch log = new LogWatch();
 
       assertNoConnectionWithinOneSecond("/api/handshake");
+      log.close();
+      assertEquals(
+          List.of(
+              "ApiLink: GET /api/handshake -> answered 504: HandshakeTimeout: the TLS handshake did"
+                  + " not finish within 1000 ms (gateway https://127.0.0.1:"
+                  + gateway.port()
+                  + ")"),
+          log.warnings("-> answered 504"));
       assertHealthyAndIdle();
     }
   }
@@ -946,9 +955,21 @@ abstract class FaultContract {
   @Test
   void aProxyThatNeverAnswersTheConnectIsA504AtTheConnectLimit() throws Exception {
     try (SilentServer proxy = SilentServer.start()) {
-      deployLinkedTo(ThroughProxy.gateway("https", proxy.port(), closedPort()), 1, 0);
+      URI gateway = ThroughProxy.gateway("https", proxy.port(), closedPort());
+      deployLinkedTo(gateway, 1, 0);
+      LogWatch log = new LogWatch();
 
       assertNoConnectionWithinOneSecond("/api/connect");
+      log.close();
+      assertEquals(
+          List.of(
+              "ApiLink: GET /api/connect -> answered 504: TunnelTimeout: the proxy did not open a"
+                  + " tunnel to the gateway within 1 s (gateway "
+                  + gateway
+                  + " through the HTTP proxy 127.0.0.1:"
+                  + proxy.port()
+                  + ")"),
+          log.warnings("-> answered 504"));
       assertHealthyAndIdle();
     }
   }
