@@ -564,8 +564,17 @@ abstract class FaultContract {
   void aGatewayWhoseConnectHangsIsA504AtTheConnectLimit() throws Exception {
     try (UnacceptingServer gateway = UnacceptingServer.start()) {
       deployLinkedTo(gateway.url(), 1, 30);
+      LogWatch log = new LogWatch();
 
       assertNoConnectionWithinOneSecond("/api/hanging-connect");
+      log.close();
+      assertEquals(
+          List.of(
+              "ApiLink: GET /api/hanging-connect -> answered 504: SocketTimeoutException: Connect"
+                  + " Timeout (gateway "
+                  + gateway.url()
+                  + ")"),
+          log.warnings("-> answered 504"));
       assertHealthyAndIdle();
     }
   }
