@@ -993,18 +993,19 @@ abstract class RoutesContract {
     List<String> warnings = log.warnings("Static Web Apps would read");
     HttpResponse<String> admin = get("/api/admin/users");
 
-    assertEquals(2, warnings.size(), warnings.toString());
-    assertTrue(
-        warnings.stream()
-            .anyMatch(
-                warning ->
-                    warning.contains("/config/staticwebapp.config.json")
-                        && warning.contains(
-                            "\"routesFile\": \"/config/staticwebapp.config.json\"")),
-        warnings.toString());
-    assertTrue(
-        warnings.stream().anyMatch(warning -> warning.contains("/routes.json")),
-        warnings.toString());
+    assertEquals(
+        List.of(
+            "ApiLink: /config/staticwebapp.config.json is a file Static Web Apps would read route"
+                + " rules from, but ApiLink reads /staticwebapp.config.json only: its route rules do"
+                + " not apply, and every /api request is proxied. Name it in apilink.json,"
+                + " \"routesFile\": \"/config/staticwebapp.config.json\", or set \"routesFile\": false"
+                + " if it is not meant for /api.",
+            "ApiLink: /routes.json is a file Static Web Apps would read route rules from (the"
+                + " deprecated format, read when there is no staticwebapp.config.json), but ApiLink"
+                + " does not read it: its route rules do not apply, and every /api request is"
+                + " proxied. Write them as /staticwebapp.config.json, or set \"routesFile\": false"
+                + " if they are not meant for /api."),
+        warnings);
     assertEquals(200, admin.statusCode(), "proxied: the rules do not apply");
   }
 
