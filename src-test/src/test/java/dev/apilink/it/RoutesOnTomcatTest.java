@@ -92,10 +92,16 @@ class RoutesOnTomcatTest extends RoutesContract {
     List<String> warnings = log.warnings("where Spring serves static files");
     HttpResponse<String> admin = get("/api/admin/users");
 
-    assertEquals(1, warnings.size(), warnings.toString());
-    assertTrue(
-        warnings.get(0).contains("static/staticwebapp.config.json is on the class path"),
-        warnings.get(0));
+    assertEquals(
+        List.of(
+            "ApiLink: "
+                + staticFiles.resolve("staticwebapp.config.json").toUri().toURL()
+                + " is on the class path, where Spring serves static files, but not among the web"
+                + " application's files, which ApiLink reads: its route rules do not apply, and"
+                + " every /api request is proxied. Give the container a document root holding it"
+                + " (see \"Spring and Spring Boot\" in docs/containers.md), or set \"routesFile\":"
+                + " false if it is not meant for /api."),
+        warnings);
     assertEquals(200, admin.statusCode(), "proxied: the rules do not apply");
   }
 
