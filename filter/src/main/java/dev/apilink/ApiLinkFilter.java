@@ -686,14 +686,14 @@ public final class ApiLinkFilter implements Filter {
       LOG.fine(
           () -> "ApiLink: refused " + clientRequest.getRequestURI() + ", not a plain /api path");
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
-      refuse(clientResponse, GatewayError.pathNotPlain());
+      GatewayError.pathNotPlain().send(clientResponse);
       return;
     }
     if (!GatewayTarget.staysUnderApi(rawPath)) {
       // Refused rather than sent: the gateway might decode %2F before resolving "..".
       LOG.fine(() -> "ApiLink: refused " + clientRequest.getRequestURI() + ", which leaves /api");
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
-      refuse(clientResponse, GatewayError.pathLeavesApi());
+      GatewayError.pathLeavesApi().send(clientResponse);
       return;
     }
     if (!clientRequest.isAsyncSupported()) {
@@ -703,7 +703,7 @@ public final class ApiLinkFilter implements Filter {
               + " is not async-supported; register ApiLinkServlet on /api/* (see web.xml.example),"
               + " and every filter before ApiLink, with <async-supported>true</async-supported>");
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
-      refuse(clientResponse, GatewayError.notAsyncSupported());
+      GatewayError.notAsyncSupported().send(clientResponse);
       return;
     }
     RouteRules routes = current.site().routes();
@@ -715,7 +715,7 @@ public final class ApiLinkFilter implements Filter {
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
       clientResponse.setHeader(
           "Allow", routes.allowedMethods(path, rawPath, clientRequest, Users.CONTAINER));
-      refuse(clientResponse, GatewayError.methodNotForwarded());
+      GatewayError.methodNotForwarded().send(clientResponse);
       return;
     }
     if (!routes.isEmpty()) {
@@ -797,7 +797,7 @@ public final class ApiLinkFilter implements Filter {
       // container's HTML error page, which names the container and its version.
       UnreadBody.closeAfterAnswer(request, response);
       response.setHeader("Allow", "GET, HEAD");
-      refuse(response, GatewayError.wellKnownMethodNotAllowed());
+      GatewayError.wellKnownMethodNotAllowed().send(response);
       return true;
     }
     response.setContentType("application/json");
@@ -808,14 +808,6 @@ public final class ApiLinkFilter implements Filter {
       response.getOutputStream().write(body);
     }
     return true;
-  }
-
-  private static void refuse(HttpServletResponse response, GatewayError error) throws IOException {
-    byte[] body = error.body();
-    response.setStatus(error.status());
-    response.setContentType("application/json; charset=utf-8");
-    response.setContentLength(body.length);
-    response.getOutputStream().write(body);
   }
 
   /** The path inside the web application, decoded and normalized by the container. */

@@ -1,5 +1,6 @@
 package dev.apilink.proxy;
 
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -348,6 +349,18 @@ public record GatewayError(int status, String message) {
   public byte[] body() {
     return ("{\"statusCode\": " + status + ", \"message\": \"" + jsonEscape(message) + "\"}")
         .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Sets the client's status, the JSON content type and length, and writes {@link #body()}: every
+   * answer of ApiLink's own goes out this way, so that none drifts from the shape APIM uses.
+   */
+  public void send(HttpServletResponse clientResponse) throws IOException {
+    byte[] body = body();
+    clientResponse.setStatus(status);
+    clientResponse.setContentType("application/json; charset=utf-8");
+    clientResponse.setContentLength(body.length);
+    clientResponse.getOutputStream().write(body);
   }
 
   /** Whether Jetty's parser reported the connection closing inside the response head. */

@@ -990,11 +990,7 @@ final class ProxyExchange implements AsyncListener {
    */
   private void writeError(GatewayError error) throws IOException {
     link.counts().failed(error.status());
-    byte[] body = error.body();
-    clientResponse.setStatus(error.status());
-    clientResponse.setContentType("application/json; charset=utf-8");
-    clientResponse.setContentLength(body.length);
-    clientResponse.getOutputStream().write(body);
+    error.send(clientResponse);
   }
 
   private void sendErrorBlocking(GatewayError error) {

@@ -56,11 +56,7 @@ public sealed interface Decision {
   record Answer(int status, String message) implements Decision {
     @Override
     public void send(HttpServletResponse clientResponse, String contextPath) throws IOException {
-      byte[] body = new GatewayError(status, message).body();
-      clientResponse.setStatus(status);
-      clientResponse.setContentType("application/json; charset=utf-8");
-      clientResponse.setContentLength(body.length);
-      clientResponse.getOutputStream().write(body);
+      new GatewayError(status, message).send(clientResponse);
     }
   }
 }
