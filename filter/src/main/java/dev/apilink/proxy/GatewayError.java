@@ -166,7 +166,7 @@ public record GatewayError(int status, String message) {
       // Jetty's client could not parse the response: "HTTP protocol violation: bad response".
       return new GatewayError(502, "Bad gateway: the API gateway's response was not valid HTTP.");
     }
-    if (find(failure, TimeoutException.class) != null) {
+    if (timedOut(failure)) {
       return new GatewayError(
           504,
           "Gateway timeout: the API gateway did not answer within "
@@ -294,8 +294,16 @@ public record GatewayError(int status, String message) {
    * the container's read timeout.
    */
   static boolean isTimeout(Throwable failure) {
-    return find(failure, SocketTimeoutException.class) != null
-        || find(failure, TimeoutException.class) != null;
+    return find(failure, SocketTimeoutException.class) != null || timedOut(failure);
+  }
+
+  /**
+   * Whether {@code failure} is the exchange's {@code timeoutSeconds} running out: Jetty's client
+   * fails a request past its total timeout with a {@link TimeoutException}, anywhere in the chain.
+   * Not a connect or read timeout ({@link SocketTimeoutException}); {@link #isTimeout} takes both.
+   */
+  static boolean timedOut(Throwable failure) {
+    return find(failure, TimeoutException.class) != null;
   }
 
   /**

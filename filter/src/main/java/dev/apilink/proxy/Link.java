@@ -228,11 +228,11 @@ public final class Link implements AutoCloseable {
               + (byClient
                   ? "the client's request body could not be read, and the response broke off"
                       + " with it"
-                  : ProxyExchange.timedOut(failure)
+                  : GatewayError.timedOut(failure)
                       ? "the gateway's response did not end within timeoutSeconds"
                       : "the gateway's response broke off")
               + " ("
-              + ProxyExchange.describe(failure)
+              + FailureLog.describe(failure)
               + "); closing the client's connection");
     }
 

@@ -14,7 +14,6 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -25,21 +24,17 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.regex.Pattern;
 import org.eclipse.jetty.client.AsyncRequestContent;
-import org.eclipse.jetty.client.HttpResponseException;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.IteratingCallback;
@@ -62,9 +57,6 @@ final class ProxyExchange implements AsyncListener {
   static final String ABORT_ATTRIBUTE = "dev.apilink.proxy.abort";
 
   private static final Logger LOG = Loggers.named("dev.apilink.proxy");
-
-  /** An object's default toString, as in {@code SocketChannelEndPoint@6bfee03a}. */
-  private static final Pattern OBJECT_DUMP = Pattern.compile("\\b[A-Z][\\w$]*@[0-9a-f]{1,8}\\b");
 
   private static final int BUFFER_BYTES = 16 * 1024;
 
@@ -730,9 +722,7 @@ final class ProxyExchange implements AsyncListener {
     }
     BackendConfig backend = link.backend();
     RequestBody body = requestBody;
-    if (body != null
-        && body.waitingForClient
-        && GatewayError.find(failure, TimeoutException.class) != null) {
+    if (body != null && body.waitingForClient && GatewayError.timedOut(failure)) {
       // The time ran out while ApiLink waited for the client's body, not for the gateway.
       return GatewayError.requestBodyTimeout(backend.timeoutSeconds());
     }
@@ -1030,7 +1020,9 @@ final class ProxyExchange implements AsyncListener {
       String answer =
           status > 0
               ? "answered " + status
-              : timedOut(failure) ? "response cut off at timeoutSeconds" : "response broken off";
+              : GatewayError.timedOut(failure)
+                  ? "response cut off at timeoutSeconds"
+                  : "response broken off";
       long notLogged = link.failureLog().admit(answer + " (" + failure.getClass().getName() + ")");
       Level level = notLogged < 0 ? Level.FINE : Level.WARNING;
       // The gateway is named: a wrong port or host in the configuration shows in the line itself
@@ -1042,8 +1034,8 @@ final class ProxyExchange implements AsyncListener {
             method,
             loggedUri(),
             answer,
-            describe(failure),
-            notLoggedSince(notLogged),
+            FailureLog.describe(failure),
+            FailureLog.notLoggedSince(notLogged),
             link.backend().url() + link.route()
           });
     }
@@ -1075,61 +1067,8 @@ final class ProxyExchange implements AsyncListener {
           loggedUri(),
           KEY_REFUSED,
           link.backend().url() + link.route(),
-          notLoggedSince(notLogged)
+          FailureLog.notLoggedSince(notLogged)
         });
-  }
-
-  /** The end of a line that {@link FailureLog} admitted after holding back {@code notLogged}. */
-  static String notLoggedSince(long notLogged) {
-    return notLogged > 0
-        ? " (and "
-            + notLogged
-            + " more like it since the last one logged; at most one every "
-            + FailureLog.QUIET_SECONDS
-            + " s)"
-        : "";
-  }
-
-  /** Whether {@code failure} is the exchange's {@code timeoutSeconds} running out. */
-  static boolean timedOut(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof TimeoutException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * The cause chain in one line. Jetty's messages can be whole connection dumps (an EOFException's
-   * is its connection's state, with relocated class names): those say nothing to an operator and
-   * are left out, and a long message is cut.
-   */
-  static String describe(Throwable failure) {
-    StringBuilder text = new StringBuilder();
-    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (text.length() > 0) {
-        text.append(" <- ");
-      }
-      text.append(t.getClass().getSimpleName());
-      String message = t.getMessage();
-      Response refusal = t instanceof HttpResponseException ? GatewayError.proxyRefusal(t) : null;
-      if (refusal != null) {
-        message =
-            "the proxy answered "
-                + (HttpMethod.CONNECT.is(refusal.getRequest().getMethod()) ? "CONNECT with " : "")
-                + refusal.getStatus()
-                + (refusal.getReason() == null ? "" : " " + refusal.getReason());
-      }
-      if (message != null && OBJECT_DUMP.matcher(message).find()) {
-        message = t instanceof EOFException ? "the connection closed early" : null;
-      }
-      if (message != null) {
-        text.append(": ")
-            .append(message.length() > 120 ? message.substring(0, 120) + "…" : message);
-      }
-    }
-    return text.toString();
   }
 
   // ---- client side, seen by the container ----

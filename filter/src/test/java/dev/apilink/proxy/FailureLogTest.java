@@ -2,9 +2,12 @@ package dev.apilink.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.EOFException;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -103,5 +106,33 @@ class FailureLogTest {
     assertEquals(List.of("1 " + REFUSED), reported);
     advance(60);
     assertEquals(List.of("1 " + REFUSED), reported, "not reported twice");
+  }
+
+  @Test
+  void aFailureIsDescribedWithoutJettysConnectionDumps() {
+    // As a reviewer found it in the log: the EOFException's message is its connection's state.
+    EOFException eof =
+        new EOFException(
+            "dap.OutsideParsing$BracketedConnection@1ccedc6b::dasoeji.SocketChannelEndPoint"
+                + "@6bfee03a[{l=/127.0.0.1:34630,r=/127.0.0.1:18733,OPEN,fill=-,flush=-}]");
+    IOException dump = new IOException("HttpConnectionOverHTTP@5e2de80c(l:/127.0.0.1:1)", eof);
+
+    assertEquals(
+        "IOException <- EOFException: the connection closed early", FailureLog.describe(dump));
+    assertEquals(
+        "TimeoutException: Total timeout 3000 ms elapsed",
+        FailureLog.describe(new TimeoutException("Total timeout 3000 ms elapsed")));
+    assertEquals(
+        "IOException: mail admin@example.org",
+        FailureLog.describe(new IOException("mail admin@example.org")));
+  }
+
+  /** The end of a failure's line when the quiet time held others of its kind back. */
+  @Test
+  void aLoggedFailureEndsWithHowManyLikeItWereNotLogged() {
+    assertEquals(
+        " (and 7 more like it since the last one logged; at most one every 10 s)",
+        FailureLog.notLoggedSince(7));
+    assertEquals("", FailureLog.notLoggedSince(0));
   }
 }

@@ -1,7 +1,10 @@
 package dev.apilink.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -90,5 +93,11 @@ class GatewayErrorTest {
     assertEquals(
         "{\"statusCode\": 502, \"message\": \"a \\\"quoted\\\" \\\\ word\"}",
         new String(new GatewayError(502, "a \"quoted\" \\ word").body(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aTimeoutAnywhereInTheCauseChainIsTheExchangesTimeout() {
+    assertTrue(GatewayError.timedOut(new IOException("x", new TimeoutException("Total timeout"))));
+    assertFalse(GatewayError.timedOut(new EOFException()));
   }
 }
