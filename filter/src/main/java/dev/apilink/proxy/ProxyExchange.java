@@ -71,15 +71,6 @@ final class ProxyExchange implements AsyncListener {
   /** How a 401 of API Management to the subscription key is logged and counted. */
   private static final String KEY_REFUSED = "answered 401 by the gateway to the subscription key";
 
-  /** A response's status line with its reason phrase, and the empty line that ends the head. */
-  private static final int STATUS_LINE_BYTES = "HTTP/1.1 200 OK\r\n\r\n".length();
-
-  /**
-   * Room left in the container's limit for the fields it adds to a response head itself: Server,
-   * Transfer-Encoding, Connection, Keep-Alive, or a longer reason phrase.
-   */
-  private static final int CONTAINER_FIELD_BYTES = 256;
-
   /** The methods that may be sent again (RFC 9110 9.2.2), when they carry no body. */
   private static final Set<String> IDEMPOTENT =
       Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
@@ -518,7 +509,8 @@ final class ProxyExchange implements AsyncListener {
       try {
         if (!clientClosed) {
           List<Headers.Field> toClient = headersToClient(result.getResponse());
-          ResponseHeadersTooLarge tooLarge = tooLarge(toClient);
+          ResponseHeadersTooLarge tooLarge =
+              ProxyHeaders.tooLargeForContainer(toClient, link.backend().maxResponseHeaderBytes());
           if (tooLarge != null) {
             fail(tooLarge, true);
             return;
@@ -572,23 +564,6 @@ final class ProxyExchange implements AsyncListener {
     return GatewayTarget.asciiOnly(
             requestUri.substring(0, requestUri.length() - inContext.length()))
         + "/api";
-  }
-
-  /**
-   * The failure to answer with if the response head would not fit the container's limit, else null.
-   * Past that limit the container fails on its own, too late for ApiLink to answer: Tomcat closed
-   * the connection without any response, Jetty sent its HTML 500 page.
-   */
-  private ResponseHeadersTooLarge tooLarge(List<Headers.Field> toClient) {
-    int bytes = STATUS_LINE_BYTES;
-    for (int i = 0; i < toClient.size(); i++) {
-      Headers.Field field = toClient.get(i);
-      bytes += field.name().length() + field.value().length() + 4; // ": " and CRLF
-    }
-    int limit = link.backend().maxResponseHeaderBytes();
-    return bytes + CONTAINER_FIELD_BYTES > limit
-        ? new ResponseHeadersTooLarge(bytes, CONTAINER_FIELD_BYTES, limit)
-        : null;
   }
 
   private void copyStatusAndHeaders(Response gatewayResponse, List<Headers.Field> toClient) {
@@ -1432,7 +1407,8 @@ final class ProxyExchange implements AsyncListener {
         }
         if (!headersSent && toClient == null) {
           toClient = headersToClient(gatewayResponse);
-          ResponseHeadersTooLarge tooLarge = tooLarge(toClient);
+          ResponseHeadersTooLarge tooLarge =
+              ProxyHeaders.tooLargeForContainer(toClient, link.backend().maxResponseHeaderBytes());
           if (tooLarge != null) {
             abortProxyRequest(tooLarge); // its body is not wanted
             fail(tooLarge, true);

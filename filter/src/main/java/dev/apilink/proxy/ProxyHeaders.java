@@ -1,6 +1,7 @@
 package dev.apilink.proxy;
 
 import dev.apilink.config.ProxyHeaderNames;
+import dev.apilink.proxy.GatewayError.ResponseHeadersTooLarge;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -189,6 +190,33 @@ public final class ProxyHeaders {
       }
     }
     return kept.size() == gateway.size() ? gateway : Headers.owning(kept);
+  }
+
+  /** A response's status line with its reason phrase, and the empty line that ends the head. */
+  private static final int STATUS_LINE_BYTES = "HTTP/1.1 200 OK\r\n\r\n".length();
+
+  /**
+   * Room left in the container's limit for the fields it adds to a response head itself: Server,
+   * Transfer-Encoding, Connection, Keep-Alive, or a longer reason phrase.
+   */
+  static final int CONTAINER_FIELD_BYTES = 256;
+
+  /**
+   * The failure to answer with if the client's response head would not fit the container's limit
+   * {@code maxResponseHeaderBytes}, else null. Past that limit the container fails on its own, too
+   * late for ApiLink to answer: Tomcat closed the connection without any response, Jetty sent its
+   * HTML 500 page.
+   */
+  static ResponseHeadersTooLarge tooLargeForContainer(
+      List<Headers.Field> toClient, int maxResponseHeaderBytes) {
+    int bytes = STATUS_LINE_BYTES;
+    for (int i = 0; i < toClient.size(); i++) {
+      Headers.Field field = toClient.get(i);
+      bytes += field.name().length() + field.value().length() + 4; // ": " and CRLF
+    }
+    return bytes + CONTAINER_FIELD_BYTES > maxResponseHeaderBytes
+        ? new ResponseHeadersTooLarge(bytes, CONTAINER_FIELD_BYTES, maxResponseHeaderBytes)
+        : null;
   }
 
   /**

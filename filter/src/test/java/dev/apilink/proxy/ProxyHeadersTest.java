@@ -2,6 +2,7 @@ package dev.apilink.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.apilink.config.ConfigException;
@@ -521,5 +522,21 @@ class ProxyHeadersTest {
                     });
     dev.apilink.config.JsonFactoriesTest.assertLeavesNoBuffersInItsThread(
         () -> ClientPrincipal.of(signedIn, "container", List.of("admin")));
+  }
+
+  /**
+   * The head is counted as the container sends it (a status line, each field's name, ": ", value
+   * and CRLF, the empty line), with 256 bytes kept for the container's own fields.
+   */
+  @Test
+  void aResponseHeadOverTheContainersLimitIsToldByItsSize() {
+    List<Headers.Field> fits = List.of(new Headers.Field("X-Big", "v".repeat(1764)));
+    List<Headers.Field> over = List.of(new Headers.Field("X-Big", "v".repeat(1765)));
+
+    assertNull(ProxyHeaders.tooLargeForContainer(fits, 2048));
+    assertEquals(
+        "a response head of 1793 bytes, plus 256 for the container's own fields, over"
+            + " maxResponseHeaderBytes 2048",
+        ProxyHeaders.tooLargeForContainer(over, 2048).getMessage());
   }
 }
