@@ -154,11 +154,11 @@ final class ProxyExchange implements AsyncListener {
     // 6.3): forwarding both, or the claimed length, is how requests get smuggled.
     boolean transferCoded = clientRequest.getHeader("Transfer-Encoding") != null;
     long declaredLength = transferCoded ? -1 : clientRequest.getContentLengthLong();
-    long maxBody = backend.maxRequestBodyBytes();
-    if (maxBody > 0 && declaredLength > maxBody) {
+    long maxBodyBytes = backend.maxRequestBodyBytes();
+    if (maxBodyBytes > 0 && declaredLength > maxBodyBytes) {
       // Refused before anything is read; the unread body makes the connection unusable.
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
-      sendErrorBlocking(GatewayError.of(new RequestBodyTooLarge(maxBody), 0, 0));
+      sendErrorBlocking(GatewayError.of(new RequestBodyTooLarge(maxBodyBytes), 0, 0));
       link.exchangeEnded();
       return;
     }
@@ -198,7 +198,7 @@ final class ProxyExchange implements AsyncListener {
 
     proxyRequest = newProxyRequest(backend);
     if (hasBody) {
-      requestBody = new RequestBody(declaredLength, maxBody);
+      requestBody = new RequestBody(declaredLength, maxBodyBytes);
       proxyRequest.body(requestBody.content);
       if (declaredLength < 0) {
         // Jetty's client frames a body of unknown length as chunked only for POST and PUT: for
