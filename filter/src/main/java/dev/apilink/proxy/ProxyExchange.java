@@ -634,7 +634,9 @@ final class ProxyExchange implements AsyncListener {
   }
 
   /**
-   * A failure before anything reached the client: answer with the JSON error.
+   * A failure before anything reached the client: answer with the JSON error. Not when the client's
+   * side failed first (its body unreadable, or the client gone): the gateway's failure is then a
+   * consequence, and {@link #closeClient} ends that side with the answer, if any, that it gets.
    *
    * @param requestSent whether the request head had reached the gateway (so its answer failed)
    */
@@ -1142,9 +1144,9 @@ final class ProxyExchange implements AsyncListener {
   public void onStartAsync(AsyncEvent event) {}
 
   /**
-   * The client's side of writing, registered when the exchange starts: the container's first
-   * onWritePossible() says the client can be written to; then the response body, once the gateway
-   * sends one, takes the callbacks over.
+   * The client's side of writing, registered when the exchange starts (for a HEAD, not registered:
+   * see {@link #withoutListener}): the container's first onWritePossible() says the client can be
+   * written to; then the response body, once the gateway sends one, takes the callbacks over.
    */
   private final class ClientOutput implements WriteListener {
     volatile ResponseBody body;
