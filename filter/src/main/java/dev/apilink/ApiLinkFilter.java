@@ -509,8 +509,7 @@ public final class ApiLinkFilter implements Filter {
     }
     return site
         + " is linked to "
-        + current.site().environment().backend().orElseThrow().url()
-        + current.link().route()
+        + current.link().loggedGateway()
         + "; "
         + context.getContextPath()
         + "/api is proxied there (tokens of the issuer "

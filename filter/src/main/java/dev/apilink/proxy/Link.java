@@ -110,7 +110,7 @@ public final class Link implements AutoCloseable {
           count == 1 ? "request" : "requests",
           kind,
           FailureLog.QUIET_SECONDS,
-          backend.url() + client.route()
+          loggedGateway()
         });
   }
 
@@ -246,9 +246,12 @@ public final class Link implements AutoCloseable {
     return backend;
   }
 
-  /** How the gateway is reached ({@link GatewayClient#route}). */
-  public String route() {
-    return client.route();
+  /**
+   * The gateway as every log line names it: its URL and how it is reached ({@link
+   * GatewayClient#route}), so that the start-up line and each failure's line name it alike.
+   */
+  public String loggedGateway() {
+    return backend.url() + client.route();
   }
 
   GatewayClient client() {

@@ -1013,7 +1013,7 @@ final class ProxyExchange implements AsyncListener {
             answer,
             FailureLog.describe(failure),
             FailureLog.notLoggedSince(notLogged),
-            link.backend().url() + link.route()
+            link.loggedGateway()
           });
     }
   }
@@ -1043,7 +1043,7 @@ final class ProxyExchange implements AsyncListener {
           method,
           loggedUri(),
           KEY_REFUSED,
-          link.backend().url() + link.route(),
+          link.loggedGateway(),
           FailureLog.notLoggedSince(notLogged)
         });
   }
