@@ -446,6 +446,47 @@ abstract class DistributionContract {
         });
   }
 
+  /**
+   * A browser revalidates what it cached with the validator it was given, which is the gateway's
+   * ETag or, where the container compressed the answer, the container's rewrite of it (Jetty's
+   * compression module makes {@code "v1"} into {@code "v1--gzip"}). Sent back as {@code
+   * If-None-Match}, it must reach the gateway as the gateway's own, or the API never answers 304;
+   * and the 304 must reach the browser. The headers are Chromium 156's (review 29).
+   */
+  @Test
+  void aBrowsersRevalidationReachesTheGatewayWithTheGatewaysValidatorAndGetsItsNotModified()
+      throws Exception {
+    String chromiumAcceptEncoding = "gzip, deflate, br, zstd";
+    String lastModified = "Wed, 01 Jan 2025 00:00:00 GMT";
+    HttpResponse<Void> first =
+        send(
+            get("/shop/api/report")
+                .header("Accept-Encoding", chromiumAcceptEncoding)
+                .header("x-echo-response-header", "ETag: \"v1\"")
+                .header("x-echo-response-header", "Last-Modified: " + lastModified)
+                .header("x-echo-response-header", "Cache-Control: no-cache"),
+            BodyHandlers.discarding());
+    assertEquals(200, first.statusCode());
+    String etag = first.headers().firstValue("ETag").orElseThrow();
+    backend.clear();
+
+    HttpResponse<byte[]> revalidated =
+        send(
+            get("/shop/api/report")
+                .header("Accept-Encoding", chromiumAcceptEncoding)
+                .header("If-None-Match", etag)
+                .header("If-Modified-Since", lastModified)
+                .header("x-echo-status", "304")
+                .header("x-echo-response-header", "ETag: \"v1\""),
+            BodyHandlers.ofByteArray());
+
+    assertEquals(List.of("\"v1\""), onlyReceived().header("If-None-Match"), "sent: " + etag);
+    assertEquals(List.of(lastModified), onlyReceived().header("If-Modified-Since"));
+    assertEquals(304, revalidated.statusCode());
+    assertEquals(0, revalidated.body().length);
+    assertEquals(List.of(etag), revalidated.headers().allValues("ETag"));
+  }
+
   @Test
   void largeBodiesStreamBothWaysIntact() throws Exception {
     long upload = 25L * 1024 * 1024; // under the default 30 MB limit, as on Static Web Apps
