@@ -34,13 +34,16 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -607,6 +610,63 @@ abstract class FaultContract {
       assertGatewayNeverTookTheBodyAsWhole(gateway);
     } finally {
       gateway.close();
+    }
+  }
+
+  /**
+   * A client still sending when {@code timeoutSeconds} runs out, 300 bytes every 2 ms: between its
+   * pieces ApiLink waits for it, and hands each to the gateway in microseconds. It was a 504 saying
+   * the gateway did not answer in a third to a half of such uploads (3 and 5 of 10 here, on
+   * embedded Tomcat 10.1.59 and Jetty 12.1.14; review D saw 2 of 7 of Chromium's throttled uploads
+   * on the Jetty 12.1.12 distribution): whether ApiLink was waiting for the client was read when
+   * the failure was classified, and a later piece had been read by then.
+   */
+  @Test
+  void aClientStillTricklingItsUploadAtTheLimitIsA408EveryTime() throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    try {
+      deployLinkedTo(gateway.url(), 1, 1);
+
+      List<Integer> statuses = new ArrayList<>();
+      for (int upload = 0; upload < 10; upload++) {
+        statuses.add(statusOfTricklingUpload());
+      }
+
+      assertEquals(Collections.nCopies(10, 408), statuses);
+      assertGatewayNeverTookTheBodyAsWhole(gateway);
+    } finally {
+      gateway.close();
+    }
+  }
+
+  /** The status of a 10 MB upload sent 300 bytes every 2 ms until the answer comes. */
+  private int statusOfTricklingUpload() throws Exception {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), site.container().port())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          "POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10000000\r\n\r\n"
+              .getBytes(StandardCharsets.ISO_8859_1));
+      Thread client =
+          new Thread(
+              () -> {
+                byte[] piece = new byte[300];
+                try {
+                  while (true) {
+                    out.write(piece);
+                    out.flush();
+                    LockSupport.parkNanos(
+                        2_000_000); // the client's pace, not a wait for the server
+                  }
+                } catch (IOException e) {
+                  // answered and closed: the upload ends here
+                }
+              });
+      client.start();
+      String statusLine =
+          new String(socket.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
+      socket.close();
+      client.join();
+      return Integer.parseInt(statusLine.substring(9));
     }
   }
 
