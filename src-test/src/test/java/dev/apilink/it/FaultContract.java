@@ -639,23 +639,49 @@ abstract class FaultContract {
     }
   }
 
+  /**
+   * A gateway that stops taking an upload, so that ApiLink waits for it while the client would send
+   * more: a 504, the gateway's, not the client's 408. Its connection is never accepted and never
+   * read; the kernel takes the request's first few megabytes for it and then no more.
+   */
+  @Test
+  void aGatewayThatStopsTakingAnUploadIsA504NotTheClients408() throws Exception {
+    try (ServerSocket gateway = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      deployLinkedTo(URI.create("http://127.0.0.1:" + gateway.getLocalPort()), 1, 1);
+
+      assertEquals(List.of(504), List.of(statusOfUpload(20_000_000, 65_536, 0)));
+    }
+  }
+
   /** The status of a 10 MB upload sent 300 bytes every 2 ms until the answer comes. */
   private int statusOfTricklingUpload() throws Exception {
+    return statusOfUpload(10_000_000, 300, 2_000_000);
+  }
+
+  /**
+   * The status of an upload of {@code declaredBytes} sent in pieces of {@code pieceBytes}, {@code
+   * paceNanos} apart, until the answer comes.
+   */
+  private int statusOfUpload(long declaredBytes, int pieceBytes, long paceNanos) throws Exception {
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), site.container().port())) {
       OutputStream out = socket.getOutputStream();
       out.write(
-          "POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10000000\r\n\r\n"
+          ("POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+                  + declaredBytes
+                  + "\r\n\r\n")
               .getBytes(StandardCharsets.ISO_8859_1));
       Thread client =
           new Thread(
               () -> {
-                byte[] piece = new byte[300];
+                byte[] piece = new byte[pieceBytes];
                 try {
-                  while (true) {
+                  for (long sent = 0; sent + pieceBytes <= declaredBytes; sent += pieceBytes) {
                     out.write(piece);
                     out.flush();
-                    LockSupport.parkNanos(
-                        2_000_000); // the client's pace, not a wait for the server
+                    if (paceNanos > 0) {
+                      LockSupport.parkNanos(
+                          paceNanos); // the client's pace, not a wait for the server
+                    }
                   }
                 } catch (IOException e) {
                   // answered and closed: the upload ends here
