@@ -614,6 +614,33 @@ abstract class FaultContract {
   }
 
   /**
+   * A client that sends the head of an upload and then nothing: it was a 504 saying the gateway did
+   * not answer, on Tomcat and Jetty, as ApiLink had read nothing yet to wait for the next of.
+   */
+  @Test
+  void aClientThatSendsNoneOfItsUploadIsA408Too() throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    try {
+      deployLinkedTo(gateway.url(), 1, 1);
+
+      // The head announces ten bytes, and none come.
+      List<RawHttp.Response> responses =
+          RawHttp.exchange(
+              site.container().port(),
+              "POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\n",
+              1);
+
+      assertEquals(1, responses.size(), responses.toString());
+      assertEquals(
+          error(408, "Request timeout: the request body did not arrive within 1 second."),
+          responses.get(0).bodyText());
+      assertGatewayNeverTookTheBodyAsWhole(gateway);
+    } finally {
+      gateway.close();
+    }
+  }
+
+  /**
    * A client still sending when {@code timeoutSeconds} runs out, 300 bytes every 2 ms: between its
    * pieces ApiLink waits for it, and hands each to the gateway in microseconds. It was a 504 saying
    * the gateway did not answer in a third to a half of such uploads (3 and 5 of 10 here, on
