@@ -699,8 +699,12 @@ final class ProxyExchange implements AsyncListener {
     }
     BackendConfig backend = link.backend();
     RequestBody body = requestBody;
-    if (body != null && body.waitingForClient && GatewayError.timedOut(failure)) {
-      // The time ran out while ApiLink waited for the client's body, not for the gateway.
+    if (body != null
+        && !body.whole
+        && GatewayError.timedOut(failure)
+        && body.waitedMostlyForClient()) {
+      // The time ran out while the client's body was still arriving, and ApiLink had spent more of
+      // it waiting for the client than for the gateway to take what had come.
       return GatewayError.requestBodyTimeout(backend.timeoutSeconds());
     }
     // Jetty commits the request head before a TLS handshake has finished: a handshake given up
@@ -1225,9 +1229,16 @@ final class ProxyExchange implements AsyncListener {
     private final long limitBytes;
     private final byte[] buffer;
     private long receivedBytes;
-    // The body is not all there and the client sends nothing more for now: a time limit that runs
-    // out now is the client's, not the gateway's (any thread reads it).
-    volatile boolean waitingForClient;
+    // How long the body has waited for the client (its next bytes) and for the gateway (to take
+    // the bytes handed to it), and for which it waits now, since when. Whether it waits for the
+    // client at the moment a time limit runs out says little: Jetty takes each buffer on another
+    // thread, up to milliseconds later on a busy machine, so a client sending small pieces was
+    // often found waiting for the gateway (written by process() alone; any thread reads them).
+    private volatile long clientWaitNanos;
+    private volatile long gatewayWaitNanos;
+    private volatile boolean waiting;
+    private volatile boolean waitingForClient;
+    private volatile long waitingSinceNanos;
     // The client's body has been read to its end and handed to the gateway request, its last bytes
     // marked as such: the rest is Jetty's writing (any thread reads it).
     volatile boolean whole;
@@ -1238,6 +1249,7 @@ final class ProxyExchange implements AsyncListener {
       this.buffer =
           new byte
               [(int) Math.min(BUFFER_BYTES, declaredLength > 0 ? declaredLength : BUFFER_BYTES)];
+      beginWait(true); // for the body's first bytes, which the container announces when they come
     }
 
     @Override
@@ -1248,6 +1260,7 @@ final class ProxyExchange implements AsyncListener {
         return Action.SUCCEEDED;
       }
       int read;
+      endWait();
       clientLock.lock(); // this may be a gateway thread (see clientLock)
       try {
         if (clientClosed) {
@@ -1255,11 +1268,10 @@ final class ProxyExchange implements AsyncListener {
         }
         try {
           ServletInputStream in = clientRequest.getInputStream();
-          waitingForClient = false;
           if (in.isFinished()) {
             read = -1;
           } else if (!in.isReady()) {
-            waitingForClient = true;
+            beginWait(true);
             return Action.IDLE; // onDataAvailable() or onAllDataRead() resumes
           } else {
             read = in.read(buffer);
@@ -1284,8 +1296,46 @@ final class ProxyExchange implements AsyncListener {
       // closing a healthy connection (about one small POST in ten, on embedded Tomcat 10.1.59 and
       // Jetty 12.1.14).
       whole = receivedBytes == content.getLength();
+      beginWait(false);
       content.write(whole, ByteBuffer.wrap(buffer, 0, read), this);
       return Action.SCHEDULED;
+    }
+
+    private void beginWait(boolean forClient) {
+      waitingForClient = forClient;
+      waitingSinceNanos = System.nanoTime();
+      waiting = true;
+    }
+
+    private void endWait() {
+      if (waiting) {
+        waiting = false;
+        long waited = System.nanoTime() - waitingSinceNanos;
+        if (waitingForClient) {
+          clientWaitNanos += waited;
+        } else {
+          gatewayWaitNanos += waited;
+        }
+      }
+    }
+
+    /**
+     * Whether the body, so far, has waited longer for the client than for the gateway, the wait
+     * still going on included: a time limit that runs out before the body is whole is then the
+     * client's, not the gateway's.
+     */
+    boolean waitedMostlyForClient() {
+      long client = clientWaitNanos;
+      long gateway = gatewayWaitNanos;
+      if (waiting) {
+        long waited = System.nanoTime() - waitingSinceNanos;
+        if (waitingForClient) {
+          client += waited;
+        } else {
+          gateway += waited;
+        }
+      }
+      return client > gateway;
     }
 
     /**
