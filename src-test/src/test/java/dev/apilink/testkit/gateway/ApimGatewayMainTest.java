@@ -94,6 +94,38 @@ class ApimGatewayMainTest {
   }
 
   @Test
+  void optionsTakeTheirValueAfterAnEqualsSignWithTheSameRefusals() {
+    // As the drop-in JAR's commands do: a script may write --port=8081.
+    assertUsageError(
+        "--port must be an integer from 0 to 65535 (was \"http\")", "--arm=a.json", "--port=http");
+    err.reset();
+    assertUsageError("--port is given more than once", "--arm=a.json", "--port=0", "--port", "1");
+    err.reset();
+    assertUsageError(
+        "--host is given more than once", "--arm", "a.json", "--host=::1", "--host=::1");
+    err.reset();
+    assertUsageError("--config needs a value", "--config=");
+    err.reset();
+    assertUsageError("--host needs a value", "--arm=a.json", "--host=");
+    err.reset();
+    assertUsageError("unknown option \"--verbose\"", "--arm=a.json", "--verbose=1");
+    err.reset();
+    assertUsageError("--help takes no value", "--help=1");
+  }
+
+  @Test
+  void aFileAndAPortGivenWithAnEqualsSignAreUsed() throws Exception {
+    Path file = directory.resolve("gateway.json");
+    Files.writeString(file, "{}");
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      int port = taken.getLocalPort();
+
+      assertEquals(1, run("--config=" + file, "--host=127.0.0.1", "--port=" + port));
+      assertTrue(err().startsWith("cannot listen on 127.0.0.1:" + port + " ("), err());
+    }
+  }
+
+  @Test
   void aStrayArgumentPrintsUsageAndExits2() {
     assertUsageError("unexpected argument \"g.json\"", "g.json");
   }
