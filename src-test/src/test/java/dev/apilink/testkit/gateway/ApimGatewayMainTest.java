@@ -161,6 +161,61 @@ class ApimGatewayMainTest {
   }
 
   @Test
+  void twoDescriptionsWithDifferentPortsAreRefusedNamingBoth() throws Exception {
+    // The last one's port was taken silently; a gateway started for the other's clients.
+    Path first = directory.resolve("first.json");
+    Files.writeString(first, "{\"port\": 8081}");
+    Path second = directory.resolve("second.json");
+    Files.writeString(second, "{\"port\": 8082}");
+
+    // A gateway that starts anyway is closed at once, so that the run ends.
+    int exitCode =
+        ApimGatewayMain.run(
+            new String[] {"--config", first.toString(), "--config", second.toString()},
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            ApimGateway::close);
+
+    assertEquals(1, exitCode);
+    assertEquals(
+        "the gateway descriptions "
+            + first
+            + " and "
+            + second
+            + " give different ports (8081 and 8082); give \"port\" in one of them, or choose"
+            + " with --port\n",
+        err());
+    assertEquals("", out());
+  }
+
+  @Test
+  void twoDescriptionsWithDifferentPortsStartOnTheOneThatPortChooses() throws Exception {
+    Path first = directory.resolve("first.json");
+    Files.writeString(first, "{\"port\": 8081}");
+    Path second = directory.resolve("second.json");
+    Files.writeString(second, "{\"port\": 8082}");
+    CompletableFuture<ApimGateway> started = new CompletableFuture<>();
+    CompletableFuture<Integer> exitCode =
+        CompletableFuture.supplyAsync(
+            () ->
+                ApimGatewayMain.run(
+                    new String[] {
+                      "--config", first.toString(), "--config", second.toString(), "--port", "0"
+                    },
+                    new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8),
+                    started::complete));
+
+    ApimGateway gateway = started.get(20, TimeUnit.SECONDS);
+    int port = gateway.port();
+    gateway.close();
+
+    assertEquals(0, exitCode.get(20, TimeUnit.SECONDS));
+    assertTrue(port != 8081 && port != 8082, "port " + port);
+    assertEquals("", err());
+  }
+
+  @Test
   void aPortInUseIsReportedAndExits1() throws Exception {
     Path file = directory.resolve("gateway.json");
     Files.writeString(file, "{}");
