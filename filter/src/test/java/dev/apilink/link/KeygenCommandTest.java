@@ -162,7 +162,18 @@ class KeygenCommandTest {
     Run run = Run.of("keygen", "--add-to", file.toString());
 
     assertEquals(1, run.status());
-    assertEquals("keygen: cannot read " + file + " (NoSuchFileException)" + N, run.err());
+    assertEquals(
+        "keygen: cannot read " + file + " (NoSuchFileException: " + file + ")" + N, run.err());
+  }
+
+  @Test
+  void aDirectoryIsNamedWithTheReason() {
+    // It said only "cannot read /etc (IOException)", where link says "Is a directory".
+    Run run = Run.of("keygen", "--add-to", dir.toString());
+
+    assertEquals(1, run.status());
+    assertEquals("", run.out());
+    assertEquals("keygen: cannot read " + dir + " (IOException: Is a directory)" + N, run.err());
   }
 
   @Test
