@@ -304,6 +304,25 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aSigningKeyIdThatApiManagementWouldNotMatchAsTypedIsAProblemOfItsOwn() throws Exception {
+    // keygen refuses such a kid; here it was "names no key in keys.json (kids: k1)".
+    Files.writeString(
+        dir.resolve("keys.json"),
+        new com.nimbusds.jose.jwk.JWKSet(
+                new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).keyID("k1").generate())
+            .toString(false));
+
+    assertEquals(
+        List.of("token.signingKeyId: must not start or end with white space (was \"k1 \")"),
+        problems(
+            linked("")
+                .replace(
+                    "{\"hostname\"",
+                    "{\"token\": {\"signingKeyFile\": \"keys.json\", \"signingKeyId\": \"k1 \"},"
+                        + " \"hostname\"")));
+  }
+
+  @Test
   void aPullRequestEnvironmentCannotHaveABackend() throws Exception {
     assertEquals(
         List.of(

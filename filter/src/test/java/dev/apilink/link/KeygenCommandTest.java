@@ -8,6 +8,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import dev.apilink.token.SigningKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -174,6 +175,51 @@ class KeygenCommandTest {
     assertEquals(1, run.status());
     assertEquals("", run.out());
     assertEquals("keygen: cannot read " + dir + " (IOException: Is a directory)" + N, run.err());
+  }
+
+  @Test
+  void aKidThatApiManagementWouldNotMatchAsTypedIsRefused() {
+    // " k1" went into the key set; validate-jwt compares a token's kid with the JWKS' exactly, and
+    // the filter's token.signingKeyId is compared the same way.
+    assertKidRefused("must not start or end with white space (was \" k1\")", " k1");
+    assertKidRefused("must not start or end with white space (was \"k1\u00a0\")", "k1\u00a0");
+    assertKidRefused("must not hold control characters (was \"k\\u00091\")", "k\t1");
+  }
+
+  private static void assertKidRefused(String problem, String kid) {
+    Run run = Run.of("keygen", "--kid", kid);
+
+    assertEquals(2, run.status());
+    assertEquals("", run.out());
+    assertEquals(
+        "apilink keygen: --kid " + problem + N + N + CommandLine.USAGE, run.err(), "--kid " + kid);
+  }
+
+  @Test
+  void anOrdinaryKidWithASpaceOrALetterBeyondAsciiIsTaken() throws Exception {
+    Run run = Run.of("keygen", "--kid", "schlüssel 2");
+
+    assertEquals(0, run.status(), run.err());
+    assertEquals(List.of("schlüssel 2"), SigningKeys.parse(run.out()).keyIds());
+  }
+
+  @Test
+  void aFileWithAKidThatApiManagementWouldNotMatchCannotBeAddedTo() throws Exception {
+    Path file = dir.resolve("keys.json");
+    Files.writeString(
+        file, new JWKSet(new RSAKeyGenerator(2048).keyID("old ").generate()).toString(false));
+
+    Run run = Run.of("keygen", "--add-to", file.toString());
+
+    assertEquals(1, run.status());
+    assertEquals("", run.out());
+    assertEquals(
+        "keygen: "
+            + file
+            + " is not a usable signing key file: key #1: its kid must not start or end with white"
+            + " space (was \"old \")"
+            + N,
+        run.err());
   }
 
   @Test

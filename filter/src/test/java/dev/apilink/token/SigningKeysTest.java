@@ -189,6 +189,31 @@ class SigningKeysTest {
   }
 
   @Test
+  void aKidThatApiManagementWouldNotMatchAsTypedIsAProblem() throws Exception {
+    // validate-jwt compares a token's kid with the JWKS' exactly: " k1" was taken, and a
+    // token.signingKeyId of "k1" then named no key.
+    assertEquals(
+        List.of(
+            "key #1: its kid must not start or end with white space (was \" k1\")",
+            "key #2: its kid must not be empty",
+            "key #3: its kid must not hold control characters (was \"k\\u000a3\")"),
+        problems(set(rsa(" k1", 2048), rsa("", 2048), rsa("k\n3", 2048))));
+  }
+
+  @Test
+  void anOrdinaryKidIsTaken() throws Exception {
+    assertEquals(
+        List.of("2026-11", "key 2", "schlüssel", "a.b_c~d"),
+        SigningKeys.parse(
+                set(
+                    rsa("2026-11", 2048),
+                    rsa("key 2", 2048),
+                    rsa("schlüssel", 2048),
+                    rsa("a.b_c~d", 2048)))
+            .keyIds());
+  }
+
+  @Test
   void anEmptyKeySetIsAProblem() {
     assertEquals(List.of("the key set has no keys"), problems("{\"keys\": []}"));
   }
