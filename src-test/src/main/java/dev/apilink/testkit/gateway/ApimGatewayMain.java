@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.text.MessageFormat;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -40,9 +41,12 @@ public final class ApimGatewayMain {
         --host <address>  the address to listen on (default: 127.0.0.1)
         --help, -h        prints this text
 
+      An option's value may also follow an equals sign: --port=8081, --config=gateway.json.
+
       The first line printed is "APIM gateway listening on <url>" (with --port 0, the port
       chosen). Exit status: 1 when the files cannot be used or the address cannot be bound, 2 for
-      bad arguments; after Ctrl-C or SIGTERM, 130 or 143.
+      bad arguments (an unknown option, one without its value, --port or --host given twice);
+      after Ctrl-C or SIGTERM, 130 or 143.
 
       The files are merged: an ARM .../products/apis resource may name a product or an API
       declared in another file. Unknown keys are errors. A subscription without "primaryKey"/"secondaryKey" gets new
@@ -218,30 +222,44 @@ public final class ApimGatewayMain {
     String host = "127.0.0.1";
     boolean hostGiven;
 
+    /** The options that take a value, as {@code --name value} or {@code --name=value}. */
+    private static final Set<String> WITH_VALUE = Set.of("--config", "--arm", "--host", "--port");
+
     /** The options, or null when help was asked for. */
     static Options parse(String[] args) {
       Options options = new Options();
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
-        switch (arg) {
+        int equals = arg.startsWith("--") ? arg.indexOf('=') : -1;
+        String option = equals < 0 ? arg : arg.substring(0, equals);
+        String value = null;
+        if (WITH_VALUE.contains(option)) {
+          value = equals < 0 ? value(args, ++i, option) : arg.substring(equals + 1);
+          if (value.isBlank()) {
+            throw new IllegalArgumentException(option + " needs a value");
+          }
+        } else if (equals >= 0 && option.equals("--help")) {
+          throw new IllegalArgumentException(option + " takes no value");
+        }
+        switch (option) {
           case "--help", "-h" -> {
             return null;
           }
-          case "--config" -> options.configs.add(Path.of(value(args, ++i, arg)));
-          case "--arm" -> options.armTemplates.add(Path.of(value(args, ++i, arg)));
+          case "--config" -> options.configs.add(Path.of(value));
+          case "--arm" -> options.armTemplates.add(Path.of(value));
           case "--host" -> {
-            once(options.hostGiven, arg);
+            once(options.hostGiven, option);
             options.hostGiven = true;
-            options.host = value(args, ++i, arg);
+            options.host = value;
           }
           case "--port" -> {
-            once(options.port != null, arg);
-            options.port = port(value(args, ++i, arg));
+            once(options.port != null, option);
+            options.port = port(value);
           }
           default ->
               throw new IllegalArgumentException(
-                  (arg.startsWith("-") ? "unknown option " : "unexpected argument ")
-                      + Checks.quote(arg));
+                  (option.startsWith("-") ? "unknown option " : "unexpected argument ")
+                      + Checks.quote(option));
         }
       }
       if (options.configs.isEmpty() && options.armTemplates.isEmpty()) {
