@@ -105,7 +105,7 @@ public final class ApimGateway implements AutoCloseable {
     // got 502s under a reviewer's load.
     connector.setIdleTimeout(CLIENT_IDLE_TIMEOUT.toMillis());
     connector.setHost(builder.host);
-    connector.setPort(builder.port);
+    connector.setPort(builder.listenPort());
     server.addConnector(connector);
 
     OpenIdConfigurations openId = new OpenIdConfigurations(http, builder.clock);
@@ -349,7 +349,18 @@ public final class ApimGateway implements AutoCloseable {
     private final List<Map.Entry<String, String>> productApis = new ArrayList<>();
     private final Map<String, String> policies = new LinkedHashMap<>();
     private final List<Subscription> subscriptions = new ArrayList<>();
-    private int port;
+
+    /** Set by {@link #port(int)}; it wins over any description's. */
+    private Integer port;
+
+    /** The first description's "port", and which description gave it. */
+    private Integer describedPort;
+
+    private String describedPortSource;
+
+    /** Two descriptions that give different ports, said as a problem; null if none do. */
+    private String portConflict;
+
     private String host = "127.0.0.1";
     private Clock clock = Clock.systemUTC();
     private Duration backendTimeout = Duration.ofSeconds(300);
@@ -415,7 +426,7 @@ public final class ApimGateway implements AutoCloseable {
      * @throws GatewayConfigException listing every problem, by JSON path
      */
     public Builder description(String json) {
-      return add(DescriptionLoader.load(json, null, Path.of("")));
+      return add(DescriptionLoader.load(json, null, Path.of("")), "(given as text)");
     }
 
     /**
@@ -427,7 +438,7 @@ public final class ApimGateway implements AutoCloseable {
      */
     public Builder description(Path file) {
       Path directory = file.toAbsolutePath().getParent();
-      return add(DescriptionLoader.load(read(file), file.toString(), directory));
+      return add(DescriptionLoader.load(read(file), file.toString(), directory), file.toString());
     }
 
     /**
@@ -437,14 +448,14 @@ public final class ApimGateway implements AutoCloseable {
      * @throws GatewayConfigException listing every problem, by JSON path
      */
     public Builder armTemplate(String json) {
-      return add(ArmTemplateLoader.load(json, null));
+      return add(ArmTemplateLoader.load(json, null), "(given as text)");
     }
 
     /**
      * @see #armTemplate(String)
      */
     public Builder armTemplate(Path file) {
-      return add(ArmTemplateLoader.load(read(file), file.toString()));
+      return add(ArmTemplateLoader.load(read(file), file.toString()), file.toString());
     }
 
     private static String read(Path file) {
@@ -455,25 +466,50 @@ public final class ApimGateway implements AutoCloseable {
       }
     }
 
-    private Builder add(Setup setup) {
+    /**
+     * @param source the file the set-up was read from, for messages
+     */
+    private Builder add(Setup setup, String source) {
       apis.addAll(setup.apis());
       products.addAll(setup.products());
       productApis.addAll(setup.productApis());
       policies.putAll(setup.policies());
       subscriptions.addAll(setup.subscriptions());
       if (setup.port() != null) {
-        port = setup.port();
+        if (describedPort == null) {
+          describedPort = setup.port();
+          describedPortSource = source;
+        } else if (!describedPort.equals(setup.port()) && portConflict == null) {
+          // Which one a gateway started for would depend on the order of the files.
+          portConflict =
+              "the gateway descriptions "
+                  + describedPortSource
+                  + " and "
+                  + source
+                  + " give different ports ("
+                  + describedPort
+                  + " and "
+                  + setup.port()
+                  + "); give \"port\" in one of them, or choose with --port";
+        }
       }
       return this;
     }
 
-    /** The port to listen on; 0 (the default) picks a free one. */
+    /**
+     * The port to listen on, whatever the descriptions say; without it, their {@code "port"}, else
+     * 0, which picks a free one.
+     */
     public Builder port(int port) {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be from 0 to 65535 (was " + port + ")");
       }
       this.port = port;
       return this;
+    }
+
+    private int listenPort() {
+      return port != null ? port : describedPort != null ? describedPort : 0;
     }
 
     /** The address to listen on; {@code 127.0.0.1} by default. */
@@ -530,10 +566,14 @@ public final class ApimGateway implements AutoCloseable {
      * several gateways; each gets its own generated keys.
      *
      * @throws GatewayConfigException listing every problem (unknown references, duplicate ids or
-     *     keys)
+     *     keys), or two descriptions that give different ports when {@link #port(int)} was not
+     *     called
      * @throws UncheckedIOException if the port cannot be bound
      */
     public ApimGateway start() {
+      if (port == null && portConflict != null) {
+        throw new GatewayConfigException(portConflict);
+      }
       GatewayState state =
           GatewayState.of(
               apis, products, productApis, policies, subscriptions, ApimGateway::newKey);
