@@ -108,7 +108,12 @@ final class KeygenCommand {
     try {
       json = JsonText.of(Files.readAllBytes(Path.of(location)));
     } catch (IOException e) {
-      err.println("keygen: cannot read " + location + " (" + e.getClass().getSimpleName() + ")");
+      // The reason, as link gives it: "Is a directory", or the path of a missing file.
+      String reason =
+          e.getMessage() == null
+              ? e.getClass().getSimpleName()
+              : e.getClass().getSimpleName() + ": " + e.getMessage();
+      err.println("keygen: cannot read " + location + " (" + reason + ")");
       return Optional.empty();
     }
     if (json.isBlank()) {
