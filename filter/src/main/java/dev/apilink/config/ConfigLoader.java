@@ -550,6 +550,9 @@ public final class ConfigLoader {
     }
 
     private Optional<SigningKeys> signingKeys(String location, Optional<String> keyId) {
+      // As keygen refuses it for --kid; else "names no key" for "k1 " beside a key "k1".
+      Optional<String> keyIdProblem = keyId.flatMap(SigningKeys::kidProblem);
+      keyIdProblem.ifPresent(problem -> problem("token.signingKeyId", problem));
       String json;
       try {
         json = JsonText.of(read(files, location));
@@ -564,6 +567,9 @@ public final class ConfigLoader {
         for (String message : e.problems()) {
           problem("token.signingKeyFile", location + ": " + message);
         }
+        return Optional.empty();
+      }
+      if (keyIdProblem.isPresent()) {
         return Optional.empty();
       }
       if (keyId.isEmpty()) {

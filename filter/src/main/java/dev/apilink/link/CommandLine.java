@@ -45,7 +45,9 @@ public final class CommandLine {
         --format        text (default), policy (the XML), arm (the template), json (a summary)
         --apim-service  the API Management service's name (default: <name> of a backend url
                         at <name>.azure-api.net; for any other host, none)
-        --kid           the new key's id (default: its RFC 7638 thumbprint)
+        --kid           the new key's id (default: its RFC 7638 thumbprint); API Management
+                        compares it exactly, so no white space at either end, no control
+                        characters
         --bits          the new key's size (default: 2048)
         --add-to        a private JWK or JWK set to append the new key to
         --help, -h      print this text

@@ -46,6 +46,10 @@ final class KeygenCommand {
     }
     int bits = Integer.parseInt(bitsGiven);
     Optional<String> kid = arguments.get("kid");
+    Optional<String> kidProblem = kid.flatMap(SigningKeys::kidProblem);
+    if (kidProblem.isPresent()) {
+      throw new UsageException("--kid " + kidProblem.get());
+    }
     Optional<String> addTo = arguments.get("add-to");
 
     ObjectNode keySet;

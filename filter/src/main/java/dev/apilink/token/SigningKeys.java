@@ -13,6 +13,7 @@ import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -71,6 +72,12 @@ public final class SigningKeys {
     Set<String> ids = new HashSet<>();
     for (int i = 0; i < parsed.size(); i++) {
       JWK key = parsed.get(i);
+      Optional<String> kidProblem =
+          key.getKeyID() == null ? Optional.empty() : kidProblem(key.getKeyID());
+      if (kidProblem.isPresent()) {
+        problems.add("key #" + (i + 1) + ": its kid " + kidProblem.get());
+        continue;
+      }
       String name = key.getKeyID() != null ? "key \"" + key.getKeyID() + "\"" : "key #" + (i + 1);
       Optional<String> problem = check(key);
       if (problem.isPresent()) {
@@ -89,6 +96,49 @@ public final class SigningKeys {
       throw new InvalidKeysException(problems);
     }
     return new SigningKeys(keys, keys.get(0), false);
+  }
+
+  /**
+   * Why {@code kid} cannot name a signing key (such as {@code must not be empty}), or empty if it
+   * can. API Management's {@code validate-jwt} compares a token's kid with the JWKS' exactly, and
+   * {@code token.signingKeyId} is compared the same way: an empty kid, a control character, or
+   * white space at either end (typed, or pasted with the value) is refused, naming the value with
+   * its control characters as six-character escapes (backslash, u, four hex digits). White space
+   * inside and letters beyond ASCII are taken.
+   */
+  public static Optional<String> kidProblem(String kid) {
+    if (kid.isEmpty()) {
+      return Optional.of("must not be empty");
+    }
+    if (kid.codePoints().anyMatch(Character::isISOControl)) {
+      return Optional.of("must not hold control characters (was " + shown(kid) + ")");
+    }
+    if (isSpace(kid.codePointAt(0)) || isSpace(kid.codePointBefore(kid.length()))) {
+      return Optional.of("must not start or end with white space (was " + shown(kid) + ")");
+    }
+    return Optional.empty();
+  }
+
+  private static boolean isSpace(int codePoint) {
+    return Character.isWhitespace(codePoint) || Character.isSpaceChar(codePoint);
+  }
+
+  /**
+   * {@code kid} in quotes, its control characters as six-character escapes (backslash, u, four hex
+   * digits).
+   */
+  private static String shown(String kid) {
+    StringBuilder shown = new StringBuilder("\"");
+    kid.codePoints()
+        .forEach(
+            c -> {
+              if (Character.isISOControl(c)) {
+                shown.append(String.format(Locale.ROOT, "\\u%04x", c));
+              } else {
+                shown.appendCodePoint(c);
+              }
+            });
+    return shown.append('"').toString();
   }
 
   /** These keys signing with the one whose {@code kid} is {@code keyId}; empty if none has it. */
