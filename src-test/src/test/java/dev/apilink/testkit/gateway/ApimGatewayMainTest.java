@@ -216,6 +216,18 @@ class ApimGatewayMainTest {
   }
 
   @Test
+  void aDirectoryIsReportedWithTheReasonAsTheDropInJarSaysItAndExits1() {
+    // It said "(java.io.IOException: Is a directory)" where link and keygen say
+    // "(IOException: Is a directory)".
+    assertEquals(1, run("--config", directory.toString()));
+    assertEquals("cannot read " + directory + " (IOException: Is a directory)\n", err());
+    err.reset();
+    Path missing = directory.resolve("missing.json");
+    assertEquals(1, run("--arm", missing.toString()));
+    assertEquals("cannot read " + missing + " (NoSuchFileException: " + missing + ")\n", err());
+  }
+
+  @Test
   void aPortInUseIsReportedAndExits1() throws Exception {
     Path file = directory.resolve("gateway.json");
     Files.writeString(file, "{}");
