@@ -462,7 +462,12 @@ public final class ApimGateway implements AutoCloseable {
       try {
         return Files.readString(file, StandardCharsets.UTF_8);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + file + " (" + e + ")", e);
+        // Worded as the drop-in JAR's commands word it.
+        String reason =
+            e.getMessage() == null
+                ? e.getClass().getSimpleName()
+                : e.getClass().getSimpleName() + ": " + e.getMessage();
+        throw new UncheckedIOException("cannot read " + file + " (" + reason + ")", e);
       }
     }
 
