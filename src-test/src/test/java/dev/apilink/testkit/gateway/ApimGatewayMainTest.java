@@ -42,6 +42,18 @@ class ApimGatewayMainTest {
         new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
+  /** Runs the gateway on another thread; {@code started} gets it once it listens. */
+  private CompletableFuture<Integer> runInBackground(
+      CompletableFuture<ApimGateway> started, String... args) {
+    return CompletableFuture.supplyAsync(
+        () ->
+            ApimGatewayMain.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                started::complete));
+  }
+
   private String out() {
     return out.toString(StandardCharsets.UTF_8);
   }
@@ -196,15 +208,8 @@ class ApimGatewayMainTest {
     Files.writeString(second, "{\"port\": 8082}");
     CompletableFuture<ApimGateway> started = new CompletableFuture<>();
     CompletableFuture<Integer> exitCode =
-        CompletableFuture.supplyAsync(
-            () ->
-                ApimGatewayMain.run(
-                    new String[] {
-                      "--config", first.toString(), "--config", second.toString(), "--port", "0"
-                    },
-                    new PrintStream(out, true, StandardCharsets.UTF_8),
-                    new PrintStream(err, true, StandardCharsets.UTF_8),
-                    started::complete));
+        runInBackground(
+            started, "--config", first.toString(), "--config", second.toString(), "--port", "0");
 
     ApimGateway gateway = started.get(20, TimeUnit.SECONDS);
     int port = gateway.port();
@@ -253,14 +258,7 @@ class ApimGatewayMainTest {
         """
             .formatted(backend.url()));
     CompletableFuture<ApimGateway> started = new CompletableFuture<>();
-    CompletableFuture<Integer> exitCode =
-        CompletableFuture.supplyAsync(
-            () ->
-                ApimGatewayMain.run(
-                    new String[] {"--config", file.toString()},
-                    new PrintStream(out, true, StandardCharsets.UTF_8),
-                    new PrintStream(err, true, StandardCharsets.UTF_8),
-                    started::complete));
+    CompletableFuture<Integer> exitCode = runInBackground(started, "--config", file.toString());
 
     ApimGateway gateway = started.get(20, TimeUnit.SECONDS);
     URI url = gateway.url();
@@ -295,14 +293,7 @@ class ApimGatewayMainTest {
         """
             .formatted(backend.url()));
     CompletableFuture<ApimGateway> started = new CompletableFuture<>();
-    CompletableFuture<Integer> exitCode =
-        CompletableFuture.supplyAsync(
-            () ->
-                ApimGatewayMain.run(
-                    new String[] {"--config", file.toString()},
-                    new PrintStream(out, true, StandardCharsets.UTF_8),
-                    new PrintStream(err, true, StandardCharsets.UTF_8),
-                    started::complete));
+    CompletableFuture<Integer> exitCode = runInBackground(started, "--config", file.toString());
 
     ApimGateway gateway = started.get(20, TimeUnit.SECONDS);
     TestClient.Reply reply =

@@ -192,38 +192,21 @@ class ValidateJwtTest {
   @Test
   void theGatewaysLogSaysWhyATokenWasRefusedAndTheClientDoesNot() {
     start(linkedPolicy(issuer));
-    List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Handler capture =
-        new java.util.logging.Handler() {
-          @Override
-          public void publish(java.util.logging.LogRecord record) {
-            logged.add(java.text.MessageFormat.format(record.getMessage(), record.getParameters()));
-          }
 
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    GatewayHandler.LOG.setLevel(java.util.logging.Level.FINE);
-    GatewayHandler.LOG.addHandler(capture);
-    try {
-      TestClient.Reply evil =
-          callWithBearer(
-              Tokens.rs256(Tokens.RSA_1, claims().issuer("https://evil.example").build()));
-      TestClient.Reply other =
-          callWithBearer(Tokens.rs256(Tokens.RSA_1, claims().audience("https://other").build()));
-
-      assertRejected(REJECTED, 403, evil);
-      assertRejected(REJECTED, 403, other);
-    } finally {
-      GatewayHandler.LOG.removeHandler(capture);
-      GatewayHandler.LOG.setLevel(null);
-    }
     List<String> refusals =
-        logged.stream().filter(line -> line.startsWith("validate-jwt refused")).toList();
-    assertEquals(2, refusals.size(), logged.toString());
+        refusalsLoggedWhile(
+            () -> {
+              TestClient.Reply evil =
+                  callWithBearer(
+                      Tokens.rs256(Tokens.RSA_1, claims().issuer("https://evil.example").build()));
+              TestClient.Reply other =
+                  callWithBearer(
+                      Tokens.rs256(Tokens.RSA_1, claims().audience("https://other").build()));
+              assertRejected(REJECTED, 403, evil);
+              assertRejected(REJECTED, 403, other);
+            });
+
+    assertEquals(2, refusals.size(), refusals.toString());
     assertTrue(
         refusals.get(0).contains(": iss https://evil.example is none of [https://"),
         refusals.get(0));
@@ -237,33 +220,17 @@ class ValidateJwtTest {
   @Test
   void theGatewaysLogNamesEachReasonForARefusalExactly() {
     start(linkedPolicy(issuer));
-    List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Handler capture =
-        new java.util.logging.Handler() {
-          @Override
-          public void publish(java.util.logging.LogRecord record) {
-            logged.add(java.text.MessageFormat.format(record.getMessage(), record.getParameters()));
-          }
 
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    GatewayHandler.LOG.setLevel(java.util.logging.Level.FINE);
-    GatewayHandler.LOG.addHandler(capture);
-    try {
-      call(headers -> {});
-      callWithBearer("not-a-jwt");
-      callWithBearer(Tokens.rs256(Tokens.RSA_2, claims().build()));
-      String expiring = goodToken();
-      clock.advance(Duration.ofSeconds(300));
-      callWithBearer(expiring);
-    } finally {
-      GatewayHandler.LOG.removeHandler(capture);
-      GatewayHandler.LOG.setLevel(null);
-    }
+    List<String> refusals =
+        refusalsLoggedWhile(
+            () -> {
+              call(headers -> {});
+              callWithBearer("not-a-jwt");
+              callWithBearer(Tokens.rs256(Tokens.RSA_2, claims().build()));
+              String expiring = goodToken();
+              clock.advance(Duration.ofSeconds(300));
+              callWithBearer(expiring);
+            });
 
     String refused = "validate-jwt refused the token (subscription swa-sub): ";
     assertEquals(
@@ -272,7 +239,7 @@ class ValidateJwtTest {
             refused + "the token is not a JWT",
             refused + "no key the policy trusts verifies the signature (kid rsa-2, RS256)",
             refused + "the token expired at 2026-11-26T10:05:00Z"),
-        logged.stream().filter(line -> line.startsWith("validate-jwt refused")).toList());
+        refusals);
   }
 
   @Test
@@ -574,6 +541,28 @@ class ValidateJwtTest {
 
   @Test
   void theGatewaysLogSaysWhichDocumentCouldNotBeFetched() throws Exception {
+    try (OpenIdServer own = OpenIdServer.start(Tokens.RSA_1)) {
+      own.unavailable(true);
+      start(linkedPolicy(own));
+
+      List<String> refusals =
+          refusalsLoggedWhile(
+              () -> {
+                assertRejected(REJECTED, 403, callWithBearer(goodToken()));
+                assertRejected(REJECTED, 403, callWithBearer(goodToken()));
+              });
+
+      String refused =
+          "validate-jwt refused the token (subscription swa-sub): the signing keys could not be"
+              + " fetched: "
+              + own.discoveryUrl()
+              + " answered 503";
+      assertEquals(List.of(refused, refused), refusals);
+    }
+  }
+
+  /** The gateway's "validate-jwt refused" lines logged while {@code calls} ran, at FINE too. */
+  private static List<String> refusalsLoggedWhile(Runnable calls) {
     List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
     java.util.logging.Handler capture =
         new java.util.logging.Handler() {
@@ -588,28 +577,15 @@ class ValidateJwtTest {
           @Override
           public void close() {}
         };
-    try (OpenIdServer own = OpenIdServer.start(Tokens.RSA_1)) {
-      own.unavailable(true);
-      start(linkedPolicy(own));
-      GatewayHandler.LOG.setLevel(java.util.logging.Level.FINE);
-      GatewayHandler.LOG.addHandler(capture);
-      try {
-        assertRejected(REJECTED, 403, callWithBearer(goodToken()));
-        assertRejected(REJECTED, 403, callWithBearer(goodToken()));
-      } finally {
-        GatewayHandler.LOG.removeHandler(capture);
-        GatewayHandler.LOG.setLevel(null);
-      }
-
-      String refused =
-          "validate-jwt refused the token (subscription swa-sub): the signing keys could not be"
-              + " fetched: "
-              + own.discoveryUrl()
-              + " answered 503";
-      assertEquals(
-          List.of(refused, refused),
-          logged.stream().filter(line -> line.startsWith("validate-jwt refused")).toList());
+    GatewayHandler.LOG.setLevel(java.util.logging.Level.FINE);
+    GatewayHandler.LOG.addHandler(capture);
+    try {
+      calls.run();
+    } finally {
+      GatewayHandler.LOG.removeHandler(capture);
+      GatewayHandler.LOG.setLevel(null);
     }
+    return logged.stream().filter(line -> line.startsWith("validate-jwt refused")).toList();
   }
 
   @Test
