@@ -287,39 +287,33 @@ class ConfigLoaderTest {
 
   @Test
   void aSigningKeyIdThatNamesNoKeyIsAProblemOfTheKeyIdWithItsValue() throws Exception {
-    Files.writeString(
-        dir.resolve("keys.json"),
-        new com.nimbusds.jose.jwk.JWKSet(
-                new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).keyID("k1").generate())
-            .toString(false));
-
     assertEquals(
         List.of("token.signingKeyId: names no key in keys.json (kids: k1) (was \"k9\")"),
-        problems(
-            linked("")
-                .replace(
-                    "{\"hostname\"",
-                    "{\"token\": {\"signingKeyFile\": \"keys.json\", \"signingKeyId\": \"k9\"},"
-                        + " \"hostname\"")));
+        problemsWithSigningKeyId("k9"));
   }
 
   @Test
   void aSigningKeyIdThatApiManagementWouldNotMatchAsTypedIsAProblemOfItsOwn() throws Exception {
     // keygen refuses such a kid; here it was "names no key in keys.json (kids: k1)".
+    assertEquals(
+        List.of("token.signingKeyId: must not start or end with white space (was \"k1 \")"),
+        problemsWithSigningKeyId("k1 "));
+  }
+
+  /** The problems of a linked configuration whose key file holds one key, kid "k1". */
+  private List<String> problemsWithSigningKeyId(String keyId) throws Exception {
     Files.writeString(
         dir.resolve("keys.json"),
         new com.nimbusds.jose.jwk.JWKSet(
                 new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(2048).keyID("k1").generate())
             .toString(false));
-
-    assertEquals(
-        List.of("token.signingKeyId: must not start or end with white space (was \"k1 \")"),
-        problems(
-            linked("")
-                .replace(
-                    "{\"hostname\"",
-                    "{\"token\": {\"signingKeyFile\": \"keys.json\", \"signingKeyId\": \"k1 \"},"
-                        + " \"hostname\"")));
+    return problems(
+        linked("")
+            .replace(
+                "{\"hostname\"",
+                "{\"token\": {\"signingKeyFile\": \"keys.json\", \"signingKeyId\": \""
+                    + keyId
+                    + "\"}, \"hostname\""));
   }
 
   @Test
