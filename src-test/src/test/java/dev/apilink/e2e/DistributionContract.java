@@ -30,7 +30,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -102,6 +104,7 @@ abstract class DistributionContract {
 
   EchoBackend backend;
   SilentServer silentGateway;
+  Socket downPort; // see closedPort()
   LinkedGateway gateway;
   LinkedGateway tlsGateway;
   ForwardProxy forwardProxy;
@@ -319,6 +322,9 @@ abstract class DistributionContract {
       }
       if (silentGateway != null) {
         silentGateway.close();
+      }
+      if (downPort != null) {
+        downPort.close();
       }
       if (backend != null) {
         backend.close();
@@ -1268,9 +1274,16 @@ abstract class DistributionContract {
     }
   }
 
-  static int closedPort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+  /**
+   * A loopback port where nothing listens, and none will while the container runs: a socket bound
+   * to it and never listening holds it. A port freed at once (as this was) could be taken while the
+   * class ran, by a server or by an outgoing connection, which then connects to itself: once in CI,
+   * {@code /jarrules}' request was answered "response broke off" instead of "could not be reached".
+   */
+  private int closedPort() throws IOException {
+    Socket socket = new Socket();
+    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    downPort = socket;
+    return socket.getLocalPort();
   }
 }
