@@ -173,7 +173,12 @@ public final class ConfigLoader {
     }
   }
 
-  private static String describe(IOException e) {
+  /**
+   * Why a file could not be read, as every "cannot read" message words it: the exception's simple
+   * name and its message ({@code IOException: Is a directory}, {@code NoSuchFileException:
+   * <path>}).
+   */
+  public static String describe(IOException e) {
     String type = e.getClass().getSimpleName();
     return e.getMessage() == null ? type : type + ": " + e.getMessage();
   }

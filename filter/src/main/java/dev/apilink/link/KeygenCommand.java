@@ -10,6 +10,7 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.JWKGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import dev.apilink.config.ConfigLoader;
 import dev.apilink.config.JsonText;
 import dev.apilink.token.InvalidKeysException;
 import dev.apilink.token.SigningKeys;
@@ -112,12 +113,7 @@ final class KeygenCommand {
     try {
       json = JsonText.of(Files.readAllBytes(Path.of(location)));
     } catch (IOException e) {
-      // The reason, as link gives it: "Is a directory", or the path of a missing file.
-      String reason =
-          e.getMessage() == null
-              ? e.getClass().getSimpleName()
-              : e.getClass().getSimpleName() + ": " + e.getMessage();
-      err.println("keygen: cannot read " + location + " (" + reason + ")");
+      err.println("keygen: cannot read " + location + " (" + ConfigLoader.describe(e) + ")");
       return Optional.empty();
     }
     if (json.isBlank()) {
