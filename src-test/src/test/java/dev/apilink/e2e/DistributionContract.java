@@ -21,6 +21,7 @@ import dev.apilink.e2e.app.OwnAnnotatedApiServlet;
 import dev.apilink.e2e.app.OwnApiServlet;
 import dev.apilink.e2e.app.VersionsServlet;
 import dev.apilink.it.Certificates;
+import dev.apilink.it.RefusingPorts;
 import dev.apilink.testkit.echo.EchoBackend;
 import dev.apilink.testkit.echo.EchoBackend.Received;
 import dev.apilink.testkit.faults.SilentServer;
@@ -30,9 +31,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -104,7 +102,10 @@ abstract class DistributionContract {
 
   EchoBackend backend;
   SilentServer silentGateway;
-  Socket downPort; // see closedPort()
+
+  /** The down gateway's port, refusing connections while the container runs. */
+  final RefusingPorts refusing = new RefusingPorts();
+
   LinkedGateway gateway;
   LinkedGateway tlsGateway;
   ForwardProxy forwardProxy;
@@ -161,7 +162,7 @@ abstract class DistributionContract {
         siteConfig(origin, silentGateway.url().toString(), "limits-key-unused", signingKeys);
     backendOf(limits).put("timeoutSeconds", 1).put("maxRequestBodyBytes", 1000);
     ObjectNode down =
-        siteConfig(origin, "http://127.0.0.1:" + closedPort(), "down-key-unused", signingKeys);
+        siteConfig(origin, "http://127.0.0.1:" + refusing.next(), "down-key-unused", signingKeys);
 
     Map<String, Path> wars = new LinkedHashMap<>();
     wars.put("shop.war", sampleWar);
@@ -323,9 +324,7 @@ abstract class DistributionContract {
       if (silentGateway != null) {
         silentGateway.close();
       }
-      if (downPort != null) {
-        downPort.close();
-      }
+      refusing.close();
       if (backend != null) {
         backend.close();
       }
@@ -1272,18 +1271,5 @@ abstract class DistributionContract {
       }
       return received.toString(StandardCharsets.ISO_8859_1);
     }
-  }
-
-  /**
-   * A loopback port where nothing listens, and none will while the container runs: a socket bound
-   * to it and never listening holds it. A port freed at once (as this was) could be taken while the
-   * class ran, by a server or by an outgoing connection, which then connects to itself: once in CI,
-   * {@code /jarrules}' request was answered "response broke off" instead of "could not be reached".
-   */
-  private int closedPort() throws IOException {
-    Socket socket = new Socket();
-    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    downPort = socket;
-    return socket.getLocalPort();
   }
 }

@@ -92,6 +92,8 @@ abstract class FaultContract {
 
   abstract ServletContainer.Kind kind();
 
+  final RefusingPorts refusing = new RefusingPorts();
+
   @BeforeEach
   void startContainer() throws Exception {
     site = Site.create(kind(), dir, "");
@@ -101,6 +103,7 @@ abstract class FaultContract {
   @AfterEach
   void stopContainer() throws Exception {
     site.close();
+    refusing.close();
   }
 
   // ---- helpers ----
@@ -165,10 +168,9 @@ abstract class FaultContract {
     return "{\"statusCode\": " + status + ", \"message\": \"" + message + "\"}";
   }
 
-  static int closedPort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+  /** A loopback port where connections are refused until the test ends. */
+  int closedPort() throws IOException {
+    return refusing.next();
   }
 
   static int jvmThreads() {

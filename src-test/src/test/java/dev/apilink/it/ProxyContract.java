@@ -24,7 +24,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -80,6 +79,8 @@ abstract class ProxyContract {
     backend.close();
   }
 
+  final RefusingPorts refusing = new RefusingPorts();
+
   @BeforeEach
   void startContainer() throws Exception {
     backend.clear();
@@ -89,6 +90,7 @@ abstract class ProxyContract {
   @AfterEach
   void stopContainer() throws Exception {
     site.close();
+    refusing.close();
   }
 
   // ---- helpers ----
@@ -117,10 +119,9 @@ abstract class ProxyContract {
     return received.get(0);
   }
 
-  static int closedPort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+  /** A loopback port where connections are refused until the test ends. */
+  int closedPort() throws IOException {
+    return refusing.next();
   }
 
   // ---- what is proxied and what is not ----
