@@ -336,12 +336,12 @@ public final class ConfigLoader {
       for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> entry = it.next();
         String name = entry.getKey();
-        String path = "environments." + name;
-        names.add(name);
         if (name.isBlank()) {
-          problem(path, "an environment name must not be empty");
+          problem("environments", "an environment name must not be empty or blank" + was(name));
           continue;
         }
+        String path = "environments." + name;
+        names.add(name);
         boolean resolve = name.equals(environmentName);
         EnvironmentConfig environment = environment(entry.getValue(), path, name, resolve);
         if (resolve) {
@@ -545,19 +545,26 @@ public final class ConfigLoader {
           carrierHeaderName(token, "token", "header", Use.RESOLVE)
               .orElse(TokenConfig.DEFAULT_HEADER);
 
+      // As keygen refuses it for --kid; else "names no key" for "k1 " beside a key "k1". Checked
+      // without secrets too: link reads no key file, but a kid the filter refuses is no site.
+      Optional<String> keyIdProblem = keyId.flatMap(SigningKeys::kidProblem);
+      keyIdProblem.ifPresent(problem -> problem("token.signingKeyId", problem));
+
       Optional<SigningKeys> keys = Optional.empty();
       if (keyFile.isPresent()) {
-        keys = readSecrets ? signingKeys(keyFile.get(), keyId) : Optional.empty();
+        keys =
+            readSecrets
+                ? signingKeys(keyFile.get(), keyId, keyIdProblem.isPresent())
+                : Optional.empty();
       } else if (token.has("signingKeyId") && !token.has("signingKeyFile")) {
         problem("token.signingKeyId", "needs token.signingKeyFile");
       }
       return new TokenConfig(keyFile, keys, lifetime, header);
     }
 
-    private Optional<SigningKeys> signingKeys(String location, Optional<String> keyId) {
-      // As keygen refuses it for --kid; else "names no key" for "k1 " beside a key "k1".
-      Optional<String> keyIdProblem = keyId.flatMap(SigningKeys::kidProblem);
-      keyIdProblem.ifPresent(problem -> problem("token.signingKeyId", problem));
+    /** The key file's keys; its problems are reported even when the kid has one of its own. */
+    private Optional<SigningKeys> signingKeys(
+        String location, Optional<String> keyId, boolean keyIdRefused) {
       String json;
       try {
         json = JsonText.of(read(files, location));
@@ -574,7 +581,7 @@ public final class ConfigLoader {
         }
         return Optional.empty();
       }
-      if (keyIdProblem.isPresent()) {
+      if (keyIdRefused) {
         return Optional.empty();
       }
       if (keyId.isEmpty()) {

@@ -275,14 +275,20 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void anEmptyEnvironmentsObjectOrAnEmptyEnvironmentNameIsAProblem() throws Exception {
+  void anEmptyEnvironmentsObjectOrAnEmptyEnvironmentNameIsAProblemOfTheEnvironmentsObject()
+      throws Exception {
     assertEquals(
         List.of("environments: must define at least one environment"),
         problems("{\"hostname\": \"a.example\", \"environments\": {}}"));
     assertEquals(
-        List.of("environments.: an environment name must not be empty"),
+        List.of("environments: an environment name must not be empty or blank (was \"\")"),
         problems(
             "{\"hostname\": \"a.example\", \"environments\": {\"production\": {}, \"\": {}}}"));
+    assertEquals(
+        List.of(
+            "environments: an environment name must not be empty or blank (was \" \")",
+            "environments: must define at least one environment"),
+        problems("{\"hostname\": \"a.example\", \"environments\": {\" \": {}}}"));
   }
 
   @Test

@@ -569,6 +569,33 @@ class LinkCommandTest {
   }
 
   @Test
+  void aSigningKeyIdTheFilterWouldRefuseIsRefusedByLinkToo() throws IOException {
+    // The filter refuses it at start-up; link reads no key file, but the kid's form is in the
+    // configuration itself, so the policy is not printed for a site that could never start.
+    Path config =
+        write(
+            "apilink.json",
+            config(
+                "red-sea-123.azurestaticapps.net",
+                "",
+                ",\n\"token\": {\"signingKeyFile\": \"/nonexistent/keys.json\","
+                    + " \"signingKeyId\": \"k2 \"}"));
+
+    Run run = Run.of("link", "--config", config.toString(), "--format", "policy");
+
+    assertEquals(1, run.status());
+    assertEquals("", run.out());
+    assertEquals(
+        "Invalid ApiLink configuration "
+            + config
+            + " (1 problem):"
+            + N
+            + "  - token.signingKeyId: must not start or end with white space (was \"k2 \")"
+            + N,
+        run.err());
+  }
+
+  @Test
   void theTextReportShowsEverythingAndTheNextSteps() throws IOException {
     Path config = site();
 
