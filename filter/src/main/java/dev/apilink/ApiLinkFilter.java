@@ -355,6 +355,21 @@ public final class ApiLinkFilter implements Filter {
     public long getResponsesBrokenOff() {
       return counts.brokenOff();
     }
+
+    @Override
+    public long getGatewayAnsweredUnauthorized() {
+      return counts.gatewayUnauthorized();
+    }
+
+    @Override
+    public long getGatewayAnsweredClientErrors() {
+      return counts.gatewayClientErrors();
+    }
+
+    @Override
+    public long getGatewayAnsweredServerErrors() {
+      return counts.gatewayServerErrors();
+    }
   }
 
   private void watch(Map<Path, String> files) {

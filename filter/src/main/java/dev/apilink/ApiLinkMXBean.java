@@ -3,7 +3,8 @@ package dev.apilink;
 /**
  * What one ApiLink site reports to JMX, under {@code dev.apilink:type=ApiLink,virtualServer=…,
  * context=…} in the JVM's platform MBean server: whether it is linked, how busy its link is, and
- * how its exchanges ended since the web application started. Read-only; no secret.
+ * how its exchanges ended since the web application started, ApiLink's own errors and the gateway's
+ * apart. Read-only; no secret.
  */
 public interface ApiLinkMXBean {
 
@@ -42,4 +43,16 @@ public interface ApiLinkMXBean {
 
   /** Responses broken off after they had begun: the gateway broke off, or a time limit ran out. */
   long getResponsesBrokenOff();
+
+  /**
+   * The gateway's 401s passed on to clients: its subscription key refused (regenerated, the API not
+   * in the product) or its {@code validate-jwt} refusing the token.
+   */
+  long getGatewayAnsweredUnauthorized();
+
+  /** The gateway's 4xx answers passed on to clients (401, 404, 429, …), its 401s included. */
+  long getGatewayAnsweredClientErrors();
+
+  /** The gateway's 5xx answers passed on to clients: of the gateway or of the API behind it. */
+  long getGatewayAnsweredServerErrors();
 }

@@ -3,9 +3,10 @@ package dev.apilink.proxy;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * How many exchanges a site has proxied, and how many ended in an answer of ApiLink's own or a
- * response broken off, since the web application started: one set for all the links that its
- * configuration changes make, for monitoring.
+ * How many exchanges a site has proxied, how many ended in an answer of ApiLink's own or a response
+ * broken off, and how many of the gateway's answers passed on were errors, since the web
+ * application started: one set for all the links that its configuration changes make, for
+ * monitoring.
  */
 public final class ExchangeCounts {
 
@@ -14,6 +15,9 @@ public final class ExchangeCounts {
   private final LongAdder gatewayTimeout = new LongAdder();
   private final LongAdder otherErrors = new LongAdder();
   private final LongAdder brokenOff = new LongAdder();
+  private final LongAdder gatewayUnauthorized = new LongAdder();
+  private final LongAdder gatewayClientErrors = new LongAdder();
+  private final LongAdder gatewayServerErrors = new LongAdder();
 
   void start() {
     started.increment();
@@ -30,6 +34,18 @@ public final class ExchangeCounts {
       case 502 -> badGateway.increment();
       case 504 -> gatewayTimeout.increment();
       default -> (status > 0 ? otherErrors : brokenOff).increment();
+    }
+  }
+
+  /** The status of a gateway's answer that is passed on to the client. */
+  void passedOn(int status) {
+    if (status >= 500) {
+      gatewayServerErrors.increment();
+    } else if (status >= 400) {
+      gatewayClientErrors.increment();
+      if (status == 401) {
+        gatewayUnauthorized.increment();
+      }
     }
   }
 
@@ -56,5 +72,20 @@ public final class ExchangeCounts {
   /** Responses broken off after they had begun: the gateway broke off, or a time limit ran out. */
   public long brokenOff() {
     return brokenOff.sum();
+  }
+
+  /** The gateway's 401s passed on: its subscription key or its token refused. */
+  public long gatewayUnauthorized() {
+    return gatewayUnauthorized.sum();
+  }
+
+  /** The gateway's 4xx answers passed on, its 401s included. */
+  public long gatewayClientErrors() {
+    return gatewayClientErrors.sum();
+  }
+
+  /** The gateway's 5xx answers passed on: of the gateway, or of the API behind it. */
+  public long gatewayServerErrors() {
+    return gatewayServerErrors.sum();
   }
 }

@@ -569,6 +569,7 @@ final class ProxyExchange implements AsyncListener {
   private void copyStatusAndHeaders(Response gatewayResponse, List<Headers.Field> toClient) {
     gatewayAnswerBegun = true;
     clientResponse.setStatus(gatewayResponse.getStatus());
+    link.counts().passedOn(gatewayResponse.getStatus());
     // What the container or a filter before ApiLink said the answer varies with: Jetty's gzip
     // module (Accept-Encoding, for the compression it applies), its cross-origin module and CORS
     // filters (Origin). The gateway's Vary replaced it, and a response Jetty compressed went out

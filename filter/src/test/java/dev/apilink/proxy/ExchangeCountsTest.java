@@ -25,4 +25,20 @@ class ExchangeCountsTest {
             counts.otherErrors(),
             counts.brokenOff()));
   }
+
+  @Test
+  void theGatewaysErrorsPassedOnAreCountedByClassAndItsUnauthorizedApart() {
+    ExchangeCounts counts = new ExchangeCounts();
+    for (int status : new int[] {200, 204, 304, 399, 400, 401, 401, 404, 429, 499, 500, 503, 599}) {
+      counts.passedOn(status);
+    }
+
+    assertEquals(
+        List.of(2L, 6L, 3L, 0L),
+        List.of(
+            counts.gatewayUnauthorized(),
+            counts.gatewayClientErrors(),
+            counts.gatewayServerErrors(),
+            counts.otherErrors()));
+  }
 }

@@ -520,6 +520,40 @@ abstract class ProxyContract {
   }
 
   @Test
+  void theGatewaysOwnErrorsAreCountedApartFromApiLinksInTheJmxBean() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+    // A small answer is passed on whole, a large one streamed: both ways are counted.
+    String[][] answers = {
+      {"x-echo-status", "200"},
+      {"x-echo-status", "401"},
+      {"x-echo-status", "404", "x-echo-download", "300000"},
+      {"x-echo-status", "429"},
+      {"x-echo-status", "500"},
+      {"x-echo-status", "503", "x-echo-download", "300000"},
+    };
+    for (String[] answer : answers) {
+      HttpResponse<String> response = get("/api/orders", answer);
+      assertEquals(Integer.parseInt(answer[1]), response.statusCode());
+    }
+
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    ObjectName bean =
+        server.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null).iterator().next();
+    List<Object> counted = new ArrayList<>();
+    for (String attribute :
+        List.of(
+            "ExchangesStarted",
+            "GatewayAnsweredUnauthorized",
+            "GatewayAnsweredClientErrors",
+            "GatewayAnsweredServerErrors",
+            "AnsweredBadGateway",
+            "AnsweredOtherErrors")) {
+      counted.add(server.getAttribute(bean, attribute));
+    }
+    assertEquals(List.of(6L, 1L, 3L, 2L, 0L, 0L), counted);
+  }
+
+  @Test
   void underAContextPathTheGatewaysRedirectsAndCookiePathsNameTheSitesApi() throws Exception {
     site.close();
     site = Site.create(kind(), dir.resolve("shop"), "/shop");
