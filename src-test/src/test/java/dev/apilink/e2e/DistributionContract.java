@@ -725,12 +725,13 @@ abstract class DistributionContract {
   // ---- monitoring ----
 
   /**
-   * Each site's bean, read over JMX as an operator's tools read it: the shop's counts its
-   * exchanges, the site whose gateway is down its 502s.
+   * Each site's bean, read over JMX as an operator's tools read it: the shop's counts its exchanges
+   * and the API's 503 passed on, the site whose gateway is down its 502s.
    */
   @Test
   void eachSiteReportsItsLinkAndItsFailuresOverJmx() throws Exception {
     assertEquals(200, send(get("/shop/api/monitored")).statusCode());
+    assertEquals(503, send(get("/shop/api/monitored").header("x-echo-status", "503")).statusCode());
     assertEquals(502, send(get("/down/api/monitored")).statusCode());
 
     Map<String, Map<String, Object>> beans = JmxReader.apiLinkBeans(container.pid());
@@ -739,10 +740,12 @@ abstract class DistributionContract {
     assertEquals(true, shop.get("Linked"), shop::toString);
     assertEquals(gateway.url().toString(), shop.get("GatewayUrl"));
     assertEquals("production", shop.get("Environment"));
-    assertTrue((Long) shop.get("ExchangesStarted") >= 1, shop::toString);
+    assertTrue((Long) shop.get("ExchangesStarted") >= 2, shop::toString);
+    assertTrue((Long) shop.get("GatewayAnsweredServerErrors") >= 1, shop::toString);
     Map<String, Object> down = beanOf(beans, "/down");
     assertTrue((Long) down.get("AnsweredBadGateway") >= 1, down::toString);
     assertEquals(down.get("ExchangesStarted"), down.get("AnsweredBadGateway"), down::toString);
+    assertEquals(0L, down.get("GatewayAnsweredServerErrors"), down::toString);
   }
 
   /** The one bean of the site at {@code contextPath}. */
