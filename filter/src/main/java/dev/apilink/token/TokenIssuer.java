@@ -16,6 +16,7 @@ import java.util.Date;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * Mints the access tokens that the gateway's {@code validate-jwt} policy checks, and keeps the
@@ -33,6 +34,7 @@ public final class TokenIssuer {
   private final long lifetimeMillis;
   private final long refreshAfterMillis;
   private final Clock clock;
+  private final LongSupplier nanoTime;
   private final ReentrantLock minting = new ReentrantLock();
   private final AtomicLong signatures = new AtomicLong();
   private volatile Minted minted;
@@ -53,6 +55,17 @@ public final class TokenIssuer {
       String subject,
       int lifetimeSeconds,
       Clock clock) {
+    this(keys, issuer, audience, subject, lifetimeSeconds, clock, System::nanoTime);
+  }
+
+  TokenIssuer(
+      SigningKeys keys,
+      String issuer,
+      String audience,
+      String subject,
+      int lifetimeSeconds,
+      Clock clock,
+      LongSupplier nanoTime) {
     JWK key = keys.current();
     try {
       this.signer =
@@ -71,6 +84,7 @@ public final class TokenIssuer {
     this.lifetimeMillis = lifetimeSeconds * 1000L;
     this.refreshAfterMillis = lifetimeMillis * 4 / 5;
     this.clock = clock;
+    this.nanoTime = nanoTime;
   }
 
   /** A valid token, minted now only if the cached one is due for renewal. */

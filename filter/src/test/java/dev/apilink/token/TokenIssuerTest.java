@@ -41,9 +41,29 @@ class TokenIssuerTest {
 
   final SigningKeys keys = SigningKeys.generate();
   final ManualClock clock = new ManualClock();
+
+  /** The monotonic clock ({@code System.nanoTime()} in production), moved by hand. */
+  long nanoTime = 123_456_789L;
+
   final TokenIssuer issuer =
       new TokenIssuer(
-          keys, "https://site.example/.auth", "https://gw.example", "site.example", 300, clock);
+          keys,
+          "https://site.example/.auth",
+          "https://gw.example",
+          "site.example",
+          300,
+          clock,
+          () -> nanoTime);
+
+  /** Time passes: both clocks move on by {@code elapsed}. */
+  private void pass(Duration elapsed) {
+    clock.now = clock.now.plus(elapsed);
+    nanoTime += elapsed.toNanos();
+  }
+
+  private Instant issueTime(String token) throws Exception {
+    return SignedJWT.parse(token).getJWTClaimsSet().getIssueTime().toInstant();
+  }
 
   @Test
   void aTokenCarriesTheClaimsTheGatewayChecks() throws Exception {
@@ -75,6 +95,59 @@ class TokenIssuerTest {
     String second = issuer.token();
 
     assertNotEquals(first, second);
+    assertEquals(2, issuer.signatures());
+  }
+
+  @Test
+  void afterTheWallClockStepsBackTheNextRequestGetsATokenIssuedByTheCorrectedClock()
+      throws Exception {
+    // NTP corrects a clock that ran an hour ahead: the gateway, on the right time, took the cached
+    // token as not valid before 11:00 and refused it; it was sent on until the clock reached 11:04.
+    clock.now = Instant.parse("2026-11-26T11:00:00Z");
+    issuer.token();
+    clock.now = Instant.parse("2026-11-26T10:00:01Z");
+    nanoTime += Duration.ofSeconds(1).toNanos();
+
+    String second = issuer.token();
+
+    assertEquals(Instant.parse("2026-11-26T10:00:01Z"), issueTime(second));
+    assertEquals(second, issuer.token());
+    assertEquals(2, issuer.signatures());
+  }
+
+  @Test
+  void aTokenIsRenewedFourFifthsOfItsLifetimeOnEvenIfTheWallClockWasSetBackMeanwhile()
+      throws Exception {
+    String first = issuer.token();
+    // 240 s pass, and the wall clock is set back 239 s meanwhile: it says one second has passed.
+    nanoTime += Duration.ofSeconds(239).toNanos();
+    assertEquals(first, issuer.token());
+    nanoTime += Duration.ofSeconds(1).toNanos();
+    clock.now = clock.now.plus(Duration.ofSeconds(1));
+
+    assertEquals(Instant.parse("2026-11-26T10:00:01Z"), issueTime(issuer.token()));
+  }
+
+  @Test
+  void afterTheWallClockJumpsForwardAsOnResumingFromSuspendTheNextRequestGetsANewToken()
+      throws Exception {
+    issuer.token();
+    // Suspended for two hours: Linux's monotonic clock (System.nanoTime) stands still meanwhile.
+    clock.now = clock.now.plus(Duration.ofHours(2));
+
+    assertEquals(Instant.parse("2026-11-26T12:00:00Z"), issueTime(issuer.token()));
+  }
+
+  @Test
+  void whileBothClocksAgreeTheTokenIsRenewedExactlyOnceEveryFourFifthsOfItsLifetime() {
+    String first = issuer.token();
+    pass(Duration.ofMillis(239_749));
+    assertEquals(first, issuer.token());
+    pass(Duration.ofMillis(1));
+    String second = issuer.token();
+    assertNotEquals(first, second);
+    pass(Duration.ofMillis(239_999));
+    assertEquals(second, issuer.token());
     assertEquals(2, issuer.signatures());
   }
 
