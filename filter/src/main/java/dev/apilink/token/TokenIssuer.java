@@ -14,6 +14,7 @@ import com.nimbusds.jwt.SignedJWT;
 import java.time.Clock;
 import java.util.Date;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -23,6 +24,13 @@ import java.util.function.LongSupplier;
  * current one: a request takes the cached token, so there is no signature on the request path in
  * steady state. A new token is minted once four fifths of the lifetime have passed, leaving the
  * last fifth as a margin for tokens still in flight.
+ *
+ * <p>Passed by both clocks: the wall clock, which signs the token's times, and the monotonic one,
+ * which no one sets. Judged by the wall clock alone, a step back (NTP correcting a clock that ran
+ * ahead, an operator setting the date) kept the cached token in use for as long as the step: after
+ * NTP set back a clock an hour ahead, a gateway on the right time refused it as not yet valid for
+ * most of that hour. And the monotonic clock alone will not do: it stands still while the machine
+ * is suspended, and a token minted before would outlive its {@code exp}.
  */
 public final class TokenIssuer {
 
@@ -90,7 +98,7 @@ public final class TokenIssuer {
   /** A valid token, minted now only if the cached one is due for renewal. */
   public String token() {
     Minted current = minted;
-    if (current != null && clock.millis() < current.refreshAt) {
+    if (current != null && sendable(current, current.refreshAt)) {
       return current.value;
     }
     return renew(current);
@@ -98,7 +106,7 @@ public final class TokenIssuer {
 
   private String renew(Minted seen) {
     // Only one thread signs; meanwhile the others keep using the old token while it is valid.
-    if (seen != null && clock.millis() < seen.expiresAt) {
+    if (seen != null && sendable(seen, seen.expiresAt)) {
       if (!minting.tryLock()) {
         return seen.value;
       }
@@ -107,8 +115,8 @@ public final class TokenIssuer {
     }
     try {
       Minted current = minted;
-      if (current == null || clock.millis() >= current.refreshAt) {
-        current = mint(clock.millis());
+      if (current == null || !sendable(current, current.refreshAt)) {
+        current = mint(clock.millis(), nanoTime.getAsLong());
         minted = current;
       }
       return current.value;
@@ -132,7 +140,7 @@ public final class TokenIssuer {
     return signatures.get();
   }
 
-  private Minted mint(long now) {
+  private Minted mint(long now, long nowNanos) {
     // JWT times are whole seconds (RFC 7519 NumericDate).
     long issuedAt = now / 1000 * 1000;
     JWTClaimsSet claims =
@@ -152,10 +160,40 @@ public final class TokenIssuer {
       throw new IllegalStateException("signing the access token failed", e);
     }
     signatures.incrementAndGet();
-    return new Minted(jwt.serialize(), issuedAt + refreshAfterMillis, issuedAt + lifetimeMillis);
+    return new Minted(
+        jwt.serialize(),
+        issuedAt,
+        issuedAt + refreshAfterMillis,
+        issuedAt + lifetimeMillis,
+        now,
+        nowNanos);
   }
 
-  private record Minted(String value, long refreshAt, long expiresAt) {}
+  /**
+   * A token, its times by the wall clock ({@code issuedAt}, {@code refreshAt}, {@code expiresAt},
+   * in milliseconds), and when it was minted by both clocks.
+   */
+  private record Minted(
+      String value,
+      long issuedAt,
+      long refreshAt,
+      long expiresAt,
+      long mintedAt,
+      long mintedNanos) {}
+
+  /**
+   * Whether {@code token} may still be sent, now, to a gateway that stops taking it at {@code
+   * until} (its {@code refreshAt} or {@code expiresAt}): by the wall clock, it is no longer before
+   * its issue time nor yet at {@code until}; and by the monotonic clock, less time has passed since
+   * it was minted than the wall clock then gave it.
+   */
+  private boolean sendable(Minted token, long until) {
+    long now = clock.millis();
+    return now >= token.issuedAt
+        && now < until
+        && nanoTime.getAsLong() - token.mintedNanos
+            < TimeUnit.MILLISECONDS.toNanos(until - token.mintedAt);
+  }
 
   @Override
   public String toString() {
