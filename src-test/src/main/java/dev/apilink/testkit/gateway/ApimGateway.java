@@ -113,7 +113,10 @@ public final class ApimGateway implements AutoCloseable {
         new InboundPipeline(new JwtValidator(openId, builder.clock), builder.clock);
     server.setHandler(
         new GatewayHandler(
-            () -> this.state, inbound, new BackendExchange(http, builder.backendTimeout)));
+            () -> this.state,
+            inbound,
+            new BackendExchange(http, builder.backendTimeout),
+            builder.clock));
   }
 
   public static Builder builder() {
@@ -537,7 +540,10 @@ public final class ApimGateway implements AutoCloseable {
       return this;
     }
 
-    /** The clock that token times and key-set caching follow; the system's by default. */
+    /**
+     * The clock that token times, key-set caching and the {@code Date} of the gateway's own answers
+     * follow; the system's by default.
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;

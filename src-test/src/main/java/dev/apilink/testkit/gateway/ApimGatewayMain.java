@@ -4,6 +4,8 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.text.MessageFormat;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -30,6 +32,7 @@ public final class ApimGatewayMain {
       """
       Usage: java -jar apilink-testkit-<version>-gateway.jar
                (--config <gateway.json> | --arm <template.json>)... [--port <n>] [--host <address>]
+               [--clock-offset <seconds>]
 
       Runs an Azure API Management-compatible gateway until Ctrl-C.
 
@@ -39,13 +42,18 @@ public final class ApimGatewayMain {
                           APIs and product APIs, such as the link command prints; repeatable
         --port <n>        the port to listen on (default: the description's "port", else a free one)
         --host <address>  the address to listen on (default: 127.0.0.1)
+        --clock-offset <seconds>
+                          runs the gateway's clock this many seconds ahead of the machine's
+                          (negative: behind), for validate-jwt's token times and the Date of
+                          the gateway's answers: shows what a site whose clock is wrong gets
         --help, -h        prints this text
 
       An option's value may also follow an equals sign: --port=8081, --config=gateway.json.
 
       The first line printed is "APIM gateway listening on <url>" (with --port 0, the port
       chosen). Exit status: 1 when the files cannot be used or the address cannot be bound, 2 for
-      bad arguments (an unknown option, one without its value, --port or --host given twice);
+      bad arguments (an unknown option, one without its value, --port, --host or
+      --clock-offset given twice);
       after Ctrl-C or SIGTERM, 130 or 143.
 
       The files are merged: an ARM .../products/apis resource may name a product or an API
@@ -136,6 +144,10 @@ public final class ApimGatewayMain {
       if (options.port != null) {
         builder.port(options.port);
       }
+      if (options.clockOffsetSeconds != null) {
+        builder.clock(
+            Clock.offset(Clock.systemUTC(), Duration.ofSeconds(options.clockOffsetSeconds)));
+      }
       gateway = builder.start();
     } catch (GatewayConfigException | UncheckedIOException e) {
       err.println(e.getMessage());
@@ -219,11 +231,13 @@ public final class ApimGatewayMain {
     final List<Path> configs = new ArrayList<>();
     final List<Path> armTemplates = new ArrayList<>();
     Integer port;
+    Integer clockOffsetSeconds;
     String host = "127.0.0.1";
     boolean hostGiven;
 
     /** The options that take a value, as {@code --name value} or {@code --name=value}. */
-    private static final Set<String> WITH_VALUE = Set.of("--config", "--arm", "--host", "--port");
+    private static final Set<String> WITH_VALUE =
+        Set.of("--config", "--arm", "--host", "--port", "--clock-offset");
 
     /** The options, or null when help was asked for. */
     static Options parse(String[] args) {
@@ -255,6 +269,10 @@ public final class ApimGatewayMain {
           case "--port" -> {
             once(options.port != null, option);
             options.port = port(value);
+          }
+          case "--clock-offset" -> {
+            once(options.clockOffsetSeconds != null, option);
+            options.clockOffsetSeconds = clockOffset(value);
           }
           default ->
               throw new IllegalArgumentException(
@@ -293,6 +311,17 @@ public final class ApimGatewayMain {
       }
       throw new IllegalArgumentException(
           "--port must be an integer from 0 to 65535 (was " + Checks.quote(value) + ")");
+    }
+
+    private static int clockOffset(String value) {
+      try {
+        return Integer.parseInt(value);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "--clock-offset must be a whole number of seconds, such as 300 or -300 (was "
+                + Checks.quote(value)
+                + ")");
+      }
     }
   }
 }

@@ -115,7 +115,11 @@ final class BackendExchange {
   private static void copyStatusAndHeaders(
       org.eclipse.jetty.client.Response backendResponse, Response clientResponse) {
     clientResponse.setStatus(backendResponse.getStatus());
-    clientResponse.getHeaders().add(HopByHop.endToEnd(backendResponse.getHeaders()));
+    HttpFields backendHeaders = HopByHop.endToEnd(backendResponse.getHeaders());
+    if (backendHeaders.contains(HttpHeader.DATE)) {
+      clientResponse.getHeaders().remove(HttpHeader.DATE);
+    }
+    clientResponse.getHeaders().add(backendHeaders);
   }
 
   /** The client's request body as the backend request reads it, chunk by chunk. */

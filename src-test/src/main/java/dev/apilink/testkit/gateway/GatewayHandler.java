@@ -4,9 +4,11 @@ import dev.apilink.testkit.gateway.GatewayState.Access;
 import dev.apilink.testkit.gateway.GatewayState.Denied;
 import dev.apilink.testkit.gateway.GatewayState.Granted;
 import dev.apilink.testkit.gateway.GatewayState.Route;
+import java.time.Clock;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.eclipse.jetty.http.DateGenerator;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
@@ -32,15 +34,21 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private final Supplier<GatewayState> state;
   private final InboundPipeline inbound;
   private final BackendExchange backend;
+  private final Clock clock;
 
-  GatewayHandler(Supplier<GatewayState> state, InboundPipeline inbound, BackendExchange backend) {
+  GatewayHandler(
+      Supplier<GatewayState> state, InboundPipeline inbound, BackendExchange backend, Clock clock) {
     this.state = state;
     this.inbound = inbound;
     this.backend = backend;
+    this.clock = clock;
   }
 
   @Override
   public boolean handle(Request clientRequest, Response clientResponse, Callback callback) {
+    // The gateway's own time, by the clock its validate-jwt follows (Jetty's would be the
+    // machine's); a backend's answer carries the backend's Date instead (BackendExchange).
+    clientResponse.getHeaders().put(HttpHeader.DATE, DateGenerator.formatDate(clock.instant()));
     GatewayState current = state.get();
     String rawPath = clientRequest.getHttpURI().getPath();
     Route route = current.route(rawPath == null || rawPath.isEmpty() ? "/" : rawPath);

@@ -12,6 +12,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -218,6 +220,38 @@ class ApimGatewayMainTest {
     assertEquals(0, exitCode.get(20, TimeUnit.SECONDS));
     assertTrue(port != 8081 && port != 8082, "port " + port);
     assertEquals("", err());
+  }
+
+  @Test
+  void aClockOffsetThatIsNotAWholeNumberOfSecondsPrintsUsageAndExits2() {
+    assertUsageError(
+        "--clock-offset must be a whole number of seconds, such as 300 or -300 (was \"5m\")",
+        "--arm",
+        "a.json",
+        "--clock-offset",
+        "5m");
+  }
+
+  @Test
+  void aClockOffsetRunsTheGatewaysClockThatFarFromTheMachines() throws Exception {
+    Path file = directory.resolve("gateway.json");
+    Files.writeString(file, "{}");
+    CompletableFuture<ApimGateway> started = new CompletableFuture<>();
+    CompletableFuture<Integer> exitCode =
+        runInBackground(started, "--config", file.toString(), "--clock-offset=-3600");
+
+    ApimGateway gateway = started.get(20, TimeUnit.SECONDS);
+    Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    TestClient.Reply reply = client.get(gateway.url(), "/api/x", h -> {});
+    Instant after = Instant.now();
+    gateway.close();
+
+    assertEquals(0, exitCode.get(20, TimeUnit.SECONDS));
+    assertEquals(404, reply.status());
+    Instant date = Instant.ofEpochMilli(reply.headers().getDateField("Date"));
+    assertTrue(
+        !date.isBefore(before.minusSeconds(3600)) && !date.isAfter(after.minusSeconds(3600)),
+        "Date " + date + " is not an hour before " + before + ".." + after);
   }
 
   @Test

@@ -266,6 +266,19 @@ class ValidateJwtTest {
   }
 
   @Test
+  void theGatewaysOwnAnswersAreDatedByItsClockAndABackendsAnswerByTheBackends() {
+    start(linkedPolicy(issuer));
+
+    TestClient.Reply refused = callWithBearer("not-a-token");
+    TestClient.Reply passed = callWithBearer(goodToken());
+
+    assertEquals(List.of("Thu, 26 Nov 2026 10:00:00 GMT"), refused.headers().getValuesList("Date"));
+    assertEquals(200, passed.status());
+    assertEquals(1, passed.headers().getValuesList("Date").size(), passed.headers().toString());
+    assertTrue(!passed.header("Date").equals(refused.header("Date")), passed.header("Date"));
+  }
+
+  @Test
   void clockSkewForgivesATokenThatExpiredWithinIt() {
     start(policy("header-name=\"Authorization\" clock-skew=\"60\"", openIdConfig(issuer)));
     String token = goodToken();
