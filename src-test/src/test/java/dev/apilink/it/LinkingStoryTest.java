@@ -24,6 +24,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Date;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -249,6 +250,73 @@ class LinkingStoryTest {
     HttpResponse<String> response = site.get("/api/products");
 
     assertEquals(200, response.statusCode(), response.body());
+  }
+
+  @Test
+  void aSiteWhoseClockIsMinutesAheadOfTheGatewaysIsRefusedAndToldWhyOnce() throws Exception {
+    // Beyond the link policy's clock-skew (60 s), every token is refused as not yet valid: the
+    // user sees validate-jwt's 401, and the site's log said nothing of why.
+    gateway.close();
+    gateway =
+        ApimGateway.builder()
+            .api("sample", "api", backend.url())
+            .clock(Clock.offset(Clock.systemUTC(), Duration.ofMinutes(-5)))
+            .start();
+    site.close();
+    site = LinkedSite.link(ServletContainer.Kind.TOMCAT, dir.resolve("ahead"), gateway, c -> {});
+    gateway.addApiToProduct(site.productId, "sample");
+
+    try (LogWatch log = new LogWatch()) {
+      HttpResponse<String> first = site.get("/api/products");
+      HttpResponse<String> second = site.get("/api/products");
+
+      assertEquals(INVALID_TOKEN, first.body());
+      assertEquals(401, second.statusCode());
+      List<String> warnings = log.warnings("");
+      assertEquals(1, warnings.size(), warnings.toString());
+      String instant = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z";
+      assertTrue(
+          warnings
+              .get(0)
+              .matches(
+                  Pattern.quote("ApiLink: GET /api/products -> answered 401 by the gateway, whose")
+                      + " clock is (299|300|301) s behind this machine's \\(its Date "
+                      + instant
+                      + ", here "
+                      + instant
+                      + Pattern.quote(
+                          "): validate-jwt refuses the access token when the clocks differ by"
+                              + " more than its clock-skew (60 s in the policy that link prints);"
+                              + " set both clocks right (NTP) (gateway "
+                              + gateway.url()
+                              + ")")),
+          warnings.get(0));
+    }
+  }
+
+  @Test
+  void aSiteWhoseClockIsMinutesBehindTheGatewaysIsToldTheGatewaysIsAhead() throws Exception {
+    // Six minutes: the token's exp, 300 s after the site's now, is past by the gateway's clock
+    // beyond the policy's clock-skew (60 s); refused as expired.
+    gateway.close();
+    gateway =
+        ApimGateway.builder()
+            .api("sample", "api", backend.url())
+            .clock(Clock.offset(Clock.systemUTC(), Duration.ofMinutes(6)))
+            .start();
+    site.close();
+    site = LinkedSite.link(ServletContainer.Kind.JETTY, dir.resolve("behind"), gateway, c -> {});
+    gateway.addApiToProduct(site.productId, "sample");
+
+    try (LogWatch log = new LogWatch()) {
+      assertEquals(INVALID_TOKEN, site.get("/api/products").body());
+
+      List<String> warnings = log.warnings("");
+      assertEquals(1, warnings.size(), warnings.toString());
+      assertTrue(
+          warnings.get(0).matches(".* whose clock is (359|360|361) s ahead of this machine's .*"),
+          warnings.get(0));
+    }
   }
 
   @Test
