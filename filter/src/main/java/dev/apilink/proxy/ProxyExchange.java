@@ -16,6 +16,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
@@ -70,6 +71,18 @@ final class ProxyExchange implements AsyncListener {
 
   /** How a 401 of API Management to the subscription key is logged and counted. */
   private static final String KEY_REFUSED = "answered 401 by the gateway to the subscription key";
+
+  /**
+   * How far apart the gateway's clock and this machine's may be before a 401 says so: the {@code
+   * clock-skew} of the policy that the link command prints.
+   */
+  private static final long CLOCKS_APART_SECONDS = 60;
+
+  /** How a 401 of a gateway whose clock is far from this machine's is logged and counted. */
+  private static final String CLOCKS_APART =
+      "answered 401 by the gateway, whose clock differs from this machine's by more than "
+          + CLOCKS_APART_SECONDS
+          + " s";
 
   /** The methods that may be sent again (RFC 9110 9.2.2), when they carry no body. */
   private static final Set<String> IDEMPOTENT =
@@ -532,8 +545,8 @@ final class ProxyExchange implements AsyncListener {
   }
 
   private List<Headers.Field> headersToClient(Response gatewayResponse) {
-    if (gatewayResponse.getStatus() == 401) {
-      logIfKeyRefused(gatewayResponse);
+    if (gatewayResponse.getStatus() == 401 && !logIfKeyRefused(gatewayResponse)) {
+      logIfClocksApart(gatewayResponse);
     }
     List<Headers.Field> fields = new ArrayList<>(gatewayResponse.getHeaders().size());
     String siteApi = null;
@@ -1030,12 +1043,14 @@ final class ProxyExchange implements AsyncListener {
    * gateway side, every {@code /api} request gets it. A reviewer's site so refused logged nothing
    * and its JMX bean counted no error. Logged as the gateway's failures are, at most once every
    * {@link FailureLog#QUIET_SECONDS}; an API's own 401 has another challenge, or none.
+   *
+   * @return whether it was that 401
    */
-  private void logIfKeyRefused(Response gatewayResponse) {
+  private boolean logIfKeyRefused(Response gatewayResponse) {
     String challenge = gatewayResponse.getHeaders().get(HttpHeader.WWW_AUTHENTICATE);
     if (challenge == null
         || !challenge.regionMatches(true, 0, APIM_KEY_CHALLENGE, 0, APIM_KEY_CHALLENGE.length())) {
-      return;
+      return false;
     }
     long notLogged = link.failureLog().admit(KEY_REFUSED);
     LOG.log(
@@ -1048,6 +1063,50 @@ final class ProxyExchange implements AsyncListener {
           method,
           loggedUri(),
           KEY_REFUSED,
+          link.loggedGateway(),
+          FailureLog.notLoggedSince(notLogged)
+        });
+    return true;
+  }
+
+  /**
+   * Another 401, from a gateway whose {@code Date} is over {@link #CLOCKS_APART_SECONDS} from this
+   * machine's clock: validate-jwt refuses a token that is not valid yet or has expired by its own
+   * clock, beyond its {@code clock-skew}, and says only that the token is missing or invalid. A
+   * reviewer's site five minutes ahead of the gateway got that for every request, and its log said
+   * nothing. Logged at most once every {@link FailureLog#QUIET_SECONDS}; the field is read as a
+   * time and only times are logged, never its text.
+   */
+  private void logIfClocksApart(Response gatewayResponse) {
+    long gatewayNow;
+    try {
+      gatewayNow = gatewayResponse.getHeaders().getDateField(HttpHeader.DATE);
+    } catch (IllegalArgumentException e) {
+      return; // not a date
+    }
+    if (gatewayNow < 0) {
+      return; // no Date
+    }
+    long now = System.currentTimeMillis();
+    long behindSeconds = (now - gatewayNow) / 1000;
+    if (Math.abs(behindSeconds) <= CLOCKS_APART_SECONDS) {
+      return;
+    }
+    long notLogged = link.failureLog().admit(CLOCKS_APART);
+    LOG.log(
+        notLogged < 0 ? Level.FINE : Level.WARNING,
+        "ApiLink: {0} {1} -> answered 401 by the gateway, whose clock is {2} s {3} this"
+            + " machine''s (its Date {4}, here {5}): validate-jwt refuses the access token when"
+            + " the clocks differ by more than its clock-skew ({6} s in the policy that link"
+            + " prints); set both clocks right (NTP) (gateway {7}){8}",
+        new Object[] {
+          method,
+          loggedUri(),
+          Long.toString(Math.abs(behindSeconds)),
+          behindSeconds > 0 ? "behind" : "ahead of",
+          Instant.ofEpochMilli(gatewayNow).toString(),
+          Instant.ofEpochMilli(now).toString(),
+          Long.toString(CLOCKS_APART_SECONDS),
           link.loggedGateway(),
           FailureLog.notLoggedSince(notLogged)
         });
