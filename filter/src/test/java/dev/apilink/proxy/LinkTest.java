@@ -7,8 +7,14 @@ import dev.apilink.config.BackendConfig;
 import dev.apilink.token.SigningKeys;
 import dev.apilink.token.TokenIssuer;
 import java.net.URI;
+import java.text.MessageFormat;
 import java.time.Clock;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /** A link's life: it takes exchanges until it is retired and has closed. */
@@ -66,5 +72,45 @@ class LinkTest {
     } finally {
       link.close();
     }
+  }
+
+  @Test
+  void theCountOfFailuresNotLoggedIsWrittenWithAsciiDigitsWhateverTheLocale() throws Exception {
+    // The container's log formatter fills a record's parameters in with the JVM's locale: with
+    // -Duser.language=ar -Duser.country=EG a number came out as "١٬٢٣٤" and 10 s as "١٠ s".
+    List<LogRecord> records = new CopyOnWriteArrayList<>();
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            records.add(record);
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger logger = Logger.getLogger("dev.apilink.proxy");
+    logger.addHandler(capture);
+    try {
+      Link link = link();
+      link.failureLog().admit("answered 502 (java.net.ConnectException)");
+      for (int i = 0; i < 1234; i++) {
+        link.failureLog().admit("answered 502 (java.net.ConnectException)");
+      }
+      link.close();
+    } finally {
+      logger.removeHandler(capture);
+    }
+
+    assertEquals(1, records.size(), records.toString());
+    LogRecord record = records.get(0);
+    assertEquals(
+        "ApiLink: 1234 more requests answered 502 (java.net.ConnectException) (gateway"
+            + " http://127.0.0.1:9), not logged one by one (at most one line every 10 s)",
+        new MessageFormat(record.getMessage(), Locale.forLanguageTag("ar-EG"))
+            .format(record.getParameters()));
   }
 }
