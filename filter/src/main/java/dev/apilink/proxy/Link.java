@@ -106,10 +106,11 @@ public final class Link implements AutoCloseable {
         "ApiLink: {0} more {1} {2} (gateway {4}), not logged one by one (at most one line every {3}"
             + " s)",
         new Object[] {
-          count,
+          // Text, not numbers: the log's formatter writes numbers in the JVM's locale ("١٬٢٣٤").
+          Long.toString(count),
           count == 1 ? "request" : "requests",
           kind,
-          FailureLog.QUIET_SECONDS,
+          Long.toString(FailureLog.QUIET_SECONDS),
           loggedGateway()
         });
   }
