@@ -215,6 +215,10 @@ abstract class FaultContract {
 
   // ---- the gateway cannot be reached ----
 
+  static final String IMF_FIXDATE =
+      "(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d\\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+          + " \\d{4} \\d\\d:\\d\\d:\\d\\d GMT";
+
   @Test
   void aGatewayThatRefusesConnectionsIsA502AndTheContainerStaysHealthy() throws Exception {
     URI gateway = URI.create("http://127.0.0.1:" + closedPort());
@@ -230,6 +234,9 @@ abstract class FaultContract {
       assertEquals("application/json;charset=utf-8", response.header("Content-Type"));
       assertEquals(
           error(502, "Bad gateway: the API gateway could not be reached."), response.bodyText());
+      // The container dates ApiLink's own answers, in IMF-fixdate (RFC 9110 5.6.7) whatever the
+      // JVM's zone and locale.
+      assertTrue(response.header("Date").matches(IMF_FIXDATE), response.header("Date"));
       assertTrue(millis < 1000, "a refused connection is answered at once, took " + millis + " ms");
     }
     log.close();

@@ -630,6 +630,33 @@ abstract class ProxyContract {
   }
 
   @Test
+  void theGatewaysTimesReachTheClientUnchanged() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    HttpResponse<String> response =
+        get(
+            "/api/x",
+            "x-echo-status",
+            "503",
+            "x-echo-response-header",
+            "Date: Wed, 01 Jan 2025 00:00:00 GMT",
+            "x-echo-response-header",
+            "Expires: 0",
+            "x-echo-response-header",
+            "Last-Modified: Tue, 31 Dec 2024 23:59:59 GMT",
+            "x-echo-response-header",
+            "Retry-After: Wed, 01 Jan 2025 00:02:00 GMT");
+
+    assertEquals(503, response.statusCode());
+    assertEquals(List.of("Wed, 01 Jan 2025 00:00:00 GMT"), response.headers().allValues("Date"));
+    assertEquals(List.of("0"), response.headers().allValues("Expires"));
+    assertEquals(
+        List.of("Tue, 31 Dec 2024 23:59:59 GMT"), response.headers().allValues("Last-Modified"));
+    assertEquals(
+        List.of("Wed, 01 Jan 2025 00:02:00 GMT"), response.headers().allValues("Retry-After"));
+  }
+
+  @Test
   void aVaryTheContainerSetIsKeptBesideTheGateways() throws Exception {
     site.deployLinkedTo(backend.url(), c -> {});
 

@@ -44,7 +44,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *
  * <ul>
  *   <li>{@code x-echo-status: N} answers with status N;
- *   <li>{@code x-echo-response-header: Name: value} (repeatable) adds a response header;
+ *   <li>{@code x-echo-response-header: Name: value} (repeatable) adds a response header (a {@code
+ *       Date} replaces the echo's own);
  *   <li>{@code x-echo-download: N} answers with N bytes of {@link #pattern(long)} instead of JSON
  *       ({@code x-echo-chunked: true} leaves out the {@code Content-Length});
  *   <li>{@code x-echo-abort-after: N} sends N bytes of the download, then breaks the connection;
@@ -492,9 +493,13 @@ public final class EchoBackend implements AutoCloseable {
         response.setStatus(status == null ? 200 : Integer.parseInt(status));
         for (String header : request.getHeaders().getValuesList("x-echo-response-header")) {
           int colon = header.indexOf(':');
-          response
-              .getHeaders()
-              .add(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
+          String name = header.substring(0, colon).trim();
+          String value = header.substring(colon + 1).trim();
+          if (HttpHeader.DATE.is(name)) {
+            response.getHeaders().put(name, value); // replaces Jetty's own
+          } else {
+            response.getHeaders().add(name, value);
+          }
         }
         String download = request.getHeaders().get("x-echo-download");
         String abortAfter = request.getHeaders().get("x-echo-abort-after");
