@@ -303,6 +303,36 @@ class ValidateJwtTest {
   }
 
   @Test
+  void withClockSkewATokenPassesUntilNbfMinusTheSkewAndUntilBeforeExpPlusTheSkew() {
+    // RFC 7519 4.1.4 and 4.1.5: not on or after exp, not before nbf; the skew widens both.
+    Instant now = clock.instant();
+    start(policy("header-name=\"Authorization\" clock-skew=\"30\"", openIdConfig(issuer)));
+
+    assertEquals(
+        200, callWithBearer(tokenValid(now.plusSeconds(30), now.plusSeconds(300))).status());
+    assertRejected(
+        DEFAULT_REJECTED,
+        401,
+        callWithBearer(tokenValid(now.plusSeconds(31), now.plusSeconds(300))));
+    assertEquals(
+        200, callWithBearer(tokenValid(now.minusSeconds(300), now.minusSeconds(29))).status());
+    assertRejected(
+        DEFAULT_REJECTED,
+        401,
+        callWithBearer(tokenValid(now.minusSeconds(300), now.minusSeconds(30))));
+  }
+
+  private String tokenValid(Instant notBefore, Instant expiration) {
+    return Tokens.rs256(
+        Tokens.RSA_1,
+        claims()
+            .issueTime(Date.from(notBefore))
+            .notBeforeTime(Date.from(notBefore))
+            .expirationTime(Date.from(expiration))
+            .build());
+  }
+
+  @Test
   void aTokenWithoutExpirationIsRefusedUnlessExpirationIsNotRequired() {
     String endless = Tokens.rs256(Tokens.RSA_1, claims().expirationTime(null).build());
 
