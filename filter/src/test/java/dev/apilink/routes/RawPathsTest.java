@@ -86,6 +86,23 @@ class RawPathsTest {
   }
 
   @Test
+  void anEmptySegmentIsAlsoKeptAsRfc3986KeepsIt() {
+    // Found by review A's generated paths: RFC 3986 5.2.4 (.NET's Uri, WHATWG URL parsers) keeps
+    // "//" and lets the ".." after it remove the empty segment, not "admin"; Tomcat merges first.
+    assertReads("/api/admin/", "/api/admin//..");
+    assertReads("/api/admin/", "/api/admin/x//../..");
+    assertReads("/api/", "/api/admin//..");
+  }
+
+  @Test
+  void everyNumberOfDecodingsUpToThreeIsAReading() {
+    // Found by review A: a gateway and a backend that each decode once read the second decoding,
+    // /api/admin/%2e%2e/public; only the first and the third were read.
+    assertReads("/api/admin/%2e%2e/public", "/api/%2561dmin/%25252e%25252e/public");
+    assertReads("/api/public", "/api/%2561dmin/%25252e%25252e/public");
+  }
+
+  @Test
   void anEscapeCutShortByTheEndIsKeptAsItIs() {
     assertReads("/api/100%2", "/api/100%2");
     assertReads("/api/a%/b%4", "/api/a%25/b%4");

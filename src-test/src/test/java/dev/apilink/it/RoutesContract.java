@@ -612,6 +612,31 @@ abstract class RoutesContract {
     assertEquals(List.of(), backend.received());
   }
 
+  /**
+   * Found by review A's generated paths, each proxied to anyone by Tomcat 10.1.59 (Jetty 12.1.14
+   * refuses the empty segments itself): a server that resolves dot segments exactly as RFC 3986
+   * 5.2.4 says (.NET's {@code Uri}, the WHATWG URL parser of browsers and Node) keeps an empty
+   * segment, which a {@code ..} after it removes instead of the name before it: {@code
+   * /api/admin//..} is {@code /api/admin/} there, and {@code /api/} to Tomcat, which merges the
+   * slashes first. A path decoded exactly twice was not read either.
+   */
+  @Test
+  void aPathThatResolvesToAProtectedOneWithoutMergingSlashesIsProtectedToo() throws Exception {
+    deploy(RULES);
+
+    for (String path :
+        List.of(
+            "/api/admin//..",
+            "/api/me//..",
+            "/api/admin/x//../..",
+            // Decoded exactly twice (a gateway and then a backend each decode once), this reads
+            // /api/admin/%2e%2e/public; once, /api/%61dmin/...; three times, /api/public.
+            "/api/%2561dmin/%25252e%25252e/public")) {
+      assertNotEquals(200, get(path).statusCode(), path);
+    }
+    assertEquals(List.of(), backend.received());
+  }
+
   @Test
   void aFormLoginSessionCarriesTheUserToApi() throws Exception {
     deploy(RULES, ContainerAuth.form());
