@@ -103,6 +103,15 @@ class RawPathsTest {
   }
 
   @Test
+  void aBackslashIsAlsoReadAsACharacterAsMostServersReadIt() {
+    // Found by review A's generated paths: on Linux a backslash names nothing special, and the
+    // ".." after it removes it: /api/admin. Read as a slash, it names /admin or /api//admin.
+    assertReads("/api/admin", "/api/\\/../admin");
+    assertReads("/api/admin", "/api/%255C/%252e%252e/admin");
+    assertReads("/admin", "/api/%255C/%252e%252e/admin");
+  }
+
+  @Test
   void anEscapeCutShortByTheEndIsKeptAsItIs() {
     assertReads("/api/100%2", "/api/100%2");
     assertReads("/api/a%/b%4", "/api/a%25/b%4");

@@ -618,11 +618,13 @@ abstract class RoutesContract {
    * 5.2.4 says (.NET's {@code Uri}, the WHATWG URL parser of browsers and Node) keeps an empty
    * segment, which a {@code ..} after it removes instead of the name before it: {@code
    * /api/admin//..} is {@code /api/admin/} there, and {@code /api/} to Tomcat, which merges the
-   * slashes first. A path decoded exactly twice was not read either.
+   * slashes first. A path decoded exactly twice was not read either, nor a backslash as the
+   * character it is to most servers.
    */
   @Test
   void aPathThatResolvesToAProtectedOneWithoutMergingSlashesIsProtectedToo() throws Exception {
     deploy(RULES);
+    List<String> proxied = new ArrayList<>();
 
     for (String path :
         List.of(
@@ -631,9 +633,14 @@ abstract class RoutesContract {
             "/api/admin/x//../..",
             // Decoded exactly twice (a gateway and then a backend each decode once), this reads
             // /api/admin/%2e%2e/public; once, /api/%61dmin/...; three times, /api/public.
-            "/api/%2561dmin/%25252e%25252e/public")) {
-      assertNotEquals(200, get(path).statusCode(), path);
+            "/api/%2561dmin/%25252e%25252e/public",
+            // Decoded twice, /api/\/../admin: /api/admin where a backslash is a character.
+            "/api/%255C/%252e%252e/admin")) {
+      if (get(path).statusCode() == 200) {
+        proxied.add(path);
+      }
     }
+    assertEquals(List.of(), proxied);
     assertEquals(List.of(), backend.received());
   }
 
