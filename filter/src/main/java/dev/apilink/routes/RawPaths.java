@@ -3,6 +3,7 @@ package dev.apilink.routes;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -57,37 +58,71 @@ final class RawPaths {
 
   /**
    * The readings of {@code rawPath} that the gateway, or a server behind it, may take, each with
-   * backslashes read as slashes, empty segments merged and dot segments removed (RFC 3986 5.2.4):
-   * percent-decoded once, or until nothing more decodes (at most {@value #DECODINGS} times; what
-   * cannot be decoded is kept); each of those, and what comes before its first {@code ?} or {@code
-   * #} (a server that reads the decoded path as a URL again takes the rest for the query or the
-   * fragment: {@code /api/admin%3F/x} names {@code /api/admin} to it), as it is, with path
-   * parameters ({@code ;...}) cut from each segment as Java servers do, with trailing dots and
-   * whitespace cut from each segment as Windows and IIS do, and with both. A request is let through
-   * only if every reading is: one reading alone lets {@code /api/public/..%2Fadmin/..%20/public}
-   * through, which the next server may read as {@code /api/admin/.. /public} (found by a reviewer).
+   * dot segments removed (RFC 3986 5.2.4): percent-decoded once, twice, and so on until nothing
+   * more decodes (at most {@value #DECODINGS} times; what cannot be decoded is kept); each of
+   * those, and what comes before its first {@code ?} or {@code #} (a server that reads the decoded
+   * path as a URL again takes the rest for the query or the fragment: {@code /api/admin%3F/x} names
+   * {@code /api/admin} to it), as it is, with path parameters ({@code ;...}) cut from each segment
+   * as Java servers do, with trailing dots and whitespace cut from each segment as Windows and IIS
+   * do, and with both; each with backslashes read as slashes or not; and each with empty segments
+   * merged first, as Tomcat and nginx do, or kept, as RFC 3986 does ({@code /api/admin//..} is
+   * {@code /api/admin/} to .NET's {@code Uri} and WHATWG URL parsers, {@code /api/} to Tomcat;
+   * found by review A). A request is let through only if every reading is: one reading alone lets
+   * {@code /api/public/..%2Fadmin/..%20/public} through, which the next server may read as {@code
+   * /api/admin/.. /public} (found by a reviewer).
    */
   static Set<String> readings(String rawPath) {
-    String once = percentDecoded(rawPath);
-    String repeatedly = once;
-    for (int i = 1; i < DECODINGS && repeatedly.indexOf('%') >= 0; i++) {
-      String again = percentDecoded(repeatedly);
-      if (again.equals(repeatedly)) {
+    List<String> decodings = new ArrayList<>(DECODINGS);
+    String decoded = percentDecoded(rawPath);
+    decodings.add(decoded);
+    // Each count of decodings: a gateway and a backend that each decode once read the second
+    // (/api/%2561dmin/%25252e%25252e/public is /api/admin/%2e%2e/public; found by review A).
+    while (decodings.size() < DECODINGS && decoded.indexOf('%') >= 0) {
+      String again = percentDecoded(decoded);
+      if (again.equals(decoded)) {
         break;
       }
-      repeatedly = again;
+      decoded = again;
+      decodings.add(decoded);
     }
     Set<String> readings = new LinkedHashSet<>();
-    for (String decoded : once.equals(repeatedly) ? List.of(once) : List.of(once, repeatedly)) {
-      for (String path : asPathAndAsUrl(decoded)) {
-        for (boolean cutParameters : new boolean[] {false, true}) {
-          for (boolean asWindows : new boolean[] {false, true}) {
-            readings.add(resolved(path, cutParameters, asWindows));
-          }
+    for (String decoding : decodings) {
+      for (String path : asPathAndAsUrl(decoding)) {
+        for (Resolution resolution : Resolution.ALL) {
+          readings.add(resolution.resolved(path));
         }
       }
     }
     return readings;
+  }
+
+  /**
+   * One way of resolving a decoded path: with a backslash read as a slash (Windows, IIS) or as a
+   * character (most other servers: {@code /api/\/../admin} is {@code /api/admin} to them; found by
+   * review A), with path parameters cut or kept, with trailing dots and spaces cut or kept, with
+   * empty segments merged or kept.
+   */
+  private record Resolution(
+      boolean backslashSeparates, boolean cutParameters, boolean asWindows, boolean mergeSlashes) {
+
+    static final List<Resolution> ALL = all();
+
+    private static List<Resolution> all() {
+      List<Resolution> all = new ArrayList<>(16);
+      for (int flags = 0; flags < 16; flags++) {
+        all.add(
+            new Resolution((flags & 1) == 0, (flags & 2) != 0, (flags & 4) != 0, (flags & 8) == 0));
+      }
+      return List.copyOf(all);
+    }
+
+    String resolved(String decoded) {
+      return RawPaths.resolved(
+          backslashSeparates ? decoded.replace('\\', '/') : decoded,
+          cutParameters,
+          asWindows,
+          mergeSlashes);
+    }
   }
 
   /** {@code decoded}, and the path before its first {@code ?} or {@code #} if it has one. */
@@ -101,8 +136,8 @@ final class RawPaths {
     return List.of(decoded);
   }
 
-  private static String resolved(String decoded, boolean cutParameters, boolean asWindows) {
-    String slashed = decoded.replace('\\', '/');
+  private static String resolved(
+      String slashed, boolean cutParameters, boolean asWindows, boolean mergeSlashes) {
     Deque<String> segments = new ArrayDeque<>();
     String[] parts = slashed.split("/", -1);
     boolean directory = false;
@@ -120,10 +155,14 @@ final class RawPaths {
         directory = last;
         continue;
       }
+      if (segment.equals(".")) {
+        directory = last;
+        continue;
+      }
       if (asWindows) {
         segment = withoutTrailingDotsAndSpaces(segment);
       }
-      if (segment.isEmpty() || segment.equals(".")) {
+      if (segment.isEmpty() && (mergeSlashes || i == 0 || last)) {
         directory = last && i > 0;
         continue;
       }
