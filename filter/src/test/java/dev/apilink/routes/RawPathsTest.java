@@ -106,6 +106,14 @@ class RawPathsTest {
   }
 
   @Test
+  void thePathAsSentIsAReadingToo() {
+    // Found by review A's generated paths: a router that matches the raw path (Express) keeps an
+    // encoded dot segment as a name, under /api/admin/; the container reads /api/public.
+    assertReads("/api/admin/%2e%2e/public", "/api/admin/%2e%2e/public");
+    assertReads("/api/admin/.%2E", "/api/admin/.%2E");
+  }
+
+  @Test
   void aBackslashIsAlsoReadAsACharacterAsMostServersReadIt() {
     // Found by review A's generated paths: on Linux a backslash names nothing special, and the
     // ".." after it removes it: /api/admin. Read as a slash, it names /admin or /api//admin.

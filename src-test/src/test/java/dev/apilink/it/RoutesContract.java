@@ -618,11 +618,11 @@ abstract class RoutesContract {
    * 5.2.4 says (.NET's {@code Uri}, the WHATWG URL parser of browsers and Node) keeps an empty
    * segment, which a {@code ..} after it removes instead of the name before it: {@code
    * /api/admin//..} is {@code /api/admin/} there, and {@code /api/} to Tomcat, which merges the
-   * slashes first. A path decoded exactly twice was not read either, nor a backslash as the
-   * character it is to most servers.
+   * slashes first. A path decoded exactly twice was not read either, nor one not decoded at all,
+   * nor a backslash as the character it is to most servers.
    */
   @Test
-  void aPathThatResolvesToAProtectedOneWithoutMergingSlashesIsProtectedToo() throws Exception {
+  void aPathThatAServerBehindTheGatewayResolvesToAProtectedOneIsProtectedToo() throws Exception {
     deploy(RULES);
     List<String> proxied = new ArrayList<>();
 
@@ -635,7 +635,12 @@ abstract class RoutesContract {
             // /api/admin/%2e%2e/public; once, /api/%61dmin/...; three times, /api/public.
             "/api/%2561dmin/%25252e%25252e/public",
             // Decoded twice, /api/\/../admin: /api/admin where a backslash is a character.
-            "/api/%255C/%252e%252e/admin")) {
+            "/api/%255C/%252e%252e/admin",
+            // Not decoded at all, as a router that matches the raw path (Express) reads it: an
+            // encoded dot segment is a name, and these are under /api/admin/. The container
+            // decodes, resolves, and reads /api/public and /api/.
+            "/api/admin/%2e%2e/public",
+            "/api/admin/.%2E")) {
       if (get(path).statusCode() == 200) {
         proxied.add(path);
       }
