@@ -194,6 +194,7 @@ class ProxyHeadersTest {
             "Remote-User", "admin",
             "X-WEBAUTH-USER", "admin",
             "X_Forwarded_User", "admin",
+            "Proxy", "http://evil.example:8080",
             "Content-Length", "12",
             "Expect", "100-continue");
 
@@ -206,6 +207,7 @@ class ProxyHeadersTest {
     assertEquals(List.of("site.example"), gateway.values("X-Forwarded-Host"));
     assertEquals(List.of("https"), gateway.values("X-Forwarded-Proto"));
     assertEquals(List.of(), gateway.values("Forwarded"));
+    assertEquals(List.of(), gateway.values("Proxy"));
     assertEquals(List.of(), gateway.values("X-Forwarded-Port"));
     assertEquals(List.of(), gateway.values("X-Forwarded-Prefix"));
     assertEquals(List.of(), gateway.values("X-Real-IP"));

@@ -508,6 +508,23 @@ abstract class RoutesContract {
     }
   }
 
+  /**
+   * A CGI server behind the gateway puts a {@code Proxy} field in {@code HTTP_PROXY}, which its
+   * programs take for their own outgoing proxy (httpoxy, CVE-2016-5385): the client would choose
+   * where the API's calls to other services go. Review A saw it reach the gateway as sent, on
+   * Tomcat 10.1.59 and Jetty 12.1.14, in any spelling.
+   */
+  @Test
+  void aProxyTheClientNamesNeverReachesTheGateway() throws Exception {
+    deploy(RULES);
+
+    HttpResponse<String> response =
+        get("/api/public/catalog", "Proxy", "http://evil.example:8080", "PROXY", "x");
+
+    assertEquals(200, response.statusCode());
+    assertEquals(List.of(), onlyReceived().header("Proxy"));
+  }
+
   @Test
   void aUrlAnAddressOrAUserTheClientClaimsNeverReachesTheGateway() throws Exception {
     deploy(RULES);
