@@ -57,7 +57,8 @@ public final class ProxyHeaderNames {
    * reads {@code X-Forwarded-Ssl} and {@code X-Forwarded-Scheme} before {@code X-Forwarded-Proto};
    * {@code X-Url-Scheme}, {@code Front-End-Https}) or its address ({@code True-Client-IP}, {@code
    * X-Client-IP}, {@code Client-IP}, {@code X-Cluster-Client-IP}, {@code CF-Connecting-IP}, {@code
-   * Fastly-Client-IP}: CDNs and load balancers set them). ApiLink sets none of them and vouches for
+   * Fastly-Client-IP}: CDNs and load balancers set them), and {@code Proxy}, which would choose the
+   * outgoing proxy of a CGI program behind the gateway. ApiLink sets none of them and vouches for
    * none: a client's copy would lead such a backend past the route rules ({@code GET /api/public/x}
    * with {@code X-Original-URL: /api/admin/users}), or choose the scheme, host or address it sees.
    * Dropped (the address ApiLink vouches for is the last of {@code X-Forwarded-For}).
@@ -81,7 +82,10 @@ public final class ProxyHeaderNames {
           "client-ip",
           "x-cluster-client-ip",
           "cf-connecting-ip",
-          "fastly-client-ip");
+          "fastly-client-ip",
+          // Not a claim but a setting: a CGI server puts it in HTTP_PROXY, which its programs take
+          // for their outgoing proxy (httpoxy, CVE-2016-5385; found by review A).
+          "proxy");
 
   /**
    * Fields in which authenticating proxies tell the servers behind them who the user is:
