@@ -166,6 +166,13 @@ class GatewayTargetTest {
           "/api/x/..%2f..%2f..%2fWEB-INF/web.xml",
           "/api/..%5cother",
           "/api/..\\other",
+          // Found by review A: as the route rules read paths, ".. " is ".." (Windows), the path
+          // ends at a decoded "?" or "#", and empty segments may be merged.
+          "/api/..%20/other",
+          "/api/x/..%20/..%09/other",
+          "/api/..%3F/other",
+          "/api/..%23/other",
+          "/api//..%3B/other",
           "/api/x/..;/..;/other",
           "/api/.%2e/other",
           "/api/..",

@@ -165,6 +165,15 @@ abstract class HostileInputContract {
           new PathCase("/api/..%2f..%2fother/x", "400 apilink", "400 apilink"),
           new PathCase("/api/..%2F..%2F/api/x", "400 apilink", "400 apilink"),
           new PathCase("/api/..%2F..%2F;/api/x", "400 apilink", "400 apilink"),
+          // Found by review A's generated paths, each forwarded: read as the route rules read a
+          // path (RawPaths), "..%20" is ".." to Windows and IIS, "..%3F/other" ends at "..", and
+          // "//..;" climbs over /api where empty segments are merged.
+          new PathCase("/api/..%20/other", "400 apilink", "400 apilink"),
+          new PathCase("/api/x/..%20/..%20/other", "400 apilink", "400 apilink"),
+          new PathCase("/api/..%3F/other", "400 apilink", "400 apilink"),
+          new PathCase("/api/..%23/other", "400 apilink", "400 apilink"),
+          new PathCase("/api//..%3B/other", "400", "400 apilink"),
+          new PathCase("/api/..%09/other", "400", "400 apilink"),
           new PathCase("/api;x=y/..", "200", "200"),
           new PathCase("/api;x=y/../WEB-INF/web.xml", "404", "404"),
           new PathCase("/api/..;/WEB-INF/web.xml", "400", "404"),
