@@ -76,10 +76,11 @@ public final class GatewayTarget {
   /**
    * Whether a raw path (percent-encoded, as the client sent it) still names {@code /api} or a path
    * below it once decoded the way a lenient server does before resolving it: percent-decoded once,
-   * with {@code %2F} and {@code \} (or {@code %5C}) taken as separators and path parameters ({@code
-   * ;...}) cut from each segment, then {@code .} and {@code ..} resolved (RFC 3986 5.2.4). The
-   * container resolves dot-segments before decoding {@code %2F}; a gateway that does it after would
-   * be led from {@code /api/..%2Fother} to {@code /other}.
+   * with {@code %2F} and {@code \} (or {@code %5C}) taken as separators, path parameters ({@code
+   * ;...}) and trailing spaces cut from each segment, then {@code .} and {@code ..} resolved (RFC
+   * 3986 5.2.4) with empty segments kept and with them merged, and again with the path ended at a
+   * decoded {@code ?} or {@code #}. The container resolves dot-segments before decoding {@code
+   * %2F}; a gateway that does it after would be led from {@code /api/..%2Fother} to {@code /other}.
    *
    * @param rawPath a path that {@link #isApiPath} accepts, so absolute
    */
@@ -87,18 +88,31 @@ public final class GatewayTarget {
     if (isPlain(rawPath)) {
       return isApiPath(rawPath); // nothing to decode or resolve: the path is what it names
     }
+    String decoded = decodePath(rawPath);
+    // As the route rules read a path (RawPaths): a server that reads the decoded path as a URL
+    // again ends it at "?" or "#" (/api/..%3F/other is /api/..), and one may merge empty segments
+    // (/api//..%3B/other is /other to it); found by review A.
+    String asUrl = decoded.split("[?#]", 2)[0];
+    return resolvesUnderApi(decoded, false)
+        && resolvesUnderApi(decoded, true)
+        && resolvesUnderApi(asUrl, false)
+        && resolvesUnderApi(asUrl, true);
+  }
+
+  private static boolean resolvesUnderApi(String decoded, boolean mergeSlashes) {
     Deque<String> segments = new ArrayDeque<>();
-    for (String segment : decodePath(rawPath).split("[/\\\\]", -1)) {
+    for (String segment : decoded.split("[/\\\\]", -1)) {
       int semicolon = segment.indexOf(';');
       String name = semicolon < 0 ? segment : segment.substring(0, semicolon);
-      if (name.equals("..")) {
+      // ".. " is ".." to Windows and IIS, which drop a name's trailing spaces (found by review A).
+      if (name.stripTrailing().equals("..")) {
         if (segments.size() > 1) {
           // Never the root, the first (empty) segment: "/.." is "/" (RFC 3986 5.2.4). Popped, an
           // empty segment after it took its place, and /api/..%2F..%2F/api/x, which reads
           // //api/x, passed as /api/x.
           segments.pollLast();
         }
-      } else if (!name.equals(".")) {
+      } else if (!name.equals(".") && !(mergeSlashes && name.isEmpty() && !segments.isEmpty())) {
         segments.addLast(name);
       }
     }
