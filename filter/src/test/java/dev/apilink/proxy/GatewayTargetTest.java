@@ -173,6 +173,8 @@ class GatewayTargetTest {
           "/api/..%3F/other",
           "/api/..%23/other",
           "/api//..%3B/other",
+          "/api/.../..",
+          "/api/x/.../../..",
           "/api/x/..;/..;/other",
           "/api/.%2e/other",
           "/api/..",

@@ -16,6 +16,9 @@ class RawPathsTest {
     assertTrue(RawPaths.mayReadOtherwise("/api\\admin"));
     assertTrue(RawPaths.mayReadOtherwise("/api/admin./x"));
     assertTrue(RawPaths.mayReadOtherwise("/api/admin.."));
+    // Found by review A: "..." is a name to the container, nothing to Windows.
+    assertTrue(RawPaths.mayReadOtherwise("/api/.../me"));
+    assertTrue(RawPaths.mayReadOtherwise("/api/me/..."));
     assertFalse(RawPaths.mayReadOtherwise("/api/a/./b/.."));
     assertFalse(RawPaths.mayReadOtherwise("/api/orders.json"));
   }

@@ -657,7 +657,9 @@ abstract class RoutesContract {
             // encoded dot segment is a name, and these are under /api/admin/. The container
             // decodes, resolves, and reads /api/public and /api/.
             "/api/admin/%2e%2e/public",
-            "/api/admin/.%2E")) {
+            "/api/admin/.%2E",
+            // "..." is nothing to Windows, which drops a name's trailing dots: /api/me.
+            "/api/.../me")) {
       if (get(path).statusCode() == 200) {
         proxied.add(path);
       }
