@@ -112,7 +112,8 @@ public final class GatewayTarget {
           // //api/x, passed as /api/x.
           segments.pollLast();
         }
-      } else if (!name.equals(".") && !(mergeSlashes && name.isEmpty() && !segments.isEmpty())) {
+      } else if (!name.equals(".")
+          && !(mergeSlashes && isEmptyToWindows(name) && !segments.isEmpty())) {
         segments.addLast(name);
       }
     }
@@ -120,6 +121,19 @@ public final class GatewayTarget {
       segments.pollFirst(); // the root
     }
     return isApiPath("/" + String.join("/", segments));
+  }
+
+  /**
+   * Whether a segment is nothing to Windows, which drops a name's trailing dots and spaces: empty,
+   * or {@code ...} ({@code /api/.../..} is {@code /api/..} there; found by review A).
+   */
+  private static boolean isEmptyToWindows(String name) {
+    for (int i = 0; i < name.length(); i++) {
+      if (name.charAt(i) != '.' && !Character.isWhitespace(name.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

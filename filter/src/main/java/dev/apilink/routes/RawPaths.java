@@ -37,7 +37,7 @@ final class RawPaths {
           || c == '\\'
           || c == ';'
           || c == '/' && i + 1 < length && rawPath.charAt(i + 1) == '/'
-          || c == '.' && endsSegment && !onlyDotsBefore(rawPath, i)) {
+          || c == '.' && endsSegment && !isDotSegment(rawPath, i)) {
         return true;
       }
     }
@@ -45,15 +45,13 @@ final class RawPaths {
   }
 
   /**
-   * Whether the segment that ends at {@code end} is dots only: a dot segment, which the container
-   * resolves.
+   * Whether the segment that ends at {@code end} is {@code .} or {@code ..}, which the container
+   * resolves. Not {@code ...}: a name to the container, nothing to Windows, which drops a name's
+   * trailing dots ({@code /api/.../me} is {@code /api/me} there; found by review A).
    */
-  private static boolean onlyDotsBefore(String rawPath, int end) {
-    int i = end;
-    while (i >= 0 && rawPath.charAt(i) == '.') {
-      i--;
-    }
-    return i < 0 || rawPath.charAt(i) == '/';
+  private static boolean isDotSegment(String rawPath, int end) {
+    int start = rawPath.lastIndexOf('/', end) + 1;
+    return end - start < 2 && (start == end || rawPath.charAt(start) == '.');
   }
 
   /**
