@@ -1008,6 +1008,31 @@ abstract class DistributionContract {
   }
 
   /**
+   * Review A's generated paths, which the distribution's own settings let through: each names a
+   * path under {@code /api/admin/} to a server behind the gateway (RFC 3986 keeps the empty
+   * segment, a router on the raw path keeps {@code %2e%2e} as a name, Windows drops {@code ...}),
+   * while the container reads {@code /api/}, {@code /api/public} and {@code /api/.../admin/users}.
+   * Before the fix each was proxied to anyone on embedded Tomcat 10.1.59.
+   */
+  @Test
+  void pathsAServerBehindTheGatewayTakesForProtectedOnesAreNotProxied() throws Exception {
+    List<String> proxied = new ArrayList<>();
+    for (String path :
+        List.of(
+            "/login/api/admin//..",
+            "/login/api/admin/%2e%2e/public",
+            "/login/api/.../admin/users")) {
+      HttpResponse<String> response = send(get(path));
+      if (response.statusCode() == 200) {
+        proxied.add(path);
+      }
+    }
+
+    assertEquals(List.of(), proxied);
+    assertEquals(List.of(), backend.received());
+  }
+
+  /**
    * A resource JAR's {@code META-INF/resources/staticwebapp.config.json}, as Spring Boot serves
    * {@code static/} from an executable JAR: found by a reviewer in Boot, it was served to browsers
    * while its rules were not applied, and every {@code /api} request was proxied.
