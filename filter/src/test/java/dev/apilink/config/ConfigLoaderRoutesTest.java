@@ -114,6 +114,15 @@ class ConfigLoaderRoutesTest {
   }
 
   @Test
+  void aRoutesFileThatCannotBeReadIsAProblemThatSaysWhy() throws Exception {
+    Files.createDirectories(webapp.resolve("rules"));
+
+    assertEquals(
+        List.of("routesFile: cannot read /rules (IOException: Is a directory)"),
+        problems("\"/rules\""));
+  }
+
+  @Test
   void routesFileIsAPathInTheWebApplicationOrFalse() throws Exception {
     assertEquals(
         List.of(

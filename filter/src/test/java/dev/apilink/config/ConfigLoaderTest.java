@@ -185,6 +185,40 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void anEmptyFileIsNamedAsEmpty() throws Exception {
+    assertEquals(List.of("the file is empty"), problems(""));
+    assertEquals(List.of("the file is empty"), problems(" \r\n"));
+  }
+
+  @Test
+  void environmentsThatIsNotAnObjectIsNamedByItsType() throws Exception {
+    assertEquals(
+        List.of("environments: must be an object (was array)"),
+        problems("{\"hostname\": \"a.example\", \"environments\": [\"production\"]}"));
+  }
+
+  @Test
+  void pullRequestMustBeTrueOrFalse() throws Exception {
+    assertEquals(
+        List.of("environments.pr-42.pullRequest: must be true or false (was \"yes\")"),
+        problems(
+            """
+            {"hostname": "a.example",
+             "environments": {"production": {}, "pr-42": {"pullRequest": "yes"}}}
+            """));
+  }
+
+  @Test
+  void aNumberReadFromAFileMustBeAWholeNumber() throws Exception {
+    Files.writeString(dir.resolve("timeout.txt"), "ten seconds\n");
+    assertEquals(
+        List.of(
+            "environments.production.backend.timeoutSeconds: must be a whole number from 0 to"
+                + " 86400 (was \"ten seconds\")"),
+        problems(linked(", \"timeoutSeconds\": \"${file:timeout.txt}\"")));
+  }
+
+  @Test
   void everyProblemIsListedByItsJsonPath() throws Exception {
     List<String> problems =
         problems(
