@@ -94,6 +94,10 @@ class ApplicationRootServletTest {
         answerLater(request, response);
         return;
       }
+      if (request.getRequestURI().endsWith("/later-wrapped")) {
+        answerLater(request, new HttpServletResponseWrapper(response));
+        return;
+      }
       if (request.getRequestURI().endsWith("/streamed")) {
         answerStreamed(request, response);
         return;
@@ -123,8 +127,9 @@ class ApplicationRootServletTest {
 
     /**
      * As {@code DispatcherServlet} answers a {@code Callable} or {@code DeferredResult}: it starts
-     * async mode with the request and response it was given, dispatches the request again once the
-     * result is there, and writes the result in that second dispatch.
+     * async mode with the request and response it was given (or a wrapper of its own around that
+     * response), dispatches the request again once the result is there, and writes the result in
+     * that second dispatch.
      */
     private static void answerLater(HttpServletRequest request, HttpServletResponse response)
         throws IOException {
@@ -397,6 +402,21 @@ class ApplicationRootServletTest {
             true,
             context -> context.setSuspendWrappedResponseAfterForward(false))) {
       assertAnsweredLater(tomcat.port());
+    }
+  }
+
+  /**
+   * The same where the servlet gives {@code startAsync} a wrapper of its own around the response it
+   * was given: that wrapper, not the object ApiLink forwarded with, is what the async dispatch
+   * carries through the filters, so it is the wrapper that must be set to wrap the response itself.
+   */
+  @Test
+  void onTomcatAnAnswerGivenLaterInTheServletsOwnWrapperReachesTheClientThroughAFilter()
+      throws Exception {
+    try (RunningTomcat tomcat = startTomcat(webapp, AsyncBufferingFilter.class, true)) {
+      HttpResponse<String> api = get(tomcat.port(), "/shop/api/orders/later-wrapped");
+      assertEquals(200, api.statusCode());
+      assertEquals("answered later", api.body());
     }
   }
 
