@@ -94,6 +94,16 @@ class ApplicationRootServletTest {
         answerLater(request, response);
         return;
       }
+      if (request.getRequestURI().endsWith("/too-late-for-an-error")) {
+        response.setContentType("text/plain;charset=utf-8");
+        response.flushBuffer();
+        try {
+          response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+        } catch (IllegalStateException e) {
+          response.getWriter().print("committed already: " + e.getClass().getSimpleName());
+        }
+        return;
+      }
       if (request.getRequestURI().endsWith("/later-wrapped")) {
         answerLater(request, new HttpServletResponseWrapper(response));
         return;
@@ -417,6 +427,20 @@ class ApplicationRootServletTest {
       HttpResponse<String> api = get(tomcat.port(), "/shop/api/orders/later-wrapped");
       assertEquals(200, api.statusCode());
       assertEquals("answered later", api.body());
+    }
+  }
+
+  /**
+   * What the container throws at the root servlet reaches it as itself where ApiLink forwards the
+   * response behind an object of its own (Tomcat, under a filter's wrapper): a servlet that catches
+   * {@code IllegalStateException} for an error too late to send still catches it.
+   */
+  @Test
+  void onTomcatTheRootServletCatchesWhatTheContainerThrowsAtItBehindAFilter() throws Exception {
+    try (RunningTomcat tomcat = startTomcat(webapp, AsyncBufferingFilter.class, true)) {
+      HttpResponse<String> api = get(tomcat.port(), "/shop/api/orders/too-late-for-an-error");
+      assertEquals(200, api.statusCode());
+      assertEquals("committed already: IllegalStateException", api.body());
     }
   }
 
