@@ -156,6 +156,35 @@ class RoutesLoaderTest {
   }
 
   @Test
+  void theHeadersOfAnApiRuleAreIgnoredWithAFineLogLineAndItsRolesKept() {
+    RouteRules rules =
+        load(
+            """
+            {"routes": [{"route": "/api/*", "allowedRoles": ["authenticated"],
+                         "headers": {"Cache-Control": "no-store"}}]}
+            """);
+
+    assertEquals(List.of("authenticated"), rules.rules().get(0).allowedRoles());
+    assertEquals(
+        List.of(
+            "FINE ApiLink: /staticwebapp.config.json routes[0].headers does not apply: API"
+                + " responses keep the gateway's headers; ignored"),
+        logged);
+  }
+
+  @Test
+  void aRedirectToAnAbsoluteUrlThatIsNotAUriIsAProblem() {
+    assertEquals(
+        List.of(
+            "routes[0].redirect: must be a path in the site starting with \"/\" or an absolute"
+                + " http(s) URL, in printable ASCII (percent-encode the rest) (was"
+                + " \"https://login.example/a|b\")"),
+        problems(
+            "{\"routes\": [{\"route\": \"/api/old/*\", \"redirect\":"
+                + " \"https://login.example/a|b\"}]}"));
+  }
+
+  @Test
   void accessRestrictionsThatApiLinkDoesNotEnforceAreWarnedAbout() {
     load("{\"networking\": {\"allowedIpRanges\": [\"10.0.0.0/24\"]}}");
 
