@@ -66,16 +66,6 @@ public final class Headers implements Iterable<Headers.Field> {
     return values;
   }
 
-  /** The first value of {@code name}, or null. */
-  public String first(String name) {
-    for (Field field : fields) {
-      if (field.is(name)) {
-        return field.value();
-      }
-    }
-    return null;
-  }
-
   /**
    * The header names listed in the {@code Connection} fields (RFC 9110 7.6.1), as a set that
    * compares names without case.
