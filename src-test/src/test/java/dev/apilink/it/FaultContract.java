@@ -908,6 +908,50 @@ abstract class FaultContract {
     }
   }
 
+  /**
+   * The bean's connection counts as an operator reads them after an answer: the gateway's
+   * connection, kept alive, is idle; none is in use or waiting to open.
+   */
+  @Test
+  void theSitesMXBeanShowsTheGatewaysConnectionIdleOnceTheAnswerIsSent() throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    try {
+      site.deployLinkedTo(gateway.url(), keyFile);
+      MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+      ObjectName name =
+          server.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null).iterator().next();
+
+      assertEquals(200, get("/api/one").status());
+
+      Await.until(
+          "the bean shows the gateway's connection idle and none in use",
+          IDLE,
+          () ->
+              attribute(server, name, "GatewayConnectionsIdle").equals(1)
+                  && attribute(server, name, "GatewayConnectionsActive").equals(0),
+          () -> attribute(server, name, "GatewayConnectionsIdle"));
+      assertEquals(0, server.getAttribute(name, "GatewayConnectionsPending"));
+    } finally {
+      gateway.close();
+    }
+  }
+
+  /** The bean of a site whose environment has no backend: not linked, no gateway URL. */
+  @Test
+  void theSitesMXBeanSaysWhenTheEnvironmentIsNotLinked() throws Exception {
+    ObjectNode config = site.linkedTo(URI.create("http://127.0.0.1:" + closedPort()));
+    ((ObjectNode) config.get("environments")).putObject("production");
+    assertTrue(site.deploy(config), () -> site.container().deploymentFailure());
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    ObjectName name =
+        server.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null).iterator().next();
+
+    assertEquals(false, server.getAttribute(name, "Linked"));
+    assertEquals("production", server.getAttribute(name, "Environment"));
+    assertEquals("", server.getAttribute(name, "GatewayUrl"));
+    assertEquals(0, server.getAttribute(name, "GatewayConnectionsActive"));
+  }
+
   static Object attribute(MBeanServer server, ObjectName name, String attribute) {
     try {
       return server.getAttribute(name, attribute);
