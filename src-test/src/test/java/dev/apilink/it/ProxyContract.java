@@ -1217,6 +1217,28 @@ abstract class ProxyContract {
     assertEquals(404, other.statusCode());
   }
 
+  /** HEAD, which the discovery documents allow, gets GET's head without the body. */
+  @Test
+  void theDiscoveryDocumentsAnswerHeadAsGetWithoutTheBody() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    for (String path :
+        List.of("/.auth/.well-known/openid-configuration", "/.auth/.well-known/jwks.json")) {
+      HttpResponse<String> get = get(path);
+      HttpResponse<String> head = send("HEAD", path);
+
+      assertEquals(200, head.statusCode(), path);
+      assertEquals("", head.body(), path);
+      assertEquals(
+          List.of(String.valueOf(get.body().getBytes(StandardCharsets.UTF_8).length)),
+          head.headers().allValues("Content-Length"),
+          path);
+      assertEquals(
+          get.headers().allValues("Content-Type"), head.headers().allValues("Content-Type"), path);
+      assertEquals(List.of("public, max-age=300"), head.headers().allValues("Cache-Control"), path);
+    }
+  }
+
   /**
    * The discovery documents answer other methods as ApiLink answers its own errors (DESIGN.md,
    * "Errors the filter itself produces"), not with the container's HTML error page, which names the
