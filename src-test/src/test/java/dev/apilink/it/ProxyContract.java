@@ -407,6 +407,26 @@ abstract class ProxyContract {
     assertEquals(List.of("www.contoso.com"), received.header("X-Forwarded-Host"));
   }
 
+  /**
+   * A site reached by an IPv6 literal: the gateway is told that host in brackets, with its port.
+   */
+  @Test
+  void anIpv6HostReachesTheGatewayInBrackets() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+    int port = site.container().port();
+
+    RawHttp.Response response =
+        RawHttp.exchangeOne(
+            port,
+            "GET /api/v6 HTTP/1.1\r\nHost: [2001:db8::1]:"
+                + port
+                + "\r\nConnection: close\r\n\r\n");
+
+    assertEquals(200, response.status());
+    Received received = onlyReceived();
+    assertEquals(List.of("[2001:db8::1]:" + port), received.header("X-Forwarded-Host"));
+  }
+
   @Test
   void clientCopiesOfTheKeyTheTokenAndThePrincipalNeverReachTheGateway() throws Exception {
     site.deployLinkedTo(backend.url(), c -> {});
