@@ -34,6 +34,8 @@ class SiteReferencesTest {
         "https://contoso.azure-api.net | https://contoso.azure-api.net",
         "http://contoso.azure-api.net/api/x | http://contoso.azure-api.net/api/x",
         "https://contoso.azure-api.net:8443/api/x | https://contoso.azure-api.net:8443/api/x",
+        "https://contoso.azure-api.net:99999999999/api/x | https://contoso.azure-api.net:99999999999/api/x",
+        "https://contoso.azure-api.net:44x/api/x | https://contoso.azure-api.net:44x/api/x",
         "https://user@contoso.azure-api.net/api/x | https://user@contoso.azure-api.net/api/x",
         "https://evil.example/api/x | https://evil.example/api/x",
         "https://contoso.azure-api.net.evil.example/api/x | https://contoso.azure-api.net.evil.example/api/x",
