@@ -339,6 +339,30 @@ abstract class RoutesContract {
     assertEquals(List.of("DELETE"), received.get(0).header("X-HTTP-Method-Override"));
   }
 
+  /**
+   * A {@code _method} that cannot be percent-decoded names no method (a lenient decoder keeps it as
+   * written, {@code DELETE%}, which is none): the request goes through as the GET it is, its query
+   * as the client sent it.
+   */
+  @Test
+  void anOverrideParameterThatCannotBeDecodedNamesNoMethod() throws Exception {
+    deploy(RULES);
+
+    RawHttp.Response response =
+        RawHttp.exchangeOne(
+            site.container().port(),
+            "GET "
+                + site.contextPath()
+                + "/api/items/7?_method=DELETE% HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Connection: close\r\n\r\n");
+
+    assertEquals(200, response.status());
+    List<Received> received = backend.received();
+    assertEquals(1, received.size());
+    assertEquals("GET", received.get(0).method());
+    assertEquals("_method=DELETE%", received.get(0).rawQuery());
+  }
+
   @Test
   void aRefusalOfARequestWhoseBodyWasNotReadEndsTheConnection() throws Exception {
     deploy(RULES);
