@@ -78,6 +78,14 @@ class OtherApiMappingsTest {
   @ApplicationPath("/api")
   public static final class ShopApplication {}
 
+  /** The same path written relative, with a trailing slash, as JAX-RS allows. */
+  @ApplicationPath("api/")
+  public static final class RelativePathApplication {}
+
+  /** The same path written as the servlet pattern itself. */
+  @ApplicationPath("/api/*")
+  public static final class PatternPathApplication {}
+
   @Test
   void onTomcatAServletMappedToEverythingServesApiWhileItIsNotLinked() throws Exception {
     try (RunningTomcat tomcat = startTomcat(context -> addTomcatServlet(context, "jaxrs", "/*"))) {
@@ -166,11 +174,27 @@ class OtherApiMappingsTest {
     }
   }
 
+  @Test
+  void onTomcatAnApplicationPathWrittenApiSlashOrAsThePatternIsFoundToo() throws Exception {
+    for (Class<?> application :
+        new Class<?>[] {RelativePathApplication.class, PatternPathApplication.class}) {
+      try (RunningTomcat tomcat =
+          startTomcat(context -> addTomcatServlet(context, application.getName(), null))) {
+        assertServedByTheApplicationsServlet(tomcat.port(), application);
+      }
+    }
+  }
+
   private static void assertServedByTheApplicationsServlet(int port) throws Exception {
+    assertServedByTheApplicationsServlet(port, ShopApplication.class);
+  }
+
+  private static void assertServedByTheApplicationsServlet(int port, Class<?> application)
+      throws Exception {
     assertAnswered(
         port,
         "/shop/api/orders/7",
-        ShopApplication.class.getName()
+        application.getName()
             + " /shop/api/orders/7 servletPath=/api pathInfo=/orders/7 match=PATH /api/* orders/7");
   }
 
