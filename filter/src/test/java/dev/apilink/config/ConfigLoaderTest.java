@@ -308,6 +308,27 @@ class ConfigLoaderTest {
                     "https://apilink:" + SECRET + "@my-apim.azure-api.net")));
   }
 
+  /**
+   * A password written into the URL as it is, with a {@code /}, {@code ?} or {@code #} that the URL
+   * syntax would need percent-encoded, still never shows: the URL cannot be parsed, and all before
+   * its last {@code @} may be user info.
+   */
+  @Test
+  void aGatewayUrlWithAnUnencodedPasswordIsRefusedWithoutShowingIt() throws Exception {
+    for (String password : List.of("pa/" + SECRET, "pa?" + SECRET, "pa#" + SECRET)) {
+      assertEquals(
+          List.of(
+              "environments.production.backend.url: not an absolute http(s) URL without query or"
+                  + " user info (was \"https://…@my-apim.azure-api.net\")"),
+          problems(
+              linked("")
+                  .replace(
+                      "https://my-apim.azure-api.net",
+                      "https://apilink:" + password + "@my-apim.azure-api.net")),
+          password);
+    }
+  }
+
   @Test
   void anEmptyEnvironmentsObjectOrAnEmptyEnvironmentNameIsAProblemOfTheEnvironmentsObject()
       throws Exception {
