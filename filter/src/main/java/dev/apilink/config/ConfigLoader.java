@@ -509,10 +509,12 @@ public final class ConfigLoader {
 
     /**
      * {@code value} with its user info and its query and fragment cut to {@code …}: a password, or
-     * API Management's {@code subscription-key} parameter, is no part of a problem's message.
+     * API Management's {@code subscription-key} parameter, is no part of a problem's message. All
+     * up to the last {@code @} counts as user info: a password written as it is, with a {@code /},
+     * {@code ?} or {@code #} in it, showed whole.
      */
     static String withoutSecrets(String value) {
-      String shown = value.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)?[^/?#@]*@", "$1…@");
+      String shown = value.replaceFirst("(?s)^([A-Za-z][A-Za-z0-9+.-]*://)?.*@", "$1…@");
       int rest = indexOfQueryOrFragment(shown);
       return rest < 0 ? shown : shown.substring(0, rest + 1) + "…";
     }
