@@ -198,6 +198,28 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aValueThatMustBeAnObjectIsNamedByItsType() throws Exception {
+    assertEquals(List.of("must be an object (was array)"), problems("[]"));
+    assertEquals(
+        List.of("environments.production: must be an object (was array)"),
+        problems("{\"hostname\": \"a.example\", \"environments\": {\"production\": []}}"));
+    assertEquals(
+        List.of("environments.production.backend: must be an object (was string)"),
+        problems(
+            """
+            {"hostname": "a.example",
+             "environments": {"production": {"backend": "https://my-apim.azure-api.net"}}}
+            """));
+    assertEquals(
+        List.of("token: must be an object (was string)"),
+        problems(
+            """
+            {"hostname": "a.example", "environments": {"production": {}},
+             "token": "/etc/apilink/signing-key.jwk.json"}
+            """));
+  }
+
+  @Test
   void pullRequestMustBeTrueOrFalse() throws Exception {
     assertEquals(
         List.of("environments.pr-42.pullRequest: must be true or false (was \"yes\")"),
