@@ -3,6 +3,7 @@ package dev.apilink.routes;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class RawPathsTest {
@@ -114,6 +115,18 @@ class RawPathsTest {
     // encoded dot segment as a name, under /api/admin/; the container reads /api/public.
     assertReads("/api/admin/%2e%2e/public", "/api/admin/%2e%2e/public");
     assertReads("/api/admin/.%2E", "/api/admin/.%2E");
+  }
+
+  @Test
+  void thePathAsSentNamesASpaceAndNonAsciiCharactersAsARuleDoes() {
+    // Found by review F: /api/my%20files/x, as sent, was a name that no rule for
+    // /api/my files/* opens. Every other escape stays as sent.
+    Set<String> readings = RawPaths.readings("/api/my%20files/caf%C3%A9/%2e%2e/%2Fx%3F%25");
+    assertTrue(readings.contains("/api/my files/café/%2e%2e/%2Fx%3F%25"), readings.toString());
+    assertFalse(
+        readings.stream().anyMatch(reading -> reading.contains("%20")), readings.toString());
+    assertFalse(
+        readings.stream().anyMatch(reading -> reading.contains("%C3")), readings.toString());
   }
 
   @Test

@@ -692,6 +692,46 @@ abstract class RoutesContract {
     assertEquals(List.of(), backend.received());
   }
 
+  /**
+   * A route written with a space or a non-ASCII character opens what a client can only send
+   * percent-encoded. Found by review F on Tomcat 10.1 and Jetty 12.1: since the path as sent became
+   * a reading (review A), {@code /api/my%20files/report} and {@code /api/caf%C3%A9/menu} were read
+   * as names no rule opens, and anonymous users got the 401 of {@code /api/*} (both were proxied
+   * before). A router that matches the raw path sees such a name encoded from every client, so it
+   * is the same name to it; an encoded dot segment is still read as sent.
+   */
+  @Test
+  void aRouteWithASpaceOrANonAsciiCharacterOpensThePathAClientSendsEncoded() throws Exception {
+    deploy(
+        """
+        {"routes": [
+          {"route": "/api/admin/*", "allowedRoles": ["admin"]},
+          {"route": "/api/my files/*"},
+          {"route": "/api/café/*"},
+          {"route": "/api/*", "allowedRoles": ["authenticated"]}
+        ]}
+        """);
+    List<String> refused = new ArrayList<>();
+
+    for (String path :
+        List.of("/api/my%20files/report", "/api/caf%C3%A9/menu", "/api/caf%c3%a9/menu")) {
+      if (get(path).statusCode() != 200) {
+        refused.add(path);
+      }
+    }
+
+    assertEquals(List.of(), refused);
+    assertEquals(
+        List.of("/api/my%20files/report", "/api/caf%C3%A9/menu", "/api/caf%c3%a9/menu"),
+        backend.received().stream().map(Received::rawPath).toList());
+    backend.clear();
+    // Still not proxied: under /api/admin/ to a router that matches the raw path, /api/café/menu
+    // to Tomcat (Jetty refuses the encoded dot segments itself); /api/admin/x once %2F is decoded.
+    assertNotEquals(200, get("/api/admin/%2e%2e/caf%C3%A9/menu").statusCode());
+    assertEquals(401, get("/api/my%20files/..%2Fadmin/x").statusCode());
+    assertEquals(List.of(), backend.received());
+  }
+
   @Test
   void aFormLoginSessionCarriesTheUserToApi() throws Exception {
     deploy(RULES, ContainerAuth.form());
