@@ -56,29 +56,33 @@ final class RawPaths {
 
   /**
    * The readings of {@code rawPath} that the gateway, or a server behind it, may take, each with
-   * dot segments removed (RFC 3986 5.2.4): as sent, percent-decoded once, twice, and so on until
-   * nothing more decodes (at most {@value #DECODINGS} times; what cannot be decoded is kept); each
-   * of those, and what comes before its first {@code ?} or {@code #} (a server that reads the
-   * decoded path as a URL again takes the rest for the query or the fragment: {@code
-   * /api/admin%3F/x} names {@code /api/admin} to it), as it is, with path parameters ({@code ;...})
-   * cut from each segment as Java servers do, with trailing dots and whitespace cut from each
-   * segment as Windows and IIS do, and with both; each with backslashes read as slashes or not; and
-   * each with empty segments merged first, as Tomcat and nginx do, or kept, as RFC 3986 does
-   * ({@code /api/admin//..} is {@code /api/admin/} to .NET's {@code Uri} and WHATWG URL parsers,
-   * {@code /api/} to Tomcat; found by review A). A request is let through only if every reading is:
-   * one reading alone lets {@code /api/public/..%2Fadmin/..%20/public} through, which the next
-   * server may read as {@code /api/admin/.. /public} (found by a reviewer).
+   * dot segments removed (RFC 3986 5.2.4): as sent (but for an encoded space or non-ASCII
+   * character, which a rule names decoded), percent-decoded once, twice, and so on until nothing
+   * more decodes (at most {@value #DECODINGS} times; what cannot be decoded is kept); each of
+   * those, and what comes before its first {@code ?} or {@code #} (a server that reads the decoded
+   * path as a URL again takes the rest for the query or the fragment: {@code /api/admin%3F/x} names
+   * {@code /api/admin} to it), as it is, with path parameters ({@code ;...}) cut from each segment
+   * as Java servers do, with trailing dots and whitespace cut from each segment as Windows and IIS
+   * do, and with both; each with backslashes read as slashes or not; and each with empty segments
+   * merged first, as Tomcat and nginx do, or kept, as RFC 3986 does ({@code /api/admin//..} is
+   * {@code /api/admin/} to .NET's {@code Uri} and WHATWG URL parsers, {@code /api/} to Tomcat;
+   * found by review A). A request is let through only if every reading is: one reading alone lets
+   * {@code /api/public/..%2Fadmin/..%20/public} through, which the next server may read as {@code
+   * /api/admin/.. /public} (found by a reviewer).
    */
   static Set<String> readings(String rawPath) {
     List<String> decodings = new ArrayList<>(DECODINGS + 1);
     // As sent: a router that matches the raw path (Express) takes /api/admin/%2e%2e/public for a
-    // path under /api/admin/, which the container reads as /api/public (found by review A).
-    decodings.add(rawPath);
+    // path under /api/admin/, which the container reads as /api/public (found by review A). But a
+    // space or a non-ASCII character reaches it encoded from every client (ApiLink encodes what
+    // arrives unencoded), so my%20files is "my files" to it too, and a rule for /api/my files/*
+    // must open it (found by review F: anonymous users got the 401 of a later /api/* rule).
+    decodings.add(percentDecoded(rawPath, false));
     String decoded = rawPath;
     // Each count of decodings: a gateway and a backend that each decode once read the second
     // (/api/%2561dmin/%25252e%25252e/public is /api/admin/%2e%2e/public; found by review A).
     while (decodings.size() <= DECODINGS && decoded.indexOf('%') >= 0) {
-      String again = percentDecoded(decoded);
+      String again = percentDecoded(decoded, true);
       if (again.equals(decoded)) {
         break;
       }
@@ -191,7 +195,12 @@ final class RawPaths {
     return segment.substring(0, end);
   }
 
-  private static String percentDecoded(String raw) {
+  /**
+   * {@code raw} percent-decoded once: every escape, or ({@code everyEscape} false) only those of a
+   * space and of non-ASCII bytes, which a request line cannot carry unencoded and which name no
+   * separator, dot, parameter, query or escape in any reading.
+   */
+  private static String percentDecoded(String raw, boolean everyEscape) {
     if (raw.indexOf('%') < 0) {
       return raw;
     }
@@ -200,7 +209,7 @@ final class RawPaths {
       if (raw.charAt(i) == '%' && i + 2 < raw.length()) {
         int high = hex(raw.charAt(i + 1));
         int low = hex(raw.charAt(i + 2));
-        if (high >= 0 && low >= 0) {
+        if (high >= 0 && low >= 0 && (everyEscape || high >= 8 || (high << 4 | low) == ' ')) {
           bytes.write(high << 4 | low);
           i += 3;
           continue;
