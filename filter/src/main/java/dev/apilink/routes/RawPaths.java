@@ -77,7 +77,7 @@ final class RawPaths {
     // space or a non-ASCII character reaches it encoded from every client (ApiLink encodes what
     // arrives unencoded), so my%20files is "my files" to it too, and a rule for /api/my files/*
     // must open it (found by review F: anonymous users got the 401 of a later /api/* rule).
-    decodings.add(percentDecoded(rawPath, false));
+    decodings.add(asSent(rawPath));
     String decoded = rawPath;
     // Each count of decodings: a gateway and a backend that each decode once read the second
     // (/api/%2561dmin/%25252e%25252e/public is /api/admin/%2e%2e/public; found by review A).
@@ -193,6 +193,37 @@ final class RawPaths {
       end--;
     }
     return segment.substring(0, end);
+  }
+
+  /**
+   * {@code rawPath} with its escapes of a space or a non-ASCII byte decoded, but in a segment (or a
+   * part of one between a backslash or a {@code ;}) that would then be only dots and whitespace:
+   * Windows reads {@code .. } as {@code ..} and {@code ... } as nothing, while {@code ..%20} is a
+   * name (found by review F's generated paths: {@code /api/admin./..%20/x} read decoded only there
+   * left /api/admin/ unread).
+   */
+  private static String asSent(String rawPath) {
+    if (rawPath.indexOf('%') < 0) {
+      return rawPath;
+    }
+    StringBuilder asSent = new StringBuilder(rawPath.length());
+    int start = 0;
+    for (int i = 0; i <= rawPath.length(); i++) {
+      if (i == rawPath.length() || "/\\;".indexOf(rawPath.charAt(i)) >= 0) {
+        String part = rawPath.substring(start, i);
+        String decoded = percentDecoded(part, false);
+        asSent.append(isDotsAndWhitespace(decoded) ? part : decoded);
+        if (i < rawPath.length()) {
+          asSent.append(rawPath.charAt(i));
+        }
+        start = i + 1;
+      }
+    }
+    return asSent.toString();
+  }
+
+  private static boolean isDotsAndWhitespace(String part) {
+    return part.chars().allMatch(c -> c == '.' || Character.isWhitespace(c));
   }
 
   /**
