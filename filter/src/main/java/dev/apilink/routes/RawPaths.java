@@ -71,7 +71,8 @@ final class RawPaths {
    * /api/admin/.. /public} (found by a reviewer).
    */
   static Set<String> readings(String rawPath) {
-    List<String> decodings = new ArrayList<>(DECODINGS + 1);
+    // A set: the path as sent is often its first decoding too (/api/my%20files), read once.
+    Set<String> decodings = new LinkedHashSet<>();
     // As sent: a router that matches the raw path (Express) takes /api/admin/%2e%2e/public for a
     // path under /api/admin/, which the container reads as /api/public (found by review A). But a
     // space or a non-ASCII character reaches it encoded from every client (ApiLink encodes what
@@ -81,7 +82,7 @@ final class RawPaths {
     String decoded = rawPath;
     // Each count of decodings: a gateway and a backend that each decode once read the second
     // (/api/%2561dmin/%25252e%25252e/public is /api/admin/%2e%2e/public; found by review A).
-    while (decodings.size() <= DECODINGS && decoded.indexOf('%') >= 0) {
+    for (int i = 0; i < DECODINGS && decoded.indexOf('%') >= 0; i++) {
       String again = percentDecoded(decoded, true);
       if (again.equals(decoded)) {
         break;
@@ -93,7 +94,9 @@ final class RawPaths {
     for (String decoding : decodings) {
       for (String path : asPathAndAsUrl(decoding)) {
         for (Resolution resolution : Resolution.ALL) {
-          readings.add(resolution.resolved(path));
+          if (resolution.isNeededFor(path)) {
+            readings.add(resolution.resolved(path));
+          }
         }
       }
     }
@@ -118,6 +121,16 @@ final class RawPaths {
             new Resolution((flags & 1) == 0, (flags & 2) != 0, (flags & 4) != 0, (flags & 8) == 0));
       }
       return List.copyOf(all);
+    }
+
+    /**
+     * Whether {@code path} has a backslash or a {@code ;} where this resolution reads them: without
+     * them it reads {@code path} as the resolution that does not, and is skipped (four times less
+     * work for most paths with a {@code %}: review F measured 4.4 µs for one decision).
+     */
+    boolean isNeededFor(String path) {
+      return (!backslashSeparates || path.indexOf('\\') >= 0)
+          && (!cutParameters || path.indexOf(';') >= 0);
     }
 
     String resolved(String decoded) {
