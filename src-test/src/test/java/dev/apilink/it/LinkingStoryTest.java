@@ -232,6 +232,39 @@ class LinkingStoryTest {
     }
   }
 
+  /**
+   * An audience (any string in apilink.json) with every character XML escapes: the policy that
+   * {@code link} prints parses on the gateway, names that audience, and lets the site's tokens
+   * through. Coverage (review C) showed that no test escaped a quote.
+   */
+  @Test
+  void anAudienceWithQuotesAndMarkupCharactersIsInThePolicyAsWritten() throws Exception {
+    String audience = "api://orders?team=\"a\"&owner='b'<c>";
+    site.close();
+    site =
+        LinkedSite.link(
+            ServletContainer.Kind.TOMCAT,
+            dir.resolve("quoted"),
+            gateway,
+            c ->
+                ((ObjectNode) c.get("environments").get("production").get("backend"))
+                    .put("audience", audience));
+    gateway.addApiToProduct(site.productId, "sample");
+
+    HttpResponse<String> response = site.get("/api/products");
+
+    assertTrue(
+        gateway
+            .product(site.productId)
+            .policyXml()
+            .contains(
+                "<audience>api://orders?team=&quot;a&quot;&amp;owner=&apos;b&apos;&lt;c&gt;"
+                    + "</audience>"),
+        gateway.product(site.productId).policyXml());
+    assertEquals(200, response.statusCode(), response.body());
+    assertEquals(1, backend.received().size());
+  }
+
   @Test
   void aSiteWhoseClockIsSecondsAheadOfTheGatewaysGetsThrough() throws Exception {
     // Clocks on two machines differ by seconds (an unsynchronised VM). ApiLink's token is not
