@@ -883,6 +883,26 @@ abstract class RoutesContract {
   }
 
   /**
+   * The session id in a later path parameter than the first ({@code ;v=2;jsessionid=...}, as a
+   * client that adds its own parameter before {@code encodeURL()}'s writes it) is taken out too,
+   * and the parameter before it kept. Coverage (review C) showed that no test looked past a first
+   * parameter for the session id.
+   */
+  @Test
+  void aSessionIdInALaterPathParameterNeverReachesTheGatewayEither() throws Exception {
+    String sessionId = sessionId(signedInWithFormLogin(ContainerAuth.ALICE), "JSESSIONID");
+    backend.clear();
+
+    HttpResponse<String> response = get("/api/admin/users;v=2;jsessionid=" + sessionId + "?page=2");
+
+    assertEquals(200, response.statusCode(), response.body());
+    Received received = onlyReceived();
+    assertEquals("/api/admin/users;v=2", received.rawPath());
+    assertEquals("alice", principal(received).get("userDetails").asText());
+    assertFalse(received.toString().contains(sessionId), received.toString());
+  }
+
+  /**
    * The session of the browser's cookie {@code cookieName}, sent by a client without cookies in the
    * path parameter {@code parameter}, signs the user in but never reaches the gateway.
    */

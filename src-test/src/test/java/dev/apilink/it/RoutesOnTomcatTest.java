@@ -38,6 +38,26 @@ class RoutesOnTomcatTest extends RoutesContract {
   }
 
   /**
+   * The renamed session parameter after another one ({@code ;v=2;SITESESSION=...}): ApiLink finds
+   * the name by the id's value among every path parameter, not the first only. Coverage (review C)
+   * showed that no test looked past a first parameter.
+   */
+  @Test
+  void aSessionParameterNamedInContextXmlAfterAnotherOneNeverReachesTheGateway() throws Exception {
+    deploy(RULES, ContainerAuth.form());
+    ((EmbeddedTomcat) site.container()).context().setSessionCookieName("SITESESSION");
+    String sessionId = sessionId(browserSignedIn(ContainerAuth.ALICE), "SITESESSION");
+    backend.clear();
+
+    HttpResponse<String> response = get("/api/admin/users;v=2;SITESESSION=" + sessionId);
+
+    assertEquals(200, response.statusCode(), response.body());
+    Received received = onlyReceived();
+    assertEquals("/api/admin/users;v=2", received.rawPath());
+    assertEquals("alice", principal(received).get("userDetails").asText());
+  }
+
+  /**
    * Tomcat's {@code SingleSignOn} valve (in the stock {@code server.xml}, commented out) signs a
    * user in to every application of the host with the cookie {@code JSESSIONIDSSO}: a holder of it
    * is signed in without a password, as the session cookie does. Found by a reviewer on Tomcat
