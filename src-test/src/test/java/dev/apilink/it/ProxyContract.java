@@ -427,6 +427,20 @@ abstract class ProxyContract {
     assertEquals(List.of("[2001:db8::1]:" + port), received.header("X-Forwarded-Host"));
   }
 
+  /**
+   * A {@code +} in a query parameter's name is a space to a form decoder, as APIM reads the query:
+   * {@code subscription+key} is not the key parameter, and the query keeps it and every other
+   * {@code +} byte for byte. Coverage (review C) showed that no test decoded a {@code +}.
+   */
+  @Test
+  void aPlusInAQueryParameterNameIsKeptAsSentAndNamesNoKey() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    get("/api/search?subscription+key=k&a+b=c+d&subscription-key=stolen&e=%2B");
+
+    assertEquals("subscription+key=k&a+b=c+d&e=%2B", onlyReceived().rawQuery());
+  }
+
   @Test
   void clientCopiesOfTheKeyTheTokenAndThePrincipalNeverReachTheGateway() throws Exception {
     site.deployLinkedTo(backend.url(), c -> {});
