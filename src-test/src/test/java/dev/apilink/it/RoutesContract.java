@@ -885,8 +885,8 @@ abstract class RoutesContract {
   /**
    * The session id in a later path parameter than the first ({@code ;v=2;jsessionid=...}, as a
    * client that adds its own parameter before {@code encodeURL()}'s writes it) is taken out too,
-   * and the parameter before it kept. Coverage (review C) showed that no test looked past a first
-   * parameter for the session id.
+   * and the parameter before it kept (on Tomcat with a renamed session parameter too: {@code
+   * RoutesOnTomcatTest}).
    */
   @Test
   void aSessionIdInALaterPathParameterNeverReachesTheGatewayEither() throws Exception {
