@@ -113,6 +113,19 @@ class ConfigLoaderRoutesTest {
         problems("\"/rules.json\""));
   }
 
+  /**
+   * A {@code routesFile} from an unset variable is a problem, and the default file is not read in
+   * its place: its rules are not the ones named. Coverage (review C) showed no test of it.
+   */
+  @Test
+  void aRoutesFileFromAnUnsetVariableIsAProblemAndTheDefaultFileIsNotRead() throws Exception {
+    Files.writeString(webapp.resolve("staticwebapp.config.json"), "not even JSON");
+
+    assertEquals(
+        List.of("routesFile: environment variable APILINK_ROUTES_FILE is not set"),
+        problems("\"${env:APILINK_ROUTES_FILE}\""));
+  }
+
   @Test
   void aRoutesFileThatCannotBeReadIsAProblemThatSaysWhy() throws Exception {
     Files.createDirectories(webapp.resolve("rules"));

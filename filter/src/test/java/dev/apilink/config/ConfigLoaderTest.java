@@ -240,6 +240,24 @@ class ConfigLoaderTest {
         problems(linked(", \"timeoutSeconds\": \"${file:timeout.txt}\"")));
   }
 
+  /**
+   * A gateway URL that {@code java.net.URI} cannot parse (a space in the host) is reported as any
+   * other URL that is not one. Coverage (review C) showed no test of it.
+   */
+  @Test
+  void aGatewayUrlThatIsNoUriIsAProblem() throws Exception {
+    assertEquals(
+        List.of(
+            "environments.production.backend.url: not an absolute http(s) URL without query or"
+                + " user info (was \"https://my apim.azure-api.net\")"),
+        problems(linked("").replace("my-apim", "my apim")));
+    assertEquals(
+        List.of(
+            "environments.production.backend.url: not an absolute http(s) URL without query or"
+                + " user info (was \"https://…@my apim.azure-api.net\")"),
+        problems(linked("").replace("https://my-apim", "https://user:" + SECRET + " x@my apim")));
+  }
+
   @Test
   void everyProblemIsListedByItsJsonPath() throws Exception {
     List<String> problems =
