@@ -758,4 +758,20 @@ class ConfigLoaderTest {
             + ")",
         e.getMessage());
   }
+
+  @Test
+  void aMisplacedObjectIsNamedByItsTypeNotShownWithTheSecretItHolds() throws Exception {
+    // Found by GeneratedConfigTest: the whole object, proxy password and all, was the "was".
+    String misplaced =
+        "{\"backend\": {\"subscriptionKey\": \"" + SECRET + "\", \"timeoutSeconds\": [1]}}";
+    assertEquals(
+        List.of(
+            "environments.production.backend.timeoutSeconds: must be a whole number from 0 to 86400"
+                + " (was array)",
+            "routesFile: must be a path in the web application such as"
+                + " \"/staticwebapp.config.json\", or false (was object)"),
+        problems(
+            linked(", \"timeoutSeconds\": [\"" + SECRET + "\"]")
+                .replaceFirst("\\{", "{\"routesFile\": " + misplaced + ", ")));
+  }
 }
