@@ -15,9 +15,12 @@ public final class JsonProblems {
     return " (was \"" + value + "\")";
   }
 
-  /** {@code (was <the JSON value>)} */
+  /**
+   * {@code (was <the JSON value>)} for a single value; an object or an array is named by its type
+   * only: misplaced, it may hold a secret (a backend with its key given where a number belongs).
+   */
   public static String wasValue(JsonNode node) {
-    return " (was " + node + ")";
+    return node.isContainerNode() ? wasType(node) : " (was " + node + ")";
   }
 
   /** {@code (was array)}, for values whose text must not be shown (or would not help). */
