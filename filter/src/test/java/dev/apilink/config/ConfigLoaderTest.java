@@ -236,7 +236,7 @@ class ConfigLoaderTest {
     assertEquals(
         List.of(
             "environments.production.backend.timeoutSeconds: must be a whole number from 0 to"
-                + " 86400 (was \"ten seconds\")"),
+                + " 86400 (was \"${file:timeout.txt}\")"),
         problems(linked(", \"timeoutSeconds\": \"${file:timeout.txt}\"")));
   }
 
@@ -773,5 +773,27 @@ class ConfigLoaderTest {
         problems(
             linked(", \"timeoutSeconds\": [\"" + SECRET + "\"]")
                 .replaceFirst("\\{", "{\"routesFile\": " + misplaced + ", ")));
+  }
+
+  @Test
+  void aFilesContentGivenWhereAPathOrANameBelongsIsNotShown() throws Exception {
+    // Found by GeneratedConfigTest: "signingKeyFile": "${file:keys.json}" (a reference where the
+    // path belongs) showed the private key, in the path it could not read.
+    Files.writeString(dir.resolve("keys.json"), "{\"kty\":\"oct\",\"d\":\"" + SECRET + "\"}");
+    Files.writeString(dir.resolve("kid.txt"), SECRET);
+    String keys = dir.resolve("keys.json").toString();
+    String kid = dir.resolve("kid.txt").toString();
+    String misreferenced =
+        "{\"token\": {\"signingKeyFile\": \"${file:%s}\", \"signingKeyId\": \"${file:%s}\"},"
+            + " \"hostname\"";
+
+    List<String> problems =
+        problems(linked("").replace("{\"hostname\"", misreferenced.formatted(keys, kid)));
+
+    assertEquals(1, problems.size(), problems.toString());
+    assertTrue(
+        problems.get(0).startsWith("token.signingKeyFile: cannot read ${file:" + keys + "} ("),
+        problems.get(0));
+    assertFalse(problems.get(0).contains("kty"), problems.get(0));
   }
 }
