@@ -192,6 +192,9 @@ public final class ConfigLoader {
     String routesSource = RoutesLoader.DEFAULT_LOCATION;
     final List<Problem> routesProblems = new ArrayList<>();
 
+    /** The reference that each value read from a file came from, by the value's path. */
+    final Map<String, Map.Entry<String, String>> fromFiles = new LinkedHashMap<>();
+
     Pass(String source, String environmentName) {
       this.source = source;
       this.environmentName = environmentName;
@@ -773,7 +776,9 @@ public final class ConfigLoader {
         return Optional.of(resolved);
       }
       try {
-        return Optional.of(JsonText.of(read(files, target)).stripTrailing());
+        String content = JsonText.of(read(files, target)).stripTrailing();
+        fromFiles.put(path, Map.entry(content, value));
+        return Optional.of(content);
       } catch (IOException e) {
         problem(path, "cannot read " + target + " (" + describe(e) + ")");
         return Optional.empty();
@@ -793,7 +798,26 @@ public final class ConfigLoader {
       return source.read(location);
     }
 
+    /**
+     * Adds a problem. A value read from a file is shown as its reference: the file may be a secret
+     * one, named by mistake where a path or a name belongs ({@code "signingKeyFile":
+     * "${file:keys.json}"} showed the private key). A content shorter than 8 characters is no such
+     * secret, and is replaced only where it is shown as the value ({@code (was 0)}), so that "from
+     * 1 to 3600" stays as it is.
+     */
     private void problem(String path, String message) {
+      Map.Entry<String, String> file = fromFiles.get(path);
+      if (file != null && !file.getKey().isEmpty()) {
+        String content = file.getKey();
+        String reference = file.getValue();
+        message =
+            message
+                .replace(was(content), was(reference))
+                .replace(" (was " + content + ")", was(reference));
+        if (content.length() >= 8) {
+          message = message.replace(content, reference);
+        }
+      }
       problems.add(new Problem(path, message));
     }
 
