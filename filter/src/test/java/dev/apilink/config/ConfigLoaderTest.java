@@ -796,4 +796,21 @@ class ConfigLoaderTest {
         problems.get(0));
     assertFalse(problems.get(0).contains("kty"), problems.get(0));
   }
+
+  @Test
+  void aPathTheFileSystemCannotHoldIsAProblemNotAnException() throws Exception {
+    // Found by GeneratedConfigTest: InvalidPathException escaped the loader.
+    assertEquals(
+        List.of(
+            "environments.production.backend.subscriptionKey: cannot read c\u0000d (IOException:"
+                + " not a path: Nul character not allowed)",
+            "token.signingKeyFile: cannot read a\u0000b (IOException: not a path: Nul character"
+                + " not allowed)"),
+        problems(
+            linked("")
+                .replace("${env:APIM_KEY}", "${file:c\\u0000d}")
+                .replace(
+                    "{\"hostname\"",
+                    "{\"token\": {\"signingKeyFile\": \"a\\u0000b\"}, \"hostname\"")));
+  }
 }
