@@ -20,6 +20,7 @@ import dev.apilink.token.SigningKeys;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -794,8 +795,13 @@ public final class ConfigLoader {
      * never read).
      */
     byte[] read(ConfigFiles source, String location) throws IOException {
-      source.path(location).ifPresent(file -> read.put(file, ConfigWatcher.version(file)));
-      return source.read(location);
+      try {
+        source.path(location).ifPresent(file -> read.put(file, ConfigWatcher.version(file)));
+        return source.read(location);
+      } catch (InvalidPathException e) {
+        // A NUL character: the file system's refusal is unchecked, and escaped the loader.
+        throw new IOException("not a path: " + e.getReason(), e);
+      }
     }
 
     /**
