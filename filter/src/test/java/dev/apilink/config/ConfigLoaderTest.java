@@ -813,4 +813,32 @@ class ConfigLoaderTest {
                     "{\"hostname\"",
                     "{\"token\": {\"signingKeyFile\": \"a\\u0000b\"}, \"hostname\"")));
   }
+
+  @Test
+  void aFileThatIsNotUtf8IsAProblemNotReadWithReplacementCharacters() throws Exception {
+    // Found by GeneratedConfigTest: a byte that is not UTF-8 (Windows-1252's é, 0xE9) became
+    // U+FFFD and the file loaded, the identity provider "Entra\uFFFD" sent in every principal.
+    byte[] latin1 =
+        linked("")
+            .replace("{\"hostname\"", "{\"identityProvider\": \"Entr\u00e9\", \"hostname\"")
+            .getBytes(StandardCharsets.ISO_8859_1);
+    Files.write(dir.resolve("apilink.json"), latin1);
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                new ConfigLoader(ConfigFiles.fileSystem(dir, Optional.empty()), env::get)
+                    .load("apilink.json", "production"));
+    assertEquals(
+        List.of("not UTF-8: byte 27 is not valid there; save the file as UTF-8"),
+        e.problems().stream().map(ConfigException.Problem::toString).toList());
+
+    // PowerShell 5's "echo $key > key.txt" writes UTF-16.
+    Files.write(dir.resolve("key.txt"), (SECRET + "\r\n").getBytes(StandardCharsets.UTF_16));
+    assertEquals(
+        List.of(
+            "environments.production.backend.subscriptionKey: cannot read key.txt (IOException: not"
+                + " UTF-8: byte 1 is not valid there; save the file as UTF-8)"),
+        problems(linked("").replace("${env:APIM_KEY}", "${file:key.txt}")));
+  }
 }

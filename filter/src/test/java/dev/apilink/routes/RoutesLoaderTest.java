@@ -616,4 +616,16 @@ class RoutesLoaderTest {
     dev.apilink.config.JsonFactoriesTest.assertNoThreadLocalBuffers(
         RoutesLoader.JSON, "RoutesLoader");
   }
+
+  @Test
+  void aFileThatIsNotUtf8IsAProblem() {
+    List<Problem> problems = new ArrayList<>();
+    byte[] latin1 =
+        "{\"routes\": [{\"route\": \"/api/caf\u00e9\"}]}".getBytes(StandardCharsets.ISO_8859_1);
+
+    assertNull(RoutesLoader.parse(SOURCE, latin1, problems));
+    assertEquals(
+        List.of("not UTF-8: byte 32 is not valid there; save the file as UTF-8"),
+        problems.stream().map(Problem::toString).toList());
+  }
 }
