@@ -207,6 +207,8 @@ public final class ConfigLoader {
         root = JSON.readTree(JsonText.of(json));
       } catch (JsonProcessingException e) {
         throw new ConfigException(source, List.of(new Problem("", syntaxError(e))));
+      } catch (IOException e) {
+        throw new ConfigException(source, List.of(new Problem("", e.getMessage())));
       }
       if (root == null || root.isMissingNode()) {
         throw new ConfigException(source, List.of(new Problem("", "the file is empty")));

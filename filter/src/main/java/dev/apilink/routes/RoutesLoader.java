@@ -16,6 +16,7 @@ import dev.apilink.config.ConfigException.Problem;
 import dev.apilink.config.JsonFactories;
 import dev.apilink.config.JsonText;
 import dev.apilink.config.Loggers;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -109,6 +110,9 @@ public final class RoutesLoader {
       root = JSON.readTree(JsonText.of(json));
     } catch (JsonProcessingException e) {
       problems.add(new Problem("", syntaxError(e)));
+      return null;
+    } catch (IOException e) {
+      problems.add(new Problem("", e.getMessage()));
       return null;
     }
     if (root == null || root.isMissingNode()) {
