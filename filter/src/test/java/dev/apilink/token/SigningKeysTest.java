@@ -238,4 +238,12 @@ class SigningKeysTest {
 
     assertEquals("SigningKeys[kids=[k1], current=k1]", keys.toString());
   }
+
+  @Test
+  void aFileHoldingNullIsNotAKeySet() {
+    // Found by GeneratedSigningKeysTest: a NullPointerException ("jq .key > keys.json" writes null
+    // for a key that is not there).
+    assertEquals(List.of("not a JWK or JWK set (it is null)"), problems("null"));
+    assertEquals(List.of("not a JWK or JWK set (it is null)"), problems(" null\n"));
+  }
 }
