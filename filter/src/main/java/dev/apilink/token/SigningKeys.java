@@ -58,6 +58,9 @@ public final class SigningKeys {
     List<JWK> parsed;
     try {
       Map<String, Object> object = com.nimbusds.jose.util.JSONObjectUtils.parse(json);
+      if (object == null) {
+        throw new InvalidKeysException(List.of("not a JWK or JWK set (it is null)"));
+      }
       parsed =
           object.containsKey("keys") ? JWKSet.parse(object).getKeys() : List.of(JWK.parse(object));
     } catch (ParseException e) {
