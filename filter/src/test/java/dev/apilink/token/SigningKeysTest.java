@@ -246,4 +246,41 @@ class SigningKeysTest {
     assertEquals(List.of("not a JWK or JWK set (it is null)"), problems("null"));
     assertEquals(List.of("not a JWK or JWK set (it is null)"), problems(" null\n"));
   }
+
+  @Test
+  void aKeyWhosePrivatePartDoesNotMatchItsPublicPartIsRefused() throws Exception {
+    // Found by GeneratedSigningKeysTest: both parsed; the first failed to sign every token, the
+    // second signed tokens that its published key (so the gateway) does not verify.
+    RSAKey good = rsa("r1", 2048);
+    RSAKey other = rsa("r2", 2048);
+    RSAKey badExponent =
+        new RSAKey.Builder(
+                good.getModulus(), com.nimbusds.jose.util.Base64URL.encode(new byte[] {3}))
+            .privateExponent(good.getPrivateExponent())
+            .firstPrimeFactor(good.getFirstPrimeFactor())
+            .secondPrimeFactor(good.getSecondPrimeFactor())
+            .firstFactorCRTExponent(good.getFirstFactorCRTExponent())
+            .secondFactorCRTExponent(good.getSecondFactorCRTExponent())
+            .firstCRTCoefficient(good.getFirstCRTCoefficient())
+            .keyID("r1")
+            .build();
+    RSAKey foreignPrivate =
+        new RSAKey.Builder(good.toPublicJWK()).privateKey(other.toPrivateKey()).keyID("r3").build();
+    com.nimbusds.jose.jwk.ECKey ec = new ECKeyGenerator(Curve.P_256).keyID("e1").generate();
+    com.nimbusds.jose.jwk.ECKey ecForeign =
+        new com.nimbusds.jose.jwk.ECKey.Builder(ec.toPublicJWK())
+            .privateKey(new ECKeyGenerator(Curve.P_256).generate().toPrivateKey())
+            .keyID("e2")
+            .build();
+
+    assertEquals(
+        List.of(
+            "key \"r1\": its private part does not match its public part (a test signature did not"
+                + " verify)",
+            "key \"r3\": its private part does not match its public part (a test signature did not"
+                + " verify)",
+            "key \"e2\": its private part does not match its public part (a test signature did not"
+                + " verify)"),
+        problems(set(badExponent, foreignPrivate, ecForeign)));
+  }
 }
