@@ -2,6 +2,13 @@ package dev.apilink.token;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.Payload;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -183,7 +190,7 @@ public final class SigningKeys {
         return Optional.of(
             "its \"alg\" " + key.getAlgorithm() + " is not an RSA signature algorithm");
       }
-      return Optional.empty();
+      return matching(key);
     }
     if (key instanceof ECKey ec) {
       if (!Curve.P_256.equals(ec.getCurve())) {
@@ -194,9 +201,36 @@ public final class SigningKeys {
         return Optional.of(
             "its \"alg\" " + key.getAlgorithm() + " does not fit a P-256 key; use ES256 or none");
       }
-      return Optional.empty();
+      return matching(key);
     }
     return Optional.of("key type " + key.getKeyType() + " is not supported; use RSA or EC P-256");
+  }
+
+  /**
+   * Empty if {@code key} signs what its own public part verifies. A private part of another key, or
+   * an {@code e} edited by hand, parsed: then every token failed to sign, or was signed so that the
+   * gateway, which holds the public part, refused it (found by a generated key file).
+   */
+  private static Optional<String> matching(JWK key) {
+    boolean verified;
+    try {
+      JWSObject test = new JWSObject(new JWSHeader(algorithmOf(key)), new Payload("apilink"));
+      if (key instanceof RSAKey rsa) {
+        test.sign(new RSASSASigner(rsa));
+        verified = test.verify(new RSASSAVerifier(rsa.toPublicJWK()));
+      } else {
+        ECKey ec = (ECKey) key;
+        test.sign(new ECDSASigner(ec));
+        verified = test.verify(new ECDSAVerifier(ec.toPublicJWK()));
+      }
+    } catch (JOSEException | RuntimeException e) {
+      // The JDK's RSA signature throws unchecked exceptions for some inconsistent keys.
+      verified = false;
+    }
+    return verified
+        ? Optional.empty()
+        : Optional.of(
+            "its private part does not match its public part (a test signature did not verify)");
   }
 
   private static JWK withThumbprintId(JWK key) {
