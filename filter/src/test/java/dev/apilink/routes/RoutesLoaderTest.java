@@ -628,4 +628,13 @@ class RoutesLoaderTest {
         List.of("not UTF-8: byte 32 is not valid there; save the file as UTF-8"),
         problems.stream().map(Problem::toString).toList());
   }
+
+  @Test
+  void aRedirectsStatusThatIsNotANumberIsAProblem() {
+    // Found by GeneratedRoutesTest: a NullPointerException (an int and an Integer in a ?:).
+    assertEquals(
+        List.of("responseOverrides.401.statusCode: must be a whole number (was \"302\")"),
+        problems(
+            "{\"responseOverrides\": {\"401\": {\"redirect\": \"/login\", \"statusCode\": \"302\"}}}"));
+  }
 }
