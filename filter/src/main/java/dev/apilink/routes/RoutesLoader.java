@@ -401,7 +401,8 @@ public final class RoutesLoader {
      */
     private Decision onAllowed(String redirect, boolean hasRedirect, JsonNode status, String at) {
       if (hasRedirect) {
-        Integer code = status == null ? DEFAULT_REDIRECT_STATUS : statusCode(status, at);
+        Integer code =
+            status == null ? Integer.valueOf(DEFAULT_REDIRECT_STATUS) : statusCode(status, at);
         if (code != null && !REDIRECT_STATUSES.contains(code)) {
           problem(at, "a redirect's status must be 301, 302, 307 or 308 (was " + code + ")");
           return null;
