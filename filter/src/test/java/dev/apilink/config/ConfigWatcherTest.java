@@ -54,6 +54,42 @@ class ConfigWatcherTest {
   }
 
   @Test
+  void aReloadThatFailsWithAnErrorLeavesTheWatcherWatching() throws Exception {
+    // With no file descriptor left, a class ApiLink had not yet loaded could not be read from its
+    // JAR (review D, Tomcat 11.0.24): a NoClassDefFoundError, or an OutOfMemoryError when no thread
+    // can be made, ended the watcher's thread, and no later change was ever applied.
+    Path file = Files.writeString(dir.resolve("apilink.json"), "{\"version\": 1}");
+    BlockingQueue<String> read = new LinkedBlockingQueue<>();
+    Runnable reads = readsInto(read, file);
+    List<Error> failures =
+        new CopyOnWriteArrayList<>(
+            List.of(
+                new NoClassDefFoundError("dev/apilink/Example"),
+                new OutOfMemoryError("unable to create native thread")));
+    Runnable onChange =
+        () -> {
+          if (!failures.isEmpty()) {
+            read.add("failed");
+            throw failures.remove(0);
+          }
+          reads.run();
+        };
+    Logger log = Logger.getLogger(ConfigWatcher.class.getName());
+    Level level = log.getLevel();
+    log.setLevel(Level.OFF); // the SEVERE lines with their stacks are expected here
+    try (ConfigWatcher watcher =
+        ConfigWatcher.start(Set.of(file), onChange, 600_000, 50, "watcher-error-test")) {
+      for (int version = 2; version <= 4; version++) {
+        Files.writeString(file, "{\"version\": " + version + "}");
+        String expected = version < 4 ? "failed" : "{\"version\": 4}";
+        assertEquals(expected, read.poll(30, TimeUnit.SECONDS), "version " + version);
+      }
+    } finally {
+      log.setLevel(level);
+    }
+  }
+
+  @Test
   void aWriteThatLandsWhileTheReloadReadsTheFilesIsAppliedToo() throws Exception {
     Path file = Files.writeString(dir.resolve("apilink.json"), "{\"version\": 1}");
     BlockingQueue<String> read = new LinkedBlockingQueue<>();
