@@ -125,9 +125,10 @@ public final class GatewayTarget {
 
   /**
    * Whether a segment is nothing to Windows, which drops a name's trailing dots and spaces: empty,
-   * or {@code ...} ({@code /api/.../..} is {@code /api/..} there; found by review A).
+   * or only dots and white space ({@code /api/.../..} is {@code /api/..} there; found by review A).
+   * The route rules' readings ask the same.
    */
-  private static boolean isEmptyToWindows(String name) {
+  public static boolean isEmptyToWindows(String name) {
     for (int i = 0; i < name.length(); i++) {
       if (name.charAt(i) != '.' && !Character.isWhitespace(name.charAt(i))) {
         return false;

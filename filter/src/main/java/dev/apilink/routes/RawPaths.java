@@ -1,5 +1,6 @@
 package dev.apilink.routes;
 
+import dev.apilink.proxy.GatewayTarget;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -225,7 +226,7 @@ final class RawPaths {
       if (i == rawPath.length() || "/\\;".indexOf(rawPath.charAt(i)) >= 0) {
         String part = rawPath.substring(start, i);
         String decoded = percentDecoded(part, false);
-        asSent.append(isDotsAndWhitespace(decoded) ? part : decoded);
+        asSent.append(GatewayTarget.isEmptyToWindows(decoded) ? part : decoded);
         if (i < rawPath.length()) {
           asSent.append(rawPath.charAt(i));
         }
@@ -233,10 +234,6 @@ final class RawPaths {
       }
     }
     return asSent.toString();
-  }
-
-  private static boolean isDotsAndWhitespace(String part) {
-    return part.chars().allMatch(c -> c == '.' || Character.isWhitespace(c));
   }
 
   /**
