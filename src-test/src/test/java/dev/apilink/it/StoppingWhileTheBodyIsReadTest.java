@@ -1,0 +1,221 @@
+package dev.apilink.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.apilink.ApiLinkFilter;
+import dev.apilink.testkit.echo.EchoBackend;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Jetty, stopping, closes the connection of a client still sending its {@code /api} body and
+ * reports the exchange failed; it then sends whatever response completing leaves behind. ApiLink
+ * makes that a 503 first. It did so only if no gateway thread was reading the client's body at that
+ * instant: when one was, the client was sent an empty 200, its upload seemingly accepted (seen once
+ * in CI, on the Jetty 12.1.12 distribution). Here a filter before ApiLink holds such a read until
+ * the container's error callback waits for it, as the two met by chance in CI.
+ */
+class StoppingWhileTheBodyIsReadTest {
+
+  static final String KEY = "primary-key-0123456789abcdef";
+
+  /** Armed by the test: the next read of the body on a gateway thread is held. */
+  static volatile boolean holdNextGatewayRead;
+
+  static final CountDownLatch HELD = new CountDownLatch(1);
+
+  @TempDir Path dir;
+
+  /** Passes the request on with a body whose reads can be held, as a slow disk or CPU would. */
+  public static final class HoldingFilter extends HttpFilter {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void doFilter(
+        HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+        throws IOException, ServletException {
+      chain.doFilter(
+          new HttpServletRequestWrapper(request) {
+            @Override
+            public ServletInputStream getInputStream() throws IOException {
+              return new HeldInput(super.getInputStream());
+            }
+          },
+          response);
+    }
+  }
+
+  private static final class HeldInput extends ServletInputStream {
+    private final ServletInputStream in;
+    private volatile boolean heldOnce;
+
+    HeldInput(ServletInputStream in) {
+      this.in = in;
+    }
+
+    @Override
+    public boolean isReady() {
+      // After the held read, nothing more has arrived, as when that read took all there was: the
+      // read loop stops, and the container's callback has the exchange next.
+      return !heldOnce && in.isReady();
+    }
+
+    @Override
+    public boolean isFinished() {
+      return in.isFinished();
+    }
+
+    @Override
+    public void setReadListener(ReadListener listener) {
+      in.setReadListener(listener);
+    }
+
+    @Override
+    public int read() throws IOException {
+      return in.read();
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int read = in.read(b, off, len);
+      if (holdNextGatewayRead && Thread.currentThread().getName().startsWith("apilink-")) {
+        holdNextGatewayRead = false;
+        heldOnce = true;
+        HELD.countDown();
+        try {
+          // Until the container's error callback waits for the exchange's lock, which this read
+          // holds (ApiLink's ProxyExchange.withClientLockBounded).
+          Await.until(
+              "the container's error callback waiting for the exchange",
+              Duration.ofSeconds(30),
+              StoppingWhileTheBodyIsReadTest::aContainerThreadWaitsForTheExchange,
+              () -> "no thread waiting in withClientLockBounded");
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return read;
+    }
+  }
+
+  @Test
+  void aClientStillSendingIsNeverAnsweredAnEmpty200WhileAGatewayThreadReadsItsBody()
+      throws Exception {
+    Path webapp = Files.createDirectories(dir.resolve("webapp"));
+    Path config = dir.resolve("apilink.json");
+    try (EchoBackend gateway = EchoBackend.start()) {
+      Files.writeString(
+          config,
+          """
+          {"hostname": "http://127.0.0.1",
+           "environments": {"production": {"backend": {
+             "resourceType": "apiManagement", "url": "%s", "subscriptionKey": "%s"}}}}
+          """
+              .formatted(gateway.url(), KEY));
+      Server server =
+          ApplicationRootServletTest.startJetty(
+              webapp,
+              context -> {
+                FilterHolder holding = new FilterHolder(HoldingFilter.class);
+                holding.setAsyncSupported(true);
+                context.addFilter(holding, "/api/*", EnumSet.of(DispatcherType.REQUEST));
+                FilterHolder apiLink = new FilterHolder(ApiLinkFilter.class);
+                apiLink.setName("ApiLink");
+                apiLink.setAsyncSupported(true);
+                apiLink.setInitParameter("config", config.toString());
+                context.addFilter(apiLink, "/api/*", EnumSet.of(DispatcherType.REQUEST));
+              });
+      CompletableFuture<Void> stopped = null;
+      try (Socket client = RawHttp.open(ApplicationRootServletTest.port(server))) {
+        OutputStream out = client.getOutputStream();
+        holdNextGatewayRead = true;
+        // The head and more body than one read takes: the first read is the container's, and the
+        // next comes on the gateway thread that has just sent the first piece on.
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                out.write(
+                    ("POST /shop/api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            + "Content-Type: application/octet-stream\r\n"
+                            + "Content-Length: 1000000\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.write(new byte[200_000]);
+                out.flush();
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+        assertTrue(HELD.await(30, TimeUnit.SECONDS), "no read of the body on a gateway thread");
+        gateway.awaitArrival("/api/upload", Duration.ofSeconds(30));
+
+        // As the server's stop begins: its connector first, which closes the connection. The
+        // rest of the stop (the filter's destroy()) would answer the exchange itself if it came
+        // first.
+        stopped = CompletableFuture.runAsync(() -> stop(server.getConnectors()[0]));
+
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        boolean reset = false;
+        try {
+          client.getInputStream().transferTo(received);
+        } catch (SocketException e) {
+          reset = true; // closed without an answer: not a success
+        }
+        List<RawHttp.Response> answers = RawHttp.Response.parseAll(received.toByteArray(), reset);
+        assertEquals(1, answers.size(), answers.toString());
+        assertEquals(503, answers.get(0).status(), answers.get(0).toString());
+      } finally {
+        if (stopped != null) {
+          stopped.get(60, TimeUnit.SECONDS);
+        }
+        server.stop();
+      }
+    }
+  }
+
+  private static boolean aContainerThreadWaitsForTheExchange() {
+    for (StackTraceElement[] stack : Thread.getAllStackTraces().values()) {
+      for (StackTraceElement frame : stack) {
+        if (frame.getMethodName().equals("withClientLockBounded")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static void stop(Connector connector) {
+    try {
+      connector.stop();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
