@@ -1405,7 +1405,7 @@ abstract class FaultContract {
           "/api/silent", "Gateway timeout: the API gateway did not answer within 1 second.");
       assertEquals("GET /api/silent HTTP/1.1", gateway.awaitRequestGivenUp(IDLE));
       log.close();
-      // The line the README's Troubleshooting quotes for a timeoutSeconds that ran out.
+      // The line docs/troubleshooting.md quotes for a timeoutSeconds that ran out.
       assertEquals(
           List.of(
               "ApiLink: GET /api/silent -> answered 504: TimeoutException: Total timeout 1000 ms"
@@ -1479,7 +1479,7 @@ abstract class FaultContract {
       assertEquals(1000, response.body().length);
       assertFalse(response.complete(), "broken off, not ended: " + response);
       assertTrue(millis >= 1000 && millis < 1000 + 2000, "took " + millis + " ms");
-      // What the README's troubleshooting tells an operator to look for: the limit, not the
+      // What docs/troubleshooting.md tells an operator to look for: the limit, not the
       // gateway, ended it.
       String warning = log.await("-> response", Duration.ofSeconds(20));
       log.close();
