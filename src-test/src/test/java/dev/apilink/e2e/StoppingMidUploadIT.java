@@ -56,8 +56,8 @@ class StoppingMidUploadIT {
         if (!answer.isEmpty()) {
           assertTrue(answer.startsWith("HTTP/1.1 503 "), answer);
           String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
-          // Jetty's own 503 without a body, once in a full verify on Jetty 12.1.12 ee11: Jetty
-          // answered before ApiLink did (docs/proxy.md names both answers).
+          // A 503 without a body when Jetty reports the closed connection before ApiLink reads it
+          // from the body (docs/proxy.md names both answers; 5 of 50 stops under CPU load).
           assertTrue(body.equals(STOPPING) || body.isEmpty(), answer);
         }
       } finally {
