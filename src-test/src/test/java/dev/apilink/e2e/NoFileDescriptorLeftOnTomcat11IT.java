@@ -1,0 +1,240 @@
+package dev.apilink.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.apilink.testkit.echo.EchoBackend;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A container that has used up its file descriptors (its soft {@code RLIMIT_NOFILE} lowered with
+ * util-linux's {@code prlimit} to its lowest free descriptor, as a reviewer did by hand): a request
+ * that needs a new gateway connection cannot open one, and must still be answered, 502, and end.
+ * The reviewer's requests got no answer at all, not even a 504 at {@code timeoutSeconds}, and
+ * stayed in {@code ExchangesInFlight} for ever: Tomcat could not read the classes of that failure
+ * from ApiLink's JAR, closed since it was last read.
+ */
+class NoFileDescriptorLeftOnTomcat11IT {
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  /** The limit of the exchange in the test's configuration: the latest a 504 may come. */
+  private static final int TIMEOUT_SECONDS = 5;
+
+  @Test
+  void aRequestThatCannotOpenAGatewayConnectionIsAnsweredAndEnds() throws Exception {
+    Distribution tomcat = Distribution.TOMCAT_11;
+    Path run = E2eFiles.runDirectory(tomcat.id() + "-no-descriptor-left");
+    int port = ContainerProcess.freePort();
+    // Tomcat closes a web application's JARs once unused, at its background check: every second
+    // here rather than every 10 s, so that the test need not wait long for ApiLink's JAR to close.
+    String serverXml =
+        tomcat
+            .serverXml(port)
+            .replaceFirst(
+                "<Engine name=\"Catalina\" defaultHost=\"localhost\">",
+                "<Engine name=\"Catalina\" defaultHost=\"localhost\" backgroundProcessorDelay=\"1\">");
+    assertTrue(serverXml.contains("backgroundProcessorDelay=\"1\""), serverXml);
+    try (EchoBackend gateway = EchoBackend.start()) {
+      Path config = run.resolve("apilink.json");
+      Files.writeString(
+          config,
+          """
+          {
+            "hostname": "http://127.0.0.1:%d",
+            "environments": {
+              "production": {
+                "backend": {
+                  "resourceType": "apiManagement",
+                  "url": "%s",
+                  "subscriptionKey": "no-descriptor-key",
+                  "timeoutSeconds": %d
+                }
+              }
+            }
+          }
+          """
+              .formatted(port, gateway.url(), TIMEOUT_SECONDS));
+      Map<String, String> environment =
+          new HashMap<>(E2eFiles.sampleSiteEnvironment(port, gateway.url().toString(), "unused"));
+      environment.put("APILINK_CONFIG", config.toString());
+      ContainerProcess container =
+          tomcat.start(
+              run.resolve("base"),
+              port,
+              environment,
+              Map.of(),
+              Map.of("shop.war", E2eFiles.sampleWar()),
+              Map.of("conf/server.xml", serverXml));
+      Limit limit = new Limit(container.pid());
+      try (Socket client = connect(port);
+          Socket holding = connect(port)) {
+        // A request that succeeds, as on any site that has been up for a while.
+        send(client, "GET /shop/api/first HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        assertTrue(readResponse(client).startsWith("HTTP/1.1 200 "));
+        // The gateway connection it used is kept busy, so that the next request needs a new one.
+        send(
+            holding,
+            "GET /shop/api/held HTTP/1.1\r\nHost: 127.0.0.1\r\nx-echo-hold: held\r\n"
+                + "Connection: close\r\n\r\n");
+        gateway.gate("held").awaitHeld(1, WAIT);
+        awaitClosed(container.pid(), "apilink-filter-");
+
+        limit.toLowestFree();
+        send(client, "GET /shop/api/second HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        String answer = readResponse(client);
+        limit.restore();
+        assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
+        assertTrue(
+            answer.endsWith(
+                "{\"statusCode\": 502, \"message\": \"Bad gateway: the API gateway could not be"
+                    + " reached.\"}"),
+            answer);
+
+        gateway.gate("held").open();
+        assertTrue(ContainerProcess.readUntilClosed(holding).startsWith("HTTP/1.1 200 "));
+        awaitNoExchangeInFlight(container.pid());
+      } finally {
+        limit.restore();
+        container.close();
+      }
+    }
+  }
+
+  /**
+   * Waits until the site's bean counts no exchange in flight: the exchange ends as its response
+   * completes, which the client can see closed a moment before.
+   */
+  private static void awaitNoExchangeInFlight(long pid) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (true) {
+      Map<String, Object> site = DistributionContract.beanOf(JmxReader.apiLinkBeans(pid), "/shop");
+      if (Integer.valueOf(0).equals(site.get("ExchangesInFlight"))) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("still in flight after " + WAIT + ": " + site);
+      }
+      Thread.sleep(200); // polling the bean: it has no notification for this
+    }
+  }
+
+  private static Socket connect(int port) throws IOException {
+    Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+    socket.setSoTimeout((int) WAIT.toMillis());
+    return socket;
+  }
+
+  private static void send(Socket socket, String request) throws IOException {
+    socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+    socket.getOutputStream().flush();
+  }
+
+  /** One response with a {@code Content-Length}, read from a connection kept open after it. */
+  private static String readResponse(Socket socket) throws IOException {
+    InputStream in = socket.getInputStream();
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("closed after " + head.toString(StandardCharsets.ISO_8859_1));
+      }
+      head.write(b);
+    }
+    String text = head.toString(StandardCharsets.ISO_8859_1);
+    int length = -1;
+    for (String line : text.split("\r\n")) {
+      if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+        length = Integer.parseInt(line.substring(15).trim());
+      }
+    }
+    assertTrue(length >= 0, text);
+    return text + new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * Waits until no descriptor of process {@code pid} is open on a file whose name has {@code part}.
+   */
+  private static void awaitClosed(long pid, String part) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (openFiles(pid).stream().anyMatch(file -> file.contains(part))) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(part + "* still open after " + WAIT + ": " + openFiles(pid));
+      }
+      Thread.sleep(100); // polling /proc: no event tells when a file closes
+    }
+  }
+
+  private static List<String> openFiles(long pid) throws IOException {
+    try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+      return fds.map(
+              fd -> {
+                try {
+                  return Files.readSymbolicLink(fd).toString();
+                } catch (IOException e) {
+                  return ""; // closed meanwhile
+                }
+              })
+          .toList();
+    }
+  }
+
+  /** The soft {@code RLIMIT_NOFILE} of a process, set with util-linux's {@code prlimit}. */
+  private static final class Limit {
+    private final long pid;
+    private final String original;
+    private boolean lowered;
+
+    Limit(long pid) throws Exception {
+      this.pid = pid;
+      this.original = prlimit("--nofile", "--raw", "--noheadings", "--output=SOFT").trim();
+    }
+
+    /** Lowers it to the lowest descriptor number not in use: no further one can be opened. */
+    void toLowestFree() throws Exception {
+      Set<Integer> used = new TreeSet<>();
+      try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+        fds.forEach(fd -> used.add(Integer.parseInt(fd.getFileName().toString())));
+      }
+      int lowestFree = 0;
+      while (used.contains(lowestFree)) {
+        lowestFree++;
+      }
+      prlimit("--nofile=" + lowestFree + ":");
+      lowered = true;
+    }
+
+    void restore() throws Exception {
+      if (lowered) {
+        prlimit("--nofile=" + original + ":");
+        lowered = false;
+      }
+    }
+
+    private String prlimit(String... arguments) throws Exception {
+      List<String> command =
+          Stream.concat(Stream.of("prlimit", "--pid", Long.toString(pid)), Stream.of(arguments))
+              .toList();
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (process.waitFor() != 0) {
+        throw new IllegalStateException(command + " failed: " + output);
+      }
+      return output;
+    }
+  }
+}
