@@ -38,6 +38,7 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.util.IO;
 import org.eclipse.jetty.util.IteratingCallback;
 
 /**
@@ -162,6 +163,47 @@ final class ProxyExchange implements AsyncListener {
     this.method = clientRequest.getMethod();
     this.head = method.equals("HEAD");
     this.http1 = clientRequest.getProtocol().startsWith("HTTP/1");
+  }
+
+  /**
+   * The classes that end an exchange with a failure and that a successful exchange does not load,
+   * with their nested classes; {@link #loadFailureClasses} loads them.
+   */
+  private static final List<Class<?>> FAILURE_CLASSES =
+      List.of(
+          GatewayError.class,
+          FailureLog.class,
+          UnreadBody.class,
+          HandshakeLimitedConnector.class,
+          BreakOff.class,
+          // Jetty's client closes a connection it could not open with it.
+          IO.class);
+
+  /**
+   * Loads and initialises, now, the classes that ending an exchange with a failure needs, so that
+   * no failure waits for the container to read one from ApiLink's JAR. With no file descriptor left
+   * the JAR cannot be opened (Tomcat closes a web application's JARs once unused, and reopens them
+   * to load a class): Tomcat 11.0.24 threw {@code IllegalStateException: FileNotFoundException:
+   * .../apilink-filter-0.1.0-all.jar (Too many open files)} from inside Jetty's client, which
+   * dropped it, first as it closed the connection it could not open, then as it told the exchange
+   * of its timeout. The client got no answer, not even a 504, and the exchange stayed in flight for
+   * ever (a reviewer's {@code prlimit}; {@code NoFileDescriptorLeftOnTomcat11IT}).
+   */
+  static void loadFailureClasses() {
+    for (Class<?> type : FAILURE_CLASSES) {
+      initialize(type);
+      for (Class<?> nested : type.getDeclaredClasses()) {
+        initialize(nested);
+      }
+    }
+  }
+
+  private static void initialize(Class<?> type) {
+    try {
+      Class.forName(type.getName(), true, type.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(e); // loaded already: it is found
+    }
   }
 
   void start() {
