@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * that needs a new gateway connection cannot open one, and must still be answered, 502, and end.
  * The reviewer's requests got no answer at all, not even a 504 at {@code timeoutSeconds}, and
  * stayed in {@code ExchangesInFlight} for ever: Tomcat could not read the classes of that failure
- * from ApiLink's JAR, closed since it was last read.
+ * from ApiLink's JAR, closed since it was last read. The site's first request with a body got an
+ * empty 503.
  */
 class NoFileDescriptorLeftOnTomcat11IT {
 
@@ -82,7 +83,8 @@ class NoFileDescriptorLeftOnTomcat11IT {
               Map.of("conf/server.xml", serverXml));
       Limit limit = new Limit(container.pid());
       try (Socket client = connect(port);
-          Socket holding = connect(port)) {
+          Socket holding = connect(port);
+          Socket uploading = connect(port)) {
         // A request that succeeds, as on any site that has been up for a while.
         send(client, "GET /shop/api/first HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         assertTrue(readResponse(client).startsWith("HTTP/1.1 200 "));
@@ -95,15 +97,22 @@ class NoFileDescriptorLeftOnTomcat11IT {
         awaitClosed(container.pid(), "apilink-filter-");
 
         limit.toLowestFree();
+        // The site's first request with a body: its classes had not been loaded either.
+        send(
+            uploading,
+            "POST /shop/api/third HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello");
+        String answerToPost = readResponse(uploading);
         send(client, "GET /shop/api/second HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-        String answer = readResponse(client);
+        String answerToGet = readResponse(client);
         limit.restore();
-        assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
-        assertTrue(
-            answer.endsWith(
-                "{\"statusCode\": 502, \"message\": \"Bad gateway: the API gateway could not be"
-                    + " reached.\"}"),
-            answer);
+        for (String each : List.of(answerToPost, answerToGet)) {
+          assertTrue(each.startsWith("HTTP/1.1 502 "), each);
+          assertTrue(
+              each.endsWith(
+                  "{\"statusCode\": 502, \"message\": \"Bad gateway: the API gateway could not be"
+                      + " reached.\"}"),
+              each);
+        }
 
         gateway.gate("held").open();
         assertTrue(ContainerProcess.readUntilClosed(holding).startsWith("HTTP/1.1 200 "));
