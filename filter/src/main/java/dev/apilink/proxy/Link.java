@@ -92,7 +92,7 @@ public final class Link implements AutoCloseable {
     this.hostField = new PreEncodedHttpField(HttpHeader.HOST, authority(url));
     this.siteReferences = new SiteReferences(url, pathPrefix);
     this.failureLog = new FailureLog(System::nanoTime, client::schedule, this::reportNotLogged);
-    ProxyExchange.loadFailureClasses();
+    ProxyExchange.preloadClasses();
   }
 
   /**

@@ -166,43 +166,50 @@ final class ProxyExchange implements AsyncListener {
   }
 
   /**
-   * The classes that end an exchange with a failure and that a successful exchange does not load,
-   * with their nested classes; {@link #loadFailureClasses} loads them.
+   * The classes, with their nested classes, that {@link #preloadClasses} loads: those that end an
+   * exchange with a failure and that a successful exchange does not load, and the exchange's own,
+   * such as its request body's, which a site's first request with a body loads.
    */
-  private static final List<Class<?>> FAILURE_CLASSES =
+  private static final List<Class<?>> PRELOADED =
       List.of(
           GatewayError.class,
           FailureLog.class,
           UnreadBody.class,
           HandshakeLimitedConnector.class,
-          BreakOff.class,
+          ProxyExchange.class,
           // Jetty's client closes a connection it could not open with it.
           IO.class);
 
   /**
-   * Loads and initialises, now, the classes that ending an exchange with a failure needs, so that
-   * no failure waits for the container to read one from ApiLink's JAR. With no file descriptor left
+   * Loads and initialises, now, the classes that an exchange and its failures need, so that no
+   * failure waits for the container to read one from ApiLink's JAR. With no file descriptor left
    * the JAR cannot be opened (Tomcat closes a web application's JARs once unused, and reopens them
    * to load a class): Tomcat 11.0.24 threw {@code IllegalStateException: FileNotFoundException:
    * .../apilink-filter-0.1.0-all.jar (Too many open files)} from inside Jetty's client, which
    * dropped it, first as it closed the connection it could not open, then as it told the exchange
-   * of its timeout. The client got no answer, not even a 504, and the exchange stayed in flight for
-   * ever (a reviewer's {@code prlimit}; {@code NoFileDescriptorLeftOnTomcat11IT}).
+   * of its timeout: the client got no answer, not even a 504, and the exchange stayed in flight for
+   * ever. The site's first request with a body got an empty 503 (its request body's class unread),
+   * and, that class loaded, no answer (Jetty's failure chunk unread). Found with {@code prlimit}
+   * ({@code NoFileDescriptorLeftOnTomcat11IT}).
    */
-  static void loadFailureClasses() {
-    for (Class<?> type : FAILURE_CLASSES) {
-      initialize(type);
-      for (Class<?> nested : type.getDeclaredClasses()) {
-        initialize(nested);
-      }
-    }
+  static void preloadClasses() {
+    PRELOADED.forEach(ProxyExchange::initialize);
+    // A request body fails as the request does: Jetty makes the failure into a chunk of a class of
+    // its own, anonymous, loaded by failing one here.
+    AsyncRequestContent body = new AsyncRequestContent();
+    body.fail(new IOException("the gateway request failed"));
+    body.read();
   }
 
+  /** Loads and initialises {@code type} and its nested classes. */
   private static void initialize(Class<?> type) {
     try {
       Class.forName(type.getName(), true, type.getClassLoader());
     } catch (ClassNotFoundException e) {
       throw new IllegalStateException(e); // loaded already: it is found
+    }
+    for (Class<?> nested : type.getDeclaredClasses()) {
+      initialize(nested);
     }
   }
 
