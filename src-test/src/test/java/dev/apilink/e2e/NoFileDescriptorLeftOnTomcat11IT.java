@@ -26,15 +26,24 @@ import org.junit.jupiter.api.Test;
  * that needs a new gateway connection cannot open one, and must still be answered, 502, and end.
  * The reviewer's requests got no answer at all, not even a 504 at {@code timeoutSeconds}, and
  * stayed in {@code ExchangesInFlight} for ever: Tomcat could not read the classes of that failure
- * from ApiLink's JAR, closed since it was last read. The site's first request with a body got an
- * empty 503.
+ * from ApiLink's JAR, closed since it was last read. A request with a body is lost the same way
+ * unless Jetty's class for a failed body is loaded; the site's first one got an empty 503 unless
+ * ApiLink's request body's class is (not tested here: a request with a body goes first, whose
+ * gateway connection would find body classes unread, should a descriptor come free).
  */
 class NoFileDescriptorLeftOnTomcat11IT {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
 
-  /** The limit of the exchange in the test's configuration: the latest a 504 may come. */
-  private static final int TIMEOUT_SECONDS = 5;
+  private static final String POST =
+      "POST /shop/api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello";
+
+  /**
+   * The limit of an exchange in the test's configuration: the held exchange must outlast the wait
+   * for the JAR to close and the requests after it (with 5, a slow machine could end it first, its
+   * gateway connection closed, and a descriptor free). The answers awaited come at once.
+   */
+  private static final int TIMEOUT_SECONDS = 60;
 
   @Test
   void aRequestThatCannotOpenAGatewayConnectionIsAnsweredAndEnds() throws Exception {
@@ -63,7 +72,8 @@ class NoFileDescriptorLeftOnTomcat11IT {
                   "resourceType": "apiManagement",
                   "url": "%s",
                   "subscriptionKey": "no-descriptor-key",
-                  "timeoutSeconds": %d
+                  "timeoutSeconds": %d,
+                  "keepAliveSeconds": 1
                 }
               }
             }
@@ -85,8 +95,10 @@ class NoFileDescriptorLeftOnTomcat11IT {
       try (Socket client = connect(port);
           Socket holding = connect(port);
           Socket uploading = connect(port)) {
-        // A request that succeeds, as on any site that has been up for a while.
+        // Requests that succeed, as on any site that has been up for a while.
         send(client, "GET /shop/api/first HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        assertTrue(readResponse(client).startsWith("HTTP/1.1 200 "));
+        send(client, POST);
         assertTrue(readResponse(client).startsWith("HTTP/1.1 200 "));
         // The gateway connection it used is kept busy, so that the next request needs a new one.
         send(
@@ -96,16 +108,13 @@ class NoFileDescriptorLeftOnTomcat11IT {
         gateway.gate("held").awaitHeld(1, WAIT);
         awaitClosed(container.pid(), "apilink-filter-");
 
-        limit.toLowestFree();
-        // The site's first request with a body: its classes had not been loaded either.
-        send(
-            uploading,
-            "POST /shop/api/third HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello");
-        String answerToPost = readResponse(uploading);
-        send(client, "GET /shop/api/second HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-        String answerToGet = readResponse(client);
+        String answerToGet =
+            answerWithNoDescriptor(
+                limit, gateway, client, "GET /shop/api/second HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        // Last, as the connection of its answer is closed, which frees a descriptor.
+        String answerToPost = answerWithNoDescriptor(limit, gateway, uploading, POST);
         limit.restore();
-        for (String each : List.of(answerToPost, answerToGet)) {
+        for (String each : List.of(answerToGet, answerToPost)) {
           assertTrue(each.startsWith("HTTP/1.1 502 "), each);
           assertTrue(
               each.endsWith(
@@ -139,6 +148,38 @@ class NoFileDescriptorLeftOnTomcat11IT {
         throw new AssertionError("still in flight after " + WAIT + ": " + site);
       }
       Thread.sleep(200); // polling the bean: it has no notification for this
+    }
+  }
+
+  /**
+   * The answer to {@code request} sent with the limit at the lowest free descriptor. A descriptor
+   * that the container closes just after the limit is set (its configuration watcher reads the file
+   * every 2 s; a test run once found one free in three) lets the gateway connection open: the
+   * answer is then the gateway's 200, and the request is sent again once that connection has
+   * closed, idle for {@code keepAliveSeconds}.
+   */
+  private static String answerWithNoDescriptor(
+      Limit limit, EchoBackend gateway, Socket socket, String request) throws Exception {
+    String answer = null;
+    for (int tries = 0; tries < 3; tries++) {
+      limit.toLowestFree();
+      send(socket, request);
+      answer = readResponse(socket);
+      if (!answer.startsWith("HTTP/1.1 200 ")) {
+        return answer;
+      }
+      awaitGatewayConnections(gateway, 1); // the held one
+    }
+    return answer;
+  }
+
+  private static void awaitGatewayConnections(EchoBackend gateway, int count) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (gateway.openConnections() != count) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(gateway.openConnections() + " gateway connections after " + WAIT);
+      }
+      Thread.sleep(100); // polling: the gateway tells no one when a connection closes
     }
   }
 
