@@ -1,6 +1,7 @@
 package dev.apilink.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.apilink.testkit.echo.EchoBackend;
 import java.io.ByteArrayOutputStream;
@@ -26,10 +27,10 @@ import org.junit.jupiter.api.Test;
  * that needs a new gateway connection cannot open one, and must still be answered, 502, and end.
  * The reviewer's requests got no answer at all, not even a 504 at {@code timeoutSeconds}, and
  * stayed in {@code ExchangesInFlight} for ever: Tomcat could not read the classes of that failure
- * from ApiLink's JAR, closed since it was last read. A request with a body is lost the same way
- * unless Jetty's class for a failed body is loaded; the site's first one got an empty 503 unless
- * ApiLink's request body's class is (not tested here: a request with a body goes first, whose
- * gateway connection would find body classes unread, should a descriptor come free).
+ * from ApiLink's JAR, closed since it was last read. A request with a body was lost the same way,
+ * in Jetty's failing of its body. The test's follows a successful one: the site's first (an empty
+ * 503 before), should a descriptor come free for its gateway connection, would need the classes
+ * that send a body, which nothing loads ahead. Linux only ({@code /proc}, {@code prlimit}).
  */
 class NoFileDescriptorLeftOnTomcat11IT {
 
@@ -47,6 +48,7 @@ class NoFileDescriptorLeftOnTomcat11IT {
 
   @Test
   void aRequestThatCannotOpenAGatewayConnectionIsAnsweredAndEnds() throws Exception {
+    assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "needs Linux's /proc");
     Distribution tomcat = Distribution.TOMCAT_11;
     Path run = E2eFiles.runDirectory(tomcat.id() + "-no-descriptor-left");
     int port = ContainerProcess.freePort();
