@@ -484,7 +484,12 @@ abstract class LiveReloadContract {
       }
       for (RawHttp.Response response : RawHttp.Response.parseAll(received.toByteArray(), reset)) {
         assertEquals(503, response.status(), response.toString());
-        assertEquals(STOPPING, response.bodyText());
+        // Or a 503 without a body on Jetty, when it reports the closed connection before ApiLink
+        // reads it from the body (docs/proxy.md names both answers): 2 of 18 runs of this test on
+        // embedded Jetty under CPU load failed here on an empty body.
+        if (kind() == ServletContainer.Kind.TOMCAT || !response.bodyText().isEmpty()) {
+          assertEquals(STOPPING, response.bodyText(), response.toString());
+        }
       }
     }
   }
