@@ -119,19 +119,7 @@ final class RawHttp {
    */
   static List<Response> exchangeAllWhileSending(int port, byte[] request) throws IOException {
     try (Socket socket = open(port)) {
-      Thread writer =
-          new Thread(
-              () -> {
-                try {
-                  socket.getOutputStream().write(request);
-                  socket.getOutputStream().flush();
-                } catch (IOException e) {
-                  // the server closed before it took the whole request
-                }
-              },
-              "raw-http-writer");
-      writer.setDaemon(true);
-      writer.start();
+      sendInBackground(socket, request);
       ByteArrayOutputStream response = new ByteArrayOutputStream();
       boolean reset = false;
       try {
@@ -141,6 +129,27 @@ final class RawHttp {
       }
       return Response.parseAll(response.toByteArray(), reset);
     }
+  }
+
+  /**
+   * Writes {@code bytes} to {@code socket} on a thread of its own, as a browser sends a body while
+   * it reads the answer: a server may answer and close before it has read them all, and the write
+   * then fails (a broken pipe) while the answer is there to read. A failed write is not an error.
+   */
+  static void sendInBackground(Socket socket, byte[] bytes) {
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
+                socket.getOutputStream().write(bytes);
+                socket.getOutputStream().flush();
+              } catch (IOException e) {
+                // the server closed before it took them all
+              }
+            },
+            "raw-http-writer");
+    writer.setDaemon(true);
+    writer.start();
   }
 
   /**
