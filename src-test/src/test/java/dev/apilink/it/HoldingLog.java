@@ -62,9 +62,14 @@ final class HoldingLog extends Handler implements AutoCloseable {
     }
   }
 
+  /** Lets the held thread go on. */
+  void release() {
+    released.countDown();
+  }
+
   /** Lets the held thread go on, and waits until it has left the classes under {@code pkg}. */
   void releaseAndAwaitLeft(String pkg, Duration timeout) throws InterruptedException {
-    released.countDown();
+    release();
     Thread thread = held;
     Await.until(
         "the held thread out of " + pkg,
