@@ -194,26 +194,27 @@ class StoppingWhileTheBodyIsReadTest {
                 context.addFilter(apiLink, "/api/*", EnumSet.of(DispatcherType.REQUEST));
               });
       CompletableFuture<Void> stopped = null;
-      try (Socket client = RawHttp.open(ApplicationRootServletTest.port(server))) {
-        OutputStream out = client.getOutputStream();
-        holdNextGatewayRead = true;
-        // The head and more body than one read takes: the first read is the container's, and the
-        // next comes on the gateway thread that has just sent the first piece on.
-        CompletableFuture.runAsync(
-            () -> {
-              try {
-                out.write(
-                    ("POST /shop/api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                            + "Content-Type: application/octet-stream\r\n"
-                            + "Content-Length: 1000000\r\n\r\n")
-                        .getBytes(StandardCharsets.ISO_8859_1));
-                out.write(new byte[200_000]);
-                out.flush();
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-            });
-        assertTrue(held.await(30, TimeUnit.SECONDS), "no read of the body on a gateway thread");
+      Socket client = null;
+      holdNextGatewayRead = true;
+      try {
+        // ApiLink reads the body on a gateway thread when the gateway request took the previous
+        // piece later, not at once on the container's thread: mostly, but not always (on a loaded
+        // machine the whole body went through on the container's threads in 4 of 11 runs). Such
+        // an upload reaches the gateway whole; then another is sent, until one read is held.
+        for (int attempt = 0; held.getCount() > 0; attempt++) {
+          assertTrue(attempt < 20, "no read of the body on a gateway thread in 20 uploads");
+          if (client != null) {
+            client.close();
+          }
+          client = RawHttp.open(ApplicationRootServletTest.port(server));
+          sendInBackground(client.getOutputStream());
+          int uploadsBefore = attempt;
+          Await.until(
+              "a read of the body held on a gateway thread, or the body whole at the gateway",
+              Duration.ofSeconds(30),
+              () -> held.getCount() == 0 || gateway.received().size() > uploadsBefore,
+              () -> gateway.received().size() + " uploads received whole");
+        }
         gateway.awaitArrival("/api/upload", Duration.ofSeconds(30));
 
         // As the server's stop begins: its connector first, which closes the connection. The
@@ -230,12 +231,35 @@ class StoppingWhileTheBodyIsReadTest {
         }
         return RawHttp.Response.parseAll(received.toByteArray(), reset);
       } finally {
+        if (client != null) {
+          client.close();
+        }
         if (stopped != null) {
           stopped.get(60, TimeUnit.SECONDS);
         }
         server.stop();
       }
     }
+  }
+
+  /**
+   * Sends an upload whose answer the gateway holds (so that none comes before the stop): its head
+   * and more body than one read takes, on a thread of its own, since the held read stops the rest.
+   */
+  private static void sendInBackground(OutputStream out) {
+    CompletableFuture.runAsync(
+        () -> {
+          try {
+            out.write(
+                ("POST /shop/api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nx-echo-hold: never\r\n"
+                        + "Content-Type: application/octet-stream\r\nContent-Length: 200000\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.write(new byte[200_000]);
+            out.flush();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
   }
 
   private static boolean aContainerThreadWaitsForTheExchange() {
