@@ -16,14 +16,13 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -207,7 +206,8 @@ class StoppingWhileTheBodyIsReadTest {
             client.close();
           }
           client = RawHttp.open(ApplicationRootServletTest.port(server));
-          sendInBackground(client.getOutputStream());
+          // On a thread of its own: the held read stops the rest.
+          RawHttp.sendInBackground(client, upload());
           int uploadsBefore = attempt;
           Await.until(
               "a read of the body held on a gateway thread, or the body whole at the gateway",
@@ -243,23 +243,15 @@ class StoppingWhileTheBodyIsReadTest {
   }
 
   /**
-   * Sends an upload whose answer the gateway holds (so that none comes before the stop): its head
-   * and more body than one read takes, on a thread of its own, since the held read stops the rest.
+   * An upload whose answer the gateway holds (so that none comes before the stop): its head and
+   * more body than one read takes.
    */
-  private static void sendInBackground(OutputStream out) {
-    CompletableFuture.runAsync(
-        () -> {
-          try {
-            out.write(
-                ("POST /shop/api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nx-echo-hold: never\r\n"
-                        + "Content-Type: application/octet-stream\r\nContent-Length: 200000\r\n\r\n")
-                    .getBytes(StandardCharsets.ISO_8859_1));
-            out.write(new byte[200_000]);
-            out.flush();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        });
+  private static byte[] upload() {
+    byte[] head =
+        ("POST /shop/api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nx-echo-hold: never\r\n"
+                + "Content-Type: application/octet-stream\r\nContent-Length: 200000\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1);
+    return Arrays.copyOf(head, head.length + 200_000);
   }
 
   private static boolean aContainerThreadWaitsForTheExchange() {
