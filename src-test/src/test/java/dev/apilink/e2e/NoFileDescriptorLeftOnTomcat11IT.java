@@ -3,10 +3,12 @@ package dev.apilink.e2e;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.apilink.it.Await;
 import dev.apilink.testkit.echo.EchoBackend;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -147,16 +149,18 @@ class NoFileDescriptorLeftOnTomcat11IT {
    * completes, which the client can see closed a moment before.
    */
   private static void awaitNoExchangeInFlight(long pid) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (true) {
-      Map<String, Object> site = DistributionContract.beanOf(JmxReader.apiLinkBeans(pid), "/shop");
-      if (Integer.valueOf(0).equals(site.get("ExchangesInFlight"))) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("still in flight after " + WAIT + ": " + site);
-      }
-      Thread.sleep(200); // polling the bean: it has no notification for this
+    Await.until(
+        "no exchange in flight",
+        WAIT,
+        () -> Integer.valueOf(0).equals(site(pid).get("ExchangesInFlight")),
+        () -> site(pid));
+  }
+
+  private static Map<String, Object> site(long pid) {
+    try {
+      return DistributionContract.beanOf(JmxReader.apiLinkBeans(pid), "/shop");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -183,13 +187,11 @@ class NoFileDescriptorLeftOnTomcat11IT {
   }
 
   private static void awaitGatewayConnections(EchoBackend gateway, int count) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (gateway.openConnections() != count) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(gateway.openConnections() + " gateway connections after " + WAIT);
-      }
-      Thread.sleep(100); // polling: the gateway tells no one when a connection closes
-    }
+    Await.until(
+        count + " gateway connections",
+        WAIT,
+        () -> gateway.openConnections() == count,
+        gateway::openConnections);
   }
 
   private static Socket connect(int port) throws IOException {
@@ -229,16 +231,14 @@ class NoFileDescriptorLeftOnTomcat11IT {
    * Waits until no descriptor of process {@code pid} is open on a file whose name has {@code part}.
    */
   private static void awaitClosed(long pid, String part) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (openFiles(pid).stream().anyMatch(file -> file.contains(part))) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(part + "* still open after " + WAIT + ": " + openFiles(pid));
-      }
-      Thread.sleep(100); // polling /proc: no event tells when a file closes
-    }
+    Await.until(
+        part + "* closed",
+        WAIT,
+        () -> openFiles(pid).stream().noneMatch(file -> file.contains(part)),
+        () -> openFiles(pid));
   }
 
-  private static List<String> openFiles(long pid) throws IOException {
+  private static List<String> openFiles(long pid) {
     try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
       return fds.map(
               fd -> {
@@ -249,6 +249,8 @@ class NoFileDescriptorLeftOnTomcat11IT {
                 }
               })
           .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

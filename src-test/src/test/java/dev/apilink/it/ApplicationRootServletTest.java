@@ -2,6 +2,7 @@ package dev.apilink.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.apilink.ApiLinkFilter;
 import dev.apilink.ApiLinkServlet;
 import dev.apilink.e2e.app.BufferingFilter;
 import jakarta.servlet.AsyncContext;
@@ -722,6 +723,30 @@ class ApplicationRootServletTest {
     context.addServletMappingDecoded("/api/*", "ApiLinkServlet");
     tomcat.start();
     return new RunningTomcat(tomcat, connector.getLocalPort());
+  }
+
+  /** Writes to {@code config} a site at {@code http://127.0.0.1} linked to {@code gateway}. */
+  static void writeLinkedConfig(Path config, URI gateway, String key) throws IOException {
+    Files.writeString(
+        config,
+        """
+        {"hostname": "http://127.0.0.1",
+         "environments": {"production": {"backend": {
+           "resourceType": "apiManagement", "url": "%s", "subscriptionKey": "%s"}}}}
+        """
+            .formatted(gateway, key));
+  }
+
+  /**
+   * Adds ApiLink's filter on {@code /api/*}, async-supported, configured by the file {@code
+   * config}: after the filters added to {@code context} before it.
+   */
+  static void addApiLinkFilter(ServletContextHandler context, Path config) {
+    FilterHolder apiLink = new FilterHolder(ApiLinkFilter.class);
+    apiLink.setName("ApiLink");
+    apiLink.setAsyncSupported(true);
+    apiLink.setInitParameter("config", config.toString());
+    context.addFilter(apiLink, "/api/*", EnumSet.of(DispatcherType.REQUEST));
   }
 
   /**

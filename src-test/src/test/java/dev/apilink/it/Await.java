@@ -9,13 +9,14 @@ import java.util.function.Supplier;
  * idle: the condition is re-checked every few milliseconds on a private monitor, and the wait fails
  * with what was last seen once the time is up.
  */
-final class Await {
+public final class Await {
 
   private static final Object MONITOR = new Object();
 
   private Await() {}
 
-  static void until(String what, Duration timeout, BooleanSupplier condition, Supplier<?> seen)
+  public static void until(
+      String what, Duration timeout, BooleanSupplier condition, Supplier<?> seen)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {

@@ -61,14 +61,7 @@ class FilterNotAsyncSupportedTest {
     webapp = Files.createDirectories(dir.resolve("webapp"));
     Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
     config = dir.resolve("apilink.json");
-    Files.writeString(
-        config,
-        """
-        {"hostname": "http://127.0.0.1",
-         "environments": {"production": {"backend": {
-           "resourceType": "apiManagement", "url": "%s", "subscriptionKey": "%s"}}}}
-        """
-            .formatted(gateway.url(), KEY));
+    ApplicationRootServletTest.writeLinkedConfig(config, gateway.url(), KEY);
   }
 
   /** Passes every request on, as many an application's filters do; registered without async. */
@@ -129,11 +122,7 @@ class FilterNotAsyncSupportedTest {
                 FilterHolder passing = new FilterHolder(PassingFilter.class);
                 passing.setAsyncSupported(false);
                 context.addFilter(passing, "/*", EnumSet.of(DispatcherType.REQUEST));
-                FilterHolder apiLink = new FilterHolder(ApiLinkFilter.class);
-                apiLink.setName("ApiLink");
-                apiLink.setAsyncSupported(true);
-                apiLink.setInitParameter("config", config.toString());
-                context.addFilter(apiLink, "/api/*", EnumSet.of(DispatcherType.REQUEST));
+                ApplicationRootServletTest.addApiLinkFilter(context, config);
               });
       try {
         assertRefusedAndLogged(ApplicationRootServletTest.port(server), log);

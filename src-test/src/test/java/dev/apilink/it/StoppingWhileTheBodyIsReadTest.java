@@ -3,7 +3,6 @@ package dev.apilink.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.apilink.ApiLinkFilter;
 import dev.apilink.testkit.echo.EchoBackend;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -171,14 +170,7 @@ class StoppingWhileTheBodyIsReadTest {
     Path webapp = Files.createDirectories(dir.resolve("webapp"));
     Path config = dir.resolve("apilink.json");
     try (EchoBackend gateway = EchoBackend.start()) {
-      Files.writeString(
-          config,
-          """
-          {"hostname": "http://127.0.0.1",
-           "environments": {"production": {"backend": {
-             "resourceType": "apiManagement", "url": "%s", "subscriptionKey": "%s"}}}}
-          """
-              .formatted(gateway.url(), KEY));
+      ApplicationRootServletTest.writeLinkedConfig(config, gateway.url(), KEY);
       Server server =
           ApplicationRootServletTest.startJetty(
               webapp,
@@ -186,11 +178,7 @@ class StoppingWhileTheBodyIsReadTest {
                 FilterHolder holding = new FilterHolder(HoldingFilter.class);
                 holding.setAsyncSupported(true);
                 context.addFilter(holding, "/api/*", EnumSet.of(DispatcherType.REQUEST));
-                FilterHolder apiLink = new FilterHolder(ApiLinkFilter.class);
-                apiLink.setName("ApiLink");
-                apiLink.setAsyncSupported(true);
-                apiLink.setInitParameter("config", config.toString());
-                context.addFilter(apiLink, "/api/*", EnumSet.of(DispatcherType.REQUEST));
+                ApplicationRootServletTest.addApiLinkFilter(context, config);
               });
       CompletableFuture<Void> stopped = null;
       Socket client = null;
