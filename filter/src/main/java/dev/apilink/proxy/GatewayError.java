@@ -343,6 +343,15 @@ public record GatewayError(int status, String message) {
             + " gateway.");
   }
 
+  /**
+   * The gateway answered, but its answer could not be put into the client's response: this server
+   * failed (a class its container could not load, memory), not the gateway nor the client.
+   */
+  public static GatewayError answerNotPassedOn() {
+    return new GatewayError(
+        500, "Internal server error: the API gateway's answer could not be passed on.");
+  }
+
   /** The client's request body could not be read: cut off, or malformed (a bad chunk). */
   public static GatewayError unreadableRequestBody() {
     return new GatewayError(400, "Bad request: the request body could not be read.");

@@ -580,7 +580,12 @@ final class ProxyExchange implements AsyncListener {
             fail(tooLarge, true);
             return;
           }
-          copyStatusAndHeaders(result.getResponse(), toClient);
+          try {
+            copyStatusAndHeaders(result.getResponse(), toClient);
+          } catch (Throwable failure) { // inside Jetty's notification, which would swallow it
+            notPassedOn(failure);
+            return;
+          }
           gatewayAnswerWhole = true;
           closeClient();
         }
@@ -810,6 +815,66 @@ final class ProxyExchange implements AsyncListener {
     } finally {
       clientLock.unlock();
     }
+  }
+
+  /**
+   * Passing the gateway's answer on failed inside this server, with the client still there: a class
+   * that the container could not load (with no file descriptor left, Tomcat's class loader throws
+   * {@code IllegalStateException}), memory, a failing filter's wrapper of the response. Taken for a
+   * client that had left, the exchange completed: an empty 200, or a chunked download ended as if
+   * whole. Now ApiLink's 500 if nothing of the answer went out (none of the gateway's fields with
+   * it), else the answer broken off. Holding {@link #clientLock}.
+   */
+  private void notPassedOn(Throwable failure) {
+    clientFailed = true; // nothing more of the gateway's answer is wanted
+    abortProxyRequest(failure);
+    if (clientClosed) {
+      return;
+    }
+    clientClosed = true;
+    GatewayError error = GatewayError.answerNotPassedOn();
+    boolean answered = false;
+    try {
+      if (!clientResponse.isCommitted()) {
+        clientResponse.reset();
+        clientResponse.setHeader("Connection", "close");
+        logNotPassedOn(error.status(), failure);
+        writeError(error);
+        answered = true;
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
+    }
+    if (answered) {
+      complete();
+      return;
+    }
+    if (!ownAnswerWritten) {
+      link.counts().failed(-1);
+      logNotPassedOn(-1, failure);
+    }
+    breakOff(failure, false);
+  }
+
+  private void logNotPassedOn(int status, Throwable failure) {
+    long notLogged =
+        link.failureLog()
+            .admit(
+                "whose gateway answer could not be passed on ("
+                    + failure.getClass().getName()
+                    + ")");
+    LOG.log(
+        notLogged < 0 ? Level.FINE : Level.WARNING,
+        "ApiLink: "
+            + method
+            + " "
+            + loggedUri()
+            + " -> "
+            + (status > 0 ? "answered " + status : "response broken off")
+            + ": the gateway's answer could not be passed on to the client: "
+            + FailureLog.describe(failure)
+            + FailureLog.notLoggedSince(notLogged),
+        failure);
   }
 
   /** Breaks off the client's response, holding {@link #clientLock}, once clientClosed is set. */
@@ -1637,11 +1702,16 @@ final class ProxyExchange implements AsyncListener {
           }
         }
       } catch (Throwable failure) {
-        if (!clientFailed) {
-          clientFailed(failure);
-        }
-        if (!clientClosed) {
-          closeClient();
+        if (failure instanceof IOException || clientFailed || failedByTheContainer) {
+          // The client's connection failed (it left), or the container had said so already.
+          if (!clientFailed) {
+            clientFailed(failure);
+          }
+          if (!clientClosed) {
+            closeClient();
+          }
+        } else {
+          notPassedOn(failure);
         }
       } finally {
         clientLock.unlock();

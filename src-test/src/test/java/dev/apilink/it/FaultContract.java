@@ -2104,6 +2104,121 @@ abstract class FaultContract {
     }
   }
 
+  // ---- the server fails while the answer is passed on ----
+
+  /**
+   * A failure inside the server while the gateway's head goes into the client's response, the
+   * client still there: a class the container cannot load (with no file descriptor left, Tomcat's
+   * class loader throws {@code IllegalStateException}), memory. The client gets ApiLink's 500 with
+   * none of the gateway's fields, and the log says why. It was an empty 200: the failure was taken
+   * for a client that had left, and completing sent the container's default.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"head", "head-unchecked"})
+  void aFailureInsideTheServerWhileTheAnswersHeadIsCopiedIsA500NotAnEmpty200(String where)
+      throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    LogWatch log = new LogWatch();
+    try {
+      deployLinkedTo(gateway.url(), 1, 5);
+
+      RawHttp.Response response = getWhileTheServerFails("/api/orders", where, "");
+
+      assertEquals(500, response.status(), response.toString());
+      assertEquals(error(500, NOT_PASSED_ON), response.bodyText());
+      assertNull(response.header(FailingResponse.MARKER), response.toString());
+      assertNull(response.header("Content-Encoding"), response.toString());
+      assertEquals(1, gateway.received().size());
+      List<String> warnings = log.warnings("-> answered 500");
+      assertEquals(1, warnings.size(), warnings.toString());
+      assertTrue(
+          warnings.get(0).startsWith("ApiLink: GET /api/orders -> answered 500: the gateway's"),
+          warnings.get(0));
+      assertHealthyAndIdle();
+    } finally {
+      log.close();
+      gateway.close();
+    }
+  }
+
+  /**
+   * The same for an answer without a body, which ends when its head is copied: the exchange was
+   * lost (left in flight, the client without an answer until it gave up) or an empty 200.
+   */
+  @Test
+  void aFailureInsideTheServerWhileABodylessAnswersHeadIsCopiedIsA500() throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    try {
+      deployLinkedTo(gateway.url(), 1, 5);
+
+      RawHttp.Response response =
+          getWhileTheServerFails("/api/orders", "head", "x-echo-status: 204\r\n");
+
+      assertEquals(500, response.status(), response.toString());
+      assertEquals(error(500, NOT_PASSED_ON), response.bodyText());
+      assertNull(response.header(FailingResponse.MARKER), response.toString());
+      assertHealthyAndIdle();
+    } finally {
+      gateway.close();
+    }
+  }
+
+  /**
+   * A failure inside the server once the gateway's answer has begun to reach the client breaks that
+   * answer off; completing ended a chunked download with its last chunk, as if whole.
+   */
+  @Test
+  void aFailureInsideTheServerAfterTheAnswerBeganBreaksItOff() throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    LogWatch log = new LogWatch();
+    try {
+      deployLinkedTo(gateway.url(), 1, 5);
+
+      RawHttp.Response response =
+          getWhileTheServerFails(
+              "/api/download", "body", "x-echo-download: 1000000\r\nx-echo-chunked: true\r\n");
+
+      assertEquals(200, response.status(), response.toString());
+      assertFalse(
+          response.complete(),
+          "broken off, not ended as if whole: " + response.body().length + " bytes");
+      assertTrue(response.body().length < 1_000_000, response.body().length + " bytes");
+      List<String> warnings = log.warnings("-> response broken off");
+      assertEquals(1, warnings.size(), warnings.toString());
+      assertHealthyAndIdle();
+    } finally {
+      log.close();
+      gateway.close();
+    }
+  }
+
+  static final String NOT_PASSED_ON =
+      "Internal server error: the API gateway's answer could not be passed on.";
+
+  /**
+   * GETs {@code path} with the gateway's field {@code X-Answer-Marker} in its answer, from a
+   * response that fails {@code where} {@link FailingResponse} says.
+   */
+  private RawHttp.Response getWhileTheServerFails(String path, String where, String moreFields)
+      throws Exception {
+    RawHttp.Response response =
+        RawHttp.exchangeOne(
+            site.container().port(),
+            "GET "
+                + path
+                + " HTTP/1.1\r\nHost: 127.0.0.1\r\nx-echo-response-header: "
+                + FailingResponse.MARKER
+                + ": 1\r\n"
+                + FailingResponse.HEADER
+                + ": "
+                + where
+                + "\r\n"
+                + moreFields
+                + "Connection: close\r\n\r\n");
+    SECRETS.inspect("GET " + path, response.raw());
+    return response;
+  }
+
   private void assertGatewayNeverTookTheBodyAsWhole(EchoBackend gateway) throws Exception {
     for (EchoBackend.Received received : gateway.received()) {
       if (received.rawPath().equals("/api/upload")) {

@@ -1,5 +1,6 @@
 package dev.apilink.it;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -23,6 +24,8 @@ import java.util.Set;
  * X-Test-Behind-Proxy: https://host}, the request reports that scheme, host and default port, as
  * Tomcat's {@code RemoteIpFilter} and Spring's {@code ForwardedHeaderFilter} do for a
  * TLS-terminating load balancer in front (the {@code Host} header stays the one the balancer sent).
+ * With {@code X-Test-Container-Fails}, the response fails as a container's can while ApiLink passes
+ * the gateway's answer on ({@link FailingResponse}).
  */
 public final class TestAuthFilter implements Filter {
 
@@ -41,6 +44,10 @@ public final class TestAuthFilter implements Filter {
     if (proxyOrigin != null) {
       http = behindProxy(http, URI.create(proxyOrigin));
       request = http;
+    }
+    String fails = http.getHeader(FailingResponse.HEADER);
+    if (fails != null && request.getDispatcherType() == DispatcherType.REQUEST) {
+      response = new FailingResponse((HttpServletResponse) response, fails);
     }
     String user = http.getHeader("X-Test-User");
     if (user == null) {

@@ -1,0 +1,114 @@
+package dev.apilink.it;
+
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+import java.io.IOException;
+
+/**
+ * A response whose container fails while ApiLink passes the gateway's answer on, as a container can
+ * without the client having gone: a class it cannot load (Tomcat's class loader, with no file
+ * descriptor left, throws {@code IllegalStateException: ... (Too many open files)}), memory. Which
+ * failure and where is the client's {@code X-Test-Container-Fails}:
+ *
+ * <ul>
+ *   <li>{@code head}: setting the gateway's field {@code X-Answer-Marker} throws {@code
+ *       NoClassDefFoundError};
+ *   <li>{@code head-unchecked}: the same throws {@code IllegalStateException};
+ *   <li>{@code body}: the first write once the response is committed throws {@code
+ *       NoClassDefFoundError}.
+ * </ul>
+ */
+final class FailingResponse extends HttpServletResponseWrapper {
+
+  static final String HEADER = "X-Test-Container-Fails";
+  static final String MARKER = "X-Answer-Marker";
+
+  private final String where;
+  private ServletOutputStream output;
+
+  FailingResponse(HttpServletResponse response, String where) {
+    super(response);
+    this.where = where;
+  }
+
+  @Override
+  public void setHeader(String name, String value) {
+    failIfMarker(name);
+    super.setHeader(name, value);
+  }
+
+  @Override
+  public void addHeader(String name, String value) {
+    failIfMarker(name);
+    super.addHeader(name, value);
+  }
+
+  private void failIfMarker(String name) {
+    if (!name.equalsIgnoreCase(MARKER)) {
+      return;
+    }
+    if (where.equals("head")) {
+      throw new NoClassDefFoundError("dev/example/NotLoaded");
+    }
+    if (where.equals("head-unchecked")) {
+      throw new IllegalStateException(
+          "java.io.FileNotFoundException: /tmp/site/WEB-INF/lib/x.jar (Too many open files)");
+    }
+  }
+
+  @Override
+  public ServletOutputStream getOutputStream() throws IOException {
+    if (!where.equals("body")) {
+      return super.getOutputStream();
+    }
+    if (output == null) {
+      output = new FailingOutput(super.getOutputStream(), this);
+    }
+    return output;
+  }
+
+  private static final class FailingOutput extends ServletOutputStream {
+    private final ServletOutputStream out;
+    private final HttpServletResponse response;
+
+    FailingOutput(ServletOutputStream out, HttpServletResponse response) {
+      this.out = out;
+      this.response = response;
+    }
+
+    @Override
+    public boolean isReady() {
+      return out.isReady();
+    }
+
+    @Override
+    public void setWriteListener(WriteListener listener) {
+      out.setWriteListener(listener);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (response.isCommitted()) {
+        throw new NoClassDefFoundError("dev/example/NotLoaded");
+      }
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+      out.close();
+    }
+  }
+}
