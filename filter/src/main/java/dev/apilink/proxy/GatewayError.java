@@ -23,6 +23,26 @@ import org.eclipse.jetty.http.HttpMethod;
  */
 public record GatewayError(int status, String message) {
 
+  /**
+   * An exchange still running {@link #LAST_RESORT_SECONDS} after its {@code timeoutSeconds}, which
+   * should have ended it: the container's async timeout ends it as a last resort.
+   */
+  public static final class ExchangeOutlived extends TimeoutException {
+    private static final long serialVersionUID = 1L;
+
+    public ExchangeOutlived(int timeoutSeconds) {
+      super(
+          "the exchange had not ended "
+              + LAST_RESORT_SECONDS
+              + " s after timeoutSeconds ("
+              + timeoutSeconds
+              + " s); the container's async timeout ended it");
+    }
+  }
+
+  /** How long past {@code timeoutSeconds} the container's async timeout ends an exchange. */
+  public static final int LAST_RESORT_SECONDS = 5;
+
   /** The request body is over {@code maxRequestBodyBytes}. */
   public static final class RequestBodyTooLarge extends IOException {
     private static final long serialVersionUID = 1L;

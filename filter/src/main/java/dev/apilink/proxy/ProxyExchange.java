@@ -233,13 +233,19 @@ final class ProxyExchange implements AsyncListener {
             || unframedBody(declaredLength)
             || decodedByContainer(declaredLength);
 
+    startNanos = System.nanoTime();
     try {
       async = clientRequest.startAsync();
     } catch (RuntimeException e) {
       link.exchangeEnded();
       throw e;
     }
-    async.setTimeout(0); // the gateway timeouts apply, not the container's default
+    // The gateway's limits apply, not the container's default; past them, a last resort.
+    int timeoutSeconds = backend.timeoutSeconds();
+    async.setTimeout(
+        timeoutSeconds == 0
+            ? 0
+            : TimeUnit.SECONDS.toMillis(timeoutSeconds + GatewayError.LAST_RESORT_SECONDS));
     async.addListener(this); // onComplete() (or a break-off) ends the exchange for the link
     try {
       // Here, on the container's thread. Set on a gateway thread, Tomcat 10.1 runs the first
@@ -273,7 +279,6 @@ final class ProxyExchange implements AsyncListener {
         proxyRequest.headers(fields -> fields.put(HttpHeader.TRANSFER_ENCODING, "chunked"));
       }
     }
-    startNanos = System.nanoTime();
     send(proxyRequest);
     if (requestBody != null) {
       try {
@@ -1286,14 +1291,25 @@ final class ProxyExchange implements AsyncListener {
   }
 
   /**
-   * The container's async timeout is off (0): the gateway's limits end the exchange. But Tomcat
-   * times out the async requests of an application that is stopping, timeout or not, from its
-   * once-a-second check, before the filter's destroy() stops the link; left unanswered, that became
-   * Tomcat's HTML 500, and the gateway exchange, ended later by destroy(), touched the recycled
-   * request (a reviewer's catalina.sh stop). Answered as destroy() answers: 503.
+   * The container's async timeout: {@link GatewayError#LAST_RESORT_SECONDS} after {@code
+   * timeoutSeconds} (off when that is 0), by which the gateway's limits have ended any exchange;
+   * one still running was lost on the way (a failure that Jetty's client or the container
+   * swallowed, a filter's response wrapper that never calls the write listener back), and its
+   * client would have waited for ever. It gets the 504 of {@code timeoutSeconds}, or its answer
+   * broken off. Tomcat also times out the async requests of an application that is stopping,
+   * timeout or not, from its once-a-second check, before the filter's destroy() stops the link;
+   * left unanswered, that became Tomcat's HTML 500, and the gateway exchange, ended later by
+   * destroy(), touched the recycled request (a reviewer's catalina.sh stop). Answered as destroy()
+   * answers: 503.
    */
   @Override
   public void onTimeout(AsyncEvent event) {
+    int timeoutSeconds = link.backend().timeoutSeconds();
+    Throwable outlived =
+        timeoutSeconds > 0
+                && System.nanoTime() - startNanos > TimeUnit.SECONDS.toNanos(timeoutSeconds)
+            ? new GatewayError.ExchangeOutlived(timeoutSeconds)
+            : null;
     withClientLockBounded(
         () -> {
           clientFailed = true; // nothing more of the client's request or response is touched
@@ -1302,19 +1318,30 @@ final class ProxyExchange implements AsyncListener {
           }
           clientClosed = true;
           if (clientResponse.isCommitted()) {
+            if (outlived != null) {
+              link.counts().failed(-1);
+              log(-1, outlived);
+            }
             return; // the container breaks the response off: completing would end it cleanly
           }
           try {
-            logStopping(GatewayError.siteStopping().status());
             clientResponse.reset();
             clientResponse.setHeader("Connection", "close");
-            writeError(GatewayError.siteStopping());
+            if (outlived != null) {
+              GatewayError error = errorFor(outlived, true);
+              log(error.status(), outlived);
+              writeError(error);
+            } else {
+              logStopping(GatewayError.siteStopping().status());
+              writeError(GatewayError.siteStopping());
+            }
           } catch (IOException | RuntimeException e) {
             LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
           }
           complete();
         });
-    abortProxyRequest(new CancellationException("the web application is stopping"));
+    abortProxyRequest(
+        outlived != null ? outlived : new CancellationException("the web application is stopping"));
   }
 
   @Override

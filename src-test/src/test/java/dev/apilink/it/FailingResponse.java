@@ -17,7 +17,10 @@ import java.io.IOException;
  *       NoClassDefFoundError};
  *   <li>{@code head-unchecked}: the same throws {@code IllegalStateException};
  *   <li>{@code body}: the first write once the response is committed throws {@code
- *       NoClassDefFoundError}.
+ *       NoClassDefFoundError};
+ *   <li>{@code listener-ignored}: the output stream ignores the write listener and says it is
+ *       always ready, as response wrappers written before Servlet 3.1's non-blocking output do (a
+ *       compression or caching filter's): the write listener is never called back.
  * </ul>
  */
 final class FailingResponse extends HttpServletResponseWrapper {
@@ -60,13 +63,52 @@ final class FailingResponse extends HttpServletResponseWrapper {
 
   @Override
   public ServletOutputStream getOutputStream() throws IOException {
-    if (!where.equals("body")) {
+    if (!where.equals("body") && !where.equals("listener-ignored")) {
       return super.getOutputStream();
     }
     if (output == null) {
-      output = new FailingOutput(super.getOutputStream(), this);
+      output =
+          where.equals("body")
+              ? new FailingOutput(super.getOutputStream(), this)
+              : new ListenerIgnoringOutput(super.getOutputStream());
     }
     return output;
+  }
+
+  private static final class ListenerIgnoringOutput extends ServletOutputStream {
+    private final ServletOutputStream out;
+
+    ListenerIgnoringOutput(ServletOutputStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public boolean isReady() {
+      return true;
+    }
+
+    @Override
+    public void setWriteListener(WriteListener listener) {}
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+      out.close();
+    }
   }
 
   private static final class FailingOutput extends ServletOutputStream {

@@ -2192,6 +2192,44 @@ abstract class FaultContract {
     }
   }
 
+  /**
+   * An exchange that nothing ends gets the 504 of {@code timeoutSeconds} from the container's async
+   * timeout, 5 s later, as a last resort. Here a filter before ApiLink wraps the response in an
+   * output stream that never calls the write listener back, so the gateway's answer can never be
+   * written; the client waited for ever, and the exchange stayed in flight.
+   */
+  @Test
+  void anExchangeThatNothingEndsIsAnswered504FiveSecondsAfterTimeoutSeconds() throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    LogWatch log = new LogWatch();
+    try {
+      deployLinkedTo(gateway.url(), 1, 1);
+
+      long start = System.nanoTime();
+      RawHttp.Response response = getWhileTheServerFails("/api/orders", "listener-ignored", "");
+      long millis = (System.nanoTime() - start) / 1_000_000;
+
+      assertEquals(504, response.status(), response.toString());
+      assertEquals(
+          error(504, "Gateway timeout: the API gateway did not answer within 1 second."),
+          response.bodyText());
+      assertNull(response.header(FailingResponse.MARKER), response.toString());
+      assertTrue(millis >= 6000 && millis < 6000 + 4000, "took " + millis + " ms");
+      List<String> warnings = log.warnings("-> answered 504");
+      assertEquals(1, warnings.size(), warnings.toString());
+      assertTrue(
+          warnings
+              .get(0)
+              .contains(
+                  "ExchangeOutlived: the exchange had not ended 5 s after timeoutSeconds (1 s)"),
+          warnings.get(0));
+      assertHealthyAndIdle();
+    } finally {
+      log.close();
+      gateway.close();
+    }
+  }
+
   static final String NOT_PASSED_ON =
       "Internal server error: the API gateway's answer could not be passed on.";
 
