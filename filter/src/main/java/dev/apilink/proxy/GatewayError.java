@@ -30,13 +30,32 @@ public record GatewayError(int status, String message) {
   public static final class ExchangeOutlived extends TimeoutException {
     private static final long serialVersionUID = 1L;
 
-    public ExchangeOutlived(int timeoutSeconds) {
+    /**
+     * @param wrapper the class of the response wrapper that never called ApiLink's write listener
+     *     back, or null
+     */
+    public ExchangeOutlived(int timeoutSeconds, String wrapper) {
       super(
           "the exchange had not ended "
               + LAST_RESORT_SECONDS
               + " s after timeoutSeconds ("
               + timeoutSeconds
               + " s); the container's async timeout ended it");
+      if (wrapper != null) {
+        initCause(new WriteListenerNeverCalled(wrapper));
+      }
+    }
+  }
+
+  /** Why an exchange outlived its limits: the container never called the write listener back. */
+  public static final class WriteListenerNeverCalled extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    WriteListenerNeverCalled(String wrapper) {
+      super(
+          "through "
+              + wrapper
+              + ", a filter's response wrapper (does it ignore setWriteListener()?)");
     }
   }
 

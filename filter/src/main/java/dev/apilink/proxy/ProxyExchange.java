@@ -11,6 +11,7 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.ServletResponseWrapper;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -1308,7 +1309,7 @@ final class ProxyExchange implements AsyncListener {
     Throwable outlived =
         timeoutSeconds > 0
                 && System.nanoTime() - startNanos > TimeUnit.SECONDS.toNanos(timeoutSeconds)
-            ? new GatewayError.ExchangeOutlived(timeoutSeconds)
+            ? new GatewayError.ExchangeOutlived(timeoutSeconds, wrapperNeverCalledBack())
             : null;
     withClientLockBounded(
         () -> {
@@ -1342,6 +1343,16 @@ final class ProxyExchange implements AsyncListener {
         });
     abortProxyRequest(
         outlived != null ? outlived : new CancellationException("the web application is stopping"));
+  }
+
+  /**
+   * The class of the filter's response wrapper that ApiLink writes through, if the container never
+   * called the write listener back through it; else null.
+   */
+  private String wrapperNeverCalledBack() {
+    return clientResponse instanceof ServletResponseWrapper && !clientOutput.writable()
+        ? clientResponse.getClass().getName()
+        : null;
   }
 
   @Override

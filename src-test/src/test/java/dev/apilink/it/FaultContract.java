@@ -2221,7 +2221,11 @@ abstract class FaultContract {
           warnings
               .get(0)
               .contains(
-                  "ExchangeOutlived: the exchange had not ended 5 s after timeoutSeconds (1 s)"),
+                  "ExchangeOutlived: the exchange had not ended 5 s after timeoutSeconds (1 s);"
+                      + " the container's async timeout ended it <- WriteListenerNeverCalled:"
+                      + " through "
+                      + FailingResponse.class.getName()
+                      + ", a filter's response wrapper (does it ignore setWriteListener()?)"),
           warnings.get(0));
       assertHealthyAndIdle();
     } finally {
