@@ -264,6 +264,10 @@ final class ProxyExchange implements AsyncListener {
       }
     } catch (IOException | RuntimeException e) {
       clientFailed = true;
+      if (e instanceof RuntimeException && clientResponse instanceof ServletResponseWrapper) {
+        refuseForTheWrapper(e);
+        return;
+      }
       endAfterClientFailure();
       return;
     }
@@ -1343,6 +1347,38 @@ final class ProxyExchange implements AsyncListener {
         });
     abortProxyRequest(
         outlived != null ? outlived : new CancellationException("the web application is stopping"));
+  }
+
+  /**
+   * A filter before ApiLink wraps the response in an output stream that refuses {@code
+   * setWriteListener()}, as those written before Servlet 3.1 may ({@code
+   * UnsupportedOperationException}): ApiLink cannot write without holding a thread, a deployment
+   * mistake like a filter that is not async-supported, answered and logged as that is. Taken for a
+   * client that had left, such a request was completed unsent: an empty 200.
+   */
+  private void refuseForTheWrapper(Exception refusal) {
+    LOG.log(
+        Level.SEVERE,
+        "ApiLink: the request for "
+            + loggedUri()
+            + " cannot be forwarded: "
+            + clientResponse.getClass().getName()
+            + ", a filter's response wrapper, refused setWriteListener() ("
+            + refusal
+            + "); map that filter away from /api/*, or have its output stream pass"
+            + " setWriteListener() and isReady() on to the container's",
+        refusal);
+    clientLock.lock();
+    try {
+      clientClosed = true;
+      UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
+      writeError(GatewayError.notAsyncSupported());
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
+    } finally {
+      clientLock.unlock();
+    }
+    complete();
   }
 
   /**

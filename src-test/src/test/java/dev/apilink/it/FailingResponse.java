@@ -20,7 +20,9 @@ import java.io.IOException;
  *       NoClassDefFoundError};
  *   <li>{@code listener-ignored}: the output stream ignores the write listener and says it is
  *       always ready, as response wrappers written before Servlet 3.1's non-blocking output do (a
- *       compression or caching filter's): the write listener is never called back.
+ *       compression or caching filter's): the write listener is never called back;
+ *   <li>{@code listener-unsupported}: the output stream's {@code setWriteListener()} throws {@code
+ *       UnsupportedOperationException}, as other such wrappers do.
  * </ul>
  */
 final class FailingResponse extends HttpServletResponseWrapper {
@@ -63,23 +65,26 @@ final class FailingResponse extends HttpServletResponseWrapper {
 
   @Override
   public ServletOutputStream getOutputStream() throws IOException {
-    if (!where.equals("body") && !where.equals("listener-ignored")) {
+    if (!where.equals("body") && !where.startsWith("listener-")) {
       return super.getOutputStream();
     }
     if (output == null) {
       output =
           where.equals("body")
               ? new FailingOutput(super.getOutputStream(), this)
-              : new ListenerIgnoringOutput(super.getOutputStream());
+              : new ListenerIgnoringOutput(
+                  super.getOutputStream(), where.equals("listener-unsupported"));
     }
     return output;
   }
 
   private static final class ListenerIgnoringOutput extends ServletOutputStream {
     private final ServletOutputStream out;
+    private final boolean refuses;
 
-    ListenerIgnoringOutput(ServletOutputStream out) {
+    ListenerIgnoringOutput(ServletOutputStream out, boolean refuses) {
       this.out = out;
+      this.refuses = refuses;
     }
 
     @Override
@@ -88,7 +93,11 @@ final class FailingResponse extends HttpServletResponseWrapper {
     }
 
     @Override
-    public void setWriteListener(WriteListener listener) {}
+    public void setWriteListener(WriteListener listener) {
+      if (refuses) {
+        throw new UnsupportedOperationException("not supported");
+      }
+    }
 
     @Override
     public void write(int b) throws IOException {

@@ -2234,6 +2234,44 @@ abstract class FaultContract {
     }
   }
 
+  /**
+   * A filter's response wrapper whose output stream refuses {@code setWriteListener()} is a
+   * deployment mistake, answered 500 and logged as a filter that is not async-supported is; the
+   * gateway is not asked. It was taken for a client that had left: an empty 200.
+   */
+  @Test
+  void aResponseWrapperThatRefusesTheWriteListenerIsA500ThatNamesIt() throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    LogWatch log = new LogWatch();
+    try {
+      deployLinkedTo(gateway.url(), 1, 5);
+
+      RawHttp.Response response = getWhileTheServerFails("/api/orders", "listener-unsupported", "");
+
+      assertEquals(500, response.status(), response.toString());
+      assertEquals(
+          error(
+              500,
+              "Internal server error: the site is not set up to forward this request to the API"
+                  + " gateway."),
+          response.bodyText());
+      assertEquals(List.of(), gateway.received());
+      List<String> severe = log.warnings("a filter's response wrapper, refused setWriteListener()");
+      assertEquals(1, severe.size(), severe.toString());
+      assertTrue(
+          severe
+              .get(0)
+              .startsWith(
+                  "ApiLink: the request for /api/orders cannot be forwarded: "
+                      + FailingResponse.class.getName()),
+          severe.get(0));
+      assertHealthyAndIdle();
+    } finally {
+      log.close();
+      gateway.close();
+    }
+  }
+
   static final String NOT_PASSED_ON =
       "Internal server error: the API gateway's answer could not be passed on.";
 
