@@ -404,6 +404,16 @@ public final class ApiLinkFilter implements Filter {
       watcher.watch(e.files());
       return;
     }
+    if (site.files().equals(previous.site().files())) {
+      // A refused change undone, or a file that could not be read for a while and is back as it
+      // was: every file as the configuration in force read it. Reloaded, that retired a link and
+      // its pooled gateway connections for the same configuration (found by review D).
+      watcher.watch(site.files());
+      LOG.info(
+          "ApiLink: the configuration files are back as the configuration in force read them;"
+              + " it stays in use");
+      return;
+    }
     State next;
     try {
       next = stateFor(site);

@@ -183,6 +183,32 @@ abstract class LiveReloadContract {
     assertEquals(1, log.all("Invalid ApiLink configuration").size(), "logged once");
   }
 
+  /**
+   * A refused change that is undone (an editor's half-saved file, then the whole one) leaves the
+   * configuration in force alone: reloaded anew, it retired the link with its pooled gateway
+   * connections for the same configuration, and logged "ApiLink reloaded" for nothing.
+   */
+  @Test
+  void aRefusedChangeThatIsUndoneLeavesTheConfigurationInForceAlone() throws Exception {
+    String inForce = Files.readString(site.configFile());
+    assertEquals(200, get("/api/before").statusCode());
+
+    site.replaceConfig(inForce.substring(0, inForce.length() / 2));
+    log.await("Invalid ApiLink configuration", RELOAD);
+    site.replaceConfig(inForce);
+    log.await("the configuration files are back as the configuration in force read them", RELOAD);
+
+    assertEquals(200, get("/api/after").statusCode());
+    assertEquals(List.of(), log.all("ApiLink reloaded"));
+    // Each link mints its own token: the same one twice is the same link.
+    List<Received> received = gatewayA.received();
+    assertEquals(2, received.size());
+    assertEquals(
+        received.get(0).header("Authorization"),
+        received.get(1).header("Authorization"),
+        "the link in force kept serving");
+  }
+
   @Test
   void aChangeRefusedForAFileItNamesThatIsNotThereYetIsAppliedOnceTheFileArrives()
       throws Exception {

@@ -84,8 +84,13 @@ final class Site implements AutoCloseable {
   }
 
   /** Replaces {@code WEB-INF/apilink.json} in one step, as an operator's deployment tool should. */
+  /** The site's {@code WEB-INF/apilink.json}. */
+  Path configFile() {
+    return webapp.resolve("WEB-INF/apilink.json");
+  }
+
   void replaceConfig(String json) throws IOException {
-    Path target = webapp.resolve("WEB-INF/apilink.json");
+    Path target = configFile();
     Path temporary = Files.createTempFile(target.getParent(), "apilink", ".tmp");
     Files.writeString(temporary, json, StandardCharsets.UTF_8);
     Files.move(
