@@ -69,74 +69,31 @@ final class FailingResponse extends HttpServletResponseWrapper {
       return super.getOutputStream();
     }
     if (output == null) {
-      output =
-          where.equals("body")
-              ? new FailingOutput(super.getOutputStream(), this)
-              : new ListenerIgnoringOutput(
-                  super.getOutputStream(), where.equals("listener-unsupported"));
+      output = new Output(super.getOutputStream());
     }
     return output;
   }
 
-  private static final class ListenerIgnoringOutput extends ServletOutputStream {
+  /** The container's output stream, failing as {@link #where} says. */
+  private final class Output extends ServletOutputStream {
     private final ServletOutputStream out;
-    private final boolean refuses;
 
-    ListenerIgnoringOutput(ServletOutputStream out, boolean refuses) {
+    Output(ServletOutputStream out) {
       this.out = out;
-      this.refuses = refuses;
     }
 
     @Override
     public boolean isReady() {
-      return true;
+      return where.startsWith("listener-") || out.isReady();
     }
 
     @Override
     public void setWriteListener(WriteListener listener) {
-      if (refuses) {
-        throw new UnsupportedOperationException("not supported");
+      switch (where) {
+        case "listener-ignored" -> {}
+        case "listener-unsupported" -> throw new UnsupportedOperationException("not supported");
+        default -> out.setWriteListener(listener);
       }
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void flush() throws IOException {
-      out.flush();
-    }
-
-    @Override
-    public void close() throws IOException {
-      out.close();
-    }
-  }
-
-  private static final class FailingOutput extends ServletOutputStream {
-    private final ServletOutputStream out;
-    private final HttpServletResponse response;
-
-    FailingOutput(ServletOutputStream out, HttpServletResponse response) {
-      this.out = out;
-      this.response = response;
-    }
-
-    @Override
-    public boolean isReady() {
-      return out.isReady();
-    }
-
-    @Override
-    public void setWriteListener(WriteListener listener) {
-      out.setWriteListener(listener);
     }
 
     @Override
@@ -146,7 +103,7 @@ final class FailingResponse extends HttpServletResponseWrapper {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-      if (response.isCommitted()) {
+      if (where.equals("body") && isCommitted()) {
         throw new NoClassDefFoundError("dev/example/NotLoaded");
       }
       out.write(b, off, len);

@@ -2117,28 +2117,21 @@ abstract class FaultContract {
   @ValueSource(strings = {"head", "head-unchecked"})
   void aFailureInsideTheServerWhileTheAnswersHeadIsCopiedIsA500NotAnEmpty200(String where)
       throws Exception {
-    EchoBackend gateway = EchoBackend.startDiscreet();
-    LogWatch log = new LogWatch();
-    try {
-      deployLinkedTo(gateway.url(), 1, 5);
+    withAnEchoGateway(
+        5,
+        (gateway, log) -> {
+          RawHttp.Response response = getWhileTheServerFails("/api/orders", where, "");
 
-      RawHttp.Response response = getWhileTheServerFails("/api/orders", where, "");
-
-      assertEquals(500, response.status(), response.toString());
-      assertEquals(error(500, NOT_PASSED_ON), response.bodyText());
-      assertNull(response.header(FailingResponse.MARKER), response.toString());
-      assertNull(response.header("Content-Encoding"), response.toString());
-      assertEquals(1, gateway.received().size());
-      List<String> warnings = log.warnings("-> answered 500");
-      assertEquals(1, warnings.size(), warnings.toString());
-      assertTrue(
-          warnings.get(0).startsWith("ApiLink: GET /api/orders -> answered 500: the gateway's"),
-          warnings.get(0));
-      assertHealthyAndIdle();
-    } finally {
-      log.close();
-      gateway.close();
-    }
+          assertEquals(500, response.status(), response.toString());
+          assertEquals(error(500, NOT_PASSED_ON), response.bodyText());
+          assertNull(response.header(FailingResponse.MARKER), response.toString());
+          assertEquals(1, gateway.received().size());
+          List<String> warnings = log.warnings("-> answered 500");
+          assertEquals(1, warnings.size(), warnings.toString());
+          assertTrue(
+              warnings.get(0).startsWith("ApiLink: GET /api/orders -> answered 500: the gateway's"),
+              warnings.get(0));
+        });
   }
 
   /**
@@ -2147,20 +2140,16 @@ abstract class FaultContract {
    */
   @Test
   void aFailureInsideTheServerWhileABodylessAnswersHeadIsCopiedIsA500() throws Exception {
-    EchoBackend gateway = EchoBackend.startDiscreet();
-    try {
-      deployLinkedTo(gateway.url(), 1, 5);
+    withAnEchoGateway(
+        5,
+        (gateway, log) -> {
+          RawHttp.Response response =
+              getWhileTheServerFails("/api/orders", "head", "x-echo-status: 204\r\n");
 
-      RawHttp.Response response =
-          getWhileTheServerFails("/api/orders", "head", "x-echo-status: 204\r\n");
-
-      assertEquals(500, response.status(), response.toString());
-      assertEquals(error(500, NOT_PASSED_ON), response.bodyText());
-      assertNull(response.header(FailingResponse.MARKER), response.toString());
-      assertHealthyAndIdle();
-    } finally {
-      gateway.close();
-    }
+          assertEquals(500, response.status(), response.toString());
+          assertEquals(error(500, NOT_PASSED_ON), response.bodyText());
+          assertNull(response.header(FailingResponse.MARKER), response.toString());
+        });
   }
 
   /**
@@ -2169,27 +2158,21 @@ abstract class FaultContract {
    */
   @Test
   void aFailureInsideTheServerAfterTheAnswerBeganBreaksItOff() throws Exception {
-    EchoBackend gateway = EchoBackend.startDiscreet();
-    LogWatch log = new LogWatch();
-    try {
-      deployLinkedTo(gateway.url(), 1, 5);
+    withAnEchoGateway(
+        5,
+        (gateway, log) -> {
+          RawHttp.Response response =
+              getWhileTheServerFails(
+                  "/api/download", "body", "x-echo-download: 1000000\r\nx-echo-chunked: true\r\n");
 
-      RawHttp.Response response =
-          getWhileTheServerFails(
-              "/api/download", "body", "x-echo-download: 1000000\r\nx-echo-chunked: true\r\n");
-
-      assertEquals(200, response.status(), response.toString());
-      assertFalse(
-          response.complete(),
-          "broken off, not ended as if whole: " + response.body().length + " bytes");
-      assertTrue(response.body().length < 1_000_000, response.body().length + " bytes");
-      List<String> warnings = log.warnings("-> response broken off");
-      assertEquals(1, warnings.size(), warnings.toString());
-      assertHealthyAndIdle();
-    } finally {
-      log.close();
-      gateway.close();
-    }
+          assertEquals(200, response.status(), response.toString());
+          assertFalse(
+              response.complete(),
+              "broken off, not ended as if whole: " + response.body().length + " bytes");
+          assertTrue(response.body().length < 1_000_000, response.body().length + " bytes");
+          List<String> warnings = log.warnings("-> response broken off");
+          assertEquals(1, warnings.size(), warnings.toString());
+        });
   }
 
   /**
@@ -2200,38 +2183,32 @@ abstract class FaultContract {
    */
   @Test
   void anExchangeThatNothingEndsIsAnswered504FiveSecondsAfterTimeoutSeconds() throws Exception {
-    EchoBackend gateway = EchoBackend.startDiscreet();
-    LogWatch log = new LogWatch();
-    try {
-      deployLinkedTo(gateway.url(), 1, 1);
+    withAnEchoGateway(
+        1,
+        (gateway, log) -> {
+          long start = System.nanoTime();
+          RawHttp.Response response = getWhileTheServerFails("/api/orders", "listener-ignored", "");
+          long millis = (System.nanoTime() - start) / 1_000_000;
 
-      long start = System.nanoTime();
-      RawHttp.Response response = getWhileTheServerFails("/api/orders", "listener-ignored", "");
-      long millis = (System.nanoTime() - start) / 1_000_000;
-
-      assertEquals(504, response.status(), response.toString());
-      assertEquals(
-          error(504, "Gateway timeout: the API gateway did not answer within 1 second."),
-          response.bodyText());
-      assertNull(response.header(FailingResponse.MARKER), response.toString());
-      assertTrue(millis >= 6000 && millis < 6000 + 8000, "took " + millis + " ms");
-      List<String> warnings = log.warnings("-> answered 504");
-      assertEquals(1, warnings.size(), warnings.toString());
-      assertTrue(
-          warnings
-              .get(0)
-              .contains(
-                  "ExchangeOutlived: the exchange had not ended 5 s after timeoutSeconds (1 s);"
-                      + " the container's async timeout ended it <- WriteListenerNeverCalled:"
-                      + " through "
-                      + FailingResponse.class.getName()
-                      + ", a filter's response wrapper (does it ignore setWriteListener()?)"),
-          warnings.get(0));
-      assertHealthyAndIdle();
-    } finally {
-      log.close();
-      gateway.close();
-    }
+          assertEquals(504, response.status(), response.toString());
+          assertEquals(
+              error(504, "Gateway timeout: the API gateway did not answer within 1 second."),
+              response.bodyText());
+          assertNull(response.header(FailingResponse.MARKER), response.toString());
+          assertTrue(millis >= 6000 && millis < 6000 + 8000, "took " + millis + " ms");
+          List<String> warnings = log.warnings("-> answered 504");
+          assertEquals(1, warnings.size(), warnings.toString());
+          assertTrue(
+              warnings
+                  .get(0)
+                  .contains(
+                      "ExchangeOutlived: the exchange had not ended 5 s after timeoutSeconds (1"
+                          + " s); the container's async timeout ended it <-"
+                          + " WriteListenerNeverCalled: through "
+                          + FailingResponse.class.getName()
+                          + ", a filter's response wrapper (does it ignore setWriteListener()?)"),
+              warnings.get(0));
+        });
   }
 
   /**
@@ -2241,30 +2218,48 @@ abstract class FaultContract {
    */
   @Test
   void aResponseWrapperThatRefusesTheWriteListenerIsA500ThatNamesIt() throws Exception {
+    withAnEchoGateway(
+        5,
+        (gateway, log) -> {
+          RawHttp.Response response =
+              getWhileTheServerFails("/api/orders", "listener-unsupported", "");
+
+          assertEquals(500, response.status(), response.toString());
+          assertEquals(
+              error(
+                  500,
+                  "Internal server error: the site is not set up to forward this request to the"
+                      + " API gateway."),
+              response.bodyText());
+          assertEquals(List.of(), gateway.received());
+          List<String> severe =
+              log.warnings("a filter's response wrapper, refused setWriteListener()");
+          assertEquals(1, severe.size(), severe.toString());
+          assertTrue(
+              severe
+                  .get(0)
+                  .startsWith(
+                      "ApiLink: the request for /api/orders cannot be forwarded: "
+                          + FailingResponse.class.getName()),
+              severe.get(0));
+        });
+  }
+
+  /** A test against the site linked to an echo gateway, with what ApiLink logs meanwhile. */
+  interface WithEchoGateway {
+    void run(EchoBackend gateway, LogWatch log) throws Exception;
+  }
+
+  /**
+   * Runs {@code test} with the site linked to an echo gateway ({@code connectTimeoutSeconds} 1),
+   * then checks that the site is healthy and idle.
+   */
+  private void withAnEchoGateway(int timeoutSeconds, WithEchoGateway test) throws Exception {
     EchoBackend gateway = EchoBackend.startDiscreet();
     LogWatch log = new LogWatch();
     try {
-      deployLinkedTo(gateway.url(), 1, 5);
-
-      RawHttp.Response response = getWhileTheServerFails("/api/orders", "listener-unsupported", "");
-
-      assertEquals(500, response.status(), response.toString());
-      assertEquals(
-          error(
-              500,
-              "Internal server error: the site is not set up to forward this request to the API"
-                  + " gateway."),
-          response.bodyText());
-      assertEquals(List.of(), gateway.received());
-      List<String> severe = log.warnings("a filter's response wrapper, refused setWriteListener()");
-      assertEquals(1, severe.size(), severe.toString());
-      assertTrue(
-          severe
-              .get(0)
-              .startsWith(
-                  "ApiLink: the request for /api/orders cannot be forwarded: "
-                      + FailingResponse.class.getName()),
-          severe.get(0));
+      deployLinkedTo(gateway.url(), 1, timeoutSeconds);
+      test.run(gateway, log);
       assertHealthyAndIdle();
     } finally {
       log.close();
