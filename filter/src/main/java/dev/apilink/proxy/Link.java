@@ -220,7 +220,10 @@ public final class Link implements AutoCloseable {
     }
   }
 
-  /** The gateway's response broke off after the client's had begun. */
+  /**
+   * The client's response is broken off after it had begun: the gateway's broke off, or a time
+   * limit ran out, or this server failed while passing the answer on.
+   */
   static final class BrokenOff extends IOException {
     private static final long serialVersionUID = 1L;
 
@@ -232,7 +235,10 @@ public final class Link implements AutoCloseable {
                       + " with it"
                   : GatewayError.timedOut(failure)
                       ? "the gateway's response did not end within timeoutSeconds"
-                      : "the gateway's response broke off")
+                      : failure instanceof RuntimeException || failure instanceof Error
+                          // this server's failure (ProxyExchange.notPassedOn), not the gateway's
+                          ? "the answer could not be passed on to the client"
+                          : "the gateway's response broke off")
               + " ("
               + FailureLog.describe(failure)
               + "); closing the client's connection");

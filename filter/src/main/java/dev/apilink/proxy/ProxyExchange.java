@@ -747,8 +747,18 @@ final class ProxyExchange implements AsyncListener {
                 UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
               }
               writeError(error);
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
               LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
+            } catch (RuntimeException | Error e) {
+              // Not the client leaving: this server failed as the answer was written (a class the
+              // container could not load, memory, a failing response wrapper). Completed, the
+              // response went out as far as it got: an empty 200 if its status was not set yet;
+              // an Error left the exchange to the last resort. Broken off, the client has no
+              // success, at once (the container answers 500 if nothing was sent).
+              LOG.log(Level.FINE, "ApiLink: could not write the error; breaking off", e);
+              clientClosed = true;
+              breakOff(e, false);
+              return;
             }
             closeClient();
           } finally {

@@ -22,7 +22,9 @@ import java.io.IOException;
  *       always ready, as response wrappers written before Servlet 3.1's non-blocking output do (a
  *       compression or caching filter's): the write listener is never called back;
  *   <li>{@code listener-unsupported}: the output stream's {@code setWriteListener()} throws {@code
- *       UnsupportedOperationException}, as other such wrappers do.
+ *       UnsupportedOperationException}, as other such wrappers do;
+ *   <li>{@code error-status}: setting a status of 500 or more throws {@code NoClassDefFoundError};
+ *   <li>{@code error-status-unchecked}: the same throws {@code IllegalStateException}.
  * </ul>
  */
 final class FailingResponse extends HttpServletResponseWrapper {
@@ -36,6 +38,18 @@ final class FailingResponse extends HttpServletResponseWrapper {
   FailingResponse(HttpServletResponse response, String where) {
     super(response);
     this.where = where;
+  }
+
+  @Override
+  public void setStatus(int status) {
+    if (status >= 500 && where.equals("error-status")) {
+      throw new NoClassDefFoundError("dev/example/NotLoaded");
+    }
+    if (status >= 500 && where.equals("error-status-unchecked")) {
+      throw new IllegalStateException(
+          "java.io.FileNotFoundException: /tmp/site/WEB-INF/lib/x.jar (Too many open files)");
+    }
+    super.setStatus(status);
   }
 
   @Override

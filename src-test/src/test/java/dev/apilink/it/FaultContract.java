@@ -2245,6 +2245,30 @@ abstract class FaultContract {
         });
   }
 
+  /**
+   * A failure inside the server as ApiLink writes its own answer to a gateway that cannot be
+   * reached breaks the response off at once, never a success: with an unchecked exception the
+   * exchange completed with nothing written, an empty 200; with an error it was left to the last
+   * resort, {@code timeoutSeconds} + 5 s later.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"error-status", "error-status-unchecked"})
+  void aFailureInsideTheServerWhileApiLinkWritesItsOwnAnswerBreaksItOff(String where)
+      throws Exception {
+    URI gateway = URI.create("http://127.0.0.1:" + closedPort());
+    deployLinkedTo(gateway, 1, 5);
+
+    long start = System.nanoTime();
+    RawHttp.Response response = getWhileTheServerFails("/api/refused", where, "");
+    long millis = (System.nanoTime() - start) / 1_000_000;
+
+    assertTrue(
+        response.status() == 0 || response.status() >= 500,
+        "never a success: " + response.status() + " " + response);
+    assertTrue(millis < 3000, "at once, not at the last resort: " + millis + " ms");
+    assertHealthyAndIdle();
+  }
+
   /** A test against the site linked to an echo gateway, with what ApiLink logs meanwhile. */
   interface WithEchoGateway {
     void run(EchoBackend gateway, LogWatch log) throws Exception;
