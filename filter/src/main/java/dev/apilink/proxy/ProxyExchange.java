@@ -758,6 +758,9 @@ final class ProxyExchange implements AsyncListener {
               LOG.log(Level.FINE, "ApiLink: could not write the error; breaking off", e);
               clientClosed = true;
               breakOff(e, false);
+              // A request that the container recycled (above) takes the dispatch without a word
+              // and never completes: the exchange ends here all the same (AjpOnTomcatTest).
+              ended();
               return;
             }
             closeClient();
@@ -874,6 +877,7 @@ final class ProxyExchange implements AsyncListener {
       logNotPassedOn(-1, failure);
     }
     breakOff(failure, false);
+    ended(); // as in fail(): a recycled request may never come back from the dispatch
   }
 
   private void logNotPassedOn(int status, Throwable failure) {
@@ -901,8 +905,10 @@ final class ProxyExchange implements AsyncListener {
   private void breakOff(Throwable failure, boolean byClient) {
     // Servlet has no abort call; an exception thrown from a dispatch after the response is
     // committed makes Tomcat and Jetty close the connection without ending the response.
-    clientRequest.setAttribute(ABORT_ATTRIBUTE, new BreakOff(this, failure, byClient));
     try {
+      // A request that the container recycled under the exchange throws from each of its methods
+      // (see fail()).
+      clientRequest.setAttribute(ABORT_ATTRIBUTE, new BreakOff(this, failure, byClient));
       async.dispatch();
     } catch (RuntimeException e) {
       complete();
