@@ -874,7 +874,12 @@ final class ProxyExchange implements AsyncListener {
     }
     if (!ownAnswerWritten) {
       link.counts().failed(-1);
-      logNotPassedOn(-1, failure);
+      try {
+        logNotPassedOn(-1, failure);
+      } catch (RuntimeException e) {
+        // A recycled request cannot name its URI (see fail()): the break-off comes all the same.
+        LOG.log(Level.FINE, "ApiLink: could not log the failure", e);
+      }
     }
     breakOff(failure, false);
     ended(); // as in fail(): a recycled request may never come back from the dispatch
