@@ -1322,9 +1322,10 @@ final class ProxyExchange implements AsyncListener {
    * one still running was lost on the way (a failure that Jetty's client or the container
    * swallowed, a filter's response wrapper that never calls the write listener back), and its
    * client would have waited for ever. It gets the 504 of {@code timeoutSeconds}, or its answer
-   * broken off. Tomcat also times out the async requests of an application that is stopping,
-   * timeout or not, from its once-a-second check, before the filter's destroy() stops the link;
-   * left unanswered, that became Tomcat's HTML 500, and the gateway exchange, ended later by
+   * broken off. With no async timeout ({@code timeoutSeconds} 0), Tomcat times out the async
+   * requests of an application that is stopping from its once-a-second check, before the filter's
+   * destroy() stops the link (with a timeout set, that check does not run, and destroy() answers
+   * them); left unanswered, that became Tomcat's HTML 500, and the gateway exchange, ended later by
    * destroy(), touched the recycled request (a reviewer's catalina.sh stop). Answered as destroy()
    * answers: 503.
    */
