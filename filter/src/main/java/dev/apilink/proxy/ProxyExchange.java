@@ -758,9 +758,6 @@ final class ProxyExchange implements AsyncListener {
               LOG.log(Level.FINE, "ApiLink: could not write the error; breaking off", e);
               clientClosed = true;
               breakOff(e, false);
-              // A request that the container recycled (above) takes the dispatch without a word
-              // and never completes: the exchange ends here all the same (AjpOnTomcatTest).
-              ended();
               return;
             }
             closeClient();
@@ -882,7 +879,6 @@ final class ProxyExchange implements AsyncListener {
       }
     }
     breakOff(failure, false);
-    ended(); // as in fail(): a recycled request may never come back from the dispatch
   }
 
   private void logNotPassedOn(int status, Throwable failure) {
@@ -918,6 +914,10 @@ final class ProxyExchange implements AsyncListener {
     } catch (RuntimeException e) {
       complete();
     }
+    // The exchange ends here, not only when the dispatch comes: the container may not dispatch to
+    // a client that has gone (see complete()), nor for a request it recycled, which takes the
+    // dispatch without a word (AjpOnTomcatTest). Counted once, whichever comes first.
+    ended();
   }
 
   /** The client went away or its body broke: abort the gateway request. Any thread. */
@@ -1022,7 +1022,6 @@ final class ProxyExchange implements AsyncListener {
       IOException cause = new IOException("the client's side failed during the gateway's answer");
       LOG.log(Level.FINE, "ApiLink: the response breaks off with the client's side", cause);
       breakOff(cause, true);
-      ended(); // the container may not dispatch to a client that has gone (see complete())
       return;
     }
     if (requestBodyFailed) {

@@ -177,6 +177,29 @@ public enum Distribution {
     return configured;
   }
 
+  /** The stock {@code server.xml}'s engine. */
+  static final String ENGINE = "<Engine name=\"Catalina\" defaultHost=\"localhost\">";
+
+  /**
+   * The engine with its background check every second rather than every 10 s: the deployer's look
+   * at {@code webapps/}, and the closing of a web application's unused JARs.
+   */
+  static final String ENGINE_CHECKING_EVERY_SECOND =
+      "<Engine name=\"Catalina\" defaultHost=\"localhost\" backgroundProcessorDelay=\"1\">";
+
+  /**
+   * {@link #serverXml(int)} with one more edit: {@code stock}, a piece of the stock file, made
+   * {@code edited}; fails if the stock file has no such piece, so that an edit never goes missing
+   * unnoticed on another version.
+   */
+  public String serverXml(int port, String stock, String edited) throws IOException {
+    String configured = serverXml(port);
+    if (!configured.contains(stock)) {
+      throw new IllegalStateException("conf/server.xml of " + id() + " has no " + stock);
+    }
+    return configured.replace(stock, edited);
+  }
+
   private ContainerProcess startTomcat(
       Path base,
       int port,

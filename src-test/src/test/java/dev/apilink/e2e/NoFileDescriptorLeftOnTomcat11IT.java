@@ -64,12 +64,7 @@ class NoFileDescriptorLeftOnTomcat11IT {
     // Tomcat closes a web application's JARs once unused, at its background check: every second
     // here rather than every 10 s, so that the test need not wait long for ApiLink's JAR to close.
     String serverXml =
-        tomcat
-            .serverXml(port)
-            .replaceFirst(
-                "<Engine name=\"Catalina\" defaultHost=\"localhost\">",
-                "<Engine name=\"Catalina\" defaultHost=\"localhost\" backgroundProcessorDelay=\"1\">");
-    assertTrue(serverXml.contains("backgroundProcessorDelay=\"1\""), serverXml);
+        tomcat.serverXml(port, Distribution.ENGINE, Distribution.ENGINE_CHECKING_EVERY_SECOND);
     try (EchoBackend gateway = EchoBackend.start()) {
       Path config = run.resolve("apilink.json");
       Files.writeString(
