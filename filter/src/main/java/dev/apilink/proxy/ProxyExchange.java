@@ -736,31 +736,20 @@ final class ProxyExchange implements AsyncListener {
             if (clientClosed) {
               return;
             }
-            // A request that the container recycled under the exchange without telling ApiLink
-            // throws IllegalStateException from each of its methods (Tomcat, after its own
-            // non-blocking read failed: an AJP packet over its packetSize); the exchange must end
-            // all the same, or it stays in flight for ever and a retired link never closes.
-            try {
-              log(error.status(), cause);
-              if (requestBody != null && !requestBody.whole) {
-                // The rest of the body stays unread (a 413, or a gateway that failed first).
-                UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
-              }
-              writeError(error);
-            } catch (IOException e) {
-              LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
-            } catch (RuntimeException | Error e) {
-              // Not the client leaving: this server failed as the answer was written (a class the
-              // container could not load, memory, a failing response wrapper). Completed, the
-              // response went out as far as it got: an empty 200 if its status was not set yet;
-              // an Error left the exchange to the last resort. Broken off, the client has no
-              // success, at once (the container answers 500 if nothing was sent).
-              LOG.log(Level.FINE, "ApiLink: could not write the error; breaking off", e);
-              clientClosed = true;
-              breakOff(e, false);
-              return;
+            boolean answered =
+                answerOrBreakOff(
+                    () -> {
+                      log(error.status(), cause);
+                      if (requestBody != null && !requestBody.whole) {
+                        // The rest of the body stays unread (a 413, or a gateway that failed
+                        // first).
+                        UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
+                      }
+                      writeError(error);
+                    });
+            if (answered) {
+              closeClient();
             }
-            closeClient();
           } finally {
             clientLock.unlock();
           }
@@ -862,7 +851,8 @@ final class ProxyExchange implements AsyncListener {
         writeError(error);
         answered = true;
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
+      // The server fails again, writing this answer: broken off below, as answerOrBreakOff does.
       LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
     }
     if (answered) {
@@ -1025,7 +1015,9 @@ final class ProxyExchange implements AsyncListener {
       return;
     }
     if (requestBodyFailed) {
-      answerUnreadableBody();
+      if (!answerUnreadableBody()) {
+        return;
+      }
     } else if (!clientFailed && head) {
       sendHead();
     }
@@ -1064,25 +1056,24 @@ final class ProxyExchange implements AsyncListener {
    * that Jetty still held uncommitted (one without {@code Content-Length}): the client got Jetty's
    * HTML 500 "Insufficient content written" (found by review B, embedded Jetty 12.1.14).
    */
-  private void answerUnreadableBody() {
-    try {
-      if (clientOutput.writable() && !gatewayAnswerBegun && !clientResponse.isCommitted()) {
-        clientResponse.setHeader("Connection", "close");
-        if (requestBodyClosedByContainer) {
-          // Jetty stopping: the client did nothing wrong, and may try again (found by review:
-          // a 400 said its body could not be read, which a client does not retry).
-          logStopping(GatewayError.siteStopping().status());
-          writeError(GatewayError.siteStopping());
-        } else {
-          writeError(
-              requestBodyStalled
-                  ? GatewayError.requestBodyStalled()
-                  : GatewayError.unreadableRequestBody());
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
-    }
+  private boolean answerUnreadableBody() {
+    return answerOrBreakOff(
+        () -> {
+          if (clientOutput.writable() && !gatewayAnswerBegun && !clientResponse.isCommitted()) {
+            clientResponse.setHeader("Connection", "close");
+            if (requestBodyClosedByContainer) {
+              // Jetty stopping: the client did nothing wrong, and may try again (found by review:
+              // a 400 said its body could not be read, which a client does not retry).
+              logStopping(GatewayError.siteStopping().status());
+              writeError(GatewayError.siteStopping());
+            } else {
+              writeError(
+                  requestBodyStalled
+                      ? GatewayError.requestBodyStalled()
+                      : GatewayError.unreadableRequestBody());
+            }
+          }
+        });
   }
 
   /**
@@ -1126,6 +1117,39 @@ final class ProxyExchange implements AsyncListener {
     ownAnswerWritten = true;
     link.counts().failed(error.status());
     error.send(clientResponse);
+  }
+
+  /** One of ApiLink's own answers, with what goes before it: logging, the response's fields. */
+  private interface OwnAnswer {
+    void write() throws IOException;
+  }
+
+  /**
+   * Writes one of ApiLink's own answers as the exchange ends, holding {@link #clientLock}, or
+   * breaks the response off if this server fails meanwhile. A client that left fails the write with
+   * an {@code IOException}: nothing more to do. Anything else is not the client leaving but this
+   * server (a class the container could not load, memory, a failing response wrapper). Completed,
+   * such a response went out as far as it got: an empty 200 if its status was not set yet. An
+   * {@code Error} escaped, and the exchange stayed in flight until the last resort, or for ever.
+   * Broken off, the client has no success, at once (the container answers 500 if nothing was sent).
+   * A request that the container recycled under the exchange throws {@code IllegalStateException}
+   * from each of its methods (Tomcat, after its own non-blocking read failed: an AJP packet over
+   * its packetSize); {@link #breakOff} ends that exchange too.
+   *
+   * @return whether the exchange is still to be completed: false once it was broken off
+   */
+  private boolean answerOrBreakOff(OwnAnswer answer) {
+    try {
+      answer.write();
+    } catch (IOException e) {
+      LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
+    } catch (RuntimeException | Error e) {
+      LOG.log(Level.FINE, "ApiLink: could not write the error; breaking off", e);
+      clientClosed = true;
+      breakOff(e, false);
+      return false;
+    }
+    return true;
   }
 
   private void sendErrorBlocking(GatewayError error) {
@@ -1350,21 +1374,23 @@ final class ProxyExchange implements AsyncListener {
             }
             return; // the container breaks the response off: completing would end it cleanly
           }
-          try {
-            clientResponse.reset();
-            clientResponse.setHeader("Connection", "close");
-            if (outlived != null) {
-              GatewayError error = errorFor(outlived, true);
-              log(error.status(), outlived);
-              writeError(error);
-            } else {
-              logStopping(GatewayError.siteStopping().status());
-              writeError(GatewayError.siteStopping());
-            }
-          } catch (IOException | RuntimeException e) {
-            LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
+          boolean answered =
+              answerOrBreakOff(
+                  () -> {
+                    clientResponse.reset();
+                    clientResponse.setHeader("Connection", "close");
+                    if (outlived != null) {
+                      GatewayError error = errorFor(outlived, true);
+                      log(error.status(), outlived);
+                      writeError(error);
+                    } else {
+                      logStopping(GatewayError.siteStopping().status());
+                      writeError(GatewayError.siteStopping());
+                    }
+                  });
+          if (answered) {
+            complete();
           }
-          complete();
         });
     abortProxyRequest(
         outlived != null ? outlived : new CancellationException("the web application is stopping"));
@@ -1389,17 +1415,22 @@ final class ProxyExchange implements AsyncListener {
             + "); map that filter away from /api/*, or have its output stream pass"
             + " setWriteListener() and isReady() on to the container's",
         refusal);
+    boolean answered;
     clientLock.lock();
     try {
       clientClosed = true;
-      UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
-      writeError(GatewayError.notAsyncSupported());
-    } catch (IOException | RuntimeException e) {
-      LOG.log(Level.FINE, "ApiLink: could not send the error to the client", e);
+      answered =
+          answerOrBreakOff(
+              () -> {
+                UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
+                writeError(GatewayError.notAsyncSupported());
+              });
     } finally {
       clientLock.unlock();
     }
-    complete();
+    if (answered) {
+      complete();
+    }
   }
 
   /**

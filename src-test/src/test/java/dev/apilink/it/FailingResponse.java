@@ -5,12 +5,14 @@ import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
+import java.util.Set;
 
 /**
  * A response whose container fails while ApiLink passes the gateway's answer on, as a container can
  * without the client having gone: a class it cannot load (Tomcat's class loader, with no file
  * descriptor left, throws {@code IllegalStateException: ... (Too many open files)}), memory. Which
- * failure and where is the client's {@code X-Test-Container-Fails}:
+ * failure and where is the client's {@code X-Test-Container-Fails}, one or more of these, separated
+ * by commas:
  *
  * <ul>
  *   <li>{@code head}: setting the gateway's field {@code X-Answer-Marker} throws {@code
@@ -23,7 +25,7 @@ import java.io.IOException;
  *       compression or caching filter's): the write listener is never called back;
  *   <li>{@code listener-unsupported}: the output stream's {@code setWriteListener()} throws {@code
  *       UnsupportedOperationException}, as other such wrappers do;
- *   <li>{@code error-status}: setting a status of 500 or more throws {@code NoClassDefFoundError};
+ *   <li>{@code error-status}: setting a status of 400 or more throws {@code NoClassDefFoundError};
  *   <li>{@code error-status-unchecked}: the same throws {@code IllegalStateException}.
  * </ul>
  */
@@ -32,20 +34,20 @@ final class FailingResponse extends HttpServletResponseWrapper {
   static final String HEADER = "X-Test-Container-Fails";
   static final String MARKER = "X-Answer-Marker";
 
-  private final String where;
+  private final Set<String> where;
   private ServletOutputStream output;
 
   FailingResponse(HttpServletResponse response, String where) {
     super(response);
-    this.where = where;
+    this.where = Set.of(where.split(","));
   }
 
   @Override
   public void setStatus(int status) {
-    if (status >= 500 && where.equals("error-status")) {
+    if (status >= 400 && where.contains("error-status")) {
       throw new NoClassDefFoundError("dev/example/NotLoaded");
     }
-    if (status >= 500 && where.equals("error-status-unchecked")) {
+    if (status >= 400 && where.contains("error-status-unchecked")) {
       throw new IllegalStateException(
           "java.io.FileNotFoundException: /tmp/site/WEB-INF/lib/x.jar (Too many open files)");
     }
@@ -68,10 +70,10 @@ final class FailingResponse extends HttpServletResponseWrapper {
     if (!name.equalsIgnoreCase(MARKER)) {
       return;
     }
-    if (where.equals("head")) {
+    if (where.contains("head")) {
       throw new NoClassDefFoundError("dev/example/NotLoaded");
     }
-    if (where.equals("head-unchecked")) {
+    if (where.contains("head-unchecked")) {
       throw new IllegalStateException(
           "java.io.FileNotFoundException: /tmp/site/WEB-INF/lib/x.jar (Too many open files)");
     }
@@ -79,13 +81,17 @@ final class FailingResponse extends HttpServletResponseWrapper {
 
   @Override
   public ServletOutputStream getOutputStream() throws IOException {
-    if (!where.equals("body") && !where.startsWith("listener-")) {
+    if (!where.contains("body") && !listenerFails()) {
       return super.getOutputStream();
     }
     if (output == null) {
       output = new Output(super.getOutputStream());
     }
     return output;
+  }
+
+  private boolean listenerFails() {
+    return where.contains("listener-ignored") || where.contains("listener-unsupported");
   }
 
   /** The container's output stream, failing as {@link #where} says. */
@@ -98,15 +104,16 @@ final class FailingResponse extends HttpServletResponseWrapper {
 
     @Override
     public boolean isReady() {
-      return where.startsWith("listener-") || out.isReady();
+      return listenerFails() || out.isReady();
     }
 
     @Override
     public void setWriteListener(WriteListener listener) {
-      switch (where) {
-        case "listener-ignored" -> {}
-        case "listener-unsupported" -> throw new UnsupportedOperationException("not supported");
-        default -> out.setWriteListener(listener);
+      if (where.contains("listener-unsupported")) {
+        throw new UnsupportedOperationException("not supported");
+      }
+      if (!where.contains("listener-ignored")) {
+        out.setWriteListener(listener);
       }
     }
 
@@ -117,7 +124,7 @@ final class FailingResponse extends HttpServletResponseWrapper {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-      if (where.equals("body") && isCommitted()) {
+      if (where.contains("body") && isCommitted()) {
         throw new NoClassDefFoundError("dev/example/NotLoaded");
       }
       out.write(b, off, len);

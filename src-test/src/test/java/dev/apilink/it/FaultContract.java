@@ -2269,6 +2269,62 @@ abstract class FaultContract {
     assertHealthyAndIdle();
   }
 
+  /**
+   * A failure inside the server as ApiLink writes any other of its own answers is never a success
+   * either, and ends the exchange at once: the 400 of a body that cannot be read, the 504 of the
+   * last resort, the 500 for a filter's wrapper that refuses the write listener, the 500 of an
+   * answer not passed on. With an unchecked exception each of the first three completed with
+   * nothing written, an empty 200.
+   */
+  @ParameterizedTest(name = "{0}, {1}")
+  @CsvSource({
+    "malformed-body, error-status",
+    "malformed-body, error-status-unchecked",
+    "listener-ignored, error-status",
+    "listener-ignored, error-status-unchecked",
+    "listener-unsupported, error-status",
+    "listener-unsupported, error-status-unchecked",
+    "head, error-status",
+    "head, error-status-unchecked"
+  })
+  void aFailureInsideTheServerWhileApiLinkWritesAnyOfItsAnswersIsNeverASuccess(
+      String answer, String failure) throws Exception {
+    withAnEchoGateway(
+        1,
+        (gateway, log) -> {
+          get("/api/warm-up"); // as in aRequestBodyThatCannotBeReadIsNeverAnsweredAsASuccess
+          String request =
+              answer.equals("malformed-body")
+                  ? "POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      + FailingResponse.HEADER
+                      + ": "
+                      + failure
+                      + "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nnot-a-chunk-size\r\n\r\n"
+                  : "GET /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nx-echo-response-header: "
+                      + FailingResponse.MARKER
+                      + ": 1\r\n"
+                      + FailingResponse.HEADER
+                      + ": "
+                      + answer
+                      + ","
+                      + failure
+                      + "\r\nConnection: close\r\n\r\n";
+
+          long start = System.nanoTime();
+          List<RawHttp.Response> responses = RawHttp.exchangeAll(site.container().port(), request);
+          long millis = (System.nanoTime() - start) / 1_000_000;
+
+          for (RawHttp.Response response : responses) {
+            SECRETS.inspect(answer + ", " + failure, response.raw());
+            assertTrue(response.status() >= 400, "never a success: " + response);
+          }
+          // The last resort comes at timeoutSeconds (1 s) + 5 s; the others at once.
+          long limit = answer.equals("listener-ignored") ? 6000 + 3000 : 3000;
+          assertTrue(millis < limit, "took " + millis + " ms");
+          assertGatewayNeverTookTheBodyAsWhole(gateway);
+        });
+  }
+
   /** A test against the site linked to an echo gateway, with what ApiLink logs meanwhile. */
   interface WithEchoGateway {
     void run(EchoBackend gateway, LogWatch log) throws Exception;
