@@ -193,8 +193,11 @@ public final class ConfigLoader {
     String routesSource = RoutesLoader.DEFAULT_LOCATION;
     final List<Problem> routesProblems = new ArrayList<>();
 
-    /** The reference that each value read from a file came from, by the value's path. */
-    final Map<String, Map.Entry<String, String>> fromFiles = new LinkedHashMap<>();
+    /**
+     * The reference that each value read from a file or an environment variable came from, by the
+     * value's path.
+     */
+    final Map<String, Map.Entry<String, String>> fromReferences = new LinkedHashMap<>();
 
     Pass(String source, String environmentName) {
       this.source = source;
@@ -776,11 +779,12 @@ public final class ConfigLoader {
           problem(path, "environment variable " + target + " is not set");
           return Optional.empty();
         }
+        fromReferences.put(path, Map.entry(resolved, value));
         return Optional.of(resolved);
       }
       try {
         String content = JsonText.of(read(files, target)).stripTrailing();
-        fromFiles.put(path, Map.entry(content, value));
+        fromReferences.put(path, Map.entry(content, value));
         return Optional.of(content);
       } catch (IOException e) {
         problem(path, "cannot read " + target + " (" + describe(e) + ")");
@@ -807,17 +811,18 @@ public final class ConfigLoader {
     }
 
     /**
-     * Adds a problem. A value read from a file is shown as its reference: the file may be a secret
-     * one, named by mistake where a path or a name belongs ({@code "signingKeyFile":
-     * "${file:keys.json}"} showed the private key). A content shorter than 8 characters is no such
-     * secret, and is replaced only where it is shown as the value ({@code (was 0)}), so that "from
-     * 1 to 3600" stays as it is.
+     * Adds a problem. A value read from a file or an environment variable is shown as its
+     * reference: the file or the variable may be a secret one, named by mistake where a path or
+     * another value belongs ({@code "signingKeyFile": "${file:keys.json}"} showed the private key,
+     * {@code "url": "${env:APIM_KEY}"} the subscription key). A content shorter than 8 characters
+     * is no such secret, and is replaced only where it is shown as the value ({@code (was 0)}), so
+     * that "from 1 to 3600" stays as it is.
      */
     private void problem(String path, String message) {
-      Map.Entry<String, String> file = fromFiles.get(path);
-      if (file != null && !file.getKey().isEmpty()) {
-        String content = file.getKey();
-        String reference = file.getValue();
+      Map.Entry<String, String> resolved = fromReferences.get(path);
+      if (resolved != null && !resolved.getKey().isEmpty()) {
+        String content = resolved.getKey();
+        String reference = resolved.getValue();
         message =
             message
                 .replace(was(content), was(reference))

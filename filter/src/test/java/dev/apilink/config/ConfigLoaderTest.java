@@ -797,6 +797,25 @@ class ConfigLoaderTest {
     assertFalse(problems.get(0).contains("kty"), problems.get(0));
   }
 
+  /**
+   * The same for an environment variable's value: {@code "url": "${env:APIM_KEY}"}, the key's
+   * variable named where the gateway's URL belongs, showed the key in the problem.
+   */
+  @Test
+  void aVariablesValueGivenWhereAnotherValueBelongsIsNotShown() throws Exception {
+    env = Map.of("APIM_KEY", SECRET, "TIMEOUT", "twelve");
+
+    assertEquals(
+        List.of(
+            "environments.production.backend.url: not an absolute http(s) URL without query or"
+                + " user info (was \"${env:APIM_KEY}\")",
+            "environments.production.backend.timeoutSeconds: must be a whole number from 0 to"
+                + " 86400 (was \"${env:TIMEOUT}\")"),
+        problems(
+            linked(", \"timeoutSeconds\": \"${env:TIMEOUT}\"")
+                .replace("https://my-apim.azure-api.net", "${env:APIM_KEY}")));
+  }
+
   @Test
   void aPathTheFileSystemCannotHoldIsAProblemNotAnException() throws Exception {
     // Found by GeneratedConfigTest: InvalidPathException escaped the loader.
