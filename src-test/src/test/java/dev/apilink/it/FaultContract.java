@@ -744,10 +744,18 @@ abstract class FaultContract {
                 }
               });
       client.start();
+      long start = System.nanoTime();
       String statusLine =
           new String(socket.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
+      long millis = (System.nanoTime() - start) / 1_000_000;
       socket.close();
       client.join();
+      // Once, in a full suite run on Tomcat, the connection closed with no answer at all (not seen
+      // again in about 400 such uploads; cause unknown): say what came, and when.
+      assertEquals(
+          12,
+          statusLine.length(),
+          "a status line, not '" + statusLine + "' after " + millis + " ms");
       return Integer.parseInt(statusLine.substring(9));
     }
   }
