@@ -1117,6 +1117,21 @@ final class ProxyExchange implements AsyncListener {
     ownAnswerWritten = true;
     link.counts().failed(error.status());
     error.send(clientResponse);
+    ServletOutputStream out = clientResponse.getOutputStream();
+    if (clientOutput.listenedToAndReady(out)) {
+      // Sent now rather than when the container completes the exchange. Tomcat holds a short
+      // answer in its buffer (its isCommitted() is true once the Content-Length is written, sent
+      // or not), and completes an exchange ended off its request threads on one of them: with
+      // every one busy the answer waited, and when the client's body was still arriving Tomcat's
+      // read event could race complete() (IllegalStateException "Calling [asyncOperation()] is
+      // not valid for a request with Async state [COMPLETING]", logged as "Error reading
+      // request, ignored"), and it closed the connection with the answer unsent (Tomcat 10.1.59:
+      // twice in about 500 uploads still arriving at timeoutSeconds). Jetty has sent or is
+      // sending an answer whose Content-Length is written; its flush() then does nothing. Not
+      // before the container first called the write listener (Tomcat refuses isReady() until
+      // then), nor for a HEAD's answer, written in blocking mode (see sendHead()).
+      out.flush();
+    }
   }
 
   /** One of ApiLink's own answers, with what goes before it: logging, the response's fields. */
@@ -1516,6 +1531,19 @@ final class ProxyExchange implements AsyncListener {
     synchronized void withoutListener() {
       blocking = true;
       writable = true;
+    }
+
+    /**
+     * Whether the container has called the write listener and {@code out} takes more now; never in
+     * blocking mode.
+     */
+    boolean listenedToAndReady(ServletOutputStream out) {
+      synchronized (this) {
+        if (blocking || !writable) {
+          return false;
+        }
+      }
+      return out.isReady();
     }
 
     /** Whether {@code out} takes more now: always in blocking mode, else its isReady(). */

@@ -238,6 +238,15 @@ final class EmbeddedTomcat implements ServletContainer {
         .getActiveCount();
   }
 
+  /**
+   * Caps the request threads at {@code max} from now on ({@code maxThreads}, and {@code
+   * minSpareThreads} 1): the threads above it end once idle.
+   */
+  void maxRequestThreads(int max) {
+    connector.setProperty("minSpareThreads", "1");
+    connector.setProperty("maxThreads", String.valueOf(max));
+  }
+
   @Override
   public AccessLog accessLog() {
     return accessLog;
