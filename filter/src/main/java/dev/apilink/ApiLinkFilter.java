@@ -484,8 +484,10 @@ public final class ApiLinkFilter implements Filter {
       warnedOfGeneratedKeys = true;
       LOG.warning(
           "ApiLink: no token.signingKeyFile configured; this instance generated its own signing"
-              + " key. Several instances serving one site need one shared key file, or the gateway"
-              + " refuses the tokens of all but one.");
+              + " key. It makes a new one at each start, whose tokens the gateway refuses (401)"
+              + " until it reads the site's keys again, up to 5 minutes later; several instances"
+              + " serving one site need one shared key file, or the gateway refuses the tokens of"
+              + " all but one. Make one with the keygen command.");
     }
     return generatedKeys;
   }

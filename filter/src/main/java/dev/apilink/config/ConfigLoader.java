@@ -708,6 +708,16 @@ public final class ConfigLoader {
       }
     }
 
+    /**
+     * ", written without quotes" for a number given as a JSON string ({@code "timeoutSeconds":
+     * "3"}), which the problem's {@code (was "3")} alone did not explain (found by review).
+     */
+    private static String quotedNumber(JsonNode node) {
+      return node.isTextual() && node.textValue().strip().matches("-?[0-9]+(\\.[0-9]+)?")
+          ? ", written without quotes"
+          : "";
+    }
+
     private Optional<Boolean> bool(ObjectNode parent, String path, String key) {
       JsonNode node = parent.get(key);
       if (node == null) {
@@ -746,7 +756,7 @@ public final class ConfigLoader {
           return Optional.empty();
         }
       } else {
-        problem(at, "must be " + range + wasValue(node));
+        problem(at, "must be " + range + quotedNumber(node) + wasValue(node));
         return Optional.empty();
       }
       if (value.get() < min || value.get() > max) {

@@ -230,6 +230,16 @@ class ConfigLoaderTest {
             """));
   }
 
+  /** Found by review: {@code (was "3")} alone did not say that the quotes were the problem. */
+  @Test
+  void aNumberWrittenInQuotesIsToldToLoseThem() throws Exception {
+    assertEquals(
+        List.of(
+            "environments.production.backend.timeoutSeconds: must be a whole number from 0 to"
+                + " 86400, written without quotes (was \"3\")"),
+        problems(linked(", \"timeoutSeconds\": \"3\"")));
+  }
+
   @Test
   void aNumberReadFromAFileMustBeAWholeNumber() throws Exception {
     Files.writeString(dir.resolve("timeout.txt"), "ten seconds\n");

@@ -250,8 +250,10 @@ class RotationAndInstancesTest {
   void anInstanceThatGeneratedItsOwnSigningKeyIsWarnedAboutAtStartUp() throws Exception {
     String generated =
         "ApiLink: no token.signingKeyFile configured; this instance generated its own signing key."
-            + " Several instances serving one site need one shared key file, or the gateway"
-            + " refuses the tokens of all but one.";
+            + " It makes a new one at each start, whose tokens the gateway refuses (401) until it"
+            + " reads the site's keys again, up to 5 minutes later; several instances serving one"
+            + " site need one shared key file, or the gateway refuses the tokens of all but one."
+            + " Make one with the keygen command.";
     try (LogWatch log = new LogWatch()) {
       link(ServletContainer.Kind.JETTY, "shared", this::withSharedKeys);
       assertEquals(List.of(), log.all("signingKeyFile"));
