@@ -107,7 +107,19 @@ final class BackendExchange {
           } else if (clientResponse.isCommitted()) {
             callback.failed(result.getFailure());
           } else {
-            GatewayError.backendFailure(result.getFailure()).write(clientResponse, callback);
+            // Said in the log: the client's bare "Bad Gateway" did not tell a developer that the
+            // API behind the gateway was down (found by review).
+            GatewayError error = GatewayError.backendFailure(result.getFailure());
+            GatewayHandler.log(
+                clientRequest,
+                error.status()
+                    + ": the API \""
+                    + route.api().name()
+                    + "\" at "
+                    + origin
+                    + " did not answer: "
+                    + result.getFailure());
+            error.write(clientResponse, callback);
           }
         });
   }

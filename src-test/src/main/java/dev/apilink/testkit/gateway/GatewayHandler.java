@@ -129,7 +129,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     return true;
   }
 
-  private static void log(Request request, String what) {
+  static void log(Request request, String what) {
     if (LOG.isLoggable(Level.FINE)) {
       // The path only: a query may carry a subscription-key.
       LOG.log(

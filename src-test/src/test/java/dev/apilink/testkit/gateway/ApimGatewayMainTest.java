@@ -314,6 +314,37 @@ class ApimGatewayMainTest {
         out());
   }
 
+  /** Found by review: the client's bare 502 "Bad Gateway" was all there was to go by. */
+  @Test
+  void anApiThatDoesNotAnswerIsSaidInTheLog() throws Exception {
+    int closed;
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      closed = taken.getLocalPort();
+    }
+    Path file = directory.resolve("gateway.json");
+    Files.writeString(
+        file,
+        """
+        {"apis": [{"name": "sample", "path": "api", "serviceUrl": "http://127.0.0.1:%d"}],
+         "products": [{"id": "open", "apis": ["sample"], "subscriptionRequired": false}]}
+        """
+            .formatted(closed));
+    CompletableFuture<ApimGateway> started = new CompletableFuture<>();
+    CompletableFuture<Integer> exitCode = runInBackground(started, "--config", file.toString());
+
+    ApimGateway gateway = started.get(20, TimeUnit.SECONDS);
+    TestClient.Reply reply = client.get(gateway.url(), "/api/x", headers -> {});
+    gateway.close();
+
+    assertEquals(502, reply.status());
+    assertEquals(0, exitCode.get(20, TimeUnit.SECONDS));
+    String expected =
+        "GET /api/x -> 502: the API \"sample\" at http://127.0.0.1:"
+            + closed
+            + " did not answer: java.net.ConnectException: Connection refused";
+    assertTrue(out().contains(expected), out());
+  }
+
   @Test
   void itRunsTheDescribedGatewayAndPrintsItsUrlAndKeysUntilStopped() throws Exception {
     Path file = directory.resolve("gateway.json");
