@@ -2310,15 +2310,7 @@ abstract class FaultContract {
                       + ": "
                       + failure
                       + "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nnot-a-chunk-size\r\n\r\n"
-                  : "GET /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nx-echo-response-header: "
-                      + FailingResponse.MARKER
-                      + ": 1\r\n"
-                      + FailingResponse.HEADER
-                      + ": "
-                      + answer
-                      + ","
-                      + failure
-                      + "\r\nConnection: close\r\n\r\n";
+                  : requestWhileTheServerFails("/api/orders", answer + "," + failure, "");
 
           long start = System.nanoTime();
           List<RawHttp.Response> responses = RawHttp.exchangeAll(site.container().port(), request);
@@ -2368,20 +2360,24 @@ abstract class FaultContract {
       throws Exception {
     RawHttp.Response response =
         RawHttp.exchangeOne(
-            site.container().port(),
-            "GET "
-                + path
-                + " HTTP/1.1\r\nHost: 127.0.0.1\r\nx-echo-response-header: "
-                + FailingResponse.MARKER
-                + ": 1\r\n"
-                + FailingResponse.HEADER
-                + ": "
-                + where
-                + "\r\n"
-                + moreFields
-                + "Connection: close\r\n\r\n");
+            site.container().port(), requestWhileTheServerFails(path, where, moreFields));
     SECRETS.inspect("GET " + path, response.raw());
     return response;
+  }
+
+  /** The request that {@link #getWhileTheServerFails(String, String, String)} sends. */
+  private static String requestWhileTheServerFails(String path, String where, String moreFields) {
+    return "GET "
+        + path
+        + " HTTP/1.1\r\nHost: 127.0.0.1\r\nx-echo-response-header: "
+        + FailingResponse.MARKER
+        + ": 1\r\n"
+        + FailingResponse.HEADER
+        + ": "
+        + where
+        + "\r\n"
+        + moreFields
+        + "Connection: close\r\n\r\n";
   }
 
   private void assertGatewayNeverTookTheBodyAsWhole(EchoBackend gateway) throws Exception {

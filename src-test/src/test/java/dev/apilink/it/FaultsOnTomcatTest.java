@@ -43,7 +43,8 @@ class FaultsOnTomcatTest extends FaultContract {
       tomcat.maxRequestThreads(2);
       List<Socket> busy = new ArrayList<>();
       try (Socket api = RawHttp.open(tomcat.port())) {
-        send(api, "GET /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        RawHttp.send(
+            api, "GET /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
         Await.until(
             "the exchange started, its request thread back in the pool",
             IDLE,
@@ -51,7 +52,7 @@ class FaultsOnTomcatTest extends FaultContract {
             tomcat::busyThreads);
         for (int i = 0; i < 2; i++) {
           busy.add(RawHttp.open(tomcat.port()));
-          send(busy.get(i), "GET /busy HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+          RawHttp.send(busy.get(i), "GET /busy HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         }
         Await.until(
             "every request thread busy",
@@ -72,11 +73,6 @@ class FaultsOnTomcatTest extends FaultContract {
         }
       }
     }
-  }
-
-  private static void send(Socket socket, String request) throws IOException {
-    socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-    socket.getOutputStream().flush();
   }
 
   /** Holds its request thread until released. */

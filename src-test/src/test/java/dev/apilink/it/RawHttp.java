@@ -25,6 +25,12 @@ final class RawHttp {
         StandardCharsets.ISO_8859_1);
   }
 
+  /** Writes {@code request} as is on {@code socket}. */
+  static void send(Socket socket, String request) throws IOException {
+    socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+    socket.getOutputStream().flush();
+  }
+
   /** Sends {@code request}, reads {@code bytes} of the answer, then closes the connection. */
   static void readSomeThenClose(int port, String request, int bytes) throws IOException {
     try (Socket socket = open(port)) {
