@@ -217,13 +217,21 @@ public final class ApiLinkFilter implements Filter {
     try {
       site = loader.load(location, environment);
     } catch (ConfigException e) {
-      LOG.severe(e.getMessage());
-      throw new ServletException(e.getMessage());
+      String failure =
+          e.getMessage()
+              + System.lineSeparator()
+              + "ApiLink: "
+              + webApplicationName()
+              + " does not start"
+              + describeSource();
+      LOG.severe(failure);
+      throw new ServletException(failure);
     }
     try {
       state = stateFor(site);
     } catch (Exception e) {
-      throw new ServletException("ApiLink: cannot start the link to the gateway", e);
+      throw new ServletException(
+          "ApiLink: cannot start the link to the gateway for " + webApplicationName(), e);
     }
     LOG.info(describe(state, "started"));
     warnOfRulesOnTheClassPath(site);
@@ -398,8 +406,10 @@ public final class ApiLinkFilter implements Filter {
       LOG.severe(
           e.getMessage()
               + System.lineSeparator()
-              + "ApiLink: the change is refused; the"
-              + " previous configuration stays in use.");
+              + "ApiLink: the change is refused; "
+              + webApplicationName()
+              + " keeps the previous configuration"
+              + describeSource());
       // The files it names, missing ones too: the change that makes it valid may be one of them.
       watcher.watch(e.files());
       return;
@@ -420,7 +430,9 @@ public final class ApiLinkFilter implements Filter {
     } catch (Exception e) {
       LOG.log(
           Level.SEVERE,
-          "ApiLink: cannot apply the changed configuration; keeping the previous one",
+          "ApiLink: cannot apply the changed configuration; "
+              + webApplicationName()
+              + " keeps the previous one",
           e);
       return;
     }
@@ -546,6 +558,15 @@ public final class ApiLinkFilter implements Filter {
         + "\")"
         + describeRoutes(current.site().routes())
         + describeSource();
+  }
+
+  /**
+   * The web application by its context path, as an operator with several on one container tells
+   * them apart: ApiLink's log lines go to the container's log, and name no application otherwise.
+   */
+  private String webApplicationName() {
+    String path = context.getContextPath();
+    return "the web application at " + (path.isEmpty() ? "/" : path);
   }
 
   /**

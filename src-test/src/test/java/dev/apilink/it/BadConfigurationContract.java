@@ -55,8 +55,12 @@ abstract class BadConfigurationContract {
 
   /** Deploys {@code json} as the configuration; returns what the failed start-up said. */
   String startUpFailureWith(String json) throws Exception {
+    return startUpFailureWith(json, "");
+  }
+
+  String startUpFailureWith(String json, String contextPath) throws Exception {
     site.writeConfig(json);
-    boolean started = site.container().deploy(site.webapp(), "", java.util.Map.of());
+    boolean started = site.container().deploy(site.webapp(), contextPath, java.util.Map.of());
     String failure = site.container().deploymentFailure();
     assertFalse(started, "started with " + json);
     for (String secret : Battery.secrets()) {
@@ -77,6 +81,26 @@ abstract class BadConfigurationContract {
 
   static void assertNames(String expected, String failure) {
     assertTrue(failure.contains(expected), "expected\n" + expected + "\nin\n" + failure);
+  }
+
+  /**
+   * ApiLink's lines go to the container's log, which several web applications share: the failure
+   * says whose configuration it is, and which file on disk to correct (Jetty's extracted copy has a
+   * random name).
+   */
+  @Test
+  void aStartUpFailureNamesTheWebApplicationAndItsConfigurationFile() throws Exception {
+    String failure = startUpFailureWith("{\"hostname\": \"site.example\"}", "/shop");
+
+    assertTrue(
+        failure.contains(
+            "Invalid ApiLink configuration /WEB-INF/apilink.json (1 problem):"
+                + System.lineSeparator()
+                + "  - environments: missing; "),
+        failure);
+    assertNames(
+        "ApiLink: the web application at /shop does not start; configuration: " + site.configFile(),
+        failure);
   }
 
   @Test

@@ -176,7 +176,12 @@ abstract class LiveReloadContract {
             "environments.production.backend.url: not an absolute http(s) URL without query or user"
                 + " info (was \"not-a-url\")"),
         refusal);
-    assertTrue(refusal.endsWith("the previous configuration stays in use."), refusal);
+    assertTrue(
+        refusal.endsWith(
+            "ApiLink: the change is refused; the web application at / keeps the previous"
+                + " configuration; configuration: "
+                + site.configFile()),
+        refusal);
     assertEquals(200, get("/api/x").statusCode());
     assertEquals(1, gatewayA.received().size());
     assertEquals(List.of(), gatewayB.received());

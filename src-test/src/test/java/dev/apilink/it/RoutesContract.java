@@ -1108,7 +1108,13 @@ abstract class RoutesContract {
             "routes[1]: never used: routes[0] (\"/api/*\") comes before it and matches every"
                 + " request it would; put it first or remove it"),
         refusal);
-    assertTrue(refusal.endsWith("the previous configuration stays in use."), refusal);
+    assertTrue(
+        refusal.endsWith(
+            "ApiLink: the change is refused; the web application at "
+                + CONTEXT
+                + " keeps the previous configuration; configuration: "
+                + site.configFile()),
+        refusal);
     assertEquals(401, get("/api/admin/users").statusCode());
     assertEquals(200, get("/api/orders").statusCode());
   }
