@@ -1814,7 +1814,7 @@ final class ProxyExchange implements AsyncListener {
           writing = null;
         }
         if (completeWhenWritten) {
-          finish();
+          finishWhole();
           return;
         }
         while (true) {
@@ -1851,7 +1851,7 @@ final class ProxyExchange implements AsyncListener {
           }
           chunk.release();
           if (last) {
-            finish();
+            finishWhole();
             return;
           }
         }
@@ -1948,6 +1948,23 @@ final class ProxyExchange implements AsyncListener {
       }
     }
 
+    /**
+     * The gateway's answer is whole in the client's response: the exchange ends. An early answer,
+     * given before the client's body was whole (a policy that refuses an upload), is sent first, as
+     * ApiLink's own answers are ({@link #writeError}): Tomcat held it in its buffer until one of
+     * its request threads completed the exchange, so it waited while every one was busy, and the
+     * client's body still arriving could make Tomcat's read event race that completion and close
+     * the connection with the answer unsent. The usual answer, to a whole body, goes with the
+     * completion. Not a HEAD's, written in blocking mode (see {@link #sendHead}).
+     */
+    private void finishWhole() throws IOException {
+      RequestBody body = requestBody;
+      if (body != null && !body.whole && clientOutput.listenedToAndReady(out)) {
+        out.flush();
+      }
+      finish();
+    }
+
     private void gatewayFailed(Throwable failure) throws IOException {
       if (!headersSent) {
         fail(failure, true);
@@ -1959,7 +1976,7 @@ final class ProxyExchange implements AsyncListener {
         // connection. Its answer is the client's. Breaking it off instead gave a 500 with the
         // gateway's body on Tomcat, which had not sent the response it counted as committed.
         LOG.log(Level.FINE, "ApiLink: the gateway failed after its whole response", failure);
-        finish();
+        finishWhole();
         return;
       }
       if (!clientResponse.isCommitted()) {

@@ -2,6 +2,7 @@ package dev.apilink.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.apilink.testkit.faults.BreakingServer;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -66,6 +67,70 @@ class FaultsOnTomcatTest extends FaultContract {
 
         assertEquals("HTTP/1.1 504", statusLine);
         assertEquals(2, tomcat.busyThreads(), "every request thread still busy");
+      } finally {
+        release.countDown();
+        for (Socket socket : busy) {
+          socket.close();
+        }
+      }
+    }
+  }
+
+  /**
+   * A gateway's early answer, given while the client's body is still arriving (a policy that
+   * refuses an upload), leaves as soon as it is written, as ApiLink's own answers do: held in
+   * Tomcat's buffer until a request thread completed the exchange, it waited while every one was
+   * busy, and the client's next bytes could make Tomcat's read event race that completion (see the
+   * test above) and close the connection with the answer unsent.
+   */
+  @Test
+  void aGatewaysEarlyAnswerLeavesAtOnceWhileEveryRequestThreadIsBusy() throws Exception {
+    try (ServerSocket gateway = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      deployLinkedTo(URI.create("http://127.0.0.1:" + gateway.getLocalPort()), 1, 30);
+      CountDownLatch release = new CountDownLatch(1);
+      site.container().addServlet("busy", new BusyServlet(release), "/busy");
+      EmbeddedTomcat tomcat = (EmbeddedTomcat) site.container();
+      tomcat.maxRequestThreads(2);
+      gateway.setSoTimeout(10_000);
+      List<Socket> busy = new ArrayList<>();
+      try (Socket api = RawHttp.open(tomcat.port())) {
+        RawHttp.send(
+            api,
+            "POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n");
+        try (Socket upstream = gateway.accept()) {
+          // Answered once the request head is there: bytes before it are no answer to Jetty.
+          BreakingServer.readHead(upstream.getInputStream());
+          Await.until(
+              "the exchange started, its request thread back in the pool",
+              IDLE,
+              () -> tomcat.apiLinkFilter().exchangesInFlight() == 1 && tomcat.busyThreads() == 0,
+              tomcat::busyThreads);
+          for (int i = 0; i < 2; i++) {
+            busy.add(RawHttp.open(tomcat.port()));
+            RawHttp.send(busy.get(i), "GET /busy HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+          }
+          Await.until(
+              "every request thread busy",
+              IDLE,
+              () -> tomcat.busyThreads() == 2,
+              tomcat::busyThreads);
+          System.err.println(
+              "DEBUG " + System.nanoTime() / 1000000 + " test: threads busy, answering");
+          upstream
+              .getOutputStream()
+              .write(
+                  ("HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
+                          + "Content-Length: 12\r\n\r\n{\"early\": 1}")
+                      .getBytes(StandardCharsets.ISO_8859_1));
+
+          api.setSoTimeout(10_000);
+          String statusLine =
+              new String(api.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
+
+          assertEquals("HTTP/1.1 413", statusLine);
+          assertEquals(2, tomcat.busyThreads(), "every request thread still busy");
+        }
       } finally {
         release.countDown();
         for (Socket socket : busy) {

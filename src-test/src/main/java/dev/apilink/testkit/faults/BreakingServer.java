@@ -169,9 +169,10 @@ public final class BreakingServer implements AutoCloseable {
 
   /**
    * Reads a request head and returns its Content-Length (0 without one); fails if the connection
-   * ends first. Shared by the fault servers that read requests.
+   * ends first. Shared by the fault servers that read requests, and by tests that play a gateway on
+   * a bare socket.
    */
-  static long readHead(InputStream in) throws IOException {
+  public static long readHead(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     int matched = 0;
     while (matched < 4) {
