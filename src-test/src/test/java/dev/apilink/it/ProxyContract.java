@@ -928,7 +928,7 @@ abstract class ProxyContract {
 
     HttpResponse<String> sized =
         CLIENT.send(
-            HttpRequest.newBuilder(site.uri("/api/upload"))
+            HttpRequest.newBuilder(site.uri("/api/sized"))
                 .POST(BodyPublishers.ofByteArray(new byte[2000]))
                 .build(),
             BodyHandlers.ofString());
@@ -937,13 +937,13 @@ abstract class ProxyContract {
     // load on Jetty got no bytes for a 64,000-byte body).
     HttpResponse<String> chunked =
         CLIENT.send(
-            HttpRequest.newBuilder(site.uri("/api/upload"))
+            HttpRequest.newBuilder(site.uri("/api/chunked"))
                 .POST(BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[4_000])))
                 .build(),
             BodyHandlers.ofString());
     HttpResponse<String> underLimit =
         CLIENT.send(
-            HttpRequest.newBuilder(site.uri("/api/upload"))
+            HttpRequest.newBuilder(site.uri("/api/under"))
                 .POST(BodyPublishers.ofByteArray(new byte[1000]))
                 .build(),
             BodyHandlers.ofString());
@@ -953,6 +953,14 @@ abstract class ProxyContract {
     assertEquals(413, chunked.statusCode());
     assertEquals(expected, chunked.body());
     assertEquals(200, underLimit.statusCode());
+    // The gateway never takes a refused body as whole: the sized one never reaches it, the chunked
+    // one breaks off where the limit was passed (or never reaches it), as an aborted upload.
+    for (Received request : backend.received()) {
+      assertTrue(
+          request.rawPath().equals("/api/under") || !request.bodyComplete(),
+          request.rawPath() + " reached the gateway whole with " + request.bodyBytes() + " bytes");
+    }
+    assertEquals(1000, backend.received().get(backend.received().size() - 1).bodyBytes());
   }
 
   @Test
