@@ -39,27 +39,12 @@ class FaultsOnTomcatTest extends FaultContract {
     try (ServerSocket gateway = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       deployLinkedTo(URI.create("http://127.0.0.1:" + gateway.getLocalPort()), 1, 1);
       CountDownLatch release = new CountDownLatch(1);
-      site.container().addServlet("busy", new BusyServlet(release), "/busy");
-      EmbeddedTomcat tomcat = (EmbeddedTomcat) site.container();
-      tomcat.maxRequestThreads(2);
+      EmbeddedTomcat tomcat = withTwoRequestThreads(release);
       List<Socket> busy = new ArrayList<>();
       try (Socket api = RawHttp.open(tomcat.port())) {
         RawHttp.send(
             api, "GET /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-        Await.until(
-            "the exchange started, its request thread back in the pool",
-            IDLE,
-            () -> tomcat.apiLinkFilter().exchangesInFlight() == 1 && tomcat.busyThreads() == 0,
-            tomcat::busyThreads);
-        for (int i = 0; i < 2; i++) {
-          busy.add(RawHttp.open(tomcat.port()));
-          RawHttp.send(busy.get(i), "GET /busy HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-        }
-        Await.until(
-            "every request thread busy",
-            IDLE,
-            () -> tomcat.busyThreads() == 2,
-            tomcat::busyThreads);
+        occupyEveryRequestThread(tomcat, busy);
 
         api.setSoTimeout(10_000);
         String statusLine =
@@ -88,9 +73,7 @@ class FaultsOnTomcatTest extends FaultContract {
     try (ServerSocket gateway = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       deployLinkedTo(URI.create("http://127.0.0.1:" + gateway.getLocalPort()), 1, 30);
       CountDownLatch release = new CountDownLatch(1);
-      site.container().addServlet("busy", new BusyServlet(release), "/busy");
-      EmbeddedTomcat tomcat = (EmbeddedTomcat) site.container();
-      tomcat.maxRequestThreads(2);
+      EmbeddedTomcat tomcat = withTwoRequestThreads(release);
       gateway.setSoTimeout(10_000);
       List<Socket> busy = new ArrayList<>();
       try (Socket api = RawHttp.open(tomcat.port())) {
@@ -101,22 +84,7 @@ class FaultsOnTomcatTest extends FaultContract {
         try (Socket upstream = gateway.accept()) {
           // Answered once the request head is there: bytes before it are no answer to Jetty.
           BreakingServer.readHead(upstream.getInputStream());
-          Await.until(
-              "the exchange started, its request thread back in the pool",
-              IDLE,
-              () -> tomcat.apiLinkFilter().exchangesInFlight() == 1 && tomcat.busyThreads() == 0,
-              tomcat::busyThreads);
-          for (int i = 0; i < 2; i++) {
-            busy.add(RawHttp.open(tomcat.port()));
-            RawHttp.send(busy.get(i), "GET /busy HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-          }
-          Await.until(
-              "every request thread busy",
-              IDLE,
-              () -> tomcat.busyThreads() == 2,
-              tomcat::busyThreads);
-          System.err.println(
-              "DEBUG " + System.nanoTime() / 1000000 + " test: threads busy, answering");
+          occupyEveryRequestThread(tomcat, busy);
           upstream
               .getOutputStream()
               .write(
@@ -138,6 +106,33 @@ class FaultsOnTomcatTest extends FaultContract {
         }
       }
     }
+  }
+
+  /** The site's Tomcat, its request threads capped at 2, with /busy holding one until released. */
+  private EmbeddedTomcat withTwoRequestThreads(CountDownLatch release) {
+    site.container().addServlet("busy", new BusyServlet(release), "/busy");
+    EmbeddedTomcat tomcat = (EmbeddedTomcat) site.container();
+    tomcat.maxRequestThreads(2);
+    return tomcat;
+  }
+
+  /**
+   * Once the one exchange under way has given its request thread back, holds both threads in /busy,
+   * over connections added to {@code busy}.
+   */
+  private static void occupyEveryRequestThread(EmbeddedTomcat tomcat, List<Socket> busy)
+      throws Exception {
+    Await.until(
+        "the exchange started, its request thread back in the pool",
+        IDLE,
+        () -> tomcat.apiLinkFilter().exchangesInFlight() == 1 && tomcat.busyThreads() == 0,
+        tomcat::busyThreads);
+    for (int i = 0; i < 2; i++) {
+      busy.add(RawHttp.open(tomcat.port()));
+      RawHttp.send(busy.get(i), "GET /busy HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    }
+    Await.until(
+        "every request thread busy", IDLE, () -> tomcat.busyThreads() == 2, tomcat::busyThreads);
   }
 
   /** Holds its request thread until released. */
