@@ -31,6 +31,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,6 +52,7 @@ import java.util.logging.Logger;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpFields;
@@ -397,6 +399,51 @@ abstract class FaultContract {
 
       assertNotNull(gateway.awaitConnectionEnded(IDLE), "the gateway connection is closed");
       assertHealthyAndIdle();
+    }
+  }
+
+  /**
+   * Over HTTP/2 too, the gateway's early answer to an upload still arriving reaches the client
+   * whole, and the connection serves the next request. ApiLink sends such an answer as soon as it
+   * is written (for Tomcat's HTTP/1.1 processor, see FaultsOnTomcatTest); a flush before the
+   * exchange ends changes how a stream's end is framed, which over HTTP/2 broke a HEAD before.
+   */
+  @Test
+  void aGatewaysEarlyAnswerToAnUploadStillArrivingOverHttp2IsWholeAndTheConnectionGoesOn()
+      throws Exception {
+    try (BreakingServer gateway =
+        BreakingServer.startAnsweringBeforeTheBody(
+            earlyAnswer("429 Too Many Requests", "Retry-After: 5"), Ending.STALL)) {
+      deployLinkedTo(gateway.url(), 1, 10);
+      HttpClient h2 = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
+      h2.start();
+      AsyncRequestContent upload = new AsyncRequestContent();
+      try {
+        upload.write(ByteBuffer.wrap(new byte[1000]), Callback.NOOP);
+        CompletableFuture<String> early = new CompletableFuture<>();
+        StringBuilder body = new StringBuilder();
+        h2.newRequest(site.uri("/api/upload"))
+            .method("POST")
+            .body(upload)
+            .timeout(20, TimeUnit.SECONDS)
+            .onResponseContent(
+                (response, content) -> body.append(StandardCharsets.UTF_8.decode(content)))
+            .onResponseSuccess(
+                response ->
+                    early.complete(response.getVersion() + " " + response.getStatus() + " " + body))
+            .onResponseFailure((response, failure) -> early.completeExceptionally(failure))
+            .send(result -> {});
+
+        assertEquals("HTTP/2.0 429 {\"early\": 1}\n", early.get(20, TimeUnit.SECONDS));
+        ContentResponse next =
+            h2.newRequest(site.uri("/style.css")).timeout(20, TimeUnit.SECONDS).send();
+        assertEquals(HttpVersion.HTTP_2, next.getVersion());
+        assertEquals("body { color: teal }", next.getContentAsString());
+      } finally {
+        upload.close();
+        h2.stop();
+      }
+      awaitNoExchangeInFlight();
     }
   }
 
