@@ -408,7 +408,8 @@ public final class ApiLinkFilter implements Filter {
               + System.lineSeparator()
               + "ApiLink: the change is refused; "
               + webApplicationName()
-              + " keeps the previous configuration"
+              + " keeps the previous configuration, but would not start with these files: correct"
+              + " them before the next restart or redeployment"
               + describeSource());
       // The files it names, missing ones too: the change that makes it valid may be one of them.
       watcher.watch(e.files());
@@ -421,7 +422,8 @@ public final class ApiLinkFilter implements Filter {
       watcher.watch(site.files());
       LOG.info(
           "ApiLink: the configuration files are back as the configuration in force read them;"
-              + " it stays in use");
+              + " it stays in use for "
+              + webApplicationName());
       return;
     }
     State next;
@@ -480,7 +482,8 @@ public final class ApiLinkFilter implements Filter {
             site.origin(),
             site.identityProvider(),
             site.routes().customRoles(),
-            counts);
+            counts,
+            context.getContextPath() + "/api");
     return new State(site, link, wellKnown);
   }
 

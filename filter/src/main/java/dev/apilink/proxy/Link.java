@@ -43,6 +43,7 @@ public final class Link implements AutoCloseable {
   private final FailureLog failureLog;
   private final SiteReferences siteReferences;
   private final ExchangeCounts counts;
+  private final String apiPath;
 
   /** {@link #inFlight} once a retired link has closed: it takes no more exchanges. */
   private static final int CLOSED = -1;
@@ -64,6 +65,8 @@ public final class Link implements AutoCloseable {
    *     ones
    * @param counts where this link counts its exchanges and how they ended, with the site's other
    *     links
+   * @param apiPath the path of {@code /api} in the container ({@code /shop/api}), which names the
+   *     web application in lines that name no request: several share the container's log
    */
   public Link(
       BackendConfig backend,
@@ -73,8 +76,10 @@ public final class Link implements AutoCloseable {
       URI siteOrigin,
       String identityProvider,
       List<String> customRoles,
-      ExchangeCounts counts) {
+      ExchangeCounts counts,
+      String apiPath) {
     this.backend = backend;
+    this.apiPath = apiPath;
     this.counts = counts;
     this.client = client;
     this.tokens = tokens;
@@ -97,22 +102,24 @@ public final class Link implements AutoCloseable {
 
   /**
    * The failures of one kind that {@link FailureLog} held back and no later line counted. Named by
-   * gateway as the one-by-one lines are: such a line comes when the link closes, after a
-   * configuration change has logged the next gateway (a reviewer's soak test read the previous
-   * gateway's counts as those of the gateway that was down).
+   * the web application's /api, which the one-by-one lines' requests show, and by gateway as they
+   * are: such a line comes when the link closes, after a configuration change has logged the next
+   * gateway (a reviewer's soak test read the previous gateway's counts as those of the gateway that
+   * was down).
    */
   private void reportNotLogged(String kind, long count) {
     LOG.log(
         Level.WARNING,
-        "ApiLink: {0} more {1} {2} (gateway {4}), not logged one by one (at most one line every {3}"
-            + " s)",
+        "ApiLink: {0} more {1} to {5} {2} (gateway {4}), not logged one by one (at most one line"
+            + " every {3} s)",
         new Object[] {
           // Text, not numbers: the log's formatter writes numbers in the JVM's locale ("١٬٢٣٤").
           Long.toString(count),
           count == 1 ? "request" : "requests",
           kind,
           Long.toString(FailureLog.QUIET_SECONDS),
-          loggedGateway()
+          loggedGateway(),
+          apiPath
         });
   }
 

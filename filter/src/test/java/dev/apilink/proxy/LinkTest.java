@@ -54,7 +54,8 @@ class LinkTest {
         URI.create("http://127.0.0.1"),
         "container",
         List.of(),
-        new ExchangeCounts());
+        new ExchangeCounts(),
+        "/shop/api");
   }
 
   @Test
@@ -108,7 +109,8 @@ class LinkTest {
     assertEquals(1, records.size(), records.toString());
     LogRecord record = records.get(0);
     assertEquals(
-        "ApiLink: 1234 more requests answered 502 (java.net.ConnectException) (gateway"
+        "ApiLink: 1234 more requests to /shop/api answered 502 (java.net.ConnectException)"
+            + " (gateway"
             + " http://127.0.0.1:9), not logged one by one (at most one line every 10 s)",
         new MessageFormat(record.getMessage(), Locale.forLanguageTag("ar-EG"))
             .format(record.getParameters()));

@@ -263,7 +263,7 @@ abstract class FaultContract {
     unlinked.putObject("environments").putObject("production");
     site.replaceConfig(unlinked.toString());
     assertEquals(
-        "ApiLink: 19 more requests answered 502 (java.net.ConnectException) (gateway "
+        "ApiLink: 19 more requests to /api answered 502 (java.net.ConnectException) (gateway "
             + gateway
             + "), not logged one by one (at most one line every 10 s)",
         closing.await("more requests", Duration.ofSeconds(20)));

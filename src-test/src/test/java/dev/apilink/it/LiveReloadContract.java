@@ -179,7 +179,8 @@ abstract class LiveReloadContract {
     assertTrue(
         refusal.endsWith(
             "ApiLink: the change is refused; the web application at / keeps the previous"
-                + " configuration; configuration: "
+                + " configuration, but would not start with these files: correct them before the"
+                + " next restart or redeployment; configuration: "
                 + site.configFile()),
         refusal);
     assertEquals(200, get("/api/x").statusCode());
@@ -201,7 +202,10 @@ abstract class LiveReloadContract {
     site.replaceConfig(inForce.substring(0, inForce.length() / 2));
     log.await("Invalid ApiLink configuration", RELOAD);
     site.replaceConfig(inForce);
-    log.await("the configuration files are back as the configuration in force read them", RELOAD);
+    String back =
+        log.await(
+            "the configuration files are back as the configuration in force read them", RELOAD);
+    assertTrue(back.endsWith("it stays in use for the web application at /"), back);
 
     assertEquals(200, get("/api/after").statusCode());
     assertEquals(List.of(), log.all("ApiLink reloaded"));

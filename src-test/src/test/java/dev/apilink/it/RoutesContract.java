@@ -1112,7 +1112,8 @@ abstract class RoutesContract {
         refusal.endsWith(
             "ApiLink: the change is refused; the web application at "
                 + CONTEXT
-                + " keeps the previous configuration; configuration: "
+                + " keeps the previous configuration, but would not start with these files: correct"
+                + " them before the next restart or redeployment; configuration: "
                 + site.configFile()),
         refusal);
     assertEquals(401, get("/api/admin/users").statusCode());
