@@ -49,7 +49,13 @@ final class ArmTemplateLoader {
           "displayName", "scope", "state", "primaryKey", "secondaryKey", "allowTracing", "ownerId");
   private static final Set<String> POLICY_KEYS = Set.of("format", "value");
   private static final Set<String> API_KEYS =
-      Set.of("path", "serviceUrl", "displayName", "protocols", "subscriptionKeyParameterNames");
+      Set.of(
+          "path",
+          "serviceUrl",
+          "displayName",
+          "protocols",
+          "subscriptionKeyParameterNames",
+          "subscriptionRequired");
   private static final Set<String> KEY_PARAMETER_NAMES_KEYS = Set.of("header", "query");
 
   private static final Pattern CONCAT =
@@ -411,6 +417,13 @@ final class ArmTemplateLoader {
             StrictJson.item(StrictJson.child(path, "protocols"), i),
             "must be http or https (was " + Checks.quote(protocols.get(i)) + ")");
       }
+    }
+    // APIM's default, and what a linked site's APIs must keep: keyless calls would bypass the
+    // product (and its validate-jwt policy) that linking sets up.
+    if (Boolean.FALSE.equals(json.bool(properties, path, "subscriptionRequired"))) {
+      json.problem(
+          StrictJson.child(path, "subscriptionRequired"),
+          "only true is supported: every API of this gateway requires a subscription");
     }
     String keyHeader = subscriptionKeyHeader(json, properties, path);
     if (ids != null && suffix != null && serviceUrl != null) {

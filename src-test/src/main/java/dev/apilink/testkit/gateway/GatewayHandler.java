@@ -83,7 +83,12 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
                   + "\",name=\""
                   + keyHeader
                   + "\",type=\"header\"");
-      log(clientRequest, denied.error().status() + ": " + denied.error().message());
+      log(
+          clientRequest,
+          denied.error().status()
+              + (denied.why() == null ? "" : " (" + denied.why() + ")")
+              + ": "
+              + denied.error().message());
       denied.error().write(clientResponse, callback);
       return true;
     }

@@ -29,7 +29,11 @@ final class GatewayState {
    */
   record Granted(ProductEntry product, String subscriptionId) implements Access {}
 
-  record Denied(GatewayError error) implements Access {}
+  /**
+   * A refused call: the error the caller gets, and, for the log, why when the error alone does not
+   * say (null when it does).
+   */
+  record Denied(GatewayError error, String why) implements Access {}
 
   private final Map<String, Api> apis;
   private final Map<String, ProductEntry> products;
@@ -234,16 +238,29 @@ final class GatewayState {
           return new Granted(entry, null);
         }
       }
-      return new Denied(GatewayError.MISSING_KEY);
+      return new Denied(GatewayError.MISSING_KEY, null);
     }
     String id = subscriptionIdsByKey.get(key);
     Subscription subscription = id == null ? null : subscriptions.get(id);
-    if (subscription == null || subscription.state() != SubscriptionState.ACTIVE) {
-      return new Denied(GatewayError.INVALID_KEY);
+    if (subscription == null) {
+      return new Denied(GatewayError.INVALID_KEY, "no subscription has this key");
+    }
+    if (subscription.state() != SubscriptionState.ACTIVE) {
+      return new Denied(
+          GatewayError.INVALID_KEY, "the key's subscription " + id + " is not active");
     }
     ProductEntry entry = products.get(subscription.productId());
     if (entry == null || !entry.product().apis().contains(api.name())) {
-      return new Denied(GatewayError.INVALID_KEY);
+      // Several sites share a gateway, each with its product: say whose key it was.
+      return new Denied(
+          GatewayError.INVALID_KEY,
+          "the key's subscription "
+              + id
+              + " is for the product "
+              + subscription.productId()
+              + ", which does not hold the API \""
+              + api.name()
+              + "\"");
     }
     return new Granted(entry, id);
   }

@@ -351,12 +351,13 @@ class ApimGatewayMainTest {
     Files.writeString(
         file,
         """
-        {"apis": [{"name": "sample", "path": "api", "serviceUrl": "%s"}],
+        {"apis": [{"name": "sample", "path": "api", "serviceUrl": "%s"},
+                  {"name": "extra", "path": "extra", "serviceUrl": "%s"}],
          "products": [{"id": "swa-linked", "apis": ["sample"]}],
          "subscriptions": [{"id": "swa-sub", "scope": "/products/swa-linked",
                             "primaryKey": "primary-key-1", "secondaryKey": "secondary-key-1"}]}
         """
-            .formatted(backend.url()));
+            .formatted(backend.url(), backend.url()));
     CompletableFuture<ApimGateway> started = new CompletableFuture<>();
     CompletableFuture<Integer> exitCode = runInBackground(started, "--config", file.toString());
 
@@ -367,12 +368,18 @@ class ApimGatewayMainTest {
             "/api/x",
             headers -> headers.put("Ocp-Apim-Subscription-Key", "secondary-key-1"));
     TestClient.Reply noKey = client.get(gateway.url(), "/api/x?subscription-key=wrong", h -> {});
+    TestClient.Reply notInTheProduct =
+        client.get(
+            gateway.url(),
+            "/extra/x",
+            headers -> headers.put("Ocp-Apim-Subscription-Key", "primary-key-1"));
     TestClient.Reply nowhere = client.get(gateway.url(), "/other", h -> {});
     URI url = gateway.url();
     gateway.close();
 
     assertEquals(200, reply.status());
     assertEquals(401, noKey.status());
+    assertEquals(401, notInTheProduct.status());
     assertEquals(404, nowhere.status());
     assertEquals(0, exitCode.get(20, TimeUnit.SECONDS));
     assertEquals(
@@ -382,6 +389,9 @@ class ApimGatewayMainTest {
             + "API \"sample\": /api -> "
             + backend.url()
             + "\n"
+            + "API \"extra\": /extra -> "
+            + backend.url()
+            + "\n"
             + "product \"swa-linked\" (subscription required): APIs [sample]\n"
             + "subscription \"swa-sub\" (product \"swa-linked\", active)\n"
             + "  primary key:   primary-key-1\n"
@@ -389,8 +399,11 @@ class ApimGatewayMainTest {
             + "Press Ctrl-C to stop.\n"
             // Each request and why it was refused (a reviewer could not tell), never the key.
             + "GET /api/x -> API \"sample\" (subscription swa-sub)\n"
-            + "GET /api/x -> 401: Access denied due to invalid subscription key. Make sure to"
-            + " provide a valid key for an active subscription.\n"
+            + "GET /api/x -> 401 (no subscription has this key): Access denied due to invalid"
+            + " subscription key. Make sure to provide a valid key for an active subscription.\n"
+            + "GET /extra/x -> 401 (the key's subscription swa-sub is for the product swa-linked,"
+            + " which does not hold the API \"extra\"): Access denied due to invalid subscription"
+            + " key. Make sure to provide a valid key for an active subscription.\n"
             + "GET /other -> 404: no API's URL suffix starts this path\n",
         out());
   }

@@ -140,7 +140,8 @@ class ArmTemplateTest {
         ,
           {"type": "Microsoft.ApiManagement/service/apis", "apiVersion": "2022-08-01",
            "name": "my-apim/sample",
-           "properties": {"displayName": "Sample", "path": "api", "serviceUrl": "%s", "protocols": ["https"]}},
+           "properties": {"displayName": "Sample", "path": "api", "serviceUrl": "%s", "protocols": ["https"],
+                          "subscriptionRequired": true}},
           {"type": "Microsoft.ApiManagement/service/products/apis", "apiVersion": "2022-08-01",
            "name": "my-apim/swa-red-sea-123/sample"}
         """
@@ -281,7 +282,7 @@ class ArmTemplateTest {
              "scope": "[resourceId('Microsoft.ApiManagement/service/products', parameters('apimServiceName'), 'p q')]"}},
           {"type": "Microsoft.ApiManagement/service/apis", "apiVersion": "2022-08-01",
            "name": "svc/sample", "properties": {"path": "api", "serviceUrl": "http://backend",
-             "protocols": ["https", "ws"]}},
+             "protocols": ["https", "ws"], "subscriptionRequired": false}},
           {"type": "Microsoft.ApiManagement/service/products/apis", "apiVersion": "2022-08-01",
            "name": "svc/p/sample", "properties": {"note": "x"}}
          ]}
@@ -293,7 +294,7 @@ class ArmTemplateTest {
 
     assertEquals(
         """
-        Invalid ARM template (9 problems):
+        Invalid ARM template (10 problems):
           - resources[0].properties.state: must be published or notPublished (was "live")
           - resources[1].name: the same resource is defined at resources[0]
           - resources[2].name: the concatenated part must start with '/' (was "q")
@@ -302,6 +303,7 @@ class ArmTemplateTest {
           - resources[5].name: a resource id may hold only letters, digits and . _ ~ - (was "a b")
           - resources[6].properties.scope: the product id may hold only letters, digits and . _ ~ - (was "p q")
           - resources[7].properties.protocols[1]: must be http or https (was "ws")
+          - resources[7].properties.subscriptionRequired: only true is supported: every API of this gateway requires a subscription
           - resources[8].properties: must be absent or empty for Microsoft.ApiManagement/service/products/apis""",
         refused.getMessage());
   }
