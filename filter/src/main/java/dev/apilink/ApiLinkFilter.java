@@ -217,13 +217,14 @@ public final class ApiLinkFilter implements Filter {
     try {
       site = loader.load(location, environment);
     } catch (ConfigException e) {
+      // The web application first: a search of the log by line finds it with the problems.
       String failure =
-          e.getMessage()
-              + System.lineSeparator()
-              + "ApiLink: "
+          "ApiLink: "
               + webApplicationName()
               + " does not start"
-              + describeSource();
+              + describeSource()
+              + System.lineSeparator()
+              + e.getMessage();
       LOG.severe(failure);
       throw new ServletException(failure);
     }
@@ -404,13 +405,13 @@ public final class ApiLinkFilter implements Filter {
       site = loader.load(location, environment);
     } catch (ConfigException e) {
       LOG.severe(
-          e.getMessage()
-              + System.lineSeparator()
-              + "ApiLink: the change is refused; "
+          "ApiLink: the change is refused; "
               + webApplicationName()
               + " keeps the previous configuration, but would not start with these files: correct"
               + " them before the next restart or redeployment"
-              + describeSource());
+              + describeSource()
+              + System.lineSeparator()
+              + e.getMessage());
       // The files it names, missing ones too: the change that makes it valid may be one of them.
       watcher.watch(e.files());
       return;

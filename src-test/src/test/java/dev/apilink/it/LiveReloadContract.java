@@ -177,11 +177,12 @@ abstract class LiveReloadContract {
                 + " info (was \"not-a-url\")"),
         refusal);
     assertTrue(
-        refusal.endsWith(
+        refusal.startsWith(
             "ApiLink: the change is refused; the web application at / keeps the previous"
                 + " configuration, but would not start with these files: correct them before the"
                 + " next restart or redeployment; configuration: "
-                + site.configFile()),
+                + site.configFile()
+                + System.lineSeparator()),
         refusal);
     assertEquals(200, get("/api/x").statusCode());
     assertEquals(1, gatewayA.received().size());

@@ -1109,12 +1109,13 @@ abstract class RoutesContract {
                 + " request it would; put it first or remove it"),
         refusal);
     assertTrue(
-        refusal.endsWith(
+        refusal.startsWith(
             "ApiLink: the change is refused; the web application at "
                 + CONTEXT
                 + " keeps the previous configuration, but would not start with these files: correct"
                 + " them before the next restart or redeployment; configuration: "
-                + site.configFile()),
+                + site.configFile()
+                + System.lineSeparator()),
         refusal);
     assertEquals(401, get("/api/admin/users").statusCode());
     assertEquals(200, get("/api/orders").statusCode());
