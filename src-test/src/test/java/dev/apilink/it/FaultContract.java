@@ -322,6 +322,19 @@ abstract class FaultContract {
         .getBytes(StandardCharsets.ISO_8859_1);
   }
 
+  /** An HTTP/2 session (h2c, prior knowledge) with the site's container. */
+  Session h2cSession(HTTP2Client h2) throws Exception {
+    return h2.connect(
+            new InetSocketAddress("127.0.0.1", site.container().port()), new Session.Listener() {})
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  /** A gateway whose rate limit refuses each call (429) before reading its body, then stalls. */
+  static BreakingServer rateLimitAnsweringBeforeTheBody() throws IOException {
+    return BreakingServer.startAnsweringBeforeTheBody(
+        earlyAnswer("429 Too Many Requests", "Retry-After: 5"), Ending.STALL);
+  }
+
   @ParameterizedTest(name = "a body of {0} bytes")
   @ValueSource(ints = {5, 100_000, 4_000_000})
   void aGatewayThatAnswersBeforeReadingTheBodyAndResetsIsPassedOnOrA502(int bodyBytes)
@@ -370,9 +383,7 @@ abstract class FaultContract {
   @Test
   void aGatewayThatAnswersBeforeTheBodyIsWholeHasItsConnectionClosedWhenTheClientLeaves()
       throws Exception {
-    try (BreakingServer gateway =
-        BreakingServer.startAnsweringBeforeTheBody(
-            earlyAnswer("429 Too Many Requests", "Retry-After: 5"), Ending.STALL)) {
+    try (BreakingServer gateway = rateLimitAnsweringBeforeTheBody()) {
       // No total limit, as a site serving server-sent events has: no timer ends the exchange.
       deployLinkedTo(gateway.url(), 1, 0);
 
@@ -413,9 +424,7 @@ abstract class FaultContract {
   @Test
   void aGatewaysEarlyAnswerToAnUploadStillArrivingOverHttp2IsWholeAndTheConnectionGoesOn()
       throws Exception {
-    try (BreakingServer gateway =
-        BreakingServer.startAnsweringBeforeTheBody(
-            earlyAnswer("429 Too Many Requests", "Retry-After: 5"), Ending.STALL)) {
+    try (BreakingServer gateway = rateLimitAnsweringBeforeTheBody()) {
       deployLinkedTo(gateway.url(), 1, 10);
       HttpClient h2 = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
       h2.start();
@@ -1783,11 +1792,7 @@ abstract class FaultContract {
     h2.start();
     try {
       deployLinkedTo(gateway.url(), 1, 120);
-      Session session =
-          h2.connect(
-                  new InetSocketAddress("127.0.0.1", site.container().port()),
-                  new Session.Listener() {})
-              .get(10, TimeUnit.SECONDS);
+      Session session = h2cSession(h2);
       MetaData.Request head =
           new MetaData.Request(
               "POST",
@@ -1848,11 +1853,7 @@ abstract class FaultContract {
       awaitOneIdleGatewayConnection();
 
       // Over HTTP/2 the container learns at once that the client left: its stream is reset.
-      Session session =
-          h2.connect(
-                  new InetSocketAddress("127.0.0.1", site.container().port()),
-                  new Session.Listener() {})
-              .get(10, TimeUnit.SECONDS);
+      Session session = h2cSession(h2);
       MetaData.Request head =
           new MetaData.Request(
               "GET", HttpURI.from(site.uri("/api/second")), HttpVersion.HTTP_2, HttpFields.build());
