@@ -829,6 +829,18 @@ public final class ApiLinkFilter implements Filter {
         LOG.log(Level.WARNING, "ApiLink: stopping the gateway client failed", e);
       }
     }
+    if (current != null) {
+      // The counterpart of "ApiLink started", for an operator reading an undeployment.
+      LOG.info(
+          "ApiLink stopped for "
+              + webApplicationName()
+              + (current.link() == null
+                  ? ""
+                  : "; "
+                      + context.getContextPath()
+                      + "/api is no longer proxied to "
+                      + current.link().loggedGateway()));
+    }
   }
 
   private static boolean serveWellKnown(

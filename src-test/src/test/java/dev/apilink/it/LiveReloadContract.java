@@ -453,6 +453,12 @@ abstract class LiveReloadContract {
 
     site.container().undeploy();
 
+    assertTrue(
+        log.await("ApiLink stopped", RELOAD)
+            .startsWith(
+                "ApiLink stopped for the web application at /; /api is no longer proxied to "
+                    + gatewayB.url().getScheme()),
+        log.all("ApiLink stopped").toString());
     for (CompletableFuture<HttpResponse<String>> request : List.of(onRetired, onCurrent)) {
       HttpResponse<String> response = request.get(30, TimeUnit.SECONDS);
       assertEquals(503, response.statusCode(), response.body());
