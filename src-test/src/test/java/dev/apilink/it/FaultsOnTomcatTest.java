@@ -82,6 +82,7 @@ class FaultsOnTomcatTest extends FaultContract {
             "POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 + "Content-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n");
         try (Socket upstream = gateway.accept()) {
+          upstream.setSoTimeout(10_000);
           // Answered once the request head is there: bytes before it are no answer to Jetty.
           BreakingServer.readHead(upstream.getInputStream());
           occupyEveryRequestThread(tomcat, busy);
