@@ -1117,21 +1117,7 @@ final class ProxyExchange implements AsyncListener {
     ownAnswerWritten = true;
     link.counts().failed(error.status());
     error.send(clientResponse);
-    ServletOutputStream out = clientResponse.getOutputStream();
-    if (clientOutput.listenedToAndReady(out)) {
-      // Sent now rather than when the container completes the exchange. Tomcat holds a short
-      // answer in its buffer (its isCommitted() is true once the Content-Length is written, sent
-      // or not), and completes an exchange ended off its request threads on one of them: with
-      // every one busy the answer waited, and when the client's body was still arriving Tomcat's
-      // read event could race complete() (IllegalStateException "Calling [asyncOperation()] is
-      // not valid for a request with Async state [COMPLETING]", logged as "Error reading
-      // request, ignored"), and it closed the connection with the answer unsent (Tomcat 10.1.59:
-      // twice in about 500 uploads still arriving at timeoutSeconds). Jetty has sent or is
-      // sending an answer whose Content-Length is written; its flush() then does nothing. Not
-      // before the container first called the write listener (Tomcat refuses isReady() until
-      // then), nor for a HEAD's answer, written in blocking mode (see sendHead()).
-      out.flush();
-    }
+    clientOutput.sendNow(clientResponse.getOutputStream());
   }
 
   /** One of ApiLink's own answers, with what goes before it: logging, the response's fields. */
@@ -1534,16 +1520,28 @@ final class ProxyExchange implements AsyncListener {
     }
 
     /**
-     * Whether the container has called the write listener and {@code out} takes more now; never in
-     * blocking mode.
+     * Sends what is written to {@code out} now rather than when the container completes the
+     * exchange: an answer that ends it early, ApiLink's own or the gateway's before the client's
+     * body was whole. Tomcat holds a short answer in its buffer (its isCommitted() is true once the
+     * Content-Length is written, sent or not), and completes an exchange ended off its request
+     * threads on one of them: with every one busy the answer waited, and when the client's body was
+     * still arriving Tomcat's read event could race complete() (IllegalStateException "Calling
+     * [asyncOperation()] is not valid for a request with Async state [COMPLETING]", logged as
+     * "Error reading request, ignored"), and it closed the connection with the answer unsent
+     * (Tomcat 10.1.59: twice in about 500 uploads still arriving at timeoutSeconds). Jetty has sent
+     * or is sending an answer whose Content-Length is written; its flush() then does nothing. Only
+     * once the container has called the write listener (Tomcat refuses isReady() until then) and
+     * {@code out} takes more; never in blocking mode (a HEAD's answer, see sendHead()).
      */
-    boolean listenedToAndReady(ServletOutputStream out) {
+    void sendNow(ServletOutputStream out) throws IOException {
       synchronized (this) {
         if (blocking || !writable) {
-          return false;
+          return;
         }
       }
-      return out.isReady();
+      if (out.isReady()) {
+        out.flush();
+      }
     }
 
     /** Whether {@code out} takes more now: always in blocking mode, else its isReady(). */
@@ -1951,16 +1949,13 @@ final class ProxyExchange implements AsyncListener {
     /**
      * The gateway's answer is whole in the client's response: the exchange ends. An early answer,
      * given before the client's body was whole (a policy that refuses an upload), is sent first, as
-     * ApiLink's own answers are ({@link #writeError}): Tomcat held it in its buffer until one of
-     * its request threads completed the exchange, so it waited while every one was busy, and the
-     * client's body still arriving could make Tomcat's read event race that completion and close
-     * the connection with the answer unsent. The usual answer, to a whole body, goes with the
-     * completion. Not a HEAD's, written in blocking mode (see {@link #sendHead}).
+     * ApiLink's own answers are ({@link ClientOutput#sendNow}); the usual answer, to a whole body,
+     * goes with the completion.
      */
     private void finishWhole() throws IOException {
       RequestBody body = requestBody;
-      if (body != null && !body.whole && clientOutput.listenedToAndReady(out)) {
-        out.flush();
+      if (body != null && !body.whole) {
+        clientOutput.sendNow(out);
       }
       finish();
     }

@@ -46,12 +46,7 @@ class FaultsOnTomcatTest extends FaultContract {
             api, "GET /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
         occupyEveryRequestThread(tomcat, busy);
 
-        api.setSoTimeout(10_000);
-        String statusLine =
-            new String(api.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
-
-        assertEquals("HTTP/1.1 504", statusLine);
-        assertEquals(2, tomcat.busyThreads(), "every request thread still busy");
+        assertAnsweredWhileEveryThreadIsBusy("HTTP/1.1 504", api, tomcat);
       } finally {
         release.countDown();
         for (Socket socket : busy) {
@@ -93,12 +88,7 @@ class FaultsOnTomcatTest extends FaultContract {
                           + "Content-Length: 12\r\n\r\n{\"early\": 1}")
                       .getBytes(StandardCharsets.ISO_8859_1));
 
-          api.setSoTimeout(10_000);
-          String statusLine =
-              new String(api.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
-
-          assertEquals("HTTP/1.1 413", statusLine);
-          assertEquals(2, tomcat.busyThreads(), "every request thread still busy");
+          assertAnsweredWhileEveryThreadIsBusy("HTTP/1.1 413", api, tomcat);
         }
       } finally {
         release.countDown();
@@ -107,6 +97,15 @@ class FaultsOnTomcatTest extends FaultContract {
         }
       }
     }
+  }
+
+  /** The client reads {@code statusLine} within 10 s, while both request threads stay busy. */
+  private static void assertAnsweredWhileEveryThreadIsBusy(
+      String statusLine, Socket api, EmbeddedTomcat tomcat) throws IOException {
+    api.setSoTimeout(10_000);
+    assertEquals(
+        statusLine, new String(api.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1));
+    assertEquals(2, tomcat.busyThreads(), "every request thread still busy");
   }
 
   /** The site's Tomcat, its request threads capped at 2, with /busy holding one until released. */

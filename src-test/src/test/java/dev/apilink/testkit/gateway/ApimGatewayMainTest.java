@@ -355,7 +355,9 @@ class ApimGatewayMainTest {
                   {"name": "extra", "path": "extra", "serviceUrl": "%s"}],
          "products": [{"id": "swa-linked", "apis": ["sample"]}],
          "subscriptions": [{"id": "swa-sub", "scope": "/products/swa-linked",
-                            "primaryKey": "primary-key-1", "secondaryKey": "secondary-key-1"}]}
+                            "primaryKey": "primary-key-1", "secondaryKey": "secondary-key-1"},
+                           {"id": "old-sub", "scope": "/products/swa-linked", "state": "suspended",
+                            "primaryKey": "old-key-1", "secondaryKey": "old-key-2"}]}
         """
             .formatted(backend.url(), backend.url()));
     CompletableFuture<ApimGateway> started = new CompletableFuture<>();
@@ -373,6 +375,11 @@ class ApimGatewayMainTest {
             gateway.url(),
             "/extra/x",
             headers -> headers.put("Ocp-Apim-Subscription-Key", "primary-key-1"));
+    TestClient.Reply suspended =
+        client.get(
+            gateway.url(),
+            "/api/x",
+            headers -> headers.put("Ocp-Apim-Subscription-Key", "old-key-1"));
     TestClient.Reply nowhere = client.get(gateway.url(), "/other", h -> {});
     URI url = gateway.url();
     gateway.close();
@@ -380,6 +387,7 @@ class ApimGatewayMainTest {
     assertEquals(200, reply.status());
     assertEquals(401, noKey.status());
     assertEquals(401, notInTheProduct.status());
+    assertEquals(401, suspended.status());
     assertEquals(404, nowhere.status());
     assertEquals(0, exitCode.get(20, TimeUnit.SECONDS));
     assertEquals(
@@ -396,6 +404,9 @@ class ApimGatewayMainTest {
             + "subscription \"swa-sub\" (product \"swa-linked\", active)\n"
             + "  primary key:   primary-key-1\n"
             + "  secondary key: secondary-key-1\n"
+            + "subscription \"old-sub\" (product \"swa-linked\", suspended)\n"
+            + "  primary key:   old-key-1\n"
+            + "  secondary key: old-key-2\n"
             + "Press Ctrl-C to stop.\n"
             // Each request and why it was refused (a reviewer could not tell), never the key.
             + "GET /api/x -> API \"sample\" (subscription swa-sub)\n"
@@ -404,6 +415,9 @@ class ApimGatewayMainTest {
             + "GET /extra/x -> 401 (the key's subscription swa-sub is for the product swa-linked,"
             + " which does not hold the API \"extra\"): Access denied due to invalid subscription"
             + " key. Make sure to provide a valid key for an active subscription.\n"
+            + "GET /api/x -> 401 (the key's subscription old-sub is not active): Access denied due"
+            + " to invalid subscription key. Make sure to provide a valid key for an active"
+            + " subscription.\n"
             + "GET /other -> 404: no API's URL suffix starts this path\n",
         out());
   }
