@@ -7,6 +7,7 @@ import dev.apilink.config.ConfigLoader;
 import dev.apilink.config.ConfigWatcher;
 import dev.apilink.config.Loggers;
 import dev.apilink.config.SiteConfig;
+import dev.apilink.proxy.ClientConnections;
 import dev.apilink.proxy.ExchangeCounts;
 import dev.apilink.proxy.GatewayClient;
 import dev.apilink.proxy.GatewayError;
@@ -122,6 +123,7 @@ public final class ApiLinkFilter implements Filter {
   private boolean warnedOfGeneratedKeys;
   private ConfigWatcher watcher;
   private final ExchangeCounts counts = new ExchangeCounts();
+  private final ClientConnections clientConnections = new ClientConnections();
   private JmxRegistration jmx;
 
   /**
@@ -484,6 +486,7 @@ public final class ApiLinkFilter implements Filter {
             site.identityProvider(),
             site.routes().customRoles(),
             counts,
+            clientConnections,
             context.getContextPath() + "/api");
     return new State(site, link, wellKnown);
   }

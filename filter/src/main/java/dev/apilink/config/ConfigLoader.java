@@ -71,6 +71,7 @@ public final class ConfigLoader {
           "timeoutSeconds",
           "maxRequestBodyBytes",
           "maxConnections",
+          "maxRequestsPerClientConnection",
           "keepAliveSeconds",
           "maxResponseHeaderBytes",
           "proxyCredentials");
@@ -449,6 +450,10 @@ public final class ConfigLoader {
           integer(backend, path, "maxConnections", 1, 65_536, use)
               .map(Long::intValue)
               .orElse(BackendConfig.DEFAULT_MAX_CONNECTIONS);
+      int maxPerClientConnection =
+          integer(backend, path, "maxRequestsPerClientConnection", 1, 65_536, use)
+              .map(Long::intValue)
+              .orElse(BackendConfig.DEFAULT_MAX_REQUESTS_PER_CLIENT_CONNECTION);
       int keepAlive =
           integer(backend, path, "keepAliveSeconds", 1, 3600, use)
               .map(Long::intValue)
@@ -487,6 +492,7 @@ public final class ConfigLoader {
           timeout,
           maxBody,
           maxConnections,
+          maxPerClientConnection,
           keepAlive,
           maxResponseHead,
           readSecrets ? proxyCredentials.orElse(null) : null);

@@ -133,6 +133,22 @@ public record GatewayError(int status, String message) {
   }
 
   /**
+   * The client's connection has {@code maxRequestsPerClientConnection} {@code /api} requests in
+   * flight already (HTTP/2): the next one is answered without the gateway.
+   */
+  static final class ClientConnectionFull extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    ClientConnectionFull(int max) {
+      super(
+          "the client's connection has "
+              + max
+              + " requests to /api in flight already (maxRequestsPerClientConnection)",
+          null);
+    }
+  }
+
+  /**
    * The HTTP proxy's {@code 407} to a request it was to pass on to an http gateway (an https
    * gateway's requests go through a tunnel, and the proxy can refuse only its {@code CONNECT}).
    */
@@ -168,6 +184,12 @@ public record GatewayError(int status, String message) {
       Throwable failure, int connectTimeoutSeconds, int timeoutSeconds, GatewayError otherwise) {
     if (find(failure, GatewayQueueFull.class) != null) {
       return queueFull();
+    }
+    if (find(failure, ClientConnectionFull.class) != null) {
+      return new GatewayError(
+          429,
+          "Too many requests: this connection has too many requests to the API in flight; wait"
+              + " for their answers.");
     }
     if (find(failure, RequestBodyTooLarge.class) instanceof RequestBodyTooLarge tooLarge) {
       return new GatewayError(

@@ -43,6 +43,7 @@ public final class Link implements AutoCloseable {
   private final FailureLog failureLog;
   private final SiteReferences siteReferences;
   private final ExchangeCounts counts;
+  private final ClientConnections clientConnections;
   private final String apiPath;
 
   /** {@link #inFlight} once a retired link has closed: it takes no more exchanges. */
@@ -65,6 +66,8 @@ public final class Link implements AutoCloseable {
    *     ones
    * @param counts where this link counts its exchanges and how they ended, with the site's other
    *     links
+   * @param clientConnections where this link counts its exchanges on each client connection that
+   *     carries several at once, with the site's other links
    * @param apiPath the path of {@code /api} in the container ({@code /shop/api}), which names the
    *     web application in lines that name no request: several share the container's log
    */
@@ -77,10 +80,12 @@ public final class Link implements AutoCloseable {
       String identityProvider,
       List<String> customRoles,
       ExchangeCounts counts,
+      ClientConnections clientConnections,
       String apiPath) {
     this.backend = backend;
     this.apiPath = apiPath;
     this.counts = counts;
+    this.clientConnections = clientConnections;
     this.client = client;
     this.tokens = tokens;
     this.identityProvider = identityProvider;
@@ -180,6 +185,10 @@ public final class Link implements AutoCloseable {
 
   ExchangeCounts counts() {
     return counts;
+  }
+
+  ClientConnections clientConnections() {
+    return clientConnections;
   }
 
   /** Exchanges started and not yet ended. */

@@ -2,6 +2,7 @@ package dev.apilink.proxy;
 
 import dev.apilink.config.BackendConfig;
 import dev.apilink.config.Loggers;
+import dev.apilink.proxy.GatewayError.ClientConnectionFull;
 import dev.apilink.proxy.GatewayError.RequestBodyAlreadyRead;
 import dev.apilink.proxy.GatewayError.RequestBodyTooLarge;
 import dev.apilink.proxy.GatewayError.ResponseHeadersTooLarge;
@@ -119,6 +120,9 @@ final class ProxyExchange implements AsyncListener {
 
   private final AtomicBoolean ended = new AtomicBoolean();
 
+  /** The client connection on which {@link ClientConnections} counts this exchange, or null. */
+  private volatile String clientConnection;
+
   /**
    * Held by whoever touches the client's request, response or AsyncContext: a gateway thread while
    * it reads, writes or completes, a container thread while it handles the client's failure. Tomcat
@@ -215,6 +219,9 @@ final class ProxyExchange implements AsyncListener {
   }
 
   void start() {
+    if (!http1 && !countedOnClientConnection()) {
+      return;
+    }
     BackendConfig backend = link.backend();
     // A body framed by Transfer-Encoding has no length, whatever Content-Length claims (RFC 9112
     // 6.3): forwarding both, or the claimed length, is how requests get smuggled.
@@ -225,7 +232,7 @@ final class ProxyExchange implements AsyncListener {
       // Refused before anything is read; the unread body makes the connection unusable.
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
       sendErrorBlocking(GatewayError.of(new RequestBodyTooLarge(maxBodyBytes), 0, 0));
-      link.exchangeEnded();
+      ended();
       return;
     }
     boolean hasBody =
@@ -238,7 +245,7 @@ final class ProxyExchange implements AsyncListener {
     try {
       async = clientRequest.startAsync();
     } catch (RuntimeException e) {
-      link.exchangeEnded();
+      ended();
       throw e;
     }
     // The gateway's limits apply, not the container's default; past them, a last resort.
@@ -296,6 +303,39 @@ final class ProxyExchange implements AsyncListener {
         abortProxyRequest(e);
       }
     }
+  }
+
+  /**
+   * Counts this exchange on its client connection, one that carries several at once (HTTP/2); or,
+   * when that has {@code maxRequestsPerClientConnection} in flight already, answers 429 and ends
+   * it. A stream that the container resets itself, for a body longer than its {@code
+   * Content-Length}, is never told to the application (Tomcat 10.1.59, Jetty 12.1.14): its exchange
+   * keeps a gateway connection until {@code timeoutSeconds}. Jetty lets the client open new streams
+   * in place of those without end: a reviewer's one connection held 164 gateway connections within
+   * 5 s. Bounded here, a connection holds about what its streams could hold by sending their
+   * uploads slowly, which the container's stream limit bounds.
+   *
+   * @return whether the exchange goes on
+   */
+  private boolean countedOnClientConnection() {
+    String connection;
+    try {
+      connection = clientRequest.getServletConnection().getConnectionId();
+    } catch (RuntimeException | LinkageError e) {
+      // A request wrapper written for an older Servlet API: the exchange goes on, not counted.
+      LOG.log(Level.FINE, "ApiLink: the request does not tell its connection", e);
+      return true;
+    }
+    int max = link.backend().maxRequestsPerClientConnection();
+    if (link.clientConnections().enter(connection, max)) {
+      clientConnection = connection;
+      return true;
+    }
+    ClientConnectionFull full = new ClientConnectionFull(max);
+    log(429, full);
+    sendErrorBlocking(GatewayError.of(full, 0, 0));
+    ended();
+    return false;
   }
 
   /**
@@ -1452,6 +1492,9 @@ final class ProxyExchange implements AsyncListener {
   /** Tells the link this exchange is over; once, whichever of the ways to end comes first. */
   void ended() {
     if (ended.compareAndSet(false, true)) {
+      if (clientConnection != null) {
+        link.clientConnections().leave(clientConnection);
+      }
       link.exchangeEnded();
     }
   }

@@ -72,6 +72,8 @@ class ConfigLoaderTest {
     assertEquals(30, backend.keepAliveSeconds());
     assertEquals(8192, backend.maxResponseHeaderBytes());
     assertEquals(30L * 1024 * 1024, backend.maxRequestBodyBytes());
+    assertEquals(1024, backend.maxConnections());
+    assertEquals(256, backend.maxRequestsPerClientConnection());
     assertEquals(300, config.token().lifetimeSeconds());
     assertEquals("Authorization", config.token().header());
     assertTrue(config.token().signingKeys().isEmpty());
@@ -294,7 +296,7 @@ class ConfigLoaderTest {
             "hostname: not a host name or an http(s) origin (was \"not a host!\")",
             "environments.production.backend.urll: unknown key (known here: audience,"
                 + " connectTimeoutSeconds, keepAliveSeconds, maxConnections, maxRequestBodyBytes,"
-                + " maxResponseHeaderBytes, proxyCredentials, resourceType, subscriptionKey, subscriptionKeyHeader,"
+                + " maxRequestsPerClientConnection, maxResponseHeaderBytes, proxyCredentials, resourceType, subscriptionKey, subscriptionKeyHeader,"
                 + " timeoutSeconds, url)",
             "environments.production.backend.resourceType: must be \"apiManagement\", the only"
                 + " backend ApiLink links (was \"functions\")",
@@ -662,7 +664,8 @@ class ConfigLoaderTest {
         load(
                 linked(
                     ", \"connectTimeoutSeconds\": 1, \"timeoutSeconds\": 0,"
-                        + " \"keepAliveSeconds\": 1, \"maxConnections\": 1"),
+                        + " \"keepAliveSeconds\": 1, \"maxConnections\": 1,"
+                        + " \"maxRequestsPerClientConnection\": 1"),
                 "production")
             .environment()
             .backend()
@@ -671,11 +674,13 @@ class ConfigLoaderTest {
     assertEquals(0, lowest.timeoutSeconds());
     assertEquals(1, lowest.keepAliveSeconds());
     assertEquals(1, lowest.maxConnections());
+    assertEquals(1, lowest.maxRequestsPerClientConnection());
     BackendConfig highest =
         load(
                 linked(
                     ", \"connectTimeoutSeconds\": 3600, \"timeoutSeconds\": 86400,"
-                        + " \"keepAliveSeconds\": 3600, \"maxConnections\": 65536"),
+                        + " \"keepAliveSeconds\": 3600, \"maxConnections\": 65536,"
+                        + " \"maxRequestsPerClientConnection\": 65536"),
                 "production")
             .environment()
             .backend()
@@ -684,14 +689,20 @@ class ConfigLoaderTest {
     assertEquals(86_400, highest.timeoutSeconds());
     assertEquals(3600, highest.keepAliveSeconds());
     assertEquals(65_536, highest.maxConnections());
+    assertEquals(65_536, highest.maxRequestsPerClientConnection());
 
     assertEquals(
         List.of(
             "environments.production.backend.connectTimeoutSeconds: must be a whole number from 1"
                 + " to 3600 (was 0)",
             "environments.production.backend.timeoutSeconds: must be a whole number from 0 to"
-                + " 86400 (was 86401)"),
-        problems(linked(", \"connectTimeoutSeconds\": 0, \"timeoutSeconds\": 86401")));
+                + " 86400 (was 86401)",
+            "environments.production.backend.maxRequestsPerClientConnection: must be a whole"
+                + " number from 1 to 65536 (was 0)"),
+        problems(
+            linked(
+                ", \"connectTimeoutSeconds\": 0, \"timeoutSeconds\": 86401,"
+                    + " \"maxRequestsPerClientConnection\": 0")));
   }
 
   @Test

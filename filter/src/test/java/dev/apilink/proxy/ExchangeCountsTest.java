@@ -12,12 +12,12 @@ class ExchangeCountsTest {
     ExchangeCounts counts = new ExchangeCounts();
     counts.start();
     counts.start();
-    for (int status : new int[] {502, 502, 504, 408, 413, 500, 503, -1, 0, 400}) {
+    for (int status : new int[] {502, 502, 504, 408, 413, 429, 500, 503, -1, 0, 400}) {
       counts.failed(status);
     }
 
     assertEquals(
-        List.of(2L, 2L, 1L, 4L, 2L),
+        List.of(2L, 2L, 1L, 5L, 2L),
         List.of(
             counts.started(),
             counts.badGateway(),

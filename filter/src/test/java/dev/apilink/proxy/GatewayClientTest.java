@@ -40,6 +40,7 @@ class GatewayClientTest {
         b.timeoutSeconds(),
         b.maxRequestBodyBytes(),
         b.maxConnections(),
+        b.maxRequestsPerClientConnection(),
         b.keepAliveSeconds(),
         b.maxResponseHeaderBytes(),
         credentials);

@@ -31,6 +31,7 @@ class LinkTest {
         5,
         0,
         4,
+        BackendConfig.DEFAULT_MAX_REQUESTS_PER_CLIENT_CONNECTION,
         30,
         BackendConfig.DEFAULT_MAX_RESPONSE_HEADER_BYTES,
         null);
@@ -55,6 +56,7 @@ class LinkTest {
         "container",
         List.of(),
         new ExchangeCounts(),
+        new ClientConnections(),
         "/shop/api");
   }
 

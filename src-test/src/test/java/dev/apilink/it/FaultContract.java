@@ -1793,20 +1793,8 @@ abstract class FaultContract {
     try {
       deployLinkedTo(gateway.url(), 1, 120);
       Session session = h2cSession(h2);
-      MetaData.Request head =
-          new MetaData.Request(
-              "POST",
-              HttpURI.from(site.uri("/api/longer")),
-              HttpVersion.HTTP_2,
-              HttpFields.build().put("Content-Length", "3"),
-              3);
-      Stream stream =
-          session
-              .newStream(new HeadersFrame(head, null, false), new Stream.Listener() {})
-              .get(10, TimeUnit.SECONDS);
-      gateway.awaitArrival("/api/longer", IDLE);
 
-      stream.data(new DataFrame(stream.getId(), ByteBuffer.wrap(new byte[16]), true));
+      sendABodyLongerThanItsLength(session, "/api/longer", gateway);
 
       awaitNoExchangeInFlight();
       assertHealthyAndIdle();
@@ -1814,6 +1802,172 @@ abstract class FaultContract {
       h2.stop();
       gateway.close();
     }
+  }
+
+  /**
+   * POSTs to {@code path} on {@code session}'s connection a body of 16 bytes for a Content-Length
+   * of 3, once the request has reached {@code gateway}: the container resets the stream (a protocol
+   * error) and does not tell ApiLink.
+   */
+  private void sendABodyLongerThanItsLength(Session session, String path, EchoBackend gateway)
+      throws Exception {
+    MetaData.Request head =
+        new MetaData.Request(
+            "POST",
+            HttpURI.from(site.uri(path)),
+            HttpVersion.HTTP_2,
+            HttpFields.build().put("Content-Length", "3"),
+            3);
+    Stream stream =
+        session
+            .newStream(new HeadersFrame(head, null, false), new Stream.Listener() {})
+            .get(10, TimeUnit.SECONDS);
+    gateway.awaitArrival(path, IDLE);
+    stream.data(new DataFrame(stream.getId(), ByteBuffer.wrap(new byte[16]), true));
+  }
+
+  /**
+   * What bounds the known hold above: one client connection has at most {@code
+   * maxRequestsPerClientConnection} exchanges in flight, those of streams the container reset
+   * included. Past it, a request on that connection is answered 429 without reaching the gateway,
+   * while other connections are served; once the held exchanges end at {@code timeoutSeconds}, the
+   * connection is served again. Without the bound, Jetty let one connection hold a gateway
+   * connection for every such stream it opened (a reviewer's: 164 within 5 s).
+   */
+  @Test
+  void aClientConnectionHoldsNoMoreExchangesThanItsLimitThoseOfStreamsTheContainerResetIncluded()
+      throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    HTTP2Client h2 = new HTTP2Client();
+    h2.start();
+    try {
+      site.deployLinkedTo(
+          gateway.url(),
+          keyFile.andThen(
+              c ->
+                  Battery.backend(c)
+                      .put("timeoutSeconds", 6)
+                      .put("maxRequestsPerClientConnection", 3)));
+      Session session = h2cSession(h2);
+      for (int i = 1; i <= 3; i++) {
+        sendABodyLongerThanItsLength(session, "/api/longer/" + i, gateway);
+      }
+
+      assertEquals(
+          "429 {\"statusCode\": 429, \"message\": \"Too many requests: this connection has too"
+              + " many requests to the API in flight; wait for their answers.\"}",
+          getOn(session, "/api/refused"));
+      assertFalse(gateway.hasArrived("/api/refused"));
+      // The refused one ends just after its answer is sent; the three held ones are still there.
+      ServletContainer container = site.container();
+      Await.until(
+          "the three held exchanges alone in flight",
+          IDLE,
+          () -> container.apiLinkFilter().exchangesInFlight() == 3,
+          () -> container.apiLinkFilter().exchangesInFlight() + " in flight");
+      String otherConnection = getOn(h2cSession(h2), "/api/another-connection");
+      assertTrue(otherConnection.startsWith("200 "), otherConnection);
+
+      awaitNoExchangeInFlight(); // the three held ones, at timeoutSeconds
+      String again = getOn(session, "/api/again");
+      assertTrue(again.startsWith("200 "), again);
+      assertHealthyAndIdle();
+    } finally {
+      h2.stop();
+      gateway.close();
+    }
+  }
+
+  /**
+   * A client that keeps within the container's own limit of streams on a connection (Jetty's 128,
+   * Tomcat's 100) never meets {@code maxRequestsPerClientConnection}'s default, also while the
+   * container has let a stream go and ApiLink has yet to hear that its exchange is complete: 1,000
+   * requests at once on one HTTP/2 connection, each answered after 50 ms, all get the gateway's
+   * 200.
+   */
+  @Test
+  void aClientWithinTheContainersStreamLimitNeverMeetsTheDefaultBound() throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    HttpClient h2 = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
+    h2.setMaxConnectionsPerDestination(1);
+    h2.setMaxRequestsQueuedPerDestination(2000);
+    h2.start();
+    try {
+      deployLinkedTo(gateway.url(), 1, 30);
+      List<CompletableFuture<Integer>> answers = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        CompletableFuture<Integer> answer = new CompletableFuture<>();
+        h2.newRequest(site.uri("/api/many/" + i))
+            .headers(h -> h.put("x-echo-delay-ms", "50"))
+            .timeout(60, TimeUnit.SECONDS)
+            .send(
+                result ->
+                    answer.complete(result.isFailed() ? -1 : result.getResponse().getStatus()));
+        answers.add(answer);
+      }
+      List<Integer> statuses = new ArrayList<>();
+      for (CompletableFuture<Integer> answer : answers) {
+        statuses.add(answer.get(90, TimeUnit.SECONDS));
+      }
+
+      assertEquals(List.of(200), statuses.stream().distinct().toList());
+      assertEquals(1000, gateway.received().size());
+      awaitNoExchangeInFlight();
+    } finally {
+      h2.stop();
+      gateway.close();
+    }
+  }
+
+  /** GETs {@code path} on {@code session}'s connection: the answer's status, a space, its body. */
+  private String getOn(Session session, String path) throws Exception {
+    CompletableFuture<String> answer = new CompletableFuture<>();
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    StringBuilder status = new StringBuilder();
+    MetaData.Request head =
+        new MetaData.Request(
+            "GET", HttpURI.from(site.uri(path)), HttpVersion.HTTP_2, HttpFields.build());
+    session.newStream(
+        new HeadersFrame(head, null, true),
+        new Stream.Listener() {
+          @Override
+          public void onHeaders(Stream stream, HeadersFrame frame) {
+            if (frame.getMetaData() instanceof MetaData.Response response) {
+              status.append(response.getStatus());
+            }
+            if (frame.isEndStream()) {
+              answer.complete(status + " ");
+            } else {
+              stream.demand();
+            }
+          }
+
+          @Override
+          public void onDataAvailable(Stream stream) {
+            Stream.Data data = stream.readData();
+            if (data == null) {
+              stream.demand();
+              return;
+            }
+            ByteBuffer bytes = data.frame().getByteBuffer();
+            byte[] chunk = new byte[bytes.remaining()];
+            bytes.get(chunk);
+            body.writeBytes(chunk);
+            data.release();
+            if (data.frame().isEndStream()) {
+              answer.complete(status + " " + body.toString(StandardCharsets.UTF_8));
+            } else {
+              stream.demand();
+            }
+          }
+
+          @Override
+          public void onReset(Stream stream, ResetFrame frame, Callback callback) {
+            answer.completeExceptionally(new IOException("stream reset: " + frame));
+            callback.succeeded();
+          }
+        });
+    return answer.get(20, TimeUnit.SECONDS);
   }
 
   /**
