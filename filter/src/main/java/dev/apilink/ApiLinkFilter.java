@@ -393,7 +393,11 @@ public final class ApiLinkFilter implements Filter {
     }
     watcher =
         ConfigWatcher.start(
-            files, this::reload, WATCH_POLL_MILLIS, threadName(context) + "-config-watcher");
+            files,
+            this::reload,
+            WATCH_POLL_MILLIS,
+            threadName(context) + "-config-watcher",
+            webApplicationName());
   }
 
   /** Applies a changed configuration, or keeps the current one if the change is invalid. */

@@ -42,6 +42,7 @@ public final class ConfigWatcher implements AutoCloseable {
   volatile Runnable beforeQuietWait = () -> {};
 
   private final Runnable onChange;
+  private final String site; // names whose configuration this is, in the log
   private final long pollMillis;
 
   /** Null when none could be made: then only the periodic check finds changes. */
@@ -65,8 +66,10 @@ public final class ConfigWatcher implements AutoCloseable {
       long pollMillis,
       long settleMillis,
       String threadName,
+      String site,
       WatchServices watchServices) {
     this.settleMillis = settleMillis;
+    this.site = site;
     this.files = Set.copyOf(versions.keySet());
     this.onChange = onChange;
     this.pollMillis = pollMillis;
@@ -86,16 +89,28 @@ public final class ConfigWatcher implements AutoCloseable {
    *
    * @param pollMillis how often to check even without a file-system event
    * @param threadName the name of the watcher's thread
+   * @param site whose configuration this is, as a failure's log line names it ("the web application
+   *     at /shop"): several share the container's log
    */
   public static ConfigWatcher start(
-      Map<Path, String> versions, Runnable onChange, long pollMillis, String threadName) {
+      Map<Path, String> versions,
+      Runnable onChange,
+      long pollMillis,
+      String threadName,
+      String site) {
     return start(
-        versions, onChange, pollMillis, SETTLE_MILLIS, threadName, ConfigWatcher::newWatchService);
+        versions,
+        onChange,
+        pollMillis,
+        SETTLE_MILLIS,
+        threadName,
+        site,
+        ConfigWatcher::newWatchService);
   }
 
   /**
-   * As {@link #start(Map, Runnable, long, String)}, for files in their version now, with the quiet
-   * time before a change is read.
+   * As {@link #start(Map, Runnable, long, String, String)}, for files in their version now, with
+   * the quiet time before a change is read, the thread's name naming the site.
    */
   static ConfigWatcher start(
       Set<Path> files, Runnable onChange, long pollMillis, long settleMillis, String threadName) {
@@ -105,12 +120,13 @@ public final class ConfigWatcher implements AutoCloseable {
         pollMillis,
         settleMillis,
         threadName,
+        threadName,
         ConfigWatcher::newWatchService);
   }
 
   /**
-   * As {@link #start(Map, Runnable, long, String)}, with the quiet time before a change is read and
-   * its watch service from {@code watchServices}.
+   * As {@link #start(Map, Runnable, long, String, String)}, with the quiet time before a change is
+   * read and its watch service from {@code watchServices}.
    */
   static ConfigWatcher start(
       Map<Path, String> versions,
@@ -118,9 +134,11 @@ public final class ConfigWatcher implements AutoCloseable {
       long pollMillis,
       long settleMillis,
       String threadName,
+      String site,
       WatchServices watchServices) {
     ConfigWatcher watcher =
-        new ConfigWatcher(versions, onChange, pollMillis, settleMillis, threadName, watchServices);
+        new ConfigWatcher(
+            versions, onChange, pollMillis, settleMillis, threadName, site, watchServices);
     watcher.thread.start();
     return watcher;
   }
@@ -177,7 +195,12 @@ public final class ConfigWatcher implements AutoCloseable {
             // An error too: with no file descriptor left a class cannot be loaded from the JAR,
             // with no thread left a link cannot start, and the watcher's thread ended with it, so
             // no later change was applied (review D). The next change is tried again.
-            LOG.log(Level.SEVERE, "ApiLink: applying the changed configuration failed", e);
+            LOG.log(
+                Level.SEVERE,
+                "ApiLink: applying the changed configuration failed for "
+                    + site
+                    + "; the next change is tried again",
+                e);
           }
         }
       }

@@ -74,19 +74,51 @@ class ConfigWatcherTest {
           }
           reads.run();
         };
-    Logger log = Logger.getLogger(ConfigWatcher.class.getName());
-    Level level = log.getLevel();
-    log.setLevel(Level.OFF); // the SEVERE lines with their stacks are expected here
+    // The SEVERE lines with their stacks are expected here: kept from the console, and read.
+    List<String> severe = new CopyOnWriteArrayList<>();
+    Handler handler =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            if (record.getLevel() == Level.SEVERE) {
+              severe.add(record.getMessage());
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger log = Logger.getLogger("dev.apilink.config");
+    boolean parentHandlers = log.getUseParentHandlers();
+    log.setUseParentHandlers(false);
+    log.addHandler(handler);
     try (ConfigWatcher watcher =
-        ConfigWatcher.start(Set.of(file), onChange, 600_000, 50, "watcher-error-test")) {
+        ConfigWatcher.start(
+            Map.of(file, ConfigWatcher.version(file)),
+            onChange,
+            600_000,
+            "watcher-error-test",
+            "the web application at /shop")) {
       for (int version = 2; version <= 4; version++) {
         Files.writeString(file, "{\"version\": " + version + "}");
         String expected = version < 4 ? "failed" : "{\"version\": 4}";
         assertEquals(expected, read.poll(30, TimeUnit.SECONDS), "version " + version);
       }
     } finally {
-      log.setLevel(level);
+      log.removeHandler(handler);
+      log.setUseParentHandlers(parentHandlers);
     }
+    // Several web applications share the container's log: the line names whose change failed.
+    assertEquals(
+        List.of(
+            "ApiLink: applying the changed configuration failed for the web application at /shop;"
+                + " the next change is tried again",
+            "ApiLink: applying the changed configuration failed for the web application at /shop;"
+                + " the next change is tried again"),
+        severe);
   }
 
   @Test
@@ -184,6 +216,7 @@ class ConfigWatcherTest {
             100,
             50,
             "watcher-test",
+            "the site",
             () -> {
               // The JDK's words when inotify_init fails with EMFILE.
               throw new java.io.IOException(
@@ -215,7 +248,11 @@ class ConfigWatcherTest {
     try {
       watcher =
           ConfigWatcher.start(
-              Map.of(file, ConfigWatcher.version(file)), () -> {}, 600_000, "watcher-owned-test");
+              Map.of(file, ConfigWatcher.version(file)),
+              () -> {},
+              600_000,
+              "watcher-owned-test",
+              "the site");
     } finally {
       current.setContextClassLoader(before);
     }
