@@ -153,7 +153,8 @@ abstract class BadConfigurationContract {
     assertNames(
         "environments.production.backend.subscriptionKeyy: unknown key (known here: audience,"
             + " connectTimeoutSeconds, keepAliveSeconds, maxConnections, maxRequestBodyBytes,"
-            + " maxResponseHeaderBytes, proxyCredentials, resourceType, subscriptionKey, subscriptionKeyHeader,"
+            + " maxRequestsPerClientConnection, maxResponseHeaderBytes, proxyCredentials, resourceType,"
+            + " subscriptionKey, subscriptionKeyHeader,"
             + " timeoutSeconds, url)",
         failure);
   }
