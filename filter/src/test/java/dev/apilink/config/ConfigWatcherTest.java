@@ -76,21 +76,7 @@ class ConfigWatcherTest {
         };
     // The SEVERE lines with their stacks are expected here: kept from the console, and read.
     List<String> severe = new CopyOnWriteArrayList<>();
-    Handler handler =
-        new Handler() {
-          @Override
-          public void publish(LogRecord record) {
-            if (record.getLevel() == Level.SEVERE) {
-              severe.add(record.getMessage());
-            }
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
+    Handler handler = collecting(Level.SEVERE, severe);
     Logger log = Logger.getLogger("dev.apilink.config");
     boolean parentHandlers = log.getUseParentHandlers();
     log.setUseParentHandlers(false);
@@ -192,21 +178,7 @@ class ConfigWatcherTest {
     BlockingQueue<String> read = new LinkedBlockingQueue<>();
     Runnable onChange = readsInto(read, file);
     List<String> warnings = new CopyOnWriteArrayList<>();
-    Handler handler =
-        new Handler() {
-          @Override
-          public void publish(LogRecord record) {
-            if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
-              warnings.add(record.getMessage());
-            }
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
+    Handler handler = collecting(Level.WARNING, warnings);
     Logger logger = Logger.getLogger("dev.apilink.config");
     logger.addHandler(handler);
     try (ConfigWatcher watcher =
@@ -279,6 +251,26 @@ class ConfigWatcherTest {
       } catch (java.io.IOException e) {
         read.add("unreadable: " + e);
       }
+    };
+  }
+
+  /**
+   * A log handler that adds to {@code messages} each record's message at {@code least} or above.
+   */
+  private static Handler collecting(Level least, List<String> messages) {
+    return new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        if (record.getLevel().intValue() >= least.intValue()) {
+          messages.add(record.getMessage());
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
     };
   }
 }
