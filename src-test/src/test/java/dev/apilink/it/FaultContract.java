@@ -588,11 +588,16 @@ abstract class FaultContract {
 
   /** Waits until the container's ApiLink has no exchange in flight. */
   private void awaitNoExchangeInFlight() throws InterruptedException {
+    awaitExchangesInFlight(0);
+  }
+
+  /** Waits until the container's ApiLink has {@code count} exchanges in flight. */
+  private void awaitExchangesInFlight(int count) throws InterruptedException {
     ServletContainer container = site.container();
     Await.until(
-        "the exchange over",
+        count == 0 ? "the exchange over" : count + " exchanges in flight",
         IDLE,
-        () -> container.apiLinkFilter().exchangesInFlight() == 0,
+        () -> container.apiLinkFilter().exchangesInFlight() == count,
         () -> container.apiLinkFilter().exchangesInFlight() + " in flight");
   }
 
@@ -1859,12 +1864,7 @@ abstract class FaultContract {
           getOn(session, "/api/refused"));
       assertFalse(gateway.hasArrived("/api/refused"));
       // The refused one ends just after its answer is sent; the three held ones are still there.
-      ServletContainer container = site.container();
-      Await.until(
-          "the three held exchanges alone in flight",
-          IDLE,
-          () -> container.apiLinkFilter().exchangesInFlight() == 3,
-          () -> container.apiLinkFilter().exchangesInFlight() + " in flight");
+      awaitExchangesInFlight(3);
       String otherConnection = getOn(h2cSession(h2), "/api/another-connection");
       assertTrue(otherConnection.startsWith("200 "), otherConnection);
 
