@@ -35,7 +35,7 @@ public final class ClientConnections {
   }
 
   /** How many client connections have an exchange in flight that this table counts. */
-  public int connections() {
+  int connections() {
     return inFlight.size();
   }
 }
