@@ -1851,7 +1851,8 @@ abstract class FaultContract {
           keyFile.andThen(
               c ->
                   Battery.backend(c)
-                      .put("timeoutSeconds", 6)
+                      // Long enough for the checks below to be made before the held end.
+                      .put("timeoutSeconds", 10)
                       .put("maxRequestsPerClientConnection", 3)));
       Session session = h2cSession(h2);
       for (int i = 1; i <= 3; i++) {
