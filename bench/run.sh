@@ -541,7 +541,13 @@ warm_up() {
 # warm-up of seconds. 1 KiB x 32 in 10 s steps until two steps in a row agree within 10 %
 # (at least 40 s, at most WARMUP_MAX s); what it took goes into the report.
 warm_until_steady() { # config
-  local config=$1 started=$SECONDS before=0 now steady=0
+  local config=$1 started=$SECONDS before=0 now=0 steady=0
+  if [ "$WARMUP_MAX" -eq 0 ]; then # --quick (--compare's): one short run, steadiness not checked
+    wrk -t2 -c32 -d"${WARMUP}s" "http://127.0.0.1:${PORT[$config]}/api/1k" >/dev/null 2>&1 || true
+    fact "warmup_$config" "$WARMUP s (--quick: not checked for steadiness)"
+    log "  $config warmed for $WARMUP s"
+    return 0
+  fi
   while [ $((SECONDS - started)) -lt "$WARMUP_MAX" ]; do
     now=$(wrk -t2 -c32 -d10s "http://127.0.0.1:${PORT[$config]}/api/1k" 2>/dev/null | awk '/^Requests\/sec/ { printf "%.0f", $2 }')
     now=${now:-0}
