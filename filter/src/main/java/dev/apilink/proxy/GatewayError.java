@@ -307,6 +307,11 @@ public record GatewayError(int status, String message) {
         405, "Method not allowed: the site's discovery documents answer GET and HEAD only.");
   }
 
+  /** A {@code Content-Length} that is not one number the container can read. */
+  public static GatewayError invalidContentLength() {
+    return new GatewayError(400, "Bad request: the Content-Length is not one valid number.");
+  }
+
   /** An {@code /api} path that leaves {@code /api} once decoded ({@link GatewayTarget}). */
   public static GatewayError pathLeavesApi() {
     return new GatewayError(400, "Bad request: the path leaves /api once decoded.");

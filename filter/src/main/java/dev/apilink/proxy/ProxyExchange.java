@@ -120,6 +120,9 @@ final class ProxyExchange implements AsyncListener {
 
   private final AtomicBoolean ended = new AtomicBoolean();
 
+  /** Set once the container is to call this exchange back: {@link #start}'s thread only. */
+  private boolean listening;
+
   /** The client connection on which {@link ClientConnections} counts this exchange, or null. */
   private volatile String clientConnection;
 
@@ -218,7 +221,24 @@ final class ProxyExchange implements AsyncListener {
     }
   }
 
+  /**
+   * Starts the exchange. Anything thrown before the container is to call this exchange back (its
+   * AsyncListener added) ends the exchange here, since nothing else would: it stayed in flight for
+   * ever, a retired link waiting for it never closed, and its client connection stayed counted (a
+   * reviewer's HTTP/2 requests with {@code content-length: abc} on Tomcat 10.1.59 and 11.0.24).
+   */
   void start() {
+    try {
+      begin();
+    } catch (RuntimeException | Error e) {
+      if (!listening) {
+        ended();
+      }
+      throw e;
+    }
+  }
+
+  private void begin() {
     if (!http1 && !countedOnClientConnection()) {
       return;
     }
@@ -226,7 +246,19 @@ final class ProxyExchange implements AsyncListener {
     // A body framed by Transfer-Encoding has no length, whatever Content-Length claims (RFC 9112
     // 6.3): forwarding both, or the claimed length, is how requests get smuggled.
     boolean transferCoded = clientRequest.getHeader("Transfer-Encoding") != null;
-    long declaredLength = transferCoded ? -1 : clientRequest.getContentLengthLong();
+    long declaredLength;
+    try {
+      declaredLength = transferCoded ? -1 : clientRequest.getContentLengthLong();
+    } catch (IllegalArgumentException e) {
+      // Tomcat refuses such a request itself over HTTP/1.1; over HTTP/2 it passes on a
+      // Content-Length that is not one number (abc, two values, past a long) and throws here.
+      if (http1) {
+        clientResponse.setHeader("Connection", "close");
+      }
+      sendErrorBlocking(GatewayError.invalidContentLength());
+      ended();
+      return;
+    }
     long maxBodyBytes = backend.maxRequestBodyBytes();
     if (maxBodyBytes > 0 && declaredLength > maxBodyBytes) {
       // Refused before anything is read; the unread body makes the connection unusable.
@@ -242,12 +274,7 @@ final class ProxyExchange implements AsyncListener {
             || decodedByContainer(declaredLength);
 
     startNanos = System.nanoTime();
-    try {
-      async = clientRequest.startAsync();
-    } catch (RuntimeException e) {
-      ended();
-      throw e;
-    }
+    async = clientRequest.startAsync();
     // The gateway's limits apply, not the container's default; past them, a last resort.
     int timeoutSeconds = backend.timeoutSeconds();
     async.setTimeout(
@@ -255,6 +282,7 @@ final class ProxyExchange implements AsyncListener {
             ? 0
             : TimeUnit.SECONDS.toMillis(timeoutSeconds + GatewayError.LAST_RESORT_SECONDS));
     async.addListener(this); // onComplete() (or a break-off) ends the exchange for the link
+    listening = true;
     try {
       // Here, on the container's thread. Set on a gateway thread, Tomcat 10.1 runs the first
       // onWritePossible() inline on that thread; when the client resets its connection meanwhile,

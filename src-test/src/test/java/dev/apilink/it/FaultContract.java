@@ -2577,6 +2577,42 @@ abstract class FaultContract {
         });
   }
 
+  /**
+   * A failure inside the server as ApiLink answers a request before its exchange has begun, such as
+   * the 413 of a {@code Content-Length} over {@code maxRequestBodyBytes}, still ends the exchange.
+   * It escaped ApiLink before the exchange was set to end, which then stayed in flight for ever,
+   * counted on its client connection and keeping a retired link open. So did Tomcat's {@code
+   * getContentLengthLong()}, which throws for an HTTP/2 {@code Content-Length} that is not one
+   * number (a reviewer's {@code abc}, on the Tomcat 10.1.59 and 11.0.24 distributions; now a 400).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"error-status", "error-status-unchecked"})
+  void aFailureInsideTheServerBeforeTheExchangeBeginsStillEndsIt(String failure) throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    try {
+      site.deployLinkedTo(
+          gateway.url(), keyFile.andThen(c -> Battery.backend(c).put("maxRequestBodyBytes", 10)));
+
+      List<RawHttp.Response> responses =
+          RawHttp.exchangeAll(
+              site.container().port(),
+              "POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  + FailingResponse.HEADER
+                  + ": "
+                  + failure
+                  + "\r\nContent-Length: 100\r\nConnection: close\r\n\r\n"
+                  + "x".repeat(100));
+
+      for (RawHttp.Response response : responses) {
+        assertTrue(response.status() >= 400, "never a success: " + response);
+      }
+      assertFalse(gateway.hasArrived("/api/upload"));
+      assertHealthyAndIdle();
+    } finally {
+      gateway.close();
+    }
+  }
+
   /** A test against the site linked to an echo gateway, with what ApiLink logs meanwhile. */
   interface WithEchoGateway {
     void run(EchoBackend gateway, LogWatch log) throws Exception;
