@@ -141,9 +141,9 @@ public record GatewayError(int status, String message) {
 
     ClientConnectionFull(int max) {
       super(
-          "the client's connection has "
+          "the client's connection has maxRequestsPerClientConnection ("
               + max
-              + " requests to /api in flight already (maxRequestsPerClientConnection)",
+              + ") or more requests to /api in flight",
           null);
     }
   }
