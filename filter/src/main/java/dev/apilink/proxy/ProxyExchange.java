@@ -354,6 +354,9 @@ final class ProxyExchange implements AsyncListener {
       LOG.log(Level.FINE, "ApiLink: the request does not tell its connection", e);
       return true;
     }
+    if (connection == null) {
+      return true; // the API says never null; a wrapper's may be
+    }
     int max = link.backend().maxRequestsPerClientConnection();
     if (link.clientConnections().enter(connection, max)) {
       clientConnection = connection;

@@ -1920,6 +1920,49 @@ abstract class FaultContract {
     }
   }
 
+  /**
+   * A request wrapper built against Servlet 5.0 (a filter of the site's, before ApiLink) has no
+   * {@code getServletConnection()}, and another's may give no id: its HTTP/2 requests still reach
+   * the gateway, not counted on their connection, rather than failing with the {@code
+   * AbstractMethodError} or a {@code NullPointerException}.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"throws", "null-id"})
+  void anHttp2RequestWhoseWrapperCannotTellItsConnectionGoesOnUncounted(String unknown)
+      throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    HttpClient h2 = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
+    h2.setMaxConnectionsPerDestination(1);
+    h2.start();
+    try {
+      site.deployLinkedTo(
+          gateway.url(),
+          keyFile.andThen(c -> Battery.backend(c).put("maxRequestsPerClientConnection", 1)));
+      List<CompletableFuture<Integer>> answers = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        CompletableFuture<Integer> answer = new CompletableFuture<>();
+        h2.newRequest(site.uri("/api/old-wrapper/" + i))
+            .headers(h -> h.put("X-Test-Connection-Unknown", unknown).put("x-echo-delay-ms", "500"))
+            .timeout(30, TimeUnit.SECONDS)
+            .send(
+                result ->
+                    answer.complete(result.isFailed() ? -1 : result.getResponse().getStatus()));
+        answers.add(answer);
+      }
+      List<Integer> statuses = new ArrayList<>();
+      for (CompletableFuture<Integer> answer : answers) {
+        statuses.add(answer.get(60, TimeUnit.SECONDS));
+      }
+
+      assertEquals(List.of(200, 200, 200), statuses);
+      assertEquals(3, gateway.received().size());
+      awaitNoExchangeInFlight();
+    } finally {
+      h2.stop();
+      gateway.close();
+    }
+  }
+
   /** GETs {@code path} on {@code session}'s connection: the answer's status, a space, its body. */
   private String getOn(Session session, String path) throws Exception {
     CompletableFuture<String> answer = new CompletableFuture<>();

@@ -3,6 +3,7 @@ package dev.apilink.it;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletConnection;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
@@ -25,7 +26,10 @@ import java.util.Set;
  * Tomcat's {@code RemoteIpFilter} and Spring's {@code ForwardedHeaderFilter} do for a
  * TLS-terminating load balancer in front (the {@code Host} header stays the one the balancer sent).
  * With {@code X-Test-Container-Fails}, the response fails as a container's can while ApiLink passes
- * the gateway's answer on ({@link FailingResponse}).
+ * the gateway's answer on ({@link FailingResponse}). With {@code X-Test-Connection-Unknown:
+ * throws}, the request is wrapped as by a class built against Servlet 5.0, which lacks {@code
+ * getServletConnection()}: the call fails with {@code AbstractMethodError}; with {@code null-id},
+ * its connection's id is null.
  */
 public final class TestAuthFilter implements Filter {
 
@@ -43,6 +47,11 @@ public final class TestAuthFilter implements Filter {
     String proxyOrigin = http.getHeader("X-Test-Behind-Proxy");
     if (proxyOrigin != null) {
       http = behindProxy(http, URI.create(proxyOrigin));
+      request = http;
+    }
+    String connectionUnknown = http.getHeader("X-Test-Connection-Unknown");
+    if (connectionUnknown != null) {
+      http = withoutConnectionId(http, connectionUnknown.equals("throws"));
       request = http;
     }
     String fails = http.getHeader(FailingResponse.HEADER);
@@ -97,6 +106,39 @@ public final class TestAuthFilter implements Filter {
       @Override
       public int getServerPort() {
         return origin.getScheme().equals("https") ? 443 : 80;
+      }
+    };
+  }
+
+  private static HttpServletRequest withoutConnectionId(HttpServletRequest http, boolean throwing) {
+    return new HttpServletRequestWrapper(http) {
+      @Override
+      public ServletConnection getServletConnection() {
+        if (throwing) {
+          throw new AbstractMethodError("getServletConnection() is not implemented (Servlet 5.0)");
+        }
+        ServletConnection connection = super.getServletConnection();
+        return new ServletConnection() {
+          @Override
+          public String getConnectionId() {
+            return null;
+          }
+
+          @Override
+          public String getProtocol() {
+            return connection.getProtocol();
+          }
+
+          @Override
+          public String getProtocolConnectionId() {
+            return connection.getProtocolConnectionId();
+          }
+
+          @Override
+          public boolean isSecure() {
+            return connection.isSecure();
+          }
+        };
       }
     };
   }
