@@ -1895,21 +1895,8 @@ abstract class FaultContract {
     h2.start();
     try {
       deployLinkedTo(gateway.url(), 1, 30);
-      List<CompletableFuture<Integer>> answers = new ArrayList<>();
-      for (int i = 0; i < 1000; i++) {
-        CompletableFuture<Integer> answer = new CompletableFuture<>();
-        h2.newRequest(site.uri("/api/many/" + i))
-            .headers(h -> h.put("x-echo-delay-ms", "50"))
-            .timeout(60, TimeUnit.SECONDS)
-            .send(
-                result ->
-                    answer.complete(result.isFailed() ? -1 : result.getResponse().getStatus()));
-        answers.add(answer);
-      }
-      List<Integer> statuses = new ArrayList<>();
-      for (CompletableFuture<Integer> answer : answers) {
-        statuses.add(answer.get(90, TimeUnit.SECONDS));
-      }
+      List<Integer> statuses =
+          getAtOnce(h2, "/api/many/", 1000, h -> h.put("x-echo-delay-ms", "50"));
 
       assertEquals(List.of(200), statuses.stream().distinct().toList());
       assertEquals(1000, gateway.received().size());
@@ -1938,21 +1925,12 @@ abstract class FaultContract {
       site.deployLinkedTo(
           gateway.url(),
           keyFile.andThen(c -> Battery.backend(c).put("maxRequestsPerClientConnection", 1)));
-      List<CompletableFuture<Integer>> answers = new ArrayList<>();
-      for (int i = 0; i < 3; i++) {
-        CompletableFuture<Integer> answer = new CompletableFuture<>();
-        h2.newRequest(site.uri("/api/old-wrapper/" + i))
-            .headers(h -> h.put("X-Test-Connection-Unknown", unknown).put("x-echo-delay-ms", "500"))
-            .timeout(30, TimeUnit.SECONDS)
-            .send(
-                result ->
-                    answer.complete(result.isFailed() ? -1 : result.getResponse().getStatus()));
-        answers.add(answer);
-      }
-      List<Integer> statuses = new ArrayList<>();
-      for (CompletableFuture<Integer> answer : answers) {
-        statuses.add(answer.get(60, TimeUnit.SECONDS));
-      }
+      List<Integer> statuses =
+          getAtOnce(
+              h2,
+              "/api/old-wrapper/",
+              3,
+              h -> h.put("X-Test-Connection-Unknown", unknown).put("x-echo-delay-ms", "500"));
 
       assertEquals(List.of(200, 200, 200), statuses);
       assertEquals(3, gateway.received().size());
@@ -1961,6 +1939,31 @@ abstract class FaultContract {
       h2.stop();
       gateway.close();
     }
+  }
+
+  /**
+   * Sends {@code count} GETs at once through {@code client}, to {@code prefix} followed by each
+   * one's number, with {@code headers}: their statuses in that order, -1 for a request that failed.
+   */
+  private List<Integer> getAtOnce(
+      HttpClient client, String prefix, int count, Consumer<HttpFields.Mutable> headers)
+      throws Exception {
+    List<CompletableFuture<Integer>> answers = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      CompletableFuture<Integer> answer = new CompletableFuture<>();
+      client
+          .newRequest(site.uri(prefix + i))
+          .headers(headers)
+          .timeout(60, TimeUnit.SECONDS)
+          .send(
+              result -> answer.complete(result.isFailed() ? -1 : result.getResponse().getStatus()));
+      answers.add(answer);
+    }
+    List<Integer> statuses = new ArrayList<>();
+    for (CompletableFuture<Integer> answer : answers) {
+      statuses.add(answer.get(90, TimeUnit.SECONDS));
+    }
+    return statuses;
   }
 
   /** GETs {@code path} on {@code session}'s connection: the answer's status, a space, its body. */
