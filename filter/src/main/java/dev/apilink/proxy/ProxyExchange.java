@@ -1089,8 +1089,8 @@ final class ProxyExchange implements AsyncListener {
       if (!answerUnreadableBody()) {
         return;
       }
-    } else if (!clientFailed && head) {
-      sendHead();
+    } else if (!clientFailed && head && !sendHead()) {
+      return;
     }
     notASuccessIfSentAfterAll();
     complete();
@@ -1105,12 +1105,19 @@ final class ProxyExchange implements AsyncListener {
    * rather than flushed: after a {@code flushBuffer()}, Jetty's HTTP/2 HEAD never ended. A client
    * that has gone away fails this write, which leaves nothing more to do.
    */
-  private void sendHead() {
+  private boolean sendHead() {
     try {
       clientResponse.getOutputStream().close();
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.FINE, "ApiLink: could not send the head to the client", e);
+    } catch (Error e) {
+      // This server failed (see answerOrBreakOff()): clientClosed is set, so nothing else would
+      // end the exchange.
+      LOG.log(Level.FINE, "ApiLink: could not send the head; breaking off", e);
+      breakOff(e, false);
+      return false;
     }
+    return true;
   }
 
   /**

@@ -81,7 +81,7 @@ final class FailingResponse extends HttpServletResponseWrapper {
 
   @Override
   public ServletOutputStream getOutputStream() throws IOException {
-    if (!where.contains("body") && !listenerFails()) {
+    if (!where.contains("body") && !where.contains("close") && !listenerFails()) {
       return super.getOutputStream();
     }
     if (output == null) {
@@ -137,6 +137,9 @@ final class FailingResponse extends HttpServletResponseWrapper {
 
     @Override
     public void close() throws IOException {
+      if (where.contains("close")) {
+        throw new NoClassDefFoundError("dev/example/NotLoaded");
+      }
       out.close();
     }
   }

@@ -2482,6 +2482,32 @@ abstract class FaultContract {
   }
 
   /**
+   * A failure inside the server as a HEAD's answer head is sent (its output closed, in blocking
+   * mode) ends the exchange at once, never a success: it was left in flight, the client without an
+   * answer until the container's async timeout, 5 s after timeoutSeconds (for ever without one).
+   */
+  @Test
+  void aFailureInsideTheServerWhileAHeadsAnswerIsSentStillEndsTheExchange() throws Exception {
+    withAnEchoGateway(
+        5,
+        (gateway, log) -> {
+          long start = System.nanoTime();
+          RawHttp.Response response =
+              RawHttp.exchangeOne(
+                  site.container().port(),
+                  "HEAD /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      + FailingResponse.HEADER
+                      + ": close\r\nConnection: close\r\n\r\n");
+          long millis = (System.nanoTime() - start) / 1_000_000;
+
+          assertTrue(
+              millis < 5000,
+              "answered after " + millis + " ms, by the container's async timeout: " + response);
+          assertTrue(response.status() >= 500, "never a success: " + response);
+        });
+  }
+
+  /**
    * An exchange that nothing ends gets the 504 of {@code timeoutSeconds} from the container's async
    * timeout, 5 s later, as a last resort. Here a filter before ApiLink wraps the response in an
    * output stream that never calls the write listener back, so the gateway's answer can never be
