@@ -720,7 +720,6 @@ final class ProxyExchange implements AsyncListener {
   private void copyStatusAndHeaders(Response gatewayResponse, List<Headers.Field> toClient) {
     gatewayAnswerBegun = true;
     clientResponse.setStatus(gatewayResponse.getStatus());
-    link.counts().passedOn(gatewayResponse.getStatus());
     // What the container or a filter before ApiLink said the answer varies with: Jetty's gzip
     // module (Accept-Encoding, for the compression it applies), its cross-origin module and CORS
     // filters (Origin). The gateway's Vary replaced it, and a response Jetty compressed went out
@@ -745,6 +744,9 @@ final class ProxyExchange implements AsyncListener {
     if (gatewaysVary != null && !gatewaysVary.isEmpty()) {
       clientResponse.setHeader(VARY, ProxyHeaders.joinedVary(containersVary, gatewaysVary));
     }
+    // Counted once the whole head is in the response: one that could not be copied becomes
+    // ApiLink's 500 (notPassedOn()), counted as that alone.
+    link.counts().passedOn(gatewayResponse.getStatus());
   }
 
   /**

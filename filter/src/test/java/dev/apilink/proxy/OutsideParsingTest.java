@@ -65,4 +65,27 @@ class OutsideParsingTest {
     }
     assertEquals(List.of("other exchange", "the parse failed"), done);
   }
+
+  /**
+   * The same when the failing work throws an Error (a class the container could not load, memory):
+   * the other exchanges' pumps deferred on this thread still run, or they wait for a callback that
+   * has already come.
+   */
+  @Test
+  void deferredWorkStillRunsWhenAnotherDeferredWorkFailsWithAnError() {
+    List<String> done = new ArrayList<>();
+    try {
+      OutsideParsing.run(
+          () -> {
+            OutsideParsing.later(
+                () -> {
+                  throw new NoClassDefFoundError("dev/example/NotLoaded");
+                });
+            OutsideParsing.later(() -> done.add("other exchange"));
+          });
+    } catch (NoClassDefFoundError e) {
+      done.add("escaped: " + e.getMessage());
+    }
+    assertEquals(List.of("other exchange"), done);
+  }
 }

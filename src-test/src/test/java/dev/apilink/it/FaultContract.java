@@ -2459,6 +2459,36 @@ abstract class FaultContract {
   }
 
   /**
+   * The gateway's answer that could not be passed on is counted as what the client got, ApiLink's
+   * 500, and not also as a gateway 4xx passed on to clients (docs/operations.md): it was counted in
+   * GatewayAnsweredClientErrors as soon as its status went into the response, before its fields.
+   */
+  @Test
+  void aGatewayAnswerThatCouldNotBePassedOnIsCountedOnlyAsApiLinks500() throws Exception {
+    withAnEchoGateway(
+        5,
+        (gateway, log) -> {
+          MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+          ObjectName name =
+              server
+                  .queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null)
+                  .iterator()
+                  .next();
+
+          RawHttp.Response response =
+              getWhileTheServerFails("/api/orders", "head", "x-echo-status: 404\r\n");
+
+          assertEquals(500, response.status(), response.toString());
+          assertEquals(1L, server.getAttribute(name, "ExchangesStarted"));
+          assertEquals(1L, server.getAttribute(name, "AnsweredOtherErrors"));
+          assertEquals(
+              0L,
+              server.getAttribute(name, "GatewayAnsweredClientErrors"),
+              "the gateway's 404 never reached the client");
+        });
+  }
+
+  /**
    * A failure inside the server once the gateway's answer has begun to reach the client breaks that
    * answer off; completing ended a chunked download with its last chunk, as if whole.
    */
