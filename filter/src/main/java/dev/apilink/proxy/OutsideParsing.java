@@ -85,9 +85,10 @@ final class OutsideParsing {
     for (Runnable next = deferred.poll(); next != null; next = deferred.poll()) {
       try {
         next.run();
-      } catch (RuntimeException e) {
-        // One exchange's failure must not drop the others' deferred work. The pump handles its
-        // own failures, so this is a programming error.
+      } catch (RuntimeException | Error e) {
+        // One exchange's failure must not drop the others' deferred work, an Error's neither (a
+        // class the container could not load, memory). The pump handles its own failures, so
+        // this is a programming error or this server failing.
         LOG.log(Level.SEVERE, "ApiLink: deferred work failed", e);
       }
     }
