@@ -295,7 +295,22 @@ final class ProxyExchange implements AsyncListener {
         // (Jetty's) or the whole connection (curl, nghttp).
         clientOutput.withoutListener();
       } else {
-        clientResponse.getOutputStream().setWriteListener(clientOutput);
+        ServletOutputStream output;
+        try {
+          output = clientResponse.getOutputStream();
+        } catch (IllegalStateException e) {
+          // The Servlet API refuses the output stream once the writer was taken: a filter before
+          // ApiLink did. Completed with nothing written, that was an empty 200 for a request the
+          // gateway never saw.
+          refuse(
+              "a filter before ApiLink took the response's writer ("
+                  + e
+                  + "); map that filter away from /api/*, or have it leave the response alone",
+              e,
+              true);
+          return;
+        }
+        output.setWriteListener(clientOutput);
       }
     } catch (IOException | RuntimeException e) {
       clientFailed = true;
@@ -1485,16 +1500,25 @@ final class ProxyExchange implements AsyncListener {
    * client that had left, such a request was completed unsent: an empty 200.
    */
   private void refuseForTheWrapper(Exception refusal) {
-    LOG.log(
-        Level.SEVERE,
-        "ApiLink: the request for "
-            + loggedUri()
-            + " cannot be forwarded: "
-            + clientResponse.getClass().getName()
+    refuse(
+        clientResponse.getClass().getName()
             + ", a filter's response wrapper, refused setWriteListener() ("
             + refusal
             + "); map that filter away from /api/*, or have its output stream pass"
             + " setWriteListener() and isReady() on to the container's",
+        refusal,
+        false);
+  }
+
+  /**
+   * Answers a request that this site is not set up to forward with ApiLink's 500, and logs {@code
+   * why} as SEVERE: a deployment mistake, as a filter that is not async-supported is. With {@code
+   * reset}, the response is reset first, which frees a writer taken before ApiLink ran.
+   */
+  private void refuse(String why, Throwable refusal, boolean reset) {
+    LOG.log(
+        Level.SEVERE,
+        "ApiLink: the request for " + loggedUri() + " cannot be forwarded: " + why,
         refusal);
     boolean answered;
     clientLock.lock();
@@ -1503,6 +1527,9 @@ final class ProxyExchange implements AsyncListener {
       answered =
           answerOrBreakOff(
               () -> {
+                if (reset) {
+                  clientResponse.reset();
+                }
                 UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
                 writeError(GatewayError.notAsyncSupported());
               });

@@ -2608,6 +2608,38 @@ abstract class FaultContract {
   }
 
   /**
+   * A filter before ApiLink that has taken the container's own response's writer leaves ApiLink no
+   * output stream: a deployment mistake, answered 500 and logged as the wrapper above is. It was
+   * taken for a client that had left: an empty 200 for a request the gateway never saw.
+   */
+  @Test
+  void aResponseWhoseWriterAFilterTookIsA500ThatSaysSo() throws Exception {
+    withAnEchoGateway(
+        5,
+        (gateway, log) -> {
+          RawHttp.Response response =
+              RawHttp.exchangeOne(
+                  site.container().port(),
+                  "GET /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Test-Writer-Taken: yes\r\n"
+                      + "Connection: close\r\n\r\n");
+
+          assertEquals(500, response.status(), response.toString());
+          assertEquals(
+              error(
+                  500,
+                  "Internal server error: the site is not set up to forward this request to the"
+                      + " API gateway."),
+              response.bodyText());
+          assertEquals(List.of(), gateway.received());
+          List<String> severe = log.warnings("a filter before ApiLink took the response's writer");
+          assertEquals(1, severe.size(), severe.toString());
+          assertTrue(
+              severe.get(0).startsWith("ApiLink: the request for /api/orders cannot be forwarded"),
+              severe.get(0));
+        });
+  }
+
+  /**
    * A failure inside the server as ApiLink writes its own answer to a gateway that cannot be
    * reached breaks the response off at once, never a success: with an unchecked exception the
    * exchange completed with nothing written, an empty 200; with an error it was left to the last

@@ -29,7 +29,8 @@ import java.util.Set;
  * the gateway's answer on ({@link FailingResponse}). With {@code X-Test-Connection-Unknown:
  * throws}, the request is wrapped as by a class built against Servlet 5.0, which lacks {@code
  * getServletConnection()}: the call fails with {@code AbstractMethodError}; with {@code null-id},
- * its connection's id is null.
+ * its connection's id is null. With {@code X-Test-Writer-Taken}, it takes the container's own
+ * response's writer first, as a filter that writes its own answer might, and writes nothing.
  */
 public final class TestAuthFilter implements Filter {
 
@@ -53,6 +54,9 @@ public final class TestAuthFilter implements Filter {
     if (connectionUnknown != null) {
       http = withoutConnectionId(http, connectionUnknown.equals("throws"));
       request = http;
+    }
+    if (http.getHeader("X-Test-Writer-Taken") != null) {
+      response.getWriter();
     }
     String fails = http.getHeader(FailingResponse.HEADER);
     if (fails != null && request.getDispatcherType() == DispatcherType.REQUEST) {
