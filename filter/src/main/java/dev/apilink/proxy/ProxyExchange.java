@@ -115,6 +115,16 @@ final class ProxyExchange implements AsyncListener {
 
   private final boolean head; // whether method is HEAD
 
+  /**
+   * The user's {@code x-ms-client-principal} (null for none) and whether the container signed the
+   * user in with the client's {@code Authorization}, read once on the container's thread: a retry
+   * is built on a gateway thread, where a security filter that keeps the user in a thread-local
+   * (Spring Security's {@code SecurityContextHolder}) no longer knows it.
+   */
+  private final String clientPrincipal;
+
+  private final boolean containersCredentials;
+
   /** Whether the client speaks HTTP/1.x (not HTTP/2 or 3), read once for the same reason. */
   private final boolean http1;
 
@@ -171,6 +181,9 @@ final class ProxyExchange implements AsyncListener {
     this.method = clientRequest.getMethod();
     this.head = method.equals("HEAD");
     this.http1 = clientRequest.getProtocol().startsWith("HTTP/1");
+    this.clientPrincipal =
+        ClientPrincipal.of(clientRequest, link.identityProvider(), link.customRoles());
+    this.containersCredentials = containersCredentials();
   }
 
   /**
@@ -575,13 +588,13 @@ final class ProxyExchange implements AsyncListener {
         link.backend().subscriptionKey(),
         link.tokenHeader(),
         link.tokenValue(),
-        ClientPrincipal.of(clientRequest, link.identityProvider(), link.customRoles()),
+        clientPrincipal,
         originalUrl.toString(),
         clientRequest.getRemoteAddr(),
         scheme,
         clientHost(protocol, scheme),
         via,
-        containersCredentials(),
+        containersCredentials,
         sessionCookie);
   }
 

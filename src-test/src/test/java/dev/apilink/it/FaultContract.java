@@ -1764,6 +1764,71 @@ abstract class FaultContract {
     }
   }
 
+  /**
+   * A retried request tells the gateway who the user is, as its first attempt did. The retry is
+   * built on a gateway thread, where a security filter that keeps the user in a thread-local
+   * (Spring Security's {@code SecurityContextHolder}, which docs/containers.md sets up before
+   * ApiLink) no longer knows it: the first attempt carried the user's {@code
+   * x-ms-client-principal}, the retry none, so the API served a signed-in user's request as an
+   * anonymous one.
+   */
+  @Test
+  void aRetriedRequestCarriesTheSameClientPrincipalAsItsFirstAttempt() throws Exception {
+    try (ForgetfulServer gateway = ForgetfulServer.startDroppingWhenTold()) {
+      deployLinkedTo(gateway.url(), 1, 5);
+      String asAlice =
+          "Host: 127.0.0.1\r\nX-Test-User: alice\r\nX-Test-Thread-Bound: yes\r\n"
+              + "Connection: close\r\n\r\n";
+      assertEquals(
+          200,
+          RawHttp.exchangeOne(site.container().port(), "GET /api/first HTTP/1.1\r\n" + asAlice)
+              .status());
+      String alices = principalIn(gateway.answeredHeads().get(0));
+      assertNotNull(alices, "the first request's principal: " + gateway.answeredHeads().get(0));
+      awaitOneIdleGatewayConnection();
+
+      CompletableFuture<RawHttp.Response> second =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return RawHttp.exchangeOne(
+                      site.container().port(), "GET /api/second HTTP/1.1\r\n" + asAlice);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+      // The pooled connection closes once the request's dispatch is over, as a gateway's idle
+      // limit closes it at any time: the client learns of it on a thread of its own.
+      gateway.awaitUnanswered(IDLE);
+      ServletContainer container = site.container();
+      Await.until(
+          "the request's dispatch over",
+          IDLE,
+          () -> container.busyThreads() == 0,
+          container::busyThreads);
+      gateway.drop();
+      RawHttp.Response response = second.get(IDLE.toSeconds(), TimeUnit.SECONDS);
+
+      assertEquals(200, response.status(), response.toString());
+      assertEquals(1, gateway.dropped());
+      assertEquals(2, gateway.answered(), "answered again, on a new connection");
+      assertEquals(
+          alices,
+          principalIn(gateway.answeredHeads().get(1)),
+          "the retry's x-ms-client-principal: " + gateway.answeredHeads().get(1));
+    }
+  }
+
+  /** The value of the {@code x-ms-client-principal} field of a request head, else null. */
+  private static String principalIn(String head) {
+    for (String line : head.split("\r\n")) {
+      if (line.toLowerCase(Locale.ROOT).startsWith("x-ms-client-principal:")) {
+        return line.substring(line.indexOf(':') + 1).strip();
+      }
+    }
+    return null;
+  }
+
   @Test
   void aRequestWithABodyOnAPooledConnectionTheGatewayClosedIsNotRetried() throws Exception {
     try (ForgetfulServer gateway = ForgetfulServer.start()) {

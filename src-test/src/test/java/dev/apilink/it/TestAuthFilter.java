@@ -30,7 +30,9 @@ import java.util.Set;
  * throws}, the request is wrapped as by a class built against Servlet 5.0, which lacks {@code
  * getServletConnection()}: the call fails with {@code AbstractMethodError}; with {@code null-id},
  * its connection's id is null. With {@code X-Test-Writer-Taken}, it takes the container's own
- * response's writer first, as a filter that writes its own answer might, and writes nothing.
+ * response's writer first, as a filter that writes its own answer might, and writes nothing. With
+ * {@code X-Test-Thread-Bound}, the user is known only on the thread that runs the filter chain, as
+ * with Spring Security's {@code SecurityContextHolder}.
  */
 public final class TestAuthFilter implements Filter {
 
@@ -70,6 +72,10 @@ public final class TestAuthFilter implements Filter {
     String roles = http.getHeader("X-Test-Roles");
     Set<String> granted = roles == null ? Set.of() : Set.of(roles.split(","));
     Principal principal = () -> user;
+    if (http.getHeader("X-Test-Thread-Bound") != null) {
+      threadBound(http, response, chain, principal, granted);
+      return;
+    }
     chain.doFilter(
         new HttpServletRequestWrapper(http) {
           @Override
@@ -88,6 +94,52 @@ public final class TestAuthFilter implements Filter {
           }
         },
         response);
+  }
+
+  /** The user of the request on the thread that runs it, as {@link #THREAD_BOUND} tells it. */
+  private record ThreadBoundUser(Principal principal, Set<String> roles) {}
+
+  /**
+   * Where the users of {@code X-Test-Thread-Bound} requests are kept: as Spring Security keeps the
+   * authentication in {@code SecurityContextHolder} (a thread-local by default), set for the
+   * request's thread while its filter chain runs and cleared after it, and read there by its
+   * request wrapper's {@code getUserPrincipal()} and {@code isUserInRole()}.
+   */
+  private static final ThreadLocal<ThreadBoundUser> THREAD_BOUND = new ThreadLocal<>();
+
+  private static void threadBound(
+      HttpServletRequest http,
+      ServletResponse response,
+      FilterChain chain,
+      Principal principal,
+      Set<String> granted)
+      throws IOException, ServletException {
+    THREAD_BOUND.set(new ThreadBoundUser(principal, granted));
+    try {
+      chain.doFilter(
+          new HttpServletRequestWrapper(http) {
+            @Override
+            public Principal getUserPrincipal() {
+              ThreadBoundUser user = THREAD_BOUND.get();
+              return user == null ? null : user.principal();
+            }
+
+            @Override
+            public String getRemoteUser() {
+              ThreadBoundUser user = THREAD_BOUND.get();
+              return user == null ? null : user.principal().getName();
+            }
+
+            @Override
+            public boolean isUserInRole(String role) {
+              ThreadBoundUser user = THREAD_BOUND.get();
+              return user != null && user.roles().contains(role);
+            }
+          },
+          response);
+    } finally {
+      THREAD_BOUND.remove();
+    }
   }
 
   private static HttpServletRequest behindProxy(HttpServletRequest http, URI origin) {

@@ -173,6 +173,11 @@ public final class BreakingServer implements AutoCloseable {
    * a bare socket.
    */
   public static long readHead(InputStream in) throws IOException {
+    return contentLength(readHeadText(in));
+  }
+
+  /** Reads a request head and returns it whole; fails if the connection ends first. */
+  public static String readHeadText(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     int matched = 0;
     while (matched < 4) {
@@ -183,8 +188,13 @@ public final class BreakingServer implements AutoCloseable {
       head.write(b);
       matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
     }
+    return head.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  /** The Content-Length that a request head names, 0 without one. */
+  public static long contentLength(String head) {
     long length = 0;
-    for (String line : head.toString(StandardCharsets.ISO_8859_1).split("\r\n")) {
+    for (String line : head.split("\r\n")) {
       int colon = line.indexOf(':');
       if (colon > 0
           && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals("content-length")) {

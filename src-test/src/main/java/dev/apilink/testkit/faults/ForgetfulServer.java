@@ -27,6 +27,7 @@ public final class ForgetfulServer implements AutoCloseable {
   private final List<Socket> connections = new CopyOnWriteArrayList<>();
   private final AtomicInteger answered = new AtomicInteger();
   private final AtomicInteger dropped = new AtomicInteger();
+  private final List<String> answeredHeads = new CopyOnWriteArrayList<>();
   private final CountDownLatch unanswered = new CountDownLatch(1);
   private final CountDownLatch drop;
 
@@ -78,6 +79,11 @@ public final class ForgetfulServer implements AutoCloseable {
     return answered.get();
   }
 
+  /** The heads of the requests answered, in the order they came. */
+  public List<String> answeredHeads() {
+    return List.copyOf(answeredHeads);
+  }
+
   /** Requests whose connection was closed instead of answering them. */
   public int dropped() {
     return dropped.get();
@@ -86,8 +92,10 @@ public final class ForgetfulServer implements AutoCloseable {
   private void handle(Socket connection) {
     try (connection) {
       InputStream in = connection.getInputStream();
-      in.skipNBytes(BreakingServer.readHead(in));
+      String head = BreakingServer.readHeadText(in);
+      in.skipNBytes(BreakingServer.contentLength(head));
       OutputStream out = connection.getOutputStream();
+      answeredHeads.add(head);
       answered.incrementAndGet(); // counted first: the client may act on the answer at once
       out.write(
           "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
