@@ -40,15 +40,32 @@ public final class MethodOverrides {
     }
     String query = request.getQueryString();
     // The parameter's name may be percent-encoded too (%5Fmethod): frameworks decode it.
-    if (query != null && (query.contains(PARAMETER) || query.indexOf('%') >= 0)) {
+    if (query != null && (query.contains("method") || query.indexOf('%') >= 0)) {
       for (String parameter : query.split("&")) {
         int equals = parameter.indexOf('=');
-        if (equals > 0 && decoded(parameter.substring(0, equals)).equals(PARAMETER)) {
+        if (equals > 0 && namesOverride(decoded(parameter.substring(0, equals)))) {
           methods = add(methods, decoded(parameter.substring(equals + 1)));
         }
       }
     }
     return methods;
+  }
+
+  /**
+   * Whether a decoded parameter name is {@code _method} as the backend reads it: as written, or as
+   * PHP does ({@code $_GET}, which Laravel and Symfony read), which drops the name's leading spaces
+   * and reads a space, a dot or an unclosed {@code [} in it as {@code _} ({@code .method}, {@code "
+   * _method"}, {@code [method}).
+   */
+  private static boolean namesOverride(String name) {
+    if (name.equals(PARAMETER)) {
+      return true;
+    }
+    String php = name.replaceFirst("^ +", "").replace(' ', '_').replace('.', '_');
+    if (php.indexOf(']') < 0) {
+      php = php.replace('[', '_');
+    }
+    return php.equals(PARAMETER);
   }
 
   private static List<String> add(List<String> methods, String... values) {

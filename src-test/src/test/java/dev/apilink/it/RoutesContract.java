@@ -340,6 +340,35 @@ abstract class RoutesContract {
   }
 
   /**
+   * PHP, whose {@code $_GET} Laravel and Symfony read {@code _method} from (for a POST), drops
+   * leading spaces from a parameter's name and reads a space, a dot or an unclosed {@code [} in it
+   * as {@code _}: {@code .method}, {@code +_method}, {@code %5Bmethod} are {@code _method} there. A
+   * POST that such a backend runs as DELETE must pass the rules for DELETE (all three reached the
+   * gateway for an anonymous user).
+   */
+  @Test
+  void anOverrideParameterSpelledAsPhpReadsItPassesTheRulesToo() throws Exception {
+    deploy(
+        """
+        {"routes": [
+          {"route": "/api/items*", "methods": ["PUT", "DELETE"], "allowedRoles": ["admin"]}
+        ]}
+        """);
+
+    List<Integer> anonymous = new ArrayList<>();
+    for (String query :
+        List.of("_method=DELETE", ".method=DELETE", "+_method=DELETE", "%5Bmethod=PUT")) {
+      anonymous.add(send("POST", "/api/items/7?" + query).statusCode());
+    }
+
+    assertEquals(
+        List.of(401, 401, 401, 401),
+        anonymous,
+        "POST /api/items/7?_method=DELETE and PHP's spellings of it");
+    assertEquals(List.of(), backend.received());
+  }
+
+  /**
    * A {@code _method} that cannot be percent-decoded names no method (a lenient decoder keeps it as
    * written, {@code DELETE%}, which is none): the request goes through as the GET it is, its query
    * as the client sent it.
