@@ -113,8 +113,15 @@ final class RoutePattern {
    */
   boolean covers(RoutePattern other) {
     if (wildcard && extensions.length == 0) {
-      // Every path the other matches starts with its prefix.
-      return other.prefix.regionMatches(true, 0, prefix, 0, prefix.length());
+      // Every path the other matches starts with its prefix; but an exact route with a final
+      // slash also matches the path without it (/api/admin/ matches /api/admin, which /api/admin/*
+      // does not).
+      int length = other.prefix.length();
+      return other.prefix.regionMatches(true, 0, prefix, 0, prefix.length())
+          && (other.wildcard
+              || length < 2
+              || other.prefix.charAt(length - 1) != '/'
+              || matches(other.prefix.substring(0, length - 1)));
     }
     return !wildcard && !other.wildcard && other.matches(prefix) && matches(other.prefix);
   }

@@ -419,6 +419,42 @@ class RoutesLoaderTest {
             """));
   }
 
+  /**
+   * An exact route with a final slash matches the path without it ({@code /api/admin/} matches
+   * {@code /api/admin}), which a wildcard after that slash does not match ({@code /api/admin/*}
+   * names it, and decides it only when no rule matches it): the exact route decides {@code
+   * /api/admin} (here: 404 for everyone), so it is used. It was refused at start-up as "never
+   * used".
+   */
+  @Test
+  void anExactRouteWithAFinalSlashAfterTheWildcardBelowItIsUsedForThePathWithoutTheSlash() {
+    RouteRules rules =
+        load(
+            """
+            {"routes": [{"route": "/api/admin/*", "allowedRoles": ["admin"]},
+                        {"route": "/api/admin/", "statusCode": 404}]}
+            """);
+
+    assertEquals(
+        "Answer[status=404, message=Resource not found]",
+        rules
+            .decide("GET", "/api/admin", "/api/admin", "anyone", RoutesLoaderTest.EVERYONE_ADMIN)
+            .toString());
+  }
+
+  static final Users<String> EVERYONE_ADMIN =
+      new Users<>() {
+        @Override
+        public boolean isAuthenticated(String request) {
+          return true;
+        }
+
+        @Override
+        public boolean isInRole(String request, String role) {
+          return true;
+        }
+      };
+
   @Test
   void aRedirectBackIntoItsOwnRouteIsRefused() {
     assertEquals(
