@@ -191,7 +191,7 @@ public final class ConfigWatcher implements AutoCloseable {
         if (!closed) {
           try {
             onChange.run();
-          } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
+          } catch (RuntimeException | LinkageError | OutOfMemoryError | StackOverflowError e) {
             // An error too: with no file descriptor left a class cannot be loaded from the JAR,
             // with no thread left a link cannot start, and the watcher's thread ended with it, so
             // no later change was applied (review D). The next change is tried again.

@@ -150,8 +150,17 @@ public final class Link implements AutoCloseable {
         return false;
       }
     } while (!inFlight.compareAndSet(count, count + 1));
+    ProxyExchange exchange;
+    try {
+      // Reads the request: a wrapper's accessor may throw (Spring Session's getRequestedSessionId()
+      // while its store is down), and the exchange, counted above, would never end.
+      exchange = new ProxyExchange(this, clientRequest, clientResponse);
+    } catch (RuntimeException | Error e) {
+      exchangeEnded();
+      throw e;
+    }
     counts.start();
-    new ProxyExchange(this, clientRequest, clientResponse).start();
+    exchange.start();
     return true;
   }
 

@@ -20,7 +20,13 @@ import java.util.regex.Pattern;
  */
 final class RoutePattern {
 
-  private static final Pattern EXTENSIONS = Pattern.compile("\\.(?:(\\w+)|\\{(\\w+(?:,\\w+)*)})");
+  /**
+   * One extension, or a list of them in braces: the list's commas are checked apart, as a repeated
+   * group here ({@code (?:,\w+)*}) is matched by recursion, and some thousands of extensions
+   * overflowed the stack of the thread reading the rules (the configuration watcher's, which the
+   * error ended).
+   */
+  private static final Pattern EXTENSIONS = Pattern.compile("\\.(?:(\\w+)|\\{([\\w,]+)})");
 
   private final String route;
   private final String prefix;
@@ -59,7 +65,9 @@ final class RoutePattern {
       return new RoutePattern(route, prefix, true, new String[0]);
     }
     Matcher filter = EXTENSIONS.matcher(after);
-    if (!filter.matches()) {
+    if (!filter.matches()
+        || (filter.group(2) != null
+            && Arrays.stream(filter.group(2).split(",", -1)).anyMatch(String::isEmpty))) {
       throw new IllegalArgumentException(
           "a \"*\" must end the route or come before a file extension filter such as"
               + " \"*.json\" or \"*.{json,xml}\"");

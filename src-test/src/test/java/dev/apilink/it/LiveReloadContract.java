@@ -285,6 +285,36 @@ abstract class LiveReloadContract {
     }
   }
 
+  /**
+   * A route whose file extension filter lists some thousands of extensions made the route pattern's
+   * regular expression overflow the watcher thread's stack: the StackOverflowError ended that
+   * thread, and no later change was ever applied (here, linking to gateway B), not even one that
+   * removed the route.
+   */
+  @Test
+  void aRouteThatOverflowsTheStackWhileReadIsRefusedAndTheNextChangeStillApplies()
+      throws Exception {
+    String extensions = "a,".repeat(50_000) + "a";
+    site.replaceFile(
+        "staticwebapp.config.json",
+        "{\"routes\": [{\"route\": \"/api/files/*.{"
+            + extensions
+            + "}\", \"allowedRoles\": [\"authenticated\"]}]}");
+    Await.until(
+        "the routes file read",
+        RELOAD,
+        () ->
+            !log.all("ApiLink reloaded").isEmpty()
+                || !log.all("the change is refused").isEmpty()
+                || !log.all("applying the changed configuration failed").isEmpty()
+                || Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(t -> t.getName().equals("apilink-ROOT-config-watcher")),
+        () -> log.all("ApiLink"));
+
+    site.replaceConfig(linkedTo(gatewayB, "key-b").toString());
+    log.await("is linked to " + gatewayB.url(), RELOAD);
+  }
+
   @Test
   void unlinkingStopsProxyingAtOnceAndRelinkingStartsItAgain() throws Exception {
     ObjectNode unlinked = site.linkedTo(gatewayA.url());
@@ -420,6 +450,40 @@ abstract class LiveReloadContract {
     assertEquals(1, server.getAttribute(name, "GatewayConnectionsActive"));
     gatewayA.gate("r").open();
     assertEquals(200, onRetired.get(30, TimeUnit.SECONDS).statusCode());
+  }
+
+  /**
+   * A request whose wrapper fails as the exchange is made (Spring Session's, whose {@code
+   * getRequestedSessionId()} throws while its store is down) was left counted in flight on its link
+   * for ever: the bean read 1 with nothing in flight, and once a change retired that link it never
+   * closed, its client's threads and its gateway connections kept until the application stopped.
+   */
+  @Test
+  void aRequestThatFailsAsItsExchangeIsMadeLeavesNothingInFlightAndItsLinkStillClosesWhenRetired()
+      throws Exception {
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    ObjectName name =
+        server.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null).iterator().next();
+    assertEquals(200, get("/api/pooled").statusCode()); // leaves a pooled connection to gateway A
+    assertEquals(1, gatewayA.openConnections());
+
+    HttpResponse<String> failed =
+        CLIENT.send(
+            HttpRequest.newBuilder(site.uri("/api/session"))
+                .header(TestAuthFilter.SESSION_STORE_DOWN, "true")
+                .build(),
+            BodyHandlers.ofString());
+    assertEquals(500, failed.statusCode(), failed.body()); // the container's, for the wrapper
+    assertFalse(gatewayA.hasArrived("/api/session"));
+
+    site.replaceConfig(linkedTo(gatewayB, "key-b").toString());
+    log.await("ApiLink reloaded", RELOAD);
+    Await.until(
+        "the retired link's connection to gateway A closed",
+        RELOAD,
+        () -> gatewayA.openConnections() == 0,
+        () -> gatewayA.openConnections() + " open");
+    assertEquals(0, server.getAttribute(name, "ExchangesInFlight"));
   }
 
   @Test

@@ -60,6 +60,10 @@ public final class TestAuthFilter implements Filter {
     if (http.getHeader("X-Test-Writer-Taken") != null) {
       response.getWriter();
     }
+    if (http.getHeader(SESSION_STORE_DOWN) != null) {
+      http = sessionStoreDown(http);
+      request = http;
+    }
     String fails = http.getHeader(FailingResponse.HEADER);
     if (fails != null && request.getDispatcherType() == DispatcherType.REQUEST) {
       response = new FailingResponse((HttpServletResponse) response, fails);
@@ -140,6 +144,22 @@ public final class TestAuthFilter implements Filter {
     } finally {
       THREAD_BOUND.remove();
     }
+  }
+
+  /**
+   * A request header that makes the request's session id unreadable, as Spring Session's request
+   * wrapper is while its store (Redis, a database) is down: its {@code getRequestedSessionId()}
+   * looks the session up and throws the store's exception.
+   */
+  static final String SESSION_STORE_DOWN = "X-Test-Session-Store-Down";
+
+  private static HttpServletRequest sessionStoreDown(HttpServletRequest http) {
+    return new HttpServletRequestWrapper(http) {
+      @Override
+      public String getRequestedSessionId() {
+        throw new IllegalStateException("Unable to connect to the session store");
+      }
+    };
   }
 
   private static HttpServletRequest behindProxy(HttpServletRequest http, URI origin) {
