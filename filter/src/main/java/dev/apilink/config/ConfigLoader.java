@@ -93,6 +93,14 @@ public final class ConfigLoader {
       Pattern.compile("(\\$|\\{|\\$\\()(?i:env|file):.*", Pattern.DOTALL);
 
   private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
+  /**
+   * The longest authority a host name can make: 253 characters (RFC 1035's 255 octets on the wire)
+   * and a port. Checked before {@link #HOST}, which matches labels by recursion: some thousands of
+   * them overflowed the stack of the thread reading the file (a reviewer's 10,000 characters).
+   */
+  private static final int MAX_AUTHORITY_CHARS = 253 + ":65535".length();
+
   private static final Pattern HOST =
       Pattern.compile(
           "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)*[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?::[0-9]{1,5})?");
@@ -318,6 +326,7 @@ public final class ConfigLoader {
         boolean web = "https".equals(uri.getScheme()) || "http".equals(uri.getScheme());
         if (web
             && uri.getRawAuthority() != null
+            && uri.getRawAuthority().length() <= MAX_AUTHORITY_CHARS
             && HOST.matcher(uri.getRawAuthority()).matches()
             && hasValidPort(uri)
             && uri.getRawPath().isEmpty()

@@ -156,6 +156,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aHostnameLongerThanAnyHostIsAProblemNotAStackOverflow() throws Exception {
+    // From a reviewer: the host name's pattern matches its labels by recursion, and some thousands
+    // of them overflowed the stack of the thread that read the file.
+    String hostname = "a.".repeat(5000) + "example";
+    assertEquals(
+        List.of("hostname: not a host name or an http(s) origin (was \"" + hostname + "\")"),
+        problems("{\"hostname\": \"" + hostname + "\", \"environments\": {\"production\": {}}}"));
+  }
+
+  @Test
   void anImpossiblePortAndEmptyOptionalTextsAreProblems() throws Exception {
     // From a reviewer: each was accepted, and then every request failed (502, or 401 from the
     // gateway for an empty audience), or the principal named an empty identity provider.
