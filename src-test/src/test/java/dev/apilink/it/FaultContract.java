@@ -1799,14 +1799,7 @@ abstract class FaultContract {
               });
       // The pooled connection closes once the request's dispatch is over, as a gateway's idle
       // limit closes it at any time: the client learns of it on a thread of its own.
-      gateway.awaitUnanswered(IDLE);
-      ServletContainer container = site.container();
-      Await.until(
-          "the request's dispatch over",
-          IDLE,
-          () -> container.busyThreads() == 0,
-          container::busyThreads);
-      gateway.drop();
+      dropOnceTheDispatchIsOver(gateway);
       RawHttp.Response response = second.get(IDLE.toSeconds(), TimeUnit.SECONDS);
 
       assertEquals(200, response.status(), response.toString());
@@ -1817,6 +1810,21 @@ abstract class FaultContract {
           principalIn(gateway.answeredHeads().get(1)),
           "the retry's x-ms-client-principal: " + gateway.answeredHeads().get(1));
     }
+  }
+
+  /**
+   * Once {@code gateway} holds a request unanswered and the container's thread is out of that
+   * request's dispatch, closes the gateway's pooled connection under it.
+   */
+  private void dropOnceTheDispatchIsOver(ForgetfulServer gateway) throws Exception {
+    gateway.awaitUnanswered(IDLE);
+    ServletContainer container = site.container();
+    Await.until(
+        "the request's dispatch over",
+        IDLE,
+        () -> container.busyThreads() == 0,
+        container::busyThreads);
+    gateway.drop();
   }
 
   /** The value of the {@code x-ms-client-principal} field of a request head, else null. */
@@ -2130,14 +2138,7 @@ abstract class FaultContract {
       // The pooled connection closes once the container's thread is out of the request's dispatch:
       // a send that meets the close fails, and is sent again, on the thread that sent it, which
       // the hold below would then keep from ever learning that the client left.
-      gateway.awaitUnanswered(IDLE);
-      ServletContainer container = site.container();
-      Await.until(
-          "the request's dispatch over",
-          IDLE,
-          () -> container.busyThreads() == 0,
-          container::busyThreads);
-      gateway.drop();
+      dropOnceTheDispatchIsOver(gateway);
       retry.awaitHeld(IDLE);
       stream.reset(
           new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code), Callback.NOOP);
