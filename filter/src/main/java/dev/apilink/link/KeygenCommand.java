@@ -17,6 +17,7 @@ import dev.apilink.token.SigningKeys;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -114,6 +115,9 @@ final class KeygenCommand {
       json = JsonText.of(Files.readAllBytes(Path.of(location)));
     } catch (IOException e) {
       err.println("keygen: cannot read " + location + " (" + ConfigLoader.describe(e) + ")");
+      return Optional.empty();
+    } catch (InvalidPathException e) {
+      err.println("keygen: cannot read " + location + " (not a valid path: " + e.getReason() + ")");
       return Optional.empty();
     }
     if (json.isBlank()) {

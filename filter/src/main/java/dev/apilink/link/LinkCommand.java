@@ -5,6 +5,7 @@ import dev.apilink.config.BackendConfig;
 import dev.apilink.config.ConfigException;
 import dev.apilink.config.SiteConfig;
 import java.io.PrintStream;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -24,7 +25,14 @@ final class LinkCommand {
   /** Stands for the service's name in printed commands when the gateway's host does not give it. */
   static final String UNKNOWN_SERVICE_NAME = "<apim-service>";
 
-  private static final Pattern CONTEXT_PATH = Pattern.compile("(/[^/?#\\s]+)*/?");
+  /**
+   * A context path as the container gives it to the filter, decoded: Tomcat deploys {@code my
+   * shop.war} at {@code /my%20shop}, and its {@code getContextPath()}, from which the filter makes
+   * the issuer, is {@code /my shop}. No control characters; no white space at either end. Matched
+   * segment by segment, not by a repeated group, which the regular expression engine matches by
+   * recursion (thousands of segments overflowed the stack).
+   */
+  private static final Pattern CONTEXT_PATH_SEGMENT = Pattern.compile("[^/?#\\p{Cntrl}]+");
 
   /**
    * API Management's own rule for service names: {@code ^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$},
@@ -135,13 +143,25 @@ final class LinkCommand {
       return "";
     }
     String path = given.get();
-    if (!CONTEXT_PATH.matcher(path).matches()) {
+    if (!isContextPath(path)) {
       throw new UsageException(
           "--context-path must be a context path such as /shop, or / for the root (was \""
               + path
               + "\")");
     }
     return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+  }
+
+  private static boolean isContextPath(String path) {
+    if (path.isEmpty() || path.equals("/")) {
+      return true;
+    }
+    if (!path.startsWith("/") || !path.equals(path.strip())) {
+      return false;
+    }
+    String segments = path.endsWith("/") ? path.substring(1, path.length() - 1) : path.substring(1);
+    return Arrays.stream(segments.split("/", -1))
+        .allMatch(segment -> CONTEXT_PATH_SEGMENT.matcher(segment).matches());
   }
 
   static Optional<String> apimServiceName(Optional<String> given) throws UsageException {
@@ -323,7 +343,7 @@ final class LinkCommand {
         .append(" /.auth/.well-known/*:")
         .append(n)
         .append("       curl -fsS ")
-        .append(policy.openidConfigurationUrl())
+        .append(Shell.quote(policy.openidConfigurationUrl()))
         .append(n)
         .append("     The gateway reads the signing keys from there; it refuses every token")
         .append(" while it cannot.")
@@ -335,14 +355,23 @@ final class LinkCommand {
   private static String rerunCommand(
       String location, String environment, String contextPath, Optional<String> apimService) {
     StringBuilder command =
-        new StringBuilder("java -jar apilink-filter-<version>-all.jar link --config ")
-            .append(Shell.quote(location))
-            .append(" --environment ")
-            .append(Shell.quote(environment));
+        new StringBuilder("java -jar apilink-filter-<version>-all.jar link")
+            .append(option("config", location))
+            .append(option("environment", environment));
     if (!contextPath.isEmpty()) {
-      command.append(" --context-path ").append(Shell.quote(contextPath));
+      command.append(option("context-path", contextPath));
     }
     apimService.ifPresent(name -> command.append(" --apim-service ").append(name));
     return command.append(" --format arm > link.json").toString();
+  }
+
+  /**
+   * {@code --name value}, or {@code --name=value} for a value that starts with {@code --}, which
+   * the parser would take for an option.
+   */
+  private static String option(String name, String value) {
+    return value.startsWith("--")
+        ? " " + Shell.quote("--" + name + "=" + value)
+        : " --" + name + " " + Shell.quote(value);
   }
 }

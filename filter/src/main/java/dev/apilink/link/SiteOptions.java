@@ -4,7 +4,9 @@ import dev.apilink.config.ConfigException;
 import dev.apilink.config.ConfigFiles;
 import dev.apilink.config.ConfigLoader;
 import dev.apilink.config.SiteConfig;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -50,7 +52,17 @@ final class SiteOptions {
       throws ConfigException {
     Environment environment = environment(arguments, environmentVariables);
     Path workingDirectory = Path.of("").toAbsolutePath();
-    Optional<Path> webInf = webInfOf(workingDirectory.resolve(location).normalize());
+    Optional<Path> webInf;
+    try {
+      webInf = webInfOf(workingDirectory.resolve(location).normalize());
+    } catch (InvalidPathException e) {
+      // A name the file system refuses (on Windows, one with < > * ? | or a misplaced colon).
+      throw new ConfigException(
+          location,
+          List.of(
+              new ConfigException.Problem(
+                  "", "cannot read the file (not a valid path: " + e.getReason() + ")")));
+    }
     return new ConfigLoader(ConfigFiles.fileSystem(workingDirectory, webInf), environmentVariables)
         .withoutSecrets()
         .withEnvironmentChosenBy(environment.chosenBy())

@@ -29,7 +29,7 @@ public record WellKnown(byte[] openidConfiguration, byte[] jwks) {
     String base = issuer.substring(0, issuer.length() - "/.auth".length());
     ObjectNode discovery = JSON.createObjectNode();
     discovery.put("issuer", issuer);
-    discovery.put("jwks_uri", base + JWKS_PATH);
+    discovery.put("jwks_uri", asUrl(base) + JWKS_PATH);
     discovery.putArray("id_token_signing_alg_values_supported").add(keys.algorithm().getName());
     discovery.putArray("response_types_supported").add("id_token");
     discovery.putArray("subject_types_supported").add("public");
@@ -65,6 +65,26 @@ public record WellKnown(byte[] openidConfiguration, byte[] jwks) {
    * at {@code origin} whose web application is at {@code contextPath}.
    */
   public static String openidConfigurationUrl(String origin, String contextPath) {
-    return origin + contextPath + OPENID_CONFIGURATION_PATH;
+    return asUrl(origin + contextPath) + OPENID_CONFIGURATION_PATH;
+  }
+
+  /**
+   * {@code originAndPath} with every character that a URL's path cannot hold percent-encoded, as
+   * UTF-8: the context path the container gives is decoded ({@code /my shop} for {@code
+   * /my%20shop}), and a discovery URL or {@code jwks_uri} with a space in it is no URL. The issuer
+   * keeps the decoded form, which is what the tokens' {@code iss} says.
+   */
+  static String asUrl(String originAndPath) {
+    StringBuilder url = new StringBuilder(originAndPath.length());
+    for (byte b : originAndPath.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if (c < 0x80 && (Character.isLetterOrDigit(c) || "-._~!$&'()*+,;=:@/".indexOf(c) >= 0)) {
+        url.append((char) c);
+      } else {
+        url.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)));
+        url.append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      }
+    }
+    return url.toString();
   }
 }

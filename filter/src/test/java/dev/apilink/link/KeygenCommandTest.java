@@ -186,6 +186,15 @@ class KeygenCommandTest {
     assertKidRefused("must not hold control characters (was \"k\\u00091\")", "k\t1");
   }
 
+  @Test
+  void anAddToPathThatIsNotAPathIsAProblemNotAStackTrace() {
+    // On Windows, "<" ">" "*" "?" "|" make a name the file system refuses, as NUL does here.
+    Run run = Run.of("keygen", "--add-to", "keys\u0000.json");
+
+    assertEquals(1, run.status(), run.all());
+    assertTrue(run.err().startsWith("keygen: cannot read keys"), run.err());
+  }
+
   private static void assertKidRefused(String problem, String kid) {
     Run run = Run.of("keygen", "--kid", kid);
 

@@ -2,6 +2,7 @@ package dev.apilink.link;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -929,6 +931,91 @@ class LinkCommandTest {
     assertEquals(
         "swa-blue-hill-7-azurestaticapps-net",
         parse(run.out()).path("product").path("id").asText());
+  }
+
+  @Test
+  void theCurlCommandQuotesADiscoveryUrlThatTheShellWouldSplit() throws IOException {
+    // A context path the command accepts; unquoted, bash runs "curl .../a" in the background,
+    // then "b$c/.auth/..." as a command, with $c expanded.
+    Run run = Run.of("link", "--config", site().toString(), "--context-path", "/a&b$c");
+
+    assertEquals(0, run.status(), run.err());
+    assertTrue(
+        run.out()
+            .contains(
+                "       curl -fsS"
+                    + " 'https://red-sea-123.azurestaticapps.net/a&b$c/.auth/.well-known/openid-configuration'"
+                    + N),
+        run.out());
+  }
+
+  @Test
+  void aConfigPathThatIsNotAPathIsAProblemNotAStackTrace() {
+    // On Windows, "<" ">" "*" "?" "|" make a name the file system refuses, as NUL does here.
+    Run run = Run.of("link", "--config", "apilink\u0000.json");
+
+    assertEquals(1, run.status(), run.all());
+    assertTrue(run.err().contains("apilink\u0000.json"), run.err());
+  }
+
+  @Test
+  void contextPathsAreTakenAsTheContainerGivesThemAndOthersRefused() throws Exception {
+    assertEquals("", LinkCommand.contextPath(Optional.of("/")));
+    assertEquals("/my shop", LinkCommand.contextPath(Optional.of("/my shop")));
+    assertEquals("/a/b", LinkCommand.contextPath(Optional.of("/a/b/")));
+    // Checked segment by segment: a pattern's repeated group overflowed the stack.
+    String deep = "/a".repeat(20_000);
+    assertEquals(deep, LinkCommand.contextPath(Optional.of(deep)));
+    for (String refused :
+        List.of("shop", "//", "/a//b", "/a?b", "/a#b", " /shop", "/shop ", "/a\tb", "/a\u0000b")) {
+      assertThrows(
+          UsageException.class, () -> LinkCommand.contextPath(Optional.of(refused)), refused);
+    }
+  }
+
+  @Test
+  void aContextPathWithASpaceIsLinkedWithTheIssuerTheFilterMints() throws IOException {
+    // Tomcat 10.1.59 deploys "my shop.war" at /my%20shop, and its ServletContext.getContextPath(),
+    // from which the filter makes the issuer, is the decoded "/my shop".
+    Run run =
+        Run.of(
+            "link",
+            "--config",
+            site().toString(),
+            "--context-path",
+            "/my shop",
+            "--format",
+            "json");
+
+    assertEquals(0, run.status(), run.err());
+    JsonNode summary = parse(run.out());
+    assertEquals(
+        "https://red-sea-123.azurestaticapps.net/my shop/.auth", summary.path("issuer").asText());
+    // The gateway fetches it: a URL, which holds no space.
+    assertEquals(
+        "https://red-sea-123.azurestaticapps.net/my%20shop/.auth/.well-known/openid-configuration",
+        summary.path("openidConfigurationUrl").asText());
+  }
+
+  @Test
+  void theRerunCommandPassesAConfigWhoseRelativePathStartsWithTwoHyphens() throws IOException {
+    // Relative to the working directory, as a user in the site's directory names it.
+    Path config = Path.of("--apilink-" + System.nanoTime() + ".json");
+    Files.writeString(config, config("red-sea-123.azurestaticapps.net", "", ""));
+    try {
+      Run run = Run.of("link", "--config=" + config);
+      assertEquals(0, run.status(), run.err());
+      String rerun =
+          run.out().lines().filter(line -> line.contains("java -jar")).findFirst().orElseThrow();
+      // Its words as a POSIX shell splits them (none is quoted here), without the redirection.
+      List<String> words = List.of(rerun.strip().replace(" > link.json", "").split(" "));
+
+      Run again = Run.of(words.subList(3, words.size()).toArray(String[]::new));
+
+      assertEquals(0, again.status(), rerun + N + again.err());
+    } finally {
+      Files.delete(config);
+    }
   }
 
   private static Element validateJwt(String xml) throws Exception {
