@@ -313,7 +313,7 @@ class LinkingStoryTest {
               .get(0)
               .matches(
                   Pattern.quote("ApiLink: GET /api/products -> answered 401 by the gateway, whose")
-                      + " clock is (299|300|301) s behind this machine's \\(its Date "
+                      + " clock is (299|300|301|302) s behind this machine's \\(its Date "
                       + instant
                       + ", here "
                       + instant
@@ -347,7 +347,10 @@ class LinkingStoryTest {
       List<String> warnings = log.warnings("");
       assertEquals(1, warnings.size(), warnings.toString());
       assertTrue(
-          warnings.get(0).matches(".* whose clock is (359|360|361) s ahead of this machine's .*"),
+          // The Date field has whole seconds, and the answer takes its time: 358 was seen once.
+          warnings
+              .get(0)
+              .matches(".* whose clock is (358|359|360|361) s ahead of this machine's .*"),
           warnings.get(0));
     }
   }
