@@ -5,6 +5,7 @@ import dev.apilink.testkit.gateway.GatewayState.Denied;
 import dev.apilink.testkit.gateway.GatewayState.Granted;
 import dev.apilink.testkit.gateway.GatewayState.Route;
 import java.time.Clock;
+import java.util.List;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -60,12 +61,15 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
 
     HttpFields clientHeaders = clientRequest.getHeaders();
     String rawQuery = clientRequest.getHttpURI().getQuery();
-    // Read from the header this API names (APIM's subscriptionKeyParameterNames), only that one.
+    // Read from the header this API names (APIM's subscriptionKeyParameterNames), only that one;
+    // the query parameter "is checked only if the header isn't present" (Microsoft's
+    // "Subscriptions in Azure API Management"): a header sent empty is a missing key.
     String keyHeader = route.api().subscriptionKeyHeader();
-    String key = nonEmpty(clientHeaders.get(keyHeader));
-    if (key == null) {
-      key = nonEmpty(QueryString.first(rawQuery, SUBSCRIPTION_KEY_PARAMETER));
-    }
+    String headerKey = clientHeaders.get(keyHeader);
+    String key =
+        headerKey != null
+            ? nonEmpty(headerKey)
+            : nonEmpty(QueryString.first(rawQuery, SUBSCRIPTION_KEY_PARAMETER));
     Access access = current.authorize(route.api(), key);
     if (access instanceof Denied denied) {
       HttpURI uri = clientRequest.getHttpURI();
@@ -105,6 +109,15 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     backendHeaders.remove(HttpHeader.HOST);
     // The gateway answers Expect: 100-continue itself, when it starts reading the body.
     backendHeaders.remove(HttpHeader.EXPECT);
+    // API Management tells the backend who called, as its users see (Microsoft Q&A 5774313).
+    String remoteAddress = Request.getRemoteAddr(clientRequest);
+    // Several lines of it are one list (RFC 9110 5.3), kept in their order.
+    List<String> forwardedFor = backendHeaders.getValuesList(HttpHeader.X_FORWARDED_FOR);
+    backendHeaders.put(
+        HttpHeader.X_FORWARDED_FOR,
+        forwardedFor.isEmpty()
+            ? remoteAddress
+            : String.join(", ", forwardedFor) + ", " + remoteAddress);
     String backendQuery = QueryString.without(rawQuery, SUBSCRIPTION_KEY_PARAMETER);
     boolean hasBody =
         clientRequest.getLength() > 0 || clientHeaders.contains(HttpHeader.TRANSFER_ENCODING);

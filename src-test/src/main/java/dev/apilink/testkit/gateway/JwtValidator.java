@@ -170,7 +170,13 @@ final class JwtValidator {
   private static boolean verify(SignedJWT jwt, ValidateJwt policy, List<Keys> openIdKeys) {
     JWSAlgorithm algorithm = jwt.getHeader().getAlgorithm();
     String keyId = jwt.getHeader().getKeyID();
-    List<JWK> candidates = new ArrayList<>(policy.issuerSigningKeys());
+    List<JWK> candidates = new ArrayList<>();
+    for (JWK key : policy.issuerSigningKeys()) {
+      // A key with an id matches only a token naming that kid; one without matches any token.
+      if (keyId == null || key.getKeyID() == null || keyId.equals(key.getKeyID())) {
+        candidates.add(key);
+      }
+    }
     for (Keys keys : openIdKeys) {
       for (JWK key : keys.keySet().getKeys()) {
         if (keyId == null || keyId.equals(key.getKeyID())) {

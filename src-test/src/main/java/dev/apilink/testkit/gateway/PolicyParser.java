@@ -313,8 +313,13 @@ final class PolicyParser {
     if (!element.getTagName().equals("key")) {
       throw unsupported(element, at);
     }
-    Map<String, String> attributes = attributes(element, at, Set.of("n", "e"));
+    Map<String, String> attributes = attributes(element, at, Set.of("n", "e", "id"));
     String where = "<key> at " + at;
+    // "Identifier used to match kid claim presented in JWT" (Microsoft's validate-jwt reference).
+    String id = attributes.remove("id");
+    if (id != null && id.isBlank()) {
+      throw problem(where + ": id must not be empty");
+    }
     String secret = text(element, at).trim();
     if (attributes.isEmpty()) {
       byte[] bytes;
@@ -327,7 +332,7 @@ final class PolicyParser {
         throw problem(
             where + ": an HMAC key must be at least 256 bits (was " + bytes.length * 8 + ")");
       }
-      return new OctetSequenceKey.Builder(bytes).build();
+      return new OctetSequenceKey.Builder(bytes).keyID(id).build();
     }
     String n = attributes.get("n");
     String e = attributes.get("e");
@@ -335,7 +340,7 @@ final class PolicyParser {
       throw problem(where + ": give either a base64 HMAC key as text, or an RSA key as n and e");
     }
     try {
-      RSAKey key = new RSAKey.Builder(new Base64URL(n), new Base64URL(e)).build();
+      RSAKey key = new RSAKey.Builder(new Base64URL(n), new Base64URL(e)).keyID(id).build();
       key.toRSAPublicKey();
       return key;
     } catch (JOSEException | RuntimeException x) {

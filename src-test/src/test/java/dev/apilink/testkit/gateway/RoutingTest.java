@@ -133,6 +133,19 @@ class RoutingTest {
     assertEquals(List.of("127.0.0.1:" + backend.port()), received.header("Host"));
   }
 
+  /**
+   * Users of API Management see X-Forwarded-For with the caller's address on every request that
+   * reaches the backend, and cannot remove it with set-header (Microsoft Q&A 5774313, "APIM |
+   * Remove X-Forwarded-For header when forwarding the request to backend").
+   */
+  @Test
+  void theBackendLearnsTheCallersAddressFromXForwardedFor() {
+    client.get(gateway.url(), "/api/x");
+
+    // The value's exact form (address, address:port) is not documented: only its presence.
+    assertEquals(1, received().header("X-Forwarded-For").size());
+  }
+
   @Test
   void theBackendsStatusHeadersAndBodyReachTheClient() {
     TestClient.Reply reply =

@@ -143,6 +143,23 @@ class SubscriptionKeyTest {
     assertRefused(MISSING, getWithKey("/api/x", ""));
   }
 
+  /**
+   * Microsoft's "Subscriptions in Azure API Management": the subscription-key query parameter "is
+   * checked only if the header isn't present". A header sent empty is present: the parameter does
+   * not stand in for it.
+   */
+  @Test
+  void anEmptyKeyHeaderIsNotReplacedByTheQueryParameter() {
+    TestClient.Reply reply =
+        client.send(
+            client
+                .request(gateway.url(), "/api/x", "subscription-key=primary-0123456789")
+                .headers(headers -> headers.put("Ocp-Apim-Subscription-Key", "")));
+
+    assertEquals(401, reply.status());
+    assertTrue(backend.received().isEmpty());
+  }
+
   @Test
   void anUnknownKeyIsRefusedAsInvalid() {
     assertRefused(INVALID, getWithKey("/api/x", "not-a-key"));

@@ -499,6 +499,24 @@ class ValidateJwtTest {
         DEFAULT_REJECTED, 401, callWithBearer(Tokens.rs256(Tokens.RSA_2, claims().build())));
   }
 
+  /**
+   * Microsoft's validate-jwt reference, key attributes: "id | String. Identifier used to match
+   * `kid` claim presented in JWT." A policy that names its key's id is a valid policy.
+   */
+  @Test
+  void anIssuerSigningKeyMayNameTheKidItMatches() {
+    start(
+        policy(
+            "header-name=\"Authorization\"",
+            "<issuer-signing-keys><key id=\"rsa-1\" n=\""
+                + Tokens.RSA_1.getModulus()
+                + "\" e=\""
+                + Tokens.RSA_1.getPublicExponent()
+                + "\"/></issuer-signing-keys>"));
+
+    assertEquals(200, callWithBearer(goodToken()).status());
+  }
+
   // ---- required claims ----
 
   private TestClient.Reply callWithClaim(String requiredClaims, String name, Object value) {
