@@ -2652,24 +2652,12 @@ abstract class FaultContract {
           RawHttp.Response response =
               getWhileTheServerFails("/api/orders", "listener-unsupported", "");
 
-          assertEquals(500, response.status(), response.toString());
-          assertEquals(
-              error(
-                  500,
-                  "Internal server error: the site is not set up to forward this request to the"
-                      + " API gateway."),
-              response.bodyText());
-          assertEquals(List.of(), gateway.received());
-          List<String> severe =
-              log.warnings("a filter's response wrapper, refused setWriteListener()");
-          assertEquals(1, severe.size(), severe.toString());
-          assertTrue(
-              severe
-                  .get(0)
-                  .startsWith(
-                      "ApiLink: the request for /api/orders cannot be forwarded: "
-                          + FailingResponse.class.getName()),
-              severe.get(0));
+          assertRefusedAsNotSetUp(
+              response,
+              gateway,
+              log,
+              "a filter's response wrapper, refused setWriteListener()",
+              FailingResponse.class.getName());
         });
   }
 
@@ -2689,20 +2677,32 @@ abstract class FaultContract {
                   "GET /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Test-Writer-Taken: yes\r\n"
                       + "Connection: close\r\n\r\n");
 
-          assertEquals(500, response.status(), response.toString());
-          assertEquals(
-              error(
-                  500,
-                  "Internal server error: the site is not set up to forward this request to the"
-                      + " API gateway."),
-              response.bodyText());
-          assertEquals(List.of(), gateway.received());
-          List<String> severe = log.warnings("a filter before ApiLink took the response's writer");
-          assertEquals(1, severe.size(), severe.toString());
-          assertTrue(
-              severe.get(0).startsWith("ApiLink: the request for /api/orders cannot be forwarded"),
-              severe.get(0));
+          assertRefusedAsNotSetUp(
+              response, gateway, log, "a filter before ApiLink took the response's writer", "");
         });
+  }
+
+  /**
+   * {@code response} is ApiLink's 500 for a site not set up to forward {@code /api/orders}, the
+   * gateway never asked, and one SEVERE line says why, its cause starting with {@code cause}.
+   */
+  private static void assertRefusedAsNotSetUp(
+      RawHttp.Response response, EchoBackend gateway, LogWatch log, String why, String cause) {
+    assertEquals(500, response.status(), response.toString());
+    assertEquals(
+        error(
+            500,
+            "Internal server error: the site is not set up to forward this request to the"
+                + " API gateway."),
+        response.bodyText());
+    assertEquals(List.of(), gateway.received());
+    List<String> severe = log.warnings(why);
+    assertEquals(1, severe.size(), severe.toString());
+    assertTrue(
+        severe
+            .get(0)
+            .startsWith("ApiLink: the request for /api/orders cannot be forwarded: " + cause),
+        severe.get(0));
   }
 
   /**
