@@ -164,7 +164,8 @@ class ConfigWatcherTest {
       Long at = reloadedAt.poll(30, TimeUnit.SECONDS);
       assertTrue(at != null, "reloaded");
       long millis = TimeUnit.NANOSECONDS.toMillis(at - written);
-      assertTrue(millis < 3_000, "reloaded after " + millis + " ms");
+      // At once, not at the periodic check (600 s): seconds, on a loaded machine too.
+      assertTrue(millis < 10_000, "reloaded after " + millis + " ms");
     }
   }
 

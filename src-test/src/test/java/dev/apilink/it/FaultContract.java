@@ -2596,8 +2596,9 @@ abstract class FaultContract {
                       + ": close\r\nConnection: close\r\n\r\n");
           long millis = (System.nanoTime() - start) / 1_000_000;
 
+          // The container's async timeout comes at 10 s (timeoutSeconds 5, and 5 s more).
           assertTrue(
-              millis < 5000,
+              millis < 8000,
               "answered after " + millis + " ms, by the container's async timeout: " + response);
           assertTrue(response.status() >= 500, "never a success: " + response);
         });
@@ -2725,7 +2726,9 @@ abstract class FaultContract {
     assertTrue(
         response.status() == 0 || response.status() >= 500,
         "never a success: " + response.status() + " " + response);
-    assertTrue(millis < 3000, "at once, not at the last resort: " + millis + " ms");
+    // The last resort comes at 10 s (timeoutSeconds 5, and 5 s more): well under it, on a loaded
+    // machine too.
+    assertTrue(millis < 7000, "at once, not at the last resort: " + millis + " ms");
     assertHealthyAndIdle();
   }
 
@@ -2771,7 +2774,7 @@ abstract class FaultContract {
             assertTrue(response.status() >= 400, "never a success: " + response);
           }
           // The last resort comes at timeoutSeconds (1 s) + 5 s; the others at once.
-          long limit = answer.equals("listener-ignored") ? 6000 + 3000 : 3000;
+          long limit = answer.equals("listener-ignored") ? 6000 + 6000 : 5000;
           assertTrue(millis < limit, "took " + millis + " ms");
           assertGatewayNeverTookTheBodyAsWhole(gateway);
         });

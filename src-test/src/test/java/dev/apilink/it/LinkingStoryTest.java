@@ -313,7 +313,7 @@ class LinkingStoryTest {
               .get(0)
               .matches(
                   Pattern.quote("ApiLink: GET /api/products -> answered 401 by the gateway, whose")
-                      + " clock is (299|300|301|302) s behind this machine's \\(its Date "
+                      + " clock is (299|30[0-6]) s behind this machine's \\(its Date "
                       + instant
                       + ", here "
                       + instant
@@ -347,10 +347,11 @@ class LinkingStoryTest {
       List<String> warnings = log.warnings("");
       assertEquals(1, warnings.size(), warnings.toString());
       assertTrue(
-          // The Date field has whole seconds, and the answer takes its time: 358 was seen once.
+          // The Date field has whole seconds, and the answer takes its time (358 was seen once):
+          // some seconds less on a loaded machine.
           warnings
               .get(0)
-              .matches(".* whose clock is (358|359|360|361) s ahead of this machine's .*"),
+              .matches(".* whose clock is (35[4-9]|36[01]) s ahead of this machine's .*"),
           warnings.get(0));
     }
   }
