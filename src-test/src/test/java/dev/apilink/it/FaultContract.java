@@ -189,12 +189,8 @@ abstract class FaultContract {
     RawHttp.Response css = get("/style.css");
     assertEquals(200, css.status());
     assertEquals("body { color: teal }", css.bodyText());
+    awaitNoBusyThread("the container's request threads idle");
     ServletContainer container = site.container();
-    Await.until(
-        "the container's request threads idle",
-        IDLE,
-        () -> container.busyThreads() == 0,
-        container::busyThreads);
     Await.until(
         "no exchange in flight and no gateway connection in use",
         IDLE,
@@ -500,11 +496,7 @@ abstract class FaultContract {
         // pump, and the wait below failed (8 of 324 runs on embedded Jetty, 4 of 250 on Tomcat,
         // under CPU load).
         answerHead.awaitHeld(IDLE);
-        Await.until(
-            "the container's request threads idle",
-            IDLE,
-            () -> site.container().busyThreads() == 0,
-            site.container()::busyThreads);
+        awaitNoBusyThread("the container's request threads idle");
         answerHead.release();
         answerWhole.awaitHeld(IDLE);
         out.write("zz\r\n".getBytes(StandardCharsets.ISO_8859_1)); // not a chunk size
@@ -1818,13 +1810,14 @@ abstract class FaultContract {
    */
   private void dropOnceTheDispatchIsOver(ForgetfulServer gateway) throws Exception {
     gateway.awaitUnanswered(IDLE);
-    ServletContainer container = site.container();
-    Await.until(
-        "the request's dispatch over",
-        IDLE,
-        () -> container.busyThreads() == 0,
-        container::busyThreads);
+    awaitNoBusyThread("the request's dispatch over");
     gateway.drop();
+  }
+
+  /** Waits until none of the container's request threads is busy, {@code what} naming why. */
+  private void awaitNoBusyThread(String what) throws InterruptedException {
+    ServletContainer container = site.container();
+    Await.until(what, IDLE, () -> container.busyThreads() == 0, container::busyThreads);
   }
 
   /** The value of the {@code x-ms-client-principal} field of a request head, else null. */
