@@ -383,7 +383,11 @@ public final class ApiLinkFilter implements Filter {
     }
   }
 
-  private void watch(Map<Path, String> files) {
+  /**
+   * Synchronized with {@link #reload()}, which the watcher's thread runs: a change seen at once
+   * waits until the field holds the watcher it uses.
+   */
+  private synchronized void watch(Map<Path, String> files) {
     if (files.isEmpty()) {
       LOG.info(
           "ApiLink: "
@@ -477,22 +481,32 @@ public final class ApiLinkFilter implements Filter {
             site.token().lifetimeSeconds(),
             Clock.systemUTC());
     GatewayClient client = GatewayClient.start(gateway, threadName(context));
-    if (gateway.proxyCredentials() != null) {
-      warnIfProxyCredentialsAreNotSent(gateway, client.proxy());
+    try {
+      if (gateway.proxyCredentials() != null) {
+        warnIfProxyCredentialsAreNotSent(gateway, client.proxy());
+      }
+      Link link =
+          new Link(
+              gateway,
+              client,
+              tokens,
+              site.token().header(),
+              site.origin(),
+              site.identityProvider(),
+              site.routes().customRoles(),
+              counts,
+              clientConnections,
+              context.getContextPath() + "/api");
+      return new State(site, link, wellKnown);
+    } catch (RuntimeException | Error e) {
+      // No link holds the started client: its threads and connections would outlive the failure.
+      try {
+        client.close();
+      } catch (Exception closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
     }
-    Link link =
-        new Link(
-            gateway,
-            client,
-            tokens,
-            site.token().header(),
-            site.origin(),
-            site.identityProvider(),
-            site.routes().customRoles(),
-            counts,
-            clientConnections,
-            context.getContextPath() + "/api");
-    return new State(site, link, wellKnown);
   }
 
   /**
