@@ -47,6 +47,30 @@ class KeyFilePermissionsTest {
   }
 
   @Test
+  void aKeyFileWritableByOthersIsWarnedAboutNamingTheFileAndTheFix() throws Exception {
+    // Every key in the file is published and applied at once: a key that someone else adds signs
+    // tokens that the gateway accepts. Not warned about before.
+    Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw--w--w-"));
+
+    assertEquals(
+        Optional.of(
+            "ApiLink: the signing key file "
+                + keyFile
+                + " is writable by users other than its owner (rw--w--w-); whoever writes it can"
+                + " add a key of their own, which ApiLink publishes and the gateway then trusts."
+                + " Make it writable by its owner only: chmod 600 "
+                + keyFile),
+        KeyFilePermissions.warning(keyFile));
+  }
+
+  @Test
+  void aKeyFileWritableByItsGroupIsWarnedAbout() throws Exception {
+    Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw--w----"));
+
+    assertTrue(KeyFilePermissions.warning(keyFile).isPresent());
+  }
+
+  @Test
   void aKeyFileReadableByItsOwnerOnlyIsNotWarnedAbout() throws Exception {
     Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
 
