@@ -68,8 +68,7 @@ public final class SigningKeys {
       if (object == null) {
         throw new InvalidKeysException(List.of("not a JWK or JWK set (it is null)"));
       }
-      parsed =
-          object.containsKey("keys") ? JWKSet.parse(object).getKeys() : List.of(JWK.parse(object));
+      parsed = object.containsKey("keys") ? keysOf(object) : List.of(JWK.parse(object));
     } catch (ParseException e) {
       throw new InvalidKeysException(List.of("not a JWK or JWK set (" + safe(e) + ")"));
     }
@@ -82,6 +81,14 @@ public final class SigningKeys {
     Set<String> ids = new HashSet<>();
     for (int i = 0; i < parsed.size(); i++) {
       JWK key = parsed.get(i);
+      if (key == null) {
+        problems.add(
+            "key #"
+                + (i + 1)
+                + ": its \"kty\" is none of JWK's key types (RSA, EC, oct, OKP; in capitals"
+                + " as written here); use RSA or EC P-256");
+        continue;
+      }
       Optional<String> kidProblem =
           key.getKeyID() == null ? Optional.empty() : kidProblem(key.getKeyID());
       if (kidProblem.isPresent()) {
@@ -106,6 +113,37 @@ public final class SigningKeys {
       throw new InvalidKeysException(problems);
     }
     return new SigningKeys(keys, keys.get(0), false);
+  }
+
+  /**
+   * The keys of a JWK set, null for each of a type that JWK does not define. {@link JWKSet#parse}
+   * drops those silently (RFC 7517 5: a set's user ignores such keys), but in a key file it is a
+   * mistake: a next key typed {@code "kty": "rsa"} was neither published nor reported, until {@code
+   * token.signingKeyId} named it and named no key.
+   */
+  private static List<JWK> keysOf(Map<String, Object> set) throws ParseException {
+    List<Object> entries = com.nimbusds.jose.util.JSONObjectUtils.getJSONArray(set, "keys");
+    if (entries == null) {
+      throw new ParseException("Missing required \"keys\" member", 0);
+    }
+    List<JWK> keys = new ArrayList<>();
+    for (int i = 0; i < entries.size(); i++) {
+      if (!(entries.get(i) instanceof Map<?, ?> entry)) {
+        throw new ParseException("The \"keys\" JSON array must contain JSON objects only", 0);
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> key = (Map<String, Object>) entry;
+      try {
+        keys.add(JWK.parse(key));
+      } catch (ParseException e) {
+        if (String.valueOf(e.getMessage()).startsWith("Unsupported key type")) {
+          keys.add(null);
+          continue;
+        }
+        throw new ParseException("Invalid JWK at position " + i + ": " + e.getMessage(), 0);
+      }
+    }
+    return keys;
   }
 
   /**

@@ -182,6 +182,25 @@ class SigningKeysTest {
   }
 
   @Test
+  void aKeyOfATypeJwkDoesNotDefineIsAProblemNotDroppedFromTheSet() throws Exception {
+    // JWKSet.parse drops such keys: the set below was taken as k1 alone, and k2 never published.
+    java.util.Map<String, Object> lowercase = rsa("k2", 2048).toJSONObject();
+    lowercase.put("kty", "rsa");
+    String json =
+        "{\"keys\": ["
+            + rsa("k1", 2048).toJSONString()
+            + ", "
+            + com.nimbusds.jose.util.JSONObjectUtils.toJSONString(lowercase)
+            + "]}";
+
+    assertEquals(
+        List.of(
+            "key #2: its \"kty\" is none of JWK's key types (RSA, EC, oct, OKP; in capitals as"
+                + " written here); use RSA or EC P-256"),
+        problems(json));
+  }
+
+  @Test
   void twoKeysWithOneKidAreAProblemNamingTheSecond() throws Exception {
     assertEquals(
         List.of("key \"k1\": the kid \"k1\" is used by another key"),
