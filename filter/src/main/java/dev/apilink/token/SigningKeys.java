@@ -13,6 +13,7 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyOperation;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
@@ -44,6 +45,9 @@ public final class SigningKeys {
    */
   static final Set<JWSAlgorithm> DOCUMENTED_FOR_API_MANAGEMENT =
       Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.ES256);
+
+  private static final Set<KeyOperation> SIGNING_OPERATIONS =
+      Set.of(KeyOperation.SIGN, KeyOperation.VERIFY);
 
   private final List<JWK> keys;
   private final JWK current;
@@ -218,6 +222,18 @@ public final class SigningKeys {
     }
     if (key.getKeyUse() != null && !KeyUse.SIGNATURE.equals(key.getKeyUse())) {
       return Optional.of("its \"use\" is \"" + key.getKeyUse().identifier() + "\", not \"sig\"");
+    }
+    // RFC 7517 4.3: "key_ops" and "use" must agree. Taken before, ["encrypt"] on a key without
+    // "alg" failed the JWKS, which marks such a key "use": "sig", with an IllegalArgumentException
+    // that named neither the key nor the file (the filter did not start).
+    Set<KeyOperation> operations = key.getKeyOperations();
+    if (operations != null
+        && (!operations.contains(KeyOperation.SIGN)
+            || !SIGNING_OPERATIONS.containsAll(operations))) {
+      return Optional.of(
+          "its \"key_ops\" "
+              + operations.stream().map(KeyOperation::identifier).sorted().toList()
+              + " are not for signing; use [\"sign\"] or none");
     }
     if (key instanceof RSAKey rsa) {
       if (rsa.size() < MIN_RSA_BITS) {

@@ -9,6 +9,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyOperation;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.RSAKey;
@@ -198,6 +199,40 @@ class SigningKeysTest {
             "key #2: its \"kty\" is none of JWK's key types (RSA, EC, oct, OKP; in capitals as"
                 + " written here); use RSA or EC P-256"),
         problems(json));
+  }
+
+  @Test
+  void aKeyWhoseKeyOpsAreNotForSigningIsAProblemAtStartUp() throws Exception {
+    // Taken before; the first then failed the JWKS with an IllegalArgumentException that named
+    // neither the key nor the file, so the filter did not start and said only that.
+    RSAKey encrypt =
+        new RSAKeyGenerator(2048)
+            .keyID("enc")
+            .keyOperations(java.util.Set.of(KeyOperation.ENCRYPT))
+            .generate();
+    RSAKey signAndDecrypt =
+        new RSAKeyGenerator(2048)
+            .keyID("mixed")
+            .algorithm(JWSAlgorithm.RS256)
+            .keyOperations(java.util.Set.of(KeyOperation.SIGN, KeyOperation.DECRYPT))
+            .generate();
+    RSAKey sign =
+        new RSAKeyGenerator(2048)
+            .keyID("ok")
+            .keyOperations(java.util.Set.of(KeyOperation.SIGN))
+            .generate();
+
+    assertEquals(
+        List.of(
+            "key \"enc\": its \"key_ops\" [encrypt] are not for signing; use [\"sign\"] or none",
+            "key \"mixed\": its \"key_ops\" [decrypt, sign] are not for signing; use [\"sign\"] or"
+                + " none"),
+        problems(set(encrypt, signAndDecrypt, sign)));
+    assertEquals(
+        List.of("ok"),
+        SigningKeys.parse(set(sign)).publicKeys().getKeys().stream()
+            .map(com.nimbusds.jose.jwk.JWK::getKeyID)
+            .toList());
   }
 
   @Test
