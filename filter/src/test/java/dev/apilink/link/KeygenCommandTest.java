@@ -157,6 +157,31 @@ class KeygenCommandTest {
   }
 
   @Test
+  void aKeyOfATypeJwkDoesNotDefineIsNamedNotCountedAmongTheKeys() throws Exception {
+    Path file = dir.resolve("keys.json");
+    String good = Run.of("keygen", "--kid", "k1").out();
+    String miscased =
+        JWKSet.parse(Run.of("keygen", "--kid", "k2").out())
+            .getKeys()
+            .get(0)
+            .toJSONString()
+            .replace("\"kty\":\"RSA\"", "\"kty\":\"rsa\"");
+    Files.writeString(file, good.replaceFirst("]\\s*}\\s*$", "," + miscased + "]}"));
+
+    Run run = Run.of("keygen", "--kid", "k3", "--add-to", file.toString());
+
+    assertEquals(1, run.status(), run.err());
+    assertEquals("", run.out());
+    assertEquals(
+        "keygen: "
+            + file
+            + " is not a usable signing key file: key #2: its \"kty\" is none of JWK's key types"
+            + " (RSA, EC, oct, OKP; in capitals as written here); use RSA or EC P-256"
+            + N,
+        run.err());
+  }
+
+  @Test
   void aMissingFileIsNamed() {
     Path file = dir.resolve("missing.json");
 
