@@ -113,6 +113,33 @@ public final class ProxyHeaderNames {
           "x-webauth-user");
 
   /**
+   * Fields in which a TLS-terminating proxy tells the servers behind it which certificate the
+   * client presented, and whether it verified: App Service's {@code X-ARR-ClientCert}, which
+   * Functions and App Service APIs behind API Management read for client certificate
+   * authentication; RFC 9440's {@code Client-Cert} and {@code Client-Cert-Chain}; Envoy's and
+   * Istio's {@code X-Forwarded-Client-Cert}; Traefik's {@code X-Forwarded-Tls-Client-Cert} and
+   * {@code -Info}; the {@code X-Client-Cert}, {@code X-SSL-Client-Cert}, {@code
+   * X-SSL-Client-Verify} and {@code X-SSL-Client-S-DN} of nginx setups; and Tomcat's {@code
+   * SSLValve} {@code ssl_client_cert} (matched with {@code _} for {@code -}). ApiLink presents no
+   * client's certificate and vouches for none: a certificate is public, so a client's copy would
+   * have such a backend take it for a client holding the private key (found by a reviewer: they
+   * reached the gateway as sent). Dropped.
+   */
+  public static final Set<String> CLIENT_CERTIFICATE_CLAIMS =
+      caseInsensitive(
+          "x-arr-clientcert",
+          "client-cert",
+          "client-cert-chain",
+          "x-forwarded-client-cert",
+          "x-forwarded-tls-client-cert",
+          "x-forwarded-tls-client-cert-info",
+          "x-client-cert",
+          "x-ssl-client-cert",
+          "x-ssl-client-verify",
+          "x-ssl-client-s-dn",
+          "ssl-client-cert");
+
+  /**
    * Whether a field is one of those in which App Service authentication, in front of the APIs that
    * Static Web Apps and API Management serve, tells an API who the user is: {@code
    * x-ms-client-principal} and its {@code -name}, {@code -id}, {@code -idp} companions, and the
@@ -133,14 +160,16 @@ public final class ProxyHeaderNames {
 
   /**
    * Whether the proxy never forwards the client's field of this name: hop-by-hop, set by the proxy,
-   * a URL, address or user claim, or an identity field. (The key and token headers, which the
-   * configuration names, and the fields named in {@code Connection} come on top.)
+   * a URL, address, user or client certificate claim, or an identity field. (The key and token
+   * headers, which the configuration names, and the fields named in {@code Connection} come on
+   * top.)
    */
   public static boolean isDroppedFromClient(String name) {
     return HOP_BY_HOP.contains(name)
         || SET_BY_PROXY.contains(name)
         || URL_OR_ADDRESS_CLAIMS.contains(name)
         || USER_CLAIMS.contains(name)
+        || CLIENT_CERTIFICATE_CLAIMS.contains(name)
         || isIdentityField(name);
   }
 

@@ -733,6 +733,49 @@ abstract class HostileInputContract {
     assertFalse(received.header("x-ms-original-url").get(0).contains("evil"));
   }
 
+  /**
+   * The fields in which a TLS-terminating proxy tells the servers behind it which certificate the
+   * client presented: App Service's {@code X-ARR-ClientCert} (which Functions and App Service APIs
+   * behind API Management read), RFC 9440's {@code Client-Cert}, Envoy's {@code
+   * X-Forwarded-Client-Cert}, Traefik's and nginx setups' fields, and Tomcat's {@code SSLValve}
+   * {@code ssl_client_cert}. A certificate is public: a client's copy would have such a backend
+   * take it for a client that holds the private key. Found by review: they reached the gateway as
+   * sent.
+   */
+  @Test
+  void aClientsOwnClientCertificateFieldsNeverReachTheGateway() throws Exception {
+    deployLinked();
+    List<String> names =
+        List.of(
+            "X-ARR-ClientCert",
+            "Client-Cert",
+            "Client-Cert-Chain",
+            "X-Forwarded-Client-Cert",
+            "X-Client-Cert",
+            "X-SSL-Client-Cert",
+            "X-SSL-Client-Verify",
+            "X-SSL-Client-S-DN",
+            "X-Forwarded-Tls-Client-Cert",
+            "X-Forwarded-Tls-Client-Cert-Info",
+            "ssl_client_cert");
+    List<String> lines = new ArrayList<>();
+    for (String name : names) {
+      lines.add(name + ": MIIBforged");
+    }
+
+    RawHttp.Response response = sendOne(get("/api/mtls", lines.toArray(String[]::new)));
+
+    assertEquals(200, response.status());
+    Received received = onlyReceived();
+    List<String> reached = new ArrayList<>();
+    for (String name : names) {
+      if (!received.header(name).isEmpty()) {
+        reached.add(name);
+      }
+    }
+    assertEquals(List.of(), reached, "client certificate fields at the gateway");
+  }
+
   @Test
   void theOriginalUrlIsTheSitesWhateverHostTheClientSends() throws Exception {
     deployLinked();
