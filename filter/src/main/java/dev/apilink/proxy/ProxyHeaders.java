@@ -141,9 +141,9 @@ public final class ProxyHeaders {
       // List-valued fields that ApiLink appends to (RFC 9110 5.3): earlier values are kept, joined
       // with commas into one field, in the place of ApiLink's own.
       if (name.equalsIgnoreCase(X_FORWARDED_FOR)) {
-        forwardedFor = joined(forwardedFor, field.value());
+        forwardedFor = joined(forwardedFor, listed(field.value()));
       } else if (name.equalsIgnoreCase(VIA)) {
-        via = joined(via, field.value());
+        via = joined(via, listed(field.value()));
       } else if (name.equalsIgnoreCase(COOKIE) && cookie >= 0) {
         // One Cookie field (RFC 6265 5.4): HTTP/2 clients send each cookie as a field of its own,
         // which must be joined for HTTP/1.1 (RFC 9113 8.2.3); Jetty passed them on as they came.
@@ -362,6 +362,36 @@ public final class ProxyHeaders {
   }
 
   private static String joined(String earlier, String value) {
+    if (value == null) {
+      return earlier;
+    }
     return earlier == null ? value : earlier + ", " + value;
+  }
+
+  /**
+   * A list field's value as sent, but without empty elements at its ends, or null if it has no
+   * other: a sender must not generate empty list elements (RFC 9110 5.6.1.1), and a client's empty
+   * {@code X-Forwarded-For} made ApiLink's {@code , <address>}, whose first element, the one a
+   * backend takes for the client, is empty.
+   */
+  private static String listed(String value) {
+    int start = 0;
+    int end = value.length();
+    while (start < end && isBlankOrComma(value.charAt(start))) {
+      start++;
+    }
+    while (end > start && isBlankOrComma(value.charAt(end - 1))) {
+      end--;
+    }
+    if (start == end) {
+      return null;
+    }
+    int firstComma = value.indexOf(',');
+    boolean emptyAtAnEnd = firstComma >= 0 && (firstComma < start || value.lastIndexOf(',') >= end);
+    return emptyAtAnEnd ? value.substring(start, end) : value;
+  }
+
+  private static boolean isBlankOrComma(char c) {
+    return c == ',' || c == ' ' || c == '\t';
   }
 }

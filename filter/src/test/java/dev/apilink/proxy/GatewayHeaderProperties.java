@@ -199,8 +199,10 @@ class GatewayHeaderProperties {
     }
     List<String> sentFor = new ArrayList<>();
     for (Headers.Field field : client) {
+      // A blank value is no element (RFC 9110 5.6.1.1): it adds none.
       if (field.name().equalsIgnoreCase("X-Forwarded-For")
-          && !options.contains("x-forwarded-for")) {
+          && !options.contains("x-forwarded-for")
+          && !field.value().isBlank()) {
         sentFor.add(field.value());
       }
     }

@@ -270,6 +270,28 @@ class ProxyHeadersTest {
     assertEquals(List.of("1.1 edge, 1.1 apilink"), gateway.values("Via"));
   }
 
+  /**
+   * RFC 9110 5.6.1.1: a sender must not generate empty list elements. Found by review: a client's
+   * empty {@code X-Forwarded-For} or {@code Via} made ApiLink send {@code , 10.0.0.7}, whose first
+   * element, the one a backend takes for the client's address, is empty.
+   */
+  @Test
+  void anEmptyForwardingFieldOfTheClientAddsNoEmptyElement() {
+    Headers client =
+        Headers.of(
+            "X-Forwarded-For", "",
+            "X-Forwarded-For", "203.0.113.9",
+            "X-Forwarded-For", "  ",
+            "X-Forwarded-For", "198.51.100.4, ",
+            "Via", "",
+            "Via", " \t");
+
+    Headers gateway = ProxyHeaders.toGateway(client, ADDED);
+
+    assertEquals(List.of("203.0.113.9, 198.51.100.4, 10.0.0.7"), gateway.values("X-Forwarded-For"));
+    assertEquals(List.of("1.1 apilink"), gateway.values("Via"));
+  }
+
   @Test
   void theClientGetsEveryEndToEndFieldOfTheGatewaysAnswer() {
     Headers gateway =
