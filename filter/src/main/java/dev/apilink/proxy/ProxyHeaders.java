@@ -27,7 +27,8 @@ public final class ProxyHeaders {
   private static final String VIA = "Via";
   private static final String COOKIE = "Cookie";
   private static final String AUTHORIZATION = "Authorization";
-  private static final List<String> PASSWORD_SCHEMES = List.of("Basic", "Digest");
+  private static final List<String> ORIGIN_CREDENTIAL_SCHEMES =
+      List.of("Basic", "Digest", "Negotiate", "NTLM");
 
   /**
    * The cookie of Tomcat's {@code SingleSignOn} valve (under its default {@code cookieName}): it
@@ -126,7 +127,7 @@ public final class ProxyHeaders {
         continue;
       }
       if (name.equalsIgnoreCase(AUTHORIZATION)
-          && (added.containersCredentials() || isPasswordCredentials(field.value()))) {
+          && (added.containersCredentials() || isOriginCredentials(field.value()))) {
         continue;
       }
       if (name.equalsIgnoreCase(COOKIE)) {
@@ -321,16 +322,18 @@ public final class ProxyHeaders {
   }
 
   /**
-   * Whether an {@code Authorization} value is BASIC or DIGEST credentials: a password, or its
-   * digest, for the site's origin, which a browser sends to every path of the site. Never the
-   * gateway's, whether or not the container checked them on this request: Jetty checks them only
-   * when asked for the user and carries on anonymous when they fail, and Tomcat without {@code
-   * preemptiveAuthentication} never checks them on {@code /api} (found by a reviewer: the password
-   * reached the gateway).
+   * Whether an {@code Authorization} value is credentials for the site's origin, which a browser
+   * sends to every path of the site: BASIC or DIGEST (a password, or its digest), or SPNEGO's
+   * {@code Negotiate} and {@code NTLM} (a Kerberos ticket for the site's service, which may carry a
+   * delegated ticket-granting ticket; a reviewer saw them reach the gateway with a custom token
+   * header). Never the gateway's, whether or not the container checked them on this request: Jetty
+   * checks them only when asked for the user and carries on anonymous when they fail, and Tomcat
+   * without {@code preemptiveAuthentication} never checks them on {@code /api} (found by a
+   * reviewer: the password reached the gateway).
    */
-  static boolean isPasswordCredentials(String value) {
+  static boolean isOriginCredentials(String value) {
     String credentials = value.stripLeading();
-    for (String scheme : PASSWORD_SCHEMES) {
+    for (String scheme : ORIGIN_CREDENTIAL_SCHEMES) {
       if (credentials.regionMatches(true, 0, scheme, 0, scheme.length())
           && (credentials.length() == scheme.length()
               || credentials.charAt(scheme.length()) == ' '

@@ -379,7 +379,9 @@ class ProxyHeadersTest {
             "  BASIC\tYWxpY2U6czNjcmV0",
             "Basic",
             "Digest username=\"alice\", response=\"6629fae49393a05397450978507c4ef1\"",
-            "DIGEST username=\"alice\"")) {
+            "DIGEST username=\"alice\"",
+            "Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnagMDAu",
+            "NTLM TlRMTVNTUAADAAAAGAAYAHAAAAAYABgAiAAAAA==")) {
       Headers gateway =
           ProxyHeaders.toGateway(
               Headers.of("Authorization", credentials), withTokenHeader("X-Token"));
@@ -387,7 +389,8 @@ class ProxyHeadersTest {
       assertEquals(List.of("minted"), gateway.values("X-Token"));
     }
     // Other schemes are the client's own credentials for the API: they pass.
-    for (String credentials : List.of("Bearer api-own", "Basically x", "Digestive y", "ApiKey k")) {
+    for (String credentials :
+        List.of("Bearer api-own", "Basically x", "Digestive y", "ApiKey k", "Negotiated z")) {
       assertEquals(
           List.of(credentials),
           ProxyHeaders.toGateway(
