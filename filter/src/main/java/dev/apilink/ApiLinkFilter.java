@@ -22,6 +22,7 @@ import dev.apilink.routes.Users;
 import dev.apilink.token.SigningKeys;
 import dev.apilink.token.TokenIssuer;
 import dev.apilink.token.WellKnown;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -736,6 +737,15 @@ public final class ApiLinkFilter implements Filter {
       chain.doFilter(request, response);
       return;
     }
+    if (clientRequest.getDispatcherType() == DispatcherType.ASYNC
+        && !clientAskedForApi(clientRequest)) {
+      // The application's own async dispatch to /api from a request it serves elsewhere: its own,
+      // as a forward there is (the filter is mapped to ASYNC for a filter before it that resumes an
+      // /api request, and to break off its own exchanges). Proxied, the gateway's answer went out
+      // under the headers the application had set.
+      chain.doFilter(request, response);
+      return;
+    }
     State current = state;
 
     String path = pathInContext(clientRequest);
@@ -892,6 +902,25 @@ public final class ApiLinkFilter implements Filter {
       response.getOutputStream().write(body);
     }
     return true;
+  }
+
+  /**
+   * Whether the client's own request, before any async dispatch, was for {@code /api} in this web
+   * application, as the container read its path: the async attributes keep that path.
+   */
+  private static boolean clientAskedForApi(HttpServletRequest request) {
+    Object contextPath = request.getAttribute(AsyncContext.ASYNC_CONTEXT_PATH);
+    Object servletPath = request.getAttribute(AsyncContext.ASYNC_SERVLET_PATH);
+    if (!(contextPath instanceof String clientContext)
+        || !(servletPath instanceof String clientServletPath)) {
+      return true; // nothing tells otherwise: as before
+    }
+    Object pathInfo = request.getAttribute(AsyncContext.ASYNC_PATH_INFO);
+    return clientContext.equals(request.getContextPath())
+        && GatewayTarget.isApiPath(
+            pathInfo instanceof String clientPathInfo
+                ? clientServletPath + clientPathInfo
+                : clientServletPath);
   }
 
   /** The path inside the web application, decoded and normalized by the container. */

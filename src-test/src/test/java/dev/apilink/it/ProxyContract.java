@@ -20,6 +20,9 @@ import dev.apilink.ApiLinkFilter;
 import dev.apilink.testkit.echo.EchoBackend;
 import dev.apilink.testkit.echo.EchoBackend.Received;
 import dev.apilink.testkit.faults.SilentServer;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -161,6 +164,44 @@ abstract class ProxyContract {
     assertEquals(404, get("/x/api/products").statusCode());
     assertEquals(404, get("/apiary").statusCode());
     assertTrue(backend.received().isEmpty());
+  }
+
+  /**
+   * An application servlet that serves a page by an async dispatch to an {@code /api} path, as it
+   * could by a forward: the second time it is reached (through {@code ApiLinkServlet}, which hands
+   * {@code /api} on to it), it answers.
+   */
+  static final class DispatchesToApi extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response)
+        throws IOException {
+      if (request.getAttribute("dispatched") != null) {
+        response.setContentType("text/plain;charset=utf-8");
+        response.getWriter().print("answered by the application");
+        return;
+      }
+      request.setAttribute("dispatched", Boolean.TRUE);
+      response.setHeader("Cache-Control", "public, max-age=3600");
+      request.startAsync().dispatch("/api/orders/7");
+    }
+  }
+
+  @Test
+  void anAsyncDispatchOfTheApplicationsOwnToAnApiPathStaysWithTheApplication() throws Exception {
+    // The client asked for /page, which the application serves; the filter is mapped to ASYNC only
+    // to break off ApiLink's own exchanges. A forward to /api/orders/7 reaches the application's
+    // servlet; the async dispatch went to the gateway with the key and the token, and its answer
+    // out under the headers the page had set.
+    site.deployLinkedTo(backend.url(), c -> {});
+    site.container().addServlet("application", new DispatchesToApi(), "/*");
+
+    HttpResponse<String> response = get("/page");
+
+    assertEquals(List.of(), backend.received(), "requests that reached the backend");
+    assertEquals(200, response.statusCode());
+    assertEquals("answered by the application", response.body());
   }
 
   @Test
