@@ -765,15 +765,14 @@ public final class ApiLinkFilter implements Filter {
       // The container reads /api where the client wrote it otherwise (/x/../api, //api, /%61pi,
       // /api;p). Not forwarded: the gateway might read another of its APIs there. Not passed on
       // either: the web application would serve its own files under /api, past the route rules.
-      LOG.fine(
-          () -> "ApiLink: refused " + clientRequest.getRequestURI() + ", not a plain /api path");
+      LOG.fine(() -> "ApiLink: refused " + loggedUri(clientRequest) + ", not a plain /api path");
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
       GatewayError.pathNotPlain().send(clientResponse);
       return;
     }
     if (!GatewayTarget.staysUnderApi(rawPath)) {
       // Refused rather than sent: the gateway might decode %2F before resolving "..".
-      LOG.fine(() -> "ApiLink: refused " + clientRequest.getRequestURI() + ", which leaves /api");
+      LOG.fine(() -> "ApiLink: refused " + loggedUri(clientRequest) + ", which leaves /api");
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
       GatewayError.pathLeavesApi().send(clientResponse);
       return;
@@ -781,7 +780,7 @@ public final class ApiLinkFilter implements Filter {
     if (!clientRequest.isAsyncSupported()) {
       LOG.severe(
           "ApiLink: the request for "
-              + clientRequest.getRequestURI()
+              + loggedUri(clientRequest)
               + " is not async-supported; register ApiLinkServlet on /api/* (see web.xml.example),"
               + " and every filter before ApiLink, with <async-supported>true</async-supported>");
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
@@ -921,6 +920,18 @@ public final class ApiLinkFilter implements Filter {
             pathInfo instanceof String clientPathInfo
                 ? clientServletPath + clientPathInfo
                 : clientServletPath);
+  }
+
+  /**
+   * The request's URI for a log line, without the container's session id: {@code
+   * /api/orders;jsessionid=...} signs its holder in, and logs are kept and read by others (as the
+   * exchange's own lines name it).
+   */
+  private static String loggedUri(HttpServletRequest request) {
+    String uri = request.getRequestURI();
+    return uri.indexOf(';') < 0
+        ? uri
+        : GatewayTarget.withoutSessionId(uri, GatewayTarget.sessionCookie(request));
   }
 
   /** The path inside the web application, decoded and normalized by the container. */
