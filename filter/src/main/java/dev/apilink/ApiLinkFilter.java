@@ -749,6 +749,17 @@ public final class ApiLinkFilter implements Filter {
     State current = state;
 
     String path = pathInContext(clientRequest);
+    if (current == null) {
+      // Destroyed (the container destroys filters while a request is still on its way to them), or
+      // decided again below after the stop closed the link this request read.
+      if (GatewayTarget.isApiPath(path)) {
+        UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
+        GatewayError.siteStopping().send(clientResponse);
+      } else {
+        chain.doFilter(request, response);
+      }
+      return;
+    }
     if (path.startsWith("/.auth/.well-known/")
         && serveWellKnown(current.wellKnown(), path, clientRequest, clientResponse)) {
       return;

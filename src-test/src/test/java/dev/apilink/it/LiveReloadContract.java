@@ -110,6 +110,21 @@ abstract class LiveReloadContract {
   }
 
   @Test
+  void aRequestThatReachesTheFilterAfterItWasDestroyedIsToldTheSiteIsStopping() throws Exception {
+    // As a container does that destroys its filters while a request is still on its way to them,
+    // or one that a link closed by the stop sends back to decide again: state is gone by then.
+    site.container().apiLinkFilter().destroy();
+
+    HttpResponse<String> api = get("/api/x");
+    HttpResponse<String> home = get("/index.html");
+
+    assertEquals(503, api.statusCode(), api.body());
+    assertEquals(STOPPING, api.body());
+    assertEquals(200, home.statusCode(), home.body());
+    assertEquals(List.of(), gatewayA.received());
+  }
+
+  @Test
   void requestsDuringARewriteNeitherFailNorMixTheTwoConfigurations() throws Exception {
     AtomicBoolean running = new AtomicBoolean(true);
     ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
