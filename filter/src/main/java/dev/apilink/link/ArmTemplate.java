@@ -52,7 +52,10 @@ final class ArmTemplate {
         .putObject("properties")
         .put("displayName", product.subscriptionDisplayName())
         .put("scope", productResourceId)
-        .put("state", "active");
+        .put("state", "active")
+        // ApiLink forwards a client's Ocp-Apim-Trace: with tracing allowed, an anonymous client
+        // could have the gateway trace a request made with this subscription's key.
+        .put("allowTracing", false);
 
     ObjectNode productPolicy =
         resource(resources, "Microsoft.ApiManagement/service/products/policies", id + "/policy");

@@ -251,7 +251,8 @@ final class LinkCommand {
     text.append("  id:           ").append(product.id()).append(n);
     text.append("  display name: ").append(product.subscriptionDisplayName()).append(n);
     text.append("  scope:        ").append(product.subscriptionScope()).append(n);
-    text.append("  state:        active").append(n).append(n);
+    text.append("  state:        active").append(n);
+    text.append("  tracing:      not allowed").append(n).append(n);
 
     text.append("Access tokens, checked by the product's validate-jwt policy").append(n);
     text.append("  issuer:    ").append(policy.issuer()).append(n);

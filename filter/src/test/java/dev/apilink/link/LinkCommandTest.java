@@ -287,6 +287,8 @@ class LinkCommandTest {
         subscription.path("properties").path("displayName").asText());
     assertEquals(PRODUCT_RESOURCE_ID, subscription.path("properties").path("scope").asText());
     assertEquals("active", subscription.path("properties").path("state").asText());
+    // A client's Ocp-Apim-Trace is forwarded: tracing with this key stays off.
+    assertFalse(subscription.path("properties").path("allowTracing").asBoolean(true));
 
     JsonNode policy = resources.get(2);
     assertEquals("Microsoft.ApiManagement/service/products/policies", policy.path("type").asText());
@@ -670,6 +672,7 @@ class LinkCommandTest {
             + " red-sea-123.azurestaticapps.net\n"
             + "  scope:        /products/swa-red-sea-123-azurestaticapps-net\n"
             + "  state:        active\n"
+            + "  tracing:      not allowed\n"
             + "\n"
             + "Access tokens, checked by the product's validate-jwt policy\n"
             + "  issuer:    https://red-sea-123.azurestaticapps.net/.auth\n"
