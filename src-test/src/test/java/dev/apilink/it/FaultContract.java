@@ -76,6 +76,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -2309,6 +2310,38 @@ abstract class FaultContract {
       assertEquals(502, response.status());
       assertEquals(
           error(502, "Bad gateway: the API gateway's response broke off."), response.bodyText());
+      assertHealthyAndIdle();
+    }
+  }
+
+  /**
+   * A gateway that breaks off while the client's body is still arriving, before any answer, is the
+   * 502 of DESIGN.md; the rest of the body stays unread, so the connection is not reused.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(
+      value = Ending.class,
+      names = {"CLOSE", "RESET"})
+  void aGatewayThatBreaksOffMidUploadIsA502(Ending ending) throws Exception {
+    try (BreakingServer gateway = BreakingServer.startAnsweringBeforeTheBody(new byte[0], ending)) {
+      deployLinkedTo(gateway.url(), 1, 10);
+
+      List<RawHttp.Response> responses;
+      try (Socket client = RawHttp.open(site.container().port())) {
+        RawHttp.send(
+            client,
+            "POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n");
+        RawHttp.sendInBackground(client, new byte[100_000]);
+        String answer = RawHttp.readAtLeastOrShortAnswer(client.getInputStream(), 1_000_000);
+        responses = RawHttp.Response.parseAll(answer.getBytes(StandardCharsets.ISO_8859_1), false);
+      }
+
+      assertEquals(502, responses.get(0).status(), responses.toString());
+      assertEquals(
+          error(502, "Bad gateway: the API gateway's response broke off."),
+          responses.get(0).bodyText());
+      assertEquals("close", responses.get(0).header("Connection"), responses.toString());
       assertHealthyAndIdle();
     }
   }

@@ -252,6 +252,55 @@ abstract class ProxyContract {
     }
   }
 
+  /** A GET or HEAD that carries a body has it forwarded with its length, like any other method. */
+  @Test
+  void aBodyOnAGetOrHeadReachesTheGatewayWithItsLength() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    for (String method : List.of("GET", "HEAD")) {
+      backend.clear();
+      RawHttp.Response response =
+          RawHttp.exchangeOne(
+              site.container().port(),
+              method
+                  + " /api/items/7 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
+                  + "Connection: close\r\n\r\nhello");
+      assertEquals(200, response.status(), method);
+      Received received = onlyReceived();
+      assertEquals(5, received.bodyBytes(), method);
+      assertEquals(List.of("5"), received.header("Content-Length"), method);
+    }
+  }
+
+  /**
+   * A client that sends {@code Expect: 100-continue} and waits for the 100 before its body gets it,
+   * and its body reaches the gateway whole.
+   */
+  @Test
+  void aClientThatExpectsContinueIsToldToSendItsBody() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    try (Socket client = RawHttp.open(site.container().port())) {
+      RawHttp.send(
+          client,
+          "POST /api/items/7 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
+              + "Expect: 100-continue\r\nConnection: close\r\n\r\n");
+      StringBuilder interim = new StringBuilder();
+      while (interim.indexOf("\r\n\r\n") < 0) {
+        int c = client.getInputStream().read();
+        assertTrue(c >= 0, "closed after " + interim);
+        interim.append((char) c);
+      }
+      assertTrue(interim.toString().startsWith("HTTP/1.1 100 "), interim.toString());
+      RawHttp.send(client, "hello");
+      String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue((interim + answer).contains("HTTP/1.1 200 "), interim + answer);
+    }
+    Received received = onlyReceived();
+    assertEquals(5, received.bodyBytes());
+    assertEquals(List.of(), received.header("Expect"));
+  }
+
   /**
    * A request body whole at the gateway leaves its connection in the pool, as a bodiless request
    * does. Before, many small POSTs closed it (one after another, 42 to 57 of 400 on embedded Tomcat
