@@ -346,19 +346,26 @@ final class ProxyExchange implements AsyncListener {
         // smuggled behind it). Asked for explicitly, chunked framing applies to any method.
         proxyRequest.headers(fields -> fields.put(HttpHeader.TRANSFER_ENCODING, "chunked"));
       }
-    }
-    send(proxyRequest);
-    if (requestBody != null) {
+      // Before the request is sent, so that a body that cannot be read without a thread sends
+      // nothing to the gateway.
       try {
         clientRequest.getInputStream().setReadListener(requestBody);
+      } catch (UnsupportedOperationException | LinkageError e) {
+        // A filter's request wrapper whose input stream was written before Servlet 3.1: it refuses
+        // the listener, or lacks the method (AbstractMethodError). The client was answered 400 for
+        // a body that could not be read, or, the error thrown out of the filter, the container's
+        // 503, and the request had been sent to the gateway already (found by review).
+        refuseForTheRequestWrapper(e);
+        return;
       } catch (IOException | RuntimeException e) {
         // The container looks at the body here: a first AJP body packet over Tomcat's packetSize
         // fails it (IllegalArgumentException). The client's body, not the gateway: it was answered
-        // 502 and counted as the gateway's failure.
+        // 502 and counted as the gateway's failure. The aborted request fails as it is sent.
         bodyFailed(e);
         abortProxyRequest(e);
       }
     }
+    send(proxyRequest);
   }
 
   /**
@@ -1521,6 +1528,23 @@ final class ProxyExchange implements AsyncListener {
             + " setWriteListener() and isReady() on to the container's",
         refusal,
         false);
+  }
+
+  /**
+   * A filter before ApiLink wraps the request in an input stream that refuses {@code
+   * setReadListener()}: ApiLink cannot read the body without holding a thread, a deployment mistake
+   * answered and logged as a response wrapper that refuses the write listener is. Written once the
+   * client's response can be: its write listener is set already (Tomcat sent its own HTML 500 for
+   * an answer written before).
+   */
+  private void refuseForTheRequestWrapper(Throwable refusal) {
+    String why =
+        clientRequest.getClass().getName()
+            + ", a filter's request wrapper, refused setReadListener() ("
+            + refusal
+            + "); map that filter away from /api/*, or have its input stream pass"
+            + " setReadListener() and isReady() on to the container's";
+    clientOutput.whenWritable(() -> refuse(why, refusal, false));
   }
 
   /**

@@ -2689,6 +2689,41 @@ abstract class FaultContract {
   }
 
   /**
+   * A filter's request wrapper whose input stream refuses {@code setReadListener()} (written before
+   * Servlet 3.1: it throws, or lacks the method) leaves ApiLink no way to read the body without
+   * holding a thread: a deployment mistake, answered 500 and logged as the response's wrapper above
+   * is, not a client whose body could not be read, and nothing reaches the gateway.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"listener-unsupported", "listener-missing"})
+  void aRequestWrapperThatRefusesTheReadListenerIsA500ThatNamesIt(String how) throws Exception {
+    withAnEchoGateway(
+        5,
+        (gateway, log) -> {
+          long start = System.nanoTime();
+          List<RawHttp.Response> responses =
+              RawHttp.exchangeAll(
+                  site.container().port(),
+                  "POST /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      + FailingRequest.HEADER
+                      + ": "
+                      + how
+                      + "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+                      + "Connection: close\r\n\r\n{}");
+          long millis = (System.nanoTime() - start) / 1_000_000;
+
+          assertEquals(1, responses.size(), responses.toString());
+          assertTrue(millis < 5000, "at once, not at a time limit: " + millis + " ms");
+          assertRefusedAsNotSetUp(
+              responses.get(0),
+              gateway,
+              log,
+              "a filter's request wrapper, refused setReadListener()",
+              FailingRequest.class.getName());
+        });
+  }
+
+  /**
    * A filter before ApiLink that has taken the container's own response's writer leaves ApiLink no
    * output stream: a deployment mistake, answered 500 and logged as the wrapper above is. It was
    * taken for a client that had left: an empty 200 for a request the gateway never saw.

@@ -32,7 +32,8 @@ import java.util.Set;
  * its connection's id is null. With {@code X-Test-Writer-Taken}, it takes the container's own
  * response's writer first, as a filter that writes its own answer might, and writes nothing. With
  * {@code X-Test-Thread-Bound}, the user is known only on the thread that runs the filter chain, as
- * with Spring Security's {@code SecurityContextHolder}.
+ * with Spring Security's {@code SecurityContextHolder}. With {@code X-Test-Request-Body-Fails}, the
+ * request's body is served by a wrapper that refuses the read listener ({@link FailingRequest}).
  */
 public final class TestAuthFilter implements Filter {
 
@@ -62,6 +63,11 @@ public final class TestAuthFilter implements Filter {
     }
     if (http.getHeader(SESSION_STORE_DOWN) != null) {
       http = sessionStoreDown(http);
+      request = http;
+    }
+    String bodyFails = http.getHeader(FailingRequest.HEADER);
+    if (bodyFails != null && request.getDispatcherType() == DispatcherType.REQUEST) {
+      http = new FailingRequest(http, bodyFails);
       request = http;
     }
     String fails = http.getHeader(FailingResponse.HEADER);
