@@ -74,10 +74,11 @@ public record GatewayError(int status, String message) {
   }
 
   /**
-   * The request body ended before its {@code Content-Length}: the container ends a client's body
-   * that stops short with a read failure, so the application read it first (a filter before ApiLink
-   * that asked for a form's parameters, such as Spring Security's {@code CsrfFilter} for {@code
-   * _csrf}).
+   * The request body ended before its {@code Content-Length}, or a form body of unknown length
+   * ended before its first byte while its parameters hold more than the query's: the container ends
+   * a client's body that stops short with a read failure, so the application read it first (a
+   * filter before ApiLink that asked for a form's parameters, such as Spring Security's {@code
+   * CsrfFilter} for {@code _csrf}).
    */
   public static final class RequestBodyAlreadyRead extends IOException {
     private static final long serialVersionUID = 1L;
@@ -86,10 +87,9 @@ public record GatewayError(int status, String message) {
       // Logged cut at 120 characters: the cause first.
       super(
           "a filter before ApiLink read the body (form parameters?): "
-              + readBytes
-              + " of its "
-              + declaredBytes
-              + " bytes were left",
+              + (declaredBytes < 0
+                  ? "nothing of its chunked body was left"
+                  : readBytes + " of its " + declaredBytes + " bytes were left"),
           null);
     }
   }

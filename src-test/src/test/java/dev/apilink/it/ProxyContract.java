@@ -1100,6 +1100,49 @@ abstract class ProxyContract {
         "no request reached the backend as if whole: " + backend.received());
   }
 
+  /**
+   * The same for a chunked form body: with no Content-Length to fall short of, it reached the
+   * gateway as an empty body, and the client had the gateway's 200. An empty chunked form that no
+   * filter read still goes through.
+   */
+  @Test
+  void aChunkedFormBodyThatAFilterBeforeApiLinkReadIsA500RatherThanAnEmptyRequest()
+      throws Exception {
+    site.deployLinkedTo(backend.url(), c -> Battery.backend(c).put("timeoutSeconds", 5));
+    String form = "_csrf=token&name=widget&qty=3";
+
+    RawHttp.Response read = postChunkedForm("/api/orders?page=1", form, true);
+
+    assertEquals(500, read.status(), read + ", the gateway had " + backend.received());
+    assertEquals(
+        "{\"statusCode\": 500, \"message\": \"Internal server error: the site read the request"
+            + " body before ApiLink could forward it.\"}",
+        read.bodyText());
+    assertTrue(
+        backend.received().stream().noneMatch(r -> r.bodyComplete()),
+        "no request reached the backend as if whole: " + backend.received());
+    backend.clear();
+
+    RawHttp.Response empty = postChunkedForm("/api/orders?page=1", "", false);
+
+    assertEquals(200, empty.status(), empty.toString());
+    assertEquals(0, onlyReceived().bodyBytes());
+  }
+
+  private RawHttp.Response postChunkedForm(String target, String form, boolean readParameters)
+      throws IOException {
+    return RawHttp.exchangeOne(
+        site.container().port(),
+        "POST "
+            + target
+            + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "Content-Type: application/x-www-form-urlencoded\r\n"
+            + (readParameters ? "X-Test-Read-Parameters: true\r\n" : "")
+            + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            + (form.isEmpty() ? "" : Integer.toHexString(form.length()) + "\r\n" + form + "\r\n")
+            + "0\r\n\r\n");
+  }
+
   @Test
   void aGatewayThatBreaksOffMidBodyBreaksOffTheClientsResponse() throws Exception {
     site.deployLinkedTo(backend.url(), c -> {});
