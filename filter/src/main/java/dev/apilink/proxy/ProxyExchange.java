@@ -351,7 +351,21 @@ final class ProxyExchange implements AsyncListener {
       // Before the request is sent, so that a body that cannot be read without a thread sends
       // nothing to the gateway.
       try {
-        clientRequest.getInputStream().setReadListener(requestBody);
+        ServletInputStream input;
+        try {
+          input = clientRequest.getInputStream();
+        } catch (IllegalStateException e) {
+          // The Servlet API refuses the input stream once the reader was taken: a filter before
+          // ApiLink did, and may have read the body. The client was answered 400, as if its body
+          // could not be read (found by review).
+          refuseWhenWritable(
+              "a filter before ApiLink took the request's reader ("
+                  + e
+                  + "); map that filter away from /api/*, or have it leave the body alone",
+              e);
+          return;
+        }
+        input.setReadListener(requestBody);
       } catch (UnsupportedOperationException | LinkageError e) {
         // A filter's request wrapper whose input stream was written before Servlet 3.1: it refuses
         // the listener, or lacks the method (AbstractMethodError). The client was answered 400 for
@@ -1540,12 +1554,17 @@ final class ProxyExchange implements AsyncListener {
    * an answer written before).
    */
   private void refuseForTheRequestWrapper(Throwable refusal) {
-    String why =
+    refuseWhenWritable(
         clientRequest.getClass().getName()
             + ", a filter's request wrapper, refused setReadListener() ("
             + refusal
             + "); map that filter away from /api/*, or have its input stream pass"
-            + " setReadListener() and isReady() on to the container's";
+            + " setReadListener() and isReady() on to the container's",
+        refusal);
+  }
+
+  /** {@link #refuse} once the client's response can be written: its write listener is set. */
+  private void refuseWhenWritable(String why, Throwable refusal) {
     clientOutput.whenWritable(() -> refuse(why, refusal, false));
   }
 

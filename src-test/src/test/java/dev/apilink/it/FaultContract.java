@@ -2745,6 +2745,28 @@ abstract class FaultContract {
   }
 
   /**
+   * A filter before ApiLink that has taken the request's reader leaves ApiLink no input stream (and
+   * may have read the body): a deployment mistake, answered 500 and logged as the writer's case is.
+   * It was the client's 400, as if its body could not be read.
+   */
+  @Test
+  void aRequestWhoseReaderAFilterTookIsA500ThatSaysSo() throws Exception {
+    withAnEchoGateway(
+        5,
+        (gateway, log) -> {
+          RawHttp.Response response =
+              RawHttp.exchangeOne(
+                  site.container().port(),
+                  "POST /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Test-Reader-Taken: yes\r\n"
+                      + "Content-Type: application/json\r\nContent-Length: 2\r\n"
+                      + "Connection: close\r\n\r\n{}");
+
+          assertRefusedAsNotSetUp(
+              response, gateway, log, "a filter before ApiLink took the request's reader", "");
+        });
+  }
+
+  /**
    * {@code response} is ApiLink's 500 for a site not set up to forward {@code /api/orders}, the
    * gateway never asked, and one SEVERE line says why, its cause starting with {@code cause}.
    */

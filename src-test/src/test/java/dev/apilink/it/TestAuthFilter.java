@@ -30,7 +30,8 @@ import java.util.Set;
  * throws}, the request is wrapped as by a class built against Servlet 5.0, which lacks {@code
  * getServletConnection()}: the call fails with {@code AbstractMethodError}; with {@code null-id},
  * its connection's id is null. With {@code X-Test-Writer-Taken}, it takes the container's own
- * response's writer first, as a filter that writes its own answer might, and writes nothing. With
+ * response's writer first, as a filter that writes its own answer might, and writes nothing; with
+ * {@code X-Test-Reader-Taken}, the request's reader, as a filter that reads the body might. With
  * {@code X-Test-Thread-Bound}, the user is known only on the thread that runs the filter chain, as
  * with Spring Security's {@code SecurityContextHolder}. With {@code X-Test-Request-Body-Fails}, the
  * request's body is served by a wrapper that refuses the read listener ({@link FailingRequest}).
@@ -60,6 +61,9 @@ public final class TestAuthFilter implements Filter {
     }
     if (http.getHeader("X-Test-Writer-Taken") != null) {
       response.getWriter();
+    }
+    if (http.getHeader("X-Test-Reader-Taken") != null) {
+      request.getReader();
     }
     if (http.getHeader(SESSION_STORE_DOWN) != null) {
       http = sessionStoreDown(http);
