@@ -1,6 +1,6 @@
 package dev.apilink.config;
 
-import static dev.apilink.config.JsonProblems.syntaxError;
+import static dev.apilink.config.JsonProblems.syntaxProblem;
 import static dev.apilink.config.JsonProblems.was;
 import static dev.apilink.config.JsonProblems.wasType;
 import static dev.apilink.config.JsonProblems.wasValue;
@@ -218,7 +218,7 @@ public final class ConfigLoader {
       try {
         root = JSON.readTree(JsonText.of(json));
       } catch (JsonProcessingException e) {
-        throw new ConfigException(source, List.of(new Problem("", syntaxError(e))));
+        throw new ConfigException(source, List.of(syntaxProblem(e)));
       } catch (IOException e) {
         throw new ConfigException(source, List.of(new Problem("", e.getMessage())));
       }

@@ -1,7 +1,12 @@
 package dev.apilink.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.apilink.config.ConfigException.Problem;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -31,6 +36,48 @@ public final class JsonProblems {
   /** {@code (known here: a, b, c)} */
   public static String known(Set<String> keys) {
     return " (known here: " + String.join(", ", keys.stream().sorted().toList()) + ")";
+  }
+
+  /**
+   * A parse error as a problem: a key given twice in one object at the key's JSON path, any other
+   * at the whole file's, by position ({@link #syntaxError}).
+   */
+  public static Problem syntaxProblem(JsonProcessingException e) {
+    // Jackson's "Duplicate field 'name'" quotes the key, which syntaxError leaves out with any
+    // other quoted text; the parser still stands on the key (STRICT_DUPLICATE_DETECTION).
+    if (String.valueOf(e.getOriginalMessage()).startsWith("Duplicate field ")
+        && e instanceof StreamReadException read
+        && read.getProcessor() != null) {
+      String path = pathOf(read.getProcessor().getParsingContext());
+      if (!path.isEmpty()) {
+        return new Problem(
+            path,
+            "given more than once; a key may appear once in an object ("
+                + syntaxError(e).replaceFirst(":.*", "")
+                + ")");
+      }
+    }
+    return new Problem("", syntaxError(e));
+  }
+
+  /** {@code environments.production.backend.url}, {@code routes[2].route} */
+  private static String pathOf(JsonStreamContext context) {
+    List<String> segments = new ArrayList<>();
+    for (JsonStreamContext at = context; at != null && !at.inRoot(); at = at.getParent()) {
+      if (at.inArray()) {
+        segments.add(0, "[" + at.getCurrentIndex() + "]");
+      } else if (at.getCurrentName() != null) {
+        segments.add(0, at.getCurrentName());
+      }
+    }
+    StringBuilder path = new StringBuilder();
+    for (String segment : segments) {
+      if (path.length() > 0 && !segment.startsWith("[")) {
+        path.append('.');
+      }
+      path.append(segment);
+    }
+    return path.toString();
   }
 
   /**

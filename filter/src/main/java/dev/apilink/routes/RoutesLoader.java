@@ -1,7 +1,7 @@
 package dev.apilink.routes;
 
 import static dev.apilink.config.JsonProblems.known;
-import static dev.apilink.config.JsonProblems.syntaxError;
+import static dev.apilink.config.JsonProblems.syntaxProblem;
 import static dev.apilink.config.JsonProblems.was;
 import static dev.apilink.config.JsonProblems.wasType;
 import static dev.apilink.config.JsonProblems.wasValue;
@@ -109,7 +109,7 @@ public final class RoutesLoader {
     try {
       root = JSON.readTree(JsonText.of(json));
     } catch (JsonProcessingException e) {
-      problems.add(new Problem("", syntaxError(e)));
+      problems.add(syntaxProblem(e));
       return null;
     } catch (IOException e) {
       problems.add(new Problem("", e.getMessage()));

@@ -570,8 +570,22 @@ class ConfigLoaderTest {
         problems(
             "{\"hostname\": \"a.example\", \"hostname\": \"b.example\", \"environments\": {}}");
 
-    assertTrue(problems.get(0).startsWith("not valid JSON at line 1"), problems.get(0));
-    assertTrue(problems.get(0).contains("Duplicate field"), problems.get(0));
+    assertEquals(
+        List.of(
+            "hostname: given more than once; a key may appear once in an object (not valid JSON at"
+                + " line 1, column 37)"),
+        problems);
+  }
+
+  @Test
+  void aDuplicateKeyIsNamedByItsJsonPath() throws Exception {
+    // Jackson's "Duplicate field 'timeoutSeconds'" had its name cut to '…' with the rest of the
+    // quoted text, which left a line and column and no key.
+    assertEquals(
+        List.of(
+            "environments.production.backend.timeoutSeconds: given more than once; a key may"
+                + " appear once in an object (not valid JSON at line 5, column 81)"),
+        problems(linked(", \"timeoutSeconds\": 10, \"timeoutSeconds\": 20")));
   }
 
   @Test
