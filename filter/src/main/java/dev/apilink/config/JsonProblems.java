@@ -9,11 +9,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** How the configuration readers word a problem: one phrasing for every file ApiLink reads. */
 public final class JsonProblems {
 
   private JsonProblems() {}
+
+  private static final Pattern QUOTED = Pattern.compile("'''|'[^']*'");
+  private static final Pattern PUNCTUATION_MARK = Pattern.compile("'\\p{Punct}'");
 
   /** {@code (was "value")} */
   public static String was(String value) {
@@ -90,10 +95,23 @@ public final class JsonProblems {
     message =
         message.replaceAll(
             "\\[Source: [^\\]]*?line: (\\d+), column: (\\d+)\\]", "line $1, column $2");
-    // A quoted punctuation mark says what is wrong ("Unexpected character ('}' ...)") and is no
-    // secret; any other quoted text is left out.
+    // Jackson's comment message quotes '/' and then the feature 'ALLOW_COMMENTS' to enable.
+    if (message.contains("ALLOW_COMMENTS")) {
+      message = "a comment; JSON allows none";
+    }
+    // A quoted punctuation mark says what is wrong ("Unexpected character ('}' ...)", the quote
+    // itself as ''') and is no secret; any other quoted text is left out. Read from left to right,
+    // a pair at a time: skipping the first quote of '/' paired its closing quote with the next
+    // opening one, and cut the text between them.
     message =
-        message.replaceAll("'(?![\\p{Punct}]')[^']*'", "'…'").replaceAll("\"[^\"]*\"", "\"…\"");
+        QUOTED
+            .matcher(message)
+            .replaceAll(
+                quoted ->
+                    PUNCTUATION_MARK.matcher(quoted.group()).matches()
+                        ? Matcher.quoteReplacement(quoted.group())
+                        : "'…'")
+            .replaceAll("\"[^\"]*\"", "\"…\"");
     int newline = message.indexOf('\n');
     if (newline >= 0) {
       message = message.substring(0, newline);

@@ -589,6 +589,26 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aCommentIsNamedAsOne() throws Exception {
+    // The quoted text was cut from the closing quote of ('/') to the opening one of
+    // 'ALLOW_COMMENTS': "Unexpected character ('/'…'ALLOW_COMMENTS' not enabled for parser)".
+    assertEquals(
+        List.of("not valid JSON at line 1, column 1: a comment; JSON allows none"),
+        problems("// the production key comes from the environment\n" + linked("")));
+  }
+
+  @Test
+  void aValueInSingleQuotesIsNamedByTheQuoteWithoutShowingIt() throws Exception {
+    String problem = problems(linked("").replace("\"${env:APIM_KEY}\"", "'" + SECRET + "'")).get(0);
+
+    assertTrue(
+        problem.startsWith(
+            "not valid JSON at line 5, column 24: Unexpected character (''' (code 39)): expected"
+                + " a valid value"),
+        problem);
+  }
+
+  @Test
   void aSubscriptionKeyWithAControlCharacterIsRefusedWithoutShowingIt() throws Exception {
     assertEquals(
         List.of(
