@@ -95,6 +95,12 @@ public final class JsonProblems {
     message =
         message.replaceAll(
             "\\[Source: [^\\]]*?line: (\\d+), column: (\\d+)\\]", "line $1, column $2");
+    // DeserializationFeature.FAIL_ON_TRAILING_TOKENS: "Trailing token (of type START_OBJECT) found
+    // after value (bound as `com.fasterxml.jackson.databind.JsonNode`): not allowed as per
+    // `DeserializationFeature.FAIL_ON_TRAILING_TOKENS`", Jackson's classes and settings.
+    if (message.startsWith("Trailing token ")) {
+      message = "more after the end of the first JSON value; the file holds one object";
+    }
     // Jackson's comment message quotes '/' and then the feature 'ALLOW_COMMENTS' to enable.
     if (message.contains("ALLOW_COMMENTS")) {
       message = "a comment; JSON allows none";

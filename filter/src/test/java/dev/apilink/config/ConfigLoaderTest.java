@@ -609,6 +609,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void contentAfterTheObjectIsNamedWithoutJacksonsInternals() throws Exception {
+    // Jackson: "Trailing token (of type START_OBJECT) found after value (bound as
+    // `com.fasterxml.jackson.databind.JsonNode`): not allowed as per
+    // `DeserializationFeature.FAIL_ON_TRAILING_TOKENS`".
+    assertEquals(
+        List.of(
+            "not valid JSON at line 6, column 1: more after the end of the first JSON value; the"
+                + " file holds one object"),
+        problems(linked("") + "{}"));
+  }
+
+  @Test
   void aSubscriptionKeyWithAControlCharacterIsRefusedWithoutShowingIt() throws Exception {
     assertEquals(
         List.of(
