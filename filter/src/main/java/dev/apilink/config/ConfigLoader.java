@@ -561,7 +561,9 @@ public final class ConfigLoader {
       }
       // Without secrets (link), an unset ${env:...} for the key file or its kid is no problem.
       Use keyUse = readSecrets ? Use.RESOLVE : Use.SHAPE_ONLY;
-      Optional<String> keyFile = text(token, "token", "signingKeyFile", keyUse);
+      // Read as a path, "" is the working directory ("cannot read  (IOException: Is a directory)").
+      Optional<String> keyFile =
+          notBlank(text(token, "token", "signingKeyFile", keyUse), "token.signingKeyFile");
       Optional<String> keyId = text(token, "token", "signingKeyId", keyUse);
       int lifetime =
           integer(token, "token", "lifetimeSeconds", 30, 86_400, Use.RESOLVE)

@@ -660,6 +660,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void anEmptySigningKeyFileIsNamedAsEmptyNotReadAsTheWorkingDirectory() throws Exception {
+    // Read as a path, "" named the working directory: "cannot read  (IOException: Is a
+    // directory)", an empty name and a directory the operator never gave.
+    env = Map.of("APIM_KEY", SECRET, "APILINK_KEYS", "");
+    String keyFile = "{\"token\": {\"signingKeyFile\": \"%s\"}, \"hostname\"";
+
+    for (String given : List.of("", "${env:APILINK_KEYS}")) {
+      assertEquals(
+          List.of("token.signingKeyFile: must not be empty; leave it out for the default"),
+          problems(linked("").replace("{\"hostname\"", keyFile.formatted(given))),
+          given);
+    }
+  }
+
+  @Test
   void aKeyFileWrittenByNotepadLosesItsByteOrderMarkAndLineEnd() throws Exception {
     Files.write(
         dir.resolve("key.txt"), ("\uFEFF" + SECRET + "\r\n").getBytes(StandardCharsets.UTF_8));
