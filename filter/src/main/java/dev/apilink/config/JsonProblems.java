@@ -101,6 +101,20 @@ public final class JsonProblems {
     if (message.startsWith("Trailing token ")) {
       message = "more after the end of the first JSON value; the file holds one object";
     }
+    // "Non-standard token 'NaN': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow"
+    if (message.contains("ALLOW_NON_NUMERIC_NUMBERS")) {
+      message = "NaN or Infinity, which JSON does not allow; write a number";
+    }
+    // StreamReadConstraints: "Number value length (1500) exceeds the maximum allowed (1000, from
+    // `StreamReadConstraints.getMaxNumberLength()`)", and the same for the nesting depth.
+    message =
+        message
+            .replaceFirst(
+                "^Number value length \\((\\d+)\\) exceeds the maximum allowed \\((\\d+),.*",
+                "a number of $1 characters; at most $2 are read")
+            .replaceFirst(
+                "^Document nesting depth \\((\\d+)\\) exceeds the maximum allowed \\((\\d+),.*",
+                "objects and arrays nested over $2 deep");
     // Jackson's comment message quotes '/' and then the feature 'ALLOW_COMMENTS' to enable.
     if (message.contains("ALLOW_COMMENTS")) {
       message = "a comment; JSON allows none";

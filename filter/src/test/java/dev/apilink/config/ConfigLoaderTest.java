@@ -621,6 +621,36 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aNumberJsonDoesNotHaveIsNamedWithoutJacksonsSettings() throws Exception {
+    // Jackson: "Non-standard token 'NaN': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to
+    // allow".
+    String config = linked("").replaceFirst("\\{", "{\"x\": NaN, ");
+    assertEquals(
+        List.of(
+            "not valid JSON at line 1, column 10: NaN or Infinity, which JSON does not allow;"
+                + " write a number"),
+        problems(config));
+  }
+
+  @Test
+  void aNumberTooLongForJacksonIsNamedWithoutItsSettings() throws Exception {
+    // Jackson: "Number value length (1500) exceeds the maximum allowed (1000, from
+    // `StreamReadConstraints.getMaxNumberLength()`)".
+    String config = linked("").replaceFirst("\\{", "{\"x\": " + "9".repeat(1500) + ", ");
+    assertEquals(
+        List.of("not valid JSON: a number of 1500 characters; at most 1000 are read"),
+        problems(config));
+  }
+
+  @Test
+  void nestingTooDeepForJacksonIsNamedWithoutItsSettings() throws Exception {
+    String config =
+        linked("").replaceFirst("\\{", "{\"x\": " + "[".repeat(1500) + "]".repeat(1500) + ", ");
+    assertEquals(
+        List.of("not valid JSON: objects and arrays nested over 1000 deep"), problems(config));
+  }
+
+  @Test
   void aSubscriptionKeyWithAControlCharacterIsRefusedWithoutShowingIt() throws Exception {
     assertEquals(
         List.of(
