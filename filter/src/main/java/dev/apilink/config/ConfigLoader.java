@@ -434,6 +434,10 @@ public final class ConfigLoader {
               problem(
                   path + ".subscriptionKey",
                   "must contain only visible ASCII characters, no spaces or control characters"
+                      + (isVisibleAscii(k.strip())
+                          ? "; it starts or ends with white space or a line break (a secret"
+                              + " written to its variable from a file?)"
+                          : "")
                       + " (value not shown: it is a secret)");
             }
           });

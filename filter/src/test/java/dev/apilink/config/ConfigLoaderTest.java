@@ -660,6 +660,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aSubscriptionKeyThatEndsInALineBreakIsRefusedSayingSoWithoutShowingIt() throws Exception {
+    // As a variable set from a file (a Kubernetes secret made with --from-file) ends.
+    assertEquals(
+        List.of(
+            "environments.production.backend.subscriptionKey: must contain only visible ASCII"
+                + " characters, no spaces or control characters; it starts or ends with white"
+                + " space or a line break (a secret written to its variable from a file?) (value"
+                + " not shown: it is a secret)"),
+        problems(linked("").replace("${env:APIM_KEY}", SECRET + "\\n")));
+  }
+
+  @Test
   void aSubscriptionKeyWithANonAsciiCharacterIsRefusedWithoutShowingIt() throws Exception {
     assertEquals(
         List.of(
