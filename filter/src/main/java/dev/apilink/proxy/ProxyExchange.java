@@ -32,6 +32,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.client.AsyncRequestContent;
+import org.eclipse.jetty.client.HttpResponseException;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
@@ -462,6 +463,7 @@ final class ProxyExchange implements AsyncListener {
     if (link.client().sendsRequestsToProxy()) {
       request.onResponseHeaders(ProxyExchange::abortIfRefusedByProxy);
     }
+    request.onResponseHeaders(ProxyExchange::abortIfTransferCoded);
     request
         .onRequestCommit(r -> gatewayReached = true)
         // An answer that began proves it too: the commit is notified after the write completes,
@@ -480,6 +482,24 @@ final class ProxyExchange implements AsyncListener {
   private static void abortIfRefusedByProxy(Response response) {
     if (response.getStatus() == HttpStatus.PROXY_AUTHENTICATION_REQUIRED_407) {
       response.abort(new GatewayError.ProxyRefusedRequest(response));
+    }
+  }
+
+  /**
+   * A transfer coding other than chunked (RFC 9112 7) is one ApiLink never offered (it forwards no
+   * {@code TE}) and Jetty's client does not decode, and {@code Transfer-Encoding} is hop-by-hop:
+   * passed on, the client got the coded bytes as the content itself (a gateway's {@code gzip,
+   * chunked} reached it as gzip bytes under {@code Content-Type: text/plain}). Not valid HTTP.
+   */
+  private static void abortIfTransferCoded(Response response) {
+    for (String coding : response.getHeaders().getCSV(HttpHeader.TRANSFER_ENCODING, false)) {
+      if (!coding.equalsIgnoreCase("chunked")) {
+        response.abort(
+            new HttpResponseException(
+                "the gateway's response has the transfer coding " + coding + ", not decoded",
+                response));
+        return;
+      }
     }
   }
 
