@@ -815,6 +815,13 @@ final class ProxyExchange implements AsyncListener {
     if (gatewaysVary != null && !gatewaysVary.isEmpty()) {
       clientResponse.setHeader(VARY, ProxyHeaders.joinedVary(containersVary, gatewaysVary));
     }
+    RequestBody body = requestBody;
+    if (http1 && body != null && !body.whole) {
+      // An answer before the client's body is all read: Jetty closes the connection after it over
+      // the unread rest without saying so, and a client that sent its next request on it got no
+      // answer (a reviewer saw Tomcat's early answer say so, Jetty's not). UnreadBody's reasoning.
+      clientResponse.setHeader("Connection", "close");
+    }
     // Counted once the whole head is in the response: one that could not be copied becomes
     // ApiLink's 500 (notPassedOn()), counted as that alone.
     link.counts().passedOn(gatewayResponse.getStatus());

@@ -402,6 +402,14 @@ abstract class FaultContract {
         String answer =
             RawHttp.readAtLeastOrShortAnswer(client.getInputStream(), Integer.MAX_VALUE);
         assertTrue(answer.startsWith("HTTP/1.1 429 "), answer);
+        // The rest of the body is not read: the client must not send another request on this
+        // connection, which Jetty closes after the answer (it said nothing of it before).
+        assertTrue(
+            answer
+                .substring(0, answer.indexOf("\r\n\r\n"))
+                .toLowerCase(Locale.ROOT)
+                .contains("\r\nconnection: close"),
+            answer);
         // The page leaves once the exchange is over for ApiLink, not earlier: a client that
         // closes while ApiLink still reads its body is a read failure, which aborts the request.
         awaitNoExchangeInFlight();
