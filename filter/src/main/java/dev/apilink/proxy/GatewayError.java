@@ -441,6 +441,9 @@ public record GatewayError(int status, String message) {
   public void send(HttpServletResponse clientResponse) throws IOException {
     byte[] body = body();
     clientResponse.setStatus(status);
+    // Not for caches, whatever a filter before ApiLink set for /api: a CDN that kept a 502 under a
+    // filter's "public, max-age=3600" served it for an hour after the gateway was back.
+    clientResponse.setHeader("Cache-Control", "no-store");
     clientResponse.setContentType("application/json; charset=utf-8");
     clientResponse.setContentLength(body.length);
     clientResponse.getOutputStream().write(body);

@@ -40,6 +40,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -265,6 +266,32 @@ abstract class FaultContract {
             + "), not logged one by one (at most one line every 10 s)",
         closing.await("more requests", Duration.ofSeconds(20)));
     closing.close();
+  }
+
+  /**
+   * ApiLink's own answers are not for caches, whatever a filter before it said for {@code /api}: a
+   * CDN in front that kept a 502 under a filter's {@code Cache-Control: public, max-age=3600} would
+   * serve it for an hour after the gateway was back.
+   */
+  @Test
+  void anAnswerOfApiLinksOwnIsNotStoredByCachesWhateverAFilterSaid() throws Exception {
+    deployLinkedTo(URI.create("http://127.0.0.1:" + closedPort()), 1, 5);
+
+    RawHttp.Response response =
+        RawHttp.exchangeOne(
+            site.container().port(),
+            "GET /api/refused HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + TestAuthFilter.CACHE_PUBLIC
+                + ": yes\r\nConnection: close\r\n\r\n");
+
+    assertEquals(502, response.status(), response.toString());
+    assertEquals(
+        List.of("no-store"),
+        response.headers().stream()
+            .filter(field -> field.getKey().equalsIgnoreCase("Cache-Control"))
+            .map(Map.Entry::getValue)
+            .toList(),
+        response.toString());
   }
 
   @ParameterizedTest(name = "a body of {0} bytes")

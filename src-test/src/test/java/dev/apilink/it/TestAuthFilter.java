@@ -38,6 +38,9 @@ import java.util.Set;
  */
 public final class TestAuthFilter implements Filter {
 
+  /** Asks the filter to mark the response cacheable, as a site's caching filter might. */
+  static final String CACHE_PUBLIC = "X-Test-Cache-Public";
+
   @Override
   public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
       throws IOException, ServletException {
@@ -64,6 +67,9 @@ public final class TestAuthFilter implements Filter {
     }
     if (http.getHeader("X-Test-Reader-Taken") != null) {
       request.getReader();
+    }
+    if (http.getHeader(CACHE_PUBLIC) != null) {
+      ((HttpServletResponse) response).setHeader("Cache-Control", "public, max-age=3600");
     }
     if (http.getHeader(SESSION_STORE_DOWN) != null) {
       http = sessionStoreDown(http);
