@@ -49,6 +49,12 @@ public final class GatewayClient implements AutoCloseable {
   /** The buffer a response body is read into, and written to the client from. */
   static final int RESPONSE_BUFFER_BYTES = 64 * 1024;
 
+  /**
+   * The most a gateway request's head may take, request line included: past it Jetty's client fails
+   * the request before sending anything ({@link GatewayError#requestHeadersTooLarge}).
+   */
+  static final int MAX_REQUEST_HEADER_BYTES = 64 * 1024;
+
   /** How long {@link #close} waits for the timers' thread to end. */
   private static final int STOP_WAIT_SECONDS = 5;
 
@@ -93,7 +99,7 @@ public final class GatewayClient implements AutoCloseable {
     http.setMaxConnectionsPerDestination(backend.maxConnections());
     http.setMaxRequestsQueuedPerDestination(maxQueued(backend));
     // Whatever header block the container accepted, plus ApiLink's own fields, must fit.
-    http.setMaxRequestHeadersSize(64 * 1024);
+    http.setMaxRequestHeadersSize(MAX_REQUEST_HEADER_BYTES);
     // Past maxResponseHeaderBytes (at most this) ApiLink answers 502 itself, naming the cause.
     http.setMaxResponseHeadersSize(BackendConfig.MAX_RESPONSE_HEADER_BYTES);
     // Heap buffers let response chunks be written to the servlet stream without a copy.

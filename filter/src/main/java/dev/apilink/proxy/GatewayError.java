@@ -207,6 +207,18 @@ public record GatewayError(int status, String message) {
       return new GatewayError(
           502, "Bad gateway: the API gateway's response headers are too large.");
     }
+    if (requestHeadersTooLarge(failure)) {
+      // Nothing was sent: the gateway was not unreachable, as this was answered before (found by
+      // review with a user of 5,000 roles). The client's own fields fit the container's limit, so
+      // ApiLink's, the user's x-ms-client-principal above all, made the difference.
+      return new GatewayError(
+          431,
+          "Request header fields too large: with the fields ApiLink adds for the API gateway (the"
+              + " signed-in user's x-ms-client-principal among them), the request's header fields"
+              + " are over "
+              + GatewayClient.MAX_REQUEST_HEADER_BYTES / 1024
+              + " KiB.");
+    }
     if (find(failure, UnknownHostException.class) != null) {
       return new GatewayError(502, "Bad gateway: the API gateway's host name does not resolve.");
     }
@@ -272,6 +284,16 @@ public record GatewayError(int status, String message) {
         || find(failure, UnknownHostException.class) != null
         || find(failure, SSLHandshakeException.class) != null
         || isTimeout(failure);
+  }
+
+  /**
+   * Whether Jetty's client refused to send a request whose head is over {@link
+   * GatewayClient#MAX_REQUEST_HEADER_BYTES}: an {@link IllegalArgumentException} of this message
+   * from {@code HttpSenderOverHTTP}, before any byte of it left (Jetty 12.1).
+   */
+  static boolean requestHeadersTooLarge(Throwable failure) {
+    return find(failure, IllegalArgumentException.class) instanceof IllegalArgumentException refused
+        && "Request headers too large".equals(refused.getMessage());
   }
 
   /**

@@ -577,6 +577,35 @@ abstract class ProxyContract {
     assertEquals("[\"anonymous\",\"authenticated\"]", decoded.get("userRoles").toString());
   }
 
+  /**
+   * A user whose {@code x-ms-client-principal} is large (here 5,000 custom roles that the route
+   * rules name, every one granted) makes a gateway request head over the 64 KiB that ApiLink's
+   * client sends. It was answered 502 "the API gateway could not be reached", with the gateway
+   * never asked: the operator was sent looking for a network fault.
+   */
+  @Test
+  void aPrincipalTooLargeToSendIsA431ThatSaysSoNotAnUnreachableGateway() throws Exception {
+    StringBuilder roles = new StringBuilder();
+    for (int i = 0; i < 5000; i++) {
+      roles.append(i == 0 ? "\"" : ", \"").append("role_").append(i).append('"');
+    }
+    site.replaceFile(
+        "staticwebapp.config.json",
+        "{\"routes\": [{\"route\": \"/api/*\", \"allowedRoles\": [" + roles + "]}]}");
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    HttpResponse<String> response =
+        get("/api/me", "X-Test-User", "alice", TestAuthFilter.EVERY_ROLE, "yes");
+
+    assertEquals(431, response.statusCode(), response.body());
+    assertEquals(
+        "{\"statusCode\": 431, \"message\": \"Request header fields too large: with the fields"
+            + " ApiLink adds for the API gateway (the signed-in user's x-ms-client-principal among"
+            + " them), the request's header fields are over 64 KiB.\"}",
+        response.body());
+    assertEquals(List.of(), backend.received());
+  }
+
   @Test
   void hopByHopHeadersAndThoseNamedInConnectionAreNotForwarded() throws Exception {
     site.deployLinkedTo(backend.url(), c -> {});

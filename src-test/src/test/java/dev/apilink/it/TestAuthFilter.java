@@ -17,24 +17,25 @@ import java.util.Set;
 
 /**
  * A servlet security filter, as a site might run before ApiLink: the user named in {@code
- * X-Test-User} is authenticated, with the roles listed in {@code X-Test-Roles}. With {@code
- * X-Test-Read-Parameters}, it reads the request's parameters first, as Spring Security's {@code
- * CsrfFilter} does for a form field {@code _csrf} (which reads a form's body). With {@code
- * X-Test-Vary}, it adds that {@code Vary} to the response before ApiLink runs, as a CORS filter
- * ({@code Origin}) or Jetty's compression ({@code Accept-Encoding}) does. With {@code
- * X-Test-Behind-Proxy: https://host}, the request reports that scheme, host and default port, as
- * Tomcat's {@code RemoteIpFilter} and Spring's {@code ForwardedHeaderFilter} do for a
- * TLS-terminating load balancer in front (the {@code Host} header stays the one the balancer sent).
- * With {@code X-Test-Container-Fails}, the response fails as a container's can while ApiLink passes
- * the gateway's answer on ({@link FailingResponse}). With {@code X-Test-Connection-Unknown:
- * throws}, the request is wrapped as by a class built against Servlet 5.0, which lacks {@code
- * getServletConnection()}: the call fails with {@code AbstractMethodError}; with {@code null-id},
- * its connection's id is null. With {@code X-Test-Writer-Taken}, it takes the container's own
- * response's writer first, as a filter that writes its own answer might, and writes nothing; with
- * {@code X-Test-Reader-Taken}, the request's reader, as a filter that reads the body might. With
- * {@code X-Test-Thread-Bound}, the user is known only on the thread that runs the filter chain, as
- * with Spring Security's {@code SecurityContextHolder}. With {@code X-Test-Request-Body-Fails}, the
- * request's body is served by a wrapper that refuses the read listener ({@link FailingRequest}).
+ * X-Test-User} is authenticated, with the roles listed in {@code X-Test-Roles} (every role asked
+ * for with {@code X-Test-Every-Role}). With {@code X-Test-Read-Parameters}, it reads the request's
+ * parameters first, as Spring Security's {@code CsrfFilter} does for a form field {@code _csrf}
+ * (which reads a form's body). With {@code X-Test-Vary}, it adds that {@code Vary} to the response
+ * before ApiLink runs, as a CORS filter ({@code Origin}) or Jetty's compression ({@code
+ * Accept-Encoding}) does. With {@code X-Test-Behind-Proxy: https://host}, the request reports that
+ * scheme, host and default port, as Tomcat's {@code RemoteIpFilter} and Spring's {@code
+ * ForwardedHeaderFilter} do for a TLS-terminating load balancer in front (the {@code Host} header
+ * stays the one the balancer sent). With {@code X-Test-Container-Fails}, the response fails as a
+ * container's can while ApiLink passes the gateway's answer on ({@link FailingResponse}). With
+ * {@code X-Test-Connection-Unknown: throws}, the request is wrapped as by a class built against
+ * Servlet 5.0, which lacks {@code getServletConnection()}: the call fails with {@code
+ * AbstractMethodError}; with {@code null-id}, its connection's id is null. With {@code
+ * X-Test-Writer-Taken}, it takes the container's own response's writer first, as a filter that
+ * writes its own answer might, and writes nothing; with {@code X-Test-Reader-Taken}, the request's
+ * reader, as a filter that reads the body might. With {@code X-Test-Thread-Bound}, the user is
+ * known only on the thread that runs the filter chain, as with Spring Security's {@code
+ * SecurityContextHolder}. With {@code X-Test-Request-Body-Fails}, the request's body is served by a
+ * wrapper that refuses the read listener ({@link FailingRequest}).
  */
 public final class TestAuthFilter implements Filter {
 
@@ -91,6 +92,7 @@ public final class TestAuthFilter implements Filter {
     }
     String roles = http.getHeader("X-Test-Roles");
     Set<String> granted = roles == null ? Set.of() : Set.of(roles.split(","));
+    boolean everyRole = http.getHeader(EVERY_ROLE) != null;
     Principal principal = () -> user;
     if (http.getHeader("X-Test-Thread-Bound") != null) {
       threadBound(http, response, chain, principal, granted);
@@ -110,11 +112,14 @@ public final class TestAuthFilter implements Filter {
 
           @Override
           public boolean isUserInRole(String role) {
-            return granted.contains(role);
+            return everyRole || granted.contains(role);
           }
         },
         response);
   }
+
+  /** A request header that gives the user every role {@code isUserInRole} is asked about. */
+  static final String EVERY_ROLE = "X-Test-Every-Role";
 
   /** The user of the request on the thread that runs it, as {@link #THREAD_BOUND} tells it. */
   private record ThreadBoundUser(Principal principal, Set<String> roles) {}
