@@ -39,6 +39,7 @@ import java.net.MalformedURLException;
 import java.net.Proxy;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.Principal;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -796,6 +797,21 @@ public final class ApiLinkFilter implements Filter {
               + " and every filter before ApiLink, with <async-supported>true</async-supported>");
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
       GatewayError.notAsyncSupported().send(clientResponse);
+      return;
+    }
+    Principal user = clientRequest.getUserPrincipal();
+    if (user != null && user.getName() == null) {
+      // Sent on, it was a signed-in user with "userDetails": null and the userId of the user named
+      // "null" (String concatenation): every nameless user, and that one, the same to the API.
+      LOG.severe(
+          "ApiLink: the request for "
+              + loggedUri(clientRequest)
+              + " has a signed-in user without a name ("
+              + user.getClass().getName()
+              + ".getName() returned null); the realm or security filter that signed it in must"
+              + " name its users");
+      UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
+      GatewayError.namelessUser().send(clientResponse);
       return;
     }
     RouteRules routes = current.site().routes();

@@ -432,6 +432,15 @@ public record GatewayError(int status, String message) {
   }
 
   /**
+   * A signed-in user whose principal has no name ({@code getName()} null): no {@code
+   * x-ms-client-principal} can tell the API who it is. The log names the principal's class.
+   */
+  public static GatewayError namelessUser() {
+    return new GatewayError(
+        500, "Internal server error: the signed-in user has no name to send to the API gateway.");
+  }
+
+  /**
    * The gateway answered, but its answer could not be put into the client's response: this server
    * failed (a class its container could not load, memory), not the gateway nor the client.
    */

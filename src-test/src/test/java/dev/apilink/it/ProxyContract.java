@@ -606,6 +606,34 @@ abstract class ProxyContract {
     assertEquals(List.of(), backend.received());
   }
 
+  /**
+   * A signed-in user whose principal has no name ({@code getName()} null, a security filter's own
+   * principal class) was sent on with {@code "userDetails": null} and the {@code userId} of the
+   * user named {@code null}: every such user, and that one, were the same user to the API.
+   */
+  @Test
+  void aSignedInUserWithoutANameIsA500NotTheUserNamedNull() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    HttpResponse<String> response =
+        get("/api/me", "X-Test-User", "alice", TestAuthFilter.NAMELESS, "yes");
+
+    assertEquals(
+        500,
+        response.statusCode(),
+        () ->
+            "the gateway got the principals "
+                + backend.received().stream()
+                    .flatMap(received -> received.header("x-ms-client-principal").stream())
+                    .map(value -> new String(Base64.getDecoder().decode(value)))
+                    .toList());
+    assertEquals(
+        "{\"statusCode\": 500, \"message\": \"Internal server error: the signed-in user has no"
+            + " name to send to the API gateway.\"}",
+        response.body());
+    assertEquals(List.of(), backend.received());
+  }
+
   @Test
   void hopByHopHeadersAndThoseNamedInConnectionAreNotForwarded() throws Exception {
     site.deployLinkedTo(backend.url(), c -> {});

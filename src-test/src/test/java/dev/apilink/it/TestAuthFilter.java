@@ -93,7 +93,7 @@ public final class TestAuthFilter implements Filter {
     String roles = http.getHeader("X-Test-Roles");
     Set<String> granted = roles == null ? Set.of() : Set.of(roles.split(","));
     boolean everyRole = http.getHeader(EVERY_ROLE) != null;
-    Principal principal = () -> user;
+    Principal principal = http.getHeader(NAMELESS) != null ? () -> null : () -> user;
     if (http.getHeader("X-Test-Thread-Bound") != null) {
       threadBound(http, response, chain, principal, granted);
       return;
@@ -120,6 +120,12 @@ public final class TestAuthFilter implements Filter {
 
   /** A request header that gives the user every role {@code isUserInRole} is asked about. */
   static final String EVERY_ROLE = "X-Test-Every-Role";
+
+  /**
+   * A request header that signs the user in with a {@code Principal} whose {@code getName()}
+   * returns null, as a security filter's own principal class may.
+   */
+  static final String NAMELESS = "X-Test-Nameless";
 
   /** The user of the request on the thread that runs it, as {@link #THREAD_BOUND} tells it. */
   private record ThreadBoundUser(Principal principal, Set<String> roles) {}
