@@ -232,7 +232,9 @@ public final class ConfigLoader {
 
       URI origin = origin(top);
       String identityProvider =
-          notBlank(text(top, "", "identityProvider", Use.RESOLVE), "identityProvider")
+          asWritten(
+                  notBlank(text(top, "", "identityProvider", Use.RESOLVE), "identityProvider"),
+                  "identityProvider")
               .orElse(SiteConfig.DEFAULT_IDENTITY_PROVIDER);
       Set<String> names = new LinkedHashSet<>();
       EnvironmentConfig environment = environments(top, names);
@@ -655,6 +657,27 @@ public final class ConfigLoader {
         return Optional.empty();
       }
       return text(parent, path, key, use);
+    }
+
+    /**
+     * {@code value}, or empty with a problem at {@code at} if white space begins or ends it or it
+     * holds a control character: a value sent on as it is (the principal's {@code
+     * identityProvider}, which every {@code userId} is derived from), where a line break that a
+     * variable set from a file ends in would go unseen.
+     */
+    private Optional<String> asWritten(Optional<String> value, String at) {
+      if (value.isPresent()
+          && (!value.get().strip().equals(value.get())
+              || value.get().chars().anyMatch(Character::isISOControl))) {
+        problem(
+            at,
+            "must not start or end with white space, nor hold a line break or another control"
+                + " character (was "
+                + JSON.getNodeFactory().textNode(value.get())
+                + ")");
+        return Optional.empty();
+      }
+      return value;
     }
 
     /** {@code value}, or empty with a problem at {@code at} if it is empty or only spaces. */

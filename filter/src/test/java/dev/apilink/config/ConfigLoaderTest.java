@@ -197,6 +197,35 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void anIdentityProviderWithALineBreakOrSpacesAtAnEndIsAProblem() throws Exception {
+    // Taken as written, "github\n" (a variable set from a file ends in a line break) reached the
+    // API as every principal's identityProvider, which is not "github" to it, and changed every
+    // user's userId, derived from it.
+    env = Map.of("APIM_KEY", SECRET, "IDP", "github\n");
+    assertEquals(
+        List.of(
+            "identityProvider: must not start or end with white space, nor hold a line break or"
+                + " another control character (was \"github\\n\")"),
+        problems(
+            linked("")
+                .replace("{\"hostname\"", "{\"identityProvider\": \"${env:IDP}\", \"hostname\"")));
+    assertEquals(
+        List.of(
+            "identityProvider: must not start or end with white space, nor hold a line break or"
+                + " another control character (was \" aad\")"),
+        problems(
+            linked("").replace("{\"hostname\"", "{\"identityProvider\": \" aad\", \"hostname\"")));
+    assertEquals(
+        "my provider",
+        load(
+                linked("")
+                    .replace(
+                        "{\"hostname\"", "{\"identityProvider\": \"my provider\", \"hostname\""),
+                "production")
+            .identityProvider());
+  }
+
+  @Test
   void anEmptyFileIsNamedAsEmpty() throws Exception {
     assertEquals(List.of("the file is empty"), problems(""));
     assertEquals(List.of("the file is empty"), problems(" \r\n"));
