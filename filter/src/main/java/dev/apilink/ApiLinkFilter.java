@@ -800,15 +800,19 @@ public final class ApiLinkFilter implements Filter {
       return;
     }
     Principal user = clientRequest.getUserPrincipal();
-    if (user != null && user.getName() == null) {
+    String userName = user == null ? null : user.getName();
+    if (user != null && (userName == null || userName.isEmpty())) {
       // Sent on, it was a signed-in user with "userDetails": null and the userId of the user named
-      // "null" (String concatenation): every nameless user, and that one, the same to the API.
+      // "null" (String concatenation): every nameless user, and that one, the same to the API; an
+      // empty name (Spring Security's token without a principal) made every such user one, too.
       LOG.severe(
           "ApiLink: the request for "
               + loggedUri(clientRequest)
               + " has a signed-in user without a name ("
               + user.getClass().getName()
-              + ".getName() returned null); the realm or security filter that signed it in must"
+              + ".getName() returned "
+              + (userName == null ? "null" : "an empty name")
+              + "); the realm or security filter that signed it in must"
               + " name its users");
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
       GatewayError.namelessUser().send(clientResponse);

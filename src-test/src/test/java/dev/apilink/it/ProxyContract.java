@@ -56,6 +56,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What ApiLink does between a client and a gateway, shown in a real container in front of a real
@@ -609,14 +611,16 @@ abstract class ProxyContract {
   /**
    * A signed-in user whose principal has no name ({@code getName()} null, a security filter's own
    * principal class) was sent on with {@code "userDetails": null} and the {@code userId} of the
-   * user named {@code null}: every such user, and that one, were the same user to the API.
+   * user named {@code null}: every such user, and that one, were the same user to the API. An empty
+   * name (Spring Security's token without a principal) made every such user one user too.
    */
-  @Test
-  void aSignedInUserWithoutANameIsA500NotTheUserNamedNull() throws Exception {
+  @ParameterizedTest(name = "a name that is {0}")
+  @ValueSource(strings = {"null", "empty"})
+  void aSignedInUserWithoutANameIsA500NotTheUserNamedNull(String name) throws Exception {
     site.deployLinkedTo(backend.url(), c -> {});
 
     HttpResponse<String> response =
-        get("/api/me", "X-Test-User", "alice", TestAuthFilter.NAMELESS, "yes");
+        get("/api/me", "X-Test-User", "alice", TestAuthFilter.NAMELESS, name);
 
     assertEquals(
         500,

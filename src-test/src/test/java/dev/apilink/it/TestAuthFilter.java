@@ -93,7 +93,9 @@ public final class TestAuthFilter implements Filter {
     String roles = http.getHeader("X-Test-Roles");
     Set<String> granted = roles == null ? Set.of() : Set.of(roles.split(","));
     boolean everyRole = http.getHeader(EVERY_ROLE) != null;
-    Principal principal = http.getHeader(NAMELESS) != null ? () -> null : () -> user;
+    String nameless = http.getHeader(NAMELESS);
+    Principal principal =
+        nameless == null ? () -> user : nameless.equals("empty") ? () -> "" : () -> null;
     if (http.getHeader("X-Test-Thread-Bound") != null) {
       threadBound(http, response, chain, principal, granted);
       return;
