@@ -39,12 +39,25 @@ public final class ExchangeCounts {
 
   /** The status of a gateway's answer that is passed on to the client. */
   void passedOn(int status) {
+    addPassedOn(status, 1);
+  }
+
+  /**
+   * A gateway's answer counted by {@link #passedOn} that did not reach the client after all: its
+   * head was in the response, which was reset for an answer of ApiLink's own, counted by {@link
+   * #failed}. One exchange is counted once.
+   */
+  void notPassedOn(int status) {
+    addPassedOn(status, -1);
+  }
+
+  private void addPassedOn(int status, int count) {
     if (status >= 500) {
-      gatewayServerErrors.increment();
+      gatewayServerErrors.add(count);
     } else if (status >= 400) {
-      gatewayClientErrors.increment();
+      gatewayClientErrors.add(count);
       if (status == 401) {
-        gatewayUnauthorized.increment();
+        gatewayUnauthorized.add(count);
       }
     }
   }

@@ -28,6 +28,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -163,6 +164,10 @@ final class ProxyExchange implements AsyncListener {
   // The container's AsyncListener.onError: see notASuccessIfSentAfterAll().
   private volatile boolean failedByTheContainer;
   private volatile boolean ownAnswerWritten; // one of ApiLink's errors is in the response
+
+  /** The gateway's status counted as passed on to the client; 0 when none is. */
+  private final AtomicInteger countedGatewayStatus = new AtomicInteger();
+
   private AsyncContext async;
   private volatile Request proxyRequest; // the attempt under way
   private long startNanos;
@@ -825,6 +830,21 @@ final class ProxyExchange implements AsyncListener {
     // Counted once the whole head is in the response: one that could not be copied becomes
     // ApiLink's 500 (notPassedOn()), counted as that alone.
     link.counts().passedOn(gatewayResponse.getStatus());
+    countedGatewayStatus.set(gatewayResponse.getStatus());
+  }
+
+  /**
+   * The response is reset for ApiLink's 500 before anything of the gateway's went out (its body
+   * could not be written): the gateway's status, counted as passed on when its head went into the
+   * response, is not. It stayed counted, and the exchange was in two buckets (found by review k: a
+   * 404 whose body's first write failed counted in GatewayAnsweredClientErrors beside ApiLink's
+   * 500).
+   */
+  private void gatewayAnswerNotPassedOn() {
+    int status = countedGatewayStatus.getAndSet(0);
+    if (status != 0) {
+      link.counts().notPassedOn(status);
+    }
   }
 
   /**
@@ -997,6 +1017,7 @@ final class ProxyExchange implements AsyncListener {
     try {
       if (!clientResponse.isCommitted()) {
         clientResponse.reset();
+        gatewayAnswerNotPassedOn();
         clientResponse.setHeader("Connection", "close");
         logNotPassedOn(error.status(), failure);
         writeError(error);

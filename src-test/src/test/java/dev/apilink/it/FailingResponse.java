@@ -20,6 +20,9 @@ import java.util.Set;
  *   <li>{@code head-unchecked}: the same throws {@code IllegalStateException};
  *   <li>{@code body}: the first write once the response is committed throws {@code
  *       NoClassDefFoundError};
+ *   <li>{@code first-write}: the first write or flush, while the response is not yet committed,
+ *       throws {@code NoClassDefFoundError}; the next ones pass (ApiLink's own answer can be
+ *       written);
  *   <li>{@code listener-ignored}: the output stream ignores the write listener and says it is
  *       always ready, as response wrappers written before Servlet 3.1's non-blocking output do (a
  *       compression or caching filter's): the write listener is never called back;
@@ -36,6 +39,7 @@ final class FailingResponse extends HttpServletResponseWrapper {
 
   private final Set<String> where;
   private ServletOutputStream output;
+  private boolean failedOnce;
 
   FailingResponse(HttpServletResponse response, String where) {
     super(response);
@@ -81,7 +85,10 @@ final class FailingResponse extends HttpServletResponseWrapper {
 
   @Override
   public ServletOutputStream getOutputStream() throws IOException {
-    if (!where.contains("body") && !where.contains("close") && !listenerFails()) {
+    if (!where.contains("body")
+        && !where.contains("close")
+        && !where.contains("first-write")
+        && !listenerFails()) {
       return super.getOutputStream();
     }
     if (output == null) {
@@ -127,12 +134,21 @@ final class FailingResponse extends HttpServletResponseWrapper {
       if (where.contains("body") && isCommitted()) {
         throw new NoClassDefFoundError("dev/example/NotLoaded");
       }
+      failIfFirstWrite();
       out.write(b, off, len);
     }
 
     @Override
     public void flush() throws IOException {
+      failIfFirstWrite();
       out.flush();
+    }
+
+    private void failIfFirstWrite() {
+      if (where.contains("first-write") && !failedOnce && !isCommitted()) {
+        failedOnce = true;
+        throw new NoClassDefFoundError("dev/example/NotLoaded");
+      }
     }
 
     @Override

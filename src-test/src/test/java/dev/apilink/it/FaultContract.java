@@ -2643,6 +2643,39 @@ abstract class FaultContract {
   }
 
   /**
+   * The same when the server fails on the first write of the answer's body, before anything went
+   * out: the client gets ApiLink's 500, counted as that alone (docs/proxy.md, "The 500 is counted
+   * in AnsweredOtherErrors alone"). The gateway's 404 was counted in GatewayAnsweredClientErrors as
+   * its head went into the response, and stayed counted after the response was reset for the 500:
+   * one exchange in two buckets.
+   */
+  @Test
+  void aGatewayAnswerWhoseBodyCouldNotBeWrittenIsCountedOnlyAsApiLinks500() throws Exception {
+    withAnEchoGateway(
+        5,
+        (gateway, log) -> {
+          MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+          ObjectName name =
+              server
+                  .queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null)
+                  .iterator()
+                  .next();
+
+          RawHttp.Response response =
+              getWhileTheServerFails("/api/orders", "first-write", "x-echo-status: 404\r\n");
+
+          assertEquals(500, response.status(), response.toString());
+          assertEquals(error(500, NOT_PASSED_ON), response.bodyText());
+          assertEquals(1L, server.getAttribute(name, "ExchangesStarted"));
+          assertEquals(1L, server.getAttribute(name, "AnsweredOtherErrors"));
+          assertEquals(
+              0L,
+              server.getAttribute(name, "GatewayAnsweredClientErrors"),
+              "the gateway's 404 never reached the client");
+        });
+  }
+
+  /**
    * A failure inside the server once the gateway's answer has begun to reach the client breaks that
    * answer off; completing ended a chunked download with its last chunk, as if whole.
    */
