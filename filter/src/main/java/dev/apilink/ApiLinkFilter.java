@@ -795,6 +795,7 @@ public final class ApiLinkFilter implements Filter {
               + loggedUri(clientRequest)
               + " is not async-supported; register ApiLinkServlet on /api/* (see web.xml.example),"
               + " and every filter before ApiLink, with <async-supported>true</async-supported>");
+      counts.refusedAsNotSetUp();
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
       GatewayError.notAsyncSupported().send(clientResponse);
       return;
@@ -814,6 +815,7 @@ public final class ApiLinkFilter implements Filter {
               + (userName == null ? "null" : "an empty name")
               + "); the realm or security filter that signed it in must"
               + " name its users");
+      counts.refusedAsNotSetUp();
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
       GatewayError.namelessUser().send(clientResponse);
       return;

@@ -37,6 +37,15 @@ public final class ExchangeCounts {
     }
   }
 
+  /**
+   * An {@code /api} request answered with ApiLink's 500 before any exchange, for a deployment
+   * mistake (a filter that is not async-supported, a signed-in user without a name): counted with
+   * the other errors, where a site that answers every request so shows it.
+   */
+  public void refusedAsNotSetUp() {
+    otherErrors.increment();
+  }
+
   /** The status of a gateway's answer that is passed on to the client. */
   void passedOn(int status) {
     addPassedOn(status, 1);

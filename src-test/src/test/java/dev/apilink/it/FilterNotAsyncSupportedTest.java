@@ -11,6 +11,7 @@ import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +21,8 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.tomcat.util.descriptor.web.FilterDef;
 import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -196,5 +199,10 @@ class FilterNotAsyncSupportedTest {
                 + " ApiLink, with <async-supported>true</async-supported>"),
         log.all("is not async-supported"));
     assertEquals(List.of(), gateway.received());
+    // Counted, where a site that answers every /api request so shows it (it looked idle).
+    MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+    ObjectName bean =
+        jmx.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null).iterator().next();
+    assertEquals(1L, jmx.getAttribute(bean, "AnsweredOtherErrors"));
   }
 }

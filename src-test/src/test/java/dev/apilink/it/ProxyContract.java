@@ -636,6 +636,10 @@ abstract class ProxyContract {
             + " name to send to the API gateway.\"}",
         response.body());
     assertEquals(List.of(), backend.received());
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    ObjectName bean =
+        server.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null).iterator().next();
+    assertEquals(1L, server.getAttribute(bean, "AnsweredOtherErrors"));
   }
 
   @Test
