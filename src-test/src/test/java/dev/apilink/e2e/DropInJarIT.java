@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
@@ -151,6 +152,73 @@ class DropInJarIT {
     }
     assertTrue(notices.contains("META-INF/LICENSE-Apache-2.0.txt"), notices);
     assertEquals(new TreeSet<>(), missingFiles, "licence files the notices name");
+  }
+
+  /**
+   * Every library the JAR bundles, as {@code groupId/artifactId}: where its {@code pom.properties}
+   * is found under {@code META-INF/maven/}.
+   */
+  static final List<String> BUNDLED_ARTIFACTS =
+      List.of(
+          "org.eclipse.jetty/jetty-client",
+          "org.eclipse.jetty/jetty-alpn-client",
+          "org.eclipse.jetty/jetty-http",
+          "org.eclipse.jetty/jetty-io",
+          "org.eclipse.jetty/jetty-util",
+          "org.eclipse.jetty.compression/jetty-compression-common",
+          "org.eclipse.jetty.compression/jetty-compression-gzip",
+          "com.fasterxml.jackson.core/jackson-core",
+          "com.fasterxml.jackson.core/jackson-databind",
+          "com.fasterxml.jackson.core/jackson-annotations",
+          "com.nimbusds/nimbus-jose-jwt",
+          "org.slf4j/slf4j-api",
+          "org.slf4j/slf4j-jdk14");
+
+  /**
+   * An operator told of a flaw in Jetty's client, Jackson or Nimbus must be able to tell whether
+   * the ApiLink it runs carries the flawed version, and scanners (Trivy, Grype, OWASP
+   * dependency-check) find a bundled library by its {@code pom.properties}. Without them, a WAR
+   * holding ApiLink showed none of the libraries inside it, and nothing in the JAR named their
+   * versions (found by review Q).
+   */
+  @Test
+  void theDropInJarSaysWhichVersionOfEachLibraryItBundles() throws Exception {
+    Path jar = dropInJar();
+    List<String> withoutVersion = new ArrayList<>();
+    Properties jettyBuild;
+    String jettyClientVersion;
+    try (JarFile zip = new JarFile(jar.toFile())) {
+      for (String artifact : BUNDLED_ARTIFACTS) {
+        if (properties(zip, "META-INF/maven/" + artifact + "/pom.properties")
+            .getProperty("version", "")
+            .isEmpty()) {
+          withoutVersion.add(artifact);
+        }
+      }
+      jettyBuild = properties(zip, "dev/apilink/shaded/org/eclipse/jetty/version/build.properties");
+      jettyClientVersion =
+          properties(zip, "META-INF/maven/org.eclipse.jetty/jetty-client/pom.properties")
+              .getProperty("version");
+    }
+
+    assertEquals(
+        List.of(), withoutVersion, "bundled libraries whose version the JAR does not give");
+    assertEquals(
+        jettyBuild.getProperty("version"),
+        jettyClientVersion,
+        "the Jetty version given, against the relocated Jetty's own build.properties");
+  }
+
+  /** The properties file {@code name} of {@code zip}; empty if there is none. */
+  static Properties properties(JarFile zip, String name) throws IOException {
+    Properties properties = new Properties();
+    ZipEntry entry = zip.getEntry(name);
+    if (entry != null) {
+      try (var in = zip.getInputStream(entry)) {
+        properties.load(in);
+      }
+    }
+    return properties;
   }
 
   /**
