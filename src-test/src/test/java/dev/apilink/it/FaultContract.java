@@ -2400,9 +2400,14 @@ abstract class FaultContract {
       }
 
       assertEquals(502, responses.get(0).status(), responses.toString());
-      assertEquals(
-          error(502, "Bad gateway: the API gateway's response broke off."),
-          responses.get(0).bodyText());
+      // A reset can overtake Jetty's notice that the request head was written: then the gateway
+      // is taken for one not reached (once in a full run on a loaded 2-core machine).
+      assertTrue(
+          Set.of(
+                  error(502, "Bad gateway: the API gateway's response broke off."),
+                  error(502, "Bad gateway: the API gateway could not be reached."))
+              .contains(responses.get(0).bodyText()),
+          responses.toString());
       assertEquals("close", responses.get(0).header("Connection"), responses.toString());
       assertHealthyAndIdle();
     }
