@@ -9,6 +9,7 @@ import java.net.ProxySelector;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -34,6 +35,7 @@ import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.SocketAddressResolver;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -85,8 +87,18 @@ public final class GatewayClient implements AutoCloseable {
     // threads at once, once reported it as left running ("appears to have started a thread named
     // [apilink-<site>-scheduler-1] but has failed to stop it").
     Timers timers = new Timers(name + "-scheduler");
-    http.setScheduler(new ScheduledExecutorScheduler(timers));
+    Scheduler scheduler = new ScheduledExecutorScheduler(timers);
+    http.setScheduler(scheduler);
     http.setConnectTimeout(backend.connectTimeoutSeconds() * 1000L);
+    // Looking up the host name is part of opening a connection, and has its limit. Jetty's own
+    // limit, 15 s, ended with the TimeoutException of a request's total timeout: a lookup that a
+    // DNS server left unanswered got "did not answer within 0 seconds" after 15 s (a reviewer's,
+    // with timeoutSeconds 0 and connectTimeoutSeconds 1).
+    http.setAddressResolutionTimeout(backend.connectTimeoutSeconds() * 1000L);
+    http.setSocketAddressResolver(
+        new LookupLimitedResolver(
+            new SocketAddressResolver.Async(threads, scheduler, http.getAddressResolutionTimeout()),
+            backend.connectTimeoutSeconds()));
     // For pooled connections only: every exchange turns it off while it runs (ProxyExchange), as
     // timeoutSeconds alone limits an exchange. Jetty's own default, 30 s, applied to exchanges as
     // well: a gateway silent for 30 s (a slow answer, a gap between events) was cut off whatever
@@ -353,6 +365,44 @@ public final class GatewayClient implements AutoCloseable {
                             : failure)));
         return viaProxy.newConnection(endPoint, context);
       };
+    }
+  }
+
+  /**
+   * Jetty's host name lookup, with a lookup that did not finish within the connect limit reported
+   * as no connection ({@link HostLookupTimeout}) rather than with the {@link TimeoutException} of
+   * an exchange that ran out of {@code timeoutSeconds}.
+   */
+  private record LookupLimitedResolver(SocketAddressResolver lookup, int connectTimeoutSeconds)
+      implements SocketAddressResolver {
+    @Override
+    public void resolve(
+        String host,
+        int port,
+        Map<String, Object> context,
+        Promise<List<InetSocketAddress>> resolved) {
+      lookup.resolve(
+          host,
+          port,
+          context,
+          Promise.from(
+              resolved::succeeded,
+              failure ->
+                  resolved.failed(
+                      failure instanceof TimeoutException
+                          ? new HostLookupTimeout(host, connectTimeoutSeconds)
+                          : failure)));
+    }
+  }
+
+  /**
+   * A host name lookup (of the gateway's host, or the proxy's) that ran out of the connect limit.
+   */
+  static final class HostLookupTimeout extends SocketTimeoutException {
+    private static final long serialVersionUID = 1L;
+
+    HostLookupTimeout(String host, int seconds) {
+      super("the lookup of the host name " + host + " did not finish within " + seconds + " s");
     }
   }
 

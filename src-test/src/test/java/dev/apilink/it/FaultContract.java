@@ -683,6 +683,34 @@ abstract class FaultContract {
     assertHealthyAndIdle();
   }
 
+  /**
+   * A host name lookup is part of opening a connection: one that does not finish (a DNS server that
+   * does not answer) is given up at {@code connectTimeoutSeconds}. Jetty's client waits 15 s for
+   * it, its own limit, and reports that as it reports the exchange's {@code timeoutSeconds}: the
+   * client had "did not answer within 0 seconds" after 15 s, with no total limit.
+   */
+  @Test
+  void aHostNameLookupThatNeverEndsIsA504AtTheConnectLimit() throws Exception {
+    deployLinkedTo(URI.create("http://" + StalledLookups.HOST), 1, 0);
+    LogWatch log = new LogWatch();
+
+    try (StalledLookups lookups = StalledLookups.install()) {
+      assertNoConnectionWithinOneSecond("/api/lookup");
+      assertTrue(lookups.stalled() > 0, "the gateway's host name was looked up");
+    }
+    log.close();
+    assertEquals(
+        List.of(
+            "ApiLink: GET /api/lookup -> answered 504: HostLookupTimeout: the lookup of the host"
+                + " name "
+                + StalledLookups.HOST
+                + " did not finish within 1 s (gateway http://"
+                + StalledLookups.HOST
+                + ")"),
+        log.warnings("-> answered 504"));
+    assertHealthyAndIdle();
+  }
+
   @Test
   void aGatewayWhoseConnectHangsIsA504AtTheConnectLimit() throws Exception {
     try (UnacceptingServer gateway = UnacceptingServer.start()) {
