@@ -34,11 +34,14 @@ final class RawPaths {
     for (int i = 0; i < length; i++) {
       char c = rawPath.charAt(i);
       boolean endsSegment = i + 1 == length || rawPath.charAt(i + 1) == '/';
+      // A segment ending in a dot: "admin." is "admin" to Windows, "..." nothing (found by review
+      // A); "." and ".." the container resolves, but they reach the gateway as sent, where a
+      // router that matches the raw path reads /api/admin/../x as under /api/admin/.
       if (c == '%'
           || c == '\\'
           || c == ';'
           || c == '/' && i + 1 < length && rawPath.charAt(i + 1) == '/'
-          || c == '.' && endsSegment && !isDotSegment(rawPath, i)) {
+          || c == '.' && endsSegment) {
         return true;
       }
     }
@@ -46,18 +49,8 @@ final class RawPaths {
   }
 
   /**
-   * Whether the segment that ends at {@code end} is {@code .} or {@code ..}, which the container
-   * resolves. Not {@code ...}: a name to the container, nothing to Windows, which drops a name's
-   * trailing dots ({@code /api/.../me} is {@code /api/me} there; found by review A).
-   */
-  private static boolean isDotSegment(String rawPath, int end) {
-    int start = rawPath.lastIndexOf('/', end) + 1;
-    return end - start < 2 && (start == end || rawPath.charAt(start) == '.');
-  }
-
-  /**
    * The readings of {@code rawPath} that the gateway, or a server behind it, may take, each with
-   * dot segments removed (RFC 3986 5.2.4): as sent (but for an encoded space or non-ASCII
+   * dot segments removed (RFC 3986 5.2.4) and kept: as sent (but for an encoded space or non-ASCII
    * character, which a rule names decoded), percent-decoded once, twice, and so on until nothing
    * more decodes (at most {@value #DECODINGS} times; what cannot be decoded is kept); each of
    * those, and what comes before its first {@code ?} or {@code #} (a server that reads the decoded
@@ -94,9 +87,17 @@ final class RawPaths {
     Set<String> readings = new LinkedHashSet<>();
     for (String decoding : decodings) {
       for (String path : asPathAndAsUrl(decoding)) {
+        // Dot segments kept too: ApiLink forwards them as sent, and a router that matches the raw
+        // path (Express's app.use, Spring MVC's path patterns on the request URI) takes
+        // /api/admin/../public for a path under /api/admin/, which the container reads as
+        // /api/public (found by review M: proxied to anyone).
+        boolean dots = path.contains("/.") || path.contains("\\.");
         for (Resolution resolution : Resolution.ALL) {
           if (resolution.isNeededFor(path)) {
-            readings.add(resolution.resolved(path));
+            readings.add(resolution.resolved(path, true));
+            if (dots) {
+              readings.add(resolution.resolved(path, false));
+            }
           }
         }
       }
@@ -134,12 +135,13 @@ final class RawPaths {
           && (!cutParameters || path.indexOf(';') >= 0);
     }
 
-    String resolved(String decoded) {
+    String resolved(String decoded, boolean resolveDots) {
       return RawPaths.resolved(
           backslashSeparates ? decoded.replace('\\', '/') : decoded,
           cutParameters,
           asWindows,
-          mergeSlashes);
+          mergeSlashes,
+          resolveDots);
     }
   }
 
@@ -155,7 +157,11 @@ final class RawPaths {
   }
 
   private static String resolved(
-      String slashed, boolean cutParameters, boolean asWindows, boolean mergeSlashes) {
+      String slashed,
+      boolean cutParameters,
+      boolean asWindows,
+      boolean mergeSlashes,
+      boolean resolveDots) {
     Deque<String> segments = new ArrayDeque<>();
     String[] parts = slashed.split("/", -1);
     boolean directory = false;
@@ -168,12 +174,12 @@ final class RawPaths {
       if (asWindows) {
         segment = segment.stripTrailing();
       }
-      if (segment.equals("..")) {
+      if (resolveDots && segment.equals("..")) {
         segments.pollLast();
         directory = last;
         continue;
       }
-      if (segment.equals(".")) {
+      if (resolveDots && segment.equals(".")) {
         directory = last;
         continue;
       }

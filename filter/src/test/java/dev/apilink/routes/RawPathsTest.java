@@ -11,7 +11,8 @@ class RawPathsTest {
   @Test
   void onlyPathsWithEncodingsBackslashesOrEmptySegmentsCanReadOtherwise() {
     assertFalse(RawPaths.mayReadOtherwise("/api/admin/users"));
-    assertFalse(RawPaths.mayReadOtherwise("/api/a/../b"));
+    // Found by review M: the container resolves dot segments, the gateway gets them as sent.
+    assertTrue(RawPaths.mayReadOtherwise("/api/a/../b"));
     assertTrue(RawPaths.mayReadOtherwise("/api/a%2Fb"));
     assertTrue(RawPaths.mayReadOtherwise("/api//admin"));
     assertTrue(RawPaths.mayReadOtherwise("/api\\admin"));
@@ -20,7 +21,7 @@ class RawPathsTest {
     // Found by review A: "..." is a name to the container, nothing to Windows.
     assertTrue(RawPaths.mayReadOtherwise("/api/.../me"));
     assertTrue(RawPaths.mayReadOtherwise("/api/me/..."));
-    assertFalse(RawPaths.mayReadOtherwise("/api/a/./b/.."));
+    assertTrue(RawPaths.mayReadOtherwise("/api/a/./b/.."));
     assertFalse(RawPaths.mayReadOtherwise("/api/orders.json"));
   }
 
@@ -161,6 +162,16 @@ class RawPathsTest {
   @Test
   void onlyAsciiHexDigitsDecode() {
     assertReads("/api/%\uFF12F", "/api/%\uFF12F");
+  }
+
+  @Test
+  void dotSegmentsAreReadKeptAsWellAsResolved() {
+    // Found by review M: forwarded as sent, they are names to a router that matches the raw path.
+    assertReads("/api/public/x", "/api/admin/../public/x");
+    assertReads("/api/admin/../public/x", "/api/admin/../public/x");
+    assertReads("/api/admin/../public/x", "/api/%61dmin/../public/x");
+    assertReads("/api/admin/../public/x", "/api/admin;v=2/../public/x");
+    assertReads("/api/admin/./x", "/api/admin/./x");
   }
 
   private static void assertReads(String reading, String raw) {

@@ -722,6 +722,36 @@ abstract class RoutesContract {
   }
 
   /**
+   * A dot segment that the container resolves reaches the gateway as the client wrote it: the
+   * container reads {@code /api/admin/../public/x} as {@code /api/public/x}, which is open, and
+   * ApiLink forwarded {@code /api/admin/../public/x} byte for byte, a path under {@code
+   * /api/admin/} to a router that matches the raw path (Express's {@code app.use("/api/admin")}),
+   * as {@code /api/admin/%2e%2e/public} already was (Tomcat 10.1 and Jetty 12.1 both proxied it to
+   * anyone). A dot segment inside the open part stays open.
+   */
+  @Test
+  void aDotSegmentTheContainerResolvesIsReadAsSentToo() throws Exception {
+    deploy(RULES);
+
+    for (String path :
+        List.of("/api/admin/../public/x", "/api/admin/..", "/api/reports/x/../../public/y")) {
+      HttpResponse<String> response = get(path);
+      assertEquals(401, response.statusCode(), path);
+      assertJson(UNAUTHORIZED, response);
+    }
+    // As a server reads them that decodes the path or cuts its parameters, but leaves its dot
+    // segments (Spring MVC's path patterns on the request URI): under /api/admin/ too. Tomcat
+    // resolves both to /api/public/x and ApiLink answers; Jetty may refuse them itself.
+    for (String path : List.of("/api/%61dmin/../public/x", "/api/admin;v=2/../public/x")) {
+      assertNotEquals(200, get(path).statusCode(), path);
+    }
+    assertEquals(List.of(), backend.received());
+
+    assertEquals(200, get("/api/public/x/../y").statusCode());
+    assertEquals("/api/public/x/../y", onlyReceived().rawPath());
+  }
+
+  /**
    * A route written with a space or a non-ASCII character opens what a client can only send
    * percent-encoded. Found by review F on Tomcat 10.1 and Jetty 12.1: since the path as sent became
    * a reading (review A), {@code /api/my%20files/report} and {@code /api/caf%C3%A9/menu} were read
