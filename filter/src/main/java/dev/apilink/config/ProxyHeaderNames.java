@@ -52,10 +52,12 @@ public final class ProxyHeaderNames {
   /**
    * Fields in which servers behind a proxy read the URL the client asked for ({@code
    * X-Original-URL} and {@code X-Rewrite-URL}: IIS URL Rewrite, and frameworks that route on them;
-   * {@code X-Forwarded-Uri}, {@code X-Original-Uri}, Envoy's {@code X-Envoy-Original-Path}), its
-   * host ({@code X-Original-Host}, {@code X-Host}, {@code X-Forwarded-Server}), its scheme (Rack
-   * reads {@code X-Forwarded-Ssl} and {@code X-Forwarded-Scheme} before {@code X-Forwarded-Proto};
-   * {@code X-Url-Scheme}, {@code Front-End-Https}) or its address ({@code True-Client-IP}, {@code
+   * {@code X-Forwarded-Uri}, {@code X-Original-Uri}, Envoy's {@code X-Envoy-Original-Path}; the
+   * prefix a server strips from the path, {@code X-Script-Name} of the widely copied Flask recipe,
+   * which sets {@code SCRIPT_NAME} from it, and Kong's {@code X-Forwarded-Path}), its host ({@code
+   * X-Original-Host}, {@code X-Host}, {@code X-Forwarded-Server}), its scheme (Rack reads {@code
+   * X-Forwarded-Ssl} and {@code X-Forwarded-Scheme} before {@code X-Forwarded-Proto}; {@code
+   * X-Url-Scheme}, {@code Front-End-Https}) or its address ({@code True-Client-IP}, {@code
    * X-Client-IP}, {@code Client-IP}, {@code X-Cluster-Client-IP}, {@code CF-Connecting-IP}, {@code
    * Fastly-Client-IP}: CDNs and load balancers set them), and {@code Proxy}, which would choose the
    * outgoing proxy of a CGI program behind the gateway. ApiLink sets none of them and vouches for
@@ -70,6 +72,8 @@ public final class ProxyHeaderNames {
           "x-forwarded-uri",
           "x-original-uri",
           "x-envoy-original-path",
+          "x-script-name",
+          "x-forwarded-path",
           "x-original-host",
           "x-host",
           "x-forwarded-server",

@@ -185,6 +185,8 @@ class ProxyHeadersTest {
             "True-Client-IP", "203.0.113.9",
             "X-Client-IP", "203.0.113.9",
             "X_Original_URL", "/api/admin/users",
+            "X-Script-Name", "/api/public",
+            "X-Forwarded-Path", "/api/admin",
             "X-Forwarded-User", "admin",
             "x-forwarded-email", "admin@contoso.com",
             "X-Forwarded-Groups", "admins",
@@ -213,7 +215,13 @@ class ProxyHeadersTest {
     assertEquals(List.of(), gateway.values("X-Real-IP"));
     for (String name :
         List.of(
-            "X-Original-URL", "X-Rewrite-URL", "True-Client-IP", "X-Client-IP", "X_Original_URL")) {
+            "X-Original-URL",
+            "X-Rewrite-URL",
+            "True-Client-IP",
+            "X-Client-IP",
+            "X_Original_URL",
+            "X-Script-Name",
+            "X-Forwarded-Path")) {
       assertEquals(List.of(), gateway.values(name), name);
     }
     for (String name :

@@ -545,7 +545,9 @@ abstract class RoutesContract {
             "X-Forwarded-Server",
             "X-Forwarded-Uri",
             "X-Original-Uri",
-            "X-Envoy-Original-Path");
+            "X-Envoy-Original-Path",
+            "X-Script-Name",
+            "X-Forwarded-Path");
     List<String> headers = new java.util.ArrayList<>();
     for (String name : claims) {
       headers.add(name);
