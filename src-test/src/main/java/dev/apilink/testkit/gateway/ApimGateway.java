@@ -78,7 +78,7 @@ public final class ApimGateway implements AutoCloseable {
     http.setDefaultRequestContentType(null);
     http.setMaxConnectionsPerDestination(256);
     // How long an idle pooled backend connection is kept; an exchange in flight is limited by
-    // backendTimeout alone (BackendExchange).
+    // backendTimeout alone, until its headers arrive (BackendExchange).
     http.setIdleTimeout(builder.idleConnectionTimeout.toMillis());
 
     QueuedThreadPool serverThreads = new QueuedThreadPool(200, 8);
@@ -550,8 +550,9 @@ public final class ApimGateway implements AutoCloseable {
     }
 
     /**
-     * The longest a call to a backend may take, as APIM's {@code forward-request} timeout (300 s by
-     * default); zero for no limit. Past it the gateway answers 504.
+     * The longest the gateway waits for a backend's status and headers, as APIM's {@code
+     * forward-request} timeout (300 s by default); zero for no limit. Past it the gateway answers
+     * 504; a body that has begun, an event stream say, goes on past it.
      */
     public Builder backendTimeout(Duration timeout) {
       if (timeout.isNegative()) {

@@ -3,6 +3,7 @@ package dev.apilink.testkit.gateway;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpFields;
@@ -12,6 +13,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * Sends an accepted request on to its API's backend and streams the answer back. Bodies are never
@@ -27,8 +29,8 @@ final class BackendExchange {
   private final Duration timeout;
 
   /**
-   * @param timeout the longest a backend exchange may take, as APIM's {@code forward-request
-   *     timeout}; zero for none
+   * @param timeout the longest the backend's status and headers may take to arrive, as APIM's
+   *     {@code forward-request timeout}; zero for none
    */
   BackendExchange(HttpClient http, Duration timeout) {
     this.http = http;
@@ -59,11 +61,11 @@ final class BackendExchange {
     BackendRequest backendRequest =
         new BackendRequest(http, origin, rawPath.isEmpty() ? "/" : rawPath, rawQuery);
     backendRequest.method(clientRequest.getMethod());
-    // The forward-request timeout alone limits the exchange, as on APIM: without this, the client's
+    // The forward-request timeout alone limits the wait, as on APIM: without this, the client's
     // 30-second idle timeout ended an API that was silent for longer (found by a reviewer).
     backendRequest.idleTimeout(0, TimeUnit.MILLISECONDS);
     if (!timeout.isZero()) {
-      backendRequest.timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      limitTheWaitForHeaders(backendRequest);
     }
     backendRequest.headers(fields -> fields.add(headers));
     if (hasBody) {
@@ -122,6 +124,35 @@ final class BackendExchange {
             error.write(clientResponse, callback);
           }
         });
+  }
+
+  /**
+   * Aborts {@code backendRequest} with a {@link TimeoutException} (a 504) unless the backend's
+   * status and headers arrive within the timeout. Only those: Microsoft's forward-request reference
+   * defines {@code timeout} as "the amount of time in seconds to wait for the HTTP response headers
+   * to be returned by the backend service", so a body, an event stream say, goes on past it.
+   * Jetty's own request timeout would end the whole exchange.
+   */
+  private void limitTheWaitForHeaders(BackendRequest backendRequest) {
+    AtomicBoolean headersArrived = new AtomicBoolean();
+    Scheduler.Task headersTimeout =
+        http.getScheduler()
+            .schedule(
+                () -> {
+                  if (!headersArrived.get()) {
+                    backendRequest.abort(
+                        new TimeoutException(
+                            "no response headers within " + timeout.toMillis() + " ms"));
+                  }
+                },
+                timeout.toMillis(),
+                TimeUnit.MILLISECONDS);
+    backendRequest.onResponseHeaders(
+        backendResponse -> {
+          headersArrived.set(true);
+          headersTimeout.cancel();
+        });
+    backendRequest.onComplete(result -> headersTimeout.cancel());
   }
 
   private static void copyStatusAndHeaders(

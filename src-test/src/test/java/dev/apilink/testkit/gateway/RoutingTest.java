@@ -286,6 +286,46 @@ class RoutingTest {
     }
   }
 
+  /**
+   * Microsoft's forward-request reference: {@code timeout} is "the amount of time in seconds to
+   * wait for the HTTP response headers to be returned by the backend service". A stream whose
+   * headers came in time goes on past it.
+   */
+  @Test
+  void theTimeoutLimitsTheWaitForHeadersNotAResponseThatHasBegun() throws Exception {
+    try (ApimGateway impatient =
+        ApimGateway.builder()
+            .api("events", "api", backend.url())
+            .product(Product.of("open").withSubscriptionRequired(false).withApis("events"))
+            .backendTimeout(Duration.ofSeconds(1))
+            .start()) {
+      InputStreamResponseListener listener = new InputStreamResponseListener();
+      client
+          .request(impatient.url(), "/api/events", null)
+          .headers(headers -> headers.put("x-echo-sse", "past-the-timeout"))
+          .send(listener);
+      assertEquals(200, listener.get(10, TimeUnit.SECONDS).getStatus());
+
+      try (BufferedReader events =
+          new BufferedReader(
+              new InputStreamReader(listener.getInputStream(), StandardCharsets.UTF_8))) {
+        backend.sse("past-the-timeout").send("first");
+        assertEquals("data: first", events.readLine());
+        assertEquals("", events.readLine());
+        // A call started after the stream got its 504 once the timeout had passed: the stream has
+        // now lived longer than the timeout too.
+        TestClient.Reply hung =
+            client.get(impatient.url(), "/api/hang", headers -> headers.put("x-echo-hang", "true"));
+        assertEquals(504, hung.status());
+        backend.sse("past-the-timeout").send("second");
+        assertEquals("data: second", events.readLine());
+        backend.sse("past-the-timeout").end();
+        assertEquals("", events.readLine());
+        assertNull(events.readLine());
+      }
+    }
+  }
+
   @Test
   void aBackendSilentForLongerThanAnIdleConnectionIsKeptIsWaitedFor() {
     // A reviewer's API that took 33 s got a 504 after 30 s, the client's idle timeout, although
