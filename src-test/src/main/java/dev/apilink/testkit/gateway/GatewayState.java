@@ -71,9 +71,24 @@ final class GatewayState {
       Supplier<String> newKey) {
     List<String> problems = new ArrayList<>();
     Map<String, Api> apis = new LinkedHashMap<>();
+    // "Relative URL uniquely identifying this API" (Microsoft's REST reference for an API's path):
+    // API Management refuses a second API at a path, where route() would never reach it.
+    Map<String, String> apiNamesByPath = new LinkedHashMap<>();
     for (Api api : apiList) {
       if (apis.putIfAbsent(api.name(), api) != null) {
         problems.add("API \"" + api.name() + "\" is defined twice");
+        continue;
+      }
+      String first = apiNamesByPath.putIfAbsent(api.path(), api.name());
+      if (first != null) {
+        problems.add(
+            "API \""
+                + api.name()
+                + "\": its path \""
+                + api.path()
+                + "\" is already the path of API \""
+                + first
+                + "\"; an API's path identifies it");
       }
     }
     Map<String, Product> productsById = new LinkedHashMap<>();

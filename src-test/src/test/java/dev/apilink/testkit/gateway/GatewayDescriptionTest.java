@@ -219,6 +219,28 @@ class GatewayDescriptionTest {
         refused.getMessage());
   }
 
+  /**
+   * An API's path is "relative URL uniquely identifying this API" (Microsoft's REST reference, Apis
+   * - Create Or Update): a second API at a path is refused, not left unreachable behind the first.
+   */
+  @Test
+  void twoApisAtOnePathAreRefusedNamingBoth() {
+    ApimGateway.Builder builder =
+        ApimGateway.builder()
+            .api("orders", "api", backend.url())
+            .api("orders-v2", "api/v2", backend.url())
+            .api("shop", "api", backend.url() + "/shop");
+
+    GatewayConfigException refused = assertThrows(GatewayConfigException.class, builder::start);
+
+    assertEquals(
+        """
+        Invalid gateway configuration (1 problem):
+          - API "shop": its path "api" is already the path of API "orders"; an API's path \
+        identifies it""",
+        refused.getMessage());
+  }
+
   @Test
   void theStateOfADescribedSubscriptionIsActiveByDefault() {
     try (ApimGateway gateway =
