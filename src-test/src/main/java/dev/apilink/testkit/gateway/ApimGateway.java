@@ -16,7 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
+import org.eclipse.jetty.client.EarlyHintsProtocolHandler;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.ProcessingProtocolHandler;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -128,6 +130,10 @@ public final class ApimGateway implements AutoCloseable {
       http.start();
       http.getContentDecoderFactories().clear();
       http.getProtocolHandlers().clear();
+      // Without these, an interim 102 or 103 from a backend (RFC 9110 15.2) left the exchange
+      // waiting for ever, the final response unread and the client unanswered: they read past it.
+      http.getProtocolHandlers().put(new ProcessingProtocolHandler());
+      http.getProtocolHandlers().put(new EarlyHintsProtocolHandler());
       server.start();
       port = connector.getLocalPort();
     } catch (IOException e) {

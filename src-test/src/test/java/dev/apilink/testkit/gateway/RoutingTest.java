@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.apilink.testkit.echo.EchoBackend;
+import dev.apilink.testkit.faults.BreakingServer;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.InputStreamReader;
@@ -23,6 +24,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Routing by API URL suffix, and what the backend and the client see of a forwarded call. */
 class RoutingTest {
@@ -249,6 +252,32 @@ class RoutingTest {
     try (java.io.InputStream body = listener.getInputStream()) {
       // A chunked response that ended cleanly here would pass a truncation off as the whole.
       assertThrows(java.io.IOException.class, body::readAllBytes);
+    }
+  }
+
+  /**
+   * An API may send interim responses before its answer (RFC 9110 15.2: 102 Processing, 103 Early
+   * Hints, as Node's {@code writeEarlyHints} does): the client still gets the final response.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"102 Processing", "103 Early Hints"})
+  void anInterimResponseIsFollowedByTheBackendsAnswer(String interim) throws Exception {
+    byte[] answer =
+        ("HTTP/1.1 "
+                + interim
+                + "\r\nLink: </style.css>; rel=preload\r\n\r\n"
+                + "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nanswer")
+            .getBytes(StandardCharsets.US_ASCII);
+    try (BreakingServer api = BreakingServer.start(answer, BreakingServer.Ending.STALL);
+        ApimGateway hinted =
+            ApimGateway.builder()
+                .api("hinted", "api", api.url())
+                .product(Product.of("open").withSubscriptionRequired(false).withApis("hinted"))
+                .start()) {
+      TestClient.Reply reply = client.get(hinted.url(), "/api/page");
+
+      assertEquals(200, reply.status());
+      assertEquals("answer", reply.body());
     }
   }
 
