@@ -12,11 +12,35 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /** HTTP/1.1 over a plain socket, for requests that well-behaved clients refuse to send. */
 final class RawHttp {
 
+  /**
+   * Called with each request's first line and everything read back for it, by every exchange here
+   * that reads until the server closes or answers: {@link SecretWatch} checks them all, not only
+   * the responses a test remembers to hand it. Null when nothing watches.
+   */
+  private static volatile BiConsumer<String, String> watcher;
+
   private RawHttp() {}
+
+  /** Has {@code watcher} see every exchange's answer from now on; null to stop. */
+  static void watch(BiConsumer<String, String> watcher) {
+    RawHttp.watcher = watcher;
+  }
+
+  private static void watched(byte[] request, byte[] answer) {
+    BiConsumer<String, String> current = watcher;
+    if (current != null) {
+      String head = new String(request, StandardCharsets.ISO_8859_1);
+      int lineEnd = head.indexOf('\r');
+      current.accept(
+          lineEnd < 0 ? head : head.substring(0, lineEnd),
+          new String(answer, StandardCharsets.ISO_8859_1));
+    }
+  }
 
   /** Sends {@code request} as is and returns everything the server sends until it closes. */
   static String exchange(int port, String request) throws IOException {
@@ -113,6 +137,7 @@ final class RawHttp {
       } catch (SocketException e) {
         reset = true; // "Connection reset": what came before is all there is
       }
+      watched(request, response.toByteArray());
       return new Received(response.toByteArray(), reset);
     }
   }
@@ -133,6 +158,7 @@ final class RawHttp {
       } catch (SocketException e) {
         reset = true; // what came before is all there is
       }
+      watched(request, response.toByteArray());
       return Response.parseAll(response.toByteArray(), reset);
     }
   }
@@ -191,11 +217,13 @@ final class RawHttp {
           n = -1;
         }
         if (n < 0) {
+          watched(request.getBytes(StandardCharsets.ISO_8859_1), received.toByteArray());
           return Response.parseAll(received.toByteArray(), reset);
         }
         received.write(buffer, 0, n);
         List<Response> responses = Response.parseAll(received.toByteArray(), false);
         if (responses.stream().filter(r -> r.status() > 0 && r.complete()).count() >= expected) {
+          watched(request.getBytes(StandardCharsets.ISO_8859_1), received.toByteArray());
           return responses;
         }
       }

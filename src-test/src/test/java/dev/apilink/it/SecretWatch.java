@@ -16,9 +16,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Watches a test class for secrets: every log record of the JVM (ApiLink's at every level, the
- * containers' and Jetty's as configured) while the class runs, and every response the tests hand to
- * {@link #inspect}. Neither may contain the subscription key or the signing key's private parts;
- * responses may not contain the protected-file marker either.
+ * containers' and Jetty's as configured) while the class runs, every answer read through {@link
+ * RawHttp}, and every other response the tests hand to {@link #inspect}. Neither may contain the
+ * subscription key or the signing key's private parts; responses may not contain the protected-file
+ * marker either.
  */
 final class SecretWatch extends Handler implements BeforeAllCallback, AfterAllCallback {
 
@@ -40,10 +41,12 @@ final class SecretWatch extends Handler implements BeforeAllCallback, AfterAllCa
     apiLinkLevel = APILINK.getLevel();
     APILINK.setLevel(Level.ALL); // FINE records too: they carry the exceptions of client failures
     ROOT.addHandler(this);
+    RawHttp.watch(this::inspect);
   }
 
   @Override
   public void afterAll(ExtensionContext context) {
+    RawHttp.watch(null);
     ROOT.removeHandler(this);
     APILINK.setLevel(apiLinkLevel);
     System.out.printf(
@@ -57,13 +60,19 @@ final class SecretWatch extends Handler implements BeforeAllCallback, AfterAllCa
   /** Fails at once if {@code response} (as the client received it) holds a secret or the marker. */
   void inspect(String what, String response) {
     responses.incrementAndGet();
+    String leak = null;
     if (response.contains(Battery.MARKER)) {
-      fail(what + ": a protected file was served:\n" + response);
+      leak = what + ": a protected file was served:\n" + response;
     }
     for (String secret : Battery.secrets()) {
       if (response.contains(secret)) {
-        fail(what + ": a secret reached the client:\n" + response);
+        leak = what + ": a secret reached the client:\n" + response;
       }
+    }
+    if (leak != null) {
+      // Also failed after the class, should this run on a thread whose failure nobody reads.
+      leaks.add(leak);
+      fail(leak);
     }
   }
 
