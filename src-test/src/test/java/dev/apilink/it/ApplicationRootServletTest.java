@@ -725,6 +725,50 @@ class ApplicationRootServletTest {
     return new RunningTomcat(tomcat, connector.getLocalPort());
   }
 
+  /**
+   * Maps {@code filter} on {@code /*} of a Tomcat {@code context}, async-supported or not as {@code
+   * asyncSupported} says (what Tomcat sets for a web.xml filter without it is "false"), for the
+   * request and, with {@code alsoAsync}, its async dispatches.
+   */
+  static void addFilterBeforeApiLink(
+      Context context,
+      Class<? extends jakarta.servlet.Filter> filter,
+      boolean asyncSupported,
+      boolean alsoAsync) {
+    FilterDef definition = new FilterDef();
+    definition.setFilterName("before");
+    definition.setFilterClass(filter.getName());
+    definition.setAsyncSupported(String.valueOf(asyncSupported));
+    context.addFilterDef(definition);
+    context.addFilterMap(mapping("before", "/*", alsoAsync));
+  }
+
+  /**
+   * Adds ApiLink's filter on {@code /api/*} of a Tomcat {@code context}, async-supported,
+   * configured by the file {@code config}: after the filters added before it; with {@code
+   * alsoAsync}, for async dispatches too.
+   */
+  static void addApiLinkFilter(Context context, Path config, boolean alsoAsync) {
+    FilterDef apiLink = new FilterDef();
+    apiLink.setFilterName("ApiLink");
+    apiLink.setFilterClass(ApiLinkFilter.class.getName());
+    apiLink.setAsyncSupported("true");
+    apiLink.addInitParameter("config", config.toString());
+    context.addFilterDef(apiLink);
+    context.addFilterMap(mapping("ApiLink", "/api/*", alsoAsync));
+  }
+
+  private static FilterMap mapping(String filterName, String pattern, boolean alsoAsync) {
+    FilterMap map = new FilterMap();
+    map.setFilterName(filterName);
+    map.addURLPattern(pattern);
+    if (alsoAsync) {
+      map.setDispatcher(DispatcherType.REQUEST.name());
+      map.setDispatcher(DispatcherType.ASYNC.name());
+    }
+    return map;
+  }
+
   /** Writes to {@code config} a site at {@code http://127.0.0.1} linked to {@code gateway}. */
   static void writeLinkedConfig(Path config, URI gateway, String key) throws IOException {
     Files.writeString(

@@ -2,7 +2,6 @@ package dev.apilink.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.apilink.ApiLinkFilter;
 import dev.apilink.testkit.echo.EchoBackend;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -23,8 +22,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import org.apache.tomcat.util.descriptor.web.FilterDef;
-import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.AfterAll;
@@ -42,6 +39,13 @@ import org.junit.jupiter.api.io.TempDir;
 class FilterNotAsyncSupportedTest {
 
   static final String KEY = "primary-key-0123456789abcdef";
+
+  /** The SEVERE line for a request to {@code /shop/api/orders} (its session id left out). */
+  static final String NOT_ASYNC_SUPPORTED =
+      "ApiLink: the request for /shop/api/orders is not async-supported; register ApiLinkServlet"
+          + " on /api/* (see web.xml.example), and every filter before ApiLink, with"
+          + " <async-supported>true</async-supported>";
+
   static EchoBackend gateway;
 
   @TempDir Path dir;
@@ -113,12 +117,7 @@ class FilterNotAsyncSupportedTest {
               .get(10, TimeUnit.SECONDS);
 
       assertEquals(500, response.statusCode(), response.body());
-      assertEquals(
-          List.of(
-              "ApiLink: the request for /shop/api/orders is not async-supported; register"
-                  + " ApiLinkServlet on /api/* (see web.xml.example), and every filter before"
-                  + " ApiLink, with <async-supported>true</async-supported>"),
-          log.all("is not async-supported"));
+      assertEquals(List.of(NOT_ASYNC_SUPPORTED), log.all("is not async-supported"));
       assertEquals(List.of(), gateway.received());
     }
   }
@@ -131,26 +130,10 @@ class FilterNotAsyncSupportedTest {
         null,
         false,
         context -> {
-          FilterDef passing = new FilterDef();
-          passing.setFilterName("passing");
-          passing.setFilterClass(PassingFilter.class.getName());
-          // What Tomcat sets for a web.xml filter without <async-supported>.
-          passing.setAsyncSupported("false");
-          context.addFilterDef(passing);
-          FilterMap everything = new FilterMap();
-          everything.setFilterName("passing");
-          everything.addURLPattern("/*");
-          context.addFilterMap(everything);
-          FilterDef apiLink = new FilterDef();
-          apiLink.setFilterName("ApiLink");
-          apiLink.setFilterClass(ApiLinkFilter.class.getName());
-          apiLink.setAsyncSupported("true");
-          apiLink.addInitParameter("config", config.toString());
-          context.addFilterDef(apiLink);
-          FilterMap api = new FilterMap();
-          api.setFilterName("ApiLink");
-          api.addURLPattern("/api/*");
-          context.addFilterMap(api);
+          // What Tomcat sets for a web.xml filter without <async-supported>: false.
+          ApplicationRootServletTest.addFilterBeforeApiLink(
+              context, PassingFilter.class, false, false);
+          ApplicationRootServletTest.addApiLinkFilter(context, config, false);
         });
   }
 
@@ -192,12 +175,7 @@ class FilterNotAsyncSupportedTest {
     assertEquals(
         "application/json;charset=utf-8",
         response.headers().firstValue("Content-Type").orElse(null));
-    assertEquals(
-        List.of(
-            "ApiLink: the request for /shop/api/orders is not async-supported; register"
-                + " ApiLinkServlet on /api/* (see web.xml.example), and every filter before"
-                + " ApiLink, with <async-supported>true</async-supported>"),
-        log.all("is not async-supported"));
+    assertEquals(List.of(NOT_ASYNC_SUPPORTED), log.all("is not async-supported"));
     assertEquals(List.of(), gateway.received());
     // Counted, where a site that answers every /api request so shows it (it looked idle).
     MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();

@@ -20,8 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.concurrent.TimeUnit;
-import org.apache.tomcat.util.descriptor.web.FilterDef;
-import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.AfterAll;
@@ -90,29 +88,9 @@ class ResumingFilterTest {
             null,
             false,
             context -> {
-              FilterDef resuming = new FilterDef();
-              resuming.setFilterName("resuming");
-              resuming.setFilterClass(ResumingFilter.class.getName());
-              resuming.setAsyncSupported("true");
-              context.addFilterDef(resuming);
-              FilterMap everything = new FilterMap();
-              everything.setFilterName("resuming");
-              everything.addURLPattern("/*");
-              everything.setDispatcher("REQUEST");
-              everything.setDispatcher("ASYNC");
-              context.addFilterMap(everything);
-              FilterDef apiLink = new FilterDef();
-              apiLink.setFilterName("ApiLink");
-              apiLink.setFilterClass(ApiLinkFilter.class.getName());
-              apiLink.setAsyncSupported("true");
-              apiLink.addInitParameter("config", config.toString());
-              context.addFilterDef(apiLink);
-              FilterMap api = new FilterMap();
-              api.setFilterName("ApiLink");
-              api.addURLPattern("/api/*");
-              api.setDispatcher("REQUEST");
-              api.setDispatcher("ASYNC");
-              context.addFilterMap(api);
+              ApplicationRootServletTest.addFilterBeforeApiLink(
+                  context, ResumingFilter.class, true, true);
+              ApplicationRootServletTest.addApiLinkFilter(context, config, true);
             })) {
       assertProxied(tomcat.port());
     }
