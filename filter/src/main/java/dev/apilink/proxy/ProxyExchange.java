@@ -796,6 +796,12 @@ final class ProxyExchange implements AsyncListener {
   private void copyStatusAndHeaders(Response gatewayResponse, List<Headers.Field> toClient) {
     gatewayAnswerBegun = true;
     clientResponse.setStatus(gatewayResponse.getStatus());
+    // The gateway's Content-Type says how its bytes are encoded, or says nothing. A character
+    // encoding that a filter before ApiLink set for the site's own pages (Spring's
+    // CharacterEncodingFilter with forceResponseEncoding) was added to a type without one by both
+    // containers: text/plain became text/plain;charset=UTF-8, and a browser decoded a windows-1252
+    // text, or a page whose <meta charset> names its encoding, as UTF-8.
+    clientResponse.setCharacterEncoding((String) null);
     // What the container or a filter before ApiLink said the answer varies with: Jetty's gzip
     // module (Accept-Encoding, for the compression it applies), its cross-origin module and CORS
     // filters (Origin). The gateway's Vary replaced it, and a response Jetty compressed went out

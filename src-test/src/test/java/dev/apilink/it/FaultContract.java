@@ -1673,6 +1673,38 @@ abstract class FaultContract {
   }
 
   /**
+   * The gateway's {@code Content-Type} names the encoding of its bytes, or names none: a filter
+   * before ApiLink that set the response's character encoding (Spring's {@code
+   * CharacterEncodingFilter} with {@code forceResponseEncoding}, for the site's own pages) must not
+   * add one. Both containers added it ({@code text/plain;charset=UTF-8}), and a browser then
+   * decoded a windows-1252 text, or a page whose {@code <meta charset>} names its encoding, as
+   * UTF-8.
+   */
+  @Test
+  void aCharacterEncodingSetBeforeApiLinkIsNotAddedToTheGatewaysContentType() throws Exception {
+    byte[] answer =
+        ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n"
+                + "Connection: close\r\n\r\ncaf\u00e9")
+            .getBytes(StandardCharsets.ISO_8859_1);
+    try (BreakingServer gateway = BreakingServer.start(answer, Ending.STALL)) {
+      deployLinkedTo(gateway.url(), 1, 5);
+
+      RawHttp.Response response =
+          RawHttp.exchangeOne(
+              site.container().port(),
+              "GET /api/menu HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  + TestAuthFilter.RESPONSE_ENCODING
+                  + ": UTF-8\r\nConnection: close\r\n\r\n");
+      SECRETS.inspect("GET /api/menu", response.raw());
+
+      assertEquals(200, response.status(), response.toString());
+      assertEquals("text/plain", response.header("Content-Type"), response.toString());
+      assertEquals("caf\u00e9", new String(response.body(), StandardCharsets.ISO_8859_1));
+      assertHealthyAndIdle();
+    }
+  }
+
+  /**
    * The gateway's response trailers (gRPC's {@code grpc-status}, a digest of a streamed body) reach
    * the client after the body, as the Servlet API's {@code setTrailerFields} sends them: those that
    * only a head may carry (framing, cookies, caching, RFC 9110 6.5.1) do not. They were dropped.

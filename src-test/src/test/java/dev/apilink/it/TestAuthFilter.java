@@ -22,8 +22,10 @@ import java.util.Set;
  * parameters first, as Spring Security's {@code CsrfFilter} does for a form field {@code _csrf}
  * (which reads a form's body). With {@code X-Test-Vary}, it adds that {@code Vary} to the response
  * before ApiLink runs, as a CORS filter ({@code Origin}) or Jetty's compression ({@code
- * Accept-Encoding}) does. With {@code X-Test-Behind-Proxy: https://host}, the request reports that
- * scheme, host and default port, as Tomcat's {@code RemoteIpFilter} and Spring's {@code
+ * Accept-Encoding}) does. With {@code X-Test-Response-Encoding}, it sets the response's character
+ * encoding to that value, as Spring's {@code CharacterEncodingFilter} with {@code
+ * forceResponseEncoding} does. With {@code X-Test-Behind-Proxy: https://host}, the request reports
+ * that scheme, host and default port, as Tomcat's {@code RemoteIpFilter} and Spring's {@code
  * ForwardedHeaderFilter} do for a TLS-terminating load balancer in front (the {@code Host} header
  * stays the one the balancer sent). With {@code X-Test-Container-Fails}, the response fails as a
  * container's can while ApiLink passes the gateway's answer on ({@link FailingResponse}). With
@@ -41,6 +43,12 @@ public final class TestAuthFilter implements Filter {
 
   /** Asks the filter to mark the response cacheable, as a site's caching filter might. */
   static final String CACHE_PUBLIC = "X-Test-Cache-Public";
+
+  /**
+   * Asks the filter to set the response's character encoding to this header's value, as Spring's
+   * {@code CharacterEncodingFilter} with {@code forceResponseEncoding} does.
+   */
+  static final String RESPONSE_ENCODING = "X-Test-Response-Encoding";
 
   @Override
   public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
@@ -68,6 +76,10 @@ public final class TestAuthFilter implements Filter {
     }
     if (http.getHeader("X-Test-Reader-Taken") != null) {
       request.getReader();
+    }
+    String encoding = http.getHeader(RESPONSE_ENCODING);
+    if (encoding != null) {
+      response.setCharacterEncoding(encoding);
     }
     if (http.getHeader(CACHE_PUBLIC) != null) {
       ((HttpServletResponse) response).setHeader("Cache-Control", "public, max-age=3600");
