@@ -71,16 +71,25 @@ final class SiteReferences {
   }
 
   /**
-   * The path, query and fragment of an absolute URL on the gateway's origin ({@code ""} for none);
-   * null for any other reference.
+   * The path, query and fragment of an absolute URL on the gateway's origin, or of a network-path
+   * reference to the gateway's host and port ({@code ""} for none); null for any other reference.
    */
   private String pathOnGateway(String value) {
-    int colon = value.indexOf(':');
-    if (colon <= 0 || !value.startsWith("//", colon + 1)) {
-      return null;
+    String scheme;
+    int authorityStart;
+    if (value.startsWith("//")) {
+      // A network-path reference (RFC 3986 4.2) keeps the site's scheme and leaves for this host:
+      // "//contoso.azure-api.net/api/x" sent the browser to the gateway, without key or token.
+      scheme = gatewayScheme;
+      authorityStart = 2;
+    } else {
+      int colon = value.indexOf(':');
+      if (colon <= 0 || !value.startsWith("//", colon + 1)) {
+        return null;
+      }
+      scheme = value.substring(0, colon).toLowerCase(Locale.ROOT);
+      authorityStart = colon + 3;
     }
-    String scheme = value.substring(0, colon).toLowerCase(Locale.ROOT);
-    int authorityStart = colon + 3;
     int authorityEnd = authorityStart;
     while (authorityEnd < value.length() && "/?#".indexOf(value.charAt(authorityEnd)) < 0) {
       authorityEnd++;

@@ -808,6 +808,31 @@ abstract class ProxyContract {
     assertEquals(List.of("session=s1; Path=/api"), response.headers().allValues("Set-Cookie"));
   }
 
+  /**
+   * A network-path reference ({@code //host/path}, RFC 3986 4.2) to the gateway's host is the
+   * gateway's too: the browser keeps the site's scheme and leaves for that host. It passed
+   * unchanged, and the browser followed the redirect to the gateway, without key or token.
+   */
+  @Test
+  void aGatewayRedirectToItsOwnHostWithoutSchemeNamesTheSiteInstead() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+    String authority = backend.url().getRawAuthority();
+
+    HttpResponse<String> response =
+        get(
+            "/api/orders",
+            "x-echo-status",
+            "302",
+            "x-echo-response-header",
+            "Location: //" + authority + "/api/orders/7",
+            "x-echo-response-header",
+            "Content-Location: //" + authority + "/api/orders");
+
+    assertEquals(302, response.statusCode());
+    assertEquals(List.of("/api/orders/7"), response.headers().allValues("Location"));
+    assertEquals(List.of("/api/orders"), response.headers().allValues("Content-Location"));
+  }
+
   @Test
   void theGatewaysDateAndServerReplaceTheContainersRatherThanJoiningThem() throws Exception {
     site.deployLinkedTo(backend.url(), c -> {});
