@@ -27,6 +27,7 @@ public final class ProxyHeaders {
   private static final String VIA = "Via";
   private static final String COOKIE = "Cookie";
   private static final String AUTHORIZATION = "Authorization";
+  private static final String WWW_AUTHENTICATE = "WWW-Authenticate";
   private static final List<String> ORIGIN_CREDENTIAL_SCHEMES =
       List.of("Basic", "Digest", "Negotiate", "NTLM");
 
@@ -177,20 +178,104 @@ public final class ProxyHeaders {
    * the container's session cookie {@code sessionCookie} (if not null), in any case: an API's own
    * session cookie of that name would replace the site's and sign the user out, and Jetty reads the
    * name in any case ({@code jsessionid} is its session too; a browser holding both spellings gets
-   * 400 {@code Duplicate sessions}, found by a reviewer); nor for Tomcat's single sign-on cookie.
+   * 400 {@code Duplicate sessions}, found by a reviewer); nor for Tomcat's single sign-on cookie;
+   * nor a {@code WWW-Authenticate} challenge for credentials that ApiLink never forwards ({@link
+   * #withoutOriginChallenges}).
    */
   public static Headers toClient(Headers gateway, String sessionCookie) {
     Set<String> connectionOptions = gateway.connectionOptions();
     List<Headers.Field> kept = new ArrayList<>(gateway.size());
+    boolean changed = false;
     for (Headers.Field field : gateway) {
-      if (!HOP_BY_HOP.contains(field.name())
-          && !isConnectionOption(field.name(), connectionOptions)
-          && !(field.name().equalsIgnoreCase("Set-Cookie")
+      if (HOP_BY_HOP.contains(field.name())
+          || isConnectionOption(field.name(), connectionOptions)
+          || (field.name().equalsIgnoreCase("Set-Cookie")
               && isContainersCookie(sentName(field.value()), sessionCookie))) {
-        kept.add(field);
+        changed = true;
+        continue;
+      }
+      if (field.name().equalsIgnoreCase(WWW_AUTHENTICATE)) {
+        String challenges = withoutOriginChallenges(field.value());
+        if (!challenges.equals(field.value())) {
+          changed = true;
+          if (challenges.isEmpty()) {
+            continue;
+          }
+          field = new Headers.Field(field.name(), challenges);
+        }
+      }
+      kept.add(field);
+    }
+    return changed ? Headers.owning(kept) : gateway;
+  }
+
+  /**
+   * A {@code WWW-Authenticate} value without its challenges for credentials of the site's origin
+   * ({@link #isOriginCredentials}: Basic, Digest, Negotiate, NTLM); {@code ""} if none is left. A
+   * browser answers such a challenge with a password prompt (or a Kerberos ticket) for the site,
+   * sends what it gets to every path of the site, and ApiLink never forwards those credentials: an
+   * API's {@code Basic realm="orders"} prompted the user again after every answer, and the password
+   * typed stayed with the site. Other challenges (API Management's {@code AzureApiManagementKey},
+   * {@code Bearer}) pass unchanged.
+   */
+  static String withoutOriginChallenges(String value) {
+    // RFC 9110 11.6.1: challenges and their auth-params are one comma-separated list; an element
+    // that starts with a token followed by "=" is an auth-param of the challenge before it.
+    List<String> elements = listElements(value);
+    StringBuilder kept = new StringBuilder(value.length());
+    boolean keeping = true;
+    boolean removed = false;
+    for (String element : elements) {
+      if (!isAuthParam(element)) {
+        keeping = !isOriginCredentials(element);
+      }
+      if (!keeping) {
+        removed = true;
+        continue;
+      }
+      if (kept.length() > 0) {
+        kept.append(", ");
+      }
+      kept.append(element);
+    }
+    return removed ? kept.toString() : value;
+  }
+
+  /** The non-empty elements of a comma-separated list, split outside quoted strings, stripped. */
+  private static List<String> listElements(String value) {
+    List<String> elements = new ArrayList<>();
+    boolean quoted = false;
+    int start = 0;
+    for (int i = 0; i <= value.length(); i++) {
+      char c = i < value.length() ? value.charAt(i) : ',';
+      if (quoted && c == '\\') {
+        i++; // a quoted-pair
+      } else if (c == '"') {
+        quoted = !quoted;
+      } else if (c == ',' && (!quoted || i == value.length())) {
+        String element = value.substring(start, Math.min(i, value.length())).strip();
+        if (!element.isEmpty()) {
+          elements.add(element);
+        }
+        start = i + 1;
       }
     }
-    return kept.size() == gateway.size() ? gateway : Headers.owning(kept);
+    return elements;
+  }
+
+  /** Whether a challenge list's element is an auth-param ({@code name=value}), not a challenge. */
+  private static boolean isAuthParam(String element) {
+    int i = 0;
+    while (i < element.length()
+        && element.charAt(i) != ' '
+        && element.charAt(i) != '\t'
+        && element.charAt(i) != '=') {
+      i++;
+    }
+    while (i < element.length() && (element.charAt(i) == ' ' || element.charAt(i) == '\t')) {
+      i++;
+    }
+    return i < element.length() && element.charAt(i) == '=';
   }
 
   /** A response's status line with its reason phrase, and the empty line that ends the head. */

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ProxyHeadersTest {
 
@@ -484,6 +486,36 @@ class ProxyHeadersTest {
             new Headers.Field("Set-Cookie", "=theme=dark"),
             new Headers.Field("Set-Cookie", "=plain")),
         ProxyHeaders.toClient(gateway, "JSESSIONID").asList());
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "Basic realm=\"orders\"                          | ''",
+        "basic realm=orders, charset=\"UTF-8\"            | ''",
+        "Negotiate                                       | ''",
+        "NTLM, Negotiate                                 | ''",
+        "Digest realm=\"a\", nonce=\"n,1\", qop=auth      | ''",
+        "Bearer realm=\"orders\", Basic realm=\"orders\"   | Bearer realm=\"orders\"",
+        "Basic realm=\"a, Bearer b\", Bearer error=x       | Bearer error=x",
+        "Basicx realm=a                                  | Basicx realm=a",
+        "Bearer realm=\"orders\", error=\"invalid_token\" | Bearer realm=\"orders\", error=\"invalid_token\"",
+      })
+  void aChallengeForTheSitesOwnCredentialsDoesNotReachTheClient(String challenge, String kept) {
+    Headers gateway =
+        Headers.of(
+            "WWW-Authenticate",
+            challenge,
+            "WWW-Authenticate",
+            "AzureApiManagementKey realm=\"https://contoso.azure-api.net/api\",name=\"Ocp-Apim-Subscription-Key\",type=\"header\"");
+
+    List<Headers.Field> expected = new ArrayList<>();
+    if (!kept.isEmpty()) {
+      expected.add(new Headers.Field("WWW-Authenticate", kept));
+    }
+    expected.add(gateway.asList().get(1));
+    assertEquals(expected, ProxyHeaders.toClient(gateway, null).asList());
   }
 
   private static ProxyHeaders.Added withTokenHeader(String tokenHeader) {

@@ -833,6 +833,44 @@ abstract class ProxyContract {
     assertEquals(List.of("/api/orders"), response.headers().allValues("Content-Location"));
   }
 
+  /**
+   * A browser answers a {@code Basic} challenge with a password prompt for the site, and ApiLink
+   * never forwards the {@code Basic} credentials it then sends: the API's 401 prompted the user
+   * again after every answer. The gateway's 401 reaches the client without that challenge, with its
+   * others (API Management's {@code AzureApiManagementKey}, {@code Bearer}) and its body.
+   */
+  @Test
+  void aGatewayChallengeForAPasswordDoesNotMakeTheBrowserPromptForOne() throws Exception {
+    site.deployLinkedTo(backend.url(), c -> {});
+
+    HttpResponse<String> challenged =
+        get(
+            "/api/orders",
+            "x-echo-status",
+            "401",
+            "x-echo-response-header",
+            "WWW-Authenticate: Basic realm=\"orders\"",
+            "x-echo-response-header",
+            "WWW-Authenticate: Bearer realm=\"orders\"");
+    HttpResponse<String> answered =
+        get(
+            "/api/orders",
+            "Authorization",
+            "Basic dXNlcjpzZWNyZXQ=",
+            "x-echo-status",
+            "401",
+            "x-echo-response-header",
+            "WWW-Authenticate: Basic realm=\"orders\"");
+
+    assertEquals(401, challenged.statusCode());
+    assertEquals(
+        List.of("Bearer realm=\"orders\""), challenged.headers().allValues("WWW-Authenticate"));
+    assertEquals(401, answered.statusCode());
+    List<String> sent = backend.received().get(1).header("Authorization");
+    assertEquals(1, sent.size(), "the password the prompt asks for never reaches the gateway");
+    assertTrue(sent.get(0).startsWith("Bearer ey"), sent.toString());
+  }
+
   @Test
   void theGatewaysDateAndServerReplaceTheContainersRatherThanJoiningThem() throws Exception {
     site.deployLinkedTo(backend.url(), c -> {});
