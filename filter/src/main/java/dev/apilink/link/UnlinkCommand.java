@@ -51,6 +51,28 @@ final class UnlinkCommand {
         .append('\n')
         .append('\n');
 
+    if (site.environment().pullRequest()) {
+      // Never linked (the loader refuses a backend here): the product named after the hostname is
+      // the other environments', and its deletion would cut them off.
+      text.append("Nothing to do: environments.")
+          .append(environment)
+          .append(" in ")
+          .append(location)
+          .append(" is a pull-request environment, which is\n")
+          .append("never linked (backend integration is not supported on pull request")
+          .append(" environments): /api passes\n")
+          .append("down the filter chain to the web application, and nothing in API Management")
+          .append(" is its own.\n")
+          .append("The product ")
+          .append(product.id())
+          .append(" and its subscription, named after the hostname,\n")
+          .append("are not its own either: where they exist, the site's other environments use")
+          .append(" them; run unlink\n")
+          .append("with --environment <name> for those.\n");
+      out.print(text);
+      return CommandLine.OK;
+    }
+
     text.append("1. Unlink ApiLink");
     if (backend.isPresent()) {
       text.append(": remove \"backend\" from environments.")

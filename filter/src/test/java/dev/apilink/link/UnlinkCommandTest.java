@@ -146,10 +146,51 @@ class UnlinkCommandTest {
 
   @Test
   void withoutABackendOrAnOptionTheServiceNameIsAPlaceholder() throws IOException {
-    Run run = Run.of("unlink", "--config", site().toString(), "--environment", "pr-42");
+    Run run = Run.of("unlink", "--config", site().toString(), "--environment", "preview");
 
     assertEquals(0, run.status(), run.err());
     assertTrue(run.out().contains("--service-name <apim-service> "), run.out());
+  }
+
+  /**
+   * A pull-request environment is never linked (DESIGN.md; Static Web Apps does not support backend
+   * integration there), so nothing in API Management is its own: the product named after the
+   * hostname is the one the site's other environments use (here production, linked to my-apim). The
+   * report listed it as what stays after unlinking pr-42 and printed its deletion, with {@code
+   * --yes}, which would have cut production off.
+   */
+  @Test
+  void aPullRequestEnvironmentWasNeverLinkedAndNothingOfItsOwnIsDeleted() throws IOException {
+    Path config = site();
+
+    Run run =
+        Run.of(
+            "unlink",
+            "--config",
+            config.toString(),
+            "--environment",
+            "pr-42",
+            "--apim-service",
+            "my-apim");
+
+    assertEquals(0, run.status(), run.err());
+    assertEquals("", run.err());
+    assertEquals(
+        "Unlink environment \"pr-42\" of https://red-sea-123.azurestaticapps.net\n"
+            + "\n"
+            + "Nothing to do: environments.pr-42 in "
+            + config
+            + " is a pull-request environment, which is\n"
+            + "never linked (backend integration is not supported on pull request environments):"
+            + " /api passes\n"
+            + "down the filter chain to the web application, and nothing in API Management is its"
+            + " own.\n"
+            + "The product swa-red-sea-123-azurestaticapps-net and its subscription, named after the"
+            + " hostname,\n"
+            + "are not its own either: where they exist, the site's other environments use them;"
+            + " run unlink\n"
+            + "with --environment <name> for those.\n",
+        run.out());
   }
 
   @Test
