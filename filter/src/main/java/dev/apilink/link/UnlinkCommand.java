@@ -82,8 +82,12 @@ final class UnlinkCommand {
           .append(",\n")
           .append("   saved in one step (ApiLink applies it at once; a configuration inside a")
           .append(" packed WAR\n")
-          .append("   needs a redeployment). From then on /api passes down the filter chain\n")
-          .append("   to the web application, and nothing is sent to ")
+          // Requests in flight finish with the configuration they started with (configuration.md),
+          // those still waiting for a connection too: LiveReloadContract shows one sent after.
+          .append("   needs a redeployment). From then on new /api requests pass down the filter\n")
+          .append(
+              "   chain to the web application. Those already in flight, waiting for a gateway\n")
+          .append("   connection included, still finish at ")
           .append(backend.get().url())
           .append(".\n");
     } else {

@@ -44,7 +44,7 @@ class UnlinkCommandTest {
                     + ",\n"
                     + "   saved in one step (ApiLink applies it at once; a configuration inside a"
                     + " packed WAR\n"
-                    + "   needs a redeployment). From then on /api passes down the filter chain\n"),
+                    + "   needs a redeployment). From then on new /api requests pass down the filter\n"),
         run.out());
   }
 
@@ -64,8 +64,9 @@ class UnlinkCommandTest {
             + ",\n"
             + "   saved in one step (ApiLink applies it at once; a configuration inside a packed"
             + " WAR\n"
-            + "   needs a redeployment). From then on /api passes down the filter chain\n"
-            + "   to the web application, and nothing is sent to https://my-apim.azure-api.net.\n"
+            + "   needs a redeployment). From then on new /api requests pass down the filter\n"
+            + "   chain to the web application. Those already in flight, waiting for a gateway\n"
+            + "   connection included, still finish at https://my-apim.azure-api.net.\n"
             + "\n"
             + "2. What stays in API Management (my-apim), as after unlinking on Static Web Apps:\n"
             + "     product       swa-red-sea-123-azurestaticapps-net  \"Azure Static Web Apps -"

@@ -348,6 +348,49 @@ abstract class LiveReloadContract {
     assertEquals(1, gatewayB.received().size());
   }
 
+  /**
+   * A request that waits for a connection to the gateway when the site is unlinked is in flight: it
+   * still goes to that gateway, with its key, once a connection frees up, after new requests are
+   * already the application's. The unlink command's report said that from then on nothing is sent
+   * to the gateway.
+   */
+  @Test
+  void aRequestWaitingForAGatewayConnectionWhenUnlinkedStillGoesToThatGateway() throws Exception {
+    site.replaceConfig(
+        linkedTo(gatewayA, Site.KEY)
+            .toString()
+            .replace("\"subscriptionKey\"", "\"maxConnections\": 1, \"subscriptionKey\""));
+    log.await("ApiLink reloaded", RELOAD);
+    CompletableFuture<HttpResponse<String>> holding =
+        CLIENT.sendAsync(
+            HttpRequest.newBuilder(site.uri("/api/holding")).header("x-echo-hold", "h").build(),
+            BodyHandlers.ofString());
+    gatewayA.gate("h").awaitHeld(1, RELOAD);
+    CompletableFuture<HttpResponse<String>> waiting =
+        CLIENT.sendAsync(
+            HttpRequest.newBuilder(site.uri("/api/waiting")).build(), BodyHandlers.ofString());
+    Await.until(
+        "the second request waiting for the only connection",
+        RELOAD,
+        () -> site.container().apiLinkFilter().exchangesInFlight() == 2,
+        () -> site.container().apiLinkFilter().exchangesInFlight() + " in flight");
+
+    ObjectNode unlinked = site.linkedTo(gatewayA.url());
+    unlinked.putObject("environments").putObject("production");
+    site.replaceConfig(unlinked.toString());
+    log.await("is not linked", RELOAD);
+    assertEquals(404, get("/api/new").statusCode(), "a new request is the application's");
+    assertFalse(gatewayA.hasArrived("/api/waiting"));
+    gatewayA.gate("h").open();
+
+    assertEquals(200, holding.get(30, TimeUnit.SECONDS).statusCode());
+    assertEquals(200, waiting.get(30, TimeUnit.SECONDS).statusCode());
+    List<Received> received = gatewayA.received();
+    assertEquals(
+        List.of("/api/holding", "/api/waiting"), received.stream().map(Received::rawPath).toList());
+    assertEquals(List.of(Site.KEY), received.get(1).header("Ocp-Apim-Subscription-Key"));
+  }
+
   @Test
   void aRequestInFlightFinishesWithTheConfigurationItStartedWith() throws Exception {
     assertTimeoutPreemptively(
