@@ -2333,7 +2333,13 @@ abstract class FaultContract {
         "HTTP/1.1 200 OK\r\nBad{Name: x\r\nContent-Length: 2\r\n\r\nok",
         "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok",
         "HTTP/1.1 200 OK\r\nX-A: a\r\n folded\r\nContent-Length: 2\r\n\r\nok",
-        "HTTP/1.1 099 Odd\r\nContent-Length: 2\r\n\r\nok"
+        "HTTP/1.1 099 Odd\r\nContent-Length: 2\r\n\r\nok",
+        // A transfer coding other than chunked (RFC 9112 7), which ApiLink never offers (it
+        // forwards no TE) and does not decode: Transfer-Encoding is hop-by-hop and not passed on,
+        // so the client got the gzip bytes as the content itself (found by review, both
+        // containers).
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+            + "2\r\nzz\r\n0\r\n\r\n"
       })
   void aResponseThatIsNotValidHttpIsA502SayingSo(String answer) throws Exception {
     try (BreakingServer gateway =
@@ -2373,33 +2379,6 @@ abstract class FaultContract {
           error(502, "Bad gateway: the API gateway's response broke off."),
           response.bodyText(),
           response.toString());
-      assertHealthyAndIdle();
-    }
-  }
-
-  /**
-   * A transfer coding other than chunked (RFC 9112 7), which ApiLink never offers (it forwards no
-   * {@code TE}) and does not decode: {@code Transfer-Encoding} is hop-by-hop and not passed on, so
-   * the client got the coded bytes as the content itself, here gzip bytes under {@code
-   * Content-Type: text/plain} and nothing saying they were coded (found by review on Tomcat and
-   * Jetty).
-   */
-  @Test
-  void aTransferCodingOtherThanChunkedIsA502NotCodedBytesPassedOffAsTheContent() throws Exception {
-    byte[] coded =
-        ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: gzip, chunked\r\n"
-                + "\r\n2\r\nzz\r\n0\r\n\r\n")
-            .getBytes(StandardCharsets.ISO_8859_1);
-    try (BreakingServer gateway = BreakingServer.start(coded, Ending.STALL)) {
-      deployLinkedTo(gateway.url(), 1, 5);
-
-      RawHttp.Response response = get("/api/coded");
-
-      assertEquals(
-          error(502, "Bad gateway: the API gateway's response was not valid HTTP."),
-          response.bodyText(),
-          response.toString());
-      assertEquals(502, response.status());
       assertHealthyAndIdle();
     }
   }
