@@ -28,7 +28,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -166,7 +166,11 @@ final class ProxyExchange implements AsyncListener {
   private volatile boolean ownAnswerWritten; // one of ApiLink's errors is in the response
 
   /** The gateway's status counted as passed on to the client; 0 when none is. */
-  private final AtomicInteger countedGatewayStatus = new AtomicInteger();
+  private volatile int countedGatewayStatus;
+
+  // No AtomicInteger per exchange for it: one field, taken back once (gatewayAnswerNotPassedOn).
+  private static final AtomicIntegerFieldUpdater<ProxyExchange> COUNTED_GATEWAY_STATUS =
+      AtomicIntegerFieldUpdater.newUpdater(ProxyExchange.class, "countedGatewayStatus");
 
   private AsyncContext async;
   private volatile Request proxyRequest; // the attempt under way
@@ -497,6 +501,9 @@ final class ProxyExchange implements AsyncListener {
    * chunked} reached it as gzip bytes under {@code Content-Type: text/plain}). Not valid HTTP.
    */
   private static void abortIfTransferCoded(Response response) {
+    if (!response.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
+      return; // most answers: no list of codings made
+    }
     for (String coding : response.getHeaders().getCSV(HttpHeader.TRANSFER_ENCODING, false)) {
       if (!coding.equalsIgnoreCase("chunked")) {
         response.abort(
@@ -836,7 +843,7 @@ final class ProxyExchange implements AsyncListener {
     // Counted once the whole head is in the response: one that could not be copied becomes
     // ApiLink's 500 (notPassedOn()), counted as that alone.
     link.counts().passedOn(gatewayResponse.getStatus());
-    countedGatewayStatus.set(gatewayResponse.getStatus());
+    countedGatewayStatus = gatewayResponse.getStatus();
   }
 
   /**
@@ -847,7 +854,7 @@ final class ProxyExchange implements AsyncListener {
    * 500).
    */
   private void gatewayAnswerNotPassedOn() {
-    int status = countedGatewayStatus.getAndSet(0);
+    int status = COUNTED_GATEWAY_STATUS.getAndSet(this, 0);
     if (status != 0) {
       link.counts().notPassedOn(status);
     }

@@ -2836,46 +2836,31 @@ abstract class FaultContract {
   }
 
   /**
-   * A filter before ApiLink that has taken the container's own response's writer leaves ApiLink no
-   * output stream: a deployment mistake, answered 500 and logged as the wrapper above is. It was
-   * taken for a client that had left: an empty 200 for a request the gateway never saw.
+   * A filter before ApiLink that has taken the container's own response's writer, or the request's
+   * reader, leaves ApiLink no output or input stream: a deployment mistake, answered 500 and logged
+   * as the wrapper above is. The writer's case was taken for a client that had left (an empty 200
+   * for a request the gateway never saw), the reader's for a body that could not be read (the
+   * client's 400).
    */
-  @Test
-  void aResponseWhoseWriterAFilterTookIsA500ThatSaysSo() throws Exception {
+  @ParameterizedTest(name = "the {0}")
+  @ValueSource(strings = {"response's writer", "request's reader"})
+  void aResponseOrRequestStreamAFilterTookIsA500ThatSaysSo(String taken) throws Exception {
+    String request =
+        taken.equals("response's writer")
+            ? "GET /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Test-Writer-Taken: yes\r\n"
+                + "Connection: close\r\n\r\n"
+            : "POST /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Test-Reader-Taken: yes\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 2\r\n"
+                + "Connection: close\r\n\r\n{}";
     withAnEchoGateway(
         5,
-        (gateway, log) -> {
-          RawHttp.Response response =
-              RawHttp.exchangeOne(
-                  site.container().port(),
-                  "GET /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Test-Writer-Taken: yes\r\n"
-                      + "Connection: close\r\n\r\n");
-
-          assertRefusedAsNotSetUp(
-              response, gateway, log, "a filter before ApiLink took the response's writer", "");
-        });
-  }
-
-  /**
-   * A filter before ApiLink that has taken the request's reader leaves ApiLink no input stream (and
-   * may have read the body): a deployment mistake, answered 500 and logged as the writer's case is.
-   * It was the client's 400, as if its body could not be read.
-   */
-  @Test
-  void aRequestWhoseReaderAFilterTookIsA500ThatSaysSo() throws Exception {
-    withAnEchoGateway(
-        5,
-        (gateway, log) -> {
-          RawHttp.Response response =
-              RawHttp.exchangeOne(
-                  site.container().port(),
-                  "POST /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Test-Reader-Taken: yes\r\n"
-                      + "Content-Type: application/json\r\nContent-Length: 2\r\n"
-                      + "Connection: close\r\n\r\n{}");
-
-          assertRefusedAsNotSetUp(
-              response, gateway, log, "a filter before ApiLink took the request's reader", "");
-        });
+        (gateway, log) ->
+            assertRefusedAsNotSetUp(
+                RawHttp.exchangeOne(site.container().port(), request),
+                gateway,
+                log,
+                "a filter before ApiLink took the " + taken,
+                ""));
   }
 
   /**

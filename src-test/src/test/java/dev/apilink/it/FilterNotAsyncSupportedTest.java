@@ -2,7 +2,6 @@ package dev.apilink.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.apilink.testkit.echo.EchoBackend;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -15,8 +14,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -24,11 +21,7 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.server.Server;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A filter of the application's on {@code /*} runs before ApiLink's, and a filter is not
@@ -36,40 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
  * such a request without blocking a container thread: it answers its JSON 500 and logs what to
  * change, and nothing reaches the gateway (README, "Registration" and "Troubleshooting").
  */
-class FilterNotAsyncSupportedTest {
-
-  static final String KEY = "primary-key-0123456789abcdef";
+class FilterNotAsyncSupportedTest extends FilterBeforeApiLinkSite {
 
   /** The SEVERE line for a request to {@code /shop/api/orders} (its session id left out). */
   static final String NOT_ASYNC_SUPPORTED =
       "ApiLink: the request for /shop/api/orders is not async-supported; register ApiLinkServlet"
           + " on /api/* (see web.xml.example), and every filter before ApiLink, with"
           + " <async-supported>true</async-supported>";
-
-  static EchoBackend gateway;
-
-  @TempDir Path dir;
-  Path webapp;
-  Path config;
-
-  @BeforeAll
-  static void startGateway() {
-    gateway = EchoBackend.start();
-  }
-
-  @AfterAll
-  static void stopGateway() {
-    gateway.close();
-  }
-
-  @BeforeEach
-  void writeSiteAndConfiguration() throws IOException {
-    gateway.clear();
-    webapp = Files.createDirectories(dir.resolve("webapp"));
-    Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
-    config = dir.resolve("apilink.json");
-    ApplicationRootServletTest.writeLinkedConfig(config, gateway.url(), KEY);
-  }
 
   /** Passes every request on, as many an application's filters do; registered without async. */
   public static final class PassingFilter extends HttpFilter {

@@ -3,7 +3,6 @@ package dev.apilink.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.apilink.ApiLinkFilter;
-import dev.apilink.testkit.echo.EchoBackend;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -16,17 +15,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.server.Server;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A filter before ApiLink that holds a request and resumes it later by an async dispatch, as
@@ -34,33 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * proxies it, while it leaves to the application an async dispatch that the application makes to
  * {@code /api} from another path (ProxyContract).
  */
-class ResumingFilterTest {
-
-  static final String KEY = "primary-key-0123456789abcdef";
-  static EchoBackend gateway;
-
-  @TempDir Path dir;
-  Path webapp;
-  Path config;
-
-  @BeforeAll
-  static void startGateway() {
-    gateway = EchoBackend.start();
-  }
-
-  @AfterAll
-  static void stopGateway() {
-    gateway.close();
-  }
-
-  @BeforeEach
-  void writeSiteAndConfiguration() throws IOException {
-    gateway.clear();
-    webapp = Files.createDirectories(dir.resolve("webapp"));
-    Files.writeString(webapp.resolve("index.html"), "<p>site</p>");
-    config = dir.resolve("apilink.json");
-    ApplicationRootServletTest.writeLinkedConfig(config, gateway.url(), KEY);
-  }
+class ResumingFilterTest extends FilterBeforeApiLinkSite {
 
   /** Holds every request and resumes it by an async dispatch to its own path. */
   public static final class ResumingFilter extends HttpFilter {
