@@ -790,11 +790,17 @@ public final class ApiLinkFilter implements Filter {
       return;
     }
     if (!clientRequest.isAsyncSupported()) {
-      LOG.severe(
-          "ApiLink: the request for "
-              + loggedUri(clientRequest)
-              + " is not async-supported; register ApiLinkServlet on /api/* (see web.xml.example),"
-              + " and every filter before ApiLink, with <async-supported>true</async-supported>");
+      current
+          .link()
+          .logRefusal(
+              LOG,
+              "answered 500, not async-supported",
+              "ApiLink: the request for "
+                  + loggedUri(clientRequest)
+                  + " is not async-supported; register ApiLinkServlet on /api/* (see"
+                  + " web.xml.example), and every filter before ApiLink, with"
+                  + " <async-supported>true</async-supported>",
+              null);
       counts.refusedAsNotSetUp();
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
       GatewayError.notAsyncSupported().send(clientResponse);
@@ -806,15 +812,20 @@ public final class ApiLinkFilter implements Filter {
       // Sent on, it was a signed-in user with "userDetails": null and the userId of the user named
       // "null" (String concatenation): every nameless user, and that one, the same to the API; an
       // empty name (Spring Security's token without a principal) made every such user one, too.
-      LOG.severe(
-          "ApiLink: the request for "
-              + loggedUri(clientRequest)
-              + " has a signed-in user without a name ("
-              + user.getClass().getName()
-              + ".getName() returned "
-              + (userName == null ? "null" : "an empty name")
-              + "); the realm or security filter that signed it in must"
-              + " name its users");
+      current
+          .link()
+          .logRefusal(
+              LOG,
+              "answered 500, a signed-in user without a name",
+              "ApiLink: the request for "
+                  + loggedUri(clientRequest)
+                  + " has a signed-in user without a name ("
+                  + user.getClass().getName()
+                  + ".getName() returned "
+                  + (userName == null ? "null" : "an empty name")
+                  + "); the realm or security filter that signed it in must"
+                  + " name its users",
+              null);
       counts.refusedAsNotSetUp();
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
       GatewayError.namelessUser().send(clientResponse);

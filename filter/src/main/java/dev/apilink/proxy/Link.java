@@ -385,6 +385,24 @@ public final class Link implements AutoCloseable {
     return failureLog;
   }
 
+  /**
+   * Logs a deployment mistake that made ApiLink refuse a request (a filter that is not
+   * async-supported, a wrapper that refuses the listeners): SEVERE, but a mistake of one {@code
+   * kind} at most once every {@link FailureLog#QUIET_SECONDS}, as the gateway's failures are; the
+   * others at FINE, counted in the next line. A busy site so misconfigured logged one SEVERE line
+   * with its stack trace per request (found by review).
+   *
+   * @param kind what the line that counts those held back says of them, after "n more requests to
+   *     /api"
+   */
+  public void logRefusal(Logger log, String kind, String line, Throwable refusal) {
+    long notLogged = failureLog.admit(kind);
+    Level level = notLogged < 0 ? Level.FINE : Level.SEVERE;
+    if (log.isLoggable(level)) {
+      log.log(level, line + FailureLog.notLoggedSince(notLogged), refusal);
+    }
+  }
+
   /** The issuer, for tests and benchmarks that count signatures. */
   public TokenIssuer tokens() {
     return tokens;

@@ -328,6 +328,7 @@ final class ProxyExchange implements AsyncListener {
           // ApiLink did. Completed with nothing written, that was an empty 200 for a request the
           // gateway never saw.
           refuse(
+              "answered 500, the response's writer taken before ApiLink",
               "a filter before ApiLink took the response's writer ("
                   + e
                   + "); map that filter away from /api/*, or have it leave the response alone",
@@ -369,6 +370,7 @@ final class ProxyExchange implements AsyncListener {
           // ApiLink did, and may have read the body. The client was answered 400, as if its body
           // could not be read (found by review).
           refuseWhenWritable(
+              "answered 500, the request's reader taken before ApiLink",
               "a filter before ApiLink took the request's reader ("
                   + e
                   + "); map that filter away from /api/*, or have it leave the body alone",
@@ -1598,6 +1600,7 @@ final class ProxyExchange implements AsyncListener {
    */
   private void refuseForTheWrapper(Exception refusal) {
     refuse(
+        "answered 500, a response wrapper refused setWriteListener()",
         clientResponse.getClass().getName()
             + ", a filter's response wrapper, refused setWriteListener() ("
             + refusal
@@ -1616,6 +1619,7 @@ final class ProxyExchange implements AsyncListener {
    */
   private void refuseForTheRequestWrapper(Throwable refusal) {
     refuseWhenWritable(
+        "answered 500, a request wrapper refused setReadListener()",
         clientRequest.getClass().getName()
             + ", a filter's request wrapper, refused setReadListener() ("
             + refusal
@@ -1625,18 +1629,20 @@ final class ProxyExchange implements AsyncListener {
   }
 
   /** {@link #refuse} once the client's response can be written: its write listener is set. */
-  private void refuseWhenWritable(String why, Throwable refusal) {
-    clientOutput.whenWritable(() -> refuse(why, refusal, false));
+  private void refuseWhenWritable(String kind, String why, Throwable refusal) {
+    clientOutput.whenWritable(() -> refuse(kind, why, refusal, false));
   }
 
   /**
    * Answers a request that this site is not set up to forward with ApiLink's 500, and logs {@code
-   * why} as SEVERE: a deployment mistake, as a filter that is not async-supported is. With {@code
-   * reset}, the response is reset first, which frees a writer taken before ApiLink ran.
+   * why} as SEVERE: a deployment mistake, as a filter that is not async-supported is; one {@code
+   * kind} at most once every {@link FailureLog#QUIET_SECONDS} ({@link Link#logRefusal}). With
+   * {@code reset}, the response is reset first, which frees a writer taken before ApiLink ran.
    */
-  private void refuse(String why, Throwable refusal, boolean reset) {
-    LOG.log(
-        Level.SEVERE,
+  private void refuse(String kind, String why, Throwable refusal, boolean reset) {
+    link.logRefusal(
+        LOG,
+        kind,
         "ApiLink: the request for " + loggedUri() + " cannot be forwarded: " + why,
         refusal);
     boolean answered;

@@ -1,6 +1,7 @@
 package dev.apilink.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -85,6 +86,43 @@ class FilterNotAsyncSupportedTest extends FilterBeforeApiLinkSite {
       assertEquals(500, response.statusCode(), response.body());
       assertEquals(List.of(NOT_ASYNC_SUPPORTED), log.all("is not async-supported"));
       assertEquals(List.of(), gateway.received());
+    }
+  }
+
+  /**
+   * A busy site so set up logged one SEVERE line per request: one line, then the others counted in
+   * the line that says how many were not logged (here when the site stops), as the gateway's
+   * failures are.
+   */
+  @Test
+  void onTomcatTheRequestsThatAreNotAsyncSupportedAreLoggedOnceAndCounted() throws Exception {
+    try (LogWatch log = new LogWatch()) {
+      try (ApplicationRootServletTest.RunningTomcat tomcat =
+          startTomcatWithAFilterNotAsyncSupported()) {
+        HttpClient client = HttpClient.newHttpClient();
+        for (int i = 0; i < 3; i++) {
+          HttpResponse<String> response =
+              client
+                  .sendAsync(
+                      HttpRequest.newBuilder(
+                              URI.create("http://127.0.0.1:" + tomcat.port() + "/shop/api/orders"))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .get(10, TimeUnit.SECONDS);
+          assertEquals(500, response.statusCode(), response.body());
+        }
+        assertEquals(List.of(NOT_ASYNC_SUPPORTED), log.all("is not async-supported"));
+        assertEquals(List.of(), log.all("not logged one by one"));
+      }
+      List<String> counted = log.warnings("not logged one by one");
+      assertEquals(1, counted.size(), counted.toString());
+      assertTrue(
+          counted
+              .get(0)
+              .startsWith(
+                  "ApiLink: 2 more requests to /shop/api answered 500, not"
+                      + " async-supported (gateway "),
+          counted.get(0));
     }
   }
 
