@@ -120,6 +120,14 @@ public final class ApiLinkFilter implements Filter {
   private ServletContext context;
   private ConfigLoader loader;
   private String location;
+
+  /**
+   * What named {@link #location}, for the lines that say it cannot be used ({@code ", named by the
+   * environment variable APILINK_CONFIG"}); empty for the default. A variable left in a service's
+   * environment names a file the operator is not looking at.
+   */
+  private String locationChosenBy;
+
   private String environment;
   private SigningKeys generatedKeys;
   private boolean warnedOfGeneratedKeys;
@@ -206,8 +214,10 @@ public final class ApiLinkFilter implements Filter {
             "APILINK_ENVIRONMENT",
             SiteConfig.DEFAULT_ENVIRONMENT);
     environment = environmentSetting.value();
-    location =
-        setting(filterConfig, "config", "apilink.config", "APILINK_CONFIG", DEFAULT_CONFIG).value();
+    Setting locationSetting =
+        setting(filterConfig, "config", "apilink.config", "APILINK_CONFIG", DEFAULT_CONFIG);
+    location = locationSetting.value();
+    locationChosenBy = locationSetting.chosenBy().map(by -> ", named by " + by).orElse("");
     ConfigLoader webApplicationLoader =
         new ConfigLoader(webApplicationFiles(context), System::getenv)
             .withWebApplication(webApplication(context));
@@ -227,6 +237,7 @@ public final class ApiLinkFilter implements Filter {
               + webApplicationName()
               + " does not start"
               + describeSource()
+              + locationChosenBy
               + System.lineSeparator()
               + e.getMessage();
       LOG.severe(failure);
@@ -422,6 +433,7 @@ public final class ApiLinkFilter implements Filter {
               + " keeps the previous configuration, but would not start with these files: correct"
               + " them before the next restart or redeployment"
               + describeSource()
+              + locationChosenBy
               + System.lineSeparator()
               + e.getMessage());
       // The files it names, missing ones too: the change that makes it valid may be one of them.

@@ -84,6 +84,32 @@ abstract class BadConfigurationContract {
   }
 
   /**
+   * A configuration file named by {@code -Dapilink.config} (or {@code APILINK_CONFIG}, an
+   * init-param) that cannot be read: the failure says what named it, as that setting, left in a
+   * service's environment, is where the operator has to look.
+   */
+  @Test
+  void aConfigurationNamedByTheSystemPropertyThatCannotBeReadSaysWhatNamedIt() throws Exception {
+    Path missing = site.webapp().resolveSibling("etc").resolve("apilink.json");
+    System.setProperty("apilink.config", missing.toString());
+    boolean started;
+    try {
+      started = site.container().deploy(site.webapp(), "/shop", java.util.Map.of());
+    } finally {
+      System.clearProperty("apilink.config");
+    }
+    String failure = site.container().deploymentFailure();
+
+    assertFalse(started);
+    assertNames(
+        "ApiLink: the web application at /shop does not start; configuration: "
+            + missing
+            + ", named by the system property apilink.config"
+            + System.lineSeparator(),
+        failure);
+  }
+
+  /**
    * ApiLink's lines go to the container's log, which several web applications share: the failure
    * says whose configuration it is, and which file on disk to correct (Jetty's extracted copy has a
    * random name).
