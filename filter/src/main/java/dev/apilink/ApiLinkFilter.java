@@ -252,19 +252,7 @@ public final class ApiLinkFilter implements Filter {
     LOG.info(describe(state, "started"));
     warnOfRulesOnTheClassPath(site);
     warnOfRulesElsewhereInTheSite(site);
-    site.token()
-        .signingKeyFile()
-        .flatMap(webApplicationFiles(context)::path)
-        .flatMap(KeyFilePermissions::warning)
-        .ifPresent(ApiLinkFilter::warnFromInit);
-    site.token()
-        .signingKeys()
-        .flatMap(SigningKeys::undocumentedForApiManagement)
-        .ifPresent(ApiLinkFilter::warnFromInit);
-    site.environment()
-        .backend()
-        .flatMap(BackendConfig::keepAliveWarning)
-        .ifPresent(ApiLinkFilter::warnFromInit);
+    warnOfSettings(site, "init");
     watch(site.files());
     context.setAttribute(ATTRIBUTE, this);
     jmx =
@@ -276,8 +264,26 @@ public final class ApiLinkFilter implements Filter {
    * Logs a warning of {@link #init} as {@code init}'s: logged by name, as a lambda or method
    * reference would make {@code Optional.ifPresent} the record's source.
    */
-  private static void warnFromInit(String warning) {
-    LOG.logp(Level.WARNING, ApiLinkFilter.class.getName(), "init", warning);
+  /**
+   * The warnings about settings that work but should change (a key file others may read or write, a
+   * key's algorithm, the gateway connections' keep-alive): at start-up, and again after each reload
+   * that applies a change, so that a key file replaced by one readable by all is warned about too
+   * (until session 38 only the first start-up's were). Logged as from {@code method} ({@code init},
+   * {@code reload}), not from the lambda that finds them.
+   */
+  private void warnOfSettings(SiteConfig site, String method) {
+    List<Optional<String>> warnings =
+        List.of(
+            site.token()
+                .signingKeyFile()
+                .flatMap(webApplicationFiles(context)::path)
+                .flatMap(KeyFilePermissions::warning),
+            site.token().signingKeys().flatMap(SigningKeys::undocumentedForApiManagement),
+            site.environment().backend().flatMap(BackendConfig::keepAliveWarning));
+    for (Optional<String> warning : warnings) {
+      warning.ifPresent(
+          text -> LOG.logp(Level.WARNING, ApiLinkFilter.class.getName(), method, text));
+    }
   }
 
   /** Exchanges with the gateway started and not yet ended (0 when not linked). */
@@ -471,6 +477,7 @@ public final class ApiLinkFilter implements Filter {
       retiring.add(previous.link());
     }
     LOG.info(describe(next, "reloaded"));
+    warnOfSettings(site, "reload");
   }
 
   private State stateFor(SiteConfig site) throws Exception {

@@ -243,6 +243,36 @@ class RotationAndInstancesTest {
   }
 
   /**
+   * A rotation that replaces the key file with one that others may read (written by a tool with a
+   * umask of 022, then moved over the old one): warned about when the change is applied, as at
+   * start-up. Until session 38 only the start-up's file was checked.
+   */
+  @Test
+  void aSigningKeyFileReplacedByOneReadableByOthersIsWarnedAboutWhenReloaded() throws Exception {
+    LinkedSite site = link(ServletContainer.Kind.TOMCAT, "site", this::withSharedKeys);
+    try (LogWatch log = new LogWatch()) {
+      Path temporary = Files.createTempFile(keys.getParent(), "keys", ".tmp");
+      Files.writeString(temporary, Keys.set("k1", "k2"));
+      Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-r--r--"));
+      Files.move(
+          temporary, keys, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+
+      log.await("signing key file", RELOAD);
+      assertEquals(
+          List.of(
+              "ApiLink: the signing key file "
+                  + keys
+                  + " is readable by users other than its owner (rw-r--r--); it holds the private"
+                  + " key that signs the gateway's tokens. Make it readable by its owner only:"
+                  + " chmod 600 "
+                  + keys),
+          log.warnings("signing key file"));
+      assertEquals(List.of("dev.apilink.ApiLinkFilter.reload"), log.sources("signing key file"));
+      assertEquals(200, site.get("/api/after").statusCode());
+    }
+  }
+
+  /**
    * An instance without {@code token.signingKeyFile} signs with a key of its own, which a second
    * instance cannot share: the README's check step tells operators to look for this WARNING.
    */
