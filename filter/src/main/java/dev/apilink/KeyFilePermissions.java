@@ -11,7 +11,8 @@ import java.util.Set;
 /**
  * Whether the signing key file is readable or writable by users other than its owner: it holds the
  * private key, and anyone who reads it, or adds a key to it, can mint tokens that the gateway
- * accepts. {@code keygen > keys.json} under the usual umask makes it readable by all.
+ * accepts. {@code keygen > keys.json} under the usual umask makes it readable by all. So is a
+ * directory that others may write: they can replace the file.
  */
 final class KeyFilePermissions {
 
@@ -43,7 +44,7 @@ final class KeyFilePermissions {
                 + " the gateway then trusts. Make it writable by its owner only: chmod 600 "
                 + keyFile);
       }
-      return Optional.empty();
+      return directoryWarning(keyFile);
     }
     return Optional.of(
         "ApiLink: the signing key file "
@@ -53,5 +54,40 @@ final class KeyFilePermissions {
             + "); it holds the private key that signs the gateway's tokens. Make it readable by"
             + " its owner only: chmod 600 "
             + keyFile);
+  }
+
+  /** A directory's sticky bit (as on {@code /tmp}): only a file's owner may rename it there. */
+  private static final int STICKY = 01000;
+
+  /**
+   * The warning for the directory that names {@code keyFile} when others may write it without the
+   * sticky bit: they can move a key file of their own into its place, as good as writing the file.
+   */
+  private static Optional<String> directoryWarning(Path keyFile) {
+    Path directory = keyFile.toAbsolutePath().getParent();
+    Set<PosixFilePermission> permissions;
+    int mode;
+    try {
+      permissions = Files.getPosixFilePermissions(directory);
+      mode = (Integer) Files.getAttribute(directory, "unix:mode");
+    } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
+      return Optional.empty(); // no POSIX or unix view: nothing to tell
+    }
+    if ((mode & STICKY) != 0
+        || !permissions.contains(PosixFilePermission.GROUP_WRITE)
+            && !permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "ApiLink: the directory "
+            + directory
+            + " of the signing key file "
+            + keyFile
+            + " is writable by users other than its owner ("
+            + PosixFilePermissions.toString(permissions)
+            + "); whoever writes it can move a key file of their own into its place, whose keys"
+            + " ApiLink publishes and the gateway then trusts. Make it writable by its owner"
+            + " only: chmod go-w "
+            + directory);
   }
 }

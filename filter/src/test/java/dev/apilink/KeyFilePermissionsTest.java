@@ -71,6 +71,41 @@ class KeyFilePermissionsTest {
   }
 
   @Test
+  void aDirectoryWhereOthersCanReplaceTheKeyFileIsWarnedAboutNamingItAndTheFix() throws Exception {
+    // A file only its owner may read or write is no safer when anyone may move another over it.
+    Path shared = Files.createDirectory(dir.resolve("shared"));
+    Path inShared = Files.writeString(shared.resolve("keys.json"), "{\"keys\": []}");
+    Files.setPosixFilePermissions(inShared, PosixFilePermissions.fromString("rw-------"));
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+    assertEquals(
+        Optional.of(
+            "ApiLink: the directory "
+                + shared
+                + " of the signing key file "
+                + inShared
+                + " is writable by users other than its owner (rwxrwxrwx); whoever writes it can"
+                + " move a key file of their own into its place, whose keys ApiLink publishes and"
+                + " the gateway then trusts. Make it writable by its owner only: chmod go-w "
+                + shared),
+        KeyFilePermissions.warning(inShared));
+
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxr-x"));
+    assertTrue(KeyFilePermissions.warning(inShared).isPresent(), "a directory its group writes");
+  }
+
+  @Test
+  void aStickyDirectoryOthersMayWriteIsNotWarnedAbout() throws Exception {
+    // As /tmp: there only a file's owner may rename or remove it.
+    Path sticky = Files.createDirectory(dir.resolve("sticky"));
+    Path inSticky = Files.writeString(sticky.resolve("keys.json"), "{\"keys\": []}");
+    Files.setPosixFilePermissions(inSticky, PosixFilePermissions.fromString("rw-------"));
+    Files.setAttribute(sticky, "unix:mode", 01777);
+
+    assertEquals(Optional.empty(), KeyFilePermissions.warning(inSticky));
+  }
+
+  @Test
   void aKeyFileReadableByItsOwnerOnlyIsNotWarnedAbout() throws Exception {
     Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
 

@@ -1281,7 +1281,9 @@ abstract class DistributionContract {
       throw new IllegalStateException("keygen: " + err.toString(StandardCharsets.UTF_8));
     }
     Files.write(file, out.toByteArray());
-    // Readable by its owner only, as the README makes it: ApiLink warns about a looser one.
+    // Readable by its owner only, as the README makes it, in a directory only its owner writes
+    // (whatever the umask): ApiLink warns about a looser one.
+    Files.setPosixFilePermissions(file.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
     return Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
   }
 
