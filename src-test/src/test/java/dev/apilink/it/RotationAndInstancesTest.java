@@ -74,7 +74,10 @@ class RotationAndInstancesTest {
   void start() throws Exception {
     backend = EchoBackend.start();
     gateway = ApimGateway.builder().api("sample", "api", backend.url()).clock(clock).start();
-    keys = Files.createDirectories(dir.resolve("shared")).resolve("signing-keys.jwk.json");
+    // Writable by its owner only whatever the umask: ApiLink warns about a directory others write.
+    Path shared = Files.createDirectories(dir.resolve("shared"));
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
+    keys = shared.resolve("signing-keys.jwk.json");
     replace(keys, Keys.set("k1"));
   }
 
