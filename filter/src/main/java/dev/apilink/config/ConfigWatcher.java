@@ -10,11 +10,13 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -49,7 +51,14 @@ public final class ConfigWatcher implements AutoCloseable {
   private final WatchService events;
 
   private final Thread thread;
-  private final Map<Path, WatchKey> directories = new HashMap<>();
+  private final Map<Path, Registration> directories = new HashMap<>();
+
+  /**
+   * Set when a directory was registered anew: a change made in it before the registration came with
+   * no event, so the files are checked at once rather than at the next periodic check.
+   */
+  private volatile boolean checkAtOnce;
+
   private volatile Set<Path> files;
   private volatile boolean closed;
   private Map<Path, String> seen;
@@ -157,33 +166,64 @@ public final class ConfigWatcher implements AutoCloseable {
     registerDirectories(files);
   }
 
+  /** A watched directory's key, and the directory it was made for ({@code fileKey}, or null). */
+  private record Registration(WatchKey key, Object fileKey) {}
+
+  /**
+   * Registers each directory of {@code watched} that is not registered yet, or whose registration
+   * no longer watches it: the watch follows the directory it was made for, so that one deleted and
+   * created anew (its key cancelled) or renamed away and replaced (its key still valid, about the
+   * renamed one) used to report nothing ever again, found by a reviewer.
+   */
   private synchronized void registerDirectories(Set<Path> watched) {
     if (events == null) {
       return;
     }
     for (Path file : watched) {
       Path directory = file.toAbsolutePath().getParent();
-      if (directory == null || directories.containsKey(directory)) {
+      if (directory == null) {
         continue;
       }
+      Object fileKey = fileKey(directory);
+      Registration registered = directories.get(directory);
+      if (registered != null) {
+        if (registered.key().isValid() && Objects.equals(registered.fileKey(), fileKey)) {
+          continue;
+        }
+        registered.key().cancel();
+        directories.remove(directory);
+      }
       try {
-        directories.put(
-            directory,
+        WatchKey key =
             directory.register(
                 events,
                 StandardWatchEventKinds.ENTRY_CREATE,
                 StandardWatchEventKinds.ENTRY_MODIFY,
-                StandardWatchEventKinds.ENTRY_DELETE));
+                StandardWatchEventKinds.ENTRY_DELETE);
+        directories.put(directory, new Registration(key, fileKey));
+        checkAtOnce = true;
       } catch (IOException e) {
         LOG.log(Level.FINE, "ApiLink: cannot watch " + directory + "; checking it periodically", e);
       }
     }
   }
 
+  /** Which directory {@code directory} names now (symbolic links followed), or null. */
+  private static Object fileKey(Path directory) {
+    try {
+      return Files.readAttributes(directory, BasicFileAttributes.class).fileKey();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   private void run() {
     try {
       while (!closed) {
-        drain(nextEvents(TimeUnit.MILLISECONDS.toNanos(pollMillis)));
+        if (!checkAtOnce) {
+          drain(nextEvents(TimeUnit.MILLISECONDS.toNanos(pollMillis)));
+        }
+        checkAtOnce = false;
         if (!changed()) {
           continue;
         }

@@ -210,6 +210,71 @@ class ConfigWatcherTest {
         warnings);
   }
 
+  /**
+   * Found by a reviewer: the watch on a directory that was deleted and created anew, or renamed
+   * away and replaced (a deployment that swaps the whole configuration directory), was kept, so
+   * that no event about that directory ever came again, not even after a reload had read the new
+   * files: every later change waited for the periodic check.
+   */
+  @Test
+  void aDirectoryDeletedAndCreatedAnewIsWatchedForEventsAgainOnceReloaded() throws Exception {
+    assertEventsComeAgainAfterTheDirectoryIsReplaced(
+        directory -> {
+          Files.delete(directory.resolve("apilink.json"));
+          Files.delete(directory);
+        });
+  }
+
+  @Test
+  void aDirectoryRenamedAwayAndReplacedIsWatchedForEventsAgainOnceReloaded() throws Exception {
+    assertEventsComeAgainAfterTheDirectoryIsReplaced(
+        directory -> Files.move(directory, directory.resolveSibling("config.old")));
+  }
+
+  @FunctionalInterface
+  private interface Removal {
+    void remove(Path directory) throws java.io.IOException;
+  }
+
+  /**
+   * Replaces the configuration's directory during the first reload (so that the next reload surely
+   * reads the new directory's file), then changes the file in the new directory: only an event can
+   * tell, as the periodic check comes after the test's deadline.
+   */
+  private void assertEventsComeAgainAfterTheDirectoryIsReplaced(Removal removal) throws Exception {
+    Path directory = Files.createDirectories(dir.resolve("config"));
+    Path file = Files.writeString(directory.resolve("apilink.json"), "{\"version\": 1}");
+    BlockingQueue<String> read = new LinkedBlockingQueue<>();
+    ConfigWatcher[] watcher = new ConfigWatcher[1];
+    Runnable reload =
+        () -> {
+          try {
+            // As ApiLinkFilter.reload does: the file's version, its content, then watch().
+            String version = ConfigWatcher.version(file);
+            String content = Files.readString(file);
+            if (content.equals("{\"version\": 2}")) {
+              removal.remove(directory);
+              Files.createDirectories(directory);
+              Files.writeString(file, "{\"version\": 3}");
+            }
+            read.add(content);
+            watcher[0].watch(Map.of(file, version));
+          } catch (java.io.IOException e) {
+            read.add("unreadable: " + e);
+          }
+        };
+    try (ConfigWatcher started = ConfigWatcher.start(Set.of(file), reload, 600_000, 200, "test")) {
+      watcher[0] = started;
+      Files.writeString(file, "{\"version\": 2}");
+      assertEquals("{\"version\": 2}", read.poll(30, TimeUnit.SECONDS));
+      assertEquals("{\"version\": 3}", read.poll(30, TimeUnit.SECONDS));
+
+      Files.writeString(file, "{\"version\": 4}");
+
+      assertEquals("{\"version\": 4}", read.poll(30, TimeUnit.SECONDS), "an event came");
+    }
+  }
+
   @Test
   void noThreadOfTheWatcherBelongsToTheApplicationOnceClosed() throws Exception {
     Path file = Files.writeString(dir.resolve("apilink.json"), "{}");
