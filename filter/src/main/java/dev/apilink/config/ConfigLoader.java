@@ -848,16 +848,25 @@ public final class ConfigLoader {
 
     /**
      * Reads {@code location}, remembering the file for the watcher, also when it cannot be read (a
-     * file that arrives later may be the change that makes the configuration valid), with its
-     * version just before this read: a change made after the read is then a change to the watcher,
-     * where its version taken once the configuration was applied used to hide it (found by a
-     * reviewer: a key file written between a refused change's read and the watcher's next look was
-     * never read).
+     * file that arrives later may be the change that makes the configuration valid), with the
+     * version of what this read found: a change made after the read is then a change to the
+     * watcher, where its version taken once the configuration was applied used to hide it (found by
+     * a reviewer: a key file written between a refused change's read and the watcher's next look
+     * was never read).
      */
     byte[] read(ConfigFiles source, String location) throws IOException {
       try {
-        source.path(location).ifPresent(file -> read.put(file, ConfigWatcher.version(file)));
-        return source.read(location);
+        Optional<Path> file = source.path(location);
+        file.ifPresent(path -> read.put(path, ConfigWatcher.version(path)));
+        byte[] content = source.read(location);
+        // The version of what was read, when the file was there: a rewrite that truncated the
+        // file between the version above and this read left its version that of the whole file,
+        // so that the whole file, back a moment later, was no change, and the empty read that was
+        // refused stayed the last reading for good (found by a reviewer). Only then: a file that
+        // is missing on the disk may be read from a packed WAR, whose content is no version of it.
+        file.filter(path -> ConfigWatcher.isContent(read.get(path)))
+            .ifPresent(path -> read.put(path, ConfigWatcher.version(content)));
+        return content;
       } catch (InvalidPathException e) {
         // A NUL character: the file system's refusal is unchecked, and escaped the loader.
         throw new IOException("not a path: " + e.getReason(), e);

@@ -353,15 +353,27 @@ public final class ConfigWatcher implements AutoCloseable {
    */
   static String version(Path file) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
-      return java.util.HexFormat.of().formatHex(digest);
+      return version(Files.readAllBytes(file));
     } catch (NoSuchFileException e) {
       return "missing";
     } catch (IOException e) {
       return "unreadable: " + e.getClass().getSimpleName();
+    }
+  }
+
+  /** The version of a file whose content is {@code content}. */
+  static String version(byte[] content) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(content);
+      return java.util.HexFormat.of().formatHex(digest);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Whether {@code version} is that of a file's content, not that it is missing or unreadable. */
+  static boolean isContent(String version) {
+    return !version.equals("missing") && !version.startsWith("unreadable: ");
   }
 
   /**

@@ -16,8 +16,8 @@ import java.util.Set;
  * @param identityProvider the {@code identityProvider} reported in {@code x-ms-client-principal}
  * @param routes the route rules for {@code /api} from {@code staticwebapp.config.json}; {@link
  *     RouteRules#NONE} without one
- * @param files every file read to build this configuration, with its version just before it was
- *     read (for watching them: {@link ConfigWatcher#watch})
+ * @param files every file read to build this configuration, with the version of the content read
+ *     (for watching them: {@link ConfigWatcher#watch})
  */
 public record SiteConfig(
     URI origin,

@@ -211,6 +211,73 @@ class ConfigWatcherTest {
   }
 
   /**
+   * A rewrite (an editor, {@code cat > apilink.json}, a tool that renders the file anew) truncates
+   * the file, then writes it whole. Found by a reviewer: when the truncation landed between the
+   * reload's taking the file's version and its reading the file, the empty read was refused with
+   * the version of the whole file, so that the whole file, back a moment later, was no change, not
+   * even to the periodic check: the site kept the previous configuration for good.
+   */
+  @Test
+  void aFileReadWhileARewriteHadTruncatedItIsReadAgainOnceWhole() throws Exception {
+    Path file = Files.writeString(dir.resolve("apilink.json"), unlinked("first.example"));
+    ConfigFiles disk = ConfigFiles.fileSystem(dir, java.util.Optional.empty());
+    java.util.concurrent.atomic.AtomicBoolean rewriteDuringNextRead =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    ConfigFiles rewrittenWhileRead =
+        new ConfigFiles() {
+          @Override
+          public byte[] read(String location) throws java.io.IOException {
+            if (!rewriteDuringNextRead.getAndSet(false)) {
+              return disk.read(location);
+            }
+            // The rewrite's truncating open lands just before this read, its write just after.
+            byte[] whole = Files.readAllBytes(file);
+            Files.write(file, new byte[0]);
+            try {
+              return disk.read(location);
+            } finally {
+              Files.write(file, whole);
+            }
+          }
+
+          @Override
+          public java.util.Optional<Path> path(String location) {
+            return disk.path(location);
+          }
+        };
+    ConfigLoader loader = new ConfigLoader(rewrittenWhileRead, name -> null);
+    BlockingQueue<String> loaded = new LinkedBlockingQueue<>();
+    ConfigWatcher[] watcher = new ConfigWatcher[1];
+    Runnable reload =
+        () -> {
+          // As ApiLinkFilter.reload does.
+          try {
+            SiteConfig site = loader.load("apilink.json", "production");
+            loaded.add(site.hostname());
+            watcher[0].watch(site.files());
+          } catch (ConfigException e) {
+            loaded.add("refused: " + e.problems());
+            watcher[0].watch(e.files());
+          }
+        };
+    SiteConfig inForce = loader.load("apilink.json", "production");
+    try (ConfigWatcher started =
+        // A check every 100 ms as well: the whole file was no change to it either.
+        ConfigWatcher.start(inForce.files(), reload, 100, "watcher-test", "the site")) {
+      watcher[0] = started;
+      rewriteDuringNextRead.set(true);
+      Files.writeString(file, unlinked("second.example"));
+
+      assertEquals("refused: [the file is empty]", loaded.poll(30, TimeUnit.SECONDS));
+      assertEquals("second.example", loaded.poll(30, TimeUnit.SECONDS));
+    }
+  }
+
+  private static String unlinked(String hostname) {
+    return "{\"hostname\": \"" + hostname + "\", \"environments\": {\"production\": {}}}";
+  }
+
+  /**
    * Found by a reviewer: the watch on a directory that was deleted and created anew, or renamed
    * away and replaced (a deployment that swaps the whole configuration directory), was kept, so
    * that no event about that directory ever came again, not even after a reload had read the new
