@@ -37,6 +37,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.MalformedURLException;
 import java.net.Proxy;
+import java.net.URI;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.Principal;
@@ -796,14 +797,17 @@ public final class ApiLinkFilter implements Filter {
       // The container reads /api where the client wrote it otherwise (/x/../api, //api, /%61pi,
       // /api;p). Not forwarded: the gateway might read another of its APIs there. Not passed on
       // either: the web application would serve its own files under /api, past the route rules.
-      LOG.fine(() -> "ApiLink: refused " + loggedUri(clientRequest) + ", not a plain /api path");
+      LOG.fine(
+          () ->
+              "ApiLink: refused " + loggedUri(current, clientRequest) + ", not a plain /api path");
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
       GatewayError.pathNotPlain().send(clientResponse);
       return;
     }
     if (!GatewayTarget.staysUnderApi(rawPath)) {
       // Refused rather than sent: the gateway might decode %2F before resolving "..".
-      LOG.fine(() -> "ApiLink: refused " + loggedUri(clientRequest) + ", which leaves /api");
+      LOG.fine(
+          () -> "ApiLink: refused " + loggedUri(current, clientRequest) + ", which leaves /api");
       UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
       GatewayError.pathLeavesApi().send(clientResponse);
       return;
@@ -815,7 +819,7 @@ public final class ApiLinkFilter implements Filter {
               LOG,
               "answered 500, not async-supported",
               "ApiLink: the request for "
-                  + loggedUri(clientRequest)
+                  + loggedUri(current, clientRequest)
                   + " is not async-supported; register ApiLinkServlet on /api/* (see"
                   + " web.xml.example), and every filter before ApiLink, with"
                   + " <async-supported>true</async-supported>",
@@ -837,7 +841,7 @@ public final class ApiLinkFilter implements Filter {
               LOG,
               "answered 500, a signed-in user without a name",
               "ApiLink: the request for "
-                  + loggedUri(clientRequest)
+                  + loggedUri(current, clientRequest)
                   + " has a signed-in user without a name ("
                   + user.getClass().getName()
                   + ".getName() returned "
@@ -986,15 +990,20 @@ public final class ApiLinkFilter implements Filter {
   }
 
   /**
-   * The request's URI for a log line, without the container's session id: {@code
-   * /api/orders;jsessionid=...} signs its holder in, and logs are kept and read by others (as the
-   * exchange's own lines name it).
+   * The request's URL for a log line, from the site's configured origin, without the container's
+   * session id: {@code /api/orders;jsessionid=...} signs its holder in, and logs are kept and read
+   * by others (as the exchange's own lines name it).
    */
-  private static String loggedUri(HttpServletRequest request) {
+  private static String loggedUri(State current, HttpServletRequest request) {
     String uri = request.getRequestURI();
-    return uri.indexOf(';') < 0
-        ? uri
-        : GatewayTarget.withoutSessionId(uri, GatewayTarget.sessionCookie(request));
+    // Sites at the root of two virtual hosts share the container's log with the same paths.
+    URI origin = current.site().origin();
+    return origin.getScheme()
+        + "://"
+        + origin.getRawAuthority()
+        + (uri.indexOf(';') < 0
+            ? uri
+            : GatewayTarget.withoutSessionId(uri, GatewayTarget.sessionCookie(request)));
   }
 
   /** The path inside the web application, decoded and normalized by the container. */

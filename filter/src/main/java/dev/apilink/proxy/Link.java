@@ -107,10 +107,10 @@ public final class Link implements AutoCloseable {
 
   /**
    * The failures of one kind that {@link FailureLog} held back and no later line counted. Named by
-   * the web application's /api, which the one-by-one lines' requests show, and by gateway as they
-   * are: such a line comes when the link closes, after a configuration change has logged the next
-   * gateway (a reviewer's soak test read the previous gateway's counts as those of the gateway that
-   * was down).
+   * the site's /api with its origin, as the one-by-one lines name their requests, and by gateway as
+   * they are: such a line comes when the link closes, after a configuration change has logged the
+   * next gateway (a reviewer's soak test read the previous gateway's counts as those of the gateway
+   * that was down).
    */
   private void reportNotLogged(String kind, long count) {
     LOG.log(
@@ -124,7 +124,7 @@ public final class Link implements AutoCloseable {
           kind,
           Long.toString(FailureLog.QUIET_SECONDS),
           loggedGateway(),
-          apiPath
+          siteOrigin + apiPath
         });
   }
 

@@ -1356,12 +1356,16 @@ final class ProxyExchange implements AsyncListener {
   }
 
   /**
-   * The request's URI for a log line, without the container's session id: {@code
-   * /api/orders;jsessionid=...} signs its holder in, and logs are kept and read by others (found by
-   * a reviewer: the WARNING of a failed exchange named it).
+   * The request's URL for a log line: the site's configured origin, then its URI without the
+   * container's session id ({@code /api/orders;jsessionid=...} signs its holder in, and logs are
+   * kept and read by others: found by a reviewer, the WARNING of a failed exchange named it). The
+   * origin tells apart sites that share the container's log with the same path, at the root of two
+   * virtual hosts or services, which a reviewer's lines did not (the client's {@code Host} could
+   * say anything, the configured origin is the site's).
    */
   private String loggedUri() {
-    return GatewayTarget.withoutSessionId(clientRequest.getRequestURI(), sessionCookie);
+    return link.siteOrigin()
+        + GatewayTarget.withoutSessionId(clientRequest.getRequestURI(), sessionCookie);
   }
 
   /** The one line for an exchange that the web application's stop ended. */

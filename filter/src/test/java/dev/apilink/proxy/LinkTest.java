@@ -111,7 +111,7 @@ class LinkTest {
     assertEquals(1, records.size(), records.toString());
     LogRecord record = records.get(0);
     assertEquals(
-        "ApiLink: 1234 more requests to /shop/api answered 502 (java.net.ConnectException)"
+        "ApiLink: 1234 more requests to http://127.0.0.1/shop/api answered 502 (java.net.ConnectException)"
             + " (gateway"
             + " http://127.0.0.1:9), not logged one by one (at most one line every 10 s)",
         new MessageFormat(record.getMessage(), Locale.forLanguageTag("ar-EG"))

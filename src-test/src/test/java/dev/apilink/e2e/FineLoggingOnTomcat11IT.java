@@ -152,7 +152,8 @@ class FineLoggingOnTomcat11IT {
               .await(
                   line ->
                       line.contains(" FINE ")
-                          && line.contains("ApiLink: refused " + context + "/api;p/fine"),
+                          && line.contains("ApiLink: refused ")
+                          && line.contains(context + "/api;p/fine, "),
                   Duration.ofSeconds(10));
         }
       } finally {

@@ -246,7 +246,11 @@ abstract class FaultContract {
     // in two minutes); the next would come 10 s later, with the count of those not logged.
     List<String> warnings = log.warnings("-> answered 502");
     assertEquals(1, warnings.size(), warnings.toString());
-    assertTrue(warnings.get(0).startsWith("ApiLink: GET /api/refused/0 -> answered 502: Conn"));
+    assertTrue(
+        warnings
+            .get(0)
+            .startsWith(
+                "ApiLink: GET " + site.container().url() + "/api/refused/0 -> answered 502: Conn"));
     assertTrue(warnings.get(0).endsWith(" (gateway " + gateway + ")"), warnings.get(0));
     assertHealthyAndIdle();
 
@@ -261,7 +265,9 @@ abstract class FaultContract {
     unlinked.putObject("environments").putObject("production");
     site.replaceConfig(unlinked.toString());
     assertEquals(
-        "ApiLink: 19 more requests to /api answered 502 (java.net.ConnectException) (gateway "
+        "ApiLink: 19 more requests to "
+            + site.container().url()
+            + "/api answered 502 (java.net.ConnectException) (gateway "
             + gateway
             + "), not logged one by one (at most one line every 10 s)",
         closing.await("more requests", Duration.ofSeconds(20)));
@@ -701,7 +707,9 @@ abstract class FaultContract {
     log.close();
     assertEquals(
         List.of(
-            "ApiLink: GET /api/lookup -> answered 504: HostLookupTimeout: the lookup of the host"
+            "ApiLink: GET "
+                + site.container().url()
+                + "/api/lookup -> answered 504: HostLookupTimeout: the lookup of the host"
                 + " name "
                 + StalledLookups.HOST
                 + " did not finish within 1 s (gateway http://"
@@ -721,7 +729,9 @@ abstract class FaultContract {
       log.close();
       assertEquals(
           List.of(
-              "ApiLink: GET /api/hanging-connect -> answered 504: SocketTimeoutException: Connect"
+              "ApiLink: GET "
+                  + site.container().url()
+                  + "/api/hanging-connect -> answered 504: SocketTimeoutException: Connect"
                   + " Timeout (gateway "
                   + gateway.url()
                   + ")"),
@@ -940,7 +950,9 @@ abstract class FaultContract {
       log.close();
       assertEquals(
           List.of(
-              "ApiLink: GET /api/handshake -> answered 504: HandshakeTimeout: the TLS handshake did"
+              "ApiLink: GET "
+                  + site.container().url()
+                  + "/api/handshake -> answered 504: HandshakeTimeout: the TLS handshake did"
                   + " not finish within 1000 ms (gateway https://127.0.0.1:"
                   + gateway.port()
                   + ")"),
@@ -1287,7 +1299,9 @@ abstract class FaultContract {
       log.close();
       assertEquals(
           List.of(
-              "ApiLink: GET /api/connect -> answered 504: TunnelTimeout: the proxy did not open a"
+              "ApiLink: GET "
+                  + site.container().url()
+                  + "/api/connect -> answered 504: TunnelTimeout: the proxy did not open a"
                   + " tunnel to the gateway within 1 s (gateway "
                   + gateway
                   + " through the HTTP proxy 127.0.0.1:"
@@ -1557,7 +1571,9 @@ abstract class FaultContract {
       // The line docs/troubleshooting.md quotes for a timeoutSeconds that ran out.
       assertEquals(
           List.of(
-              "ApiLink: GET /api/silent -> answered 504: TimeoutException: Total timeout 1000 ms"
+              "ApiLink: GET "
+                  + site.container().url()
+                  + "/api/silent -> answered 504: TimeoutException: Total timeout 1000 ms"
                   + " elapsed (gateway "
                   + gateway.url()
                   + ")"),
@@ -1633,7 +1649,10 @@ abstract class FaultContract {
       String warning = log.await("-> response", Duration.ofSeconds(20));
       log.close();
       assertTrue(
-          warning.startsWith("ApiLink: GET /api/stalling -> response cut off at timeoutSeconds: "),
+          warning.startsWith(
+              "ApiLink: GET "
+                  + site.container().url()
+                  + "/api/stalling -> response cut off at timeoutSeconds: "),
           warning);
       assertTrue(warning.endsWith(" (gateway " + gateway.url() + ")"), warning);
       assertEquals("closed by the client", gateway.awaitConnectionEnded(IDLE));
@@ -2506,7 +2525,9 @@ abstract class FaultContract {
       // The line that tells the operator which setting to raise.
       assertEquals(
           List.of(
-              "ApiLink: GET /api/big-head -> answered 502: ResponseHeadersTooLarge: a response head"
+              "ApiLink: GET "
+                  + site.container().url()
+                  + "/api/big-head -> answered 502: ResponseHeadersTooLarge: a response head"
                   + " of 2047 bytes, plus 256 for the container's own fields, over"
                   + " maxResponseHeaderBytes 2048 (gateway "
                   + gateway.url()
@@ -2633,7 +2654,12 @@ abstract class FaultContract {
           List<String> warnings = log.warnings("-> answered 500");
           assertEquals(1, warnings.size(), warnings.toString());
           assertTrue(
-              warnings.get(0).startsWith("ApiLink: GET /api/orders -> answered 500: the gateway's"),
+              warnings
+                  .get(0)
+                  .startsWith(
+                      "ApiLink: GET "
+                          + site.container().url()
+                          + "/api/orders -> answered 500: the gateway's"),
               warnings.get(0));
         });
   }
@@ -2867,7 +2893,7 @@ abstract class FaultContract {
    * {@code response} is ApiLink's 500 for a site not set up to forward {@code /api/orders}, the
    * gateway never asked, and one SEVERE line says why, its cause starting with {@code cause}.
    */
-  private static void assertRefusedAsNotSetUp(
+  private void assertRefusedAsNotSetUp(
       RawHttp.Response response, EchoBackend gateway, LogWatch log, String why, String cause) {
     assertEquals(500, response.status(), response.toString());
     assertEquals(
@@ -2882,7 +2908,11 @@ abstract class FaultContract {
     assertTrue(
         severe
             .get(0)
-            .startsWith("ApiLink: the request for /api/orders cannot be forwarded: " + cause),
+            .startsWith(
+                "ApiLink: the request for "
+                    + site.container().url()
+                    + "/api/orders cannot be forwarded: "
+                    + cause),
         severe.get(0));
   }
 

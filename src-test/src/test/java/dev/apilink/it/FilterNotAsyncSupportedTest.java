@@ -32,9 +32,12 @@ import org.junit.jupiter.api.Test;
  */
 class FilterNotAsyncSupportedTest extends FilterBeforeApiLinkSite {
 
-  /** The SEVERE line for a request to {@code /shop/api/orders} (its session id left out). */
+  /**
+   * The SEVERE line for a request to {@code /shop/api/orders} (its session id left out) of the site
+   * at {@code http://127.0.0.1}.
+   */
   static final String NOT_ASYNC_SUPPORTED =
-      "ApiLink: the request for /shop/api/orders is not async-supported; register ApiLinkServlet"
+      "ApiLink: the request for http://127.0.0.1/shop/api/orders is not async-supported; register ApiLinkServlet"
           + " on /api/* (see web.xml.example), and every filter before ApiLink, with"
           + " <async-supported>true</async-supported>";
 

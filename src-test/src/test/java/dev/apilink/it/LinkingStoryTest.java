@@ -159,7 +159,9 @@ class LinkingStoryTest {
 
       assertEquals(
           List.of(
-              "ApiLink: GET /api/products -> answered 401 by the gateway to the subscription key:"
+              "ApiLink: GET "
+                  + site.site.container().url()
+                  + "/api/products -> answered 401 by the gateway to the subscription key:"
                   + " it is not one of the subscription's keys (regenerated?), the subscription"
                   + " is not active, the API is not in the linked product, or the API reads the"
                   + " key from another header; check subscriptionKey and subscriptionKeyHeader"
@@ -312,7 +314,10 @@ class LinkingStoryTest {
           warnings
               .get(0)
               .matches(
-                  Pattern.quote("ApiLink: GET /api/products -> answered 401 by the gateway, whose")
+                  Pattern.quote(
+                          "ApiLink: GET "
+                              + site.site.container().url()
+                              + "/api/products -> answered 401 by the gateway, whose")
                       + " clock is (299|30[0-6]) s behind this machine's \\(its Date "
                       + instant
                       + ", here "

@@ -440,7 +440,9 @@ abstract class ProxyContract {
       log.close();
       assertTrue(
           warning.startsWith(
-              "ApiLink: GET /api/one-more -> answered 503: GatewayQueueFull: maxConnections (1)"
+              "ApiLink: GET "
+                  + site.container().url()
+                  + "/api/one-more -> answered 503: GatewayQueueFull: maxConnections (1)"
                   + " in use and 1024 requests already waiting for a connection"),
           warning);
       MBeanServer server = ManagementFactory.getPlatformMBeanServer();
@@ -1220,7 +1222,9 @@ abstract class ProxyContract {
     log.close();
     assertTrue(
         warning.startsWith(
-            "ApiLink: POST /api/orders -> answered 500: RequestBodyAlreadyRead: a filter before"
+            "ApiLink: POST "
+                + site.container().url()
+                + "/api/orders -> answered 500: RequestBodyAlreadyRead: a filter before"
                 + " ApiLink read the body (form parameters?): "),
         warning);
     assertTrue(

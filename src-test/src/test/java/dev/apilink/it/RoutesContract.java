@@ -924,7 +924,10 @@ abstract class RoutesContract {
                 "1000"));
 
     String warning = log.await("-> response broken off", Duration.ofSeconds(20));
-    assertTrue(warning.startsWith("ApiLink: GET " + CONTEXT + "/api/admin/users -> "), warning);
+    assertTrue(
+        warning.startsWith(
+            "ApiLink: GET " + site.container().url() + CONTEXT + "/api/admin/users -> "),
+        warning);
   }
 
   /** The value of the cookie {@code cookieName} that {@code browser} holds. */

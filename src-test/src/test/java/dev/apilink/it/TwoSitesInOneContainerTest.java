@@ -1,0 +1,159 @@
+package dev.apilink.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.apilink.testkit.echo.EchoBackend;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.management.ObjectName;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Two linked sites in one JVM, as several web applications of one container are: in one embedded
+ * Tomcat their contexts share ApiLink's classes as the drop-in JAR in Tomcat's {@code lib} does,
+ * each with a class loader of its own.
+ */
+class TwoSitesInOneContainerTest {
+
+  private static final HttpClient CLIENT = HttpClient.newHttpClient();
+
+  @TempDir Path dir;
+
+  /**
+   * Stopping one site, after a configuration change retired its first link, leaves no thread of it
+   * (by name, or holding its class loader) and no MXBean, and the other site serving with its own
+   * key on the gateway they now share.
+   */
+  @ParameterizedTest
+  @EnumSource(ServletContainer.Kind.class)
+  void stoppingOneSiteLeavesNoThreadOrBeanOfItAndTheOtherServing(ServletContainer.Kind kind)
+      throws Exception {
+    try (EchoBackend shopGateway = EchoBackend.start();
+        EchoBackend blogGateway = EchoBackend.start();
+        ServletContainer container = kind.create()) {
+      container.start();
+      deploy(container, "/shop", shopGateway.url(), "shop-key");
+      Path blogConfig = deploy(container, "/blog", blogGateway.url(), "blog-key");
+      ClassLoader blogLoader = container.servletContext().getClassLoader();
+
+      assertEquals(200, get(container, "/shop/api/x").statusCode());
+      assertEquals(200, get(container, "/blog/api/x").statusCode());
+      try (LogWatch log = new LogWatch()) {
+        Path written =
+            Files.writeString(
+                blogConfig.resolveSibling("apilink.tmp"),
+                config(container, shopGateway.url(), "blog-key-2"));
+        Files.move(
+            written,
+            blogConfig,
+            StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
+        log.await("ApiLink reloaded", Duration.ofSeconds(20));
+      }
+      assertEquals(200, get(container, "/blog/api/y").statusCode());
+      container.undeploy();
+
+      List<String> left =
+          Thread.getAllStackTraces().keySet().stream()
+              .filter(Thread::isAlive)
+              .filter(
+                  t ->
+                      t.getName().startsWith("apilink-blog")
+                          || (blogLoader != null
+                              && blogLoader != TwoSitesInOneContainerTest.class.getClassLoader()
+                              && t.getContextClassLoader() == blogLoader))
+              .map(Thread::getName)
+              .toList();
+      assertEquals(List.of(), left, "threads of the stopped site");
+      Set<ObjectName> beans =
+          ManagementFactory.getPlatformMBeanServer()
+              .queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null);
+      assertEquals(
+          List.of("\"/shop\""),
+          beans.stream()
+              .map(bean -> bean.getKeyProperty("context"))
+              .filter(context -> context.equals("\"/shop\"") || context.equals("\"/blog\""))
+              .toList(),
+          beans.toString());
+      assertEquals(200, get(container, "/shop/api/z").statusCode());
+      assertEquals(
+          List.of("shop-key"),
+          shopGateway
+              .received()
+              .get(shopGateway.received().size() - 1)
+              .header("Ocp-Apim-Subscription-Key"));
+    }
+  }
+
+  /**
+   * Two sites at the root of two servers of one JVM (two Tomcat services, two virtual hosts) write
+   * to one log, and their requests have the same path: a failure's line must say whose it is. The
+   * lines named the request by its path alone, "GET /api/x -> answered 502", whichever site it was.
+   */
+  @ParameterizedTest
+  @EnumSource(ServletContainer.Kind.class)
+  void aFailureLineOfOneOfTwoSitesAtTheRootNamesThatSite(ServletContainer.Kind kind)
+      throws Exception {
+    try (RefusingPorts ports = new RefusingPorts();
+        Site shop = Site.create(kind, dir.resolve("shop"), "");
+        Site blog = Site.create(kind, dir.resolve("blog"), "")) {
+      URI gateway = URI.create("http://127.0.0.1:" + ports.next());
+      shop.deployLinkedTo(gateway, config -> {});
+      blog.deployLinkedTo(gateway, config -> {});
+      try (LogWatch log = new LogWatch()) {
+        assertEquals(502, get(blog.uri("/api/x")).statusCode());
+
+        String warning = log.await("-> answered 502", Duration.ofSeconds(20));
+        assertTrue(
+            warning.startsWith("ApiLink: GET " + blog.uri("/api/x") + " -> answered 502: "),
+            warning);
+      }
+    }
+  }
+
+  private static HttpResponse<String> get(URI uri) throws Exception {
+    return CLIENT.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private Path deploy(ServletContainer container, String contextPath, URI gateway, String key)
+      throws Exception {
+    Path webapp = dir.resolve(contextPath.substring(1));
+    Files.createDirectories(webapp.resolve("WEB-INF"));
+    Files.writeString(webapp.resolve("index.html"), "<p>" + contextPath);
+    Path config = webapp.resolve("WEB-INF/apilink.json");
+    Files.writeString(config, config(container, gateway, key));
+    assertTrue(container.deploy(webapp, contextPath, Map.of()), container.deploymentFailure());
+    return config;
+  }
+
+  private static String config(ServletContainer container, URI gateway, String key) {
+    return "{\"hostname\": \""
+        + container.url()
+        + "\", \"environments\": {\"production\": {\"backend\": {\"resourceType\":"
+        + " \"apiManagement\", \"url\": \""
+        + gateway
+        + "\", \"subscriptionKey\": \""
+        + key
+        + "\"}}}}";
+  }
+
+  private static HttpResponse<String> get(ServletContainer container, String path)
+      throws Exception {
+    return CLIENT.send(
+        HttpRequest.newBuilder(container.url().resolve(path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}
