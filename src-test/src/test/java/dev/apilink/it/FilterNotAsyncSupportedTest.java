@@ -123,7 +123,7 @@ class FilterNotAsyncSupportedTest extends FilterBeforeApiLinkSite {
           counted
               .get(0)
               .startsWith(
-                  "ApiLink: 2 more requests to /shop/api answered 500, not"
+                  "ApiLink: 2 more requests to http://127.0.0.1/shop/api answered 500, not"
                       + " async-supported (gateway "),
           counted.get(0));
     }
