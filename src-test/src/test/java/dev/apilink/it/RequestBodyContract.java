@@ -188,6 +188,23 @@ abstract class RequestBodyContract {
     }
   }
 
+  @Test
+  void aClientThatHalfClosesAfterAWholeSizedBodyGetsTheAnswerToTheOneRequestTheGatewaySaw()
+      throws Exception {
+    deploy(0);
+    RawHttp.Response response;
+    try (Socket client = RawHttp.open(site.container().port())) {
+      RawHttp.send(client, post("Content-Length: 1000\r\n") + "x".repeat(1000));
+      client.shutdownOutput();
+      response = RawHttp.Response.parseAll(client.getInputStream().readAllBytes(), false).get(0);
+    }
+    assertEquals(200, response.status(), response.toString());
+    assertEquals("ok", response.bodyText());
+    List<String> received = gateway.connections().get(0).completeRequests();
+    assertEquals(1, received.size(), gateway.connections().toString());
+    assertTrue(received.get(0).endsWith("\r\n\r\n" + "x".repeat(1000)), received.get(0));
+  }
+
   // ---- the limit ----
 
   static String sizedOrChunked(boolean chunked, int bytes) {
