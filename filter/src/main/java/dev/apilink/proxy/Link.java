@@ -342,6 +342,11 @@ public final class Link implements AutoCloseable {
     return new HttpField(field.name(), field.value());
   }
 
+  /** The current token as the field the gateway request is written with. */
+  HttpField tokenGatewayField() {
+    return currentTokenField().encoded();
+  }
+
   private TokenField currentTokenField() {
     String token = tokens.token();
     TokenField current = tokenField;

@@ -476,6 +476,7 @@ final class ProxyExchange implements AsyncListener {
     }
     request.onResponseHeaders(ProxyExchange::abortIfTransferCoded);
     request
+        .onRequestBegin(this::withTheCurrentToken)
         .onRequestCommit(r -> gatewayReached = true)
         // An answer that began proves it too: the commit is notified after the write completes,
         // and a gateway that answers and closes at once can overtake that notification (a suite
@@ -483,6 +484,24 @@ final class ProxyExchange implements AsyncListener {
         .onResponseBegin(r -> gatewayReached = true)
         .onResponseContentSource(this::onGatewayContent)
         .send(this::onGatewayComplete);
+  }
+
+  /**
+   * The request with the token current as it goes out, rather than when it was built: it may wait
+   * for one of {@code maxConnections} connections, and for that connection to open, as long as
+   * {@code timeoutSeconds} allows. A 30 s token taken before a 33 s wait reached the gateway past
+   * its {@code exp}, which the gateway's validate-jwt refuses (found by review). Jetty's client
+   * writes the request's fields after this listener.
+   */
+  private void withTheCurrentToken(Request request) {
+    HttpField token = link.tokenGatewayField();
+    request.headers(
+        fields -> {
+          // The same field object while the token is unchanged: most requests replace nothing.
+          if (fields.getField(token.getName()) != token) {
+            fields.put(token);
+          }
+        });
   }
 
   /**
