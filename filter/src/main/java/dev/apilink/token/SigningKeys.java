@@ -349,22 +349,31 @@ public final class SigningKeys {
     return generated;
   }
 
-  /** Every key's public part, as a JWK set: the gateway's trust anchors. */
+  /**
+   * Every key's public part, as a JWK set: the gateway's trust anchors. A key without {@code alg}
+   * is published with its algorithm and {@code "use": "sig"}; a key with {@code key_ops} with
+   * {@code ["verify"]}, what a public key is for (RFC 7517 4.3): the private key's {@code ["sign"]}
+   * was published as it was, which a strict reader of the set may take for no verifying key.
+   */
   public JWKSet publicKeys() {
     List<JWK> published = new ArrayList<>();
     for (JWK key : keys) {
       JWK pub = key.toPublicJWK();
-      if (pub.getAlgorithm() == null) {
+      boolean noAlgorithm = pub.getAlgorithm() == null;
+      Set<KeyOperation> operations =
+          pub.getKeyOperations() == null ? null : Set.of(KeyOperation.VERIFY);
+      if (pub instanceof RSAKey rsa && (noAlgorithm || operations != null)) {
+        RSAKey.Builder builder = new RSAKey.Builder(rsa).keyOperations(operations);
         pub =
-            pub instanceof RSAKey rsa
-                ? new RSAKey.Builder(rsa)
-                    .algorithm(algorithmOf(key))
-                    .keyUse(KeyUse.SIGNATURE)
-                    .build()
-                : new ECKey.Builder((ECKey) pub)
-                    .algorithm(algorithmOf(key))
-                    .keyUse(KeyUse.SIGNATURE)
-                    .build();
+            noAlgorithm
+                ? builder.algorithm(algorithmOf(key)).keyUse(KeyUse.SIGNATURE).build()
+                : builder.build();
+      } else if (pub instanceof ECKey ec && (noAlgorithm || operations != null)) {
+        ECKey.Builder builder = new ECKey.Builder(ec).keyOperations(operations);
+        pub =
+            noAlgorithm
+                ? builder.algorithm(algorithmOf(key)).keyUse(KeyUse.SIGNATURE).build()
+                : builder.build();
       }
       published.add(pub);
     }

@@ -236,6 +236,32 @@ class SigningKeysTest {
   }
 
   @Test
+  void aKeyForSigningIsPublishedForVerifying() throws Exception {
+    // RFC 7517 4.3: a public key verifies. The private key's ["sign"] was published as it was.
+    RSAKey rsa =
+        new RSAKeyGenerator(2048)
+            .keyID("rsa")
+            .keyOperations(java.util.Set.of(KeyOperation.SIGN))
+            .generate();
+    com.nimbusds.jose.jwk.ECKey ec =
+        new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256)
+            .keyID("ec")
+            .algorithm(JWSAlgorithm.ES256)
+            .keyOperations(java.util.Set.of(KeyOperation.SIGN, KeyOperation.VERIFY))
+            .generate();
+
+    JWKSet published = SigningKeys.parse(set(rsa, ec)).publicKeys();
+
+    assertEquals(
+        java.util.Set.of(KeyOperation.VERIFY), published.getKeyByKeyId("rsa").getKeyOperations());
+    assertEquals(JWSAlgorithm.RS256, published.getKeyByKeyId("rsa").getAlgorithm());
+    assertEquals(
+        java.util.Set.of(KeyOperation.VERIFY), published.getKeyByKeyId("ec").getKeyOperations());
+    assertEquals(JWSAlgorithm.ES256, published.getKeyByKeyId("ec").getAlgorithm());
+    assertEquals(false, published.getKeyByKeyId("ec").isPrivate());
+  }
+
+  @Test
   void twoKeysWithOneKidAreAProblemNamingTheSecond() throws Exception {
     assertEquals(
         List.of("key \"k1\": the kid \"k1\" is used by another key"),
