@@ -277,9 +277,7 @@ final class ProxyExchange implements AsyncListener {
     } catch (IllegalArgumentException e) {
       // Tomcat refuses such a request itself over HTTP/1.1; over HTTP/2 it passes on a
       // Content-Length that is not one number (abc, two values, past a long) and throws here.
-      if (http1) {
-        clientResponse.setHeader("Connection", "close");
-      }
+      closeConnectionAfterAnswer();
       sendErrorBlocking(GatewayError.invalidContentLength());
       ended();
       return;
@@ -1052,7 +1050,7 @@ final class ProxyExchange implements AsyncListener {
       if (!clientResponse.isCommitted()) {
         clientResponse.reset();
         gatewayAnswerNotPassedOn();
-        clientResponse.setHeader("Connection", "close");
+        closeConnectionAfterAnswer();
         logNotPassedOn(error.status(), failure);
         writeError(error);
         answered = true;
@@ -1075,6 +1073,19 @@ final class ProxyExchange implements AsyncListener {
       }
     }
     breakOff(failure, false);
+  }
+
+  /**
+   * Asks an HTTP/1.x client to close its connection after the answer being written. Never over
+   * HTTP/2 (or 3), where {@code Connection} is a connection-specific field that makes the response
+   * malformed (RFC 9113 8.2.2): Tomcat (10.1.59) sent it in the HEADERS frame, and the client
+   * refused the answer as a protocol error, never seeing ApiLink's 500, 408 or 504 (found by
+   * review; Jetty leaves the field out).
+   */
+  private void closeConnectionAfterAnswer() {
+    if (http1) {
+      clientResponse.setHeader("Connection", "close");
+    }
   }
 
   private void logNotPassedOn(int status, Throwable failure) {
@@ -1273,7 +1284,7 @@ final class ProxyExchange implements AsyncListener {
     return answerOrBreakOff(
         () -> {
           if (clientOutput.writable() && !gatewayAnswerBegun && !clientResponse.isCommitted()) {
-            clientResponse.setHeader("Connection", "close");
+            closeConnectionAfterAnswer();
             if (requestBodyClosedByContainer) {
               // Jetty stopping: the client did nothing wrong, and may try again (found by review:
               // a 400 said its body could not be read, which a client does not retry).
@@ -1596,7 +1607,7 @@ final class ProxyExchange implements AsyncListener {
               answerOrBreakOff(
                   () -> {
                     clientResponse.reset();
-                    clientResponse.setHeader("Connection", "close");
+                    closeConnectionAfterAnswer();
                     if (outlived != null) {
                       GatewayError error = errorFor(outlived, true);
                       log(error.status(), outlived);
