@@ -230,4 +230,61 @@ abstract class Http2ClientContract {
         FaultContract.error(408, "Request timeout: the request body stopped arriving."),
         answer.body());
   }
+
+  /**
+   * An HTTP/2 request whose {@code content-length} announces a body that its stream never carries
+   * (END_STREAM on its HEADERS) is malformed (RFC 9113 8.1.1): the client's fault, a reset or a
+   * 400, never forwarded. Tomcat resets the stream itself; Jetty (12.1.14) hands ApiLink an empty
+   * body, which ApiLink took for one a filter before it had read: a 500 that blamed the site, and a
+   * WARNING for a filter that did not exist.
+   */
+  @Test
+  void anHttp2RequestWithoutTheBodyItsLengthAnnouncesIsTheClientsFaultNotTheSites()
+      throws Exception {
+    Answer answer =
+        send(
+                connect(),
+                "POST",
+                "/api/orders",
+                HttpFields.build().add("content-length", "5"),
+                null,
+                true)
+            .get(20, TimeUnit.SECONDS);
+
+    if (answer.status() == 0) {
+      assertEquals("reset by the server: protocol_error", answer.outcome());
+    } else {
+      assertEquals(
+          FaultContract.error(400, "Bad request: the request body could not be read."),
+          answer.body(),
+          answer.toString());
+    }
+    assertEquals(List.of(), gateway.received());
+  }
+
+  /** Over HTTP/2 too, a form body that a filter before ApiLink read is the site's 500. */
+  @Test
+  void anHttp2FormBodyThatAFilterBeforeApiLinkReadIsStillA500() throws Exception {
+    Answer answer =
+        send(
+                connect(),
+                "POST",
+                "/api/orders",
+                HttpFields.build()
+                    .add("content-type", "application/x-www-form-urlencoded")
+                    .add("content-length", "7")
+                    .add("X-Test-Read-Parameters", "true"),
+                "a=1&b=2".getBytes(StandardCharsets.US_ASCII),
+                true)
+            .get(20, TimeUnit.SECONDS);
+
+    assertEquals(
+        FaultContract.error(
+            500,
+            "Internal server error: the site read the request body before ApiLink could forward"
+                + " it."),
+        answer.body(),
+        answer.toString());
+    assertEquals(List.of(), gateway.received());
+  }
 }
