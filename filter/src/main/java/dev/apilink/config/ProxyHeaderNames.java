@@ -177,8 +177,19 @@ public final class ProxyHeaderNames {
         || isIdentityField(name);
   }
 
-  /** Whether the proxy sets, appends to or removes a field of this name itself. */
+  /**
+   * Whether the proxy sets, appends to or removes a field of this name itself, also spelt with
+   * {@code _} for {@code -}: the proxy drops a client's {@code X_Forwarded_Host} as it drops {@code
+   * X-Forwarded-Host}, since CGI, WSGI and Rack servers read both as one variable, and the key or
+   * the token carried in it would reach such a backend as the forwarded host, beside ApiLink's own
+   * (found by a reviewer: the start-up check let it through).
+   */
   public static boolean isHandledByProxy(String name) {
+    return isHandledByProxyAsSpelt(name)
+        || (name.indexOf('_') >= 0 && isHandledByProxyAsSpelt(name.replace('_', '-')));
+  }
+
+  private static boolean isHandledByProxyAsSpelt(String name) {
     return isDroppedFromClient(name) || APPENDED_BY_PROXY.contains(name);
   }
 

@@ -110,6 +110,29 @@ class ConfigLoaderTest {
         problems(json));
   }
 
+  /**
+   * ApiLink drops a client's {@code X_Forwarded_Host} as it drops {@code X-Forwarded-Host}
+   * (docs/proxy.md: "with {@code _} for {@code -}"), since a CGI or WSGI backend reads both as
+   * {@code HTTP_X_FORWARDED_HOST}; carrying the key or the token, such a name would reach that
+   * backend as the forwarded host beside ApiLink's own, so the start-up check names it as it names
+   * the spelling with hyphens (docs/configuration.md, {@code subscriptionKeyHeader}).
+   */
+  @Test
+  void theKeyAndTheTokenCannotTravelInAnUnderscoreSpellingOfAHeaderTheProxyHandles()
+      throws Exception {
+    String json =
+        linked(", \"subscriptionKeyHeader\": \"X_Forwarded_Host\"")
+            .replaceFirst("\\{", "{\"token\": {\"header\": \"x_ms_client_principal\"}, ");
+
+    assertEquals(
+        List.of(
+            "environments.production.backend.subscriptionKeyHeader: a header that ApiLink sets or"
+                + " removes itself (was \"X_Forwarded_Host\")",
+            "token.header: a header that ApiLink sets or removes itself (was"
+                + " \"x_ms_client_principal\")"),
+        problems(json));
+  }
+
   @Test
   void theKeyAndTheTokenCannotShareAHeader() throws Exception {
     assertEquals(
