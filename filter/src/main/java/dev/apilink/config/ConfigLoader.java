@@ -603,7 +603,9 @@ public final class ConfigLoader {
       try {
         json = JsonText.of(read(files, location));
       } catch (IOException e) {
-        problem("token.signingKeyFile", "cannot read " + location + " (" + describe(e) + ")");
+        problem(
+            "token.signingKeyFile",
+            "cannot read " + location + " (" + describeReading(e, location) + ")");
         return Optional.empty();
       }
       SigningKeys keys;
@@ -633,6 +635,24 @@ public final class ConfigLoader {
                 + was(keyId.get()));
       }
       return chosen;
+    }
+
+    /**
+     * Why {@code location} could not be read, naming it as written rather than as the file system
+     * made it a path: a file's content named by mistake where a path belongs ({@code
+     * "signingKeyFile": "${file:keys.json}"}) is replaced by its reference in the problem only when
+     * it is shown as it is, and the file system merges the doubled slashes of a key set's {@code
+     * x5u} ({@code https://}) or of a PEM key's Base64, which then showed the private key (found by
+     * a reviewer).
+     */
+    private String describeReading(IOException e, String location) {
+      String why = describe(e);
+      try {
+        Optional<Path> path = files.path(location);
+        return path.isEmpty() ? why : why.replace(path.get().toString(), location);
+      } catch (InvalidPathException notAPath) {
+        return why;
+      }
     }
 
     // ---- typed readers; each reports its own problems and returns empty on any ----

@@ -984,6 +984,33 @@ class ConfigLoaderTest {
   }
 
   /**
+   * The same when the file system changes the content read as a path: a key set whose {@code x5u}
+   * holds {@code https://}, or a PEM key whose Base64 holds {@code //}, is a path whose doubled
+   * slash the file system merges, and the path in the file system's refusal was then no longer the
+   * content that the problem replaces by its reference: the private key showed.
+   */
+  @Test
+  void aFilesContentWithADoubledSlashGivenWhereAPathBelongsIsNotShown() throws Exception {
+    Files.writeString(
+        dir.resolve("keys.json"),
+        "{\"kty\":\"RSA\",\"d\":\"" + SECRET + "\",\"x5u\":\"https://example.com/k\"}");
+    String keys = dir.resolve("keys.json").toString();
+
+    List<String> problems =
+        problems(
+            linked("")
+                .replace(
+                    "{\"hostname\"",
+                    "{\"token\": {\"signingKeyFile\": \"${file:" + keys + "}\"}, \"hostname\""));
+
+    assertEquals(1, problems.size(), problems.toString());
+    assertTrue(
+        problems.get(0).startsWith("token.signingKeyFile: cannot read ${file:" + keys + "} ("),
+        problems.get(0));
+    assertFalse(problems.get(0).contains("kty"), problems.get(0));
+  }
+
+  /**
    * The same for an environment variable's value: {@code "url": "${env:APIM_KEY}"}, the key's
    * variable named where the gateway's URL belongs, showed the key in the problem.
    */
