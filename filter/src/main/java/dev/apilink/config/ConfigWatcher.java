@@ -193,6 +193,12 @@ public final class ConfigWatcher implements AutoCloseable {
         registered.key().cancel();
         directories.remove(directory);
       }
+      if (fileKey == null) {
+        // Not there (yet): nothing to watch, the periodic check finds the file when it comes. Not
+        // logged: such a "path" may be a file's content given where a path belongs, a private key
+        // among them (found by review; the FINE line named it).
+        continue;
+      }
       try {
         WatchKey key =
             directory.register(

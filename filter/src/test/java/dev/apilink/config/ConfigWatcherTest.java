@@ -1,6 +1,7 @@
 package dev.apilink.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -390,6 +391,47 @@ class ConfigWatcherTest {
   /**
    * A log handler that adds to {@code messages} each record's message at {@code least} or above.
    */
+  @Test
+  void aPathThatIsAKeyFilesContentIsNotLoggedEvenAtFine() throws Exception {
+    // "signingKeyFile": "${file:keys.json}" takes the key set for a path, whose "directory" a
+    // refused reload still has the watcher watch: the line that it cannot be watched named it.
+    Path content =
+        dir.resolve("{\"kty\":\"RSA\",\"d\":\"s3cr3t-key\",\"x5u\":\"https://example.com/k\"}");
+    List<String> logged = new CopyOnWriteArrayList<>();
+    Handler handler =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            logged.add(
+                record.getMessage() + (record.getThrown() == null ? "" : " " + record.getThrown()));
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger log = Logger.getLogger("dev.apilink.config");
+    Level level = log.getLevel();
+    boolean parentHandlers = log.getUseParentHandlers();
+    log.setLevel(Level.FINE);
+    log.setUseParentHandlers(false);
+    log.addHandler(handler);
+    try (ConfigWatcher watcher =
+        ConfigWatcher.start(
+            Map.of(content, "missing"), () -> {}, 600_000, "watcher-secret-test", "the test")) {
+      watcher.watch(Map.of(content, "missing"));
+    } finally {
+      log.removeHandler(handler);
+      log.setUseParentHandlers(parentHandlers);
+      log.setLevel(level);
+    }
+    for (String line : logged) {
+      assertFalse(line.contains("s3cr3t"), line);
+    }
+  }
+
   private static Handler collecting(Level least, List<String> messages) {
     return new Handler() {
       @Override
