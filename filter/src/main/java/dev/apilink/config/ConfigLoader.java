@@ -86,11 +86,14 @@ public final class ConfigLoader {
 
   /**
    * A value meant as a reference but written another way: {@code $env:NAME} (PowerShell's
-   * spelling), {@code {env:NAME}}, {@code $file:/path}. Taken as it is, it would be sent as the
-   * subscription key, and the gateway's 401 would not say why (found by a reviewer).
+   * spelling), {@code {env:NAME}}, {@code $file:/path}, or a whole shell or cmd variable, {@code
+   * $NAME} or {@code %NAME%}, which nothing expands in a JSON file. Taken as it is, it would be
+   * sent as the subscription key, and the gateway's 401 would not say why (found by reviewers).
    */
   private static final Pattern MISSPELT_REFERENCE =
-      Pattern.compile("(\\$|\\{|\\$\\()(?i:env|file):.*", Pattern.DOTALL);
+      Pattern.compile(
+          "(\\$|\\{|\\$\\()(?i:env|file):.*|\\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_][A-Za-z0-9_]*%",
+          Pattern.DOTALL);
 
   private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 

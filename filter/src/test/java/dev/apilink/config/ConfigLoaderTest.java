@@ -571,6 +571,24 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aShellOrCmdVariableIsAProblemNotAValue() throws Exception {
+    // Nothing expands $APIM_KEY or %APIM_KEY% in a JSON file: sent as the key, the gateway's 401
+    // did not say why.
+    assertEquals(
+        List.of(
+            "environments.production.backend.subscriptionKey: not a valid reference; use"
+                + " ${env:NAME} or ${file:/path}",
+            "environments.production.backend.audience: not a valid reference; use"
+                + " ${env:NAME} or ${file:/path} (was \"%APIM_AUDIENCE%\")"),
+        problems(
+            """
+            {"hostname": "a.example", "environments": {"production": {"backend": {
+              "resourceType": "apiManagement", "url": "https://x.azure-api.net",
+              "subscriptionKey": "$APIM_KEY", "audience": "%APIM_AUDIENCE%"}}}}
+            """));
+  }
+
+  @Test
   void aReferenceWrittenAnotherWayIsAProblemNotAValue() throws Exception {
     assertEquals(
         List.of(
