@@ -104,7 +104,7 @@ final class JwtValidator {
    * A failed fetch in words: the document and what was wrong with it, or the exception that the
    * fetch failed with; never the future's wrapper, whose message starts with a class name.
    */
-  private static String why(Throwable failure) {
+  static String why(Throwable failure) {
     Throwable cause = failure;
     while (cause instanceof CompletionException && cause.getCause() != null) {
       cause = cause.getCause();

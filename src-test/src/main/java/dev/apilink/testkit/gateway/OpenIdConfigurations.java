@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
@@ -24,9 +25,10 @@ import org.eclipse.jetty.http.HttpHeader;
  * about hourly, and at once when a token names a key id ({@code kid}) that the cached set lacks, so
  * that a key rotation needs no restart. Fetches for one URL are never closer than {@link
  * #MIN_REFETCH_INTERVAL}, so that a flood of tokens with made-up key ids cannot hammer the issuer;
- * a failed fetch is remembered as long, and fails validation. Both intervals are Microsoft's
- * (validate-jwt reference, {@code openid-config}: pulled "every 1 hour", and on a missing {@code
- * kid} or after a failed retrieval "at most once per 5 min").
+ * a failed fetch is tried again after as long, and meanwhile the keys of the last good fetch stay
+ * in use (without one, validation fails). Both intervals are Microsoft's (validate-jwt reference,
+ * {@code openid-config}: pulled "every 1 hour", and on a missing {@code kid} or after a failed
+ * retrieval "at most once per 5 min").
  */
 final class OpenIdConfigurations {
 
@@ -81,11 +83,14 @@ final class OpenIdConfigurations {
       if (fetchedAt != null) {
         Duration age = Duration.between(fetchedAt, clock.instant());
         boolean mayRefetch = age.compareTo(MIN_REFETCH_INTERVAL) >= 0;
-        if (keys != null && age.compareTo(REFRESH_INTERVAL) < 0 && !(unknownKeyId && mayRefetch)) {
-          return CompletableFuture.completedFuture(keys);
-        }
-        if (failure != null && !mayRefetch) {
-          return CompletableFuture.failedFuture(failure);
+        boolean due =
+            failure != null
+                ? mayRefetch
+                : age.compareTo(REFRESH_INTERVAL) >= 0 || unknownKeyId && mayRefetch;
+        if (!due) {
+          return keys != null
+              ? CompletableFuture.completedFuture(keys)
+              : CompletableFuture.failedFuture(failure);
         }
       }
       CompletableFuture<Keys> result = new CompletableFuture<>();
@@ -98,16 +103,29 @@ final class OpenIdConfigurations {
       }
       fetch.whenComplete(
           (fetched, fetchFailure) -> {
+            Keys usable;
             synchronized (this) {
               fetchedAt = clock.instant();
-              keys = fetched;
+              // A failed re-fetch keeps the keys of the last good one, as the configuration
+              // manager of Microsoft.IdentityModel (whose 5-minute retry APIM documents) does:
+              // an issuer down at the hour must not cost every token until the next attempt.
+              if (fetched != null) {
+                keys = fetched;
+              }
               failure = fetchFailure;
               inFlight = null;
+              usable = keys;
             }
-            if (fetchFailure != null) {
-              result.completeExceptionally(fetchFailure);
+            if (usable != null) {
+              if (fetchFailure != null) {
+                GatewayHandler.LOG.log(
+                    Level.FINE,
+                    "{0} could not be fetched again ({1}); the keys fetched before stay in use",
+                    new Object[] {url, JwtValidator.why(fetchFailure)});
+              }
+              result.complete(usable);
             } else {
-              result.complete(fetched);
+              result.completeExceptionally(fetchFailure);
             }
           });
       return result;

@@ -715,6 +715,47 @@ class ValidateJwtTest {
   }
 
   @Test
+  void anHourlyRefreshThatFailsKeepsTheKeysFetchedBeforeAndIsTriedAgainFiveMinutesLater()
+      throws Exception {
+    try (OpenIdServer own = OpenIdServer.start(Tokens.RSA_1)) {
+      start(linkedPolicy(own));
+      assertEquals(200, callWithBearer(goodToken()).status());
+
+      own.unavailable(true); // the site restarts just as the hour is up
+      clock.advance(Duration.ofMinutes(61));
+      assertEquals(200, callWithBearer(goodToken()).status());
+
+      own.unavailable(false);
+      clock.advance(Duration.ofMinutes(5).minusSeconds(1));
+      assertEquals(200, callWithBearer(goodToken()).status());
+      assertEquals(1, own.discoveryFetches());
+
+      own.publish(Tokens.RSA_2); // what the site publishes now is fetched when the 5 minutes are up
+      clock.advance(Duration.ofSeconds(1));
+      assertRejected(REJECTED, 403, callWithBearer(goodToken()));
+      assertEquals(2, own.discoveryFetches());
+    }
+  }
+
+  @Test
+  void anUnknownKeyIdWhileTheIssuerIsDownDoesNotCostTheKeysFetchedBefore() throws Exception {
+    try (OpenIdServer own = OpenIdServer.start(Tokens.RSA_1)) {
+      start(linkedPolicy(own));
+      assertEquals(200, callWithBearer(goodToken()).status());
+
+      own.unavailable(true);
+      clock.advance(Duration.ofMinutes(5));
+      String madeUp =
+          Tokens.rs256(
+              new com.nimbusds.jose.jwk.RSAKey.Builder(Tokens.RSA_2).keyID("made-up").build(),
+              claims().build());
+      assertRejected(REJECTED, 403, callWithBearer(madeUp));
+
+      assertEquals(200, callWithBearer(goodToken()).status());
+    }
+  }
+
+  @Test
   void aKeySetThatCannotBeFetchedFailsValidation() throws Exception {
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0)) {
