@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -37,9 +38,9 @@ import org.xml.sax.SAXParseException;
 /**
  * Reads an APIM policy document. Only what Static Web Apps' linking relies on is supported: {@code
  * <base/>} in every section, and {@code <validate-jwt>}, {@code <set-header>} (literal values) and
- * {@code <rate-limit>} (calls and renewal period) in {@code <inbound>}. Anything else fails loading
- * with a message that names the element, where it is and the document, so that a policy is never
- * half applied.
+ * {@code <rate-limit>} (calls and renewal period) in {@code <inbound>}, with literal values (no
+ * policy expression, no {@code {{named value}}}). Anything else fails loading with a message that
+ * names the element, where it is and the document, so that a policy is never half applied.
  */
 final class PolicyParser {
 
@@ -57,6 +58,9 @@ final class PolicyParser {
           "require-scheme",
           "clock-skew",
           "output-token-variable-name");
+
+  /** A reference to a named value, {@code {{name}}}. */
+  private static final Pattern NAMED_VALUE = Pattern.compile("\\{\\{[^{}]+\\}\\}");
 
   private final String document;
 
@@ -521,6 +525,17 @@ final class PolicyParser {
               + " was "
               + Checks.quote(abbreviate(trimmed))
               + ")");
+    }
+    // API Management replaces {{name}} with a named value before it reads the policy (Microsoft's
+    // "Use named values in Azure API Management policies"); this gateway has none, and taken
+    // literally an audience would refuse every token and a header value would reach the backend.
+    if (NAMED_VALUE.matcher(value).find()) {
+      throw problem(
+          "named values are not supported ("
+              + where
+              + " was "
+              + Checks.quote(abbreviate(trimmed))
+              + "); write the value itself");
     }
   }
 

@@ -193,6 +193,38 @@ class PolicyParserTest {
   }
 
   @Test
+  void aNamedValueInAnAudienceFailsLoadingInsteadOfBeingTakenLiterally() {
+    assertEquals(
+        "policy of product \"x\": named values are not supported (<audience> at"
+            + " inbound/validate-jwt/audiences was \"{{site-audience}}\"); write the value itself",
+        refusal(
+            inbound(
+                "<validate-jwt header-name=\"Authorization\"><audiences>"
+                    + "<audience>{{site-audience}}</audience></audiences></validate-jwt>")));
+  }
+
+  @Test
+  void aNamedValueInASetHeaderValueFailsLoadingInsteadOfBeingSentLiterally() {
+    assertEquals(
+        "policy of product \"x\": named values are not supported (<value> at inbound/set-header"
+            + " was \"key={{backend-key}}\"); write the value itself",
+        refusal(
+            inbound(
+                "<set-header name=\"X-Backend-Key\"><value>key={{backend-key}}</value></set-header>")));
+  }
+
+  @Test
+  void aNamedValueInAnAttributeFailsLoading() {
+    assertEquals(
+        "policy of product \"x\": named values are not supported (failed-validation-error-message"
+            + " on <validate-jwt> at inbound was \"{{denied-message}}\"); write the value itself",
+        refusal(
+            inbound(
+                "<validate-jwt header-name=\"Authorization\""
+                    + " failed-validation-error-message=\"{{denied-message}}\"/>")));
+  }
+
+  @Test
   void validateJwtNeedsExactlyOneTokenSource() {
     String expected =
         "policy of product \"x\": <validate-jwt> at inbound: needs exactly one of header-name,"
