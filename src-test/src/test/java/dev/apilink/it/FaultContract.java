@@ -2149,53 +2149,16 @@ abstract class FaultContract {
 
   /** GETs {@code path} on {@code session}'s connection: the answer's status, a space, its body. */
   private String getOn(Session session, String path) throws Exception {
-    CompletableFuture<String> answer = new CompletableFuture<>();
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    StringBuilder status = new StringBuilder();
+    CompletableFuture<Http2Answer> answer = new CompletableFuture<>();
     MetaData.Request head =
         new MetaData.Request(
             "GET", HttpURI.from(site.uri(path)), HttpVersion.HTTP_2, HttpFields.build());
-    session.newStream(
-        new HeadersFrame(head, null, true),
-        new Stream.Listener() {
-          @Override
-          public void onHeaders(Stream stream, HeadersFrame frame) {
-            if (frame.getMetaData() instanceof MetaData.Response response) {
-              status.append(response.getStatus());
-            }
-            if (frame.isEndStream()) {
-              answer.complete(status + " ");
-            } else {
-              stream.demand();
-            }
-          }
-
-          @Override
-          public void onDataAvailable(Stream stream) {
-            Stream.Data data = stream.readData();
-            if (data == null) {
-              stream.demand();
-              return;
-            }
-            ByteBuffer bytes = data.frame().getByteBuffer();
-            byte[] chunk = new byte[bytes.remaining()];
-            bytes.get(chunk);
-            body.writeBytes(chunk);
-            data.release();
-            if (data.frame().isEndStream()) {
-              answer.complete(status + " " + body.toString(StandardCharsets.UTF_8));
-            } else {
-              stream.demand();
-            }
-          }
-
-          @Override
-          public void onReset(Stream stream, ResetFrame frame, Callback callback) {
-            answer.completeExceptionally(new IOException("stream reset: " + frame));
-            callback.succeeded();
-          }
-        });
-    return answer.get(20, TimeUnit.SECONDS);
+    session.newStream(new HeadersFrame(head, null, true), Http2Answer.collecting(answer));
+    Http2Answer answered = answer.get(20, TimeUnit.SECONDS);
+    if (!answered.ended()) {
+      throw new IOException("the stream " + answered);
+    }
+    return answered.status() + " " + answered.text();
   }
 
   /**

@@ -37,7 +37,6 @@ import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.frames.DataFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
-import org.eclipse.jetty.http2.frames.ResetFrame;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.FuturePromise;
 import org.junit.jupiter.api.AfterEach;
@@ -406,8 +405,7 @@ abstract class FlowControlContract {
             new Session.Listener() {},
             connected);
         Session session = connected.get(10, TimeUnit.SECONDS);
-        CompletableFuture<String> ending = new CompletableFuture<>();
-        AtomicLong received = new AtomicLong();
+        CompletableFuture<Http2Answer> ending = new CompletableFuture<>();
         MetaData.Request request =
             new MetaData.Request(
                 "GET",
@@ -417,50 +415,13 @@ abstract class FlowControlContract {
         session.newStream(
             new HeadersFrame(request, null, true),
             new FuturePromise<Stream>(),
-            new Stream.Listener() {
-              @Override
-              public void onHeaders(Stream stream, HeadersFrame frame) {
-                if (frame.isEndStream()) {
-                  ending.complete("ended with its headers");
-                }
-                stream.demand();
-              }
+            Http2Answer.collecting(ending));
 
-              @Override
-              public void onDataAvailable(Stream stream) {
-                Stream.Data data = stream.readData();
-                if (data == null) {
-                  stream.demand();
-                  return;
-                }
-                received.addAndGet(data.frame().remaining());
-                boolean last = data.frame().isEndStream();
-                data.release();
-                if (last) {
-                  ending.complete("ended");
-                } else {
-                  stream.demand();
-                }
-              }
-
-              @Override
-              public void onReset(Stream stream, ResetFrame frame, Callback callback) {
-                ending.complete("reset");
-                callback.succeeded();
-              }
-
-              @Override
-              public void onFailure(
-                  Stream stream, int error, String reason, Throwable failure, Callback callback) {
-                ending.complete("failed: " + reason);
-                callback.succeeded();
-              }
-            });
-
-        String end = ending.get(20, TimeUnit.SECONDS);
+        Http2Answer end = ending.get(20, TimeUnit.SECONDS);
         System.out.printf(
-            "%s over HTTP/2, %s: %s after %d bytes%n", kind(), framing, end, received.get());
-        assertEquals("reset", end, received.get() + " bytes received");
+            "%s over HTTP/2, %s: %s after %d bytes%n",
+            kind(), framing, end.end(), end.body().length);
+        assertTrue(end.end().startsWith("reset by the server: "), end.toString());
       } finally {
         h2.stop();
       }
