@@ -1,7 +1,11 @@
 package dev.apilink;
 
 import dev.apilink.link.CommandLine;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
 
 /**
@@ -13,7 +17,17 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.exit(run(args, System.out, System.err, System::getenv));
+    // What the commands print is JSON, XML or a key file, which are UTF-8 whatever the locale:
+    // System.out writes in the locale's charset, ASCII under LC_ALL=C, where an audience
+    // "api://café" reached the policy as "api://caf?" and the gateway refused every token.
+    PrintStream out =
+        new PrintStream(
+            new BufferedOutputStream(new FileOutputStream(FileDescriptor.out)),
+            false,
+            StandardCharsets.UTF_8);
+    int status = run(args, out, System.err, System::getenv);
+    out.flush();
+    System.exit(status);
   }
 
   /**
