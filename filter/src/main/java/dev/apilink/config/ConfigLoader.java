@@ -450,8 +450,13 @@ public final class ConfigLoader {
       String keyHeader =
           carrierHeaderName(backend, path, "subscriptionKeyHeader", use)
               .orElse(BackendConfig.DEFAULT_SUBSCRIPTION_KEY_HEADER);
+      // Written into the policy's <audience> by link, which must match every token's aud as it
+      // is: an XML parser reads a carriage return there as a line feed, the testkit gateway trims
+      // white space, and a control character such as U+0001 is no XML at all.
       String audience =
-          notBlank(text(backend, path, "audience", use), path + ".audience")
+          asWritten(
+                  notBlank(text(backend, path, "audience", use), path + ".audience"),
+                  path + ".audience")
               .orElse(url == null ? null : url.toString());
       int connectTimeout =
           integer(backend, path, "connectTimeoutSeconds", 1, 3600, use)

@@ -904,6 +904,43 @@ class LinkCommandTest {
   }
 
   @Test
+  void anAudienceThatThePolicyCannotHoldAsWrittenIsAConfigurationProblem() throws IOException {
+    // "${env:AUDIENCE}" from a file saved with CRLF ends in a carriage return, which ApiLink put
+    // in every token's aud; in the printed <audience> an XML parser reads it as a line feed and
+    // the testkit gateway trims it, so no token matched. A control character such as U+0001 made
+    // the policy no XML at all.
+    Path config =
+        write(
+            "apilink.json",
+            config("red-sea-123.azurestaticapps.net", ",\n\"audience\": \"${env:AUDIENCE}\"", ""));
+
+    for (String audience : List.of("api://contoso-orders\r", "api://contoso\u0001orders")) {
+      Run run =
+          Run.of(
+              Map.of("AUDIENCE", audience),
+              "link",
+              "--config",
+              config.toString(),
+              "--format",
+              "policy");
+
+      assertEquals(1, run.status(), run.all());
+      assertEquals("", run.out());
+      assertEquals(
+          "Invalid ApiLink configuration "
+              + config
+              + " (1 problem):"
+              + N
+              + "  - environments.production.backend.audience: must not start or end with white"
+              + " space, nor hold a line break or another control character (was "
+              + JSON.getNodeFactory().textNode(audience)
+              + ")"
+              + N,
+          run.err());
+    }
+  }
+
+  @Test
   void aMissingConfigFileIsAConfigurationProblem() {
     String missing = dir.resolve("missing.json").toString();
 
