@@ -78,4 +78,17 @@ class MainTest {
     String policy = new String(exit.out(), StandardCharsets.UTF_8);
     assertTrue(policy.contains("<audience>api://café</audience>"), policy);
   }
+
+  @Test
+  void anArgumentThatTheLocaleCannotDecodeIsABadArgumentNotAnotherKid() throws Exception {
+    // Under LC_ALL=C, Java 17 decodes "café" from the command line as "caf" and two U+FFFD: keygen
+    // made a key whose kid nobody had typed, and --context-path /café an issuer no token carries.
+    Exit exit = runInLocale("C", "keygen", "--kid", "café");
+
+    assertEquals(2, exit.status(), exit.err());
+    assertEquals(0, exit.out().length, new String(exit.out(), StandardCharsets.UTF_8));
+    assertTrue(
+        exit.err().startsWith("apilink keygen: the argument \"caf??\" could not be decoded"),
+        exit.err());
+  }
 }

@@ -12,6 +12,8 @@ import java.util.Set;
  */
 final class Arguments {
 
+  private static final char UNDECODABLE = '\uFFFD';
+
   private final Map<String, String> values;
 
   private Arguments(Map<String, String> values) {
@@ -24,6 +26,18 @@ final class Arguments {
    */
   static Arguments parse(List<String> args, Set<String> known) throws UsageException {
     Map<String, String> values = new LinkedHashMap<>();
+    for (String arg : args) {
+      // The JVM decodes the command line in the locale's charset, and puts U+FFFD for what it
+      // cannot: under LC_ALL=C, "--kid café" made a key whose kid nobody typed, and
+      // "--context-path /café" an issuer that no token carries.
+      if (arg.indexOf(UNDECODABLE) >= 0) {
+        throw new UsageException(
+            "the argument \""
+                + arg
+                + "\" could not be decoded in this locale (it holds U+FFFD); run with a UTF-8"
+                + " locale, such as LC_ALL=C.UTF-8");
+      }
+    }
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       if (!arg.startsWith("--")) {

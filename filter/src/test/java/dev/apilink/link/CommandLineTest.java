@@ -128,6 +128,15 @@ class CommandLineTest {
   }
 
   @Test
+  void anArgumentThatTheLocaleCouldNotDecodeIsABadArgument() {
+    // What the JVM makes of "/café" when the locale's charset cannot decode it (LC_ALL=C).
+    assertUsageError(
+        Run.of("link", "--config", "apilink.json", "--context-path", "/caf\uFFFD\uFFFD"),
+        "apilink link: the argument \"/caf\uFFFD\uFFFD\" could not be decoded in this locale"
+            + " (it holds U+FFFD); run with a UTF-8 locale, such as LC_ALL=C.UTF-8");
+  }
+
+  @Test
   void linkRequiresTheConfig() {
     assertUsageError(Run.of("link", "--format", "policy"), "apilink link: --config is required");
   }
