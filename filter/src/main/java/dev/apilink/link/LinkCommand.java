@@ -4,7 +4,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apilink.config.BackendConfig;
 import dev.apilink.config.ConfigException;
 import dev.apilink.config.SiteConfig;
+import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -33,6 +37,8 @@ final class LinkCommand {
    * recursion (thousands of segments overflowed the stack).
    */
   private static final Pattern CONTEXT_PATH_SEGMENT = Pattern.compile("[^/?#\\p{Cntrl}]+");
+
+  private static final Pattern PERCENT_ENCODED = Pattern.compile("%[0-9A-Fa-f]{2}");
 
   /**
    * API Management's own rule for service names: {@code ^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$},
@@ -90,6 +96,7 @@ final class LinkCommand {
       return CommandLine.CONFIGURATION_PROBLEM;
     }
 
+    percentEncodingWarning(contextPath).ifPresent(warning -> err.println("link: " + warning));
     LinkedProduct product = new LinkedProduct(site.hostname(), contextPath);
     ValidateJwtPolicy policy = ValidateJwtPolicy.of(site, backend.get(), contextPath);
     Optional<String> knownServiceName = apimService.or(() -> defaultApimServiceName(backend.get()));
@@ -162,6 +169,52 @@ final class LinkCommand {
     String segments = path.endsWith("/") ? path.substring(1, path.length() - 1) : path.substring(1);
     return Arrays.stream(segments.split("/", -1))
         .allMatch(segment -> CONTEXT_PATH_SEGMENT.matcher(segment).matches());
+  }
+
+  /**
+   * A warning for a context path given as the address bar shows it ({@code /my%20shop}): a
+   * container reports it decoded ({@code /my shop}), and the filter's issuer says that. Taken as
+   * written, since a WAR named with a percent sign has one in its decoded path too.
+   */
+  static Optional<String> percentEncodingWarning(String contextPath) {
+    if (!PERCENT_ENCODED.matcher(contextPath).find()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "--context-path \""
+            + contextPath
+            + "\" is taken as written, percent signs included: the container reports a context"
+            + " path decoded, and the filter makes the issuer from that. For a web application at"
+            + " the URL "
+            + contextPath
+            + ", give "
+            + percentDecoded(contextPath)
+                .map(decoded -> "--context-path " + Shell.quote(decoded))
+                .orElse("the path decoded")
+            + ".");
+  }
+
+  /** {@code path} with its {@code %XX} decoded as UTF-8; empty if they are not UTF-8. */
+  private static Optional<String> percentDecoded(String path) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      if (c == '%' && PERCENT_ENCODED.matcher(path).region(i, path.length()).lookingAt()) {
+        bytes.write(Integer.parseInt(path.substring(i + 1, i + 3), 16));
+        i += 2;
+      } else {
+        bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    try {
+      return Optional.of(
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .decode(ByteBuffer.wrap(bytes.toByteArray()))
+              .toString());
+    } catch (CharacterCodingException e) {
+      return Optional.empty();
+    }
   }
 
   static Optional<String> apimServiceName(Optional<String> given) throws UsageException {

@@ -36,6 +36,8 @@ final class UnlinkCommand {
     }
     String environment = site.environment().name();
     Optional<BackendConfig> backend = site.environment().backend();
+    LinkCommand.percentEncodingWarning(contextPath)
+        .ifPresent(warning -> err.println("unlink: " + warning));
     LinkedProduct product = new LinkedProduct(site.hostname(), contextPath);
     String serviceName =
         apimService

@@ -1038,6 +1038,43 @@ class LinkCommandTest {
   }
 
   @Test
+  void aContextPathCopiedFromTheAddressBarIsLinkedAsGivenWithAWarning() throws IOException {
+    // The browser shows /my%20shop; the container reports /my shop, from which the filter makes
+    // the issuer. Taken silently, the policy's issuer and discovery URL (/my%2520shop) refused
+    // every token, which docs/gateway.md says the decoded form was introduced to end.
+    Run run =
+        Run.of(
+            "link",
+            "--config",
+            site().toString(),
+            "--context-path",
+            "/my%20shop",
+            "--format",
+            "policy");
+
+    assertEquals(0, run.status(), run.err());
+    assertTrue(
+        run.out().contains("<issuer>https://red-sea-123.azurestaticapps.net/my%20shop/.auth"));
+    assertEquals(
+        "link: --context-path \"/my%20shop\" is taken as written, percent signs included: the"
+            + " container reports a context path decoded, and the filter makes the issuer from"
+            + " that. For a web application at the URL /my%20shop, give --context-path '/my"
+            + " shop'."
+            + N,
+        run.err());
+  }
+
+  @Test
+  void aPercentSignThatEncodesNoUtf8IsNotDecodedIntoTheAdvice() {
+    // /%FF decoded would be U+FFFD, which the command line refuses as undecodable.
+    assertTrue(
+        LinkCommand.percentEncodingWarning("/%FF")
+            .orElseThrow()
+            .endsWith("give the path decoded."));
+    assertEquals(Optional.empty(), LinkCommand.percentEncodingWarning("/100%"));
+  }
+
+  @Test
   void theRerunCommandPassesAConfigWhoseRelativePathStartsWithTwoHyphens() throws IOException {
     // Relative to the working directory, as a user in the site's directory names it.
     Path config = Path.of("--apilink-" + System.nanoTime() + ".json");

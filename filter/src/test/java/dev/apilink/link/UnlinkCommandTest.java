@@ -124,6 +124,21 @@ class UnlinkCommandTest {
   }
 
   @Test
+  void aContextPathCopiedFromTheAddressBarNamesTheProductOfTheDecodedPath() throws IOException {
+    // "/caf%C3%A9" names the product swa-...-caf-c3-a9, which link never made for /café.
+    Run run = Run.of("unlink", "--config", site().toString(), "--context-path", "/caf%C3%A9");
+
+    assertEquals(0, run.status(), run.err());
+    assertEquals(
+        "unlink: --context-path \"/caf%C3%A9\" is taken as written, percent signs included: the"
+            + " container reports a context path decoded, and the filter makes the issuer from"
+            + " that. For a web application at the URL /caf%C3%A9, give --context-path"
+            + " '/café'."
+            + N,
+        run.err());
+  }
+
+  @Test
   void anEnvironmentThatIsNotLinkedStillGetsTheCleanUpByHostname() throws IOException {
     Run run =
         Run.of(
