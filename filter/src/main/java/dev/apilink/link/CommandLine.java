@@ -33,7 +33,7 @@ public final class CommandLine {
                 Print a new private JWK set (RSA, RS256) for token.signingKeyFile; with
                 --add-to, the file's keys with the new key appended, for rotation. Write the
                 output to a new file that only its owner can read, then move it over the old
-                one: (umask 077; java -jar <this jar> keygen > keys.json)
+                one: (umask 077; java -jar <this jar> keygen > keys.new) && mv keys.new keys.json
 
       Options:
         --config        the site's apilink.json; inside a WEB-INF directory, /WEB-INF/...
