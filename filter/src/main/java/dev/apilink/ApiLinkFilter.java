@@ -866,6 +866,14 @@ public final class ApiLinkFilter implements Filter {
       GatewayError.methodNotForwarded().send(clientResponse);
       return;
     }
+    if (GatewayTarget.isHeadNotUpperCase(clientRequest.getMethod())) {
+      // The gateway would get HEAD and answer without a body, which the container, for which head
+      // is not HEAD, would send as an answer cut short of its Content-Length.
+      LOG.fine(() -> "ApiLink: refused " + clientRequest.getMethod() + " " + path);
+      UnreadBody.closeAfterAnswer(clientRequest, clientResponse);
+      GatewayError.headNotUpperCase().send(clientResponse);
+      return;
+    }
     if (!routes.isEmpty()) {
       Decision decision =
           routes.decide(

@@ -321,6 +321,17 @@ public record GatewayError(int status, String message) {
   }
 
   /**
+   * HEAD spelled otherwise than upper case ({@link GatewayTarget#isHeadNotUpperCase}): the gateway
+   * would answer it as HEAD, without the body that the container's answer to it must have.
+   */
+  public static GatewayError headNotUpperCase() {
+    return new GatewayError(
+        501,
+        "Not implemented: ApiLink forwards HEAD requests only spelled in upper case, as the API"
+            + " gateway reads any other spelling as HEAD.");
+  }
+
+  /**
    * A request other than {@code GET} or {@code HEAD} for the discovery document or the JWKS, which
    * the gateway's {@code validate-jwt} only reads.
    */

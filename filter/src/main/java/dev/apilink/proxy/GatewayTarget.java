@@ -74,6 +74,18 @@ public final class GatewayTarget {
   }
 
   /**
+   * Whether {@code method} is HEAD spelled otherwise than upper case ({@code head}, {@code Head}).
+   * The gateway client sends it as HEAD, and the gateway answers without a body; the container
+   * takes it for a method of its own (methods are case-sensitive, RFC 9110 9.1), whose answer has
+   * the body its {@code Content-Length} announces. Passed on, that answer went out on Tomcat
+   * without the body it announced, and the client read the next answer on the connection as that
+   * body; Jetty answered 500 (found by review h38k).
+   */
+  public static boolean isHeadNotUpperCase(String method) {
+    return !method.equals("HEAD") && method.equalsIgnoreCase("HEAD");
+  }
+
+  /**
    * Whether a raw path (percent-encoded, as the client sent it) still names {@code /api} or a path
    * below it once decoded the way a lenient server does before resolving it: percent-decoded once,
    * with {@code %2F} and {@code \} (or {@code %5C}) taken as separators, path parameters ({@code

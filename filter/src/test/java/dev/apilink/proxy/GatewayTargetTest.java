@@ -18,6 +18,16 @@ import org.junit.jupiter.api.Test;
 class GatewayTargetTest {
 
   @Test
+  void headIsRefusedOnlyWhenSpelledOtherwiseThanUpperCase() {
+    for (String method : new String[] {"head", "Head", "hEAD"}) {
+      assertTrue(GatewayTarget.isHeadNotUpperCase(method), method);
+    }
+    for (String method : new String[] {"HEAD", "GET", "get", "PURGE", "HEADER", "headx"}) {
+      assertFalse(GatewayTarget.isHeadNotUpperCase(method), method);
+    }
+  }
+
+  @Test
   void springSessionsCookieIsTheSessionCookie() {
     // Spring Session's request wrapper reports the session id it read from its own cookie,
     // SESSION, which holds the id Base64-encoded; the container read no session id, so

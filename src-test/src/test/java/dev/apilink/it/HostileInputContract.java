@@ -508,6 +508,51 @@ abstract class HostileInputContract {
     assertEquals(List.of(), gateway.received());
   }
 
+  /**
+   * Jetty's client sends every method upper case, so {@code head} reaches the gateway as HEAD, and
+   * the gateway answers it without a body; but the container takes {@code head} for a method of its
+   * own (methods are case-sensitive, RFC 9110 9.1), whose answer has the body its {@code
+   * Content-Length} announces. Found by review h38k: Tomcat 10.1 sent the gateway's {@code
+   * Content-Length: 150} without the 150 bytes, and the client read the next answer on the
+   * connection as that body (a front proxy's pooled connection would hand it to another user);
+   * Jetty answered 500. Refused instead, the answer is whole, and the next one on the connection is
+   * the next request's (Jetty), or the connection closes after it, as it says (Tomcat, for a 501).
+   */
+  @Test
+  void aHeadSpelledOtherwiseThanUpperCaseIsRefusedAndTheNextAnswerStaysItsOwn() throws Exception {
+    deployLinked();
+
+    for (String method : List.of("head", "Head", "hEAD")) {
+      clearGateway();
+      List<RawHttp.Response> responses =
+          send(method + " /api/lower HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + get("/api/next"), 2);
+
+      RawHttp.Response refused = responses.get(0);
+      assertEquals(501, refused.status(), method + ": " + refused);
+      assertEquals(
+          "{\"statusCode\": 501, \"message\": \"Not implemented: ApiLink forwards HEAD requests"
+              + " only spelled in upper case, as the API gateway reads any other spelling as"
+              + " HEAD.\"}",
+          refused.bodyText(),
+          method);
+      if ("close".equals(refused.header("Connection"))) {
+        // Tomcat closes the connection after any 501, and says so: the client sends again.
+        assertEquals(1, responses.size(), method + ": " + responses);
+        assertEquals(List.of(), gateway.received(), method);
+        continue;
+      }
+      assertEquals(2, responses.size(), method + ": " + responses);
+      RawHttp.Response next = responses.get(1);
+      assertEquals(200, next.status(), method + ": " + next);
+      assertTrue(next.bodyText().contains("\"rawPath\":\"/api/next\""), method + ": " + next);
+      gateway.awaitReceived(1, java.time.Duration.ofSeconds(10));
+      assertEquals(
+          List.of("/api/next"),
+          gateway.received().stream().map(Received::rawPath).toList(),
+          method);
+    }
+  }
+
   // ---- header tricks ----
 
   @Test
