@@ -871,6 +871,38 @@ abstract class HostileInputContract {
         onlyReceived().header("x-ms-original-url"));
   }
 
+  /**
+   * A browser's {@code new WebSocket("wss://site/api/...")} is not forwarded as a handshake
+   * (docs/proxy.md, "WebSockets"): the gateway gets a plain GET, without {@code Upgrade} and {@code
+   * Connection}, the client the gateway's plain answer, which a WebSocket client takes for a failed
+   * handshake, and the connection serves the client's next request.
+   */
+  @Test
+  void aWebSocketHandshakeGetsTheGatewaysPlainAnswerOnAConnectionThatStaysUsable()
+      throws Exception {
+    deployLinked();
+
+    List<RawHttp.Response> responses =
+        send(
+            "GET /api/socket HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n"
+                + "Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\n\r\n"
+                + get("/api/next"),
+            2);
+
+    assertEquals(2, responses.size(), responses.toString());
+    assertEquals(200, responses.get(0).status(), responses.get(0).toString());
+    assertEquals(null, responses.get(0).header("Upgrade"));
+    assertEquals(200, responses.get(1).status(), responses.get(1).toString());
+    gateway.awaitReceived(2, java.time.Duration.ofSeconds(10));
+    Received handshake = gateway.received().get(0);
+    assertEquals("GET", handshake.method());
+    assertEquals("/api/socket", handshake.rawPath());
+    assertEquals(List.of(), handshake.header("Upgrade"));
+    assertEquals(List.of(), handshake.header("Connection"));
+    assertEquals("/api/next", gateway.received().get(1).rawPath());
+  }
+
   @Test
   void anHttp10ClientIsNamedInViaWithItsOwnVersion() throws Exception {
     deployLinked();
