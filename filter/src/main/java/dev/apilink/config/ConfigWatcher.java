@@ -166,6 +166,11 @@ public final class ConfigWatcher implements AutoCloseable {
     registerDirectories(files);
   }
 
+  /** How many directories are registered for file-system events now; for tests. */
+  synchronized int watchedDirectories() {
+    return directories.size();
+  }
+
   /** A watched directory's key, and the directory it was made for ({@code fileKey}, or null). */
   private record Registration(WatchKey key, Object fileKey) {}
 
@@ -179,11 +184,34 @@ public final class ConfigWatcher implements AutoCloseable {
     if (events == null) {
       return;
     }
+    Set<Path> watchedDirectories = new HashSet<>();
     for (Path file : watched) {
       Path directory = file.toAbsolutePath().getParent();
-      if (directory == null) {
-        continue;
+      if (directory != null) {
+        watchedDirectories.add(directory);
       }
+    }
+    // A directory that no watched file is in any more is watched no more: each key rotation into a
+    // directory of its own (a versioned secret's path) kept its inotify watch for as long as the
+    // application ran, until the user's max_user_watches were used up (found by review).
+    // The JDK hands out one key per directory, whatever path names it (a symbolic link): a key
+    // that a directory still watched holds is not cancelled.
+    Set<WatchKey> unwatched = new HashSet<>();
+    directories
+        .entrySet()
+        .removeIf(
+            registered -> {
+              if (watchedDirectories.contains(registered.getKey())) {
+                return false;
+              }
+              unwatched.add(registered.getValue().key());
+              return true;
+            });
+    for (Registration kept : directories.values()) {
+      unwatched.remove(kept.key());
+    }
+    unwatched.forEach(WatchKey::cancel);
+    for (Path directory : watchedDirectories) {
       Object fileKey = fileKey(directory);
       Registration registered = directories.get(directory);
       if (registered != null) {

@@ -141,6 +141,25 @@ class ConfigWatcherTest {
   }
 
   @Test
+  void aDirectoryNoWatchedFileIsInAnyMoreIsNoLongerWatched() throws Exception {
+    // Each key rotation into a directory of its own (a versioned secret's path) kept the previous
+    // directory's inotify watch for as long as the application ran.
+    Path config = Files.writeString(dir.resolve("apilink.json"), "{}");
+    try (ConfigWatcher watcher =
+        ConfigWatcher.start(Set.of(config), () -> {}, 600_000, 200, "watcher-test")) {
+      for (int i = 0; i < 50; i++) {
+        Path keys =
+            Files.writeString(
+                Files.createDirectories(dir.resolve("keys-" + i)).resolve("keys.jwk.json"), "{}");
+        watcher.watch(
+            Map.of(config, ConfigWatcher.version(config), keys, ConfigWatcher.version(keys)));
+      }
+
+      assertEquals(2, watcher.watchedDirectories());
+    }
+  }
+
+  @Test
   void writesToAnotherFileInTheSameDirectoryDoNotDelayAReload() throws Exception {
     // A reviewer's key file lay in a directory with a busy log: every write to the log ended the
     // wait for quiet, so every reload waited for the 5 s limit instead of 200 ms.

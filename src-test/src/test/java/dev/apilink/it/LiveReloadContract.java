@@ -681,4 +681,98 @@ abstract class LiveReloadContract {
         get("/.auth/.well-known/jwks.json").body().contains("\"kid\":\"k2\""),
         "the JWKS publishes the new key");
   }
+
+  /**
+   * A site reloaded for months: each key rotation here puts the key file in a directory of its own
+   * (a versioned secret's path), and relinks between two gateways. Every directory ever named kept
+   * its inotify watch, for as long as the application ran: one more with each rotation, and past
+   * the user's {@code max_user_watches} no file-system event for any application of the user.
+   * Threads, file descriptors and watches come back to where they were after the first rotations.
+   */
+  @Test
+  void manyReloadsLeaveNoThreadFileDescriptorOrWatchBehind() throws Exception {
+    int warmUp = 10;
+    int reloads = 60;
+    Steady before = null;
+    for (int i = 0; i < warmUp + reloads; i++) {
+      if (i == warmUp) {
+        before = Steady.awaitStable();
+      }
+      Path keys = Files.createDirectories(dir.resolve("keys-" + i)).resolve("keys.jwk.json");
+      Files.writeString(keys, Keys.set(i % 2 == 0 ? "k1" : "k2"));
+      ObjectNode config = linkedTo(i % 2 == 0 ? gatewayB : gatewayA, "key-" + i);
+      config.putObject("token").put("signingKeyFile", keys.toString());
+      site.replaceConfig(config.toString());
+      log.await("ApiLink reloaded", RELOAD);
+      HttpResponse<String> response = get("/api/x");
+      assertEquals(200, response.statusCode(), response.body());
+    }
+
+    Steady.awaitBackTo(before);
+  }
+
+  /** What a running site holds that must not grow with its reloads. */
+  record Steady(long threads, long inotifyWatches, long fileDescriptors) {
+    /** Slack for the container's own connections and the test's clients, which come and go. */
+    private static final long SLACK = 8;
+
+    /** The counts once two readings in a row agree: retired links close in the background. */
+    static Steady awaitStable() throws Exception {
+      Steady[] seen = {now()};
+      Await.until(
+          "threads, watches and file descriptors stable",
+          Duration.ofSeconds(20),
+          () -> {
+            Steady previous = seen[0];
+            seen[0] = now();
+            return seen[0].equals(previous);
+          },
+          () -> seen[0]);
+      return seen[0];
+    }
+
+    /** Waits until the counts are back to {@code before}'s, file descriptors with some slack. */
+    static void awaitBackTo(Steady before) throws Exception {
+      Steady[] seen = {now()};
+      Await.until(
+          "back to " + before,
+          Duration.ofSeconds(20),
+          () -> {
+            seen[0] = now();
+            return seen[0].threads <= before.threads
+                && seen[0].inotifyWatches <= before.inotifyWatches
+                && seen[0].fileDescriptors <= before.fileDescriptors + SLACK;
+          },
+          () -> seen[0]);
+    }
+
+    static Steady now() {
+      long threads =
+          Thread.getAllStackTraces().keySet().stream()
+              .filter(t -> t.getName().startsWith("apilink-"))
+              .count();
+      long watches = 0;
+      long descriptors = 0;
+      try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+        for (Path fd : (Iterable<Path>) fds::iterator) {
+          descriptors++;
+          try {
+            if (Files.readSymbolicLink(fd).toString().equals("anon_inode:inotify")) {
+              watches +=
+                  Files.readAllLines(Path.of("/proc/self/fdinfo").resolve(fd.getFileName()))
+                      .stream()
+                      .filter(line -> line.startsWith("inotify wd:"))
+                      .count();
+            }
+          } catch (IOException closedMeanwhile) {
+            // the descriptor was closed while listed: not counted
+            descriptors--;
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return new Steady(threads, watches, descriptors);
+    }
+  }
 }
