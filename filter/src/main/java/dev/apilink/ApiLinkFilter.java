@@ -262,15 +262,12 @@ public final class ApiLinkFilter implements Filter {
   }
 
   /**
-   * Logs a warning of {@link #init} as {@code init}'s: logged by name, as a lambda or method
-   * reference would make {@code Optional.ifPresent} the record's source.
-   */
-  /**
    * The warnings about settings that work but should change (a key file others may read or write, a
    * key's algorithm, the gateway connections' keep-alive): at start-up, and again after each reload
    * that applies a change, so that a key file replaced by one readable by all is warned about too
-   * (until session 38 only the first start-up's were). Logged as from {@code method} ({@code init},
-   * {@code reload}), not from the lambda that finds them.
+   * (until session 38 only the first start-up's were). Logged by name as from {@code method}
+   * ({@code init}, {@code reload}): a lambda would make {@code Optional.ifPresent} the record's
+   * source.
    */
   private void warnOfSettings(SiteConfig site, String method) {
     List<Optional<String>> warnings =
