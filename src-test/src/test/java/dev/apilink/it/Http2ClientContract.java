@@ -180,6 +180,23 @@ abstract class Http2ClientContract {
     assertNoCompleteRequestAtTheGateway();
   }
 
+  /**
+   * A method is sent to the gateway upper case (Jetty's client writes it so), and is judged as it
+   * goes: a lower-case {@code get} whose stream ended with its HEADERS went out on Jetty as a GET
+   * with an empty chunked body, which GET and HEAD are spared (found by review h38k).
+   */
+  @Test
+  void aLowerCaseGetOverHttp2ReachesTheGatewayAsAGetWithoutABody() throws Exception {
+    Http2Answer answer =
+        send(connect(), "get", "/api/orders", HttpFields.build(), null, true)
+            .get(20, TimeUnit.SECONDS);
+
+    assertEquals(200, answer.status(), answer.toString());
+    EchoBackend.Received received = gateway.received().get(0);
+    assertEquals("GET", received.method());
+    assertEquals(List.of(), received.header("Transfer-Encoding"), received.toString());
+  }
+
   /** Over HTTP/2 too, a form body that a filter before ApiLink read is the site's 500. */
   @Test
   void anHttp2FormBodyThatAFilterBeforeApiLinkReadIsStillA500() throws Exception {
