@@ -284,10 +284,28 @@ public final class ApiLinkFilter implements Filter {
     }
   }
 
-  /** Exchanges with the gateway started and not yet ended (0 when not linked). */
+  /**
+   * Exchanges with the gateway started and not yet ended, on the link in force and on those that a
+   * configuration change retired and that are still finishing theirs, as the JMX bean counts them.
+   * It counted the link in force alone: a site just unlinked read 0 while a request still waited
+   * for the gateway (found by review h38l).
+   */
   public int exchangesInFlight() {
+    return links().stream().mapToInt(Link::exchangesInFlight).sum();
+  }
+
+  /**
+   * The link in force and those that a configuration change retired and that may still be finishing
+   * exchanges: the site's exchanges and connections are theirs together (the bean read 0 in flight
+   * while a reviewer's requests waited on a retired link).
+   */
+  private List<Link> links() {
+    List<Link> links = new ArrayList<>(retiring);
     State current = state;
-    return current == null || current.link() == null ? 0 : current.link().exchangesInFlight();
+    if (current != null && current.link() != null && !links.contains(current.link())) {
+      links.add(current.link());
+    }
+    return links;
   }
 
   /** The connections to the gateway now (none when not linked). */
@@ -319,23 +337,9 @@ public final class ApiLinkFilter implements Filter {
           : current.site().environment().backend().map(b -> b.url().toString()).orElse("");
     }
 
-    /**
-     * The link in force and those that a configuration change retired and that may still be
-     * finishing exchanges: the site's exchanges and connections are theirs together (the bean read
-     * 0 in flight while a reviewer's requests waited on a retired link).
-     */
-    private List<Link> links() {
-      List<Link> links = new ArrayList<>(retiring);
-      State current = state;
-      if (current != null && current.link() != null && !links.contains(current.link())) {
-        links.add(current.link());
-      }
-      return links;
-    }
-
     @Override
     public int getExchangesInFlight() {
-      return links().stream().mapToInt(Link::exchangesInFlight).sum();
+      return exchangesInFlight();
     }
 
     private GatewayClient.Connections connections() {

@@ -511,6 +511,38 @@ abstract class LiveReloadContract {
   }
 
   /**
+   * The filter's own count, which a page of the site reads through the context attribute
+   * (docs/operations.md, Monitoring), counts what the bean counts: an exchange still finishing on
+   * the link that a change retired. Once the site was unlinked it read 0 while a request still
+   * waited for the gateway, where the bean read 1.
+   */
+  @Test
+  void theFiltersExchangesInFlightCountsTheExchangesOfARetiredLinkUntilTheyEnd() throws Exception {
+    CompletableFuture<HttpResponse<String>> onRetired =
+        CLIENT.sendAsync(
+            HttpRequest.newBuilder(site.uri("/api/retired")).header("x-echo-hold", "u").build(),
+            BodyHandlers.ofString());
+    gatewayA.gate("u").awaitHeld(1, RELOAD);
+
+    ObjectNode unlinked = site.linkedTo(gatewayA.url());
+    unlinked.putObject("environments").putObject("production");
+    site.replaceConfig(unlinked.toString());
+    log.await("is not linked", RELOAD);
+
+    assertEquals(
+        1,
+        site.container().apiLinkFilter().exchangesInFlight(),
+        "the request waiting on the retired link");
+    gatewayA.gate("u").open();
+    assertEquals(200, onRetired.get(30, TimeUnit.SECONDS).statusCode());
+    Await.until(
+        "the retired link's exchange ended",
+        RELOAD,
+        () -> site.container().apiLinkFilter().exchangesInFlight() == 0,
+        () -> site.container().apiLinkFilter().exchangesInFlight() + " in flight");
+  }
+
+  /**
    * A request whose wrapper fails as the exchange is made (Spring Session's, whose {@code
    * getRequestedSessionId()} throws while its store is down) was left counted in flight on its link
    * for ever: the bean read 1 with nothing in flight, and once a change retired that link it never
