@@ -38,7 +38,7 @@ public interface ApiLinkMXBean {
   /** 504s that ApiLink answered itself: no connection, or no complete answer, in time. */
   long getAnsweredGatewayTimeout();
 
-  /** Other errors that ApiLink answered to exchanges: 408, 413, 429, 500, 503. */
+  /** Other errors that ApiLink answered to exchanges: 408, 413, 429, 431, 500, 503. */
   long getAnsweredOtherErrors();
 
   /** Responses broken off after they had begun: the gateway broke off, or a time limit ran out. */

@@ -86,7 +86,7 @@ public final class ExchangeCounts {
     return gatewayTimeout.sum();
   }
 
-  /** Other errors that ApiLink answered: 408, 413, 429, 500, 503. */
+  /** Other errors that ApiLink answered: 408, 413, 429, 431, 500, 503. */
   public long otherErrors() {
     return otherErrors.sum();
   }
