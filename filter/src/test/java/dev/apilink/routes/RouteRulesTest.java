@@ -314,6 +314,36 @@ class RouteRulesTest {
         "an empty segment that the gateway may merge");
   }
 
+  /**
+   * The rows of route-rules.md's table of spellings, with the path as Tomcat gives it (empty
+   * segments merged, path parameters cut). Until review h38m the table said {@code /api/public//x}
+   * got 401; it is under {@code /api/public/} in every reading and Tomcat 10.1 proxied it, where
+   * {@code /api//public/x} is refused.
+   */
+  @Test
+  void anEmptySegmentOrAPathParameterBeforeTheOpenPartIsRefusedAndInsideItPasses() {
+    RouteRules rules =
+        rules(
+            """
+            {"routes": [{"route": "/api/orders"}, {"route": "/api/public/*"},
+                        {"route": "/api/*", "allowedRoles": ["authenticated"]}]}
+            """);
+
+    assertEquals(
+        UNAUTHORIZED, rules.decide("GET", "/api/orders", "/api//orders", ANONYMOUS, USERS));
+    assertEquals(
+        UNAUTHORIZED, rules.decide("GET", "/api/public/x", "/api//public/x", ANONYMOUS, USERS));
+    assertEquals(
+        UNAUTHORIZED, rules.decide("GET", "/api/orders", "/api/orders;v=2", ANONYMOUS, USERS));
+    assertEquals(
+        UNAUTHORIZED, rules.decide("GET", "/api/public/x", "/api/public;v=2/x", ANONYMOUS, USERS));
+    assertSame(
+        Decision.PROXY, rules.decide("GET", "/api/public/x", "/api/public//x", ANONYMOUS, USERS));
+    assertSame(
+        Decision.PROXY,
+        rules.decide("GET", "/api/public/x", "/api/public/x;v=2", ANONYMOUS, USERS));
+  }
+
   @Test
   void aRule405NamesTheMethodsThisUserGetsThrough() {
     RouteRules rules =
