@@ -430,25 +430,47 @@ abstract class FlowControlContract {
 
   // ---- uploads to a slow gateway ----
 
+  /**
+   * A gateway that reads the head of each request and not one byte of its body until {@code done}:
+   * the site is linked to it with no time limit and a body limit past {@code Integer.MAX_VALUE} and
+   * past the body, compared as the long it is. Each head it read is added to {@code heads}.
+   */
+  SocketGateway deployToAGatewayThatReadsNoBody(List<String> heads, CountDownLatch done)
+      throws Exception {
+    SocketGateway gateway =
+        SocketGateway.start(
+            connection -> {
+              heads.add(readHead(connection.getInputStream()));
+              done.await(60, TimeUnit.SECONDS); // reads no byte of the body
+            });
+    deploy(
+        gateway.url(),
+        c ->
+            Battery.backend(c).put("timeoutSeconds", 0).put("maxRequestBodyBytes", 4_000_000_000L));
+    return gateway;
+  }
+
+  /**
+   * The upload's head reached the gateway with its length exactly, and the client's writes stopped
+   * ({@link #awaitSteady}) after a few socket buffers of the body: returns how much it wrote.
+   */
+  static long assertTheClientStopsAfterAFewBuffers(List<String> heads, AtomicLong sent)
+      throws InterruptedException {
+    long stalled = awaitSteady(sent);
+    assertEquals(1, heads.size(), heads.toString());
+    assertEquals("3000000000", field(heads.get(0), "Content-Length"), heads.get(0));
+    assertTrue(
+        stalled < FEW_SOCKET_BUFFERS,
+        "the client sent " + stalled + " bytes while the gateway read none");
+    return stalled;
+  }
+
   @Test
   void aGatewayThatReadsNothingOfAnUploadStopsTheClientsWritesAfterAFewSocketBuffers()
       throws Exception {
     CountDownLatch done = new CountDownLatch(1);
     List<String> heads = new CopyOnWriteArrayList<>();
-    try (SocketGateway gateway =
-        SocketGateway.start(
-            connection -> {
-              heads.add(readHead(connection.getInputStream()));
-              done.await(60, TimeUnit.SECONDS); // reads no byte of the body
-            })) {
-      // A limit past Integer.MAX_VALUE and past the body: compared as the long it is.
-      deploy(
-          gateway.url(),
-          c ->
-              Battery.backend(c)
-                  .put("timeoutSeconds", 0)
-                  .put("maxRequestBodyBytes", 4_000_000_000L));
-
+    try (SocketGateway gateway = deployToAGatewayThatReadsNoBody(heads, done)) {
       AtomicLong sent = new AtomicLong();
       try (Socket client = RawHttp.open(site.container().port())) {
         RawHttp.send(
@@ -459,13 +481,7 @@ abstract class FlowControlContract {
                 + "\r\n\r\n");
         Thread writer = writeInBackground(client.getOutputStream(), HUGE, sent);
         try {
-          long stalled = awaitSteady(sent);
-
-          assertEquals(1, heads.size(), heads.toString());
-          assertEquals("3000000000", field(heads.get(0), "Content-Length"), heads.get(0));
-          assertTrue(
-              stalled < FEW_SOCKET_BUFFERS,
-              "the client wrote " + stalled + " bytes while the gateway read none");
+          long stalled = assertTheClientStopsAfterAFewBuffers(heads, sent);
           System.out.printf(
               "%s: the client wrote %d bytes, the gateway read none%n", kind(), stalled);
         } finally {
@@ -483,18 +499,7 @@ abstract class FlowControlContract {
       throws Exception {
     CountDownLatch done = new CountDownLatch(1);
     List<String> heads = new CopyOnWriteArrayList<>();
-    try (SocketGateway gateway =
-        SocketGateway.start(
-            connection -> {
-              heads.add(readHead(connection.getInputStream()));
-              done.await(60, TimeUnit.SECONDS); // reads no byte of the body
-            })) {
-      deploy(
-          gateway.url(),
-          c ->
-              Battery.backend(c)
-                  .put("timeoutSeconds", 0)
-                  .put("maxRequestBodyBytes", 4_000_000_000L));
+    try (SocketGateway gateway = deployToAGatewayThatReadsNoBody(heads, done)) {
       HTTP2Client h2 = new HTTP2Client();
       h2.start();
       AtomicLong sent = new AtomicLong();
@@ -517,14 +522,9 @@ abstract class FlowControlContract {
         Stream stream = opened.get(10, TimeUnit.SECONDS);
         sendData(stream, sent);
 
-        long stalled = awaitSteady(sent);
+        long stalled = assertTheClientStopsAfterAFewBuffers(heads, sent);
         System.out.printf(
             "%s over HTTP/2: the client sent %d bytes, the gateway read none%n", kind(), stalled);
-        assertEquals(1, heads.size(), heads.toString());
-        assertEquals("3000000000", field(heads.get(0), "Content-Length"), heads.get(0));
-        assertTrue(
-            stalled < FEW_SOCKET_BUFFERS,
-            "the client sent " + stalled + " bytes while the gateway read none");
       } finally {
         done.countDown();
         h2.stop();
