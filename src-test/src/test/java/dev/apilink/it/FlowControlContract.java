@@ -125,20 +125,30 @@ abstract class FlowControlContract {
         client.setSoLinger(true, 0);
       }
 
-      Await.until(
-          "the exchange ended and its gateway connection closed",
-          Duration.ofSeconds(20),
-          () ->
-              container.apiLinkFilter().exchangesInFlight() == 0
-                  && container.apiLinkFilter().gatewayConnections().active() == 0
-                  && gateway.openConnections() == 0,
-          () ->
-              container.apiLinkFilter().exchangesInFlight()
-                  + " in flight, "
-                  + container.apiLinkFilter().gatewayConnections()
-                  + ", gateway connections open "
-                  + gateway.openConnections());
+      awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
     }
+  }
+
+  /** No exchange in flight, no gateway connection in use, and none left open at the gateway. */
+  void awaitTheExchangeEndedAndItsGatewayConnectionClosed(SocketGateway gateway, AtomicLong written)
+      throws InterruptedException {
+    ServletContainer container = site.container();
+    Await.until(
+        "the exchange ended and its gateway connection closed",
+        Duration.ofSeconds(30),
+        () ->
+            container.apiLinkFilter().exchangesInFlight() == 0
+                && container.apiLinkFilter().gatewayConnections().active() == 0
+                && gateway.openConnections() == 0,
+        () ->
+            container.apiLinkFilter().exchangesInFlight()
+                + " in flight, "
+                + container.apiLinkFilter().gatewayConnections()
+                + ", gateway connections open "
+                + gateway.openConnections()
+                + ", "
+                + written.get()
+                + " bytes written");
   }
 
   /**
@@ -160,22 +170,7 @@ abstract class FlowControlContract {
         readHead(client.getInputStream());
         readExactly(client.getInputStream(), 1024);
 
-        Await.until(
-            "the exchange ended and its gateway connection closed",
-            Duration.ofSeconds(30),
-            () ->
-                container.apiLinkFilter().exchangesInFlight() == 0
-                    && container.apiLinkFilter().gatewayConnections().active() == 0
-                    && gateway.openConnections() == 0,
-            () ->
-                container.apiLinkFilter().exchangesInFlight()
-                    + " in flight, "
-                    + container.apiLinkFilter().gatewayConnections()
-                    + ", gateway connections open "
-                    + gateway.openConnections()
-                    + ", "
-                    + written.get()
-                    + " bytes written");
+        awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
       }
     }
   }
