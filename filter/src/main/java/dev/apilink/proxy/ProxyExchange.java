@@ -432,14 +432,6 @@ final class ProxyExchange implements AsyncListener {
   }
 
   /**
-   * Whether the request has a body that neither {@code Content-Length} nor chunked coding frames:
-   * HTTP/2 (and 3) end a body with its last frame, and need neither (curl {@code -T -}, a {@code
-   * fetch()} stream). It has one unless the stream has already ended. A reviewer's such uploads
-   * reached the gateway as empty requests, answered 200. HTTP/1.x has no such body. Jetty does not
-   * tell whether the stream has ended before the body is read: there a request without one, but for
-   * a GET or HEAD, goes to the gateway with an empty chunked body.
-   */
-  /**
    * The method as the gateway gets it: Jetty's client writes it upper case, so that a client's
    * {@code get} is a GET there, and is judged as one for its body and a retry (a lower-case {@code
    * get} over HTTP/2 went out on Jetty with an empty chunked body; found by review h38k).
@@ -448,6 +440,14 @@ final class ProxyExchange implements AsyncListener {
     return method.toUpperCase(Locale.ROOT);
   }
 
+  /**
+   * Whether the request has a body that neither {@code Content-Length} nor chunked coding frames:
+   * HTTP/2 (and 3) end a body with its last frame, and need neither (curl {@code -T -}, a {@code
+   * fetch()} stream). It has one unless the stream has already ended. A reviewer's such uploads
+   * reached the gateway as empty requests, answered 200. HTTP/1.x has no such body. Jetty does not
+   * tell whether the stream has ended before the body is read: there a request without one, but for
+   * a GET or HEAD, goes to the gateway with an empty chunked body.
+   */
   private boolean unframedBody(long declaredLength) {
     if (declaredLength >= 0 || http1 || BODILESS.contains(gatewayMethod())) {
       return false;
