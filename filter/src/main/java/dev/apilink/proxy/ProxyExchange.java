@@ -1129,12 +1129,55 @@ final class ProxyExchange implements AsyncListener {
       clientRequest.setAttribute(ABORT_ATTRIBUTE, new BreakOff(this, failure, byClient));
       async.dispatch();
     } catch (RuntimeException e) {
-      complete();
+      if (responseCommitted()) {
+        expireForTheContainerToBreakOff(e);
+      } else {
+        complete();
+      }
     }
     // The exchange ends here, not only when the dispatch comes: the container may not dispatch to
     // a client that has gone (see complete()), nor for a request it recycled, which takes the
     // dispatch without a word (AjpOnTomcatTest). Counted once, whichever comes first.
     ended();
+  }
+
+  /**
+   * Whether the client's response has begun; false for a request that the container recycled under
+   * the exchange, which throws from each of its methods.
+   */
+  private boolean responseCommitted() {
+    try {
+      return clientResponse.isCommitted();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The container refused the dispatch that breaks off a response that has begun: Tomcat does from
+   * the moment an application starts to stop, its context no longer mapped (an {@code
+   * UnsupportedOperationException}, and Tomcat's SEVERE "Error during mapping"), through {@code
+   * unloadDelay}'s wait to the filter's {@code destroy()}, which closes the gateway client under
+   * the exchanges still streaming. Completing then ended a server-sent-event stream or a chunked
+   * download with its last chunk, as if whole, when Tomcat stopped; when only the application was
+   * undeployed or reloaded, the client got nothing more, past its async timeout (found by review,
+   * embedded Tomcat 10.1.59). Left open with the shortest async timeout, Tomcat times the request
+   * out at its next once-a-second check and, the response committed and {@link #onTimeout} doing
+   * nothing more, closes the connection without ending the response. A container that refuses the
+   * new timeout keeps the one set at the start, {@code timeoutSeconds} and {@link
+   * GatewayError#LAST_RESORT_SECONDS} later.
+   */
+  private void expireForTheContainerToBreakOff(RuntimeException refusal) {
+    LOG.log(
+        Level.FINE,
+        "ApiLink: the container refused the dispatch that breaks off the response; it is left to"
+            + " time out",
+        refusal);
+    try {
+      async.setTimeout(1);
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, "ApiLink: the container refused a shorter async timeout", e);
+    }
   }
 
   /** The client went away or its body broke: abort the gateway request. Any thread. */

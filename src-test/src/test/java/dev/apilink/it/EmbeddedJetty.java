@@ -26,6 +26,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.security.Credential;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -35,6 +36,21 @@ final class EmbeddedJetty implements ServletContainer {
   private Server server;
   private ServerConnector connector;
   private ContextHandlerCollection contexts;
+  private GracefulHandler graceful;
+  private final boolean gracefulStops;
+
+  EmbeddedJetty() {
+    this(false);
+  }
+
+  /**
+   * @param gracefulStops whether requests pass through a {@code GracefulHandler}, for {@link
+   *     #stopGracefully}
+   */
+  EmbeddedJetty(boolean gracefulStops) {
+    this.gracefulStops = gracefulStops;
+  }
+
   private ServletContextHandler lastContext;
   private String failure = "";
   private final AccessLog accessLog = new AccessLog();
@@ -62,7 +78,13 @@ final class EmbeddedJetty implements ServletContainer {
     connector.setAcceptQueueSize(4096);
     server.addConnector(connector);
     contexts = new ContextHandlerCollection();
-    server.setHandler(contexts);
+    if (gracefulStops) {
+      // As jetty-home's graceful module: a graceful stop waits for the requests it counts.
+      graceful = new GracefulHandler(contexts);
+      server.setHandler(graceful);
+    } else {
+      server.setHandler(contexts);
+    }
     // As the requestlog module's CustomRequestLog logs it (%s).
     server.setRequestLog(
         (request, response) ->
@@ -184,6 +206,28 @@ final class EmbeddedJetty implements ServletContainer {
     for (org.eclipse.jetty.server.Handler context : contexts.getHandlers()) {
       context.stop(); // not the server's managed beans (see close())
     }
+  }
+
+  @Override
+  public void stopGracefully(java.time.Duration grace) throws Exception {
+    if (graceful == null) {
+      throw new IllegalStateException(
+          "started without graceful stops (Kind.createForGracefulStops)");
+    }
+    server.setStopTimeout(grace.toMillis());
+    try {
+      server.stop();
+    } catch (java.util.concurrent.TimeoutException e) {
+      // Requests still in flight when the grace period ended: Jetty stops all the same.
+    }
+    for (org.eclipse.jetty.server.Handler context : contexts.getHandlers()) {
+      context.stop(); // not the server's managed beans (see close())
+    }
+  }
+
+  @Override
+  public boolean waitingForRequestsInFlight() {
+    return graceful != null && graceful.isShutdown() && lastContext.isRunning();
   }
 
   @Override

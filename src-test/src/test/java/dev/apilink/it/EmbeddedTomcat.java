@@ -320,6 +320,19 @@ final class EmbeddedTomcat implements ServletContainer {
   }
 
   @Override
+  public void stopGracefully(java.time.Duration grace) throws Exception {
+    lastContext.setUnloadDelay(grace.toMillis());
+    tomcat.stop();
+  }
+
+  @Override
+  public boolean waitingForRequestsInFlight() {
+    // StandardContext.stopInternal() waits for the async requests in flight, up to unloadDelay,
+    // before it marks itself STOPPING and stops its servlets and filters.
+    return lastContext.getState() == org.apache.catalina.LifecycleState.STOPPING_PREP;
+  }
+
+  @Override
   public void undeploy() throws Exception {
     tomcat.getHost().removeChild(lastContext);
   }

@@ -75,6 +75,20 @@ interface ServletContainer extends AutoCloseable {
    */
   void stopAsAShutdownDoes() throws Exception;
 
+  /**
+   * Stops the whole container as a graceful shutdown does, letting requests in flight finish for up
+   * to {@code grace} before it stops the web application (Jetty: the server's stop timeout with a
+   * {@code GracefulHandler}, as the {@code graceful} module sets them; Tomcat: the context's {@code
+   * unloadDelay}, for which it waits for async requests in flight).
+   */
+  void stopGracefully(java.time.Duration grace) throws Exception;
+
+  /**
+   * Whether the container has begun a graceful stop and is waiting for the requests in flight: new
+   * requests are refused and the web application is not stopped yet.
+   */
+  boolean waitingForRequestsInFlight();
+
   /** The container's access log: what it records for each request, as operators read it. */
   AccessLog accessLog();
 
@@ -91,6 +105,11 @@ interface ServletContainer extends AutoCloseable {
 
     ServletContainer create() {
       return this == JETTY ? new EmbeddedJetty() : new EmbeddedTomcat();
+    }
+
+    /** A container that {@link #stopGracefully} can stop: Jetty with a {@code GracefulHandler}. */
+    ServletContainer createForGracefulStops() {
+      return this == JETTY ? new EmbeddedJetty(true) : new EmbeddedTomcat();
     }
   }
 }

@@ -32,6 +32,11 @@ final class Site implements AutoCloseable {
 
   /** A started container with the site's files, nothing deployed yet. */
   static Site create(ServletContainer.Kind kind, Path dir, String contextPath) throws Exception {
+    return create(kind.create(), dir, contextPath);
+  }
+
+  /** A site in {@code container}, which this starts, nothing deployed yet. */
+  static Site create(ServletContainer container, Path dir, String contextPath) throws Exception {
     Path webapp = dir.resolve("webapp");
     Files.createDirectories(webapp.resolve("WEB-INF"));
     Files.createDirectories(webapp.resolve("api-docs"));
@@ -39,7 +44,6 @@ final class Site implements AutoCloseable {
         webapp.resolve("index.html"), "<!doctype html><title>site</title><p>static home");
     Files.writeString(webapp.resolve("style.css"), "body { color: teal }");
     Files.writeString(webapp.resolve("apiary.txt"), "static apiary");
-    ServletContainer container = kind.create();
     container.start();
     return new Site(container, webapp, contextPath);
   }
