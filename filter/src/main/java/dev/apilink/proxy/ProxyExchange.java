@@ -503,13 +503,11 @@ final class ProxyExchange implements AsyncListener {
    */
   private void withTheCurrentToken(Request request) {
     HttpField token = link.tokenGatewayField();
-    request.headers(
-        fields -> {
-          // The same field object while the token is unchanged: most requests replace nothing.
-          if (fields.getField(token.getName()) != token) {
-            fields.put(token);
-          }
-        });
+    // The same field object while the token is unchanged: most requests replace nothing, and make
+    // no lambda for it either.
+    if (request.getHeaders().getField(token.getName()) != token) {
+      request.headers(fields -> fields.put(token));
+    }
   }
 
   /**

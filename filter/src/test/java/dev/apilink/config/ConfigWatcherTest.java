@@ -416,21 +416,9 @@ class ConfigWatcherTest {
     // refused reload still has the watcher watch: the line that it cannot be watched named it.
     Path content =
         dir.resolve("{\"kty\":\"RSA\",\"d\":\"s3cr3t-key\",\"x5u\":\"https://example.com/k\"}");
+    // Every record's message: the directory it named was the message's, and its exception's too.
     List<String> logged = new CopyOnWriteArrayList<>();
-    Handler handler =
-        new Handler() {
-          @Override
-          public void publish(LogRecord record) {
-            logged.add(
-                record.getMessage() + (record.getThrown() == null ? "" : " " + record.getThrown()));
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
+    Handler handler = collecting(Level.ALL, logged);
     Logger log = Logger.getLogger("dev.apilink.config");
     Level level = log.getLevel();
     boolean parentHandlers = log.getUseParentHandlers();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.apilink.testkit.faults.Acceptor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -851,7 +852,7 @@ abstract class FlowControlContract {
     return last[0];
   }
 
-  /** The threads inside ApiLink's own code now (the tests' excepted). */
+  /** The threads inside ApiLink's own code now (the tests' and the testkit's excepted). */
   private static List<String> threadsInApiLink() {
     List<String> inside = new ArrayList<>();
     Thread.getAllStackTraces()
@@ -862,7 +863,9 @@ abstract class FlowControlContract {
                 if (type.startsWith("dev.apilink.config.ConfigWatcher")) {
                   return; // watches the configuration file, whatever the traffic
                 }
-                if (type.startsWith("dev.apilink.") && !type.startsWith("dev.apilink.it.")) {
+                if (type.startsWith("dev.apilink.")
+                    && !type.startsWith("dev.apilink.it.")
+                    && !type.startsWith("dev.apilink.testkit.")) {
                   inside.add(thread.getName() + " at " + frame);
                   return;
                 }
@@ -933,34 +936,17 @@ abstract class FlowControlContract {
     static SocketGateway start(Handler handler) throws IOException {
       ServerSocket socket = new ServerSocket(0, 100, InetAddress.getLoopbackAddress());
       SocketGateway gateway = new SocketGateway(socket);
-      Thread acceptor =
-          new Thread(
-              () -> {
-                while (true) {
-                  Socket connection;
-                  try {
-                    connection = socket.accept();
-                  } catch (IOException e) {
-                    return; // closed
-                  }
-                  gateway.connections.add(connection);
-                  Thread thread =
-                      new Thread(
-                          () -> {
-                            try (connection) {
-                              handler.handle(connection);
-                            } catch (Exception e) {
-                              // the other side closed, or the test ended
-                            }
-                          },
-                          "socket-gateway-connection");
-                  thread.setDaemon(true);
-                  thread.start();
-                }
-              },
-              "socket-gateway");
-      acceptor.setDaemon(true);
-      acceptor.start();
+      Acceptor.start(
+          socket,
+          gateway.connections,
+          "socket-gateway",
+          connection -> {
+            try (connection) {
+              handler.handle(connection);
+            } catch (Exception e) {
+              // the other side closed, or the test ended
+            }
+          });
       return gateway;
     }
 

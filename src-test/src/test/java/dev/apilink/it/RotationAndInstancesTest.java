@@ -225,21 +225,22 @@ class RotationAndInstancesTest {
     assertEquals(200, site.get("/api/later").statusCode());
   }
 
+  /** The warning about a signing key file that others may read ({@code rw-r--r--}). */
+  static String readableByOthers(Path keys) {
+    return "ApiLink: the signing key file "
+        + keys
+        + " is readable by users other than its owner (rw-r--r--); it holds the private key that"
+        + " signs the gateway's tokens. Make it readable by its owner only: chmod 600 "
+        + keys;
+  }
+
   @Test
   void aSigningKeyFileReadableByOthersIsWarnedAboutOnceAtStartUp() throws Exception {
     Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString("rw-r--r--"));
     try (LogWatch log = new LogWatch()) {
       link(ServletContainer.Kind.JETTY, "site", this::withSharedKeys);
 
-      assertEquals(
-          List.of(
-              "ApiLink: the signing key file "
-                  + keys
-                  + " is readable by users other than its owner (rw-r--r--); it holds the private"
-                  + " key that signs the gateway's tokens. Make it readable by its owner only:"
-                  + " chmod 600 "
-                  + keys),
-          log.all("signing key file"));
+      assertEquals(List.of(readableByOthers(keys)), log.all("signing key file"));
       // Not "java.util.Optional.ifPresent", as a reviewer found it in Tomcat's log.
       assertEquals(List.of("dev.apilink.ApiLinkFilter.init"), log.sources("signing key file"));
     }
@@ -261,15 +262,7 @@ class RotationAndInstancesTest {
           temporary, keys, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 
       log.await("signing key file", RELOAD);
-      assertEquals(
-          List.of(
-              "ApiLink: the signing key file "
-                  + keys
-                  + " is readable by users other than its owner (rw-r--r--); it holds the private"
-                  + " key that signs the gateway's tokens. Make it readable by its owner only:"
-                  + " chmod 600 "
-                  + keys),
-          log.warnings("signing key file"));
+      assertEquals(List.of(readableByOthers(keys)), log.warnings("signing key file"));
       assertEquals(List.of("dev.apilink.ApiLinkFilter.reload"), log.sources("signing key file"));
       assertEquals(200, site.get("/api/after").statusCode());
     }

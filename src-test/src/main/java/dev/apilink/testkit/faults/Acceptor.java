@@ -10,7 +10,7 @@ import java.util.function.Consumer;
  * The accepting side of the fault servers that serve connections at once: each connection is
  * recorded and handled on a daemon thread of its own, until the server socket is closed.
  */
-final class Acceptor {
+public final class Acceptor {
 
   private Acceptor() {}
 
@@ -20,7 +20,7 @@ final class Acceptor {
    * @param connections where each accepted connection is added, for the server to close
    * @param handler what each connection gets, on its own thread
    */
-  static void start(
+  public static void start(
       ServerSocket socket, List<Socket> connections, String name, Consumer<Socket> handler) {
     Thread acceptor =
         new Thread(
