@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param maxRequestsPerClientConnection the most {@code /api} requests in flight on one client
  *     connection that carries several at once (HTTP/2)
  * @param keepAliveSeconds how long a connection to the gateway stays open while no exchange uses it
+ * @param maxConnectionAgeSeconds how long a connection to the gateway is used for new exchanges
+ *     after it was opened; 0 for no limit
  * @param maxResponseHeaderBytes the largest response head the container sends
  * @param proxyCredentials {@code user:password} for the proxy that the JVM's settings choose for
  *     the gateway: Basic {@code Proxy-Authorization} for an HTTP proxy, a SOCKS 5 proxy's user name
@@ -33,6 +35,7 @@ public record BackendConfig(
     int maxConnections,
     int maxRequestsPerClientConnection,
     int keepAliveSeconds,
+    int maxConnectionAgeSeconds,
     int maxResponseHeaderBytes,
     String proxyCredentials) {
 
@@ -61,6 +64,13 @@ public record BackendConfig(
    * minutes), so that ApiLink closes a pooled connection before the other end drops it silently.
    */
   public static final int DEFAULT_KEEP_ALIVE_SECONDS = 30;
+
+  /**
+   * Long enough that opening connections costs nothing worth measuring, short enough that a change
+   * of the gateway's address (a DNS change, a migration to new infrastructure) is followed within
+   * minutes by a busy site, whose pooled connections are never idle for {@code keepAliveSeconds}.
+   */
+  public static final int DEFAULT_MAX_CONNECTION_AGE_SECONDS = 300;
 
   /**
    * The default limit of Tomcat's {@code maxHttpResponseHeaderSize} and Jetty's {@code
@@ -137,6 +147,8 @@ public record BackendConfig(
         + maxRequestsPerClientConnection
         + ", keepAliveSeconds="
         + keepAliveSeconds
+        + ", maxConnectionAgeSeconds="
+        + maxConnectionAgeSeconds
         + ", maxResponseHeaderBytes="
         + maxResponseHeaderBytes
         + (proxyCredentials == null ? "" : ", proxyCredentials=<redacted>")

@@ -73,6 +73,7 @@ public final class ConfigLoader {
           "maxConnections",
           "maxRequestsPerClientConnection",
           "keepAliveSeconds",
+          "maxConnectionAgeSeconds",
           "maxResponseHeaderBytes",
           "proxyCredentials");
   private static final Set<String> TOKEN_KEYS =
@@ -481,6 +482,10 @@ public final class ConfigLoader {
           integer(backend, path, "keepAliveSeconds", 1, 3600, use)
               .map(Long::intValue)
               .orElse(BackendConfig.DEFAULT_KEEP_ALIVE_SECONDS);
+      int maxAge =
+          integer(backend, path, "maxConnectionAgeSeconds", 0, 86_400, use)
+              .map(Long::intValue)
+              .orElse(BackendConfig.DEFAULT_MAX_CONNECTION_AGE_SECONDS);
       int maxResponseHead =
           integer(
                   backend,
@@ -517,6 +522,7 @@ public final class ConfigLoader {
           maxConnections,
           maxPerClientConnection,
           keepAlive,
+          maxAge,
           maxResponseHead,
           readSecrets ? proxyCredentials.orElse(null) : null);
     }

@@ -22,6 +22,7 @@ import org.eclipse.jetty.client.BasicAuthentication;
 import org.eclipse.jetty.client.Connection;
 import org.eclipse.jetty.client.ContinueProtocolHandler;
 import org.eclipse.jetty.client.Destination;
+import org.eclipse.jetty.client.DuplexConnectionPool;
 import org.eclipse.jetty.client.EarlyHintsProtocolHandler;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpProxy;
@@ -79,7 +80,20 @@ public final class GatewayClient implements AutoCloseable {
     threads.setDaemon(true);
 
     // Jetty's own HTTP/1.1 transport, with the response pump kept out of its parsing.
-    HttpClient http = new HttpClient(new OutsideParsing.Transport());
+    OutsideParsing.Transport transport = new OutsideParsing.Transport();
+    // A connection older than maxConnectionAgeSeconds is closed instead of being used again, so
+    // that a busy site, whose pooled connections are never idle for keepAliveSeconds, follows a
+    // change of the gateway's address: Jetty's default pool kept a connection for as long as the
+    // gateway did. An exchange in progress is never cut short by it.
+    int maxAgeSeconds = backend.maxConnectionAgeSeconds();
+    transport.setConnectionPoolFactory(
+        destination -> {
+          DuplexConnectionPool pool =
+              new DuplexConnectionPool(destination, backend.maxConnections());
+          pool.setMaxDuration(maxAgeSeconds * 1000L);
+          return pool;
+        });
+    HttpClient http = new HttpClient(transport);
     http.setName(name);
     http.setExecutor(threads);
     // The client's timers run on a thread of ApiLink's own, which close() waits for: Jetty's

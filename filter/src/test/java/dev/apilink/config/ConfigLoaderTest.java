@@ -70,6 +70,7 @@ class ConfigLoaderTest {
     assertEquals(10, backend.connectTimeoutSeconds());
     assertEquals(45, backend.timeoutSeconds());
     assertEquals(30, backend.keepAliveSeconds());
+    assertEquals(300, backend.maxConnectionAgeSeconds());
     assertEquals(8192, backend.maxResponseHeaderBytes());
     assertEquals(30L * 1024 * 1024, backend.maxRequestBodyBytes());
     assertEquals(1024, backend.maxConnections());
@@ -357,8 +358,8 @@ class ConfigLoaderTest {
                 + " routesFile, token)",
             "hostname: not a host name or an http(s) origin (was \"not a host!\")",
             "environments.production.backend.urll: unknown key (known here: audience,"
-                + " connectTimeoutSeconds, keepAliveSeconds, maxConnections, maxRequestBodyBytes,"
-                + " maxRequestsPerClientConnection, maxResponseHeaderBytes, proxyCredentials, resourceType, subscriptionKey, subscriptionKeyHeader,"
+                + " connectTimeoutSeconds, keepAliveSeconds, maxConnectionAgeSeconds, maxConnections,"
+                + " maxRequestBodyBytes, maxRequestsPerClientConnection, maxResponseHeaderBytes, proxyCredentials, resourceType, subscriptionKey, subscriptionKeyHeader,"
                 + " timeoutSeconds, url)",
             "environments.production.backend.resourceType: must be \"apiManagement\", the only"
                 + " backend ApiLink links (was \"functions\")",
@@ -848,7 +849,7 @@ class ConfigLoaderTest {
                 linked(
                     ", \"connectTimeoutSeconds\": 1, \"timeoutSeconds\": 0,"
                         + " \"keepAliveSeconds\": 1, \"maxConnections\": 1,"
-                        + " \"maxRequestsPerClientConnection\": 1"),
+                        + " \"maxRequestsPerClientConnection\": 1, \"maxConnectionAgeSeconds\": 0"),
                 "production")
             .environment()
             .backend()
@@ -858,12 +859,14 @@ class ConfigLoaderTest {
     assertEquals(1, lowest.keepAliveSeconds());
     assertEquals(1, lowest.maxConnections());
     assertEquals(1, lowest.maxRequestsPerClientConnection());
+    assertEquals(0, lowest.maxConnectionAgeSeconds());
     BackendConfig highest =
         load(
                 linked(
                     ", \"connectTimeoutSeconds\": 3600, \"timeoutSeconds\": 86400,"
                         + " \"keepAliveSeconds\": 3600, \"maxConnections\": 65536,"
-                        + " \"maxRequestsPerClientConnection\": 65536"),
+                        + " \"maxRequestsPerClientConnection\": 65536,"
+                        + " \"maxConnectionAgeSeconds\": 86400"),
                 "production")
             .environment()
             .backend()
@@ -873,6 +876,7 @@ class ConfigLoaderTest {
     assertEquals(3600, highest.keepAliveSeconds());
     assertEquals(65_536, highest.maxConnections());
     assertEquals(65_536, highest.maxRequestsPerClientConnection());
+    assertEquals(86_400, highest.maxConnectionAgeSeconds());
 
     assertEquals(
         List.of(
@@ -881,11 +885,13 @@ class ConfigLoaderTest {
             "environments.production.backend.timeoutSeconds: must be a whole number from 0 to"
                 + " 86400 (was 86401)",
             "environments.production.backend.maxRequestsPerClientConnection: must be a whole"
-                + " number from 1 to 65536 (was 0)"),
+                + " number from 1 to 65536 (was 0)",
+            "environments.production.backend.maxConnectionAgeSeconds: must be a whole number from"
+                + " 0 to 86400 (was -1)"),
         problems(
             linked(
                 ", \"connectTimeoutSeconds\": 0, \"timeoutSeconds\": 86401,"
-                    + " \"maxRequestsPerClientConnection\": 0")));
+                    + " \"maxRequestsPerClientConnection\": 0, \"maxConnectionAgeSeconds\": -1")));
   }
 
   @Test

@@ -42,6 +42,7 @@ class GatewayClientTest {
         b.maxConnections(),
         b.maxRequestsPerClientConnection(),
         b.keepAliveSeconds(),
+        b.maxConnectionAgeSeconds(),
         b.maxResponseHeaderBytes(),
         credentials);
   }

@@ -33,6 +33,7 @@ class LinkTest {
         4,
         BackendConfig.DEFAULT_MAX_REQUESTS_PER_CLIENT_CONNECTION,
         30,
+        BackendConfig.DEFAULT_MAX_CONNECTION_AGE_SECONDS,
         BackendConfig.DEFAULT_MAX_RESPONSE_HEADER_BYTES,
         null);
   }

@@ -1628,6 +1628,45 @@ abstract class FaultContract {
     }
   }
 
+  /**
+   * A busy site's pooled connection is never idle for {@code keepAliveSeconds}; without an age
+   * limit it was used for as long as the gateway kept it open, so a change of the gateway's address
+   * (DNS) was never followed.
+   */
+  @Test
+  void aBusyGatewayConnectionIsClosedOnceOlderThanTheMaxConnectionAge() throws Exception {
+    EchoBackend gateway = EchoBackend.startDiscreet();
+    try {
+      site.deployLinkedTo(
+          gateway.url(),
+          keyFile.andThen(c -> Battery.backend(c).put("maxConnectionAgeSeconds", 1)));
+      // One request after another (each answered after 100 ms), each well within the 30 s
+      // keep-alive of the one before, until ApiLink has closed a gateway connection. (Counting the
+      // connections opened is not enough: the next request can come before the last one's
+      // connection is back in the pool, and then a second one opens without any age limit.)
+      long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+      int sent = 0;
+      while (gateway.acceptedConnections() - gateway.openConnections() == 0) {
+        assertTrue(
+            System.nanoTime() < deadline,
+            "no gateway connection closed after "
+                + sent
+                + " requests in 15 s; "
+                + gateway.openConnections()
+                + " open");
+        RawHttp.Response response =
+            RawHttp.exchangeOne(
+                site.container().port(),
+                "GET /api/next HTTP/1.1\r\nHost: 127.0.0.1\r\nx-echo-delay-ms: 100\r\n"
+                    + "Connection: close\r\n\r\n");
+        sent++;
+        assertEquals(200, response.status(), response.toString());
+      }
+    } finally {
+      gateway.close();
+    }
+  }
+
   @Test
   void aGatewayThatStallsMidBodyIsBrokenOffAtTheTotalLimitAndItsConnectionClosed()
       throws Exception {
