@@ -178,7 +178,8 @@ abstract class BadConfigurationContract {
         failure);
     assertNames(
         "environments.production.backend.subscriptionKeyy: unknown key (known here: audience,"
-            + " connectTimeoutSeconds, keepAliveSeconds, maxConnections, maxRequestBodyBytes,"
+            + " connectTimeoutSeconds, keepAliveSeconds, maxConnectionAgeSeconds, maxConnections,"
+            + " maxRequestBodyBytes,"
             + " maxRequestsPerClientConnection, maxResponseHeaderBytes, proxyCredentials, resourceType,"
             + " subscriptionKey, subscriptionKeyHeader,"
             + " timeoutSeconds, url)",
