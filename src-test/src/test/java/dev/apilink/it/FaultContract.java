@@ -224,7 +224,8 @@ abstract class FaultContract {
   @Test
   void aGatewayThatRefusesConnectionsIsA502AndTheContainerStaysHealthy() throws Exception {
     URI gateway = URI.create("http://127.0.0.1:" + closedPort());
-    deployLinkedTo(gateway, 1, 5);
+    // A connect limit well above the 3 s allowed below, so that "at once" is not "at the limit".
+    deployLinkedTo(gateway, 10, 15);
     LogWatch log = new LogWatch();
 
     for (int i = 0; i < 20; i++) {
@@ -239,7 +240,7 @@ abstract class FaultContract {
       // The container dates ApiLink's own answers, in IMF-fixdate (RFC 9110 5.6.7) whatever the
       // JVM's zone and locale.
       assertTrue(response.header("Date").matches(IMF_FIXDATE), response.header("Date"));
-      assertTrue(millis < 1000, "a refused connection is answered at once, took " + millis + " ms");
+      assertTrue(millis < 3000, "a refused connection is answered at once, took " + millis + " ms");
     }
     log.close();
     // One WARNING, not twenty (a reviewer's gateway that was down under load logged 71,560 lines
