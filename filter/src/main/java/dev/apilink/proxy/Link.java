@@ -241,7 +241,8 @@ public final class Link implements AutoCloseable {
       // with an exception, so the exchange is counted as ended here: otherwise a retired link
       // would wait for it forever and never close its client.
       breakOff.exchange().ended();
-      throw new BrokenOff(breakOff.failure(), breakOff.byClient());
+      throw new BrokenOff(
+          breakOff.failure(), breakOff.byClient(), breakOff.exchange().siteStopping());
     }
   }
 
@@ -252,18 +253,27 @@ public final class Link implements AutoCloseable {
   static final class BrokenOff extends IOException {
     private static final long serialVersionUID = 1L;
 
-    BrokenOff(Throwable failure, boolean byClient) {
+    /**
+     * @param siteStopping whether the web application is stopping, its gateway client closed under
+     *     the exchange: Jetty logs this exception as a WARN, and its message said "the gateway's
+     *     response broke off" at each undeployment or redeployment with a stream open, a gateway
+     *     fault where there was none (docs/proxy.md: not a gateway fault; found by review h39a on
+     *     Jetty 12.1.12)
+     */
+    BrokenOff(Throwable failure, boolean byClient, boolean siteStopping) {
       super(
           "ApiLink: "
-              + (byClient
-                  ? "the client's request body could not be read, and the response broke off"
-                      + " with it"
-                  : GatewayError.timedOut(failure)
-                      ? "the gateway's response did not end within timeoutSeconds"
-                      : failure instanceof RuntimeException || failure instanceof Error
-                          // this server's failure (ProxyExchange.notPassedOn), not the gateway's
-                          ? "the answer could not be passed on to the client"
-                          : "the gateway's response broke off")
+              + (siteStopping
+                  ? "the web application is stopping"
+                  : byClient
+                      ? "the client's request body could not be read, and the response broke off"
+                          + " with it"
+                      : GatewayError.timedOut(failure)
+                          ? "the gateway's response did not end within timeoutSeconds"
+                          : failure instanceof RuntimeException || failure instanceof Error
+                              // this server's failure (notPassedOn), not the gateway's
+                              ? "the answer could not be passed on to the client"
+                              : "the gateway's response broke off")
               + " ("
               + FailureLog.describe(failure)
               + "); closing the client's connection");

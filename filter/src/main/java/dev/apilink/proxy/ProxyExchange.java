@@ -1776,6 +1776,11 @@ final class ProxyExchange implements AsyncListener {
     }
   }
 
+  /** Whether the web application is stopping: its link was closed under this exchange. */
+  boolean siteStopping() {
+    return link.stopping();
+  }
+
   /** What the dispatch that breaks off the client's response finds in {@link #ABORT_ATTRIBUTE}. */
   record BreakOff(ProxyExchange exchange, Throwable failure, boolean byClient) {}
 
