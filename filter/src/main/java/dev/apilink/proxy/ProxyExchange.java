@@ -102,6 +102,9 @@ final class ProxyExchange implements AsyncListener {
    */
   private static final Set<String> BODILESS = Set.of("GET", "HEAD");
 
+  /** Why the container's async timeout ended an exchange that had not outlived its limit. */
+  private static final String STOPPING_CANCELLATION = "the web application is stopping";
+
   /** How long a container thread waits for a gateway thread to leave the client's response. */
   private static final long CLIENT_LOCK_WAIT_SECONDS = 5;
 
@@ -1652,7 +1655,14 @@ final class ProxyExchange implements AsyncListener {
               link.counts().failed(-1);
               log(-1, outlived);
             }
-            return; // the container breaks the response off: completing would end it cleanly
+            // Broken off, as any response that has begun: completing would end it cleanly. Left
+            // to the container, Tomcat closed the connection, but Jetty (12.1) neither closed it
+            // nor called onComplete(): the client waited for the rest for ever, and the exchange
+            // stayed in flight (a retired link never closed).
+            breakOff(
+                outlived != null ? outlived : new CancellationException(STOPPING_CANCELLATION),
+                false);
+            return;
           }
           boolean answered =
               answerOrBreakOff(
@@ -1673,7 +1683,7 @@ final class ProxyExchange implements AsyncListener {
           }
         });
     abortProxyRequest(
-        outlived != null ? outlived : new CancellationException("the web application is stopping"));
+        outlived != null ? outlived : new CancellationException(STOPPING_CANCELLATION));
   }
 
   /**

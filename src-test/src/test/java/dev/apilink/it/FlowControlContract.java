@@ -130,6 +130,33 @@ abstract class FlowControlContract {
     }
   }
 
+  /**
+   * A client that stops reading while {@code timeoutSeconds} runs out: the container's async
+   * timeout, {@link dev.apilink.proxy.GatewayError#LAST_RESORT_SECONDS} later, finds its response
+   * committed, and the response is broken off. Left to the container, Jetty (12.1) neither closed
+   * the connection nor called {@code onComplete}: the client waited for ever, and the exchange
+   * stayed in flight (a retired link never closed, the filter's and the JMX bean's count never went
+   * back to 0); Tomcat closed it.
+   */
+  @Test
+  void aClientThatStopsReadingAsTimeoutSecondsRunsOutHasItsExchangeEndedAndItsResponseBrokenOff()
+      throws Exception {
+    AtomicLong written = new AtomicLong();
+    try (SocketGateway gateway = SocketGateway.start(endless(HUGE, written))) {
+      deploy(gateway.url(), c -> Battery.backend(c).put("timeoutSeconds", 1));
+
+      try (Socket client = slowClient()) {
+        RawHttp.send(client, "GET /api/huge HTTP/1.1\r\nHost: site\r\n\r\n");
+        readHead(client.getInputStream());
+        readExactly(client.getInputStream(), 1024);
+
+        awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
+        long received = 1024 + client.getInputStream().transferTo(OutputStream.nullOutputStream());
+        assertTrue(received < HUGE, "the client received " + received + " bytes of " + HUGE);
+      }
+    }
+  }
+
   /** No exchange in flight, no gateway connection in use, and none left open at the gateway. */
   void awaitTheExchangeEndedAndItsGatewayConnectionClosed(SocketGateway gateway, AtomicLong written)
       throws InterruptedException {
