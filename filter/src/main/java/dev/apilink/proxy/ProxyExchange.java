@@ -759,8 +759,12 @@ final class ProxyExchange implements AsyncListener {
   }
 
   private void onGatewayComplete(Result result) {
-    if (responseBody != null) {
+    ResponseBody body = responseBody;
+    if (body != null) {
       // The response body pump owns the rest of the exchange, its failures included.
+      if (result.isFailed()) {
+        body.failedWhileTheClientIsSlow(result.getFailure());
+      }
       return;
     }
     if (result.isSucceeded()) {
@@ -2143,6 +2147,8 @@ final class ProxyExchange implements AsyncListener {
     private boolean headersSent;
     private boolean unflushed;
     private boolean completeWhenWritten;
+    // The pump stopped until the client takes what was written: onWritePossible() resumes it.
+    private boolean waitingForTheClient;
 
     ResponseBody(Response gatewayResponse, Content.Source source) {
       this.gatewayResponse = gatewayResponse;
@@ -2190,6 +2196,7 @@ final class ProxyExchange implements AsyncListener {
             return;
           }
         }
+        waitingForTheClient = false;
         if (writing != null) {
           writing.release(); // the client has taken it
           writing = null;
@@ -2207,6 +2214,7 @@ final class ProxyExchange implements AsyncListener {
               unflushed = false;
               out.flush();
               if (!clientOutput.ready(out)) {
+                waitingForTheClient = true;
                 return; // onWritePossible() resumes, then waits for content
               }
             }
@@ -2228,6 +2236,7 @@ final class ProxyExchange implements AsyncListener {
           if (!clientOutput.ready(out)) {
             writing = chunk;
             completeWhenWritten = last;
+            waitingForTheClient = true;
             return;
           }
           chunk.release();
@@ -2341,6 +2350,27 @@ final class ProxyExchange implements AsyncListener {
         clientOutput.sendNow(out);
       }
       finish();
+    }
+
+    /**
+     * The gateway's response failed (Jetty's client aborted it at {@code timeoutSeconds}, say): the
+     * pump reads that failure when it reads on, which it does once the client has taken what was
+     * written. A client that has stopped reading never does, and its response went on past {@code
+     * timeoutSeconds} until the container's async timeout, 5 s later, logged as an exchange lost on
+     * the way (found by review h39b). Broken off now, unless the gateway's whole answer is in hand
+     * already.
+     */
+    void failedWhileTheClientIsSlow(Throwable failure) {
+      clientLock.lock(); // a gateway thread, or the client's timer thread
+      try {
+        if (!clientClosed && waitingForTheClient && !completeWhenWritten) {
+          waitingForTheClient = false;
+          abort(failure);
+        }
+        // Else the pump reads the failure itself, or the answer is whole.
+      } finally {
+        clientLock.unlock();
+      }
     }
 
     private void gatewayFailed(Throwable failure) throws IOException {

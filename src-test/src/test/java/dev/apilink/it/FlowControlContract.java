@@ -157,6 +157,38 @@ abstract class FlowControlContract {
     }
   }
 
+  /**
+   * docs/proxy.md: {@code timeoutSeconds} limits the whole exchange; a response that had begun is
+   * broken off when it runs out. For a client that had stopped reading, the gateway's timeout went
+   * unnoticed until the client read on, and the response ran until the container's async timeout, 5
+   * s later, logged as an exchange lost on the way ({@code ExchangeOutlived}).
+   */
+  @Test
+  void aClientThatStopsReadingIsBrokenOffAtTimeoutSecondsNotAtTheLastResort() throws Exception {
+    AtomicLong written = new AtomicLong();
+    try (SocketGateway gateway = SocketGateway.start(endless(HUGE, written));
+        LogWatch log = new LogWatch()) {
+      deploy(gateway.url(), c -> Battery.backend(c).put("timeoutSeconds", 1));
+
+      try (Socket client = slowClient()) {
+        RawHttp.send(client, "GET /api/huge HTTP/1.1\r\nHost: site\r\n\r\n");
+        readHead(client.getInputStream());
+        readExactly(client.getInputStream(), 1024);
+
+        awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
+        assertEquals(
+            List.of(
+                "ApiLink: GET "
+                    + site.uri("/api/huge")
+                    + " -> response cut off at timeoutSeconds:"
+                    + " TimeoutException: Total timeout 1000 ms elapsed (gateway "
+                    + gateway.url()
+                    + ")"),
+            log.warnings("/api/huge"));
+      }
+    }
+  }
+
   /** No exchange in flight, no gateway connection in use, and none left open at the gateway. */
   void awaitTheExchangeEndedAndItsGatewayConnectionClosed(SocketGateway gateway, AtomicLong written)
       throws InterruptedException {
