@@ -1964,11 +1964,14 @@ final class ProxyExchange implements AsyncListener {
           bodyFailed(e); // reading the client's body failed
           throw e;
         }
+        if (read < 0) {
+          // Still under the lock: finished() may read the request's parameters, and an early
+          // answer from the gateway can complete the exchange, and the container recycle the
+          // request, as soon as the lock is let go (a reviewer's reading; not seen to happen).
+          return finished();
+        }
       } finally {
         clientLock.unlock();
-      }
-      if (read < 0) {
-        return finished();
       }
       receivedBytes += read;
       if (limitBytes > 0 && receivedBytes > limitBytes) {
