@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -52,7 +53,13 @@ public final class Link implements AutoCloseable {
   private final AtomicInteger inFlight = new AtomicInteger(); // exchanges, or CLOSED
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile boolean retired;
-  private volatile boolean stopping;
+  private volatile boolean stopping; // set under this link's lock, as closer is
+
+  /** How long {@link #close} waits for the thread closing a retired link to end. */
+  private static final long BACKGROUND_CLOSE_WAIT_SECONDS = 5;
+
+  /** The thread closing this link once it was retired and idle, or null; set under its lock. */
+  private volatile Thread closer;
 
   /**
    * @param backend the gateway and its limits
@@ -211,7 +218,7 @@ public final class Link implements AutoCloseable {
     }
     // Not on the caller's thread: that may be one of the client's own.
     failureLog.flush();
-    Thread closer =
+    Thread thread =
         new Thread(
             () -> {
               try {
@@ -221,8 +228,16 @@ public final class Link implements AutoCloseable {
               }
             },
             client.name() + "-retire");
-    closer.setDaemon(true);
-    closer.start();
+    thread.setDaemon(true);
+    synchronized (this) {
+      // A close() that began meanwhile closes the client itself, and waits only for a thread it
+      // has seen: one started after it would outlive the web application.
+      if (stopping) {
+        return;
+      }
+      closer = thread;
+      thread.start();
+    }
   }
 
   /**
@@ -430,10 +445,37 @@ public final class Link implements AutoCloseable {
    */
   @Override
   public void close() throws Exception {
-    stopping = true;
+    Thread background;
+    synchronized (this) {
+      stopping = true;
+      background = closer;
+    }
     closing.set(true);
     failureLog.flush();
-    client.close(); // at once, even if a retired link's background close is under way: idempotent
+    try {
+      client.close(); // at once, even if a retired link's background close is under way: idempotent
+    } finally {
+      // Jetty stops the client once, and the background close may still be ending (its timers):
+      // a thread of the web application's left running when its stop returns, which Tomcat
+      // reports, and which keeps the stopped application's classes (found by review h39d).
+      awaitEnd(background);
+    }
+  }
+
+  /** Waits a bounded time for {@code background}, if any, to end; throws if it has not. */
+  private static void awaitEnd(Thread background) {
+    if (background == null || background == Thread.currentThread()) {
+      return;
+    }
+    try {
+      background.join(TimeUnit.SECONDS.toMillis(BACKGROUND_CLOSE_WAIT_SECONDS));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (background.isAlive()) {
+      throw new IllegalStateException(
+          background.getName() + " did not end within " + BACKGROUND_CLOSE_WAIT_SECONDS + " s");
+    }
   }
 
   /** Whether {@link #close} was called: the web application is stopping. */
@@ -441,9 +483,14 @@ public final class Link implements AutoCloseable {
     return stopping;
   }
 
-  /** Whether this link's client has stopped: it holds no threads any more. */
+  /**
+   * Whether this link's client has stopped and the thread that closed it in the background, if any,
+   * has ended: it holds no threads any more. A link dropped from those a stop closes once its
+   * client read stopped left that thread to outlive the web application (found by review h39d).
+   */
   public boolean closed() {
-    return client.stopped();
+    Thread background = closer;
+    return client.stopped() && (background == null || !background.isAlive());
   }
 
   @Override

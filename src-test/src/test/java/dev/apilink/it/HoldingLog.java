@@ -62,6 +62,11 @@ final class HoldingLog extends Handler implements AutoCloseable {
     }
   }
 
+  /** The thread held, once {@link #awaitHeld} has returned. */
+  Thread heldThread() {
+    return held;
+  }
+
   /** Lets the held thread go on. */
   void release() {
     released.countDown();

@@ -631,6 +631,66 @@ abstract class LiveReloadContract {
     }
   }
 
+  /**
+   * A link that a configuration change retired closes its client on a thread of its own ({@code
+   * apilink-ROOT-retire}). Held here at its client's last step, as a slow stop would hold it, that
+   * thread outlived the application: a second change had dropped the link from those the stop
+   * closes as soon as its client read stopped, and the stop never waited for the thread (found by
+   * review h39d). Tomcat reports such a thread ("appears to have started a thread named [...] but
+   * has failed to stop it"), and while it runs it keeps the stopped application's classes.
+   */
+  @Test
+  void stoppingTheApplicationWaitsForTheThreadClosingARetiredLink() throws Exception {
+    try (LogWatch container = new LogWatch("org.apache.catalina");
+        HoldingLog closing =
+            HoldingLog.at(
+                "org.eclipse.jetty.util.component.AbstractLifeCycle", "STOPPED oejc.HttpClient@")) {
+      site.replaceConfig(linkedTo(gatewayB, "key-b").toString());
+      closing.awaitHeld(RELOAD);
+      Thread retiring = closing.heldThread();
+      log.await("ApiLink reloaded", RELOAD);
+      site.replaceConfig(linkedTo(gatewayA, "key-c").toString());
+      log.await("ApiLink reloaded", RELOAD);
+
+      AtomicBoolean runningAfterTheStop = new AtomicBoolean();
+      Thread stopping =
+          new Thread(
+              () -> {
+                try {
+                  site.container().undeploy();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+                runningAfterTheStop.set(retiring.isAlive());
+              },
+              "test-undeploy");
+      stopping.start();
+      Await.until(
+          "the application stopped, or its stop waiting for " + retiring.getName(),
+          RELOAD,
+          () -> !stopping.isAlive() || waitsFor(stopping, retiring),
+          () -> List.of(stopping.getStackTrace()));
+      closing.release();
+      stopping.join(30_000);
+
+      assertFalse(stopping.isAlive(), "the application did not stop within 30 s");
+      assertFalse(
+          runningAfterTheStop.get(),
+          retiring.getName() + " was still closing a retired link when the application stopped");
+      assertEquals(List.of(), container.warnings("appears to have started a thread"));
+    }
+  }
+
+  /** Whether {@code waiting} waits for {@code other}: to end, or to let go of a lock it holds. */
+  static boolean waitsFor(Thread waiting, Thread other) {
+    java.lang.management.ThreadInfo info =
+        ManagementFactory.getThreadMXBean().getThreadInfo(waiting.getId());
+    return info != null
+        && (info.getLockOwnerId() == other.getId()
+            || info.getLockInfo() != null
+                && info.getLockInfo().getIdentityHashCode() == System.identityHashCode(other));
+  }
+
   @Test
   void stoppingTheContainerNeverAnswersARequestInFlightAsASuccess() throws Exception {
     // A reviewer's Jetty 12.1.12, stopped with SIGTERM, answered requests waiting for the gateway
