@@ -33,11 +33,13 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http2.ErrorCode;
 import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.frames.DataFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
+import org.eclipse.jetty.http2.frames.ResetFrame;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.FuturePromise;
 import org.junit.jupiter.api.AfterEach;
@@ -404,6 +406,132 @@ abstract class FlowControlContract {
         h2.stop();
       }
     }
+  }
+
+  /**
+   * HTTP/2's counterpart of {@link #aClientThatStopsReadingIsBrokenOffAtTimeoutSecondsNotAtTheLast
+   * Resort}: a client that sends no more WINDOW_UPDATE for its stream, its window spent, while
+   * {@code timeoutSeconds} runs out, has its stream reset then, the cause logged as the time limit,
+   * and its exchange and gateway connection ended.
+   */
+  @Test
+  void anHttp2ClientWhoseStreamWindowIsSpentIsResetAtTimeoutSeconds() throws Exception {
+    anHttp2ClientThatStopsReadingIsResetAtTimeoutSeconds(16 * 1024 * 1024, 65_535);
+  }
+
+  /** The same with the connection's window spent, the stream's still open. */
+  @Test
+  void anHttp2ClientWhoseConnectionWindowIsSpentIsResetAtTimeoutSeconds() throws Exception {
+    anHttp2ClientThatStopsReadingIsResetAtTimeoutSeconds(65_535, 16 * 1024 * 1024);
+  }
+
+  private void anHttp2ClientThatStopsReadingIsResetAtTimeoutSeconds(
+      int sessionWindow, int streamWindow) throws Exception {
+    AtomicLong written = new AtomicLong();
+    try (SocketGateway gateway = SocketGateway.start(endless(HUGE, written));
+        LogWatch log = new LogWatch()) {
+      deploy(gateway.url(), c -> Battery.backend(c).put("timeoutSeconds", 1));
+      HTTP2Client h2 = new HTTP2Client();
+      h2.setInitialSessionRecvWindow(sessionWindow);
+      h2.setInitialStreamRecvWindow(streamWindow);
+      h2.start();
+      try {
+        CompletableFuture<String> end = new CompletableFuture<>();
+        Stream stream = stalledHttp2Stream(h2, "/api/huge", end);
+
+        assertEquals("reset by the server", end.get(20, TimeUnit.SECONDS).replaceAll(":.*", ""));
+        awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
+        assertEquals(
+            List.of(
+                "ApiLink: GET "
+                    + site.uri("/api/huge")
+                    + " -> response cut off at timeoutSeconds:"
+                    + " TimeoutException: Total timeout 1000 ms elapsed (gateway "
+                    + gateway.url()
+                    + ")"),
+            log.warnings("/api/huge"));
+        assertTrue(stream.isReset() || stream.isClosed(), stream.toString());
+      } finally {
+        h2.stop();
+      }
+    }
+  }
+
+  /**
+   * HTTP/2's counterpart of {@link
+   * #aStalledClientThatResetsEndsItsExchangeAndTheGatewaysConnection}: a stream reset by its client
+   * while ApiLink waits for {@code onWritePossible()} (no time limit to end it otherwise).
+   */
+  @Test
+  void aStalledHttp2StreamThatItsClientResetsEndsItsExchangeAndTheGatewaysConnection()
+      throws Exception {
+    AtomicLong written = new AtomicLong();
+    try (SocketGateway gateway = SocketGateway.start(endless(HUGE, written));
+        LogWatch log = new LogWatch()) {
+      deploy(gateway.url(), c -> Battery.backend(c).put("timeoutSeconds", 0));
+      HTTP2Client h2 = new HTTP2Client();
+      h2.setInitialSessionRecvWindow(65_535);
+      h2.setInitialStreamRecvWindow(65_535);
+      h2.start();
+      try {
+        Stream stream = stalledHttp2Stream(h2, "/api/huge", new CompletableFuture<>());
+        awaitSteady(written);
+        stream.reset(
+            new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code), Callback.NOOP);
+
+        awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
+        assertEquals(List.of(), log.warnings("/api/huge"));
+      } finally {
+        h2.stop();
+      }
+    }
+  }
+
+  /**
+   * Opens a stream for a GET of {@code path} that reads nothing of the answer (no demand, so no
+   * WINDOW_UPDATE), once its head came; {@code end} says how the stream ended.
+   */
+  private Stream stalledHttp2Stream(HTTP2Client h2, String path, CompletableFuture<String> end)
+      throws Exception {
+    FuturePromise<Session> connected = new FuturePromise<>();
+    h2.connect(
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), site.container().port()),
+        new Session.Listener() {},
+        connected);
+    Session session = connected.get(10, TimeUnit.SECONDS);
+    CompletableFuture<MetaData.Response> head = new CompletableFuture<>();
+    MetaData.Request request =
+        new MetaData.Request(
+            "GET", HttpURI.from(site.uri(path).toString()), HttpVersion.HTTP_2, HttpFields.EMPTY);
+    FuturePromise<Stream> opened = new FuturePromise<>();
+    session.newStream(
+        new HeadersFrame(request, null, true),
+        opened,
+        new Stream.Listener() {
+          @Override
+          public void onHeaders(Stream stream, HeadersFrame frame) {
+            head.complete((MetaData.Response) frame.getMetaData());
+            if (frame.isEndStream()) {
+              end.complete("ended");
+            }
+          }
+
+          @Override
+          public void onReset(Stream stream, ResetFrame frame, Callback callback) {
+            end.complete("reset by the server: " + ErrorCode.toString(frame.getError(), ""));
+            callback.succeeded();
+          }
+
+          @Override
+          public void onFailure(
+              Stream stream, int error, String reason, Throwable cause, Callback callback) {
+            end.complete("failed: " + ErrorCode.toString(error, "") + " " + cause);
+            callback.succeeded();
+          }
+        });
+    MetaData.Response response = head.get(10, TimeUnit.SECONDS);
+    assertEquals(200, response.getStatus());
+    return opened.get(10, TimeUnit.SECONDS);
   }
 
   @Test
