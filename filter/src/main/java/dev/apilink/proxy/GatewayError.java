@@ -62,6 +62,22 @@ public record GatewayError(int status, String message) {
   /** How long past {@code timeoutSeconds} the container's async timeout ends an exchange. */
   public static final int LAST_RESORT_SECONDS = 5;
 
+  /**
+   * How long an HTTP/2 client may take nothing of a response that waits for it, when no {@code
+   * timeoutSeconds} ends the exchange, before ApiLink breaks it off: Tomcat's own default stream
+   * write timeout, which Tomcat (10.1.59) applies to blocking writes only.
+   */
+  public static final int CLIENT_STALL_SECONDS = 20;
+
+  /** An HTTP/2 client took nothing of the response for {@link #CLIENT_STALL_SECONDS}. */
+  public static final class ClientStalled extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    ClientStalled() {
+      super("the client took nothing of the response for " + CLIENT_STALL_SECONDS + " s");
+    }
+  }
+
   /** The request body is over {@code maxRequestBodyBytes}. */
   public static final class RequestBodyTooLarge extends IOException {
     private static final long serialVersionUID = 1L;

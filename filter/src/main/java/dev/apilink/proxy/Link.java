@@ -280,15 +280,17 @@ public final class Link implements AutoCloseable {
           "ApiLink: "
               + (siteStopping
                   ? "the web application is stopping"
-                  : byClient
-                      ? "the client's request body could not be read, and the response broke off"
-                          + " with it"
-                      : GatewayError.timedOut(failure)
-                          ? "the gateway's response did not end within timeoutSeconds"
-                          : failure instanceof RuntimeException || failure instanceof Error
-                              // this server's failure (notPassedOn), not the gateway's
-                              ? "the answer could not be passed on to the client"
-                              : "the gateway's response broke off")
+                  : failure instanceof GatewayError.ClientStalled
+                      ? "the client stopped taking the response"
+                      : byClient
+                          ? "the client's request body could not be read, and the response broke off"
+                              + " with it"
+                          : GatewayError.timedOut(failure)
+                              ? "the gateway's response did not end within timeoutSeconds"
+                              : failure instanceof RuntimeException || failure instanceof Error
+                                  // this server's failure (notPassedOn), not the gateway's
+                                  ? "the answer could not be passed on to the client"
+                                  : "the gateway's response broke off")
               + " ("
               + FailureLog.describe(failure)
               + "); closing the client's connection");

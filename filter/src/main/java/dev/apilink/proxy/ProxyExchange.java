@@ -3,6 +3,7 @@ package dev.apilink.proxy;
 import dev.apilink.config.BackendConfig;
 import dev.apilink.config.Loggers;
 import dev.apilink.proxy.GatewayError.ClientConnectionFull;
+import dev.apilink.proxy.GatewayError.ClientStalled;
 import dev.apilink.proxy.GatewayError.RequestBodyAlreadyRead;
 import dev.apilink.proxy.GatewayError.RequestBodyTooLarge;
 import dev.apilink.proxy.GatewayError.ResponseHeadersTooLarge;
@@ -1641,6 +1642,9 @@ final class ProxyExchange implements AsyncListener {
    */
   @Override
   public void onTimeout(AsyncEvent event) {
+    if (breakOffAStalledClient()) {
+      return;
+    }
     int timeoutSeconds = link.backend().timeoutSeconds();
     Throwable outlived =
         timeoutSeconds > 0
@@ -1688,6 +1692,45 @@ final class ProxyExchange implements AsyncListener {
         });
     abortProxyRequest(
         outlived != null ? outlived : new CancellationException(STOPPING_CANCELLATION));
+  }
+
+  /**
+   * The async timeout set while an HTTP/2 client took nothing, with no {@code timeoutSeconds}:
+   * broken off as a client that left (nothing logged, the gateway request aborted). False if the
+   * timeout came for another reason.
+   */
+  private boolean breakOffAStalledClient() {
+    ClientStalled stall = new ClientStalled();
+    boolean[] stalled = {false};
+    withClientLockBounded(
+        () -> {
+          ResponseBody body = responseBody;
+          if (body == null || !body.stalled() || link.stopping()) {
+            return;
+          }
+          stalled[0] = true;
+          clientFailed = true;
+          if (!clientClosed) {
+            clientClosed = true;
+            LOG.log(Level.FINE, "ApiLink: the client stopped taking the response", stall);
+            breakOff(stall, true);
+          }
+        });
+    if (stalled[0]) {
+      abortProxyRequest(stall);
+    }
+    return stalled[0];
+  }
+
+  /** Sets the container's async timeout, or says that it refused (false). */
+  private boolean setAsyncTimeout(long millis) {
+    try {
+      async.setTimeout(millis);
+      return true;
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, "ApiLink: the container refused the async timeout", e);
+      return false;
+    }
   }
 
   /**
@@ -2152,6 +2195,8 @@ final class ProxyExchange implements AsyncListener {
     private boolean completeWhenWritten;
     // The pump stopped until the client takes what was written: onWritePossible() resumes it.
     private boolean waitingForTheClient;
+    // The container's async timeout is set to end a stall (see waitForTheClient()).
+    private boolean stallLimited;
 
     ResponseBody(Response gatewayResponse, Content.Source source) {
       this.gatewayResponse = gatewayResponse;
@@ -2200,6 +2245,10 @@ final class ProxyExchange implements AsyncListener {
           }
         }
         waitingForTheClient = false;
+        if (stallLimited) {
+          stallLimited = false;
+          setAsyncTimeout(0); // the client took some: no limit again
+        }
         if (writing != null) {
           writing.release(); // the client has taken it
           writing = null;
@@ -2217,7 +2266,7 @@ final class ProxyExchange implements AsyncListener {
               unflushed = false;
               out.flush();
               if (!clientOutput.ready(out)) {
-                waitingForTheClient = true;
+                waitForTheClient();
                 return; // onWritePossible() resumes, then waits for content
               }
             }
@@ -2239,7 +2288,7 @@ final class ProxyExchange implements AsyncListener {
           if (!clientOutput.ready(out)) {
             writing = chunk;
             completeWhenWritten = last;
-            waitingForTheClient = true;
+            waitForTheClient();
             return;
           }
           chunk.release();
@@ -2263,6 +2312,31 @@ final class ProxyExchange implements AsyncListener {
       } finally {
         clientLock.unlock();
       }
+    }
+
+    /**
+     * The pump stops until the client takes what was written. With no {@code timeoutSeconds}, an
+     * HTTP/2 client that takes nothing more was never ended: Tomcat (10.1.59) applies its stream
+     * write timeout to blocking writes only, and the stream, the exchange and its gateway
+     * connection stayed for as long as the client kept its connection (over 100 s in review h39c;
+     * over HTTP/1.1 the socket's write timeout ends it, and Jetty's stream idle timeout does). The
+     * container's async timeout, otherwise off then, ends it after {@link
+     * GatewayError#CLIENT_STALL_SECONDS}.
+     */
+    private void waitForTheClient() {
+      waitingForTheClient = true;
+      if (!http1 && !stallLimited && link.backend().timeoutSeconds() == 0) {
+        // Tomcat counts the async timeout from the start of the async cycle.
+        long sinceStart = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+        stallLimited =
+            setAsyncTimeout(
+                sinceStart + TimeUnit.SECONDS.toMillis(GatewayError.CLIENT_STALL_SECONDS));
+      }
+    }
+
+    /** Whether the exchange waits for a client that took nothing of it for a while. */
+    boolean stalled() {
+      return stallLimited && waitingForTheClient;
     }
 
     private void sendHeadersOnce() {

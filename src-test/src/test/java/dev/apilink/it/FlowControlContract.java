@@ -488,6 +488,42 @@ abstract class FlowControlContract {
   }
 
   /**
+   * HTTP/2's counterpart of {@link
+   * #aClientThatStopsReadingIsEndedByTheContainersTimeoutAndItsGateway ConnectionWithIt}: with
+   * {@code timeoutSeconds} 0, a stream whose client takes nothing more (no WINDOW_UPDATE) while its
+   * connection stays open is reset, and its exchange and the gateway's connection end with it,
+   * within {@link dev.apilink.proxy.GatewayError#CLIENT_STALL_SECONDS} (or the container's own
+   * timeout, Jetty's idle timeout). Tomcat (10.1.59) applies no write timeout to non-blocking
+   * writes over HTTP/2: the stream stayed open, the exchange in flight and the gateway connection
+   * in use for over 100 s.
+   */
+  @Test
+  void anHttp2ClientThatStopsReadingWithNoTimeoutSecondsIsResetAndItsGatewayConnectionClosed()
+      throws Exception {
+    AtomicLong written = new AtomicLong();
+    try (SocketGateway gateway = SocketGateway.start(endless(HUGE, written));
+        LogWatch log = new LogWatch()) {
+      deploy(gateway.url(), c -> Battery.backend(c).put("timeoutSeconds", 0));
+      site.container().readTimeout(Duration.ofSeconds(3));
+      HTTP2Client h2 = new HTTP2Client();
+      h2.setIdleTimeout(TimeUnit.SECONDS.toMillis(90)); // the client's connection stays
+      h2.setInitialSessionRecvWindow(65_535);
+      h2.setInitialStreamRecvWindow(65_535);
+      h2.start();
+      try {
+        CompletableFuture<String> end = new CompletableFuture<>();
+        stalledHttp2Stream(h2, "/api/huge", end);
+
+        awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
+        assertEquals("reset by the server", end.get(10, TimeUnit.SECONDS).replaceAll(":.*", ""));
+        assertEquals(List.of(), log.warnings("/api/huge"));
+      } finally {
+        h2.stop();
+      }
+    }
+  }
+
+  /**
    * Opens a stream for a GET of {@code path} that reads nothing of the answer (no demand, so no
    * WINDOW_UPDATE), once its head came; {@code end} says how the stream ended.
    */
