@@ -191,6 +191,94 @@ abstract class FlowControlContract {
     }
   }
 
+  /**
+   * A slow upload and a slow download at once: the gateway answers before it has read the body (it
+   * reads none), the client goes on sending and stops reading, while {@code timeoutSeconds} runs
+   * out.
+   */
+  @Test
+  void aClientThatUploadsAndStopsReadingAnEarlyAnswerIsBrokenOffAtTimeoutSeconds()
+      throws Exception {
+    AtomicLong written = new AtomicLong();
+    try (SocketGateway gateway = SocketGateway.start(endless(HUGE, written));
+        LogWatch log = new LogWatch()) {
+      deploy(
+          gateway.url(),
+          c ->
+              Battery.backend(c)
+                  .put("timeoutSeconds", 1)
+                  .put("maxRequestBodyBytes", 4_000_000_000L));
+
+      try (Socket client = slowClient()) {
+        RawHttp.send(
+            client,
+            "POST /api/huge HTTP/1.1\r\nHost: site\r\nContent-Type: application/octet-stream\r\n"
+                + "Content-Length: "
+                + HUGE
+                + "\r\n\r\n");
+        Thread writer = writeInBackground(client.getOutputStream(), HUGE, new AtomicLong());
+        try {
+          readHead(client.getInputStream());
+          readExactly(client.getInputStream(), 1024);
+
+          awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
+          assertTimeoutSecondsCutOff(log, gateway, "POST");
+        } finally {
+          client.setSoLinger(true, 0);
+          client.close();
+          writer.join(TimeUnit.SECONDS.toMillis(30));
+        }
+      }
+    }
+  }
+
+  /** The gateway stops sending mid-body while its client has stopped reading too. */
+  @Test
+  void aGatewayAndAClientThatBothStopMidBodyAreBrokenOffAtTimeoutSeconds() throws Exception {
+    AtomicLong written = new AtomicLong();
+    try (SocketGateway gateway =
+            SocketGateway.start(
+                connection -> {
+                  readHead(connection.getInputStream());
+                  OutputStream out = connection.getOutputStream();
+                  out.write(
+                      ("HTTP/1.1 200 OK\r\nContent-Length: " + HUGE + "\r\n\r\n")
+                          .getBytes(StandardCharsets.ISO_8859_1));
+                  for (int i = 0; i < 16; i++) { // 1 MiB, more than the client takes
+                    out.write(BLOCK);
+                    written.addAndGet(BLOCK.length);
+                  }
+                  out.flush();
+                  connection.getInputStream().read(); // then nothing more, until closed
+                });
+        LogWatch log = new LogWatch()) {
+      deploy(gateway.url(), c -> Battery.backend(c).put("timeoutSeconds", 1));
+
+      try (Socket client = slowClient()) {
+        RawHttp.send(client, "GET /api/huge HTTP/1.1\r\nHost: site\r\n\r\n");
+        readHead(client.getInputStream());
+        readExactly(client.getInputStream(), 1024);
+
+        awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
+        assertTimeoutSecondsCutOff(log, gateway, "GET");
+      }
+    }
+  }
+
+  private void assertTimeoutSecondsCutOff(LogWatch log, SocketGateway gateway, String method) {
+    assertEquals(
+        List.of(
+            "ApiLink: "
+                + method
+                + " "
+                + site.uri("/api/huge")
+                + " -> response cut off at timeoutSeconds:"
+                + " TimeoutException: Total timeout 1000 ms elapsed (gateway "
+                + gateway.url()
+                + ")"),
+        log.warnings("/api/huge"));
+  }
+
   /** No exchange in flight, no gateway connection in use, and none left open at the gateway. */
   void awaitTheExchangeEndedAndItsGatewayConnectionClosed(SocketGateway gateway, AtomicLong written)
       throws InterruptedException {
