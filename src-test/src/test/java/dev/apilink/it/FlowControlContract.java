@@ -447,16 +447,27 @@ abstract class FlowControlContract {
     }
   }
 
+  /** Jetty's HTTP2Client's own idle timeout. */
+  static final Duration H2_IDLE = Duration.ofSeconds(30);
+
+  /** An HTTP/2 client, started, with these receive windows and idle timeout. */
+  static HTTP2Client startedHttp2Client(int sessionWindow, int streamWindow, Duration idleTimeout)
+      throws Exception {
+    HTTP2Client h2 = new HTTP2Client();
+    h2.setIdleTimeout(idleTimeout.toMillis());
+    h2.setInitialSessionRecvWindow(sessionWindow);
+    h2.setInitialStreamRecvWindow(streamWindow);
+    h2.start();
+    return h2;
+  }
+
   @Test
   void anHttp2ClientThatReadsNothingStopsTheGatewaysWritesAfterAFewBuffers() throws Exception {
     AtomicLong written = new AtomicLong();
     try (SocketGateway gateway = SocketGateway.start(endless(HUGE, written))) {
       deploy(gateway.url(), c -> Battery.backend(c).put("timeoutSeconds", 0));
-      HTTP2Client h2 = new HTTP2Client();
       // Windows as small as HTTP/2 allows: what the client has not read, the server cannot send.
-      h2.setInitialSessionRecvWindow(65_535);
-      h2.setInitialStreamRecvWindow(65_535);
-      h2.start();
+      HTTP2Client h2 = startedHttp2Client(65_535, 65_535, H2_IDLE);
       try {
         FuturePromise<Session> connected = new FuturePromise<>();
         h2.connect(
@@ -519,10 +530,7 @@ abstract class FlowControlContract {
     try (SocketGateway gateway = SocketGateway.start(endless(HUGE, written));
         LogWatch log = new LogWatch()) {
       deploy(gateway.url(), c -> Battery.backend(c).put("timeoutSeconds", 1));
-      HTTP2Client h2 = new HTTP2Client();
-      h2.setInitialSessionRecvWindow(sessionWindow);
-      h2.setInitialStreamRecvWindow(streamWindow);
-      h2.start();
+      HTTP2Client h2 = startedHttp2Client(sessionWindow, streamWindow, H2_IDLE);
       try {
         CompletableFuture<String> end = new CompletableFuture<>();
         Stream stream = stalledHttp2Stream(h2, "/api/huge", end);
@@ -557,10 +565,7 @@ abstract class FlowControlContract {
     try (SocketGateway gateway = SocketGateway.start(endless(HUGE, written));
         LogWatch log = new LogWatch()) {
       deploy(gateway.url(), c -> Battery.backend(c).put("timeoutSeconds", 0));
-      HTTP2Client h2 = new HTTP2Client();
-      h2.setInitialSessionRecvWindow(65_535);
-      h2.setInitialStreamRecvWindow(65_535);
-      h2.start();
+      HTTP2Client h2 = startedHttp2Client(65_535, 65_535, H2_IDLE);
       try {
         Stream stream = stalledHttp2Stream(h2, "/api/huge", new CompletableFuture<>());
         awaitSteady(written);
@@ -593,11 +598,8 @@ abstract class FlowControlContract {
         LogWatch log = new LogWatch()) {
       deploy(gateway.url(), c -> Battery.backend(c).put("timeoutSeconds", 0));
       site.container().readTimeout(Duration.ofSeconds(3));
-      HTTP2Client h2 = new HTTP2Client();
-      h2.setIdleTimeout(TimeUnit.SECONDS.toMillis(90)); // the client's connection stays
-      h2.setInitialSessionRecvWindow(65_535);
-      h2.setInitialStreamRecvWindow(65_535);
-      h2.start();
+      // The client's connection stays.
+      HTTP2Client h2 = startedHttp2Client(65_535, 65_535, Duration.ofSeconds(90));
       try {
         CompletableFuture<String> end = new CompletableFuture<>();
         stalledHttp2Stream(h2, "/api/huge", end);
