@@ -74,11 +74,7 @@ class Http2OnTomcat11IT {
           tomcat.start(
               run.resolve("base"),
               port,
-              Map.of(
-                  "APIM_GATEWAY_URL",
-                  gateway.url().toString(),
-                  "APIM_SUBSCRIPTION_KEY",
-                  gateway.subscriptionKey(shop)),
+              gateway.environment(shop),
               Map.of(),
               Map.of("shop.war", war),
               Map.of("conf/server.xml", SERVER_XML.formatted(port)));

@@ -103,6 +103,12 @@ public final class LinkedGateway implements AutoCloseable {
     return gateway.primaryKey(link(site).subscriptionId());
   }
 
+  /** The environment of a container whose one site is {@code site}: the gateway and its key. */
+  public Map<String, String> environment(LinkedSite site) {
+    return Map.of(
+        "APIM_GATEWAY_URL", url().toString(), "APIM_SUBSCRIPTION_KEY", subscriptionKey(site));
+  }
+
   /** What linking {@code site} created. */
   public Link link(LinkedSite site) {
     Link link = links.get(site);

@@ -39,17 +39,8 @@ class RedeployOnJettyIT {
     int port = ContainerProcess.freePort();
     String origin = "http://127.0.0.1:" + port;
     try (EchoBackend backend = EchoBackend.start()) {
-      Path signingKeys =
-          DistributionContract.keygen(
-              Files.createDirectories(run.resolve("keys")).resolve("signing-keys.jwk.json"));
-      ObjectNode config =
-          DistributionContract.siteConfig(
-              origin, "${env:APIM_GATEWAY_URL}", "${env:APIM_SUBSCRIPTION_KEY}", signingKeys);
-      LinkedSite shop =
-          new LinkedSite(
-              DistributionContract.writeJson(run.resolve("shop-apilink.json"), config),
-              "/shop",
-              Map.of());
+      ObjectNode config = RedeployOnTomcat11IT.siteConfig(run, origin);
+      LinkedSite shop = RedeployOnTomcat11IT.shop(run, config);
       try (LinkedGateway gateway = LinkedGateway.start(backend.url(), List.of(shop))) {
         Path war =
             Wars.from(E2eFiles.sampleWar())
@@ -59,11 +50,7 @@ class RedeployOnJettyIT {
             jetty.start(
                 run.resolve("base"),
                 port,
-                Map.of(
-                    "APIM_GATEWAY_URL",
-                    gateway.url().toString(),
-                    "APIM_SUBSCRIPTION_KEY",
-                    gateway.subscriptionKey(shop)),
+                gateway.environment(shop),
                 Map.of(),
                 Map.of(),
                 Map.of(

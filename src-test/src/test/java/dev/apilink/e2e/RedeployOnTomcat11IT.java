@@ -68,18 +68,8 @@ class RedeployOnTomcat11IT {
     int port = ContainerProcess.freePort();
     String origin = "http://127.0.0.1:" + port;
     try (EchoBackend backend = EchoBackend.start()) {
-      // A key file, so that each start signs with the key the gateway already read.
-      Path signingKeys =
-          DistributionContract.keygen(
-              Files.createDirectories(run.resolve("keys")).resolve("signing-keys.jwk.json"));
-      ObjectNode config =
-          DistributionContract.siteConfig(
-              origin, "${env:APIM_GATEWAY_URL}", "${env:APIM_SUBSCRIPTION_KEY}", signingKeys);
-      LinkedSite shop =
-          new LinkedSite(
-              DistributionContract.writeJson(run.resolve("shop-apilink.json"), config),
-              "/shop",
-              Map.of());
+      ObjectNode config = siteConfig(run, origin);
+      LinkedSite shop = shop(run, config);
       try (LinkedGateway gateway = LinkedGateway.start(backend.url(), List.of(shop))) {
         Path war =
             Wars.from(E2eFiles.sampleWar())
@@ -92,11 +82,7 @@ class RedeployOnTomcat11IT {
             tomcat.start(
                 run.resolve("base"),
                 port,
-                Map.of(
-                    "APIM_GATEWAY_URL",
-                    gateway.url().toString(),
-                    "APIM_SUBSCRIPTION_KEY",
-                    gateway.subscriptionKey(shop)),
+                gateway.environment(shop),
                 Map.of(),
                 Map.of("shop.war", war),
                 Map.of("conf/server.xml", serverXml));
@@ -179,6 +165,26 @@ class RedeployOnTomcat11IT {
         assertEquals(List.of(), leftBehind);
       }
     }
+  }
+
+  /**
+   * The site's configuration: the gateway and its key from the environment, and a key file, so that
+   * each start signs with the key the gateway already read.
+   */
+  static ObjectNode siteConfig(Path run, String origin) throws Exception {
+    Path signingKeys =
+        DistributionContract.keygen(
+            Files.createDirectories(run.resolve("keys")).resolve("signing-keys.jwk.json"));
+    return DistributionContract.siteConfig(
+        origin, "${env:APIM_GATEWAY_URL}", "${env:APIM_SUBSCRIPTION_KEY}", signingKeys);
+  }
+
+  /** The site {@code /shop} with {@code config}, as the gateway links it. */
+  static LinkedSite shop(Path run, ObjectNode config) throws Exception {
+    return new LinkedSite(
+        DistributionContract.writeJson(run.resolve("shop-apilink.json"), config),
+        "/shop",
+        Map.of());
   }
 
   static void assertApiReachesTheBackend(
