@@ -767,6 +767,8 @@ abstract class FaultContract {
       assertEquals("close", responses.get(0).header("Connection"));
       assertTrue(millis >= 1000 && millis < 1000 + 2000, "took " + millis + " ms");
       assertGatewayNeverTookTheBodyAsWhole(gateway);
+      awaitNoExchangeInFlight();
+      Counted.once("AnsweredOtherErrors");
     } finally {
       gateway.close();
     }
@@ -1568,6 +1570,8 @@ abstract class FaultContract {
       assert504AfterOneSecond(
           "/api/silent", "Gateway timeout: the API gateway did not answer within 1 second.");
       assertEquals("GET /api/silent HTTP/1.1", gateway.awaitRequestGivenUp(IDLE));
+      awaitNoExchangeInFlight();
+      Counted.once("AnsweredGatewayTimeout");
       log.close();
       // The line docs/troubleshooting.md quotes for a timeoutSeconds that ran out.
       assertEquals(
@@ -1698,6 +1702,7 @@ abstract class FaultContract {
       assertEquals("closed by the client", gateway.awaitConnectionEnded(IDLE));
       assertEquals(0, gateway.openConnections());
       assertHealthyAndIdle();
+      Counted.brokenOffOnce();
     }
   }
 
@@ -2803,6 +2808,8 @@ abstract class FaultContract {
                           + FailingResponse.class.getName()
                           + ", a filter's response wrapper (does it ignore setWriteListener()?)"),
               warnings.get(0));
+          awaitNoExchangeInFlight();
+          Counted.once("AnsweredGatewayTimeout");
         });
   }
 

@@ -129,6 +129,7 @@ abstract class FlowControlContract {
       }
 
       awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
+      Counted.asAClientThatLeft();
     }
   }
 
@@ -153,6 +154,7 @@ abstract class FlowControlContract {
         readExactly(client.getInputStream(), 1024);
 
         awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
+        Counted.brokenOffOnce();
         long received = 1024 + client.getInputStream().transferTo(OutputStream.nullOutputStream());
         assertTrue(received < HUGE, "the client received " + received + " bytes of " + HUGE);
       }
@@ -178,6 +180,7 @@ abstract class FlowControlContract {
         readExactly(client.getInputStream(), 1024);
 
         awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
+        Counted.brokenOffOnce();
         assertEquals(
             List.of(
                 "ApiLink: GET "
@@ -222,6 +225,7 @@ abstract class FlowControlContract {
           readExactly(client.getInputStream(), 1024);
 
           awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
+          Counted.brokenOffOnce();
           assertTimeoutSecondsCutOff(log, gateway, "POST");
         } finally {
           client.setSoLinger(true, 0);
@@ -260,6 +264,7 @@ abstract class FlowControlContract {
         readExactly(client.getInputStream(), 1024);
 
         awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
+        Counted.brokenOffOnce();
         assertTimeoutSecondsCutOff(log, gateway, "GET");
       }
     }
@@ -321,6 +326,7 @@ abstract class FlowControlContract {
         readExactly(client.getInputStream(), 1024);
 
         awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
+        Counted.asAClientThatLeft();
       }
     }
   }
@@ -537,6 +543,7 @@ abstract class FlowControlContract {
 
         assertEquals("reset by the server", end.get(20, TimeUnit.SECONDS).replaceAll(":.*", ""));
         awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
+        Counted.brokenOffOnce();
         assertEquals(
             List.of(
                 "ApiLink: GET "
@@ -573,6 +580,7 @@ abstract class FlowControlContract {
             new ResetFrame(stream.getId(), ErrorCode.CANCEL_STREAM_ERROR.code), Callback.NOOP);
 
         awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
+        Counted.asAClientThatLeft();
         assertEquals(List.of(), log.warnings("/api/huge"));
       } finally {
         h2.stop();
@@ -605,6 +613,7 @@ abstract class FlowControlContract {
         stalledHttp2Stream(h2, "/api/huge", end);
 
         awaitTheExchangeEndedAndItsGatewayConnectionClosed(gateway, written);
+        Counted.asAClientThatLeft();
         assertEquals("reset by the server", end.get(10, TimeUnit.SECONDS).replaceAll(":.*", ""));
         assertEquals(List.of(), log.warnings("/api/huge"));
       } finally {
