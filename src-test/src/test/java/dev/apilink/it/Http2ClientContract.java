@@ -1,7 +1,9 @@
 package dev.apilink.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.apilink.ApiLinkFilter;
 import dev.apilink.testkit.echo.EchoBackend;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -147,6 +149,48 @@ abstract class Http2ClientContract {
     assertEquals(
         FaultContract.error(408, "Request timeout: the request body stopped arriving."),
         answer.text());
+  }
+
+  /**
+   * The 408 of an upload that stops arriving past the container's read timeout is one of ApiLink's
+   * answers to the client's body, as the 408 at {@code timeoutSeconds} is: counted once in
+   * AnsweredOtherErrors, and logged once as {@code answered 408} naming the container's timeout
+   * (docs/operations.md: the lines {@code answered 408} are the client's body, logged at most once
+   * every 10 s). It was counted with no line at all: an operator saw the bean's count rise and
+   * nothing in the log to say which request or why.
+   */
+  @Test
+  void anUploadThatStopsArrivingIsCountedAndLoggedOnceAsA408() throws Exception {
+    site.container().readTimeout(Duration.ofSeconds(2));
+    try (LogWatch log = new LogWatch()) {
+      Http2Answer answer =
+          send(
+                  connect(),
+                  "POST",
+                  "/api/upload",
+                  HttpFields.build().add("content-length", "10"),
+                  "abc".getBytes(StandardCharsets.US_ASCII),
+                  false)
+              .get(40, TimeUnit.SECONDS);
+      assertEquals(408, answer.status(), answer.toString());
+      ApiLinkFilter apiLink = site.container().apiLinkFilter();
+      Await.until(
+          "the exchange over",
+          Duration.ofSeconds(20),
+          () -> apiLink.exchangesInFlight() == 0,
+          () -> apiLink.exchangesInFlight() + " in flight");
+
+      Counted.once("AnsweredOtherErrors");
+      List<String> warnings = log.warnings("/api/upload");
+      assertEquals(1, warnings.size(), "one line for the 408: " + warnings);
+      assertTrue(
+          warnings
+              .get(0)
+              .startsWith("ApiLink: POST " + site.uri("/api/upload") + " -> answered 408: "),
+          warnings.get(0));
+      assertTrue(warnings.get(0).contains("Timeout"), "the container's timeout named: " + warnings);
+      assertTrue(warnings.get(0).endsWith(" (gateway " + gateway.url() + ")"), warnings.get(0));
+    }
   }
 
   /**
