@@ -586,7 +586,10 @@ final class ProxyExchange implements AsyncListener {
       }
       request = newProxyRequest(link.backend());
       if (link.backend().timeoutSeconds() > 0) {
-        request.timeout(remainingMillis(), TimeUnit.MILLISECONDS);
+        // At least 1 ms: the time left may have run out since mayRetry(), and Jetty takes a
+        // timeout of 0 or less as none (a reviewer's reading: the retry would have run to the
+        // last resort, 5 s past timeoutSeconds).
+        request.timeout(Math.max(1, remainingMillis()), TimeUnit.MILLISECONDS);
       }
       proxyRequest = request; // from here a client's failure aborts this attempt
     } finally {
