@@ -30,6 +30,7 @@ final class EmbeddedTomcat implements ServletContainer {
 
   private Tomcat tomcat;
   private Connector connector;
+  private Http2Protocol http2;
   private Path baseDir;
   private StandardContext lastContext;
   private final StringBuilder failures = new StringBuilder();
@@ -75,7 +76,8 @@ final class EmbeddedTomcat implements ServletContainer {
     // As the README tells operators: %2F in paths must be passed through to be forwarded.
     connector.setEncodedSolidusHandling("passthrough");
     // HTTP/2 without TLS (h2c), for a client that starts with its preface or asks to upgrade.
-    connector.addUpgradeProtocol(new Http2Protocol());
+    http2 = new Http2Protocol();
+    connector.addUpgradeProtocol(http2);
     tomcat.setConnector(connector);
     tomcat.getHost().setAutoDeploy(false);
     tomcat.getHost().getPipeline().addValve(new AccessLogRecorder(accessLog));
@@ -307,6 +309,8 @@ final class EmbeddedTomcat implements ServletContainer {
   @Override
   public void readTimeout(java.time.Duration timeout) {
     connector.setProperty("connectionTimeout", String.valueOf(timeout.toMillis()));
+    // Over HTTP/2 a request body has its own limit (20 s by default), read for each new connection.
+    http2.setStreamReadTimeout(timeout.toMillis());
   }
 
   /** The context of the application deployed last, for tests of Tomcat's own behaviour. */
