@@ -300,8 +300,10 @@ public final class ApiLinkFilter implements Filter {
    * while a reviewer's requests waited on a retired link).
    */
   private List<Link> links() {
-    List<Link> links = new ArrayList<>(retiring);
+    // The state first: a reload adds the link it retires to retiring before it publishes the
+    // next state, so a reading that sees the next state sees that link among those retiring.
     State current = state;
+    List<Link> links = new ArrayList<>(retiring);
     if (current != null && current.link() != null && !links.contains(current.link())) {
       links.add(current.link());
     }
@@ -471,12 +473,17 @@ public final class ApiLinkFilter implements Filter {
           e);
       return;
     }
+    if (previous.link() != null) {
+      // Among those retiring before the next state hides it: added after, a reading in between
+      // counted neither link's exchanges, 0 in flight with a request waiting at the gateway (found
+      // by review h39f, as a change was applied).
+      retiring.removeIf(Link::closed);
+      retiring.add(previous.link());
+    }
     state = next;
     watcher.watch(site.files());
     if (previous.link() != null) {
       previous.link().retire(); // finishes what it started, then closes
-      retiring.removeIf(Link::closed);
-      retiring.add(previous.link());
     }
     LOG.info(describe(next, "reloaded"));
     warnOfSettings(site, "reload");

@@ -543,6 +543,67 @@ abstract class LiveReloadContract {
   }
 
   /**
+   * The filter's count while a change retires the link in force: a page of the site or the bean
+   * reading it as a change is applied must see the exchange still finishing on that link. The
+   * reload published the new configuration before it added the old link to those retiring, and a
+   * reading in between counted neither link's exchanges: 0 with a request waiting at the gateway.
+   */
+  @Test
+  void theFiltersExchangesInFlightNeverMissesAnExchangeWhileAChangeRetiresItsLink()
+      throws Exception {
+    int changes = 40;
+    // The change under way whose retired link holds a request, or -1 between changes.
+    java.util.concurrent.atomic.AtomicInteger holding =
+        new java.util.concurrent.atomic.AtomicInteger(-1);
+    AtomicBoolean reading = new AtomicBoolean(true);
+    // The changes during which a reading missed the held request (each once).
+    java.util.Set<Integer> missed = new java.util.concurrent.ConcurrentSkipListSet<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              while (reading.get()) {
+                int before = holding.get();
+                int inFlight = site.container().apiLinkFilter().exchangesInFlight();
+                // The gate opens only after holding is reset: the request was in flight throughout.
+                if (before >= 0 && holding.get() == before && inFlight < 1) {
+                  missed.add(before);
+                }
+              }
+            },
+            "test-in-flight-reader");
+    reader.start();
+    try {
+      for (int i = 0; i < changes; i++) {
+        EchoBackend current = i % 2 == 0 ? gatewayA : gatewayB;
+        EchoBackend next = i % 2 == 0 ? gatewayB : gatewayA;
+        CompletableFuture<HttpResponse<String>> held =
+            CLIENT.sendAsync(
+                HttpRequest.newBuilder(site.uri("/api/held-" + i))
+                    .header("x-echo-hold", "held-" + i)
+                    .build(),
+                BodyHandlers.ofString());
+        current.gate("held-" + i).awaitHeld(1, RELOAD);
+
+        holding.set(i);
+        site.replaceConfig(linkedTo(next, "key-" + i).toString());
+        log.await("ApiLink reloaded", RELOAD);
+        holding.set(-1);
+
+        current.gate("held-" + i).open();
+        assertEquals(200, held.get(30, TimeUnit.SECONDS).statusCode());
+      }
+    } finally {
+      reading.set(false);
+      reader.join(10_000);
+    }
+
+    assertEquals(
+        List.of(),
+        List.copyOf(missed),
+        "changes during which exchangesInFlight() read 0 with a request held on the retired link");
+  }
+
+  /**
    * A request whose wrapper fails as the exchange is made (Spring Session's, whose {@code
    * getRequestedSessionId()} throws while its store is down) was left counted in flight on its link
    * for ever: the bean read 1 with nothing in flight, and once a change retired that link it never
