@@ -603,6 +603,307 @@ abstract class LiveReloadContract {
         "changes during which exchangesInFlight() read 0 with a request held on the retired link");
   }
 
+  /** The web application's own {@code /api}, while the site is not linked: it reads the body. */
+  static final class ApplicationApi extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    static final String ANSWER = "the application's own /api";
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response)
+        throws IOException {
+      request.getInputStream().transferTo(OutputStream.nullOutputStream());
+      response.setStatus(404);
+      response.setContentType("text/plain;charset=utf-8");
+      response.getWriter().print(ANSWER);
+    }
+  }
+
+  /** What one applied change put in force: the key of the link, or null when unlinked. */
+  private record InForce(String key, boolean blocking) {}
+
+  /** A request of the load below, what was in force when it was sent, and what it got. */
+  private record Sent(
+      String rawPath, int inForceAtSend, int status, byte[] body, String expected) {}
+
+  static final String BLOCKING =
+      "{\"routes\": [{\"route\": \"/api/blocked/*\", \"statusCode\": 404}]}";
+  static final String NOT_BLOCKING =
+      "{\"routes\": [{\"route\": \"/api/never/*\", \"statusCode\": 404}]}";
+
+  /**
+   * Some hundreds of requests from several clients (slow answers, uploads, chunked downloads, paths
+   * a route rule may block) while the configuration flips between two gateways and their keys, an
+   * invalid version, a route rule and an unlinked site. Every request reaches at most one gateway,
+   * with that gateway's key, and one that was in force at or after the change last applied when it
+   * was sent; every answer is whole, or the application's or the rule's 404 when one was in force;
+   * and once it is over, nothing is left in flight and no thread of a retired link remains.
+   */
+  @Test
+  void requestsUnderManyChangesEachReachOneConfigurationInForceAndNothingIsLeftBehind()
+      throws Exception {
+    site.container().addServlet("application", new ApplicationApi(), "/*");
+    java.util.List<InForce> inForce = new java.util.concurrent.CopyOnWriteArrayList<>();
+    inForce.add(new InForce(Site.KEY, false));
+    java.util.concurrent.atomic.AtomicInteger applied =
+        new java.util.concurrent.atomic.AtomicInteger();
+    ConcurrentLinkedQueue<Sent> sent = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+    AtomicBoolean running = new AtomicBoolean(true);
+    byte[] upload = new byte[32 * 1024];
+    new java.util.Random(7).nextBytes(upload);
+    String uploadSha256 =
+        java.util.HexFormat.of()
+            .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(upload));
+    int clients = 4;
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    List<Future<?>> loads = new java.util.ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      int client = c;
+      loads.add(
+          pool.submit(
+              () -> {
+                for (int n = 0; running.get(); n++) {
+                  String id = client + "-" + n;
+                  int kind = n % 4;
+                  String rawPath = (kind == 3 ? "/api/blocked/" : "/api/load/") + id;
+                  HttpRequest.Builder request =
+                      HttpRequest.newBuilder(site.uri(rawPath)).timeout(Duration.ofSeconds(30));
+                  String expected = "json";
+                  if (kind == 0) {
+                    request.header("x-echo-delay-ms", Integer.toString(n * 37 % 150));
+                  } else if (kind == 1) {
+                    request.POST(HttpRequest.BodyPublishers.ofByteArray(upload));
+                    expected = "upload";
+                  } else if (kind == 2) {
+                    request.header("x-echo-download", "65536").header("x-echo-chunked", "true");
+                    expected = "download";
+                  }
+                  int at = applied.get();
+                  try {
+                    HttpResponse<byte[]> response =
+                        CLIENT.send(request.build(), BodyHandlers.ofByteArray());
+                    sent.add(
+                        new Sent(rawPath, at, response.statusCode(), response.body(), expected));
+                  } catch (IOException e) {
+                    failures.add(rawPath + " (sent with " + inForce.get(at) + " in force): " + e);
+                  }
+                }
+                return null;
+              }));
+    }
+
+    int step = 0;
+    try {
+      step = apply(inForce, applied, step, NOT_BLOCKING, null, false);
+      for (int cycle = 0; cycle < 5; cycle++) {
+        step = apply(inForce, applied, step, null, "key-b-" + step, false);
+        ObjectNode invalid = linkedTo(gatewayB, "key-invalid");
+        ((ObjectNode) invalid.get("environments").get("production").get("backend"))
+            .put("url", "not-a-url");
+        site.replaceConfig(invalid.toString());
+        log.await("the change is refused", RELOAD);
+        step = apply(inForce, applied, step, null, "key-a-" + step, false);
+        step = apply(inForce, applied, step, BLOCKING, null, false);
+        step = apply(inForce, applied, step, null, null, true);
+        step = apply(inForce, applied, step, NOT_BLOCKING, null, false);
+      }
+    } finally {
+      running.set(false);
+      for (Future<?> load : loads) {
+        load.get(60, TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+    }
+
+    List<Received> atA = gatewayA.received();
+    List<Received> atB = gatewayB.received();
+    for (Received request : atA) {
+      String key = request.header("Ocp-Apim-Subscription-Key").get(0);
+      if (!key.equals(Site.KEY) && !key.startsWith("key-a-")) {
+        failures.add(request.rawPath() + " reached gateway A with " + key);
+      }
+      if (!audience(request).equals(List.of(gatewayA.url().toString()))) {
+        failures.add(
+            request.rawPath() + " reached gateway A with a token for " + audience(request));
+      }
+    }
+    for (Received request : atB) {
+      String key = request.header("Ocp-Apim-Subscription-Key").get(0);
+      if (!key.startsWith("key-b-")) {
+        failures.add(request.rawPath() + " reached gateway B with " + key);
+      }
+      if (!audience(request).equals(List.of(gatewayB.url().toString()))) {
+        failures.add(
+            request.rawPath() + " reached gateway B with a token for " + audience(request));
+      }
+    }
+    java.util.Map<String, List<Received>> reached = new java.util.HashMap<>();
+    for (Received request : Stream.concat(atA.stream(), atB.stream()).toList()) {
+      reached.computeIfAbsent(request.rawPath(), p -> new java.util.ArrayList<>()).add(request);
+    }
+    for (Sent request : sent) {
+      List<InForce> since = inForce.subList(request.inForceAtSend(), inForce.size());
+      List<Received> there = reached.getOrDefault(request.rawPath(), List.of());
+      boolean blockedPath = request.rawPath().startsWith("/api/blocked/");
+      String what =
+          request.rawPath() + " (sent with change " + request.inForceAtSend() + " in force)";
+      if (there.size() > 1) {
+        failures.add(what + " reached the gateways " + there.size() + " times");
+      }
+      if (request.status() == 200) {
+        if (there.size() != 1) {
+          failures.add(what + " answered 200 without reaching a gateway");
+          continue;
+        }
+        String key = there.get(0).header("Ocp-Apim-Subscription-Key").get(0);
+        if (since.stream().noneMatch(c -> key.equals(c.key()) && !(blockedPath && c.blocking()))) {
+          failures.add(what + " reached a gateway with " + key + ", in force only before");
+        }
+        String body = new String(request.body(), StandardCharsets.UTF_8);
+        if (request.expected().equals("download") && request.body().length != 65536) {
+          failures.add(what + " got " + request.body().length + " bytes of 65536");
+        } else if (request.expected().equals("upload")
+            && !(body.contains("\"bodyBytes\":32768") && body.contains(uploadSha256))) {
+          failures.add(what + " reached the gateway with another body: " + body);
+        } else if (request.expected().equals("json") && !body.startsWith("{\"method\"")) {
+          failures.add(what + " got " + body);
+        }
+      } else if (request.status() == 404) {
+        boolean application =
+            new String(request.body(), StandardCharsets.UTF_8).equals(ApplicationApi.ANSWER);
+        if (!there.isEmpty()) {
+          failures.add(what + " answered 404 after reaching a gateway");
+        }
+        if (application && since.stream().noneMatch(c -> c.key() == null)) {
+          failures.add(what + " was the application's with no unlinked site in force");
+        }
+        if (!application
+            && since.stream().noneMatch(c -> c.key() != null && blockedPath && c.blocking())) {
+          failures.add(what + " was refused with no rule in force for it");
+        }
+      } else {
+        failures.add(
+            what
+                + " answered "
+                + request.status()
+                + " "
+                + new String(request.body(), StandardCharsets.UTF_8));
+      }
+    }
+
+    assertEquals(List.of(), List.copyOf(failures), sent.size() + " requests");
+    assertTrue(sent.size() > 200, sent.size() + " requests");
+    // Each kind of answer came: the load did meet every configuration.
+    assertTrue(atA.size() > 20 && atB.size() > 20, atA.size() + " at A, " + atB.size() + " at B");
+    assertTrue(
+        sent.stream()
+            .anyMatch(
+                r -> new String(r.body(), StandardCharsets.UTF_8).equals(ApplicationApi.ANSWER)),
+        "an answer of the application");
+    assertTrue(
+        sent.stream()
+            .anyMatch(
+                r ->
+                    r.status() == 404
+                        && !new String(r.body(), StandardCharsets.UTF_8)
+                            .equals(ApplicationApi.ANSWER)),
+        "a refusal of the route rule");
+
+    // The last change retires the last link in use: every earlier link's thread, and its, ends.
+    List<Thread> before =
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().startsWith("apilink-") && !t.getName().endsWith("-watcher"))
+            .toList();
+    apply(inForce, applied, step, null, "key-b-last", false);
+    Await.until(
+        "nothing in flight, no thread of a retired link, no connection to gateway A",
+        RELOAD,
+        () ->
+            site.container().apiLinkFilter().exchangesInFlight() == 0
+                && before.stream().noneMatch(Thread::isAlive)
+                && gatewayA.openConnections() == 0,
+        () ->
+            site.container().apiLinkFilter().exchangesInFlight()
+                + " in flight, "
+                + before.stream().filter(Thread::isAlive).map(Thread::getName).toList()
+                + " alive, "
+                + gatewayA.openConnections()
+                + " open to A");
+    assertEquals(200, get("/api/after").statusCode());
+    assertEquals(
+        List.of(),
+        log.warningsWithTheirExceptions().stream()
+            .filter(line -> !line.contains("ApiLink: the change is refused"))
+            .filter(line -> !line.contains("generated its own signing key")) // at start-up
+            .toList());
+  }
+
+  /**
+   * Writes the route rules {@code rules}, or the configuration linked to gateway A ({@code key-a-})
+   * or B with {@code key}, or unlinked, and waits until it is applied.
+   */
+  private int apply(
+      List<InForce> inForce,
+      java.util.concurrent.atomic.AtomicInteger applied,
+      int step,
+      String rules,
+      String key,
+      boolean unlink)
+      throws Exception {
+    InForce last = inForce.get(inForce.size() - 1);
+    // A request held at the gateway, or an event stream, across the change: it finishes there.
+    EchoBackend before =
+        last.key() == null ? null : last.key().startsWith("key-b-") ? gatewayB : gatewayA;
+    String id = "across-" + step;
+    CompletableFuture<HttpResponse<String>> held = null;
+    Iterator<String> events = null;
+    if (before != null && step % 2 == 0) {
+      held =
+          CLIENT.sendAsync(
+              HttpRequest.newBuilder(site.uri("/api/" + id)).header("x-echo-hold", id).build(),
+              BodyHandlers.ofString());
+      before.gate(id).awaitHeld(1, RELOAD);
+    } else if (before != null) {
+      events =
+          CLIENT
+              .send(
+                  HttpRequest.newBuilder(site.uri("/api/" + id)).header("x-echo-sse", id).build(),
+                  BodyHandlers.ofLines())
+              .body()
+              .iterator();
+      before.sse(id).send("before");
+      assertEquals("data: before", events.next());
+    }
+    if (rules != null) {
+      inForce.add(new InForce(last.key(), rules.equals(BLOCKING)));
+      site.replaceFile("staticwebapp.config.json", rules);
+    } else if (unlink) {
+      inForce.add(new InForce(null, last.blocking()));
+      ObjectNode unlinked = site.linkedTo(gatewayA.url());
+      unlinked.putObject("environments").putObject("production");
+      site.replaceConfig(unlinked.toString());
+    } else {
+      inForce.add(new InForce(key, last.blocking()));
+      site.replaceConfig(linkedTo(key.startsWith("key-b-") ? gatewayB : gatewayA, key).toString());
+    }
+    log.await("ApiLink reloaded", RELOAD);
+    applied.set(inForce.size() - 1);
+    if (held != null) {
+      before.gate(id).open();
+      HttpResponse<String> response = held.get(30, TimeUnit.SECONDS);
+      assertEquals(200, response.statusCode(), response.body());
+      assertTrue(response.body().contains("\"" + last.key() + "\""), response.body());
+    } else if (events != null) {
+      before.sse(id).send("after");
+      assertEquals("", events.next());
+      assertEquals("data: after", events.next());
+      before.sse(id).end();
+      assertEquals("", events.next());
+      assertFalse(events.hasNext());
+    }
+    return step + 1;
+  }
+
   /**
    * A request whose wrapper fails as the exchange is made (Spring Session's, whose {@code
    * getRequestedSessionId()} throws while its store is down) was left counted in flight on its link
