@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -278,7 +279,9 @@ public final class Link implements AutoCloseable {
     BrokenOff(Throwable failure, boolean byClient, boolean siteStopping) {
       super(
           "ApiLink: "
-              + (siteStopping
+              // A CancellationException is ProxyExchange's for the container's async timeout of
+              // an application that is stopping before its filter's destroy() (Tomcat's).
+              + (siteStopping || failure instanceof CancellationException
                   ? "the web application is stopping"
                   : failure instanceof GatewayError.ClientStalled
                       ? "the client stopped taking the response"
