@@ -1647,26 +1647,40 @@ final class ProxyExchange implements AsyncListener {
    * destroy() stops the link (with a timeout set, that check does not run, and destroy() answers
    * them); left unanswered, that became Tomcat's HTML 500, and the gateway exchange, ended later by
    * destroy(), touched the recycled request (a reviewer's catalina.sh stop). Answered as destroy()
-   * answers: 503.
+   * answers: 503. And the timeout that {@code ResponseBody.waitForTheClient()} sets for an HTTP/2
+   * client that takes nothing while no {@code timeoutSeconds} limits the exchange.
    */
   @Override
   public void onTimeout(AsyncEvent event) {
-    if (breakOffAStalledClient()) {
-      return;
-    }
     int timeoutSeconds = link.backend().timeoutSeconds();
     Throwable outlived =
         timeoutSeconds > 0
                 && System.nanoTime() - startNanos > TimeUnit.SECONDS.toNanos(timeoutSeconds)
             ? new GatewayError.ExchangeOutlived(timeoutSeconds, wrapperNeverCalledBack())
             : null;
+    // Why the exchange ends, for the client's side and for the gateway request alike.
+    Throwable[] cause = {
+      outlived != null ? outlived : new CancellationException(STOPPING_CANCELLATION)
+    };
     withClientLockBounded(
         () -> {
+          // The timeout that waitForTheClient() set for an HTTP/2 client taking nothing.
+          ResponseBody body = responseBody;
+          boolean stalled = body != null && body.stalled() && !link.stopping();
+          if (stalled) {
+            cause[0] = new ClientStalled();
+          }
           clientFailed = true; // nothing more of the client's request or response is touched
           if (clientClosed) {
             return;
           }
           clientClosed = true;
+          if (stalled) {
+            // Broken off as a client that left: nothing logged.
+            LOG.log(Level.FINE, "ApiLink: the client stopped taking the response", cause[0]);
+            breakOff(cause[0], true);
+            return;
+          }
           if (clientResponse.isCommitted()) {
             if (outlived != null) {
               link.counts().failed(-1);
@@ -1676,9 +1690,7 @@ final class ProxyExchange implements AsyncListener {
             // to the container, Tomcat closed the connection, but Jetty (12.1) neither closed it
             // nor called onComplete(): the client waited for the rest for ever, and the exchange
             // stayed in flight (a retired link never closed).
-            breakOff(
-                outlived != null ? outlived : new CancellationException(STOPPING_CANCELLATION),
-                false);
+            breakOff(cause[0], false);
             return;
           }
           boolean answered =
@@ -1699,36 +1711,7 @@ final class ProxyExchange implements AsyncListener {
             complete();
           }
         });
-    abortProxyRequest(
-        outlived != null ? outlived : new CancellationException(STOPPING_CANCELLATION));
-  }
-
-  /**
-   * The async timeout set while an HTTP/2 client took nothing, with no {@code timeoutSeconds}:
-   * broken off as a client that left (nothing logged, the gateway request aborted). False if the
-   * timeout came for another reason.
-   */
-  private boolean breakOffAStalledClient() {
-    ClientStalled stall = new ClientStalled();
-    boolean[] stalled = {false};
-    withClientLockBounded(
-        () -> {
-          ResponseBody body = responseBody;
-          if (body == null || !body.stalled() || link.stopping()) {
-            return;
-          }
-          stalled[0] = true;
-          clientFailed = true;
-          if (!clientClosed) {
-            clientClosed = true;
-            LOG.log(Level.FINE, "ApiLink: the client stopped taking the response", stall);
-            breakOff(stall, true);
-          }
-        });
-    if (stalled[0]) {
-      abortProxyRequest(stall);
-    }
-    return stalled[0];
+    abortProxyRequest(cause[0]);
   }
 
   /** Sets the container's async timeout, or says that it refused (false). */

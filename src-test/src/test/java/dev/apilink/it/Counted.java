@@ -30,11 +30,18 @@ final class Counted {
           "GatewayAnsweredClientErrors",
           "GatewayAnsweredServerErrors");
 
+  /** The JMX name of the test's one site's bean. */
+  static ObjectName siteBean() throws JMException {
+    return ManagementFactory.getPlatformMBeanServer()
+        .queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null)
+        .iterator()
+        .next();
+  }
+
   /** The site's counters that are not 0, read from its JMX bean as an operator reads them. */
   static Map<String, Long> outcomes() throws JMException {
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-    ObjectName name =
-        server.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null).iterator().next();
+    ObjectName name = siteBean();
     Map<String, Long> counted = new TreeMap<>();
     for (String attribute : OUTCOMES) {
       long value = (Long) server.getAttribute(name, attribute);

@@ -581,8 +581,7 @@ abstract class FaultContract {
                 BreakingServer.partialResponse(1000, 13, false), Ending.STALL)) {
       deployLinkedTo(gateway.url(), 1, 10);
       MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-      ObjectName name =
-          server.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null).iterator().next();
+      ObjectName name = Counted.siteBean();
 
       RawHttp.Received received;
       try (Socket client = RawHttp.open(site.container().port())) {
@@ -932,8 +931,7 @@ abstract class FaultContract {
       assertTrue(millis < 15_000, "took " + millis + " ms");
       // Counted as the 408 at timeoutSeconds is (it was not: a reviewer read 0 on the bean).
       MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-      ObjectName name =
-          server.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null).iterator().next();
+      ObjectName name = Counted.siteBean();
       assertEquals(1L, server.getAttribute(name, "AnsweredOtherErrors"));
       assertGatewayNeverTookTheBodyAsWhole(gateway);
     } finally {
@@ -1050,8 +1048,7 @@ abstract class FaultContract {
       site.deployLinkedTo(
           gateway.url(), keyFile.andThen(c -> Battery.backend(c).put("maxRequestBodyBytes", 1000)));
       MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-      ObjectName name =
-          server.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null).iterator().next();
+      ObjectName name = Counted.siteBean();
 
       assertEquals(413, post("/api/sized", 2000).status());
       assertEquals(
@@ -1082,8 +1079,7 @@ abstract class FaultContract {
     try {
       site.deployLinkedTo(gateway.url(), keyFile);
       MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-      ObjectName name =
-          server.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null).iterator().next();
+      ObjectName name = Counted.siteBean();
 
       assertEquals(200, get("/api/one").status());
 
@@ -1107,8 +1103,7 @@ abstract class FaultContract {
     ((ObjectNode) config.get("environments")).putObject("production");
     assertTrue(site.deploy(config), () -> site.container().deploymentFailure());
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-    ObjectName name =
-        server.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null).iterator().next();
+    ObjectName name = Counted.siteBean();
 
     assertEquals(false, server.getAttribute(name, "Linked"));
     assertEquals("production", server.getAttribute(name, "Environment"));
@@ -2705,11 +2700,7 @@ abstract class FaultContract {
         5,
         (gateway, log) -> {
           MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-          ObjectName name =
-              server
-                  .queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null)
-                  .iterator()
-                  .next();
+          ObjectName name = Counted.siteBean();
 
           RawHttp.Response response =
               getWhileTheServerFails("/api/orders", failing, "x-echo-status: 404\r\n");

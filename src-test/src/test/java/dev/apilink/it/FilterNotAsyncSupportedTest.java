@@ -186,8 +186,7 @@ class FilterNotAsyncSupportedTest extends FilterBeforeApiLinkSite {
     assertEquals(List.of(), gateway.received());
     // Counted, where a site that answers every /api request so shows it (it looked idle).
     MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
-    ObjectName bean =
-        jmx.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null).iterator().next();
+    ObjectName bean = Counted.siteBean();
     assertEquals(1L, jmx.getAttribute(bean, "AnsweredOtherErrors"));
   }
 }
