@@ -84,6 +84,24 @@ final class Tokens {
     }
   }
 
+  /** An RS256 token whose header names no {@code kid}. */
+  static String rs256WithoutKid(RSAKey key, JWTClaimsSet claims) {
+    try {
+      return sign(new RSASSASigner(key), JWSAlgorithm.RS256, null, claims);
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** An HS256 token keyed with {@code secret} whose header names {@code keyId}. */
+  static String hs256(byte[] secret, String keyId, JWTClaimsSet claims) {
+    try {
+      return sign(new MACSigner(secret), JWSAlgorithm.HS256, keyId, claims);
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** A token with {@code "alg": "none"}. */
   static String unsigned(JWTClaimsSet claims) {
     return new PlainJWT(claims).serialize();

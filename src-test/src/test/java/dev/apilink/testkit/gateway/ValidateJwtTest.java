@@ -382,6 +382,26 @@ class ValidateJwtTest {
   }
 
   @Test
+  void aTokenWithoutKidIsVerifiedByThePublishedKeys() {
+    start(linkedPolicy(issuer));
+
+    assertEquals(
+        200, callWithBearer(Tokens.rs256WithoutKid(Tokens.RSA_1, claims().build())).status());
+    assertRejected(
+        REJECTED, 403, callWithBearer(Tokens.rs256WithoutKid(Tokens.RSA_2, claims().build())));
+  }
+
+  /** The RS256 key's public bytes used as an HMAC secret must not make an HS256 token valid. */
+  @Test
+  void anHs256TokenKeyedWithThePublishedRsaKeyIsRefused() throws Exception {
+    start(linkedPolicy(issuer));
+    byte[] publicKey = Tokens.RSA_1.toPublicKey().getEncoded();
+
+    assertRejected(
+        REJECTED, 403, callWithBearer(Tokens.hs256(publicKey, "rsa-1", claims().build())));
+  }
+
+  @Test
   void anEs256TokenFromTheKeySetPasses() {
     start(linkedPolicy(issuer));
 
