@@ -160,6 +160,34 @@ class SubscriptionKeyTest {
     assertTrue(backend.received().isEmpty());
   }
 
+  /**
+   * A deliberate simplification (docs/gateway.md): of a key header sent twice, the first line is
+   * the key and the second is not read. Microsoft's reference does not say what API Management
+   * does.
+   */
+  @Test
+  void aKeyHeaderSentTwiceIsReadFromItsFirstLineOnly() {
+    TestClient.Reply validFirst =
+        client.get(
+            gateway.url(),
+            "/api/x",
+            headers ->
+                headers
+                    .add("Ocp-Apim-Subscription-Key", "primary-0123456789")
+                    .add("Ocp-Apim-Subscription-Key", "not-a-key"));
+    TestClient.Reply validSecond =
+        client.get(
+            gateway.url(),
+            "/api/x",
+            headers ->
+                headers
+                    .add("Ocp-Apim-Subscription-Key", "not-a-key")
+                    .add("Ocp-Apim-Subscription-Key", "primary-0123456789"));
+
+    assertEquals(200, validFirst.status());
+    assertRefused(INVALID, validSecond);
+  }
+
   @Test
   void anUnknownKeyIsRefusedAsInvalid() {
     assertRefused(INVALID, getWithKey("/api/x", "not-a-key"));

@@ -391,6 +391,24 @@ class ValidateJwtTest {
         REJECTED, 403, callWithBearer(Tokens.rs256WithoutKid(Tokens.RSA_2, claims().build())));
   }
 
+  /**
+   * A deliberate simplification (docs/gateway.md): a token that names a kid is verified only by a
+   * published key of that kid, never by one published without a kid. Microsoft's reference does not
+   * say how API Management matches them.
+   */
+  @Test
+  void aTokenNamingAKidIsNotVerifiedByAPublishedKeyWithoutOne() throws Exception {
+    try (OpenIdServer withoutKid =
+        OpenIdServer.start(
+            new com.nimbusds.jose.jwk.RSAKey.Builder(Tokens.RSA_1).keyID(null).build())) {
+      start(linkedPolicy(withoutKid));
+
+      assertRejected(REJECTED, 403, callWithBearer(goodToken()));
+      assertEquals(
+          200, callWithBearer(Tokens.rs256WithoutKid(Tokens.RSA_1, claims().build())).status());
+    }
+  }
+
   /** The RS256 key's public bytes used as an HMAC secret must not make an HS256 token valid. */
   @Test
   void anHs256TokenKeyedWithThePublishedRsaKeyIsRefused() throws Exception {
@@ -399,6 +417,22 @@ class ValidateJwtTest {
 
     assertRejected(
         REJECTED, 403, callWithBearer(Tokens.hs256(publicKey, "rsa-1", claims().build())));
+  }
+
+  /**
+   * A deliberate simplification (docs/gateway.md): an audience is compared as written, so {@code
+   * https://x/} is not {@code https://x}. Microsoft's reference does not say whether API Management
+   * ignores a trailing slash.
+   */
+  @Test
+  void anAudienceIsComparedAsWrittenTrailingSlashIncluded() {
+    start(linkedPolicy(issuer));
+
+    assertRejected(
+        REJECTED,
+        403,
+        callWithBearer(
+            Tokens.rs256(Tokens.RSA_1, claims().audience(Tokens.AUDIENCE + "/").build())));
   }
 
   @Test
