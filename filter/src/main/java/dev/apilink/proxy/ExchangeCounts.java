@@ -53,8 +53,8 @@ public final class ExchangeCounts {
 
   /**
    * A gateway's answer counted by {@link #passedOn} that did not reach the client after all: its
-   * head was in the response, which was reset for an answer of ApiLink's own, counted by {@link
-   * #failed}. One exchange is counted once.
+   * head was in the response, which was reset for an answer of ApiLink's own or broken off, counted
+   * by {@link #failed}. One exchange is counted once.
    */
   void notPassedOn(int status) {
     addPassedOn(status, -1);

@@ -887,16 +887,27 @@ final class ProxyExchange implements AsyncListener {
 
   /**
    * The response is reset for ApiLink's 500 before anything of the gateway's went out (its body
-   * could not be written): the gateway's status, counted as passed on when its head went into the
-   * response, is not. It stayed counted, and the exchange was in two buckets (found by review k: a
-   * 404 whose body's first write failed counted in GatewayAnsweredClientErrors beside ApiLink's
-   * 500).
+   * could not be written), or broken off: the gateway's status, counted as passed on when its head
+   * went into the response, is not. It stayed counted, and the exchange was in two buckets (found
+   * by review k: a 404 whose body's first write failed counted in GatewayAnsweredClientErrors
+   * beside ApiLink's 500).
    */
   private void gatewayAnswerNotPassedOn() {
     int status = COUNTED_GATEWAY_STATUS.getAndSet(this, 0);
     if (status != 0) {
       link.counts().notPassedOn(status);
     }
+  }
+
+  /**
+   * Counts a response broken off after it had begun, in ResponsesBrokenOff alone: the client never
+   * had the gateway's answer whole, whatever its status, as with a 200. A gateway's 404 or 500
+   * whose body then broke off (by the gateway, at timeoutSeconds) stayed counted as passed on too,
+   * and the bean's outcomes added up to two for one exchange (found by review h40c).
+   */
+  private void countBrokenOff() {
+    gatewayAnswerNotPassedOn();
+    link.counts().failed(-1);
   }
 
   /**
@@ -1040,7 +1051,7 @@ final class ProxyExchange implements AsyncListener {
       if (clientsBody) {
         LOG.log(Level.FINE, "ApiLink: the response breaks off with the client's body", failure);
       } else {
-        link.counts().failed(-1);
+        countBrokenOff();
         log(-1, failure);
       }
       breakOff(failure, clientsBody);
@@ -1084,7 +1095,7 @@ final class ProxyExchange implements AsyncListener {
       return;
     }
     if (!ownAnswerWritten) {
-      link.counts().failed(-1);
+      countBrokenOff();
       try {
         logNotPassedOn(-1, failure);
       } catch (RuntimeException e) {
@@ -1683,7 +1694,7 @@ final class ProxyExchange implements AsyncListener {
           }
           if (clientResponse.isCommitted()) {
             if (outlived != null) {
-              link.counts().failed(-1);
+              countBrokenOff();
               log(-1, outlived);
             }
             // Broken off, as any response that has begun: completing would end it cleanly. Left

@@ -89,7 +89,14 @@ public final class BreakingServer implements AutoCloseable {
    * {@code Content-Length} when {@code sized}, else as one chunk of a chunked body that never ends.
    */
   public static byte[] partialResponse(long declaredBytes, int sentBytes, boolean sized) {
-    StringBuilder head = new StringBuilder("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n");
+    return partialResponse("200 OK", declaredBytes, sentBytes, sized);
+  }
+
+  /** As {@link #partialResponse(long, int, boolean)}, with {@code status} ("404 Not Found"). */
+  public static byte[] partialResponse(
+      String status, long declaredBytes, int sentBytes, boolean sized) {
+    StringBuilder head =
+        new StringBuilder("HTTP/1.1 ").append(status).append("\r\nContent-Type: text/plain\r\n");
     if (sized) {
       head.append("Content-Length: ").append(declaredBytes).append("\r\n\r\n");
     } else {
