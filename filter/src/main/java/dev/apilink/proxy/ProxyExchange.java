@@ -1332,8 +1332,20 @@ final class ProxyExchange implements AsyncListener {
       LOG.log(Level.FINE, "ApiLink: could not send the head to the client", e);
     } catch (Error e) {
       // This server failed (see answerOrBreakOff()): clientClosed is set, so nothing else would
-      // end the exchange.
-      LOG.log(Level.FINE, "ApiLink: could not send the head; breaking off", e);
+      // end the exchange. Counted and logged as notPassedOn() breaks an answer off, unless the
+      // answer was ApiLink's own, counted and logged already: it was logged at FINE alone, and
+      // counted as the gateway's answer passed on (found by review h40c).
+      if (ownAnswerWritten) {
+        LOG.log(Level.FINE, "ApiLink: could not send the head; breaking off", e);
+      } else {
+        countBrokenOff();
+        try {
+          logNotPassedOn(-1, e);
+        } catch (RuntimeException unlogged) {
+          // A recycled request cannot name its URI (see fail()): the break-off comes all the same.
+          LOG.log(Level.FINE, "ApiLink: could not log the failure", unlogged);
+        }
+      }
       breakOff(e, false);
       return false;
     }
