@@ -427,8 +427,12 @@ public final class ApiLinkFilter implements Filter {
             webApplicationName());
   }
 
-  /** Applies a changed configuration, or keeps the current one if the change is invalid. */
-  private synchronized void reload() {
+  /**
+   * Applies a changed configuration, or keeps the current one if the change is invalid. Throws,
+   * keeping the current one, when the next cannot be put in force (its link does not start): the
+   * watcher logs it and tries again.
+   */
+  private synchronized void reload() throws Exception {
     State previous = state;
     if (previous == null) {
       return; // destroyed
@@ -461,18 +465,7 @@ public final class ApiLinkFilter implements Filter {
               + webApplicationName());
       return;
     }
-    State next;
-    try {
-      next = stateFor(site);
-    } catch (Exception e) {
-      LOG.log(
-          Level.SEVERE,
-          "ApiLink: cannot apply the changed configuration; "
-              + webApplicationName()
-              + " keeps the previous one",
-          e);
-      return;
-    }
+    State next = stateFor(site);
     if (previous.link() != null) {
       // Among those retiring before the next state hides it: added after, a reading in between
       // counted neither link's exchanges, 0 in flight with a request waiting at the gateway (found
@@ -481,10 +474,12 @@ public final class ApiLinkFilter implements Filter {
       retiring.add(previous.link());
     }
     state = next;
-    watcher.watch(site.files());
     if (previous.link() != null) {
+      // Before anything else can fail: a link left unretired kept its client and its connections
+      // until the application stopped.
       previous.link().retire(); // finishes what it started, then closes
     }
+    watcher.watch(site.files());
     LOG.info(describe(next, "reloaded"));
     warnOfSettings(site, "reload");
   }

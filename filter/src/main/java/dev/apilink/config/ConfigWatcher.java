@@ -31,19 +31,35 @@ import java.util.logging.Logger;
  * <p>File-system events make reloads prompt; a check every {@code pollMillis} catches what events
  * miss (network file systems, replaced parent directories), and is all there is when the JDK cannot
  * make a watch service (the user's inotify instances used up).
+ *
+ * <p>A change whose reload fails (it throws: the new link could not start) is tried again, after 1
+ * s, then twice as long each time up to a minute, until a reload succeeds or the files change
+ * again; the same failure is logged once, its repeats at FINE.
  */
 public final class ConfigWatcher implements AutoCloseable {
 
   private static final Logger LOG = Loggers.named("dev.apilink.config");
   private static final long SETTLE_MILLIS = 200;
   private static final long SETTLE_LIMIT_MILLIS = 5_000;
+  private static final long FIRST_RETRY_MILLIS = 1_000;
+  private static final long LAST_RETRY_MILLIS = 60_000;
 
   private final long settleMillis;
 
   /** Runs each time the watcher starts waiting for the files to be quiet; for tests. */
   volatile Runnable beforeQuietWait = () -> {};
 
-  private final Runnable onChange;
+  /**
+   * Applies the files as they are now. It throws when it could not, and the files are to be tried
+   * again as they are; a change it refuses (an invalid configuration) returns normally, and waits
+   * for the next change.
+   */
+  @FunctionalInterface
+  public interface Reload {
+    void run() throws Exception;
+  }
+
+  private final Reload onChange;
   private final String site; // names whose configuration this is, in the log
   private final long pollMillis;
 
@@ -63,6 +79,12 @@ public final class ConfigWatcher implements AutoCloseable {
   private volatile boolean closed;
   private Map<Path, String> seen;
 
+  // The reloads that failed in a row, the next attempt and the failure last logged; the watcher's
+  // thread alone reads and writes them.
+  private int failedReloads;
+  private long retryAtNanos;
+  private String failureLogged;
+
   /** Opens the watch service that reports file-system events; tests give one that fails. */
   @FunctionalInterface
   interface WatchServices {
@@ -71,7 +93,7 @@ public final class ConfigWatcher implements AutoCloseable {
 
   private ConfigWatcher(
       Map<Path, String> versions,
-      Runnable onChange,
+      Reload onChange,
       long pollMillis,
       long settleMillis,
       String threadName,
@@ -103,7 +125,7 @@ public final class ConfigWatcher implements AutoCloseable {
    */
   public static ConfigWatcher start(
       Map<Path, String> versions,
-      Runnable onChange,
+      Reload onChange,
       long pollMillis,
       String threadName,
       String site) {
@@ -118,11 +140,11 @@ public final class ConfigWatcher implements AutoCloseable {
   }
 
   /**
-   * As {@link #start(Map, Runnable, long, String, String)}, for files in their version now, with
-   * the quiet time before a change is read, the thread's name naming the site.
+   * As {@link #start(Map, Reload, long, String, String)}, for files in their version now, with the
+   * quiet time before a change is read, the thread's name naming the site.
    */
   static ConfigWatcher start(
-      Set<Path> files, Runnable onChange, long pollMillis, long settleMillis, String threadName) {
+      Set<Path> files, Reload onChange, long pollMillis, long settleMillis, String threadName) {
     return start(
         versions(files),
         onChange,
@@ -134,12 +156,12 @@ public final class ConfigWatcher implements AutoCloseable {
   }
 
   /**
-   * As {@link #start(Map, Runnable, long, String, String)}, with the quiet time before a change is
+   * As {@link #start(Map, Reload, long, String, String)}, with the quiet time before a change is
    * read and its watch service from {@code watchServices}.
    */
   static ConfigWatcher start(
       Map<Path, String> versions,
-      Runnable onChange,
+      Reload onChange,
       long pollMillis,
       long settleMillis,
       String threadName,
@@ -255,32 +277,72 @@ public final class ConfigWatcher implements AutoCloseable {
     try {
       while (!closed) {
         if (!checkAtOnce) {
-          drain(nextEvents(TimeUnit.MILLISECONDS.toNanos(pollMillis)));
+          drain(nextEvents(waitNanos()));
         }
         checkAtOnce = false;
-        if (!changed()) {
+        boolean retry = failedReloads > 0 && System.nanoTime() - retryAtNanos >= 0;
+        if (!changed() && !retry) {
           continue;
         }
         settle();
         if (!closed) {
-          try {
-            onChange.run();
-          } catch (RuntimeException | LinkageError | OutOfMemoryError | StackOverflowError e) {
-            // An error too: with no file descriptor left a class cannot be loaded from the JAR,
-            // with no thread left a link cannot start, and the watcher's thread ended with it, so
-            // no later change was applied (review D). The next change is tried again.
-            LOG.log(
-                Level.SEVERE,
-                "ApiLink: applying the changed configuration failed for "
-                    + site
-                    + "; the next change is tried again",
-                e);
-          }
+          reload();
         }
       }
     } catch (InterruptedException | ClosedWatchServiceException e) {
       // closing
     }
+  }
+
+  /** How long to wait for events before the next periodic check, or the next attempt. */
+  private long waitNanos() {
+    long poll = TimeUnit.MILLISECONDS.toNanos(pollMillis);
+    if (failedReloads == 0) {
+      return poll;
+    }
+    return Math.max(0, Math.min(poll, retryAtNanos - System.nanoTime()));
+  }
+
+  /**
+   * Runs {@link #onChange}; if it fails, schedules the next attempt. A failed reload used to drop
+   * its change until the files changed again: a link that could not start at that moment (no
+   * thread, no file descriptor left) left the previous configuration in force for good.
+   */
+  private void reload() {
+    try {
+      onChange.run();
+      failedReloads = 0;
+      failureLogged = null;
+    } catch (Exception | LinkageError | OutOfMemoryError | StackOverflowError e) {
+      // An error too: with no file descriptor left a class cannot be loaded from the JAR, with no
+      // thread left a link cannot start, and the watcher's thread ended with it, so no later
+      // change was applied (review D).
+      if (closed) {
+        return; // the application is stopping: the reload failed with it, not to be tried again
+      }
+      failedReloads++;
+      long delayMillis = retryDelayMillis(failedReloads);
+      retryAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
+      // Logged once while it fails the same way: attempts every minute for a day would otherwise
+      // write 1,440 stacks to a log that other web applications share.
+      String failure = String.valueOf(e);
+      Level level = failure.equals(failureLogged) ? Level.FINE : Level.SEVERE;
+      failureLogged = failure;
+      LOG.log(
+          level,
+          "ApiLink: applying the changed configuration failed for "
+              + site
+              + ", which keeps the configuration in force; it is tried again in "
+              + delayMillis / 1000
+              + " s",
+          e);
+    }
+  }
+
+  /** How long to wait before trying again after {@code failedReloads} failed reloads in a row. */
+  static long retryDelayMillis(int failedReloads) {
+    int doublings = Math.min(failedReloads - 1, 6);
+    return Math.min(LAST_RETRY_MILLIS, FIRST_RETRY_MILLIS << doublings);
   }
 
   /**

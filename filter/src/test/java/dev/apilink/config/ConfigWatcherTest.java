@@ -30,7 +30,7 @@ class ConfigWatcherTest {
   void aFileTruncatedThenRewrittenIsReadOnceWhole() throws Exception {
     Path file = Files.writeString(dir.resolve("apilink.json"), "{\"version\": 1}");
     BlockingQueue<String> read = new LinkedBlockingQueue<>();
-    Runnable onChange = readsInto(read, file);
+    ConfigWatcher.Reload onChange = readsInto(read, file);
     // Events only (no periodic check within the test); each step below waits until the watcher
     // waits for quiet, so the steps land during that wait whatever the machine's speed.
     try (ConfigWatcher watcher =
@@ -55,19 +55,20 @@ class ConfigWatcherTest {
   }
 
   @Test
-  void aReloadThatFailsWithAnErrorLeavesTheWatcherWatching() throws Exception {
+  void aReloadThatFailsWithAnErrorLeavesTheWatcherWatchingAndIsTriedAgain() throws Exception {
     // With no file descriptor left, a class ApiLink had not yet loaded could not be read from its
     // JAR (review D, Tomcat 11.0.24): a NoClassDefFoundError, or an OutOfMemoryError when no thread
-    // can be made, ended the watcher's thread, and no later change was ever applied.
+    // can be made, ended the watcher's thread, and no later change was ever applied. Then the
+    // change whose reload failed was dropped until the files changed again.
     Path file = Files.writeString(dir.resolve("apilink.json"), "{\"version\": 1}");
     BlockingQueue<String> read = new LinkedBlockingQueue<>();
-    Runnable reads = readsInto(read, file);
+    ConfigWatcher.Reload reads = readsInto(read, file);
     List<Error> failures =
         new CopyOnWriteArrayList<>(
             List.of(
                 new NoClassDefFoundError("dev/apilink/Example"),
                 new OutOfMemoryError("unable to create native thread")));
-    Runnable onChange =
+    ConfigWatcher.Reload onChange =
         () -> {
           if (!failures.isEmpty()) {
             read.add("failed");
@@ -89,23 +90,86 @@ class ConfigWatcherTest {
             600_000,
             "watcher-error-test",
             "the web application at /shop")) {
-      for (int version = 2; version <= 4; version++) {
-        Files.writeString(file, "{\"version\": " + version + "}");
-        String expected = version < 4 ? "failed" : "{\"version\": 4}";
-        assertEquals(expected, read.poll(30, TimeUnit.SECONDS), "version " + version);
-      }
+      // One change; the attempts after the failures come without another.
+      Files.writeString(file, "{\"version\": 2}");
+      assertEquals("failed", read.poll(30, TimeUnit.SECONDS));
+      assertEquals("failed", read.poll(30, TimeUnit.SECONDS));
+      assertEquals("{\"version\": 2}", read.poll(30, TimeUnit.SECONDS));
     } finally {
       log.removeHandler(handler);
       log.setUseParentHandlers(parentHandlers);
     }
     // Several web applications share the container's log: the line names whose change failed.
+    // Two different failures: each is logged.
     assertEquals(
         List.of(
-            "ApiLink: applying the changed configuration failed for the web application at /shop;"
-                + " the next change is tried again",
-            "ApiLink: applying the changed configuration failed for the web application at /shop;"
-                + " the next change is tried again"),
+            "ApiLink: applying the changed configuration failed for the web application at /shop,"
+                + " which keeps the configuration in force; it is tried again in 1 s",
+            "ApiLink: applying the changed configuration failed for the web application at /shop,"
+                + " which keeps the configuration in force; it is tried again in 2 s"),
         severe);
+  }
+
+  @Test
+  void aReloadThatFailsAgainTheSameWayIsLoggedOnceAndTriedAgainLater() throws Exception {
+    Path file = Files.writeString(dir.resolve("apilink.json"), "{\"version\": 1}");
+    BlockingQueue<String> read = new LinkedBlockingQueue<>();
+    ConfigWatcher.Reload reads = readsInto(read, file);
+    java.util.concurrent.atomic.AtomicInteger failuresLeft =
+        new java.util.concurrent.atomic.AtomicInteger(2);
+    ConfigWatcher.Reload onChange =
+        () -> {
+          if (failuresLeft.getAndDecrement() > 0) {
+            read.add("failed");
+            throw new java.io.IOException("Too many open files");
+          }
+          reads.run();
+        };
+    List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    Handler handler = recording(logged);
+    Logger log = Logger.getLogger("dev.apilink.config");
+    Level level = log.getLevel();
+    boolean parentHandlers = log.getUseParentHandlers();
+    log.setLevel(Level.FINE);
+    log.setUseParentHandlers(false);
+    log.addHandler(handler);
+    try (ConfigWatcher watcher =
+        ConfigWatcher.start(
+            Map.of(file, ConfigWatcher.version(file)),
+            onChange,
+            600_000,
+            "watcher-retry-test",
+            "the web application at /shop")) {
+      Files.writeString(file, "{\"version\": 2}");
+      for (int attempt = 1; attempt <= 2; attempt++) {
+        assertEquals("failed", read.poll(30, TimeUnit.SECONDS), "attempt " + attempt);
+      }
+      assertEquals("{\"version\": 2}", read.poll(30, TimeUnit.SECONDS));
+    } finally {
+      log.removeHandler(handler);
+      log.setUseParentHandlers(parentHandlers);
+      log.setLevel(level);
+    }
+    assertEquals(
+        List.of(
+            "SEVERE ApiLink: applying the changed configuration failed for the web application at"
+                + " /shop, which keeps the configuration in force; it is tried again in 1 s"
+                + " java.io.IOException: Too many open files",
+            "FINE ApiLink: applying the changed configuration failed for the web application at"
+                + " /shop, which keeps the configuration in force; it is tried again in 2 s"
+                + " java.io.IOException: Too many open files"),
+        logged.stream()
+            .map(r -> r.getLevel() + " " + r.getMessage() + " " + r.getThrown())
+            .toList());
+  }
+
+  @Test
+  void theWaitBeforeTryingAFailedReloadAgainDoublesUpToAMinute() {
+    assertEquals(
+        List.of(1_000L, 2_000L, 4_000L, 8_000L, 16_000L, 32_000L, 60_000L, 60_000L),
+        java.util.stream.IntStream.of(1, 2, 3, 4, 5, 6, 7, 1_000)
+            .mapToObj(ConfigWatcher::retryDelayMillis)
+            .toList());
   }
 
   @Test
@@ -113,7 +177,7 @@ class ConfigWatcherTest {
     Path file = Files.writeString(dir.resolve("apilink.json"), "{\"version\": 1}");
     BlockingQueue<String> read = new LinkedBlockingQueue<>();
     ConfigWatcher[] watcher = new ConfigWatcher[1];
-    Runnable reload =
+    ConfigWatcher.Reload reload =
         () -> {
           try {
             // As ConfigLoader does: the file's version, then its content.
@@ -197,7 +261,7 @@ class ConfigWatcherTest {
     // need a restart" once at start-up and never applied a rotated key, nor an unlink.
     Path file = Files.writeString(dir.resolve("apilink.json"), "{\"version\": 1}");
     BlockingQueue<String> read = new LinkedBlockingQueue<>();
-    Runnable onChange = readsInto(read, file);
+    ConfigWatcher.Reload onChange = readsInto(read, file);
     List<String> warnings = new CopyOnWriteArrayList<>();
     Handler handler = collecting(Level.WARNING, warnings);
     Logger logger = Logger.getLogger("dev.apilink.config");
@@ -268,7 +332,7 @@ class ConfigWatcherTest {
     ConfigLoader loader = new ConfigLoader(rewrittenWhileRead, name -> null);
     BlockingQueue<String> loaded = new LinkedBlockingQueue<>();
     ConfigWatcher[] watcher = new ConfigWatcher[1];
-    Runnable reload =
+    ConfigWatcher.Reload reload =
         () -> {
           // As ApiLinkFilter.reload does.
           try {
@@ -333,7 +397,7 @@ class ConfigWatcherTest {
     Path file = Files.writeString(directory.resolve("apilink.json"), "{\"version\": 1}");
     BlockingQueue<String> read = new LinkedBlockingQueue<>();
     ConfigWatcher[] watcher = new ConfigWatcher[1];
-    Runnable reload =
+    ConfigWatcher.Reload reload =
         () -> {
           try {
             // As ApiLinkFilter.reload does: the file's version, its content, then watch().
@@ -397,7 +461,7 @@ class ConfigWatcherTest {
   }
 
   /** A reload that reads {@code file} whole into {@code read}, or says why it could not. */
-  private static Runnable readsInto(BlockingQueue<String> read, Path file) {
+  private static ConfigWatcher.Reload readsInto(BlockingQueue<String> read, Path file) {
     return () -> {
       try {
         read.add(Files.readString(file));
@@ -437,6 +501,22 @@ class ConfigWatcherTest {
     for (String line : logged) {
       assertFalse(line.contains("s3cr3t"), line);
     }
+  }
+
+  /** A log handler that adds every record to {@code records}. */
+  private static Handler recording(List<LogRecord> records) {
+    return new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        records.add(record);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
   }
 
   private static Handler collecting(Level least, List<String> messages) {

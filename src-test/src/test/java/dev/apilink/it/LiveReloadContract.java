@@ -20,6 +20,7 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -252,6 +253,47 @@ abstract class LiveReloadContract {
 
     assertEquals(200, get("/api/x").statusCode());
     assertEquals(List.of("key-b"), gatewayA.received().get(0).header("Ocp-Apim-Subscription-Key"));
+  }
+
+  /**
+   * A valid change whose link cannot start (here the JVM's proxy selector fails for its gateway; in
+   * production, no thread or file descriptor left for its client) keeps the link in force and is
+   * tried again until its link starts: it was dropped until the files changed again. The failure is
+   * logged once, not at each attempt.
+   */
+  @Test
+  void aChangeWhoseLinkCannotStartKeepsTheLinkInForceAndIsTriedAgainUntilItStarts()
+      throws Exception {
+    URI gateway = gatewayB.url();
+    try (ThroughProxy.FailingSelection failing = ThroughProxy.failSelectionFor(gateway.getPort())) {
+      site.replaceConfig(linkedTo(gatewayB, "key-b").toString());
+      Await.until(
+          "the link to gateway B tried again after it failed to start",
+          RELOAD,
+          () -> failing.failed() >= 2,
+          () -> log.all("ApiLink"));
+
+      assertEquals(200, get("/api/while-failing").statusCode());
+      assertEquals(1, gatewayA.received().size());
+    }
+    log.await("is linked to " + gateway, RELOAD);
+
+    assertEquals(200, get("/api/x").statusCode());
+    assertEquals(List.of("key-b"), gatewayB.received().get(0).header("Ocp-Apim-Subscription-Key"));
+    assertEquals(
+        List.of(
+            "ApiLink: applying the changed configuration failed for the web application at /,"
+                + " which keeps the configuration in force; it is tried again in 1 s"),
+        log.warnings("applying the changed configuration failed"));
+    assertTrue(
+        log.warningsWithTheirExceptions().stream()
+            .anyMatch(
+                logged ->
+                    logged.endsWith(
+                        "java.lang.IllegalStateException: no proxy can be chosen for "
+                            + gateway
+                            + " (a test's)")),
+        () -> String.valueOf(log.warningsWithTheirExceptions()));
   }
 
   @Test
