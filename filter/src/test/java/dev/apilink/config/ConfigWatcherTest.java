@@ -172,6 +172,39 @@ class ConfigWatcherTest {
             .toList());
   }
 
+  /**
+   * A Kubernetes config map or secret: the file is a symbolic link {@code apilink.json ->
+   * ..data/apilink.json}, and an update renames a new {@code ..data} link over the old one. The
+   * events name {@code ..data}, never the file; yet they bring the change at once, not at the next
+   * periodic check (none within this test): reviewers saw updates applied within half a second.
+   */
+  @Test
+  void aKubernetesMountSwappingItsDataLinkIsReadAtOnce() throws Exception {
+    Path mount = Files.createDirectories(dir.resolve("config-map"));
+    Files.writeString(
+        Files.createDirectory(mount.resolve("..2026_11_29_12_00_00.1")).resolve("apilink.json"),
+        "{\"version\": 1}");
+    Files.createSymbolicLink(mount.resolve("..data"), Path.of("..2026_11_29_12_00_00.1"));
+    Path file =
+        Files.createSymbolicLink(mount.resolve("apilink.json"), Path.of("..data/apilink.json"));
+    BlockingQueue<String> read = new LinkedBlockingQueue<>();
+    try (ConfigWatcher watcher =
+        ConfigWatcher.start(Set.of(file), readsInto(read, file), 600_000, 200, "watcher-test")) {
+      Files.writeString(
+          Files.createDirectory(mount.resolve("..2026_11_29_12_01_00.2")).resolve("apilink.json"),
+          "{\"version\": 2}");
+      Path swap =
+          Files.createSymbolicLink(mount.resolve("..data_tmp"), Path.of("..2026_11_29_12_01_00.2"));
+      Files.move(
+          swap,
+          mount.resolve("..data"),
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+      assertEquals("{\"version\": 2}", read.poll(30, TimeUnit.SECONDS));
+    }
+  }
+
   @Test
   void aWriteThatLandsWhileTheReloadReadsTheFilesIsAppliedToo() throws Exception {
     Path file = Files.writeString(dir.resolve("apilink.json"), "{\"version\": 1}");

@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -294,6 +295,65 @@ abstract class LiveReloadContract {
                             + gateway
                             + " (a test's)")),
         () -> String.valueOf(log.warningsWithTheirExceptions()));
+  }
+
+  /**
+   * A subscription key in a Kubernetes secret, rotated alone (the configuration unchanged): the
+   * kubelet swaps the mount's {@code ..data} link, and no file-system event names the key's own
+   * path. The next request carries the new key.
+   */
+  @Test
+  void aKeyInAKubernetesSecretIsFollowedWhenTheSecretAloneIsUpdated() throws Exception {
+    KubernetesMount secret =
+        KubernetesMount.create(dir.resolve("secret"), Map.of("subscription-key", "key-1"));
+    site.replaceConfig(
+        linkedTo(gatewayA, "${file:" + secret.file("subscription-key") + "}").toString());
+    log.await("ApiLink reloaded", RELOAD);
+    assertEquals(200, get("/api/before").statusCode());
+
+    secret.update(Map.of("subscription-key", "key-2"));
+    log.await("ApiLink reloaded", RELOAD);
+    assertEquals(200, get("/api/after").statusCode());
+
+    List<Received> received = gatewayA.received();
+    assertEquals(List.of("key-1"), received.get(0).header("Ocp-Apim-Subscription-Key"));
+    assertEquals(List.of("key-2"), received.get(1).header("Ocp-Apim-Subscription-Key"));
+  }
+
+  /**
+   * A configuration that the {@code config} init-param names in a Kubernetes config map: an update
+   * swaps the mount's {@code ..data} link, and is applied.
+   */
+  @Test
+  void aConfigurationInAKubernetesConfigMapIsReloadedWhenTheMapIsUpdated() throws Exception {
+    Site mounted = Site.create(kind(), dir.resolve("mounted"), "");
+    try {
+      KubernetesMount map =
+          KubernetesMount.create(
+              dir.resolve("config-map"),
+              Map.of("apilink.json", mounted.linkedTo(gatewayA.url()).toString()));
+      assertTrue(
+          mounted.deploy(
+              mounted.linkedTo(gatewayA.url()),
+              Map.of("config", map.file("apilink.json").toString())),
+          () -> mounted.container().deploymentFailure());
+
+      ObjectNode linkedToB = mounted.linkedTo(gatewayB.url());
+      ((ObjectNode) linkedToB.get("environments").get("production").get("backend"))
+          .put("subscriptionKey", "key-b");
+      map.update(Map.of("apilink.json", linkedToB.toString()));
+      log.await("is linked to " + gatewayB.url(), RELOAD);
+      HttpResponse<String> response =
+          CLIENT.send(
+              HttpRequest.newBuilder(mounted.uri("/api/x")).build(), BodyHandlers.ofString());
+
+      assertEquals(200, response.statusCode());
+      assertEquals(List.of(), gatewayA.received());
+      assertEquals(
+          List.of("key-b"), gatewayB.received().get(0).header("Ocp-Apim-Subscription-Key"));
+    } finally {
+      mounted.close();
+    }
   }
 
   @Test
