@@ -33,8 +33,9 @@ import java.util.logging.Logger;
  * make a watch service (the user's inotify instances used up).
  *
  * <p>A change whose reload fails (it throws: the new link could not start) is tried again, after 1
- * s, then twice as long each time up to a minute, until a reload succeeds or the files change
- * again; the same failure is logged once, its repeats at FINE.
+ * s, then twice as long each time up to a minute, until a reload succeeds or the files change again
+ * (that change is tried at once, and so on); the same failure is logged once for each change, its
+ * repeats at FINE.
  */
 public final class ConfigWatcher implements AutoCloseable {
 
@@ -281,8 +282,14 @@ public final class ConfigWatcher implements AutoCloseable {
         }
         checkAtOnce = false;
         boolean retry = failedReloads > 0 && System.nanoTime() - retryAtNanos >= 0;
-        if (!changed() && !retry) {
+        boolean changed = changed();
+        if (!changed && !retry) {
           continue;
+        }
+        if (changed) {
+          // A new change: tried at once, then again 1 s after a failure, which is logged anew.
+          failedReloads = 0;
+          failureLogged = null;
         }
         settle();
         if (!closed) {
