@@ -892,7 +892,18 @@ public final class ConfigLoader {
       try {
         Optional<Path> file = source.path(location);
         file.ifPresent(path -> read.put(path, ConfigWatcher.version(path)));
-        byte[] content = source.read(location);
+        byte[] content;
+        try {
+          content = source.read(location);
+        } catch (IOException e) {
+          // Not the version taken a moment ago: with few file descriptors left, that reading may
+          // succeed and this one fail, and the refusal then handed the watcher the version of the
+          // whole file, which was no change to it any more: the valid change was never applied
+          // (found by review h40a). Unreadable, the file is a change once it can be read.
+          file.filter(path -> ConfigWatcher.isContent(read.get(path)))
+              .ifPresent(path -> read.put(path, ConfigWatcher.unreadable(e)));
+          throw e;
+        }
         // The version of what was read, when the file was there: a rewrite that truncated the
         // file between the version above and this read left its version that of the whole file,
         // so that the whole file, back a moment later, was no change, and the empty read that was

@@ -460,8 +460,13 @@ public final class ConfigWatcher implements AutoCloseable {
     } catch (NoSuchFileException e) {
       return "missing";
     } catch (IOException e) {
-      return "unreadable: " + e.getClass().getSimpleName();
+      return unreadable(e);
     }
+  }
+
+  /** The version of a file whose reading failed with {@code e}. */
+  static String unreadable(IOException e) {
+    return "unreadable: " + e.getClass().getSimpleName();
   }
 
   /** The version of a file whose content is {@code content}. */

@@ -390,6 +390,64 @@ class ConfigWatcherTest {
     }
   }
 
+  /**
+   * With few file descriptors left (review D), the reload's reading of a file can fail while the
+   * moment before, its version was taken: the refusal then handed the watcher that version, of the
+   * file's whole content, so that the file was no change to it, not even to the periodic check, and
+   * the valid change was never applied. A file whose reading failed is now one that could not be
+   * read, and the next check finds it readable.
+   */
+  @Test
+  void aFileWhoseReadingFailedAfterItsVersionWasTakenIsReadAgain() throws Exception {
+    Path file = Files.writeString(dir.resolve("apilink.json"), unlinked("first.example"));
+    ConfigFiles disk = ConfigFiles.fileSystem(dir, java.util.Optional.empty());
+    java.util.concurrent.atomic.AtomicBoolean failNextRead =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    ConfigFiles failingOnce =
+        new ConfigFiles() {
+          @Override
+          public byte[] read(String location) throws java.io.IOException {
+            if (failNextRead.getAndSet(false)) {
+              throw new java.nio.file.FileSystemException(location, null, "Too many open files");
+            }
+            return disk.read(location);
+          }
+
+          @Override
+          public java.util.Optional<Path> path(String location) {
+            return disk.path(location);
+          }
+        };
+    ConfigLoader loader = new ConfigLoader(failingOnce, name -> null);
+    BlockingQueue<String> loaded = new LinkedBlockingQueue<>();
+    ConfigWatcher[] watcher = new ConfigWatcher[1];
+    ConfigWatcher.Reload reload =
+        () -> {
+          // As ApiLinkFilter.reload does.
+          try {
+            SiteConfig site = loader.load("apilink.json", "production");
+            loaded.add(site.hostname());
+            watcher[0].watch(site.files());
+          } catch (ConfigException e) {
+            loaded.add("refused: " + e.problems());
+            watcher[0].watch(e.files());
+          }
+        };
+    SiteConfig inForce = loader.load("apilink.json", "production");
+    try (ConfigWatcher started =
+        ConfigWatcher.start(inForce.files(), reload, 100, "watcher-test", "the site")) {
+      watcher[0] = started;
+      failNextRead.set(true);
+      Files.writeString(file, unlinked("second.example"));
+
+      assertEquals(
+          "refused: [cannot read the file (FileSystemException: apilink.json: Too many open"
+              + " files)]",
+          loaded.poll(30, TimeUnit.SECONDS));
+      assertEquals("second.example", loaded.poll(10, TimeUnit.SECONDS));
+    }
+  }
+
   private static String unlinked(String hostname) {
     return "{\"hostname\": \"" + hostname + "\", \"environments\": {\"production\": {}}}";
   }
