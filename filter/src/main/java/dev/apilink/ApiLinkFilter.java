@@ -485,7 +485,7 @@ public final class ApiLinkFilter implements Filter {
   }
 
   private State stateFor(SiteConfig site) throws Exception {
-    String issuer = WellKnown.issuer(site.origin().toString(), context.getContextPath());
+    String issuer = WellKnown.issuer(site.origin().toString(), issuerContextPath(context));
     Optional<BackendConfig> backend = site.environment().backend();
     // The discovery documents are served linked or not (a gateway's validate-jwt policy may
     // fetch them before the site is linked); but the warning about a generated key concerns the
@@ -1026,6 +1026,23 @@ public final class ApiLinkFilter implements Filter {
   private static String pathInContext(HttpServletRequest request) {
     String pathInfo = request.getPathInfo();
     return pathInfo == null ? request.getServletPath() : request.getServletPath() + pathInfo;
+  }
+
+  /**
+   * The context path that the tokens' issuer and the discovery documents are made from, decoded, as
+   * {@code link --context-path} takes it: Tomcat reports {@code /café bar}, Jetty 12 its canonical
+   * URL form {@code /café%20bar} (it keeps a space, a percent sign, {@code ?"<>[]{}} and others
+   * percent-encoded). From Jetty's form the issuer said {@code %20} where {@code link}'s policy
+   * said a space, and the published {@code jwks_uri} {@code %2520}: no token of such a site got
+   * through.
+   */
+  static String issuerContextPath(ServletContext context) {
+    String path = context.getContextPath();
+    boolean jetty = context.getServerInfo().regionMatches(true, 0, "jetty", 0, "jetty".length());
+    if (!jetty || path.indexOf('%') < 0) {
+      return path;
+    }
+    return WellKnown.percentDecoded(path).orElse(path);
   }
 
   /**

@@ -4,11 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apilink.config.BackendConfig;
 import dev.apilink.config.ConfigException;
 import dev.apilink.config.SiteConfig;
-import java.io.ByteArrayOutputStream;
+import dev.apilink.token.WellKnown;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -188,33 +185,10 @@ final class LinkCommand {
             + " the URL "
             + contextPath
             + ", give "
-            + percentDecoded(contextPath)
+            + WellKnown.percentDecoded(contextPath)
                 .map(decoded -> "--context-path " + Shell.quote(decoded))
                 .orElse("the path decoded")
             + ".");
-  }
-
-  /** {@code path} with its {@code %XX} decoded as UTF-8; empty if they are not UTF-8. */
-  private static Optional<String> percentDecoded(String path) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    for (int i = 0; i < path.length(); i++) {
-      char c = path.charAt(i);
-      if (c == '%' && PERCENT_ENCODED.matcher(path).region(i, path.length()).lookingAt()) {
-        bytes.write(Integer.parseInt(path.substring(i + 1, i + 3), 16));
-        i += 2;
-      } else {
-        bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
-      }
-    }
-    try {
-      return Optional.of(
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .decode(ByteBuffer.wrap(bytes.toByteArray()))
-              .toString());
-    } catch (CharacterCodingException e) {
-      return Optional.empty();
-    }
   }
 
   static Optional<String> apimServiceName(Optional<String> given) throws UsageException {

@@ -4,7 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apilink.config.JsonFactories;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The two documents that the gateway's {@code <openid-config url="..."/>} reads: the OpenID
@@ -20,6 +25,8 @@ public record WellKnown(byte[] openidConfiguration, byte[] jwks) {
   public static final String JWKS_PATH = "/.auth/.well-known/jwks.json";
 
   static final ObjectMapper JSON = new ObjectMapper(JsonFactories.withoutThreadLocals());
+
+  private static final Pattern PERCENT_ENCODED = Pattern.compile("%[0-9A-Fa-f]{2}");
 
   /**
    * @param issuer the tokens' {@code iss}: the site's origin and context path, then {@code /.auth}
@@ -86,5 +93,35 @@ public record WellKnown(byte[] openidConfiguration, byte[] jwks) {
       }
     }
     return url.toString();
+  }
+
+  /**
+   * {@code path} with its {@code %XX} decoded as UTF-8, everything else as it is ({@code /caf%C3%A9
+   * bar} and {@code /café%20bar} are {@code /café bar}); empty if the bytes are not UTF-8.
+   */
+  public static Optional<String> percentDecoded(String path) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    int i = 0;
+    while (i < path.length()) {
+      if (path.charAt(i) == '%'
+          && PERCENT_ENCODED.matcher(path).region(i, path.length()).lookingAt()) {
+        bytes.write(Integer.parseInt(path.substring(i + 1, i + 3), 16));
+        i += 3;
+      } else {
+        // A whole code point: a character outside the BMP is two chars, which alone are no UTF-8.
+        int codePoint = path.codePointAt(i);
+        bytes.writeBytes(new String(Character.toChars(codePoint)).getBytes(StandardCharsets.UTF_8));
+        i += Character.charCount(codePoint);
+      }
+    }
+    try {
+      return Optional.of(
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .decode(ByteBuffer.wrap(bytes.toByteArray()))
+              .toString());
+    } catch (CharacterCodingException e) {
+      return Optional.empty();
+    }
   }
 }

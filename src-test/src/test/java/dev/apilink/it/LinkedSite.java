@@ -6,6 +6,8 @@ import dev.apilink.Main;
 import dev.apilink.testkit.gateway.ApimGateway;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -13,6 +15,7 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -50,7 +53,22 @@ final class LinkedSite implements AutoCloseable {
   static LinkedSite link(
       ServletContainer.Kind kind, Path dir, ApimGateway gateway, Consumer<ObjectNode> change)
       throws Exception {
-    Site site = Site.create(kind, dir, "");
+    return link(kind, dir, gateway, "", change);
+  }
+
+  /**
+   * As {@link #link(ServletContainer.Kind, Path, ApimGateway, Consumer)}, for a web application
+   * deployed at {@code contextPath} (decoded, as the container reports it; {@code ""} for the
+   * root), which {@code link} is given as {@code --context-path}.
+   */
+  static LinkedSite link(
+      ServletContainer.Kind kind,
+      Path dir,
+      ApimGateway gateway,
+      String contextPath,
+      Consumer<ObjectNode> change)
+      throws Exception {
+    Site site = Site.create(kind, dir, contextPath);
     Path keyFile = dir.resolve("apim-subscription-key");
     ObjectNode config = site.linkedTo(gateway.url());
     ((ObjectNode) config.get("environments").get("production").get("backend"))
@@ -59,17 +77,25 @@ final class LinkedSite implements AutoCloseable {
     site.writeConfig(config.toPrettyString());
     Path configFile = site.webapp().resolve("WEB-INF/apilink.json");
 
-    String arm = link(configFile, "--format", "arm");
-    JsonNode summary = Site.JSON.readTree(link(configFile, "--format", "json"));
+    String[] where =
+        contextPath.isEmpty() ? new String[0] : new String[] {"--context-path", contextPath};
+    String arm = link(configFile, with(where, "--format", "arm"));
+    JsonNode summary = Site.JSON.readTree(link(configFile, with(where, "--format", "json")));
     gateway.deployArmTemplate(arm);
     String subscriptionId = summary.get("subscription").get("id").asText();
     Files.writeString(keyFile, gateway.primaryKey(subscriptionId));
 
-    if (!site.container().deploy(site.webapp(), "", Map.of())) {
+    if (!site.container().deploy(site.webapp(), contextPath, Map.of())) {
       throw new AssertionError("deployment failed:\n" + site.container().deploymentFailure());
     }
     return new LinkedSite(
         site, keyFile, configFile, summary.get("product").get("id").asText(), subscriptionId);
+  }
+
+  private static String[] with(String[] options, String... more) {
+    String[] all = Arrays.copyOf(options, options.length + more.length);
+    System.arraycopy(more, 0, all, options.length, more.length);
+    return all;
   }
 
   /** Runs {@code java -jar apilink-filter-all.jar link --config <file> <options>}. */
@@ -95,7 +121,23 @@ final class LinkedSite implements AutoCloseable {
   }
 
   HttpResponse<String> get(String path, String... headers) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(site.uri(path));
+    return send(site.uri(path), headers);
+  }
+
+  /**
+   * {@code path} in the site's context, the context path percent-encoded as UTF-8 (a browser's
+   * {@code /caf%C3%A9%20bar} for {@code /café bar}).
+   */
+  HttpResponse<String> getEncoded(String path, String... headers) throws Exception {
+    String encodedContext =
+        URLEncoder.encode(site.contextPath(), StandardCharsets.UTF_8)
+            .replace("+", "%20")
+            .replace("%2F", "/");
+    return send(URI.create(site.container().url() + encodedContext + path), headers);
+  }
+
+  private static HttpResponse<String> send(URI uri, String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri);
     if (headers.length > 0) {
       request.headers(headers);
     }

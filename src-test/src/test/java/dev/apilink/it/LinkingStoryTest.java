@@ -267,6 +267,42 @@ class LinkingStoryTest {
     assertEquals(1, backend.received().size());
   }
 
+  /**
+   * A web application whose context path has a space and a non-ASCII letter, linked with {@code
+   * link --context-path} as the container reports it (decoded): the policy's discovery URL has it
+   * percent-encoded, its issuer decoded, and the site's tokens get through, on both containers.
+   */
+  @Test
+  void aSiteUnderAContextPathWithASpaceAndAnAccentGetsThroughOnTomcat() throws Exception {
+    assertASiteUnderAnEncodedContextPathGetsThrough(ServletContainer.Kind.TOMCAT);
+  }
+
+  @Test
+  void aSiteUnderAContextPathWithASpaceAndAnAccentGetsThroughOnJetty() throws Exception {
+    assertASiteUnderAnEncodedContextPathGetsThrough(ServletContainer.Kind.JETTY);
+  }
+
+  private void assertASiteUnderAnEncodedContextPathGetsThrough(ServletContainer.Kind kind)
+      throws Exception {
+    site.close();
+    site = LinkedSite.link(kind, dir.resolve("cafe"), gateway, "/caf\u00e9 bar", c -> {});
+    gateway.addApiToProduct(site.productId, "sample");
+
+    HttpResponse<String> response = site.getEncoded("/api/products");
+
+    String origin = "http://127.0.0.1:" + site.site.container().port();
+    String policy = gateway.product(site.productId).policyXml();
+    assertTrue(
+        policy.contains(
+            "<openid-config url=\""
+                + origin
+                + "/caf%C3%A9%20bar/.auth/.well-known/openid-configuration\" />"),
+        policy);
+    assertTrue(policy.contains("<issuer>" + origin + "/caf\u00e9 bar/.auth</issuer>"), policy);
+    assertEquals(200, response.statusCode(), response.body());
+    assertEquals(1, backend.received().size());
+  }
+
   @Test
   void aSiteWhoseClockIsSecondsAheadOfTheGatewaysGetsThrough() throws Exception {
     // Clocks on two machines differ by seconds (an unsynchronised VM). ApiLink's token is not
