@@ -303,6 +303,33 @@ class LinkingStoryTest {
     assertEquals(1, backend.received().size());
   }
 
+  /**
+   * {@code token.header} other than {@code Authorization}: the site sends the bare token there, and
+   * {@code link}'s policy reads it from there without {@code require-scheme}.
+   */
+  @Test
+  void aTokenInAHeaderOfItsOwnGetsThroughWithTheLinkedPolicy() throws Exception {
+    site.close();
+    site =
+        LinkedSite.link(
+            ServletContainer.Kind.JETTY,
+            dir.resolve("own-header"),
+            gateway,
+            c -> c.putObject("token").put("header", "X-Site-Token"));
+    gateway.addApiToProduct(site.productId, "sample");
+
+    HttpResponse<String> response =
+        site.get("/api/products", "Authorization", "Bearer the-apis-own-token");
+
+    String policy = gateway.product(site.productId).policyXml();
+    assertTrue(policy.contains("<validate-jwt header-name=\"X-Site-Token\""), policy);
+    assertFalse(policy.contains("require-scheme"), policy);
+    assertEquals(200, response.statusCode(), response.body());
+    // The client's own Authorization is the API's, passed on untouched.
+    assertEquals(
+        List.of("Bearer the-apis-own-token"), backend.received().get(0).header("Authorization"));
+  }
+
   @Test
   void aSiteWhoseClockIsSecondsAheadOfTheGatewaysGetsThrough() throws Exception {
     // Clocks on two machines differ by seconds (an unsynchronised VM). ApiLink's token is not
