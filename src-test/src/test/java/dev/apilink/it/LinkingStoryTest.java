@@ -9,7 +9,11 @@ import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -328,6 +332,34 @@ class LinkingStoryTest {
     // The client's own Authorization is the API's, passed on untouched.
     assertEquals(
         List.of("Bearer the-apis-own-token"), backend.received().get(0).header("Authorization"));
+  }
+
+  /**
+   * An EC P-256 signing key (ES256), which configuration.md offers besides keygen's RSA: the policy
+   * {@code link} prints names no algorithm, and the gateway verifies the site's ES256 tokens with
+   * the published key.
+   */
+  @Test
+  void aSiteSigningWithAnEcKeyGetsThroughWithTheLinkedPolicy() throws Exception {
+    ECKey ecKey =
+        new ECKeyGenerator(Curve.P_256).keyID("ec-key").algorithm(JWSAlgorithm.ES256).generate();
+    Path keys = Files.createDirectories(dir.resolve("ec-keys")).resolve("site.jwk.json");
+    Files.writeString(keys, new JWKSet(ecKey).toString(false));
+    site.close();
+    site =
+        LinkedSite.link(
+            ServletContainer.Kind.TOMCAT,
+            dir.resolve("ec"),
+            gateway,
+            c -> c.putObject("token").put("signingKeyFile", keys.toString()));
+    gateway.addApiToProduct(site.productId, "sample");
+
+    HttpResponse<String> response = site.get("/api/products");
+
+    assertEquals(200, response.statusCode(), response.body());
+    String token =
+        backend.received().get(0).header("Authorization").get(0).substring("Bearer ".length());
+    assertEquals(JWSAlgorithm.ES256, SignedJWT.parse(token).getHeader().getAlgorithm());
   }
 
   @Test
