@@ -1075,6 +1075,18 @@ class LinkCommandTest {
   }
 
   @Test
+  void theAdviceKeepsACharacterOutsideTheBasicPlaneThatIsNotPercentEncoded() {
+    // Encoded char by char, each half of the pair became "?", and the advice named /?? shop.
+    assertEquals(
+        Optional.of(
+            "--context-path \"/\uD83C\uDF55%20shop\" is taken as written, percent signs included:"
+                + " the container reports a context path decoded, and the filter makes the issuer"
+                + " from that. For a web application at the URL /\uD83C\uDF55%20shop, give"
+                + " --context-path '/\uD83C\uDF55 shop'."),
+        LinkCommand.percentEncodingWarning("/\uD83C\uDF55%20shop"));
+  }
+
+  @Test
   void theRerunCommandPassesAConfigWhoseRelativePathStartsWithTwoHyphens() throws IOException {
     // Relative to the working directory, as a user in the site's directory names it.
     Path config = Path.of("--apilink-" + System.nanoTime() + ".json");
