@@ -80,7 +80,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  *       proxy can resolve, which the container's JVM is told of by {@code https.proxyHost};
  *   <li>{@code /login}: the sample site whose users the container signs in, by BASIC login against
  *       its own user store ({@code conf/tomcat-users.xml}; a Jetty {@code HashLoginService}), with
- *       route rules that need roles.
+ *       route rules that need roles;
+ *   <li>{@code /my shop}: the sample site at a context path with a space, which Tomcat reports
+ *       decoded and Jetty in URL form ({@code /my%20shop}), linked with {@code link --context-path
+ *       "/my shop"}.
  * </ul>
  *
  * The container starts once per class; its console output and logs stay in {@code
@@ -120,6 +123,7 @@ abstract class DistributionContract {
   LinkedSite tls;
   LinkedSite proxied;
   LinkedSite login;
+  LinkedSite spaced;
   int tlsPort;
   Path sampleWar;
   Path appLibraries;
@@ -156,7 +160,13 @@ abstract class DistributionContract {
     login =
         new LinkedSite(
             writeJson(run.resolve("login-apilink.json"), loginConfig), "/login", Map.of());
-    gateway = LinkedGateway.start(backend.url(), List.of(shop, app, login));
+    ObjectNode spacedConfig =
+        siteConfig(
+            origin, "${env:APIM_GATEWAY_URL}", "${env:SPACED_SUBSCRIPTION_KEY}", signingKeys);
+    spaced =
+        new LinkedSite(
+            writeJson(run.resolve("spaced-apilink.json"), spacedConfig), "/my shop", Map.of());
+    gateway = LinkedGateway.start(backend.url(), List.of(shop, app, login, spaced));
 
     ObjectNode limits =
         siteConfig(origin, silentGateway.url().toString(), "limits-key-unused", signingKeys);
@@ -264,6 +274,12 @@ abstract class DistributionContract {
             .with("staticwebapp.config.json", LOGIN_RULES)
             .writeTo(run.resolve("wars/login.war")));
 
+    wars.put(
+        "my shop.war",
+        Wars.from(sampleWar)
+            .with("WEB-INF/apilink.json", spacedConfig.toPrettyString())
+            .writeTo(run.resolve("wars/my shop.war")));
+
     Map<String, String> environment = new LinkedHashMap<>();
     environment.put("APILINK_SITE_ORIGIN", origin);
     environment.put("APIM_GATEWAY_URL", gateway.url().toString());
@@ -272,6 +288,7 @@ abstract class DistributionContract {
     environment.put("TLS_SUBSCRIPTION_KEY", tlsGateway.subscriptionKey(tls));
     environment.put("PROXIED_SUBSCRIPTION_KEY", tlsGateway.subscriptionKey(proxied));
     environment.put("LOGIN_SUBSCRIPTION_KEY", gateway.subscriptionKey(login));
+    environment.put("SPACED_SUBSCRIPTION_KEY", gateway.subscriptionKey(spaced));
     container =
         distribution()
             .start(
@@ -376,6 +393,21 @@ abstract class DistributionContract {
     assertEquals(
         List.of(origin + "/shop/api/products?page=2"), received.header("x-ms-original-url"));
     assertTokenVerifies(received, "/shop", origin + "/shop/.auth");
+  }
+
+  /**
+   * Linked as docs/gateway.md says, with the context path decoded: until review h40f, Jetty's
+   * tokens said {@code /my%20shop} and its published {@code jwks_uri} {@code /my%2520shop}, and the
+   * gateway refused every request.
+   */
+  @Test
+  void aSiteWhoseContextPathHasASpaceIsLinkedWithThePathDecoded() throws Exception {
+    HttpResponse<String> response = send(get("/my%20shop/api/products"));
+
+    assertEquals(200, response.statusCode(), response.body());
+    Received received = onlyReceived();
+    assertEquals("/api/products", received.rawPath());
+    assertTokenVerifies(received, "/my%20shop", origin + "/my shop/.auth");
   }
 
   @Test
