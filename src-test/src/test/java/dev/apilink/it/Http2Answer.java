@@ -66,8 +66,17 @@ record Http2Answer(int status, HttpFields head, byte[] body, String end) {
 
   /** A listener for a new stream that completes {@code answer} once the stream ends, either way. */
   static Stream.Listener collecting(CompletableFuture<Http2Answer> answer) {
+    return collecting(answer, new ByteArrayOutputStream());
+  }
+
+  /**
+   * As {@link #collecting(CompletableFuture)}, writing each chunk of the body to {@code soFar} as
+   * it arrives (under its lock), for a test that reads a stream before it ends: an event stream.
+   */
+  static Stream.Listener collecting(
+      CompletableFuture<Http2Answer> answer, ByteArrayOutputStream soFar) {
     return new Stream.Listener() {
-      private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+      private final ByteArrayOutputStream received = soFar;
       private int status;
       private HttpFields head;
 
