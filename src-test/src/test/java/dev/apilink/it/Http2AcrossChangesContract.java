@@ -647,6 +647,69 @@ abstract class Http2AcrossChangesContract {
     assertEquals(List.of(), warnings());
   }
 
+  /**
+   * Streams of one HTTP/2 connection waiting for the only gateway connection ({@code
+   * maxConnections} 1) of the link that a change retired, when the application stops: each is
+   * answered 503 as the site stopping, and none is logged as a gateway fault.
+   */
+  @Test
+  void http2StreamsQueuedForAGatewayConnectionOfARetiredLinkAreAnswered503WhenTheApplicationStops()
+      throws Exception {
+    site.replaceConfig(
+        site.linkedTo(gatewayA.url())
+            .toString()
+            .replace("\"subscriptionKey\"", "\"maxConnections\": 1, \"subscriptionKey\""));
+    log.await("ApiLink reloaded", WAIT);
+    Session session =
+        h2.connect(
+                new InetSocketAddress("127.0.0.1", site.container().port()),
+                new Session.Listener() {})
+            .get(10, TimeUnit.SECONDS);
+    List<String> paths = List.of("/api/held", "/api/queued-1", "/api/queued-2");
+    List<CompletableFuture<Http2Answer>> answers = new ArrayList<>();
+    for (String path : paths) {
+      CompletableFuture<Http2Answer> answer = new CompletableFuture<>();
+      MetaData.Request request =
+          new MetaData.Request(
+              "GET",
+              HttpURI.from(site.uri(path)),
+              HttpVersion.HTTP_2,
+              HttpFields.build().add("x-echo-hold", "held"));
+      session
+          .newStream(new HeadersFrame(request, null, true), Http2Answer.collecting(answer))
+          .get(10, TimeUnit.SECONDS);
+      answers.add(answer);
+      if (answers.size() == 1) {
+        gatewayA.gate("held").awaitHeld(1, WAIT);
+      }
+    }
+    awaitInFlight(3);
+    site.replaceConfig(site.linkedTo(gatewayB.url()).toString());
+    log.await("ApiLink reloaded", WAIT);
+
+    inBackground(() -> site.container().undeploy()).get(30, TimeUnit.SECONDS);
+
+    for (CompletableFuture<Http2Answer> waiting : answers) {
+      Http2Answer answer = waiting.get(30, TimeUnit.SECONDS);
+      assertEquals(503, answer.status(), answer.toString());
+      assertEquals(LiveReloadContract.STOPPING, answer.text(), answer.toString());
+    }
+    assertEquals(
+        paths.stream()
+            .map(
+                p ->
+                    "ApiLink: GET "
+                        + site.uri(p)
+                        + " -> answered 503: the web application is stopping")
+            .sorted()
+            .toList(),
+        log.all(" -> ").stream().sorted().toList());
+    assertEquals(List.of(), warnings());
+    assertEquals(
+        List.of("/api/held"),
+        gatewayA.received().stream().map(EchoBackend.Received::rawPath).toList());
+  }
+
   /** Runs {@code stop} on another thread, as an operator's command runs beside the requests. */
   static CompletableFuture<Void> inBackground(StoppingContract.Stop stop) {
     return StoppingContract.inBackground(stop);
