@@ -43,7 +43,7 @@ public final class MethodOverrides {
     if (query != null && (query.contains("method") || query.indexOf('%') >= 0)) {
       for (String parameter : query.split("&")) {
         int equals = parameter.indexOf('=');
-        if (equals > 0 && namesOverride(decoded(parameter.substring(0, equals)))) {
+        if (equals > 0 && namesOverride(parameter.substring(0, equals))) {
           methods = add(methods, decoded(parameter.substring(equals + 1)));
         }
       }
@@ -52,16 +52,24 @@ public final class MethodOverrides {
   }
 
   /**
-   * Whether a decoded parameter name is {@code _method} as the backend reads it: as written, or as
-   * PHP does ({@code $_GET}, which Laravel and Symfony read), which drops the name's leading spaces
-   * and reads a space, a dot or an unclosed {@code [} in it as {@code _} ({@code .method}, {@code "
-   * _method"}, {@code [method}).
+   * Whether a parameter name, as sent, is {@code _method} as the backend reads it: decoded as
+   * written, or as PHP does ({@code $_GET}, which Laravel and Symfony read), which ends the name at
+   * its first NUL byte, drops its leading spaces and reads a space, a dot or an unclosed {@code [}
+   * in it as {@code _} ({@code _method%00x}, {@code .method}, {@code " _method"}, {@code [method}).
    */
-  private static boolean namesOverride(String name) {
-    if (name.equals(PARAMETER)) {
+  private static boolean namesOverride(String rawName) {
+    if (decoded(rawName).equals(PARAMETER)) {
       return true;
     }
-    String php = name.replaceFirst("^ +", "").replace(' ', '_').replace('.', '_');
+    // PHP decodes the name, then reads it as a C string: "_method%00x" is _method there (found by
+    // review h40i: a POST that Laravel runs as DELETE passed a DELETE rule). Cut before decoding,
+    // as an escape after the NUL that cannot be decoded ("%zz"), which PHP keeps, does not matter.
+    int nul = rawName.indexOf("%00");
+    String php =
+        decoded(nul < 0 ? rawName : rawName.substring(0, nul))
+            .replaceFirst("^ +", "")
+            .replace(' ', '_')
+            .replace('.', '_');
     if (php.indexOf(']') < 0) {
       php = php.replace('[', '_');
     }
