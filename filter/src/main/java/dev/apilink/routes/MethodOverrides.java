@@ -12,9 +12,10 @@ import java.util.Locale;
  * The methods a request names besides its own, which many backends take as the method: {@code
  * X-HTTP-Method-Override}, {@code X-HTTP-Method} and {@code X-Method-Override} (Express's
  * method-override, ASP.NET, OData; in any case, and with {@code _} for {@code -} as CGI, WSGI and
- * Rack servers read them) and the {@code _method} query parameter (Spring's {@code
- * HiddenHttpMethodFilter}, Laravel, Rails). A route rule that refuses DELETE must refuse a POST
- * that a backend will run as DELETE. Form fields in the body are not read: ApiLink streams bodies.
+ * Rack servers read them), the {@code _method} query parameter (Spring's {@code
+ * HiddenHttpMethodFilter}, Laravel, Rails) and {@code X-HTTP-Method-Override} as a query parameter
+ * too (ASP.NET MVC). A route rule that refuses DELETE must refuse a POST that a backend will run as
+ * DELETE. Form fields in the body are not read: ApiLink streams bodies.
  */
 public final class MethodOverrides {
 
@@ -22,6 +23,9 @@ public final class MethodOverrides {
       List.of("x-http-method-override", "x-http-method", "x-method-override");
 
   private static final String PARAMETER = "_method";
+
+  /** The header that ASP.NET MVC also reads as a query parameter. */
+  private static final String QUERY_HEADER = "x-http-method-override";
 
   private MethodOverrides() {}
 
@@ -39,8 +43,9 @@ public final class MethodOverrides {
       }
     }
     String query = request.getQueryString();
-    // The parameter's name may be percent-encoded too (%5Fmethod): frameworks decode it.
-    if (query != null && (query.contains("method") || query.indexOf('%') >= 0)) {
+    // The parameter's name may be percent-encoded too (%5Fmethod): frameworks decode it. In any
+    // case: ASP.NET MVC reads X-HTTP-Method-Override, or x-http-method-override, from it.
+    if (query != null && (query.indexOf('%') >= 0 || mentionsMethod(query))) {
       for (String parameter : query.split("&")) {
         int equals = parameter.indexOf('=');
         if (equals > 0 && namesOverride(parameter.substring(0, equals))) {
@@ -52,13 +57,18 @@ public final class MethodOverrides {
   }
 
   /**
-   * Whether a parameter name, as sent, is {@code _method} as the backend reads it: decoded as
-   * written, or as PHP does ({@code $_GET}, which Laravel and Symfony read), which ends the name at
-   * its first NUL byte, drops its leading spaces and reads a space, a dot or an unclosed {@code [}
-   * in it as {@code _} ({@code _method%00x}, {@code .method}, {@code " _method"}, {@code [method}).
+   * Whether a parameter name, as sent, names the method as the backend reads it: {@code
+   * X-HTTP-Method-Override} in any case, or {@code _method}, decoded as written or as PHP does
+   * ({@code $_GET}, which Laravel and Symfony read), which ends the name at its first NUL byte,
+   * drops its leading spaces and reads a space, a dot or an unclosed {@code [} in it as {@code _}
+   * ({@code _method%00x}, {@code .method}, {@code " _method"}, {@code [method}).
    */
   private static boolean namesOverride(String rawName) {
-    if (decoded(rawName).equals(PARAMETER)) {
+    String name = decoded(rawName);
+    // ASP.NET MVC's GetHttpMethodOverride, which its [HttpDelete] and AcceptVerbs selectors ask,
+    // reads a POST's X-HTTP-Method-Override from the query too, the name in any case (found by
+    // review h40i: such a POST passed a DELETE rule).
+    if (name.equals(PARAMETER) || name.equalsIgnoreCase(QUERY_HEADER)) {
       return true;
     }
     // PHP decodes the name, then reads it as a C string: "_method%00x" is _method there (found by
@@ -74,6 +84,18 @@ public final class MethodOverrides {
       php = php.replace('[', '_');
     }
     return php.equals(PARAMETER);
+  }
+
+  /**
+   * Whether {@code query} holds "method" in any case; without allocating, as most queries do not.
+   */
+  private static boolean mentionsMethod(String query) {
+    for (int i = query.length() - 6; i >= 0; i--) {
+      if (query.regionMatches(true, i, "method", 0, 6)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static List<String> add(List<String> methods, String... values) {

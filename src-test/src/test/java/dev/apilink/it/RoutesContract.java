@@ -386,6 +386,41 @@ abstract class RoutesContract {
   }
 
   /**
+   * ASP.NET MVC takes a POST's method from an {@code X-HTTP-Method-Override} query parameter too
+   * ({@code GetHttpMethodOverride}, which its {@code [HttpDelete]}, {@code [HttpPut]} and {@code
+   * AcceptVerbs} action selectors ask; the name in any case, as its query collection compares
+   * names): such a POST must pass the rules for the method it names. Found by review h40i: each
+   * reached the gateway for an anonymous user (Tomcat and Jetty). One that names GET is the POST it
+   * is to ASP.NET, and is proxied as sent.
+   */
+  @Test
+  void anOverrideQueryParameterAsAspNetMvcReadsItPassesTheRulesToo() throws Exception {
+    deploy(
+        """
+        {"routes": [
+          {"route": "/api/items*", "methods": ["PUT", "DELETE"], "allowedRoles": ["admin"]}
+        ]}
+        """);
+
+    List<Integer> anonymous = new ArrayList<>();
+    for (String query :
+        List.of(
+            "X-HTTP-Method-Override=DELETE",
+            "page=2&x-http-method-override=put",
+            "X%2DHTTP%2DMETHOD%2DOVERRIDE=DELETE")) {
+      anonymous.add(send("POST", "/api/items/7?" + query).statusCode());
+    }
+
+    assertEquals(
+        List.of(401, 401, 401),
+        anonymous,
+        "POST /api/items/7?X-HTTP-Method-Override=DELETE and other spellings of it");
+    assertEquals(List.of(), backend.received());
+    assertEquals(200, send("POST", "/api/items/7?X-HTTP-Method-Override=GET").statusCode());
+    assertEquals("X-HTTP-Method-Override=GET", onlyReceived().rawQuery());
+  }
+
+  /**
    * A {@code _method} that cannot be percent-decoded names no method (a lenient decoder keeps it as
    * written, {@code DELETE%}, which is none): the request goes through as the GET it is, its query
    * as the client sent it.
