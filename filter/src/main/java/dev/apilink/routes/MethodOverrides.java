@@ -1,7 +1,7 @@
 package dev.apilink.routes;
 
 import jakarta.servlet.http.HttpServletRequest;
-import java.net.URLDecoder;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Enumeration;
@@ -72,11 +72,10 @@ public final class MethodOverrides {
       return true;
     }
     // PHP decodes the name, then reads it as a C string: "_method%00x" is _method there (found by
-    // review h40i: a POST that Laravel runs as DELETE passed a DELETE rule). Cut before decoding,
-    // as an escape after the NUL that cannot be decoded ("%zz"), which PHP keeps, does not matter.
-    int nul = rawName.indexOf("%00");
+    // review h40i: a POST that Laravel runs as DELETE passed a DELETE rule).
+    int nul = name.indexOf('\0');
     String php =
-        decoded(nul < 0 ? rawName : rawName.substring(0, nul))
+        (nul < 0 ? name : name.substring(0, nul))
             .replaceFirst("^ +", "")
             .replace(' ', '_')
             .replace('.', '_');
@@ -109,11 +108,60 @@ public final class MethodOverrides {
     return more;
   }
 
-  private static String decoded(String value) {
-    try {
-      return URLDecoder.decode(value, StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      return value;
+  /**
+   * {@code raw} percent-decoded as leniently as the backends that read it: {@code +} is a space, an
+   * escape that cannot be decoded stays as written (PHP and ASP.NET keep it and decode the rest,
+   * where {@code URLDecoder} gives up on the whole value: {@code _method%00%zz} is {@code _method}
+   * to PHP), and {@code %uXXXX} is the UTF-16 unit XXXX, as ASP.NET's {@code HttpUtility.UrlDecode}
+   * reads it ({@code %u0044ELETE} is DELETE there; found by review h40i).
+   */
+  private static String decoded(String raw) {
+    if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) {
+      return raw;
     }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+    for (int i = 0; i < raw.length(); ) {
+      char c = raw.charAt(i);
+      if (c == '%') {
+        int unit = i + 1 < raw.length() && raw.charAt(i + 1) == 'u' ? hex(raw, i + 2, 4) : -1;
+        if (unit >= 0) {
+          bytes.writeBytes(String.valueOf((char) unit).getBytes(StandardCharsets.UTF_8));
+          i += 6;
+          continue;
+        }
+        int octet = hex(raw, i + 1, 2);
+        if (octet >= 0) {
+          bytes.write(octet);
+          i += 3;
+          continue;
+        }
+      }
+      if (c == '+') {
+        bytes.write(' ');
+        i++;
+        continue;
+      }
+      int codePoint = raw.codePointAt(i);
+      bytes.writeBytes(Character.toString(codePoint).getBytes(StandardCharsets.UTF_8));
+      i += Character.charCount(codePoint);
+    }
+    return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  /** The value of {@code digits} ASCII hex digits at {@code from}, else -1. */
+  private static int hex(String text, int from, int digits) {
+    if (from + digits > text.length()) {
+      return -1;
+    }
+    int value = 0;
+    for (int i = from; i < from + digits; i++) {
+      char c = text.charAt(i);
+      int digit = c < 0x80 ? Character.digit(c, 16) : -1;
+      if (digit < 0) {
+        return -1;
+      }
+      value = value << 4 | digit;
+    }
+    return value;
   }
 }
