@@ -36,6 +36,19 @@ class RawPathsTest {
     assertReads("/", "/api/../..");
   }
 
+  /**
+   * IIS (http.sys) and ASP.NET read {@code %u0061} as {@code a}. The container refuses such an
+   * escape sent as it is, but not one encoded once more ({@code %25u0061}), which a gateway that
+   * decodes once hands such a server as {@code %u0061} (found by review h40i: proxied to anyone
+   * past a rule for /api/admin/*, Tomcat and Jetty).
+   */
+  @Test
+  void aDecodingAfterTheFirstReadsPercentUEscapesAsIisDoes() {
+    assertReads("/api/admin/x", "/api/%25u0061dmin/x");
+    assertReads("/api/admin/x", "/api/public/%25u002e%25u002e/admin/x");
+    assertReads("/api/%u0061dmin/x", "/api/%25u0061dmin/x");
+  }
+
   @Test
   void theFullyDecodedReadingDecodesTwiceAndCutsTrailingDotsAndSpacesAsWindowsDoes() {
     // A reviewer's bypasses of a rule for /api/admin/*: each names /api/admin to a server that

@@ -775,6 +775,9 @@ abstract class RoutesContract {
             "/api/%2561dmin/%25252e%25252e/public",
             // Decoded twice, /api/\/../admin: /api/admin where a backslash is a character.
             "/api/%255C/%252e%252e/admin",
+            // Decoded twice, /api/%u0061dmin/users: IIS and ASP.NET read %u0061 as "a" (found by
+            // review h40i; the container refuses %u0061 sent as it is).
+            "/api/%25u0061dmin/users",
             // Not decoded at all, as a router that matches the raw path (Express) reads it: an
             // encoded dot segment is a name, and these are under /api/admin/. The container
             // decodes, resolves, and reads /api/public and /api/.
