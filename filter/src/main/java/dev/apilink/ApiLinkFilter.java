@@ -943,10 +943,14 @@ public final class ApiLinkFilter implements Filter {
       }
     }
     if (current != null) {
-      // The counterpart of "ApiLink started", for an operator reading an undeployment.
+      // The counterpart of "ApiLink started", for an operator reading an undeployment; with the
+      // site's origin, as that line has it: sites at the root of two virtual hosts or services,
+      // which share the container's log, were both "the web application at /".
       LOG.info(
           "ApiLink stopped for "
               + webApplicationName()
+              + " of "
+              + current.site().origin()
               + (current.link() == null
                   ? ""
                   : "; "

@@ -1076,7 +1076,9 @@ abstract class LiveReloadContract {
     assertTrue(
         log.await("ApiLink stopped", RELOAD)
             .startsWith(
-                "ApiLink stopped for the web application at /; /api is no longer proxied to "
+                "ApiLink stopped for the web application at / of "
+                    + site.container().url()
+                    + "; /api is no longer proxied to "
                     + gatewayB.url().getScheme()),
         log.all("ApiLink stopped").toString());
     for (CompletableFuture<HttpResponse<String>> request : List.of(onRetired, onCurrent)) {

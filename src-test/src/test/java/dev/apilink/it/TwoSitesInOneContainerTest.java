@@ -119,6 +119,34 @@ class TwoSitesInOneContainerTest {
     }
   }
 
+  /**
+   * Two sites at the root of two servers of one JVM, linked to one gateway (two products of one API
+   * Management service): the line that says one of them stopped must say which. It named the web
+   * application by its context path alone, "the web application at /", for either.
+   */
+  @ParameterizedTest
+  @EnumSource(ServletContainer.Kind.class)
+  void theStopLineOfOneOfTwoSitesAtTheRootNamesThatSite(ServletContainer.Kind kind)
+      throws Exception {
+    try (EchoBackend gateway = EchoBackend.start();
+        Site shop = Site.create(kind, dir.resolve("shop"), "");
+        Site blog = Site.create(kind, dir.resolve("blog"), "")) {
+      shop.deployLinkedTo(gateway.url(), config -> {});
+      blog.deployLinkedTo(gateway.url(), config -> {});
+      try (LogWatch log = new LogWatch()) {
+        blog.container().undeploy();
+
+        assertEquals(
+            "ApiLink stopped for the web application at / of "
+                + blog.container().url()
+                + "; /api is no longer proxied to "
+                + gateway.url(),
+            log.await("ApiLink stopped", Duration.ofSeconds(20)));
+      }
+      assertEquals(200, get(shop.uri("/api/x")).statusCode());
+    }
+  }
+
   /** The live threads named for {@code /blog}, or whose context class loader is its own. */
   private static List<String> threadsOf(ClassLoader blogLoader) {
     return Thread.getAllStackTraces().keySet().stream()
