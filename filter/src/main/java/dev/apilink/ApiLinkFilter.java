@@ -254,7 +254,7 @@ public final class ApiLinkFilter implements Filter {
     warnOfRulesOnTheClassPath(site);
     warnOfRulesElsewhereInTheSite(site);
     warnOfSettings(site, "init");
-    watch(site.files());
+    watch(site);
     context.setAttribute(ATTRIBUTE, this);
     jmx =
         JmxRegistration.register(
@@ -410,7 +410,8 @@ public final class ApiLinkFilter implements Filter {
    * Synchronized with {@link #reload()}, which the watcher's thread runs: a change seen at once
    * waits until the field holds the watcher it uses.
    */
-  private synchronized void watch(Map<Path, String> files) {
+  private synchronized void watch(SiteConfig site) {
+    Map<Path, String> files = site.files();
     if (files.isEmpty()) {
       LOG.info(
           "ApiLink: "
@@ -423,7 +424,7 @@ public final class ApiLinkFilter implements Filter {
             files,
             this::reload,
             WATCH_POLL_MILLIS,
-            threadName(context) + "-config-watcher",
+            threadName(site, context) + "-config-watcher",
             webApplicationName());
   }
 
@@ -505,7 +506,7 @@ public final class ApiLinkFilter implements Filter {
             site.hostname(),
             site.token().lifetimeSeconds(),
             Clock.systemUTC());
-    GatewayClient client = GatewayClient.start(gateway, threadName(context));
+    GatewayClient client = GatewayClient.start(gateway, threadName(site, context));
     try {
       if (gateway.proxyCredentials() != null) {
         warnIfProxyCredentialsAreNotSent(gateway, client.proxy());
@@ -1050,12 +1051,14 @@ public final class ApiLinkFilter implements Filter {
   }
 
   /**
-   * The prefix of this application's thread names, {@code apilink-shop} or {@code apilink-ROOT}, so
-   * that a thread dump, or the container's report of threads left behind, names the site.
+   * The prefix of this site's thread names, its URL without the scheme ({@code
+   * apilink-www.contoso.com/shop}, {@code apilink-www.contoso.com} at the root), so that a thread
+   * dump, or the container's report of threads left behind, names the site. The context path alone
+   * ({@code apilink-shop}, {@code apilink-ROOT}) named the root sites of two virtual hosts or
+   * services alike, and {@code /shop-a} and {@code /shop/a} too (found by review h40n).
    */
-  private static String threadName(ServletContext context) {
-    String path = context.getContextPath();
-    return "apilink-" + (path.isEmpty() ? "ROOT" : path.substring(1).replace('/', '-'));
+  private static String threadName(SiteConfig site, ServletContext context) {
+    return "apilink-" + site.origin().getRawAuthority() + context.getContextPath();
   }
 
   /**

@@ -197,11 +197,11 @@ class RedeployOnTomcat11IT {
     assertTrue(backend.hasArrived("/api/" + name), name);
   }
 
-  /** The site's threads ({@code apilink-shop-…}) alive now, their names by id. */
+  /** The site's threads ({@code apilink-<host>/shop-…}) alive now, their names by id. */
   static Map<Long, String> apiLinkThreads(ContainerProcess container) throws Exception {
     Map<Long, String> threads = new TreeMap<>(JmxReader.threads(container.pid()));
-    threads.values().removeIf(name -> !name.startsWith("apilink-shop-"));
-    assertFalse(threads.isEmpty(), "no apilink-shop- thread");
+    threads.values().removeIf(name -> !name.startsWith("apilink-") || !name.contains("/shop-"));
+    assertFalse(threads.isEmpty(), "no apilink-<host>/shop- thread");
     return threads;
   }
 

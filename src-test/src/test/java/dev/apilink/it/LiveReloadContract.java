@@ -43,6 +43,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -425,7 +426,7 @@ abstract class LiveReloadContract {
                 || !log.all("the change is refused").isEmpty()
                 || !log.all("applying the changed configuration failed").isEmpty()
                 || Thread.getAllStackTraces().keySet().stream()
-                    .noneMatch(t -> t.getName().equals("apilink-ROOT-config-watcher")),
+                    .noneMatch(t -> t.getName().equals(siteThreads() + "-config-watcher")),
         () -> log.all("ApiLink"));
 
     site.replaceConfig(linkedTo(gatewayB, "key-b").toString());
@@ -1068,8 +1069,10 @@ abstract class LiveReloadContract {
     // Named after the site (here the root application), as a reviewer asked for thread dumps and
     // the container's reports of threads left behind.
     List<String> names = linkThreads.stream().map(Thread::getName).toList();
-    assertTrue(names.contains("apilink-ROOT-config-watcher"), names.toString());
-    assertTrue(names.stream().anyMatch(n -> n.matches("apilink-ROOT-\\d+")), names.toString());
+    assertTrue(names.contains(siteThreads() + "-config-watcher"), names.toString());
+    assertTrue(
+        names.stream().anyMatch(n -> n.matches(Pattern.quote(siteThreads()) + "-\\d+")),
+        names.toString());
 
     site.container().undeploy();
 
@@ -1101,8 +1104,8 @@ abstract class LiveReloadContract {
 
   /**
    * A link that a configuration change retired closes its client on a thread of its own ({@code
-   * apilink-ROOT-retire}). Held here at its client's last step, as a slow stop would hold it, that
-   * thread outlived the application: a second change had dropped the link from those the stop
+   * apilink-<host>-retire}). Held here at its client's last step, as a slow stop would hold it,
+   * that thread outlived the application: a second change had dropped the link from those the stop
    * closes as soon as its client read stopped, and the stop never waited for the thread (found by
    * review h39d). Tomcat reports such a thread ("appears to have started a thread named [...] but
    * has failed to stop it"), and while it runs it keeps the stopped application's classes.
@@ -1334,5 +1337,10 @@ abstract class LiveReloadContract {
       }
       return new Steady(threads, watches, descriptors);
     }
+  }
+
+  /** The prefix of the site's thread names: its URL without the scheme, here at the root. */
+  private String siteThreads() {
+    return "apilink-" + site.container().url().getRawAuthority();
   }
 }

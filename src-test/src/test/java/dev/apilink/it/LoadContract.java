@@ -94,12 +94,13 @@ abstract class LoadContract {
 
   /**
    * The workers of the bounded thread pools in this JVM: the container's (Jetty's, Tomcat's), the
-   * gateway client's ({@code apilink-ROOT-N}, at most 200) and the test gateway's. They grow with
-   * load up to their bounds and shrink one by one over minutes: on a loaded machine a thousand
-   * broken-off uploads left 294 threads where 62 was usual, none of them leaked.
+   * gateway client's ({@code apilink-127.0.0.1:<port>-N}, at most 200) and the test gateway's. They
+   * grow with load up to their bounds and shrink one by one over minutes: on a loaded machine a
+   * thousand broken-off uploads left 294 threads where 62 was usual, none of them leaked.
    */
   static final Pattern POOL_WORKER =
-      Pattern.compile("(jetty-container|echo-backend|apilink-ROOT|http-nio-.+-exec)-\\d+");
+      Pattern.compile(
+          "(jetty-container|echo-backend|apilink-127\\.0\\.0\\.1:\\d+|http-nio-.+-exec)-\\d+");
 
   /**
    * The JVM's live threads but the pools' workers: a thread started for an exchange and never ended

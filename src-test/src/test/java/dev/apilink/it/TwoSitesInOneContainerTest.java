@@ -16,6 +16,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -147,13 +150,84 @@ class TwoSitesInOneContainerTest {
     }
   }
 
+  /**
+   * Two sites in one container whose context paths differ only in a slash and a hyphen ({@code
+   * /shop-a}, {@code /shop/a}): a thread dump, or the container's report of threads left behind,
+   * must tell their threads apart. Both were {@code apilink-shop-a-…}.
+   */
+  @ParameterizedTest
+  @EnumSource(ServletContainer.Kind.class)
+  void theThreadsOfTwoSitesWhosePathsDifferInASlashAndAHyphenHaveDistinctNames(
+      ServletContainer.Kind kind) throws Exception {
+    try (EchoBackend gatewayA = EchoBackend.start();
+        EchoBackend gatewayB = EchoBackend.start();
+        ServletContainer container = kind.create()) {
+      container.start();
+      deploy(container, "/shop-a", gatewayA.url(), "key-a");
+      deploy(container, "/shop/a", gatewayB.url(), "key-b");
+      String host = container.url().getRawAuthority();
+
+      assertEquals(
+          List.of(
+              "apilink-" + host + "/shop-a-config-watcher",
+              "apilink-" + host + "/shop/a-config-watcher"),
+          threadNames(name -> name.endsWith("-config-watcher") && name.contains("shop")));
+      assertTrue(
+          threadNames(name -> name.matches("apilink-" + Pattern.quote(host) + "/shop/a-\\d+"))
+                  .size()
+              > 0,
+          threadNames(name -> name.startsWith("apilink-")).toString());
+    }
+  }
+
+  /**
+   * Two sites at the root of two servers of one JVM (two virtual hosts, two Tomcat services): their
+   * threads must not share a name. Both were {@code apilink-ROOT-…}.
+   */
+  @ParameterizedTest
+  @EnumSource(ServletContainer.Kind.class)
+  void theThreadsOfTwoSitesAtTheRootOfTwoServersHaveDistinctNames(ServletContainer.Kind kind)
+      throws Exception {
+    try (EchoBackend gateway = EchoBackend.start();
+        Site shop = Site.create(kind, dir.resolve("shop"), "");
+        Site blog = Site.create(kind, dir.resolve("blog"), "")) {
+      shop.deployLinkedTo(gateway.url(), config -> {});
+      blog.deployLinkedTo(gateway.url(), config -> {});
+      String shopHost = shop.container().url().getRawAuthority();
+      String blogHost = blog.container().url().getRawAuthority();
+
+      assertEquals(
+          Stream.of(
+                  "apilink-" + shopHost + "-config-watcher",
+                  "apilink-" + blogHost + "-config-watcher")
+              .sorted()
+              .toList(),
+          threadNames(
+              name ->
+                  name.endsWith("-config-watcher")
+                      && (name.contains(shopHost)
+                          || name.contains(blogHost)
+                          || name.startsWith("apilink-ROOT"))));
+    }
+  }
+
+  /** The names of the live threads that {@code selected} selects, sorted. */
+  private static List<String> threadNames(Predicate<String> selected) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(selected)
+        .sorted()
+        .toList();
+  }
+
   /** The live threads named for {@code /blog}, or whose context class loader is its own. */
   private static List<String> threadsOf(ClassLoader blogLoader) {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(Thread::isAlive)
         .filter(
             t ->
-                t.getName().startsWith("apilink-blog")
+                (t.getName().startsWith("apilink-") && t.getName().contains("/blog"))
                     || (blogLoader != null
                         && blogLoader != TwoSitesInOneContainerTest.class.getClassLoader()
                         && t.getContextClassLoader() == blogLoader))
