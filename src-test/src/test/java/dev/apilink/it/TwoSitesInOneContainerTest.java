@@ -1,8 +1,13 @@
 package dev.apilink.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jwt.SignedJWT;
 import dev.apilink.testkit.echo.EchoBackend;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -16,9 +21,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -93,6 +100,106 @@ class TwoSitesInOneContainerTest {
               .received()
               .get(shopGateway.received().size() - 1)
               .header("Ocp-Apim-Subscription-Key"));
+    }
+  }
+
+  /**
+   * Undeploying one of two sites in one container leaves the other's gateway connection and threads
+   * as they were: its next request goes out on the connection its first one opened, and its
+   * configuration watcher is the thread that was watching before.
+   */
+  @ParameterizedTest
+  @EnumSource(ServletContainer.Kind.class)
+  void undeployingOneSiteLeavesTheOthersGatewayConnectionAndThreads(ServletContainer.Kind kind)
+      throws Exception {
+    try (EchoBackend shopGateway = EchoBackend.start();
+        EchoBackend blogGateway = EchoBackend.start();
+        ServletContainer container = kind.create()) {
+      container.start();
+      deploy(container, "/shop", shopGateway.url(), "shop-key");
+      deploy(container, "/blog", blogGateway.url(), "blog-key");
+      String shopWatcher = "apilink-" + container.url().getRawAuthority() + "/shop-config-watcher";
+      assertEquals(200, get(container, "/shop/api/before").statusCode());
+      assertEquals(200, get(container, "/blog/api/before").statusCode());
+      List<Thread> watchersBefore = threads(shopWatcher);
+
+      container.undeploy(); // the one deployed last: /blog
+
+      assertEquals(200, get(container, "/shop/api/after").statusCode());
+      assertEquals(1, shopGateway.acceptedConnections());
+      assertEquals(1, watchersBefore.size(), watchersBefore.toString());
+      assertEquals(watchersBefore, threads(shopWatcher));
+    }
+  }
+
+  private static List<Thread> threads(String name) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().equals(name))
+        .toList();
+  }
+
+  /**
+   * The root site and {@code /shop} in one container, each linked to a gateway of its own with a
+   * key of its own and a signing key generated at its start: each request, interleaved with the
+   * other site's, reaches its own site's gateway alone, with that site's key and a token of that
+   * site's issuer that the site's published keys verify; each site has its own bean.
+   */
+  @ParameterizedTest
+  @EnumSource(ServletContainer.Kind.class)
+  void eachOfTwoSitesInOneContainerReachesOnlyItsOwnGatewayWithItsOwnKeyAndToken(
+      ServletContainer.Kind kind) throws Exception {
+    try (EchoBackend rootGateway = EchoBackend.start();
+        EchoBackend shopGateway = EchoBackend.start();
+        ServletContainer container = kind.create()) {
+      container.start();
+      deploy(container, "", rootGateway.url(), "root-key");
+      deploy(container, "/shop", shopGateway.url(), "shop-key");
+
+      for (int i = 0; i < 3; i++) {
+        assertEquals(200, get(container, "/api/root-" + i).statusCode());
+        assertEquals(200, get(container, "/shop/api/shop-" + i).statusCode());
+      }
+
+      assertReceivedOnlyFrom(container, rootGateway, "", "/api/root-", "root-key");
+      assertReceivedOnlyFrom(container, shopGateway, "/shop", "/api/shop-", "shop-key");
+      MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+      Map<String, Object> gatewayByContext = new TreeMap<>();
+      for (ObjectName bean :
+          server.queryNames(new ObjectName("dev.apilink:type=ApiLink,*"), null)) {
+        gatewayByContext.put(
+            ObjectName.unquote(bean.getKeyProperty("context")),
+            server.getAttribute(bean, "GatewayUrl"));
+      }
+      assertEquals(
+          Map.of("/", rootGateway.url().toString(), "/shop", shopGateway.url().toString()),
+          gatewayByContext);
+    }
+  }
+
+  /**
+   * Every request {@code gateway} received is one of the site at {@code contextPath}, with {@code
+   * key} and a token of that site's issuer signed with a key that the site publishes.
+   */
+  private static void assertReceivedOnlyFrom(
+      ServletContainer container,
+      EchoBackend gateway,
+      String contextPath,
+      String pathPrefix,
+      String key)
+      throws Exception {
+    String issuer = container.url() + contextPath + "/.auth";
+    JWKSet published =
+        JWKSet.parse(get(container, contextPath + "/.auth/.well-known/jwks.json").body());
+    assertEquals(3, gateway.received().size(), gateway.received().toString());
+    for (EchoBackend.Received received : gateway.received()) {
+      assertTrue(received.rawPath().startsWith(pathPrefix), received.rawPath());
+      assertEquals(List.of(key), received.header("Ocp-Apim-Subscription-Key"));
+      SignedJWT token =
+          SignedJWT.parse(received.header("Authorization").get(0).substring("Bearer ".length()));
+      assertEquals(issuer, token.getJWTClaimsSet().getIssuer());
+      RSAKey signer = (RSAKey) published.getKeyByKeyId(token.getHeader().getKeyID());
+      assertNotNull(signer, "the site publishes the key " + token.getHeader().getKeyID());
+      assertTrue(token.verify(new RSASSAVerifier(signer)), "the site's key verifies the token");
     }
   }
 
@@ -241,7 +348,7 @@ class TwoSitesInOneContainerTest {
 
   private Path deploy(ServletContainer container, String contextPath, URI gateway, String key)
       throws Exception {
-    Path webapp = dir.resolve(contextPath.substring(1));
+    Path webapp = dir.resolve(contextPath.isEmpty() ? "ROOT" : contextPath.substring(1));
     Files.createDirectories(webapp.resolve("WEB-INF"));
     Files.writeString(webapp.resolve("index.html"), "<p>" + contextPath);
     Path config = webapp.resolve("WEB-INF/apilink.json");
