@@ -14,6 +14,7 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
 
 /** A site's bean in the JVM's MBean server. */
@@ -52,6 +53,27 @@ class JmxRegistrationTest {
         server.isRegistered(
             new javax.management.ObjectName(
                 "dev.apilink:type=ApiLink,virtualServer=\"Catalina/localhost\",context=\"/shop\"")));
+  }
+
+  @Test
+  void contextPathsThatDifferOnlyInCharactersJmxQuotesHaveBeansOfTheirOwnNames() throws Exception {
+    // A quoted value's *, ?, " and \ are escaped: /a* must neither be a pattern matching /a?'s
+    // bean nor take its name, and none of them is an instance of another.
+    List<String> paths = List.of("/a*", "/a?", "/a\"", "/a\\", "/a\\*", "/a");
+    List<JmxRegistration> registered = new ArrayList<>();
+    try {
+      for (String path : paths) {
+        registered.add(JmxRegistration.register(idle(), "Catalina/localhost", path));
+      }
+      for (int i = 0; i < paths.size(); i++) {
+        ObjectName name = registered.get(i).name();
+        assertFalse(name.isPattern(), name.toString());
+        assertNull(name.getKeyProperty("instance"), name.toString());
+        assertEquals(paths.get(i), ObjectName.unquote(name.getKeyProperty("context")));
+      }
+    } finally {
+      registered.forEach(JmxRegistration::close);
+    }
   }
 
   @Test
