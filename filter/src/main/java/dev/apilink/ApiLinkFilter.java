@@ -425,7 +425,7 @@ public final class ApiLinkFilter implements Filter {
             this::reload,
             WATCH_POLL_MILLIS,
             threadName(site, context) + "-config-watcher",
-            webApplicationName());
+            siteName(site));
   }
 
   /**
@@ -463,7 +463,7 @@ public final class ApiLinkFilter implements Filter {
       LOG.info(
           "ApiLink: the configuration files are back as the configuration in force read them;"
               + " it stays in use for "
-              + webApplicationName());
+              + siteName(previous.site()));
       return;
     }
     State next = stateFor(site);
@@ -618,6 +618,16 @@ public final class ApiLinkFilter implements Filter {
   private String webApplicationName() {
     String path = context.getContextPath();
     return "the web application at " + (path.isEmpty() ? "/" : path);
+  }
+
+  /**
+   * The web application with the origin its configuration gives, as "ApiLink started" names the
+   * site: sites at the root of two virtual hosts or services share the container's log, and were
+   * both "the web application at /" in the lines that name no configuration file (found by review
+   * h40n). The configuration watcher's lines keep the origin it started with.
+   */
+  private String siteName(SiteConfig site) {
+    return webApplicationName() + " of " + site.origin();
   }
 
   /**
@@ -944,14 +954,10 @@ public final class ApiLinkFilter implements Filter {
       }
     }
     if (current != null) {
-      // The counterpart of "ApiLink started", for an operator reading an undeployment; with the
-      // site's origin, as that line has it: sites at the root of two virtual hosts or services,
-      // which share the container's log, were both "the web application at /".
+      // The counterpart of "ApiLink started", for an operator reading an undeployment.
       LOG.info(
           "ApiLink stopped for "
-              + webApplicationName()
-              + " of "
-              + current.site().origin()
+              + siteName(current.site())
               + (current.link() == null
                   ? ""
                   : "; "

@@ -224,7 +224,9 @@ abstract class LiveReloadContract {
     String back =
         log.await(
             "the configuration files are back as the configuration in force read them", RELOAD);
-    assertTrue(back.endsWith("it stays in use for the web application at /"), back);
+    assertTrue(
+        back.endsWith("it stays in use for the web application at / of " + site.container().url()),
+        back);
 
     assertEquals(200, get("/api/after").statusCode());
     assertEquals(List.of(), log.all("ApiLink reloaded"));
@@ -284,8 +286,9 @@ abstract class LiveReloadContract {
     assertEquals(List.of("key-b"), gatewayB.received().get(0).header("Ocp-Apim-Subscription-Key"));
     assertEquals(
         List.of(
-            "ApiLink: applying the changed configuration failed for the web application at /,"
-                + " which keeps the configuration in force; it is tried again in 1 s"),
+            "ApiLink: applying the changed configuration failed for the web application at / of "
+                + site.container().url()
+                + ", which keeps the configuration in force; it is tried again in 1 s"),
         log.warnings("applying the changed configuration failed"));
     assertTrue(
         log.warningsWithTheirExceptions().stream()

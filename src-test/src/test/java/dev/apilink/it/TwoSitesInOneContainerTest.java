@@ -258,6 +258,34 @@ class TwoSitesInOneContainerTest {
   }
 
   /**
+   * Two sites at the root of two servers of one JVM: a refused change to one's configuration, then
+   * undone, is logged as that site's. The line named "the web application at /", for either.
+   */
+  @ParameterizedTest
+  @EnumSource(ServletContainer.Kind.class)
+  void theLineOfAChangeUndoneOnOneOfTwoSitesAtTheRootNamesThatSite(ServletContainer.Kind kind)
+      throws Exception {
+    try (EchoBackend gateway = EchoBackend.start();
+        Site shop = Site.create(kind, dir.resolve("shop"), "");
+        Site blog = Site.create(kind, dir.resolve("blog"), "")) {
+      shop.deployLinkedTo(gateway.url(), config -> {});
+      blog.deployLinkedTo(gateway.url(), config -> {});
+      String inForce = Files.readString(blog.configFile());
+      try (LogWatch log = new LogWatch()) {
+        blog.replaceConfig(inForce.substring(0, inForce.length() / 2));
+        log.await("Invalid ApiLink configuration", Duration.ofSeconds(20));
+        blog.replaceConfig(inForce);
+
+        assertEquals(
+            "ApiLink: the configuration files are back as the configuration in force read them;"
+                + " it stays in use for the web application at / of "
+                + blog.container().url(),
+            log.await("the configuration files are back", Duration.ofSeconds(20)));
+      }
+    }
+  }
+
+  /**
    * Two sites in one container whose context paths differ only in a slash and a hyphen ({@code
    * /shop-a}, {@code /shop/a}): a thread dump, or the container's report of threads left behind,
    * must tell their threads apart. Both were {@code apilink-shop-a-…}.
