@@ -168,6 +168,11 @@ public final class ApiLinkFilter implements Filter {
       LOG.severe(olderServlet.get());
       throw new ServletException(olderServlet.get());
     }
+    Optional<String> registeredTwice = registeredTwice(filterConfig.getServletContext());
+    if (registeredTwice.isPresent()) {
+      LOG.severe(registeredTwice.get());
+      throw new ServletException(registeredTwice.get());
+    }
     try {
       start(filterConfig);
     } catch (NoClassDefFoundError e) {
@@ -201,6 +206,42 @@ public final class ApiLinkFilter implements Filter {
             + major
             + "."
             + context.getMinorVersion());
+  }
+
+  /**
+   * Why ApiLink cannot start, if the web application registers it under more than one filter name:
+   * a {@code web.xml} that declares it under a name of its own while the JAR's web fragment,
+   * active, declares {@code ApiLink}. The container merges declarations of one name only, and each
+   * filter started a whole ApiLink (two "ApiLink started" lines, two gateway clients with their
+   * threads, two JMX beans, a signing key each when none is configured) while only the first in the
+   * chain saw requests, and the context attribute named whichever started last (found by review on
+   * Tomcat 11.0.24 and Jetty 12.1.12). Were the first mapped to {@code /api/*} alone, one key would
+   * sign the tokens and the other's be published (a reviewer's reading, not tried). Refused as an
+   * invalid configuration is.
+   */
+  static Optional<String> registeredTwice(ServletContext context) {
+    List<String> names =
+        context.getFilterRegistrations().values().stream()
+            .filter(
+                registration -> ApiLinkFilter.class.getName().equals(registration.getClassName()))
+            .map(registration -> "\"" + registration.getName() + "\"")
+            .sorted()
+            .toList();
+    if (names.size() < 2) {
+      return Optional.empty();
+    }
+    String path = context.getContextPath();
+    return Optional.of(
+        "ApiLink cannot start: the web application at "
+            + (path.isEmpty() ? "/" : path)
+            + " registers it "
+            + (names.size() == 2 ? "twice" : names.size() + " times")
+            + ", as the filters "
+            + String.join(", ", names.subList(0, names.size() - 1))
+            + " and "
+            + names.get(names.size() - 1)
+            + "; declare it in web.xml under the filter name ApiLink, the one its JAR's web"
+            + " fragment uses, so that the container merges them");
   }
 
   private void start(FilterConfig filterConfig) throws ServletException {
