@@ -95,7 +95,8 @@ class DropInJarIT {
         }
         if (name.startsWith("META-INF/services/")
             && !name.equals("META-INF/services/")
-            && !name.startsWith("META-INF/services/dev.apilink.")) {
+            && !name.startsWith("META-INF/services/dev.apilink.")
+            && !(name.equals(CONTAINER_INITIALIZERS) && onlyApiLinksOwn(zip, entry))) {
           outside.add(entry.getName());
         }
       }
@@ -108,6 +109,26 @@ class DropInJarIT {
     assertEquals(List.of(), versioned, "multi-release variants in the drop-in JAR");
     assertEquals(List.of(), outside, "classes and services neither ApiLink's nor relocated");
     assertEquals("dev.apilink.Main", manifest.getMainAttributes().getValue("Main-Class"));
+  }
+
+  /**
+   * The one service of another name the JAR may declare: the container looks for it under the
+   * Servlet API's name, and ApiLink's initializer warns when ApiLink is in the application but not
+   * registered there.
+   */
+  static final String CONTAINER_INITIALIZERS =
+      "META-INF/services/jakarta.servlet.ServletContainerInitializer";
+
+  /** Whether every provider that the services file {@code entry} names is one of ApiLink's. */
+  static boolean onlyApiLinksOwn(JarFile zip, ZipEntry entry) throws IOException {
+    try (var in = zip.getInputStream(entry)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+          .lines()
+          .map(line -> line.replaceAll("#.*", "").strip())
+          .filter(line -> !line.isEmpty())
+          .allMatch(
+              line -> line.startsWith("dev.apilink.") && !line.startsWith("dev.apilink.shaded."));
+    }
   }
 
   /**

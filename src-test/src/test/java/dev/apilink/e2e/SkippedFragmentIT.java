@@ -20,8 +20,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * {@code ApiLink started} line" describes: a {@code web.xml} that makes the container skip
  * ApiLink's web fragment leaves ApiLink unregistered, silently. The sample WAR with such a {@code
  * web.xml} starts without ApiLink's line, and its {@code /api} gets the container's 404, not an
- * answer of ApiLink's or the gateway's. Also how the fragment meets a {@code web.xml} that
- * registers ApiLink under a name of its own.
+ * answer of ApiLink's or the gateway's; its initializer, which the containers still run, warns that
+ * ApiLink is not active. Also how the fragment meets a {@code web.xml} that registers ApiLink under
+ * a name of its own.
  */
 class SkippedFragmentIT {
 
@@ -50,7 +51,20 @@ class SkippedFragmentIT {
       names = {"TOMCAT_11", "JETTY_12_EE10"})
   void aMetadataCompleteWebXmlLeavesApiLinkUnregistered(Distribution distribution)
       throws Exception {
-    assertApiLinkIsNotRegistered(distribution, "metadata-complete", METADATA_COMPLETE);
+    List<String> log =
+        assertApiLinkIsNotRegistered(distribution, "metadata-complete", METADATA_COMPLETE);
+    assertTrue(
+        log.stream()
+            .anyMatch(
+                line ->
+                    line.contains(
+                        "ApiLink is not active in the web application at /shop: its JAR is"
+                            + " there, but the container did not read the JAR's web fragment"
+                            + " (web.xml says metadata-complete=\"true\") and web.xml does not"
+                            + " declare the filter; /shop/api is served by the web application."
+                            + " Declare ApiLink in web.xml as web.xml.example shows, or remove"
+                            + " metadata-complete")),
+        () -> String.join("\n", log));
   }
 
   @ParameterizedTest
@@ -58,7 +72,19 @@ class SkippedFragmentIT {
       value = Distribution.class,
       names = {"JETTY_12_EE10"})
   void jettyReadsNoFragmentForAServlet23WebXml(Distribution distribution) throws Exception {
-    assertApiLinkIsNotRegistered(distribution, "servlet-2.3", SERVLET_2_3);
+    List<String> log = assertApiLinkIsNotRegistered(distribution, "servlet-2.3", SERVLET_2_3);
+    assertTrue(
+        log.stream()
+            .anyMatch(
+                line ->
+                    line.contains(
+                        "ApiLink is not active in the web application at /shop: its JAR is"
+                            + " there, but web.xml declares Servlet 2.3, for which the container"
+                            + " reads no web fragment, and does not declare the filter; /shop/api"
+                            + " is served by the web application. Declare Servlet 6.0 there:"
+                            + " <web-app xmlns=\"https://jakarta.ee/xml/ns/jakartaee\""
+                            + " version=\"6.0\">")),
+        () -> String.join("\n", log));
   }
 
   /**
@@ -133,8 +159,9 @@ class SkippedFragmentIT {
     }
   }
 
-  static void assertApiLinkIsNotRegistered(Distribution distribution, String name, String webXml)
-      throws Exception {
+  /** Returns what the container logged while it started. */
+  static List<String> assertApiLinkIsNotRegistered(
+      Distribution distribution, String name, String webXml) throws Exception {
     Path run = E2eFiles.runDirectory(distribution.id() + "-skipped-fragment-" + name);
     int port = ContainerProcess.freePort();
     // A gateway that would answer, were ApiLink registered: nothing listens on port 1, so 502.
@@ -162,6 +189,7 @@ class SkippedFragmentIT {
                   BodyHandlers.ofString());
       assertEquals(404, response.statusCode(), response::body);
       assertFalse(response.body().contains("\"statusCode\""), response::body);
+      return log;
     } finally {
       container.close();
     }
