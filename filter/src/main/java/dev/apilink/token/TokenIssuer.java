@@ -23,7 +23,9 @@ import java.util.function.LongSupplier;
  * Mints the access tokens that the gateway's {@code validate-jwt} policy checks, and keeps the
  * current one: a request takes the cached token, so there is no signature on the request path in
  * steady state. A new token is minted once four fifths of the lifetime have passed, leaving the
- * last fifth as a margin for tokens still in flight.
+ * last fifth as a margin for tokens still in flight and for a gateway whose clock is ahead: no
+ * token goes out later than {@link #LENDING_MILLIS} past that, even while its successor is being
+ * signed.
  *
  * <p>Passed by both clocks: the wall clock, which signs the token's times, and the monotonic one,
  * which no one sets. Judged by the wall clock alone, a step back (NTP correcting a clock that ran
@@ -33,6 +35,12 @@ import java.util.function.LongSupplier;
  * is suspended, and a token minted before would outlive its {@code exp}.
  */
 public final class TokenIssuer {
+
+  /**
+   * How long after its renewal fell due a token still goes out while another thread signs its
+   * successor: a signature takes milliseconds, so under load no request waits for it.
+   */
+  static final long LENDING_MILLIS = 1000;
 
   private final JWSSigner signer;
   private final JWSHeader header;
@@ -105,8 +113,11 @@ public final class TokenIssuer {
   }
 
   private String renew(Minted seen) {
-    // Only one thread signs; meanwhile the others keep using the old token while it is valid.
-    if (seen != null && sendable(seen, seen.expiresAt)) {
+    // Only one thread signs; meanwhile the others keep using the old token, but only just after
+    // its renewal fell due. Lent until its exp, the token of a site with no request in the last
+    // fifth of its lifetime went out with milliseconds left: less than the margin that the
+    // request's way to the gateway and a gateway clock ahead of this one need.
+    if (seen != null && sendable(seen, seen.lentUntil)) {
       if (!minting.tryLock()) {
         return seen.value;
       }
@@ -164,26 +175,26 @@ public final class TokenIssuer {
         jwt.serialize(),
         issuedAt,
         issuedAt + refreshAfterMillis,
-        issuedAt + lifetimeMillis,
+        issuedAt + refreshAfterMillis + LENDING_MILLIS,
         now,
         nowNanos);
   }
 
   /**
-   * A token, its times by the wall clock ({@code issuedAt}, {@code refreshAt}, {@code expiresAt},
+   * A token, its times by the wall clock ({@code issuedAt}, {@code refreshAt}, {@code lentUntil},
    * in milliseconds), and when it was minted by both clocks.
    */
   private record Minted(
       String value,
       long issuedAt,
       long refreshAt,
-      long expiresAt,
+      long lentUntil,
       long mintedAt,
       long mintedNanos) {}
 
   /**
    * Whether {@code token} may still be sent, now, to a gateway that stops taking it at {@code
-   * until} (its {@code refreshAt} or {@code expiresAt}): by the wall clock, it is no longer before
+   * until} (its {@code refreshAt} or {@code lentUntil}): by the wall clock, it is no longer before
    * its issue time nor yet at {@code until}; and by the monotonic clock, less time has passed since
    * it was minted than the wall clock then gave it.
    */

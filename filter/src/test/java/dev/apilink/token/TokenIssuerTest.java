@@ -1,6 +1,7 @@
 package dev.apilink.token;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -216,7 +217,7 @@ class TokenIssuerTest {
     HoldingClock holding = new HoldingClock();
     TokenIssuer issuer = issuerOn(holding);
     String first = issuer.token();
-    holding.now = holding.now.plus(Duration.ofSeconds(250)); // due for renewal, valid until 300
+    holding.now = Instant.parse("2026-11-26T10:04:00.500Z"); // due for renewal half a second ago
     FutureTask<String> renewal = renewalHeldInsideTheLock(issuer, holding);
     try {
       assertEquals(
@@ -232,20 +233,47 @@ class TokenIssuerTest {
 
   @Test
   void onceTheTokenHasExpiredTheOthersWaitForTheThreadThatSigns() throws Exception {
+    // Its exp: no longer valid (RFC 7519 4.1.4).
+    assertOthersWaitForTheThreadThatSigns(Instant.parse("2026-11-26T10:05:00Z"));
+  }
+
+  @Test
+  void aTokenCloseToItsExpiryIsNotLentWhileAnotherThreadSignsItsSuccessor() throws Exception {
+    // No request in the last fifth of its lifetime, then two at once, 100 ms before its exp: the
+    // one that did not sign got the old token, which reached a gateway whose clock is a little
+    // ahead, or whose policy has validate-jwt's default clock-skew of 0 s, expired.
+    assertOthersWaitForTheThreadThatSigns(Instant.parse("2026-11-26T10:04:59.900Z"));
+  }
+
+  @Test
+  void aTokenIsLentNoLongerThanASecondAfterItsRenewalFellDue() throws Exception {
+    assertOthersWaitForTheThreadThatSigns(Instant.parse("2026-11-26T10:04:01Z"));
+  }
+
+  /**
+   * At {@code now}, while one thread signs the successor of the token issued at 10:00:00, another
+   * waits for it rather than taking the old token.
+   */
+  private void assertOthersWaitForTheThreadThatSigns(Instant now) throws Exception {
     HoldingClock holding = new HoldingClock();
     TokenIssuer issuer = issuerOn(holding);
     String first = issuer.token();
-    holding.now =
-        Instant.parse("2026-11-26T10:05:00Z"); // its exp: no longer valid (RFC 7519 4.1.4)
+    holding.now = now;
     FutureTask<String> renewal = renewalHeldInsideTheLock(issuer, holding);
     FutureTask<String> other = new FutureTask<>(issuer::token);
     Thread otherThread = new Thread(other);
     try {
       otherThread.start();
-      while (otherThread.getState() != Thread.State.WAITING && !other.isDone()) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (otherThread.getState() != Thread.State.WAITING
+          && !other.isDone()
+          && System.nanoTime() < deadline) {
         Thread.onSpinWait(); // until it waits for the lock, or has answered without waiting
       }
-      assertTrue(!other.isDone(), "answered while the token was being renewed");
+      assertFalse(
+          other.isDone() && first.equals(other.get()),
+          "handed out the token that expires at 10:05:00, at " + now + ", while it was renewed");
+      assertFalse(other.isDone(), "answered while the token was being renewed");
     } finally {
       holding.released.countDown();
     }
