@@ -13,9 +13,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class TokenIssuerTest {
@@ -301,6 +305,37 @@ class TokenIssuerTest {
     }
 
     assertEquals(1, issuer.signatures());
+  }
+
+  @Test
+  void manyThreadsAskingOnceTheOldTokenIsNoLongerLentShareOneRenewal() throws Exception {
+    String first = issuer.token();
+    clock.now = Instant.parse("2026-11-26T10:04:30Z"); // due 30 s ago: every thread takes the lock
+    CountDownLatch start = new CountDownLatch(1);
+    List<FutureTask<Set<String>>> askers = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      FutureTask<Set<String>> asker =
+          new FutureTask<>(
+              () -> {
+                Set<String> seen = new HashSet<>();
+                start.await();
+                for (int i = 0; i < 1_000; i++) {
+                  seen.add(issuer.token());
+                }
+                return seen;
+              });
+      askers.add(asker);
+      new Thread(asker).start();
+    }
+    start.countDown();
+    Set<String> seen = new HashSet<>();
+    for (FutureTask<Set<String>> asker : askers) {
+      seen.addAll(asker.get(30, TimeUnit.SECONDS));
+    }
+
+    assertEquals(2, issuer.signatures());
+    assertEquals(1, seen.size());
+    assertFalse(seen.contains(first));
   }
 
   @Test
