@@ -236,9 +236,11 @@ public final class SigningKeys {
               + " are not for signing; use [\"sign\"] or none");
     }
     if (key instanceof RSAKey rsa) {
-      if (rsa.size() < MIN_RSA_BITS) {
-        return Optional.of(
-            "is " + rsa.size() + " bits; RSA signing keys need at least " + MIN_RSA_BITS);
+      // The modulus' bit length, as Nimbus' signer measures it: RSAKey.size() counts whole bytes
+      // of "n", so a 2047-bit key passed as 2048 bits and was refused as a mismatched private part.
+      int bits = rsa.getModulus().decodeToBigInteger().bitLength();
+      if (bits < MIN_RSA_BITS) {
+        return Optional.of("is " + bits + " bits; RSA signing keys need at least " + MIN_RSA_BITS);
       }
       if (key.getAlgorithm() != null && !JWSAlgorithm.Family.RSA.contains(key.getAlgorithm())) {
         return Optional.of(

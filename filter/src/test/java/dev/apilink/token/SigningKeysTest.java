@@ -143,6 +143,16 @@ class SigningKeysTest {
   }
 
   @Test
+  void aKeyWhoseModulusIsABitShortOf2048IsNamedTooShortNotMismatched() throws Exception {
+    // 256 bytes, its top bit clear: some generators make such keys, and Nimbus will not sign with
+    // them. Counted in bytes, it passed as 2048 bits, then failed the test signature, and was
+    // refused as a private part that does not match its public part.
+    assertEquals(
+        List.of("key \"odd\": is 2047 bits; RSA signing keys need at least 2048"),
+        problems(set(rsa("odd", 2047))));
+  }
+
+  @Test
   void anUnusableKeyWithoutKidIsNamedByItsPlaceInTheSet() throws Exception {
     assertEquals(
         List.of("key #2: has no private part; a public key cannot sign tokens"),
