@@ -163,6 +163,52 @@ class ConfigWatcherTest {
             .toList());
   }
 
+  /**
+   * The application stops (the filter's destroy() closes the watcher) while a failed change waits
+   * to be tried again: the wait ends with close(), and the watcher's thread with it, so no attempt
+   * can start a link for an application that has stopped.
+   */
+  @Test
+  void aWatcherClosedWhileAFailedChangeWaitsToBeTriedAgainEndsWithClose() throws Exception {
+    Path file = Files.writeString(dir.resolve("apilink.json"), "{\"version\": 1}");
+    Semaphore failed = new Semaphore(0);
+    ConfigWatcher.Reload onChange =
+        () -> {
+          failed.release();
+          throw new java.io.IOException("Too many open files");
+        };
+    // The SEVERE line of the first failure is expected here: kept from the console.
+    List<String> severe = new CopyOnWriteArrayList<>();
+    Handler handler = collecting(Level.SEVERE, severe);
+    Logger log = Logger.getLogger("dev.apilink.config");
+    boolean parentHandlers = log.getUseParentHandlers();
+    log.setUseParentHandlers(false);
+    log.addHandler(handler);
+    try {
+      ConfigWatcher watcher =
+          ConfigWatcher.start(
+              Map.of(file, ConfigWatcher.version(file)),
+              onChange,
+              600_000,
+              "watcher-closed-while-waiting-test",
+              "the web application at /shop");
+      Files.writeString(file, "{\"version\": 2}");
+      // Closed during the second wait, of 2 s: longer than close() waits for the thread (1 s).
+      assertTrue(failed.tryAcquire(2, 30, TimeUnit.SECONDS), "the change was tried twice");
+
+      watcher.close();
+
+      for (Thread thread : Thread.getAllStackTraces().keySet()) {
+        assertFalse(
+            thread.getName().equals("watcher-closed-while-waiting-test"),
+            thread + " still runs after close()");
+      }
+    } finally {
+      log.removeHandler(handler);
+      log.setUseParentHandlers(parentHandlers);
+    }
+  }
+
   @Test
   void theWaitBeforeTryingAFailedReloadAgainDoublesUpToAMinute() {
     assertEquals(
