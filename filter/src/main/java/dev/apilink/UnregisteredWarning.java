@@ -1,6 +1,5 @@
 package dev.apilink;
 
-import dev.apilink.config.Loggers;
 import jakarta.servlet.ServletContainerInitializer;
 import jakarta.servlet.ServletContext;
 import java.util.Optional;
@@ -16,10 +15,19 @@ import java.util.logging.Logger;
  * containers run a JAR's initializers whatever {@code metadata-complete} says (Servlet 6.0, 8.2.4),
  * but not those of a JAR that an {@code <absolute-ordering>} leaves out, nor Jetty's for a {@code
  * web.xml} older than Servlet 3.0: those stay silent.
+ *
+ * <p>Compiled for Java 11 (filter/pom.xml), and naming none of ApiLink's other classes, which are
+ * Java 17's: Tomcat 10.1 runs on Java 11, and loads every initializer of the JARs in its {@code
+ * lib} for every application. Compiled for Java 17, its {@code UnsupportedClassVersionError}
+ * stopped each of them from deploying, those that do not use ApiLink too (Tomcat 10.1.59, found by
+ * review h40v); now only an application that declares the filter fails, on the filter's class.
  */
 public final class UnregisteredWarning implements ServletContainerInitializer {
 
-  private static final Logger LOG = Loggers.named("dev.apilink");
+  /** {@code ApiLinkFilter}'s name: its class literal would load that Java 17 class. */
+  static final String FILTER_CLASS = "dev.apilink.ApiLinkFilter";
+
+  private static final Logger LOG = logger();
 
   @Override
   public void onStartup(Set<Class<?>> classes, ServletContext context) {
@@ -41,8 +49,7 @@ public final class UnregisteredWarning implements ServletContainerInitializer {
     }
     boolean registered =
         context.getFilterRegistrations().values().stream()
-            .anyMatch(
-                registration -> ApiLinkFilter.class.getName().equals(registration.getClassName()));
+            .anyMatch(registration -> FILTER_CLASS.equals(registration.getClassName()));
     if (registered) {
       return Optional.empty();
     }
@@ -71,5 +78,20 @@ public final class UnregisteredWarning implements ServletContainerInitializer {
             + " (web.xml says metadata-complete=\"true\") and web.xml does not declare the filter"
             + served
             + "Declare ApiLink in web.xml as web.xml.example shows, or remove metadata-complete");
+  }
+
+  /**
+   * The logger {@code dev.apilink} of the class loader that loaded ApiLink, as {@code
+   * Loggers.named} makes it (a Java 17 class, which this one may not name).
+   */
+  private static Logger logger() {
+    Thread current = Thread.currentThread();
+    ClassLoader context = current.getContextClassLoader();
+    current.setContextClassLoader(UnregisteredWarning.class.getClassLoader());
+    try {
+      return Logger.getLogger("dev.apilink");
+    } finally {
+      current.setContextClassLoader(context);
+    }
   }
 }
