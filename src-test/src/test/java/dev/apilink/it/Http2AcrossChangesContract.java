@@ -220,34 +220,6 @@ abstract class Http2AcrossChangesContract {
     return answer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
   }
 
-  /** ApiLink's threads now, but the configuration watcher's, which outlives a change. */
-  static List<Thread> linkThreads() {
-    return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().startsWith("apilink-") && !t.getName().endsWith("-watcher"))
-        .toList();
-  }
-
-  /**
-   * Nothing of the link that the change retired is left: no exchange in flight, none of its
-   * threads, no connection to its gateway.
-   */
-  void awaitNothingLeftOfGatewayA(List<Thread> threadsOfA) throws InterruptedException {
-    Await.until(
-        "nothing in flight, no thread of the retired link, no connection to gateway A",
-        WAIT,
-        () ->
-            site.container().apiLinkFilter().exchangesInFlight() == 0
-                && threadsOfA.stream().noneMatch(Thread::isAlive)
-                && gatewayA.openConnections() == 0,
-        () ->
-            site.container().apiLinkFilter().exchangesInFlight()
-                + " in flight, "
-                + threadsOfA.stream().filter(Thread::isAlive).map(Thread::getName).toList()
-                + " alive, "
-                + gatewayA.openConnections()
-                + " open to A");
-  }
-
   /**
    * {@code count} exchanges in flight: the three on gateway A once the new stream's has ended,
    * which the container reports a moment after the client has its answer (docs/configuration.md,
@@ -272,7 +244,7 @@ abstract class Http2AcrossChangesContract {
   void streamsInFlightOnOneHttp2ConnectionFinishOnTheirLinkWhileNewStreamsUseTheChangedOne()
       throws Exception {
     InFlight inFlight = new InFlight();
-    List<Thread> threadsOfA = linkThreads();
+    List<Thread> threadsOfA = RetiredLinks.linkThreads();
 
     ObjectNode toB = site.linkedTo(gatewayB.url());
     ((ObjectNode) toB.get("environments").get("production").get("backend"))
@@ -290,7 +262,7 @@ abstract class Http2AcrossChangesContract {
 
     inFlight.finishAtGatewayA();
     inFlight.assertEachFinishedAtGatewayA();
-    awaitNothingLeftOfGatewayA(threadsOfA);
+    RetiredLinks.awaitNothingLeft(site, threadsOfA, gatewayA, "gateway A", WAIT);
     assertEquals(200, inFlight.get("/api/last").status(), "the connection still serves");
     assertEquals(2, gatewayB.received().size());
     assertEquals(List.of(), warnings());
@@ -301,7 +273,7 @@ abstract class Http2AcrossChangesContract {
   void streamsInFlightOnOneHttp2ConnectionFinishAtTheirGatewayWhenTheSiteIsUnlinked()
       throws Exception {
     InFlight inFlight = new InFlight();
-    List<Thread> threadsOfA = linkThreads();
+    List<Thread> threadsOfA = RetiredLinks.linkThreads();
 
     ObjectNode unlinked = site.linkedTo(gatewayA.url());
     unlinked.putObject("environments").putObject("production");
@@ -315,7 +287,7 @@ abstract class Http2AcrossChangesContract {
 
     inFlight.finishAtGatewayA();
     inFlight.assertEachFinishedAtGatewayA();
-    awaitNothingLeftOfGatewayA(threadsOfA);
+    RetiredLinks.awaitNothingLeft(site, threadsOfA, gatewayA, "gateway A", WAIT);
     assertEquals(404, inFlight.get("/api/last").status(), "the connection still serves");
     assertEquals(List.of(), warnings());
     assertEquals(Map.of("ExchangesStarted", 3L), Counted.outcomes());
@@ -372,7 +344,7 @@ abstract class Http2AcrossChangesContract {
   void streamsThatTheHttp2ClientResetsOnARetiredLinkEndItsExchangesAndTheLinkCloses()
       throws Exception {
     InFlight inFlight = new InFlight();
-    List<Thread> threadsOfA = linkThreads();
+    List<Thread> threadsOfA = RetiredLinks.linkThreads();
     site.replaceConfig(site.linkedTo(gatewayB.url()).toString());
     log.await("ApiLink reloaded", WAIT);
 
@@ -396,7 +368,7 @@ abstract class Http2AcrossChangesContract {
     gatewayA.gate("held").open();
     gatewayA.sse("events").send("after");
     gatewayA.sse("events").end();
-    awaitNothingLeftOfGatewayA(threadsOfA);
+    RetiredLinks.awaitNothingLeft(site, threadsOfA, gatewayA, "gateway A", WAIT);
     // On a connection of its own: Tomcat closes one whose client resets three streams in a row
     // ("Too much overhead", docs/operations.md: HTTP/2 streams opened and reset at once).
     Http2Answer next = getOnANewConnection("/api/next");
@@ -464,7 +436,7 @@ abstract class Http2AcrossChangesContract {
               })
           .get(10, TimeUnit.SECONDS);
       assertEquals(200, status.get(10, TimeUnit.SECONDS));
-      List<Thread> threads = linkThreads();
+      List<Thread> threads = RetiredLinks.linkThreads();
       site.replaceConfig(site.linkedTo(gatewayB.url()).toString());
       log.await("ApiLink reloaded", WAIT);
       assertEquals(1, site.container().apiLinkFilter().exchangesInFlight(), "the stalled one");
@@ -500,7 +472,7 @@ abstract class Http2AcrossChangesContract {
   @Test
   void aResponseThatTheGatewayBreaksOffAfterAnUnlinkBreaksOffItsHttp2Stream() throws Exception {
     InFlight inFlight = new InFlight();
-    List<Thread> threadsOfA = linkThreads();
+    List<Thread> threadsOfA = RetiredLinks.linkThreads();
     CompletableFuture<Http2Answer> download = new CompletableFuture<>();
     inFlight.open(
         "GET",
@@ -526,7 +498,7 @@ abstract class Http2AcrossChangesContract {
     assertTrue(answer.body().length < 4 * 1024 * 1024, answer.toString());
     inFlight.finishAtGatewayA();
     inFlight.assertEachFinishedAtGatewayA();
-    awaitNothingLeftOfGatewayA(threadsOfA);
+    RetiredLinks.awaitNothingLeft(site, threadsOfA, gatewayA, "gateway A", WAIT);
     List<String> lines = log.warnings("/api/download");
     assertEquals(1, lines.size(), lines.toString());
     assertTrue(
@@ -612,7 +584,7 @@ abstract class Http2AcrossChangesContract {
         log.await("ApiLink reloaded", WAIT);
       }
       // The last change links gateway A again; B's link is the last retired.
-      before = linkThreads();
+      before = RetiredLinks.linkThreads();
       site.replaceConfig(site.linkedTo(gatewayA.url()).toString());
       log.await("ApiLink reloaded", WAIT);
       int reached = gatewayA.received().size();
@@ -630,20 +602,7 @@ abstract class Http2AcrossChangesContract {
 
     assertEquals(List.of(), List.copyOf(failures), answered + " answered");
     assertEquals(answered.get(), gatewayA.received().size() + gatewayB.received().size());
-    Await.until(
-        "nothing in flight, no thread of a retired link, no connection to gateway B",
-        WAIT,
-        () ->
-            site.container().apiLinkFilter().exchangesInFlight() == 0
-                && before.stream().noneMatch(Thread::isAlive)
-                && gatewayB.openConnections() == 0,
-        () ->
-            site.container().apiLinkFilter().exchangesInFlight()
-                + " in flight, "
-                + before.stream().filter(Thread::isAlive).map(Thread::getName).toList()
-                + " alive, "
-                + gatewayB.openConnections()
-                + " open to B");
+    RetiredLinks.awaitNothingLeft(site, before, gatewayB, "gateway B", WAIT);
     assertEquals(List.of(), warnings());
   }
 
@@ -724,7 +683,7 @@ abstract class Http2AcrossChangesContract {
    */
   private void assertAnsweredOrBrokenOffBy(StoppingContract.Stop stop) throws Exception {
     InFlight inFlight = new InFlight();
-    List<Thread> threads = linkThreads();
+    List<Thread> threads = RetiredLinks.linkThreads();
 
     inBackground(stop).get(30, TimeUnit.SECONDS);
 

@@ -918,25 +918,9 @@ abstract class LiveReloadContract {
         "a refusal of the route rule");
 
     // The last change retires the last link in use: every earlier link's thread, and its, ends.
-    List<Thread> before =
-        Thread.getAllStackTraces().keySet().stream()
-            .filter(t -> t.getName().startsWith("apilink-") && !t.getName().endsWith("-watcher"))
-            .toList();
+    List<Thread> before = RetiredLinks.linkThreads();
     apply(inForce, applied, step, null, "key-b-last", false);
-    Await.until(
-        "nothing in flight, no thread of a retired link, no connection to gateway A",
-        RELOAD,
-        () ->
-            site.container().apiLinkFilter().exchangesInFlight() == 0
-                && before.stream().noneMatch(Thread::isAlive)
-                && gatewayA.openConnections() == 0,
-        () ->
-            site.container().apiLinkFilter().exchangesInFlight()
-                + " in flight, "
-                + before.stream().filter(Thread::isAlive).map(Thread::getName).toList()
-                + " alive, "
-                + gatewayA.openConnections()
-                + " open to A");
+    RetiredLinks.awaitNothingLeft(site, before, gatewayA, "gateway A", RELOAD);
     assertEquals(200, get("/api/after").statusCode());
     assertEquals(
         List.of(),
