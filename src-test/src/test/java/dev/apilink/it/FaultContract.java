@@ -1736,6 +1736,45 @@ abstract class FaultContract {
   }
 
   /**
+   * A body with neither {@code Content-Length} nor chunked coding ends where the gateway closes the
+   * connection (RFC 9112 6.3, as an HTTP/1.0 server answers): it reaches an HTTP/1.1 client whole
+   * and chunked, ended by its last chunk, on a connection that serves the next request, and an
+   * HTTP/1.0 client whole, ended by the close. No test had such a gateway answer before.
+   */
+  @Test
+  void anAnswerThatTheGatewayEndsByClosingReachesTheClientWhole() throws Exception {
+    String body = "z".repeat(100_000);
+    byte[] answer =
+        ("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + body)
+            .getBytes(StandardCharsets.ISO_8859_1);
+    try (BreakingServer gateway = BreakingServer.start(answer, Ending.CLOSE)) {
+      deployLinkedTo(gateway.url(), 1, 5);
+
+      List<RawHttp.Response> responses =
+          RawHttp.exchange(
+              site.container().port(),
+              "GET /api/a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                  + "GET /api/b HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+              2);
+      RawHttp.Response http10 =
+          RawHttp.exchangeOne(
+              site.container().port(), "GET /api/c HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+
+      assertEquals(2, responses.size(), responses.toString());
+      for (RawHttp.Response response : responses) {
+        assertEquals(200, response.status(), response.toString());
+        assertEquals("chunked", response.header("Transfer-Encoding"), response.toString());
+        assertTrue(response.complete(), "ended by its last chunk: " + response);
+        assertEquals(body, response.bodyText());
+      }
+      assertEquals(200, http10.status(), http10.toString());
+      assertNull(http10.header("Transfer-Encoding"), http10.toString());
+      assertEquals(body, http10.bodyText());
+      assertHealthyAndIdle();
+    }
+  }
+
+  /**
    * The gateway's {@code Content-Type} names the encoding of its bytes, or names none: a filter
    * before ApiLink that set the response's character encoding (Spring's {@code
    * CharacterEncodingFilter} with {@code forceResponseEncoding}, for the site's own pages) must not
