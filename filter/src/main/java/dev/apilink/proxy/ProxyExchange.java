@@ -98,6 +98,12 @@ final class ProxyExchange implements AsyncListener {
       Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
   /**
+   * The tag of a request sent again: Jetty's client keeps a pool of connections per tag, so the
+   * retry finds none of the pooled connections to the gateway and opens one of its own.
+   */
+  private static final String RETRY_TAG = "apilink-retry";
+
+  /**
    * Methods taken to have no body when nothing frames one: browsers send none with them, and an
    * HTTP/2 GET of unknown length is almost always one whose stream ended with its headers.
    */
@@ -585,6 +591,12 @@ final class ProxyExchange implements AsyncListener {
         return;
       }
       request = newProxyRequest(link.backend());
+      // On a new connection, not on another pooled one: a gateway that closed one pooled
+      // connection as it was reused (a restart, an idle limit) has most likely closed the others
+      // idle beside it too, and the one retry (RFC 9110 9.2.2: none after a failed retry) went to
+      // one of those: a 502 (review h40s, two pooled connections closed at reuse, Tomcat and
+      // Jetty). Closed after its answer, so that no connection idles in the retries' own pool.
+      request.tag(RETRY_TAG).headers(fields -> fields.put(HttpHeader.CONNECTION, "close"));
       if (link.backend().timeoutSeconds() > 0) {
         // At least 1 ms: the time left may have run out since mayRetry(), and Jetty takes a
         // timeout of 0 or less as none (a reviewer's reading: the retry would have run to the

@@ -44,7 +44,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.logging.Handler;
@@ -1951,6 +1953,63 @@ abstract class FaultContract {
       assertEquals(1, gateway.dropped());
       assertEquals(2, gateway.answered(), "answered again, on a new connection");
       assertHealthyAndIdle();
+    }
+  }
+
+  /**
+   * The retry goes out on a new connection, not on another pooled one: a gateway that closes its
+   * connections as they are reused (a restart, an idle limit) closes all of them. With two pooled
+   * connections that the gateway closes at their next request, the retry went to the second and the
+   * GET was answered 502 (review h40s, Tomcat and Jetty).
+   */
+  @Test
+  void aRetryGoesOutOnANewConnectionRatherThanOnAnotherPooledOne() throws Exception {
+    CountDownLatch twoConnections = new CountDownLatch(2);
+    AtomicInteger dropped = new AtomicInteger();
+    try (FlowControlContract.SocketGateway gateway =
+        FlowControlContract.SocketGateway.start(
+            connection -> {
+              // Answers the first request of each connection, once two are open, then closes the
+              // connection when the next request arrives on it, unanswered.
+              InputStream in = connection.getInputStream();
+              FlowControlContract.readHead(in);
+              twoConnections.countDown();
+              twoConnections.await(IDLE.toSeconds(), TimeUnit.SECONDS);
+              connection
+                  .getOutputStream()
+                  .write(
+                      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                          .getBytes(StandardCharsets.ISO_8859_1));
+              FlowControlContract.readHead(in);
+              dropped.incrementAndGet();
+            })) {
+      deployLinkedTo(gateway.url(), 1, 5);
+      CompletableFuture<RawHttp.Response> first =
+          CompletableFuture.supplyAsync(() -> getOrFail("/api/a"));
+      assertEquals(200, get("/api/b").status());
+      assertEquals(200, first.get(IDLE.toSeconds(), TimeUnit.SECONDS).status());
+      ServletContainer container = site.container();
+      Await.until(
+          "two gateway connections in the pool",
+          IDLE,
+          () -> container.apiLinkFilter().gatewayConnections().idle() == 2,
+          () -> container.apiLinkFilter().gatewayConnections());
+
+      RawHttp.Response response = get("/api/c");
+
+      assertEquals(200, response.status(), response.toString());
+      assertEquals("ok", response.bodyText());
+      assertEquals(1, dropped.get(), "one pooled connection tried, then a new one");
+      assertEquals(3, gateway.connections());
+      assertHealthyAndIdle();
+    }
+  }
+
+  private RawHttp.Response getOrFail(String path) {
+    try {
+      return get(path);
+    } catch (Exception e) {
+      throw new AssertionError(e);
     }
   }
 
