@@ -158,9 +158,9 @@ public final class GatewayClient implements AutoCloseable {
     // gateway may send before its answer (100 unasked, 102 Processing, 103 Early Hints, and any
     // other but 101, which RFC 9110 15.2 says a client must take as interim too), however many
     // come, are read and skipped: without a handler Jetty took the 1xx as the answer and the
-    // exchange hung, past
-    // timeoutSeconds, holding its gateway connection (a reviewer's 104 and 199). The Servlet API
-    // cannot pass a 1xx on (RFC 9110 15.2 allows dropping those the client did not ask for).
+    // exchange hung, past timeoutSeconds, holding its gateway connection (a reviewer's 104 and
+    // 199). The Servlet API cannot pass a 1xx on (RFC 9110 15.2 allows dropping those the client
+    // did not ask for).
     http.getProtocolHandlers().clear();
     http.getProtocolHandlers().put(new ContinueProtocolHandler());
     // Asked after the handler above (Jetty asks them in order), for the 100s that one declines.
