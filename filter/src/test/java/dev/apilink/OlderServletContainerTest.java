@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import jakarta.servlet.FilterConfig;
+import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,6 +42,8 @@ class OlderServletContainerTest {
                     case "getMinorVersion" -> minor;
                     case "getServerInfo" -> serverInfo;
                     case "getContextPath" -> "/shop";
+                    // As a container lists them: ApiLink registered once, under the name below.
+                    case "getFilterRegistrations" -> Map.of("ApiLink", registration("ApiLink"));
                     default -> null;
                   };
                 });
@@ -51,6 +55,20 @@ class OlderServletContainerTest {
                 switch (method.getName()) {
                   case "getServletContext" -> context;
                   case "getFilterName" -> "ApiLink";
+                  default -> null;
+                });
+  }
+
+  /** A registration of ApiLink's filter under {@code name}. */
+  private static FilterRegistration registration(String name) {
+    return (FilterRegistration)
+        Proxy.newProxyInstance(
+            FilterRegistration.class.getClassLoader(),
+            new Class<?>[] {FilterRegistration.class},
+            (proxy, method, args) ->
+                switch (method.getName()) {
+                  case "getName" -> name;
+                  case "getClassName" -> "dev.apilink.ApiLinkFilter";
                   default -> null;
                 });
   }
