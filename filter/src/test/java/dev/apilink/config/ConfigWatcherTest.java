@@ -408,26 +408,9 @@ class ConfigWatcherTest {
             return disk.path(location);
           }
         };
-    ConfigLoader loader = new ConfigLoader(rewrittenWhileRead, name -> null);
     BlockingQueue<String> loaded = new LinkedBlockingQueue<>();
-    ConfigWatcher[] watcher = new ConfigWatcher[1];
-    ConfigWatcher.Reload reload =
-        () -> {
-          // As ApiLinkFilter.reload does.
-          try {
-            SiteConfig site = loader.load("apilink.json", "production");
-            loaded.add(site.hostname());
-            watcher[0].watch(site.files());
-          } catch (ConfigException e) {
-            loaded.add("refused: " + e.problems());
-            watcher[0].watch(e.files());
-          }
-        };
-    SiteConfig inForce = loader.load("apilink.json", "production");
-    try (ConfigWatcher started =
-        // A check every 100 ms as well: the whole file was no change to it either.
-        ConfigWatcher.start(inForce.files(), reload, 100, "watcher-test", "the site")) {
-      watcher[0] = started;
+    // A check every 100 ms as well: the whole file was no change to it either.
+    try (ConfigWatcher started = watchedAsTheFilterDoes(rewrittenWhileRead, loaded)) {
       rewriteDuringNextRead.set(true);
       Files.writeString(file, unlinked("second.example"));
 
@@ -464,12 +447,30 @@ class ConfigWatcherTest {
             return disk.path(location);
           }
         };
-    ConfigLoader loader = new ConfigLoader(failingOnce, name -> null);
     BlockingQueue<String> loaded = new LinkedBlockingQueue<>();
+    try (ConfigWatcher started = watchedAsTheFilterDoes(failingOnce, loaded)) {
+      failNextRead.set(true);
+      Files.writeString(file, unlinked("second.example"));
+
+      assertEquals(
+          "refused: [cannot read the file (FileSystemException: apilink.json: Too many open"
+              + " files)]",
+          loaded.poll(30, TimeUnit.SECONDS));
+      assertEquals("second.example", loaded.poll(10, TimeUnit.SECONDS));
+    }
+  }
+
+  /**
+   * A watcher of {@code apilink.json} read through {@code files}, with a check every 100 ms, that
+   * reloads as ApiLinkFilter.reload does: each load's hostname, or its refusal, goes to {@code
+   * loaded}, and the watcher is given the files that load read.
+   */
+  private static ConfigWatcher watchedAsTheFilterDoes(
+      ConfigFiles files, BlockingQueue<String> loaded) throws Exception {
+    ConfigLoader loader = new ConfigLoader(files, name -> null);
     ConfigWatcher[] watcher = new ConfigWatcher[1];
     ConfigWatcher.Reload reload =
         () -> {
-          // As ApiLinkFilter.reload does.
           try {
             SiteConfig site = loader.load("apilink.json", "production");
             loaded.add(site.hostname());
@@ -480,18 +481,9 @@ class ConfigWatcherTest {
           }
         };
     SiteConfig inForce = loader.load("apilink.json", "production");
-    try (ConfigWatcher started =
-        ConfigWatcher.start(inForce.files(), reload, 100, "watcher-test", "the site")) {
-      watcher[0] = started;
-      failNextRead.set(true);
-      Files.writeString(file, unlinked("second.example"));
-
-      assertEquals(
-          "refused: [cannot read the file (FileSystemException: apilink.json: Too many open"
-              + " files)]",
-          loaded.poll(30, TimeUnit.SECONDS));
-      assertEquals("second.example", loaded.poll(10, TimeUnit.SECONDS));
-    }
+    // No change is made before this returns: the reload, which reads the field, runs after one.
+    watcher[0] = ConfigWatcher.start(inForce.files(), reload, 100, "watcher-test", "the site");
+    return watcher[0];
   }
 
   private static String unlinked(String hostname) {
