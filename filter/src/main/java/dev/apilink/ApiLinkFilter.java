@@ -220,6 +220,8 @@ public final class ApiLinkFilter implements Filter {
    * invalid configuration is.
    */
   static Optional<String> registeredTwice(ServletContext context) {
+    // The same scan as UnregisteredWarning's, written again: a class of ApiLink's that names that
+    // one makes javac compile it again with the rest, for Java 17 (its release 11 undone; seen).
     List<String> names =
         context.getFilterRegistrations().values().stream()
             .filter(

@@ -1,8 +1,6 @@
 package dev.apilink.routes;
 
 import jakarta.servlet.http.HttpServletRequest;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
@@ -113,55 +111,13 @@ public final class MethodOverrides {
    * escape that cannot be decoded stays as written (PHP and ASP.NET keep it and decode the rest,
    * where {@code URLDecoder} gives up on the whole value: {@code _method%00%zz} is {@code _method}
    * to PHP), and {@code %uXXXX} is the UTF-16 unit XXXX, as ASP.NET's {@code HttpUtility.UrlDecode}
-   * reads it ({@code %u0044ELETE} is DELETE there; found by review h40i).
+   * reads it ({@code %u0044ELETE} is DELETE there; found by review h40i). The path's decoding does
+   * the rest: a {@code +} is replaced first, so that {@code %2B} still decodes to a {@code +}.
    */
   private static String decoded(String raw) {
     if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) {
       return raw;
     }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
-    for (int i = 0; i < raw.length(); ) {
-      char c = raw.charAt(i);
-      if (c == '%') {
-        int unit = i + 1 < raw.length() && raw.charAt(i + 1) == 'u' ? hex(raw, i + 2, 4) : -1;
-        if (unit >= 0) {
-          bytes.writeBytes(String.valueOf((char) unit).getBytes(StandardCharsets.UTF_8));
-          i += 6;
-          continue;
-        }
-        int octet = hex(raw, i + 1, 2);
-        if (octet >= 0) {
-          bytes.write(octet);
-          i += 3;
-          continue;
-        }
-      }
-      if (c == '+') {
-        bytes.write(' ');
-        i++;
-        continue;
-      }
-      int codePoint = raw.codePointAt(i);
-      bytes.writeBytes(Character.toString(codePoint).getBytes(StandardCharsets.UTF_8));
-      i += Character.charCount(codePoint);
-    }
-    return bytes.toString(StandardCharsets.UTF_8);
-  }
-
-  /** The value of {@code digits} ASCII hex digits at {@code from}, else -1. */
-  private static int hex(String text, int from, int digits) {
-    if (from + digits > text.length()) {
-      return -1;
-    }
-    int value = 0;
-    for (int i = from; i < from + digits; i++) {
-      char c = text.charAt(i);
-      int digit = c < 0x80 ? Character.digit(c, 16) : -1;
-      if (digit < 0) {
-        return -1;
-      }
-      value = value << 4 | digit;
-    }
-    return value;
+    return RawPaths.decodedOnce(raw.replace('+', ' '));
   }
 }

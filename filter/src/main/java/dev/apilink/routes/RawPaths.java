@@ -243,6 +243,14 @@ final class RawPaths {
   }
 
   /**
+   * {@code raw} percent-decoded once, every escape, {@code %uXXXX} as IIS reads it too; an escape
+   * that cannot be decoded stays as written.
+   */
+  static String decodedOnce(String raw) {
+    return percentDecoded(raw, true);
+  }
+
+  /**
    * {@code raw} percent-decoded once: every escape, {@code %uXXXX} as IIS reads it too, or ({@code
    * everyEscape} false) only those of a space and of non-ASCII bytes, which a request line cannot
    * carry unencoded and which name no separator, dot, parameter, query or escape in any reading.
